@@ -1,0 +1,1 @@
+"""Tickets: messages, lifecycle, SLA policies and clocks, escalation, routing."""
