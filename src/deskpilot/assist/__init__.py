@@ -1,0 +1,1 @@
+"""Assist: hybrid retrieval over approved KB versions and grounded, cited answers and drafts."""
