@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
     base_url: str = "http://127.0.0.1:8000"
+    password_time_cost: int = Field(default=3, ge=1, le=20)
+    password_memory_kib: int = Field(default=65536, ge=8, le=4_194_304)
 
     triage_abstain_below: float = Field(default=0.45, ge=0.0, le=1.0)
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)

@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import evaluate
+from deskpilot.cli import admin, evaluate
 from deskpilot.errors import DomainError
 
-_GROUPS = [evaluate]
+_GROUPS = [admin, evaluate]
 
 
 def build_parser() -> argparse.ArgumentParser:

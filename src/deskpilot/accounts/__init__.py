@@ -1,0 +1,1 @@
+"""Users, roles, teams, API tokens, sessions, password hashing and permissions (RBAC)."""

@@ -1,0 +1,1 @@
+"""The REST API and the pages' HTTP layer: parse, call a service, render."""

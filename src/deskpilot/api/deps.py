@@ -1,0 +1,67 @@
+"""Request dependencies: one unit of work per request, and the acting principal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from deskpilot.accounts import login
+from deskpilot.accounts import service as accounts
+from deskpilot.accounts.models import User
+from deskpilot.accounts.principal import Principal
+from deskpilot.config import Settings
+from deskpilot.errors import NotAuthenticated
+
+SESSION_COOKIE = "deskpilot_session"
+_bearer = HTTPBearer(auto_error=False, description="An API token from `deskpilot users token`.")
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session whose transaction commits when the request succeeds and rolls back otherwise."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _user(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> User | None:
+    if credentials is not None:
+        return accounts.user_for_token(session, token=credentials.credentials)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return login.user_for_session(session, secret=cookie) if cookie else None
+
+
+def current_principal(request: Request, session: SessionDep,
+                      credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    """The signed-in user (API token or session cookie), or 401."""
+    user = _user(request, session, credentials)
+    if user is None:
+        raise NotAuthenticated("Sign in, or send an API token as `Authorization: Bearer <token>`.")
+    return Principal.of(user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+MAX_ID = 2_147_483_647
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Limit = Annotated[int, Query(ge=1, le=200)]

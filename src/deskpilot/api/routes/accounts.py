@@ -1,0 +1,97 @@
+"""/api/v1/auth, /api/v1/users, /api/v1/teams."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from deskpilot.accounts import login
+from deskpilot.accounts import service as accounts
+from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.schemas import (
+    LoginRequest,
+    TeamCreate,
+    TeamRead,
+    TokenCreate,
+    TokenIssued,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+from deskpilot.errors import NotAuthenticated
+from deskpilot.api.deps import SESSION_COOKIE, CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.post("/auth/login", operation_id="login")
+def sign_in(data: LoginRequest, request: Request, response: Response, session: SessionDep,
+            settings: SettingsDep) -> UserRead:
+    """Sign in with a password; sets the session cookie used by the pages."""
+    client = request.client.host if request.client else "unknown"
+    user = accounts_login(session, data, client, settings.login_attempts_per_minute)
+    secret = login.open_session(session, user=user, hours=settings.session_hours)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        max_age=settings.session_hours * 3600, secure=settings.base_url.startswith("https"))
+    return UserRead.model_validate(user)
+
+
+def accounts_login(session: SessionDep, data: LoginRequest, client: str, per_minute: int) -> User:
+    # A failed attempt must be stored even though the request fails, or the rate limit would never bite.
+    try:
+        return login.authenticate(session, username=data.username, password=data.password, client=client,
+                                  per_minute=per_minute)
+    except NotAuthenticated:
+        session.commit()
+        raise
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, operation_id="logout")
+def sign_out(request: Request, response: Response, session: SessionDep) -> None:
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        login.close_session(session, secret=cookie)
+    response.delete_cookie(SESSION_COOKIE)
+
+
+@router.get("/me", operation_id="get_me")
+def me(session: SessionDep, actor: CurrentPrincipal) -> UserRead:
+    return UserRead.model_validate(accounts.get_visible(session, actor=actor, user_id=actor.user_id or 0))
+
+
+@router.get("/users", operation_id="list_users")
+def list_users(session: SessionDep, actor: CurrentPrincipal, role: Role | None = None, offset: Offset = 0,
+               limit: Limit = 50) -> UserPage:
+    rows, total = accounts.get_all(session, actor=actor, role=role, offset=offset, limit=limit)
+    return UserPage(items=[UserRead.model_validate(u) for u in rows], total=total)
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, operation_id="create_user")
+def create_user(data: UserCreate, session: SessionDep, actor: CurrentPrincipal) -> UserRead:
+    return UserRead.model_validate(accounts.create(session, actor=actor, data=data))
+
+
+@router.get("/users/{user_id}", operation_id="get_user")
+def get_user(user_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> UserRead:
+    return UserRead.model_validate(accounts.get_visible(session, actor=actor, user_id=user_id))
+
+
+@router.patch("/users/{user_id}", operation_id="update_user")
+def update_user(user_id: IdPath, data: UserUpdate, session: SessionDep, actor: CurrentPrincipal) -> UserRead:
+    return UserRead.model_validate(accounts.update(session, actor=actor, user_id=user_id, data=data))
+
+
+@router.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED, operation_id="issue_token")
+def issue_token(user_id: IdPath, data: TokenCreate, session: SessionDep, actor: CurrentPrincipal) -> TokenIssued:
+    token, secret = accounts.issue_token(session, actor=actor, user_id=user_id, name=data.name)
+    return TokenIssued(id=token.id, name=token.name, token=secret)
+
+
+@router.get("/teams", operation_id="list_teams")
+def list_teams(session: SessionDep, actor: CurrentPrincipal) -> list[TeamRead]:
+    return [TeamRead.model_validate(t) for t in accounts.get_teams(session, actor=actor)]
+
+
+@router.post("/teams", status_code=status.HTTP_201_CREATED, operation_id="create_team")
+def create_team(data: TeamCreate, session: SessionDep, actor: CurrentPrincipal) -> TeamRead:
+    return TeamRead.model_validate(accounts.create_team(session, actor=actor, data=data))

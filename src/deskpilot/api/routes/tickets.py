@@ -1,0 +1,106 @@
+"""/api/v1/tickets: the ticket lifecycle over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep
+from deskpilot.tickets import service
+from deskpilot.tickets.enums import Channel, Priority, TicketStatus
+from deskpilot.tickets.schemas import (
+    Assignment,
+    MergeRequest,
+    MessageCreate,
+    MessageRead,
+    StatusChange,
+    TicketCreate,
+    TicketPage,
+    TicketRead,
+    TicketSort,
+    TicketUpdate,
+)
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_ticket")
+def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentPrincipal) -> TicketRead:
+    return TicketRead.model_validate(service.create(session, actor=actor, data=data))
+
+
+@router.get("", operation_id="list_tickets")
+def list_tickets(
+    session: SessionDep, actor: CurrentPrincipal, offset: Offset = 0, limit: Limit = 50,
+    status: TicketStatus | None = None, priority: Priority | None = None,
+    queue_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    requester_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    category: Annotated[str | None, Query(max_length=120)] = None, channel: Channel | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="words that must all appear")] = None,
+    sort: TicketSort = TicketSort.NEWEST,
+) -> TicketPage:
+    rows, total = service.get_all(session, actor=actor, status=status, priority=priority, queue_id=queue_id,
+                                  assignee_id=assignee_id, requester_id=requester_id, category=category,
+                                  channel=channel, search=(q or "").replace("\x00", ""), sort=sort,
+                                  offset=offset, limit=limit)
+    return TicketPage(items=[TicketRead.model_validate(t) for t in rows], total=total, offset=offset, limit=limit)
+
+
+@router.get("/{ticket_id}", operation_id="get_ticket")
+def get_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TicketRead:
+    return TicketRead.model_validate(service.get(session, actor=actor, ticket_id=ticket_id))
+
+
+@router.patch("/{ticket_id}", operation_id="update_ticket")
+def update_ticket(ticket_id: IdPath, data: TicketUpdate, session: SessionDep,
+                  actor: CurrentPrincipal) -> TicketRead:
+    return TicketRead.model_validate(service.update(session, actor=actor, ticket_id=ticket_id, data=data))
+
+
+@router.post("/{ticket_id}/assign", operation_id="assign_ticket")
+def assign_ticket(ticket_id: IdPath, data: Assignment, session: SessionDep,
+                  actor: CurrentPrincipal) -> TicketRead:
+    ticket = service.assign(session, actor=actor, ticket_id=ticket_id, assignee_id=data.assignee_id)
+    return TicketRead.model_validate(ticket)
+
+
+@router.post("/{ticket_id}/status", operation_id="change_ticket_status")
+def change_status(ticket_id: IdPath, data: StatusChange, session: SessionDep,
+                  actor: CurrentPrincipal) -> TicketRead:
+    ticket = service.change_status(session, actor=actor, ticket_id=ticket_id, target=data.status,
+                                   comment=data.comment)
+    return TicketRead.model_validate(ticket)
+
+
+def _shortcut(target: TicketStatus, name: str) -> None:
+    def handler(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TicketRead:
+        return TicketRead.model_validate(service.change_status(session, actor=actor, ticket_id=ticket_id,
+                                                               target=target))
+
+    router.add_api_route(f"/{{ticket_id}}/{name}", handler, methods=["POST"], operation_id=f"{name}_ticket",
+                         summary=f"{name.capitalize()} a ticket", response_model=TicketRead)
+
+
+_shortcut(TicketStatus.RESOLVED, "resolve")
+_shortcut(TicketStatus.CLOSED, "close")
+_shortcut(TicketStatus.OPEN, "reopen")
+
+
+@router.post("/{ticket_id}/merge", operation_id="merge_ticket")
+def merge_ticket(ticket_id: IdPath, data: MergeRequest, session: SessionDep,
+                 actor: CurrentPrincipal) -> TicketRead:
+    target = service.merge(session, actor=actor, ticket_id=ticket_id, into_ticket_id=data.into_ticket_id)
+    return TicketRead.model_validate(target)
+
+
+@router.get("/{ticket_id}/messages", operation_id="list_ticket_messages")
+def list_messages(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> list[MessageRead]:
+    return [MessageRead.model_validate(m) for m in service.get_messages(session, actor=actor, ticket_id=ticket_id)]
+
+
+@router.post("/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, operation_id="add_ticket_message")
+def add_message(ticket_id: IdPath, data: MessageCreate, session: SessionDep,
+                actor: CurrentPrincipal) -> MessageRead:
+    return MessageRead.model_validate(service.add_message(session, actor=actor, ticket_id=ticket_id, data=data))

@@ -1,0 +1,114 @@
+"""API shapes of the tickets area."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
+from deskpilot.validation import DbId, InputModel
+
+MAX_BODY = 100_000
+
+
+class TicketCreate(InputModel):
+    subject: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=MAX_BODY)
+    channel: Channel = Channel.API
+    impact: Level = Level.MEDIUM
+    urgency: Level = Level.MEDIUM
+    priority: Priority | None = None
+    category: str | None = Field(default=None, max_length=120)
+    queue_id: DbId | None = None
+    requester_id: DbId | None = None
+
+
+class TicketUpdate(InputModel):
+    subject: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=MAX_BODY)
+    impact: Level | None = None
+    urgency: Level | None = None
+    priority: Priority | None = None
+    category: str | None = Field(default=None, max_length=120)
+    queue_id: DbId | None = None
+
+
+class TicketRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    subject: str
+    description: str
+    status: TicketStatus
+    priority: Priority
+    impact: Level
+    urgency: Level
+    category: str | None
+    queue_id: int | None
+    requester_id: int
+    assignee_id: int | None
+    channel: Channel
+    merged_into_id: int | None
+    sla_policy_id: int | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    sla_state: str
+    escalation_level: int
+    reopen_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def number(self) -> str:
+        return f"DP-{self.id}"
+
+
+class TicketPage(BaseModel):
+    items: list[TicketRead]
+    total: int
+    offset: int
+    limit: int
+
+
+class TicketSort(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    PRIORITY = "priority"
+    DUE = "due"
+
+
+class MessageCreate(InputModel):
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    kind: MessageKind = MessageKind.PUBLIC_REPLY
+    channel: Channel = Channel.API
+    ai_assisted: bool = False
+
+
+class MessageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    ticket_id: int
+    author_id: int | None
+    kind: MessageKind
+    channel: Channel
+    body: str
+    ai_assisted: bool
+    created_at: datetime
+
+
+class StatusChange(InputModel):
+    status: TicketStatus
+    comment: str | None = Field(default=None, min_length=1, max_length=MAX_BODY)
+
+
+class Assignment(InputModel):
+    assignee_id: DbId | None
+
+
+class MergeRequest(InputModel):
+    into_ticket_id: DbId

@@ -1,0 +1,100 @@
+"""Use cases for the desk's set-up: queues with escalation paths, calendars, SLA policies."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.models import Team
+from deskpilot.accounts.permissions import Permission, require
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import service as audit
+from deskpilot.errors import Conflict, InvalidInput, NotFound
+from deskpilot.tickets.calendar import BusinessCalendar
+from deskpilot.tickets.models import BusinessCalendarRecord, EscalationLevel, Queue, SlaPolicy
+from deskpilot.tickets.setup_schemas import CalendarCreate, QueueCreate, SlaPolicyCreate
+
+
+def _team_exists(session: Session, team_id: int | None) -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise InvalidInput(f"No team with id {team_id}.")
+
+
+def get_queues(session: Session, *, actor: Principal) -> list[Queue]:
+    require(actor, Permission.DIRECTORY_READ)
+    return list(session.scalars(select(Queue).order_by(Queue.name)))
+
+
+def get_queue_by_name(session: Session, *, name: str) -> Queue:
+    queue = session.scalar(select(Queue).where(Queue.name == name))
+    if queue is None:
+        raise NotFound(f"No queue named {name!r}.")
+    return queue
+
+
+def create_queue(session: Session, *, actor: Principal, data: QueueCreate) -> Queue:
+    """A queue owned by a team, with its escalation path (levels must be distinct)."""
+    require(actor, Permission.TEAM_MANAGE)
+    if session.scalar(select(Queue).where(Queue.name == data.name)):
+        raise Conflict(f"A queue named {data.name!r} exists already.")
+    _team_exists(session, data.team_id)
+    levels = [lvl.level for lvl in data.escalation_levels]
+    if len(levels) != len(set(levels)):
+        raise InvalidInput("Escalation levels must be distinct numbers.")
+    for lvl in data.escalation_levels:
+        _team_exists(session, lvl.notify_team_id)
+    queue = Queue(name=data.name, description=data.description, team_id=data.team_id, escalation_levels=[
+        EscalationLevel(level=lvl.level, trigger=lvl.trigger.value, after_minutes=lvl.after_minutes,
+                        notify_team_id=lvl.notify_team_id,
+                        notify_role=lvl.notify_role.value if lvl.notify_role else None)
+        for lvl in data.escalation_levels])
+    session.add(queue)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="queue.create",
+                 subject_type="queue", subject_id=queue.id, after=data.model_dump(mode="json"))
+    return queue
+
+
+def get_calendars(session: Session, *, actor: Principal) -> list[BusinessCalendarRecord]:
+    require(actor, Permission.SLA_READ)
+    return list(session.scalars(select(BusinessCalendarRecord).order_by(BusinessCalendarRecord.name)))
+
+
+def create_calendar(session: Session, *, actor: Principal, data: CalendarCreate) -> BusinessCalendarRecord:
+    """A business-hours calendar; its definition is validated before anything is stored."""
+    require(actor, Permission.SLA_MANAGE)
+    definition = BusinessCalendar.from_dict(data.definition).to_dict()
+    if session.scalar(select(BusinessCalendarRecord).where(BusinessCalendarRecord.name == data.name)):
+        raise Conflict(f"A calendar named {data.name!r} exists already.")
+    record = BusinessCalendarRecord(name=data.name, definition=definition)
+    session.add(record)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="calendar.create",
+                 subject_type="calendar", subject_id=record.id, after={"name": data.name, **definition})
+    return record
+
+
+def get_policies(session: Session, *, actor: Principal) -> list[SlaPolicy]:
+    require(actor, Permission.SLA_READ)
+    return list(session.scalars(select(SlaPolicy).order_by(SlaPolicy.priority, SlaPolicy.id)))
+
+
+def create_policy(session: Session, *, actor: Principal, data: SlaPolicyCreate) -> SlaPolicy:
+    """One SLA policy per priority, desk-wide or for one queue."""
+    require(actor, Permission.SLA_MANAGE)
+    if session.get(BusinessCalendarRecord, data.calendar_id) is None:
+        raise InvalidInput(f"No calendar with id {data.calendar_id}.")
+    if data.queue_id is not None and session.get(Queue, data.queue_id) is None:
+        raise InvalidInput(f"No queue with id {data.queue_id}.")
+    if data.resolution_minutes < data.first_response_minutes:
+        raise InvalidInput("The resolution target cannot be shorter than the first-response target.")
+    clash = select(SlaPolicy).where(SlaPolicy.priority == data.priority, SlaPolicy.queue_id == data.queue_id
+                                    if data.queue_id is not None else SlaPolicy.queue_id.is_(None))
+    if session.scalar(clash):
+        raise Conflict(f"A {data.priority} policy for this scope exists already; update it instead.")
+    policy = SlaPolicy(**data.model_dump())
+    session.add(policy)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="sla_policy.create",
+                 subject_type="sla_policy", subject_id=policy.id, after=data.model_dump(mode="json"))
+    return policy
