@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, evaluate
+from deskpilot.cli import admin, demo, evaluate
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, evaluate]
+_GROUPS = [admin, demo, evaluate]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,7 +36,8 @@ def _which(result: TicketClocks) -> str:
     parts = []
     for name, clock in (("first response", result.first_response), ("resolution", result.resolution)):
         if isinstance(clock, SlaStatus) and clock.state in (SlaState.NEAR_BREACH, SlaState.BREACHED):
-            parts.append(f"{name} {clock.state.value.replace('_', ' ')} (due {clock.due_at:%Y-%m-%d %H:%M} UTC)")
+            due = f" (due {clock.due_at:%Y-%m-%d %H:%M} UTC)" if clock.due_at else ""
+            parts.append(f"{name} {clock.state.value.replace('_', ' ')}{due}")
     return "; ".join(parts)
 
 

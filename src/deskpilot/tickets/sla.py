@@ -102,6 +102,7 @@ def refresh(session: Session, *, ticket: Ticket, now: datetime) -> TicketClocks:
     """Recompute and store the ticket's SLA state and pause-shifted resolution due time."""
     result = clocks(session, ticket=ticket, now=now)
     ticket.sla_state = result.worst.value
-    if result.resolution is not None:
+    # While a pause is open the due time is unknown (it depends on the resume); keep the last one.
+    if result.resolution is not None and result.resolution.due_at is not None:
         ticket.resolution_due_at = result.resolution.due_at
     return result

@@ -1,0 +1,36 @@
+"""`deskpilot demo`: migrate, load the Northwind demo, print the sign-ins, and serve."""
+
+from __future__ import annotations
+
+import argparse
+
+from deskpilot.cli.admin import Sub, cmd_serve
+from deskpilot.cli.context import database, load_settings
+from deskpilot.demo.loader import load_demo
+from deskpilot.migrations import upgrade
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    print("preparing the database ...", flush=True)
+    upgrade(settings.resolved_database_url)
+    print("loading the Northwind demo (users, queues, SLA policies, ticket history) ...", flush=True)
+    with database(settings) as session:
+        summary = load_demo(session)
+    print(f"demo ready: {summary.users} new users, {summary.tickets} new historical tickets")
+    print(f"\nSign in at http://{args.host}:{args.port}/ (API docs at /docs) with password "
+          f"{summary.password!r} as any of:")
+    for username, role in summary.logins:
+        print(f"  {username:18} {role}")
+    if args.no_serve:
+        return 0
+    print()
+    return cmd_serve(args)
+
+
+def register(sub: Sub) -> None:
+    demo = sub.add_parser("demo", help="load the demo data and serve it")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    demo.set_defaults(func=cmd_demo)

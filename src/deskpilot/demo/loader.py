@@ -1,0 +1,125 @@
+"""Loads the Northwind demo (seed.yaml, tickets.csv) through the services. Safe to run twice."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts import service as accounts
+from deskpilot.accounts.models import Team, User
+from deskpilot.accounts.principal import Principal
+from deskpilot.accounts.schemas import TeamCreate, UserCreate
+from deskpilot.clock import utcnow
+from deskpilot.demo import SEED_YAML, TICKETS_CSV
+from deskpilot.tickets import setup
+from deskpilot.tickets.enums import Channel, Priority, TicketStatus
+from deskpilot.tickets.history import HistoricalTicket, import_history
+from deskpilot.tickets.models import BusinessCalendarRecord, Queue
+from deskpilot.tickets.setup_schemas import CalendarCreate, EscalationLevelIn, QueueCreate, SlaPolicyCreate
+
+log = logging.getLogger(__name__)
+LOADER = Principal.system("demo-loader")
+
+
+@dataclass
+class DemoSummary:
+    users: int
+    tickets: int
+    password: str
+    logins: list[tuple[str, str]]
+
+
+def read_seed() -> dict[str, Any]:
+    with SEED_YAML.open(encoding="utf-8") as handle:
+        seed: dict[str, Any] = yaml.safe_load(handle)
+    return seed
+
+
+def _by_name(session: Session, model: type[Any], name: str) -> Any:
+    return session.scalar(select(model).where(model.name == name))
+
+
+def _load_org(session: Session, seed: dict[str, Any]) -> None:
+    for cal in seed["calendars"]:
+        if not _by_name(session, BusinessCalendarRecord, cal["name"]):
+            setup.create_calendar(session, actor=LOADER, data=CalendarCreate(name=cal["name"],
+                                                                             definition=cal["definition"]))
+    for team in seed["teams"]:
+        if not _by_name(session, Team, team["name"]):
+            accounts.create_team(session, actor=LOADER, data=TeamCreate(name=team["name"],
+                                                                        description=team["description"]))
+    for queue in seed["queues"]:
+        if not _by_name(session, Queue, queue["name"]):
+            setup.create_queue(session, actor=LOADER, data=_queue(session, queue))
+
+
+def _team_id(session: Session, name: str | None) -> int | None:
+    return _by_name(session, Team, name).id if name else None
+
+
+def _queue(session: Session, queue: dict[str, Any]) -> QueueCreate:
+    levels = [EscalationLevelIn(level=lvl["level"], trigger=lvl["trigger"], after_minutes=lvl["after_minutes"],
+                                notify_team_id=_team_id(session, lvl.get("notify_team")),
+                                notify_role=lvl.get("notify_role"))
+              for lvl in queue["escalation_levels"]]
+    return QueueCreate(name=queue["name"], description=queue["description"],
+                       team_id=_team_id(session, queue["team"]), escalation_levels=levels)
+
+
+def _load_people(session: Session, seed: dict[str, Any]) -> int:
+    added = 0
+    for user in seed["users"]:
+        if accounts.get_by_username(session, username=user["username"]):
+            continue
+        accounts.create(session, actor=LOADER, data=UserCreate(
+            username=user["username"], email=user["email"], full_name=user["full_name"], role=user["role"],
+            password=seed["demo_password"], is_vip=user.get("is_vip", False),
+            team_ids=[_team_id(session, t) or 0 for t in user["teams"]]))
+        added += 1
+    calendars = {c.name: c.id for c in session.scalars(select(BusinessCalendarRecord))}
+    if not setup.get_policies(session, actor=LOADER):
+        for policy in seed["sla_policies"]:
+            setup.create_policy(session, actor=LOADER, data=SlaPolicyCreate(
+                name=policy["name"], priority=policy["priority"], calendar_id=calendars[policy["calendar"]],
+                first_response_minutes=policy["first_response_minutes"],
+                resolution_minutes=policy["resolution_minutes"], near_breach_ratio=policy["near_breach_ratio"]))
+    return added
+
+
+def _historical(row: dict[str, str], users: dict[str, int], queues: dict[str, int]) -> HistoricalTicket:
+    created = utcnow() - timedelta(days=int(row["created_days_ago"]), hours=int(row["external_id"][-3:]) % 9)
+    hours = row["resolved_after_hours"]
+    resolved = created + timedelta(hours=float(hours)) if hours else None
+    return HistoricalTicket(
+        external_id=row["external_id"], subject=row["subject"][:300], description=row["description"],
+        category=row["category"], queue_id=queues[row["queue"]], priority=Priority(row["priority"]),
+        channel=Channel(row["channel"]), status=TicketStatus(row["status"]), created_at=created,
+        requester_id=users[row["requester"]], assignee_id=users.get(row["assignee"]),
+        first_responded_at=created + timedelta(minutes=20) if row["assignee"] else None,
+        resolved_at=resolved, resolution=row["resolution"] or None)
+
+
+def _load_tickets(session: Session) -> int:
+    users = {u.username: u.id for u in session.scalars(select(User))}
+    queues = {q.name: q.id for q in session.scalars(select(Queue))}
+    with TICKETS_CSV.open(newline="", encoding="utf-8") as handle:
+        records = [_historical(row, users, queues) for row in csv.DictReader(handle)]
+    return import_history(session, actor=LOADER, records=records)
+
+
+def load_demo(session: Session) -> DemoSummary:
+    """Put the whole demo organisation and its history into the database (existing rows are kept)."""
+    seed = read_seed()
+    _load_org(session, seed)
+    users = _load_people(session, seed)
+    tickets = _load_tickets(session)
+    log.info("demo loaded: %d users, %d tickets", users, tickets)
+    logins = [(u["username"], u["role"]) for u in seed["users"]]
+    return DemoSummary(users=users, tickets=tickets, password=seed["demo_password"], logins=logins)

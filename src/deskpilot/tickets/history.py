@@ -1,0 +1,78 @@
+"""Importing historical tickets (demo data, ITSM exports) with their original times and outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.permissions import Permission, require
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import service as audit
+from deskpilot.errors import InvalidInput
+from deskpilot.tickets import sla
+from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
+from deskpilot.tickets.models import Ticket, TicketMessage
+
+
+@dataclass(frozen=True)
+class HistoricalTicket:
+    external_id: str
+    subject: str
+    description: str
+    category: str | None
+    queue_id: int | None
+    priority: Priority
+    channel: Channel
+    status: TicketStatus
+    created_at: datetime
+    requester_id: int
+    assignee_id: int | None
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+def _ticket(record: HistoricalTicket) -> Ticket:
+    closed = record.status is TicketStatus.CLOSED
+    ticket = Ticket(
+        external_id=record.external_id, subject=record.subject, description=record.description,
+        category=record.category, queue_id=record.queue_id, priority=record.priority, channel=record.channel,
+        status=record.status, created_at=record.created_at, updated_at=record.resolved_at or record.created_at,
+        requester_id=record.requester_id, assignee_id=record.assignee_id,
+        first_responded_at=record.first_responded_at, resolved_at=record.resolved_at,
+        closed_at=record.resolved_at if closed else None,
+    )
+    ticket.messages.append(TicketMessage(author_id=record.requester_id, kind=MessageKind.PUBLIC_REPLY,
+                                         channel=record.channel, body=record.description or record.subject,
+                                         created_at=record.created_at))
+    if record.resolution and record.resolved_at:
+        ticket.messages.append(TicketMessage(author_id=record.assignee_id, kind=MessageKind.PUBLIC_REPLY,
+                                             channel=record.channel, body=record.resolution,
+                                             created_at=record.resolved_at))
+    return ticket
+
+
+def import_history(session: Session, *, actor: Principal, records: list[HistoricalTicket]) -> int:
+    """Add tickets that already happened; skips external ids already present, so re-running is safe."""
+    require(actor, Permission.TICKET_WORK_ALL_QUEUES)
+    ids = [r.external_id for r in records]
+    if len(ids) != len(set(ids)):
+        raise InvalidInput("Duplicate external ids in the import; nothing was imported.")
+    known = set(session.scalars(select(Ticket.external_id).where(Ticket.external_id.in_(ids)))) if ids else set()
+    added = 0
+    for record in records:
+        if record.external_id in known:
+            continue
+        if record.resolved_at and record.resolved_at < record.created_at:
+            raise InvalidInput(f"{record.external_id}: resolved before it was created; nothing was imported.")
+        ticket = _ticket(record)
+        session.add(ticket)
+        session.flush()
+        sla.attach_policy(session, ticket=ticket)
+        added += 1
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="ticket.import_history",
+                 subject_type="ticket", subject_id="*", after={"imported": added, "skipped": len(records) - added})
+    return added

@@ -1,0 +1,77 @@
+"""The audit log is append-only and hash-chained: tampering with the table is detected and named."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from deskpilot.audit import service as audit
+from tests.factories import make_desk, open_ticket
+
+
+def _history(session: Session) -> None:
+    desk = make_desk(session)
+    for i in range(3):
+        open_ticket(session, desk, desk.alice, subject=f"Ticket {i}")
+    session.commit()
+
+
+def test_untouched_chain_verifies(session: Session) -> None:
+    _history(session)
+    result = audit.verify(session)
+    assert result.ok and result.checked > 10
+
+
+def test_edited_row_is_detected_and_named(session: Session, engine: Engine) -> None:
+    _history(session)
+    with engine.begin() as connection:
+        row_id = connection.execute(text("SELECT id FROM audit_events WHERE seq = 5")).scalar_one()
+        connection.execute(text("UPDATE audit_events SET actor_name = 'mallory' WHERE seq = 5"))
+    session.expire_all()
+    result = audit.verify(session)
+    assert not result.ok
+    assert [(p.row_id, p.seq) for p in result.problems] == [(row_id, 5)]
+    assert "edited" in result.problems[0].problem
+
+
+def test_removed_row_is_detected(session: Session, engine: Engine) -> None:
+    _history(session)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_events WHERE seq = 4"))
+    session.expire_all()
+    result = audit.verify(session)
+    assert not result.ok
+    assert {p.seq for p in result.problems} == {5}
+    assert any("removed" in p.problem for p in result.problems)
+
+
+def test_reordered_rows_are_detected(session: Session, engine: Engine) -> None:
+    _history(session)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_events SET seq = -1 WHERE seq = 3"))
+        connection.execute(text("UPDATE audit_events SET seq = 3 WHERE seq = 6"))
+        connection.execute(text("UPDATE audit_events SET seq = 6 WHERE seq = -1"))
+    session.expire_all()
+    result = audit.verify(session)
+    assert not result.ok
+    assert {p.seq for p in result.problems} >= {3, 6}
+
+
+def test_cli_verify_exits_nonzero_and_names_the_row(session: Session, engine: Engine, database_url: str,
+                                                    tmp_path: object) -> None:
+    _history(session)
+    env = {"DESKPILOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
+    ok = subprocess.run([sys.executable, "-m", "deskpilot.cli", "audit", "verify"], env=env,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "intact" in ok.stdout
+    with engine.begin() as connection:
+        row_id = connection.execute(text("SELECT id FROM audit_events WHERE seq = 2")).scalar_one()
+        connection.execute(text("UPDATE audit_events SET action = 'user.delete' WHERE seq = 2"))
+    broken = subprocess.run([sys.executable, "-m", "deskpilot.cli", "audit", "verify"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1
+    assert f"row id {row_id} (seq 2)" in broken.stderr
