@@ -1,0 +1,1 @@
+"""Triage: language, PII redaction, category, priority, queue, sentiment and SLA suggestions."""
