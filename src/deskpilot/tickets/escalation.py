@@ -7,7 +7,7 @@ fires once per ticket (a unique notice row), so the sweep can run as often as wa
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ def _which(result: TicketClocks) -> str:
     parts = []
     for name, clock in (("first response", result.first_response), ("resolution", result.resolution)):
         if isinstance(clock, SlaStatus) and clock.state in (SlaState.NEAR_BREACH, SlaState.BREACHED):
-            due = f" (due {clock.due_at:%Y-%m-%d %H:%M} UTC)" if clock.due_at else ""
+            due = f" (due {clock.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)" if clock.due_at else ""
             parts.append(f"{name} {clock.state.value.replace('_', ' ')}{due}")
     return "; ".join(parts)
 
