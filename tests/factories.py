@@ -73,7 +73,8 @@ def make_desk(session: Session) -> Desk:
     sd_team, net_team = make_team(session, "Service Desk"), make_team(session, "Network Ops")
     desk = Desk(
         alice=make_user(session, "alice", Role.REQUESTER), bob=make_user(session, "bob", Role.REQUESTER),
-        carol=make_user(session, "carol", Role.AGENT, [sd_team]), dave=make_user(session, "dave", Role.AGENT, [net_team]),
+        carol=make_user(session, "carol", Role.AGENT, [sd_team]),
+        dave=make_user(session, "dave", Role.AGENT, [net_team]),
         lena=make_user(session, "lena", Role.LEAD, [sd_team]), adam=make_user(session, "adam", Role.ADMIN),
         audrey=make_user(session, "audrey", Role.AUDITOR),
         service_desk=make_queue(session, "Service Desk L1", sd_team), network=make_queue(session, "Network", net_team),

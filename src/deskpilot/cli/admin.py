@@ -18,7 +18,7 @@ from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.migrations import upgrade
 from deskpilot.tickets.escalation import sweep
 
-Sub = argparse._SubParsersAction  # type: ignore[type-arg]
+Sub = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def cmd_init(_: argparse.Namespace) -> int:

@@ -76,7 +76,7 @@ def get(session: Session, *, actor: Principal, ticket_id: int) -> Ticket:
     return get_visible(session, actor=actor, ticket_id=ticket_id)
 
 
-def _filtered(actor: Principal, filters: dict[str, Any], search: str | None) -> Select[tuple[Ticket]]:
+def _filtered(actor: Principal, filters: dict[str, Any], search: str | None) -> Select[Any]:
     query = select(Ticket).where(visible_clause(actor))
     for field, value in filters.items():
         if value is not None:
@@ -88,7 +88,7 @@ def _filtered(actor: Principal, filters: dict[str, Any], search: str | None) -> 
     return query
 
 
-_ORDER = {
+_ORDER: dict[TicketSort, tuple[Any, ...]] = {
     TicketSort.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
     TicketSort.OLDEST: (Ticket.created_at.asc(), Ticket.id.asc()),
     TicketSort.PRIORITY: (Ticket.priority.asc(), Ticket.created_at.asc()),
