@@ -1,10 +1,11 @@
 """All tables of deskpilot, gathered so Alembic and the tests see one metadata."""
 
 from deskpilot.accounts import models as accounts_models
+from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.db import Base
 from deskpilot.tickets import models as tickets_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "audit_models", "tickets_models"]
+__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "tickets_models"]

@@ -1,0 +1,66 @@
+"""AI decision records: what a model decided, on which (redacted) input, from which sources, and what
+people then did with it (accepted, edited, rejected, overridden)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from deskpilot.clock import utcnow
+from deskpilot.db import Base, UtcDateTime
+
+
+class DecisionKind(StrEnum):
+    TRIAGE = "triage"
+    ANSWER = "answer"
+    DRAFT = "draft"
+    SUMMARY = "summary"
+
+
+class FeedbackAction(StrEnum):
+    ACCEPTED = "accepted"
+    EDITED = "edited"
+    REJECTED = "rejected"
+    OVERRIDDEN = "overridden"
+
+
+def _enum(cls: type[StrEnum], name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32)
+
+
+class AiDecision(Base):
+    __tablename__ = "ai_decisions"
+    __table_args__ = (Index("ix_ai_decisions_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
+    subject_type: Mapped[str | None] = mapped_column(String(60), default=None)
+    subject_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    model_version: Mapped[str] = mapped_column(String(120))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    input_redacted: Mapped[str] = mapped_column(Text, default="")
+    outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    confidence: Mapped[float] = mapped_column(Float)
+    abstained: Mapped[bool] = mapped_column(Boolean)
+    sources: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    feedback: Mapped[list[AiFeedback]] = relationship(order_by="AiFeedback.id", cascade="all, delete-orphan")
+
+
+class AiFeedback(Base):
+    __tablename__ = "ai_feedback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("ai_decisions.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    action: Mapped[FeedbackAction] = mapped_column(_enum(FeedbackAction, "feedback_action"))
+    suggested_value: Mapped[str | None] = mapped_column(Text, default=None)
+    final_value: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
