@@ -18,8 +18,8 @@ from deskpilot.accounts.schemas import (
     UserRead,
     UserUpdate,
 )
-from deskpilot.errors import NotAuthenticated
 from deskpilot.api.deps import SESSION_COOKIE, CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
+from deskpilot.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
