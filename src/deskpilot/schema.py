@@ -4,8 +4,9 @@ from deskpilot.accounts import models as accounts_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.db import Base
+from deskpilot.kb import models as kb_models
 from deskpilot.tickets import models as tickets_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "tickets_models"]
+__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "kb_models", "tickets_models"]

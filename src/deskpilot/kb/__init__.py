@@ -1,0 +1,1 @@
+"""The knowledge base: articles, versions, the review/approval workflow, import/export and indexing."""

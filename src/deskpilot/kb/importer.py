@@ -1,0 +1,224 @@
+"""Importing articles: a folder (or uploaded files) of Markdown / HTML, and CSV `doc_id,title,text`.
+
+Parsing is pure (`parse_file`); `import_documents` validates the whole batch before writing anything,
+so a bad file or row is named in an InvalidInput and nothing is imported. A slug that already exists
+gets a new version when its title or text changed and is left alone otherwise, so re-running an
+import is safe. Article metadata (queue, category, tags, owner) is taken only when an article is created.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.permissions import Permission, require
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import service as audit
+from deskpilot.errors import InvalidInput, PermissionDenied
+from deskpilot.kb import service, workflow
+from deskpilot.kb.html_text import html_to_text
+from deskpilot.kb.models import KbArticle
+from deskpilot.kb.schemas import KbArticleCreate, KbImportResult, KbVersionCreate
+from deskpilot.tickets.models import Queue
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
+FRONT_MATTER_FIELDS = frozenset({"slug", "title", "queue", "category", "tags", "owner"})
+CSV_COLUMNS = ["doc_id", "title", "text"]
+SUFFIXES = (".md", ".markdown", ".html", ".htm", ".csv")
+
+
+@dataclass(frozen=True)
+class ImportedDocument:
+    """One article read from a file; `source` names the file (and row) for error messages."""
+
+    source: str
+    slug: str
+    title: str
+    body: str
+    queue: str | None = None
+    category: str | None = None
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120].strip("-")
+
+
+def _without_title_heading(body: str, title: str) -> str:
+    lines = body.strip().splitlines()
+    if lines and lines[0].startswith("# ") and lines[0][2:].strip() == title:
+        return "\n".join(lines[1:]).strip()
+    return body.strip()
+
+
+def _front_matter(source: str, raw: str) -> dict[str, Any]:
+    try:
+        meta = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{source}: the front matter is not valid YAML ({exc.__class__.__name__}).") from exc
+    if not isinstance(meta, dict):
+        raise InvalidInput(f"{source}: the front matter must be a mapping of {sorted(FRONT_MATTER_FIELDS)}.")
+    unknown = set(map(str, meta)) - FRONT_MATTER_FIELDS
+    if unknown:
+        raise InvalidInput(f"{source}: unknown front-matter fields {sorted(unknown)}; allowed are "
+                           f"{sorted(FRONT_MATTER_FIELDS)}.")
+    tags = meta.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidInput(f"{source}: tags must be a list of strings.")
+    for key in ("slug", "title", "queue", "category", "owner"):
+        if meta.get(key) is not None and not isinstance(meta[key], str):
+            raise InvalidInput(f"{source}: {key} must be text.")
+    return meta
+
+
+def parse_markdown(source: str, text: str) -> ImportedDocument:
+    """A Markdown article, with optional front matter; without it the slug comes from the file name."""
+    meta: dict[str, Any] = {}
+    body = text
+    if text.lstrip("\ufeff").startswith("---"):
+        match = FRONT_MATTER.match(text.lstrip("\ufeff"))
+        if match is None:
+            raise InvalidInput(f"{source}: the front matter starts with '---' but has no closing '---' line.")
+        meta, body = _front_matter(source, match.group(1)), match.group(2)
+    heading = re.search(r"^# (.+)$", body, re.M)
+    title = meta.get("title") or (heading.group(1).strip() if heading else Path(source).stem.replace("-", " "))
+    return ImportedDocument(source=source, slug=meta.get("slug") or slugify(Path(source).stem), title=title,
+                            body=_without_title_heading(body, title), queue=meta.get("queue"),
+                            category=meta.get("category"), tags=tuple(meta.get("tags", [])),
+                            owner=meta.get("owner"))
+
+
+def parse_html(source: str, text: str) -> ImportedDocument:
+    """An HTML page: title from <title> or the first <h1>; headings and lists kept as Markdown."""
+    title, body = html_to_text(text)
+    return ImportedDocument(source=source, slug=slugify(Path(source).stem), title=title or Path(source).stem,
+                            body=_without_title_heading(body, title))
+
+
+def parse_csv(source: str, text: str) -> list[ImportedDocument]:
+    """Rows of `doc_id,title,text`; each doc_id becomes a slug."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader, None)
+        if header is None or [h.strip() for h in header] != CSV_COLUMNS:
+            raise InvalidInput(f"{source}: the first line must be the header {','.join(CSV_COLUMNS)} "
+                               f"(got {','.join(header or [])!r}).")
+        documents = []
+        for row in reader:
+            where = f"{source} row {reader.line_num}"
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(CSV_COLUMNS):
+                raise InvalidInput(f"{where}: expected {len(CSV_COLUMNS)} columns, found {len(row)}.")
+            doc_id, title, body = (cell.strip() for cell in row)
+            documents.append(ImportedDocument(source=where, slug=slugify(doc_id), title=title, body=body))
+    except csv.Error as exc:
+        raise InvalidInput(f"{source} row {reader.line_num}: not valid CSV ({exc}).") from exc
+    return documents
+
+
+def parse_file(name: str, content: str) -> list[ImportedDocument]:
+    """The articles in one file, by its suffix (.md/.markdown, .html/.htm, .csv)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return [parse_markdown(name, content)]
+    if suffix in (".html", ".htm"):
+        return [parse_html(name, content)]
+    if suffix == ".csv":
+        return parse_csv(name, content)
+    raise InvalidInput(f"{name}: unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}.")
+
+
+def read_folder(path: Path) -> list[ImportedDocument]:
+    """Every supported file under `path` (or the single file `path`), in name order."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file or folder.")
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+    documents: list[ImportedDocument] = []
+    for file in files:
+        try:
+            content = file.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{file.name}: not UTF-8 text (byte {exc.start}); nothing was imported.") from exc
+        documents.extend(parse_file(str(file.relative_to(path) if path.is_dir() else file.name), content))
+    return documents
+
+
+def _resolve(session: Session, documents: list[ImportedDocument]) -> list[tuple[ImportedDocument, KbArticleCreate]]:
+    """Check the whole batch and turn each document into a validated create request."""
+    queues = {q.name: q.id for q in session.scalars(select(Queue))}
+    owners = {u.username: u.id for u in session.scalars(select(User))}
+    seen: dict[str, str] = {}
+    checked = []
+    for doc in documents:
+        if doc.slug in seen:
+            raise InvalidInput(f"{doc.source}: slug {doc.slug!r} also comes from {seen[doc.slug]}.")
+        seen[doc.slug] = doc.source
+        if doc.queue is not None and doc.queue not in queues:
+            raise InvalidInput(f"{doc.source}: no queue named {doc.queue!r}.")
+        if doc.owner is not None and doc.owner not in owners:
+            raise InvalidInput(f"{doc.source}: no user {doc.owner!r} to own the article.")
+        try:
+            data = KbArticleCreate(slug=doc.slug, title=doc.title, body=doc.body, category=doc.category,
+                                   tags=list(doc.tags), queue_id=queues.get(doc.queue or ""),
+                                   owner_id=owners.get(doc.owner or ""), change_note=f"imported from {doc.source}")
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in exc.errors()[:3])
+            raise InvalidInput(f"{doc.source}: {problems}.") from exc
+        _check_no_pending_version(session, doc)
+        checked.append((doc, data))
+    return checked
+
+
+def _check_no_pending_version(session: Session, doc: ImportedDocument) -> None:
+    article = session.scalar(select(KbArticle).where(KbArticle.slug == doc.slug))
+    pending = next((v for v in article.versions if v.status in service.OPEN_STATUSES), None) if article else None
+    if article is not None and pending is not None:
+        latest = article.versions[-1]
+        if (latest.title, latest.body) != (doc.title.strip(), doc.body):
+            raise InvalidInput(f"{doc.source}: {doc.slug} v{pending.version} is still {pending.status}; approve "
+                               "or reject it before importing a new version.")
+
+
+def import_documents(session: Session, *, actor: Principal, documents: list[ImportedDocument],
+                     approve: bool = False) -> KbImportResult:
+    """Create or version every document; with `approve`, publish them at once (approvers only)."""
+    require(actor, Permission.KB_EDIT)
+    if approve and actor.role is not Role.ADMIN:
+        raise PermissionDenied("Publishing on import skips the review; only admins may do it. Import the "
+                               "articles as drafts and submit them for review instead.")
+    if not documents:
+        raise InvalidInput("No articles found to import (.md, .markdown, .html, .htm or .csv files).")
+    checked = _resolve(session, documents)
+    result = KbImportResult(created=[], updated=[], unchanged=[])
+    for doc, data in checked:
+        article = session.scalar(select(KbArticle).where(KbArticle.slug == doc.slug))
+        if article is None:
+            article = service.create(session, actor=actor, data=data)
+            result.created.append(doc.slug)
+        elif (article.versions[-1].title, article.versions[-1].body) == (data.title.strip(), data.body):
+            result.unchanged.append(doc.slug)
+            continue
+        else:
+            service.add_version(session, actor=actor, article_id=article.id, data=KbVersionCreate(
+                title=data.title, body=data.body, change_note=data.change_note))
+            result.updated.append(doc.slug)
+        if approve:
+            number = article.versions[-1].version
+            workflow.submit(session, actor=actor, article_id=article.id, version=number)
+            workflow.approve(session, actor=actor, article_id=article.id, version=number, note="approved on import")
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="kb.import",
+                 subject_type="kb_article", subject_id="*", after=result.model_dump() | {"approve": approve})
+    return result
