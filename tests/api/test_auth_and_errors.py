@@ -17,7 +17,8 @@ def test_password_sign_in_sets_a_session_cookie_that_authenticates(live_server: 
         response = browser.post("/api/v1/auth/login", json={"username": "carol", "password": PASSWORD})
         assert response.status_code == 200
         assert response.json()["role"] == "agent"
-        assert browser.get("/api/v1/me").json()["username"] == "carol"
+        me = browser.get("/api/v1/me")
+        assert me.json()["username"] == "carol", me.text
         browser.post("/api/v1/auth/logout")
         assert browser.get("/api/v1/me").status_code == 401
 
