@@ -1,6 +1,6 @@
 """triage categories
 
-Revision ID: 0003
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-23 20:27:08.784064
 """
@@ -13,7 +13,7 @@ from alembic import op
 import deskpilot.db
 
 
-revision: str = '0003'
+revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
