@@ -32,7 +32,8 @@ def markdown_files(session: Session, *, actor: Principal) -> list[tuple[str, str
     """(file name, content) per published article: its approved version with YAML front matter."""
     require_unpublished(actor)
     queues = {q.id: q.name for q in session.scalars(select(Queue))}
-    owners = dict(session.execute(select(KbArticle.slug, User.username).join(User, User.id == KbArticle.owner_id)))
+    owners = {slug: username for slug, username in
+              session.execute(select(KbArticle.slug, User.username).join(User, User.id == KbArticle.owner_id))}
     files = []
     for doc in approved_documents(session):
         meta = {"slug": doc.slug, "title": doc.title, "queue": queues.get(doc.queue_id or 0),

@@ -42,6 +42,8 @@ class _Converter(HTMLParser):
             self.current.append("#" * self._heading + " ")
         elif tag in ("ul", "ol"):
             self._break()
+            if not self._lists:
+                self.lines.append("")  # a new top-level list is its own block
             self._lists.append([1] if tag == "ol" else [])
         elif tag == "li":
             self._break()
@@ -88,9 +90,13 @@ def html_to_text(html: str) -> tuple[str, str]:
     # Headings and lists become their own paragraphs so the chunker sees the structure.
     out: list[str] = []
     for line in converter.lines:
+        if not line:
+            if out and out[-1]:
+                out.append("")
+            continue
         is_item = bool(re.match(r"^\s*(?:\d+\.|-)\s", line))
         previous_item = bool(out) and bool(re.match(r"^\s*(?:\d+\.|-)\s", out[-1]))
-        if out and not (is_item and previous_item):
+        if out and out[-1] and not (is_item and previous_item):
             out.append("")
         out.append(line)
     title = _SPACES.sub(" ", converter.title).strip() or converter.first_h1
