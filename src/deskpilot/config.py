@@ -6,7 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "dev-only-secret-change-me-please-0123456789"
@@ -16,6 +16,25 @@ class Environment(StrEnum):
     DEV = "dev"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class UnknownSender(StrEnum):
+    """What to do with mail from an address no user has."""
+
+    CREATE_REQUESTER = "create_requester"
+    FALLBACK = "fallback"
+
+
+class MailboxSettings(BaseModel):
+    """One IMAP mailbox the desk reads; `name` is the stable key stored with every mail from it."""
+
+    name: str = Field(min_length=1, max_length=64)
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    username: str
+    password: str = ""
+    folder: str = "INBOX"
+    ssl: bool = True
 
 
 class Settings(BaseSettings):
@@ -41,6 +60,26 @@ class Settings(BaseSettings):
     llm_api_key: str = ""
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
 
+    # E-mail channel. Mailboxes come as JSON: DESKPILOT_MAIL_MAILBOXES='[{"name": "support", ...}]'.
+    mail_mailboxes: list[MailboxSettings] = Field(default_factory=list)
+    mail_poll_interval_seconds: float = Field(default=60.0, gt=0)
+    mail_batch_size: int = Field(default=200, ge=1, le=10_000)
+    mail_address: str = "servicedesk@deskpilot.invalid"
+    mail_message_id_domain: str = ""
+    mail_smtp_host: str = ""
+    mail_smtp_port: int = Field(default=25, ge=1, le=65535)
+    mail_smtp_username: str = ""
+    mail_smtp_password: str = ""
+    mail_smtp_starttls: bool = False
+    mail_smtpd_host: str = "127.0.0.1"
+    mail_smtpd_port: int = Field(default=8025, ge=1, le=65535)
+    mail_acknowledge: bool = True
+    mail_max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    mail_unknown_sender: UnknownSender = UnknownSender.CREATE_REQUESTER
+    mail_fallback_requester: str = ""
+    mail_send_max_attempts: int = Field(default=8, ge=1, le=100)
+    mail_send_backoff_seconds: float = Field(default=60.0, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -65,6 +104,15 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'deskpilot.db'}"
+
+    @property
+    def mail_domain(self) -> str:
+        """The domain of the Message-IDs we create; mail carrying it that comes back in is a loop."""
+        return (self.mail_message_id_domain or self.mail_address.rsplit("@", 1)[-1]).lower()
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
 
     @property
     def model_dir(self) -> Path:

@@ -3,6 +3,7 @@
 from deskpilot.accounts import models as accounts_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
+from deskpilot.channels.email import models as mail_models
 from deskpilot.db import Base
 from deskpilot.kb import models as kb_models
 from deskpilot.tickets import models as tickets_models
@@ -10,4 +11,5 @@ from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "kb_models", "tickets_models", "triage_models"]
+__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "kb_models", "mail_models",
+           "tickets_models", "triage_models"]

@@ -1,0 +1,1 @@
+"""Channel adapters: thin faces that turn outside messages into calls on the desk's services."""

@@ -1,0 +1,113 @@
+"""Tables of the e-mail channel: every mail received, where each mailbox was read up to, the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from deskpilot.accounts.models import enum_column
+from deskpilot.clock import utcnow
+from deskpilot.db import Base, UtcDateTime
+
+
+class InboundStatus(StrEnum):
+    PROCESSED = "processed"
+    IGNORED_AUTOREPLY = "ignored_autoreply"
+    FAILED_PARSE = "failed_parse"
+    FAILED_INTAKE = "failed_intake"
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboundKind(StrEnum):
+    ACKNOWLEDGEMENT = "acknowledgement"
+    REPLY = "reply"
+
+
+class InboundMail(Base):
+    """One received mail, kept whole (raw bytes on disk, by hash) with what became of it.
+
+    Unique by Message-ID (so the same mail from two mailboxes or the SMTP listener is taken once) and by
+    mailbox position (so a re-poll of the same UID is recognised before parsing).
+    """
+
+    __tablename__ = "inbound_mails"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_inbound_mails_mailbox_position"),
+        Index("ix_inbound_mails_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    message_id_synthesised: Mapped[bool] = mapped_column(default=False)
+    mailbox: Mapped[str] = mapped_column(String(64))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)
+    uid: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus, "inbound_status"))
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    from_address: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(String(998), default="")
+    in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    raw_size: Mapped[int] = mapped_column(Integer)
+    raw_path: Mapped[str] = mapped_column(String(300))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), default=None,
+                                                  index=True)
+    ticket_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_messages.id", ondelete="SET NULL"), default=None)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Handling time for the KPIs: from this mail's arrival to the desk's first reply after it.
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    first_response_minutes: Mapped[float | None] = mapped_column(default=None)
+
+
+class MailboxCursor(Base):
+    """The highest UID taken from a mailbox (per UIDVALIDITY), advanced in the same transaction as the
+    mail, so a restarted poller starts exactly where the last committed mail left off."""
+
+    __tablename__ = "mailbox_cursors"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", name="uq_mailbox_cursors_mailbox_validity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(64))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OutboundMail(Base):
+    """A mail the desk sends; queued in the transaction that decided to send it, never dropped."""
+
+    __tablename__ = "outbound_mails"
+    __table_args__ = (Index("ix_outbound_mails_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[OutboundKind] = mapped_column(enum_column(OutboundKind, "outbound_kind"))
+    status: Mapped[OutboundStatus] = mapped_column(enum_column(OutboundStatus, "outbound_status"),
+                                                   default=OutboundStatus.QUEUED)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket_messages.id", ondelete="SET NULL"), default=None, unique=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    from_address: Mapped[str] = mapped_column(String(320))
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(998))
+    body: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
