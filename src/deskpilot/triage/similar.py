@@ -1,0 +1,111 @@
+"""Similar resolved tickets (explanations, probable cause and fix) and bursts of similar open tickets
+(probable major incidents). Ticket texts are PII-redacted before they are embedded or indexed."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.clock import utcnow
+from deskpilot.ml.embeddings import Embedder, Vectors
+from deskpilot.ml.vector_index import ExactVectorIndex
+from deskpilot.tickets.enums import MessageKind, TicketStatus
+from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.triage.pii import redact_pii
+
+SOLVED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+OPEN = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
+
+
+def ticket_text(subject: str, description: str) -> str:
+    """The redacted text of a ticket as the models see it."""
+    return redact_pii(f"{subject}\n{description}"[:4000]).text
+
+
+@dataclass(frozen=True)
+class SimilarTicket:
+    ticket_id: int
+    subject: str
+    score: float
+    category: str | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class MajorIncident:
+    parent_ticket_id: int
+    similar_open_ticket_ids: list[int]
+    window_minutes: int
+
+
+class TicketIndex:
+    """Vectors of resolved tickets, kept as a plain-file index under `directory`."""
+
+    def __init__(self, directory: Path, embedder: Embedder) -> None:
+        self.directory = directory
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        if (directory / "manifest.json").is_file():
+            self.index = ExactVectorIndex.load(directory, expected_model_id=embedder.model_id)
+        else:
+            self.index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+
+    def refresh(self, session: Session) -> int:
+        """Add resolved tickets not yet indexed and drop reopened ones; returns how many were added."""
+        solved = {str(t.id): t for t in session.scalars(select(Ticket).where(Ticket.status.in_(SOLVED)))}
+        with self._lock:
+            stale = [tid for tid in self.index.row_ids() if tid is not None and tid not in solved]
+            self.index.remove(stale)
+            missing = [t for tid, t in solved.items() if tid not in self.index]
+            if missing:
+                vectors = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
+                self.index.add([str(t.id) for t in missing], vectors)
+            if missing or stale:
+                self.index.save(self.directory)
+        return len(missing)
+
+    def nearest(self, session: Session, vector: Vectors, *, k: int = 5, exclude: int | None = None
+                ) -> list[SimilarTicket]:
+        """The `k` most similar resolved tickets, with the resolution message an agent gave."""
+        hits = [(int(tid), score) for tid, score in self.index.search(vector, k + 1) if tid != str(exclude)][:k]
+        tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h[0] for h in hits])))}
+        return [SimilarTicket(ticket_id=tid, subject=tickets[tid].subject, score=round(score, 4),
+                              category=tickets[tid].category, resolution=_resolution(session, tickets[tid]))
+                for tid, score in hits if tid in tickets]
+
+
+def _resolution(session: Session, ticket: Ticket) -> str | None:
+    """The last public reply by someone other than the requester: how the ticket was solved."""
+    return session.scalar(
+        select(TicketMessage.body).where(TicketMessage.ticket_id == ticket.id,
+                                         TicketMessage.kind == MessageKind.PUBLIC_REPLY,
+                                         TicketMessage.author_id != ticket.requester_id)
+        .order_by(TicketMessage.id.desc()).limit(1))
+
+
+def detect_major_incident(session: Session, embedder: Embedder, vector: Vectors, *, window_minutes: int = 60,
+                          min_tickets: int = 3, threshold: float = 0.75, exclude: int | None = None
+                          ) -> MajorIncident | None:
+    """A burst: at least `min_tickets` (this one included) similar open tickets within the window.
+
+    The oldest of them is suggested as the parent incident.
+    """
+    since = utcnow() - timedelta(minutes=window_minutes)
+    recent = list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
+                                  .order_by(Ticket.created_at).limit(300)))
+    recent = [t for t in recent if t.id != exclude]
+    if len(recent) + 1 < min_tickets:
+        return None
+    vectors = embedder.encode([ticket_text(t.subject, t.description) for t in recent])
+    scores = vectors @ np.asarray(vector, dtype=np.float32).reshape(-1)
+    similar = [t for t, s in zip(recent, scores, strict=True) if s >= threshold]
+    if len(similar) + 1 < min_tickets:
+        return None
+    return MajorIncident(parent_ticket_id=similar[0].id, similar_open_ticket_ids=[t.id for t in similar],
+                         window_minutes=window_minutes)
