@@ -9,6 +9,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.kb import service, workflow
 from deskpilot.kb.models import KbArticle
 from deskpilot.kb.schemas import KbArticleCreate
+from tests.api.conftest import clients, live_server  # noqa: F401 - the API tests of this folder use them
 from tests.factories import Desk, make_desk
 
 VPN_BODY = """**Applies to:** GlobalProtect on Windows laptops.

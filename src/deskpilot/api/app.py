@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors
-from deskpilot.api.routes import accounts, audit, health, setup, tickets
+from deskpilot.api.routes import accounts, audit, health, kb, setup, tickets
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 
@@ -22,6 +22,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.session_factory = session_factory(app.state.engine)
     errors.install(app)
-    for module in (health, accounts, tickets, setup, audit):
+    for module in (health, accounts, tickets, setup, audit, kb):
         app.include_router(module.router)
     return app
