@@ -17,7 +17,8 @@ from deskpilot.accounts.models import Team, User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import TeamCreate, UserCreate
 from deskpilot.clock import utcnow
-from deskpilot.demo import SEED_YAML, TICKETS_CSV
+from deskpilot.demo import KB_DIR, SEED_YAML, TICKETS_CSV
+from deskpilot.kb.importer import import_documents, read_folder
 from deskpilot.tickets import setup
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.history import HistoricalTicket, import_history
@@ -120,6 +121,7 @@ def load_demo(session: Session) -> DemoSummary:
     _load_org(session, seed)
     users = _load_people(session, seed)
     tickets = _load_tickets(session)
-    log.info("demo loaded: %d users, %d tickets", users, tickets)
+    kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1
+    log.info("demo loaded: %d users, %d tickets, %d KB articles", users, tickets, len(kb.created))
     logins = [(u["username"], u["role"]) for u in seed["users"]]
     return DemoSummary(users=users, tickets=tickets, password=seed["demo_password"], logins=logins)

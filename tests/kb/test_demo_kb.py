@@ -1,0 +1,21 @@
+"""The demo loader publishes the Northwind articles as approved version 1, once."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from deskpilot.demo import KB_DIR
+from deskpilot.demo.loader import LOADER, load_demo
+from deskpilot.kb import importer, service
+
+
+def test_demo_articles_are_loaded_approved_and_only_once(session: Session) -> None:
+    load_demo(session)
+    again = importer.import_documents(session, actor=LOADER, documents=importer.read_folder(KB_DIR), approve=True)
+    assert len(again.unchanged) == 56 and not again.created and not again.updated
+    documents = service.approved_documents(session)
+    assert len(documents) == len(list(KB_DIR.glob("*.md"))) == 56
+    assert {d.version for d in documents} == {1}
+    vpn = next(d for d in documents if d.slug == "vpn-error-codes")
+    assert vpn.title == "GlobalProtect VPN error messages and fixes" and vpn.text.startswith("**Applies to:**")
+    assert vpn.category == "Hardware" and "globalprotect" in vpn.tags and vpn.queue_id is not None
