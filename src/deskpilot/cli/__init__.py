@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, demo, evaluate
+from deskpilot.cli import admin, demo, evaluate, mail
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, demo, evaluate]
+_GROUPS = [admin, demo, evaluate, mail]
 
 
 def build_parser() -> argparse.ArgumentParser:
