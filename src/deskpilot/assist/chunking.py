@@ -138,6 +138,4 @@ def chunk_article(slug: str, version: int, text: str, *, max_words: int = 180) -
 
 def _chunk(slug: str, version: int, position: int, blocks: list[_Block]) -> Chunk:
     text = "\n\n".join(b.text for b in blocks)
-    return Chunk(
-        slug=slug, version=version, position=position, heading_path=blocks[0].heading_path, text=text
-    )
+    return Chunk(slug=slug, version=version, position=position, heading_path=blocks[0].heading_path, text=text)

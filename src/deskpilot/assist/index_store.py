@@ -1,0 +1,172 @@
+"""The knowledge-base index: chunks of the approved article versions in a BM25 and a vector index.
+
+Only what the caller passes in is indexed (the KB area passes approved versions); adding a new
+version of an article replaces the old one, and removing an article makes it unretrievable at once.
+An index is a directory: `manifest.json`, `documents.json`, `lexical/` and `vectors/`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from deskpilot.assist.chunking import Chunk, chunk_article
+from deskpilot.errors import InvalidInput
+from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.lexical_index import Bm25Index
+from deskpilot.ml.vector_index import ExactVectorIndex
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class KbDocument:
+    """One approved article version as the KB area hands it over."""
+
+    slug: str
+    version: int
+    title: str
+    text: str
+    url: str = ""
+
+    @property
+    def citation(self) -> str:
+        return f"[{self.slug} v{self.version}]"
+
+
+def chunk_text_for_search(document: KbDocument, chunk: Chunk) -> str:
+    """What both indexes see of a chunk: the article title and heading path give it context."""
+    headings = " / ".join(h for h in chunk.heading_path if h and h != document.title)
+    prefix = f"{document.title}. {headings}." if headings else f"{document.title}."
+    return f"{prefix}\n{chunk.text}"
+
+
+class KbIndex:
+    """Chunks, documents and the two indexes over them; the unit the retriever searches."""
+
+    def __init__(self, embedder: Embedder, *, max_words: int = 180) -> None:
+        self.embedder = embedder
+        self.max_words = max_words
+        self.lexical = Bm25Index()
+        self.vectors = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        self.documents: dict[str, KbDocument] = {}
+        self.chunks: dict[str, Chunk] = {}
+        self._chunk_ids_of: dict[str, list[str]] = {}
+        self._lexical_row_of_vector_row: npt.NDArray[np.int64] | None = None
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def add_documents(self, documents: Iterable[KbDocument], *, batch_size: int = 2048) -> None:
+        """Index (or re-index) article versions; a document replaces its slug's earlier version."""
+        batch: list[KbDocument] = []
+        for document in documents:
+            batch.append(document)
+            if len(batch) >= batch_size:
+                self._add_batch(batch)
+                batch = []
+        self._add_batch(batch)
+
+    def _add_batch(self, documents: Sequence[KbDocument]) -> None:
+        if not documents:
+            return
+        self._lexical_row_of_vector_row = None
+        slugs = [d.slug for d in documents]
+        if len(set(slugs)) != len(slugs):
+            raise InvalidInput("the same article slug appears twice in one batch")
+        self.remove_documents([s for s in slugs if s in self.documents])
+        chunk_ids: list[str] = []
+        texts: list[str] = []
+        for document in documents:
+            if not document.slug or document.version < 1:
+                raise InvalidInput(f"article {document.slug!r}: needs a slug and a version ≥ 1")
+            chunks = self._chunk(document)
+            self.documents[document.slug] = document
+            self._chunk_ids_of[document.slug] = [c.chunk_id for c in chunks]
+            for chunk in chunks:
+                self.chunks[chunk.chunk_id] = chunk
+                chunk_ids.append(chunk.chunk_id)
+                texts.append(chunk_text_for_search(document, chunk))
+        self.lexical.add(chunk_ids, texts)
+        self.vectors.add(chunk_ids, self.embedder.encode(texts))
+
+    def _chunk(self, document: KbDocument) -> list[Chunk]:
+        chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
+        return chunks or chunk_article(document.slug, document.version, document.title)
+
+    def remove_documents(self, slugs: Sequence[str]) -> None:
+        """Retire articles: none of their chunks can be retrieved afterwards."""
+        self._lexical_row_of_vector_row = None
+        for slug in slugs:
+            chunk_ids = self._chunk_ids_of.pop(slug, [])
+            self.lexical.remove(chunk_ids)
+            self.vectors.remove(chunk_ids)
+            for chunk_id in chunk_ids:
+                self.chunks.pop(chunk_id, None)
+            self.documents.pop(slug, None)
+
+    def score_all(
+        self, terms: Mapping[str, float], query_vector: npt.NDArray[np.float32]
+    ) -> tuple[list[str | None], npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+        """Per vector-index row: chunk id, cosine (-inf when removed) and BM25 (None: no known term)."""
+        ids = self.vectors.row_ids()
+        dense = self.vectors.score_all(query_vector)
+        lexical = self.lexical.score_all(terms)
+        if lexical is None:
+            return ids, dense, None
+        if self._lexical_row_of_vector_row is None:
+            # The two indexes compact at different moments, so their row orders may differ.
+            rows = {cid: row for row, cid in enumerate(self.lexical.row_ids()) if cid is not None}
+            self._lexical_row_of_vector_row = np.asarray([rows.get(c, -1) if c else -1 for c in ids])
+        order = self._lexical_row_of_vector_row
+        aligned = np.zeros(len(ids), dtype=np.float32)
+        aligned[order >= 0] = lexical[order[order >= 0]]
+        return ids, dense, aligned
+
+    def chunks_of(self, slug: str) -> list[Chunk]:
+        """The chunks of an indexed article, in reading order."""
+        return [self.chunks[c] for c in self._chunk_ids_of.get(slug, [])]
+
+    def save(self, directory: Path) -> None:
+        """Write the whole index under `directory` as plain files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lexical.save(directory / "lexical")
+        self.vectors.save(directory / "vectors")
+        docs = [asdict(d) for d in self.documents.values()]
+        (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
+        manifest = {
+            "kind": "kb-index",
+            "format_version": FORMAT_VERSION,
+            "embedder_model_id": self.embedder.model_id,
+            "max_words": self.max_words,
+            "documents": len(self.documents),
+            "chunks": len(self.chunks),
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, embedder: Embedder) -> KbIndex:
+        """Read an index written by `save`; refuses one built by another embedder or format."""
+        path = directory / "manifest.json"
+        if not path.is_file():
+            raise InvalidInput(f"{directory}: not a KB index (no manifest.json)")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("kind") != "kb-index" or manifest.get("format_version") != FORMAT_VERSION:
+            raise InvalidInput(f"{directory}: KB index format not readable by this version; rebuild it")
+        index = cls(embedder, max_words=int(manifest["max_words"]))
+        index.lexical = Bm25Index.load(directory / "lexical")
+        index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
+        for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
+            document = KbDocument(**raw)
+            chunks = index._chunk(document)
+            index.documents[document.slug] = document
+            index._chunk_ids_of[document.slug] = [c.chunk_id for c in chunks]
+            index.chunks.update((c.chunk_id, c) for c in chunks)
+        return index
