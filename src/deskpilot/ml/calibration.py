@@ -1,0 +1,156 @@
+"""Turning raw linear scores into calibrated confidences, and choosing where to abstain.
+
+Both are fitted on out-of-fold scores from cross-validation on the training data, never on a test set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize_scalar
+from sklearn.metrics import f1_score
+from sklearn.model_selection import KFold, StratifiedKFold
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_LOG_T_BOUNDS = (np.log(1e-3), np.log(1e3))
+
+
+def softmax(scores: npt.NDArray[np.floating], temperature: float = 1.0) -> FloatArray:
+    """Row-wise softmax of `scores / temperature`, numerically stable."""
+    scaled = np.asarray(scores, dtype=np.float64) / temperature
+    scaled -= scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def fit_temperature(scores: npt.NDArray[np.floating], targets: IntArray) -> float:
+    """The temperature that minimises the negative log-likelihood of the targets (temperature scaling)."""
+    rows = np.arange(len(targets))
+
+    def nll(log_t: float) -> float:
+        probs = softmax(scores, float(np.exp(log_t)))
+        return float(-np.log(np.clip(probs[rows, targets], 1e-12, None)).mean())
+
+    result = minimize_scalar(nll, bounds=_LOG_T_BOUNDS, method="bounded")
+    return float(np.exp(result.x))
+
+
+@dataclass(frozen=True)
+class AbstentionChoice:
+    """A threshold and what it achieved on the out-of-fold predictions it was chosen on."""
+
+    threshold: float
+    rule: str
+    metrics: dict[str, float]
+
+
+def _candidates(confidence: FloatArray) -> FloatArray:
+    grid = np.quantile(confidence, np.linspace(0.0, 0.6, 121))
+    return np.unique(np.concatenate([[0.0], grid]))
+
+
+def threshold_for_oos(
+    confidence: FloatArray, correct: BoolArray, predicted_oos: BoolArray, gold_oos: BoolArray
+) -> AbstentionChoice:
+    """The threshold that maximises in-scope accuracy + OOS recall (abstaining counts as `oos`)."""
+    best: tuple[float, float, float, float] = (-1.0, 0.0, 0.0, 0.0)
+    for t in _candidates(confidence):
+        accepted = confidence >= t
+        in_scope = float((correct & accepted & ~predicted_oos)[~gold_oos].mean()) if (~gold_oos).any() else 0.0
+        recall = float((predicted_oos | ~accepted)[gold_oos].mean()) if gold_oos.any() else 0.0
+        if in_scope + recall > best[0] + 1e-12:
+            best = (in_scope + recall, float(t), in_scope, recall)
+    return AbstentionChoice(
+        threshold=best[1],
+        rule="max in-scope accuracy + OOS recall (out-of-fold)",
+        metrics={"cv_in_scope_accuracy": best[2], "cv_oos_recall": best[3]},
+    )
+
+
+def threshold_for_precision(confidence: FloatArray, correct: BoolArray, target: float) -> AbstentionChoice:
+    """The lowest threshold whose accepted predictions reach `target` precision (out-of-fold)."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order])
+    precision = hits / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(precision >= target)
+    # Keep the largest accepted prefix that is still precise enough; abstain below its last confidence.
+    threshold = float(confidence[order][ok[-1]]) if ok.size else float(confidence.max(initial=1.0))
+    accepted = confidence >= threshold
+    return AbstentionChoice(
+        threshold=threshold,
+        rule=f"lowest threshold with out-of-fold precision >= {target:.2f}",
+        metrics={
+            "cv_accepted_precision": float(correct[accepted].mean()) if accepted.any() else 0.0,
+            "cv_abstain_rate": float(1.0 - accepted.mean()),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class CrossValidation:
+    """What K-fold cross-validation on the training data decided and measured."""
+
+    temperature: float
+    abstention: AbstentionChoice
+    metrics: dict[str, float]
+
+
+FoldScorer = Callable[[IntArray, IntArray], FloatArray]
+
+
+def _folds(targets: IntArray, folds: int, seed: int) -> list[tuple[IntArray, IntArray]]:
+    smallest = int(np.bincount(targets).min())
+    splitter: StratifiedKFold | KFold
+    # Stratify when every label can appear in every fold; tiny labels fall back to shuffled folds.
+    if smallest >= folds:
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [(tr.astype(np.int64), va.astype(np.int64)) for tr, va in splitter.split(targets, targets)]
+
+
+def calibrate_by_cross_validation(
+    targets: IntArray,
+    *,
+    n_labels: int,
+    folds: int,
+    seed: int,
+    fit_and_score: FoldScorer,
+    oos_index: int | None,
+    target_precision: float,
+    progress: Callable[[str], None] | None = None,
+) -> CrossValidation:
+    """Out-of-fold scores → temperature, abstention threshold and CV metrics.
+
+    `fit_and_score(train_rows, held_out_rows)` trains on the first rows and returns scores of shape
+    (len(held_out_rows), n_labels) for the second.
+    """
+    folds = max(2, min(folds, len(targets)))
+    oof = np.zeros((len(targets), n_labels), dtype=np.float64)
+    for number, (train_rows, held_out) in enumerate(_folds(targets, folds, seed), start=1):
+        if progress is not None:
+            progress(f"cross-validation fold {number}/{folds}")
+        oof[held_out] = fit_and_score(train_rows, held_out)
+    temperature = fit_temperature(oof, targets)
+    probs = softmax(oof, temperature)
+    predicted = probs.argmax(axis=1)
+    confidence = probs.max(axis=1)
+    correct = predicted == targets
+    if oos_index is None:
+        choice = threshold_for_precision(confidence, correct, target_precision)
+    else:
+        choice = threshold_for_oos(confidence, correct, predicted == oos_index, targets == oos_index)
+    metrics = {
+        "cv_folds": float(folds),
+        "cv_accuracy": float(correct.mean()),
+        "cv_macro_f1": float(f1_score(targets, predicted, average="macro")),
+        "temperature": temperature,
+        **choice.metrics,
+    }
+    return CrossValidation(temperature=temperature, abstention=choice, metrics=metrics)

@@ -1,0 +1,363 @@
+"""The triage text classifier: TF-IDF word + char n-grams and MiniLM sentence vectors, one linear SVM.
+
+Lifecycle (as every AI component): `train(texts, labels)` → `save(dir)` → `load(dir)` → `predict(batch)`.
+
+Training runs K-fold cross-validation on the training data only; the out-of-fold scores calibrate the
+confidences (temperature scaling) and choose the abstention threshold. A prediction's label is always
+one of the training labels; below the threshold the prediction is flagged `abstained`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+import sklearn
+from sklearn.svm import LinearSVC
+
+from deskpilot import __version__
+from deskpilot.errors import InvalidInput, ProviderError
+from deskpilot.ml.calibration import CrossValidation, calibrate_by_cross_validation, softmax
+from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.features import TextFeatures
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+_METADATA = "metadata.json"
+_WEIGHTS = "weights.npz"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """Hyper-parameters; the defaults were chosen by cross-validation on training splits only."""
+
+    embeddings: bool = True
+    char_ngrams: bool = True
+    embedding_weight: float = 2.0
+    c: float = 0.5
+    cv_folds: int = 3
+    target_precision: float = 0.90
+    oos_label: str = "oos"
+    top_k: int = 3
+    explain_terms: int = 5
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ScoredLabel:
+    label: str
+    score: float
+
+
+@dataclass(frozen=True)
+class TermContribution:
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ClassPrediction:
+    """One text's outcome: a training label, its calibrated confidence, and why."""
+
+    label: str
+    confidence: float
+    abstained: bool
+    alternatives: tuple[ScoredLabel, ...]
+    top_terms: tuple[TermContribution, ...]
+
+
+@dataclass(frozen=True)
+class FittedLinear:
+    """The linear scorer: scores = X · coefᵀ + intercept, softmax(scores / temperature)."""
+
+    labels: tuple[str, ...]
+    coef: npt.NDArray[np.float32]
+    intercept: npt.NDArray[np.float32]
+    temperature: float
+    threshold: float
+
+    def scores(self, matrix: sp.csr_matrix) -> npt.NDArray[np.float64]:
+        return np.asarray(matrix @ self.coef.T, dtype=np.float64) + self.intercept
+
+
+def fit_linear_svm(
+    matrix: sp.csr_matrix, targets: npt.NDArray[np.int64], *, n_labels: int, c: float, seed: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """One-vs-rest linear SVM weights as (coef, intercept) with one row per label index.
+
+    Labels missing from `targets` (possible inside a cross-validation fold) get a score far below
+    every other label, so they are never predicted from that fold.
+    """
+    svm = LinearSVC(C=c, random_state=seed, max_iter=3000).fit(matrix, targets)
+    coef = np.zeros((n_labels, matrix.shape[1]), dtype=np.float32)
+    intercept = np.full(n_labels, -1e3, dtype=np.float32)
+    present = svm.classes_.astype(np.int64)
+    if len(present) == 2:
+        # sklearn keeps one row for two classes; make it symmetric so every label has a score.
+        coef[present] = np.vstack([-svm.coef_[0], svm.coef_[0]])
+        intercept[present] = [-svm.intercept_[0], svm.intercept_[0]]
+    else:
+        coef[present] = svm.coef_
+        intercept[present] = svm.intercept_
+    return coef, intercept
+
+
+def training_data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
+    """sha256 over the (text, label) pairs in order; identifies the data a model was trained on."""
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels, strict=True):
+        digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+class TextClassifier:
+    """Closed-set text classifier with calibrated confidence, abstention and term explanations."""
+
+    component: ClassVar[str] = "triage-text-classifier"
+
+    def __init__(self, config: ClassifierConfig | None = None, *, embedder: Embedder | None = None) -> None:
+        self.config = config or ClassifierConfig()
+        self._embedder = embedder
+        self._features: TextFeatures | None = None
+        self._model: FittedLinear | None = None
+        self._metadata: dict[str, Any] = {}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._require_model().labels
+
+    @property
+    def threshold(self) -> float:
+        return self._require_model().threshold
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return dict(self._metadata)
+
+    def train(self, texts: Sequence[str], labels: Sequence[str], *, progress: Progress | None = None) -> Self:
+        """Fit on (texts, labels); cross-validation on this data calibrates and sets the threshold."""
+        texts, labels = _validated(texts, labels)
+        names = tuple(sorted(set(labels)))
+        targets = np.array([names.index(label) for label in labels], dtype=np.int64)
+        features = self._new_features()
+        vectors = features.embed(texts, progress)
+        evaluation = self._cross_validate(texts, names, targets, vectors, progress)
+        if progress is not None:
+            progress(f"fitting the final model on {len(texts)} texts")
+        features.fit(texts)
+        coef, intercept = fit_linear_svm(
+            features.transform(texts, vectors),
+            targets,
+            n_labels=len(names),
+            c=self.config.c,
+            seed=self.config.seed,
+        )
+        self._model = FittedLinear(
+            labels=names,
+            coef=coef,
+            intercept=intercept,
+            temperature=evaluation.temperature,
+            threshold=evaluation.abstention.threshold,
+        )
+        self._features = features
+        self._metadata = self._describe(texts, labels, evaluation)
+        return self
+
+    def _cross_validate(
+        self,
+        texts: list[str],
+        names: tuple[str, ...],
+        targets: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32] | None,
+        progress: Progress | None,
+    ) -> CrossValidation:
+        def fit_and_score(
+            train_rows: npt.NDArray[np.int64], held_out: npt.NDArray[np.int64]
+        ) -> npt.NDArray[np.float64]:
+            fold = self._new_features()
+            fold.fit([texts[i] for i in train_rows])
+            coef, intercept = fit_linear_svm(
+                fold.transform([texts[i] for i in train_rows], None if vectors is None else vectors[train_rows]),
+                targets[train_rows],
+                n_labels=len(names),
+                c=self.config.c,
+                seed=self.config.seed,
+            )
+            scorer = FittedLinear(names, coef, intercept, temperature=1.0, threshold=0.0)
+            held_vectors = None if vectors is None else vectors[held_out]
+            return scorer.scores(fold.transform([texts[i] for i in held_out], held_vectors))
+
+        oos = self.config.oos_label
+        return calibrate_by_cross_validation(
+            targets,
+            n_labels=len(names),
+            folds=self.config.cv_folds,
+            seed=self.config.seed,
+            fit_and_score=fit_and_score,
+            oos_index=names.index(oos) if oos in names else None,
+            target_precision=self.config.target_precision,
+            progress=progress,
+        )
+
+    def predict(self, texts: Sequence[str]) -> list[ClassPrediction]:
+        """Classify a batch; every label returned is one of the training labels."""
+        model, features = self._require_model(), self._require_features()
+        texts = [_as_text(t) for t in texts]
+        if not texts:
+            return []
+        matrix = features.transform(texts, features.embed(texts))
+        probs = softmax(model.scores(matrix), model.temperature)
+        word_columns = len(features.word.vocabulary_)
+        return [self._prediction(probs[i], matrix[i, :word_columns], features) for i in range(len(texts))]
+
+    def save(self, directory: Path) -> None:
+        """Write weights (npz), TF-IDF vocabularies (JSON + npz) and metadata.json into `directory`."""
+        model, features = self._require_model(), self._require_features()
+        directory.mkdir(parents=True, exist_ok=True)
+        features.save(directory)
+        np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept)
+        meta = {**self._metadata, "threshold": model.threshold, "temperature": model.temperature}
+        (directory / _METADATA).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, *, embedder: Embedder | None = None) -> Self:
+        """Load what `save` wrote; refuses models of another component or format version."""
+        meta = cls._read_metadata(directory)
+        config = ClassifierConfig(**meta["config"])
+        model = cls(config, embedder=embedder)
+        model._features = TextFeatures.load(
+            directory, embedder=model._resolve_embedder(), embedding_weight=config.embedding_weight
+        )
+        model._check_embedder(meta, directory)
+        with np.load(directory / _WEIGHTS) as weights:
+            model._model = FittedLinear(
+                labels=tuple(meta["labels"]),
+                coef=weights["coef"],
+                intercept=weights["intercept"],
+                temperature=float(meta["temperature"]),
+                threshold=float(meta["threshold"]),
+            )
+        model._metadata = meta
+        return model
+
+    @classmethod
+    def _read_metadata(cls, directory: Path) -> dict[str, Any]:
+        path = directory / _METADATA
+        try:
+            meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ProviderError(
+                f"{path}: no readable model metadata ({exc}); retrain with `deskpilot train triage`"
+            ) from exc
+        found = meta.get("format_version")
+        if meta.get("component") != cls.component or found != FORMAT_VERSION:
+            raise ProviderError(
+                f"model in {directory} is {meta.get('component')!r} format version {found}, but this "
+                f"deskpilot {__version__} expects {cls.component!r} format version {FORMAT_VERSION}; "
+                "retrain it with `deskpilot train triage`"
+            )
+        return meta
+
+    def _check_embedder(self, meta: dict[str, Any], directory: Path) -> None:
+        embedder = self._resolve_embedder()
+        found = embedder.model_id if embedder is not None else None
+        if meta.get("embedder_model_id") != found:
+            raise ProviderError(
+                f"model in {directory} was trained with embedder {meta.get('embedder_model_id')!r} but "
+                f"{found!r} is installed; retrain it with `deskpilot train triage`"
+            )
+
+    def _resolve_embedder(self) -> Embedder | None:
+        if not self.config.embeddings:
+            return None
+        if self._embedder is None:
+            self._embedder = default_embedder()
+        return self._embedder
+
+    def _new_features(self) -> TextFeatures:
+        return TextFeatures(
+            char_ngrams=self.config.char_ngrams,
+            embedder=self._resolve_embedder(),
+            embedding_weight=self.config.embedding_weight,
+        )
+
+    def _prediction(
+        self, probs: npt.NDArray[np.float64], word_row: sp.csr_matrix, features: TextFeatures
+    ) -> ClassPrediction:
+        model = self._require_model()
+        order = np.argsort(-probs)[: max(1, self.config.top_k)]
+        best = int(order[0])
+        confidence = float(probs[best])
+        return ClassPrediction(
+            label=model.labels[best],
+            confidence=confidence,
+            abstained=confidence < model.threshold,
+            alternatives=tuple(ScoredLabel(model.labels[i], float(probs[i])) for i in order),
+            top_terms=self._top_terms(word_row, best, features),
+        )
+
+    def _top_terms(
+        self, word_row: sp.csr_matrix, label_index: int, features: TextFeatures
+    ) -> tuple[TermContribution, ...]:
+        row = sp.csr_matrix(word_row)
+        if row.nnz == 0 or self.config.explain_terms <= 0:
+            return ()
+        weights = self._require_model().coef[label_index, row.indices] * row.data
+        keep = [i for i in np.argsort(-weights)[: self.config.explain_terms] if weights[i] > 0]
+        terms = features.word_terms
+        return tuple(TermContribution(str(terms[row.indices[i]]), float(weights[i])) for i in keep)
+
+    def _describe(self, texts: list[str], labels: list[str], evaluation: CrossValidation) -> dict[str, Any]:
+        embedder = self._resolve_embedder()
+        return {
+            "component": self.component,
+            "format_version": FORMAT_VERSION,
+            "deskpilot_version": __version__,
+            "sklearn_version": sklearn.__version__,
+            "embedder_model_id": embedder.model_id if embedder is not None else None,
+            "training_data_sha256": training_data_hash(texts, labels),
+            "training_examples": len(texts),
+            "labels": list(self._require_model().labels),
+            "metrics": evaluation.metrics,
+            "threshold_rule": evaluation.abstention.rule,
+            "config": asdict(self.config),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+
+    def _require_model(self) -> FittedLinear:
+        if self._model is None:
+            raise ProviderError(f"{self.component} is not trained; call train() or load() first")
+        return self._model
+
+    def _require_features(self) -> TextFeatures:
+        if self._features is None:
+            raise ProviderError(f"{self.component} is not trained; call train() or load() first")
+        return self._features
+
+
+def _as_text(value: object) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _validated(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], list[str]]:
+    if len(texts) != len(labels):
+        raise InvalidInput(f"{len(texts)} texts but {len(labels)} labels; give one label per text")
+    clean_labels = [str(label).strip() for label in labels]
+    if any(not label for label in clean_labels):
+        raise InvalidInput("every training text needs a non-empty label")
+    if len(set(clean_labels)) < 2:
+        raise InvalidInput("training needs at least two distinct labels")
+    return [_as_text(t) for t in texts], clean_labels
