@@ -1,0 +1,60 @@
+"""The retrieval index follows the approved knowledge base: approve adds or replaces, retire removes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.kb import indexing, service, workflow
+from deskpilot.kb.schemas import KbVersionCreate
+from deskpilot.ml.embeddings import Embedder, default_embedder
+from tests.factories import Desk
+from tests.kb.conftest import publish, write_article
+
+PRINTER = "**Applies to:** Ricoh printers.\n\n## Steps\n\n1. Open PaperCut.\n2. Release the job at the printer.\n"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Iterator[Embedder]:
+    yield default_embedder()
+
+
+def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Session, desk: Desk,
+                                                                      embedder: Embedder, tmp_path: Path) -> None:
+    holder = indexing.IndexHolder(tmp_path, lambda: embedder)
+    vpn = publish(session, desk)
+    publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
+    write_article(session, Principal.of(desk.carol), slug="draft-wifi", title="Wi-Fi draft", body="Draft only.")
+    index = holder.current(session)
+    assert {s: d.version for s, d in index.documents.items()} == {"vpn-connect": 1, "printer-release": 1}
+    assert (tmp_path / "kb" / "manifest.json").is_file()
+
+    carol, lena = Principal.of(desk.carol), Principal.of(desk.lena)
+    service.add_version(session, actor=carol, article_id=vpn.id, data=KbVersionCreate(
+        body="**Applies to:** GlobalProtect.\n\n## Steps\n\n1. Reinstall GlobalProtect from Company Portal.\n"))
+    workflow.submit(session, actor=carol, article_id=vpn.id, version=2)
+    assert holder.current(session).documents["vpn-connect"].version == 1  # in review: not yet
+    workflow.approve(session, actor=lena, article_id=vpn.id, version=2)
+    index = holder.current(session)
+    assert index.documents["vpn-connect"].version == 2
+    assert {c.version for c in index.chunks_of("vpn-connect")} == {2}
+
+    hits = HybridRetriever(index).search(RetrievalQuery("reinstall globalprotect company portal")).hits
+    assert hits[0].slug == "vpn-connect" and hits[0].chunks[0].chunk.version == 2
+
+    workflow.retire(session, actor=lena, article_id=vpn.id, reason="replaced")
+    index = holder.current(session)
+    assert set(index.documents) == {"printer-release"}
+    assert all(c.slug != "vpn-connect" for c in index.chunks.values())
+    hits = HybridRetriever(index).search(RetrievalQuery("globalprotect vpn")).hits
+    assert [h.slug for h in hits] == ["printer-release"]
+
+    reloaded = indexing.IndexHolder(tmp_path, lambda: embedder).current(session)
+    assert set(reloaded.documents) == {"printer-release"}
+
