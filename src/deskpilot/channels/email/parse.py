@@ -126,9 +126,13 @@ def _headers(msg: Message, name: str) -> list[str]:
             values.append(_decode_raw_header(_storable(raw)))
             continue
         try:
-            values.append(str(msg.policy.header_fetch_parse(key, raw)))
+            value = str(msg.policy.header_fetch_parse(key, raw))
         except Exception:  # noqa: BLE001 - the header classes raise many types on hostile input
-            values.append(_decode_raw_header(str(raw)))
+            value = _decode_raw_header(str(raw))
+        if "\ufffd" in value and "=?" in raw:
+            # An encoded word in a charset the stdlib does not know: our decoder guesses better.
+            value = _decode_raw_header(str(raw))
+        values.append(value)
     return [_storable(" ".join(v.split())) for v in values]
 
 
