@@ -10,6 +10,7 @@ from deskpilot.api import errors
 from deskpilot.api.routes import accounts, audit, health, kb, setup, tickets
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
+from deskpilot.web.pages import install_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -24,4 +25,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, accounts, tickets, setup, audit, kb):
         app.include_router(module.router)
+    install_pages(app)
     return app

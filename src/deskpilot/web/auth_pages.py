@@ -1,0 +1,90 @@
+"""Sign-in and sign-out pages, on the same web sessions and rate limit as the API's /auth/login."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from deskpilot.accounts import login
+from deskpilot.accounts.principal import Principal
+from deskpilot.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from deskpilot.config import Settings
+from deskpilot.errors import NotAuthenticated, PermissionDenied, RateLimited
+from deskpilot.web import csrf
+from deskpilot.web.navigation import landing_path
+from deskpilot.web.templating import render
+from deskpilot.web.viewer import FormViewer, Viewer
+
+router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+
+
+def safe_next(path: str) -> str | None:
+    """`path` if it is a local page to return to after signing in; never another site (open redirect)."""
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or any(ord(c) < 32 for c in path):
+        return None
+    return path
+
+
+def _sign_in_page(request: Request, settings: Settings, *, next_path: str, username: str = "",
+                  problem: str | None = None, notice: str | None = None, status_code: int = 200) -> Response:
+    binding = request.cookies.get(csrf.PRESESSION_COOKIE) or csrf.new_presession_secret()
+    response = render(request, "auth/sign_in.html", {
+        "username": username, "next_path": next_path, "problem": problem, "notice": notice,
+        "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
+    }, viewer=None, status_code=status_code)
+    response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",
+                        secure=settings.base_url.startswith("https"))
+    return response
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request, settings: SettingsDep, session: SessionDep, next: str = "",
+                 signed_out: bool = False) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    user = login.user_for_session(session, secret=secret) if secret else None
+    if user is not None and secret is not None:
+        viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
+        return RedirectResponse(safe_next(next) or landing_path(viewer), status_code=303)
+    notice = "You are signed out." if signed_out else None
+    return _sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice)
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, session: SessionDep, settings: SettingsDep, username: FormText = "",
+            password: FormText = "", next: FormText = "", csrf_token: FormText = "") -> Response:
+    """Check the password (rate-limited per user and address), open a session and go where the user was headed."""
+    binding = request.cookies.get(csrf.PRESESSION_COOKIE)
+    if not csrf.is_valid(secret_key=settings.secret_key, binding=binding, submitted=csrf_token):
+        raise PermissionDenied(csrf.REJECTED + " If it keeps happening, allow cookies for this site.")
+    next_path = safe_next(next) or ""
+    if not username.strip() or not password:
+        return _sign_in_page(request, settings, next_path=next_path, username=username, status_code=422,
+                             problem="Enter your username and your password.")
+    client = request.client.host if request.client else "unknown"
+    try:
+        if len(username) > 64 or len(password) > 256 or "\x00" in username + password:
+            raise NotAuthenticated("Unknown username or wrong password.")
+        user = login.authenticate(session, username=username.strip(), password=password, client=client,
+                                  per_minute=settings.login_attempts_per_minute)
+    except (NotAuthenticated, RateLimited) as exc:
+        # Returning (not raising) commits the recorded failed attempt, so the rate limit keeps counting.
+        return _sign_in_page(request, settings, next_path=next_path, username=username[:64],
+                             problem=exc.message, status_code=exc.status_code)
+    secret = login.open_session(session, user=user, hours=settings.session_hours)
+    viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
+    response = RedirectResponse(next_path or landing_path(viewer), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=settings.session_hours * 3600,
+                        secure=settings.base_url.startswith("https"))
+    response.delete_cookie(csrf.PRESESSION_COOKIE)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(session: SessionDep, viewer: FormViewer) -> Response:
+    login.close_session(session, secret=viewer.session_secret)
+    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response

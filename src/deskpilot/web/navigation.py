@@ -1,0 +1,54 @@
+"""The main navigation: which links a role sees. New page areas (chat, console, dashboard) add a NavLink here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from deskpilot.web.viewer import Viewer
+
+HUMAN_HELP_PATH = "/talk-to-a-human"
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    href: str
+    shown_to: Callable[[Viewer], bool]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    current: bool
+
+
+def _staff(viewer: Viewer) -> bool:
+    return viewer.is_staff
+
+
+def _can_request(viewer: Viewer) -> bool:
+    return viewer.can_request
+
+
+NAV: tuple[NavLink, ...] = (
+    NavLink("Queue", "/queue", _staff),
+    NavLink("My tickets", "/tickets", _can_request),
+    NavLink("New request", "/tickets/new", _can_request),
+)
+
+
+def nav_for(viewer: Viewer | None, path: str) -> list[NavItem]:
+    """The links `viewer` may follow; the one for `path` (or its deepest parent) is marked current."""
+    if viewer is None:
+        return []
+    links = [link for link in NAV if link.shown_to(viewer)]
+    matches = [link.href for link in links if path == link.href or path.startswith(link.href + "/")]
+    current = max(matches, key=len, default=None)
+    return [NavItem(link.label, link.href, link.href == current) for link in links]
+
+
+def landing_path(viewer: Viewer) -> str:
+    """Where a viewer starts: staff at the queue, everyone else at their own tickets."""
+    return "/queue" if viewer.is_staff else "/tickets"

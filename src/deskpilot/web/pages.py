@@ -1,0 +1,24 @@
+"""Mounts the web layer on the app: templates, static files, page routers and HTML error pages.
+
+A new page area (chat, agent console, KPI dashboard) adds its router to PAGE_ROUTERS, its templates under
+templates/<area>/ extending base.html, and its links to navigation.NAV.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from deskpilot.web import auth_pages, error_pages, portal, staff
+from deskpilot.web.templating import STATIC_DIR, make_templates
+
+PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router)
+
+
+def install_pages(app: FastAPI) -> None:
+    """Add the pages to `app`; call after the API's error handlers are installed (they are reused)."""
+    app.state.templates = make_templates()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    error_pages.install(app)
