@@ -18,7 +18,7 @@ from deskpilot.ml.lexical_index import Bm25Index, term_weights
 Progress = Callable[[str], None]
 
 
-def _silent(_: str) -> None:
+def silent(_: str) -> None:
     """The default progress sink: say nothing."""
 
 
@@ -136,7 +136,7 @@ def evaluate_retrieval(
     history: Path | None = None,
     *,
     embedder: Embedder | None = None,
-    progress: Progress = _silent,
+    progress: Progress = silent,
 ) -> dict[str, object]:
     """Index the corpus, answer every query with ours and with plain BM25; both scored the same way."""
     documents = read_corpus(corpus)

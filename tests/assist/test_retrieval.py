@@ -1,0 +1,83 @@
+from pathlib import Path
+
+from deskpilot.assist.history import PastQuestion
+from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
+from deskpilot.ml.embeddings import MiniLmEmbedder
+from deskpilot.ml.lexical_index import Bm25Index, term_weights
+from tests.assist.conftest import ARTICLES
+
+QUESTIONS = [
+    ("how do I get a new vpn code on my phone", "vpn-reset"),
+    ("the printer has paper stuck inside", "printer-jam"),
+    ("windows says my password has expired", "password-expired"),
+    ("outlook tells me there is no space left for email", "mailbox-full"),
+    ("a visitor needs internet", "wifi-guest"),
+    ("my computer is really sluggish", "laptop-slow"),
+]
+
+
+def _slugs(retriever: HybridRetriever, text: str, context: str = "") -> list[str]:
+    return [h.slug for h in retriever.search(RetrievalQuery.from_dialogue(text, context)).hits]
+
+
+def test_hybrid_search_matches_or_beats_plain_bm25_on_paraphrased_questions(kb_index: KbIndex) -> None:
+    bm25 = Bm25Index()
+    bm25.add([a.slug for a in ARTICLES], [f"{a.title}\n{a.text}" for a in ARTICLES])
+    retriever = HybridRetriever(kb_index)
+    ours = sum(_slugs(retriever, q)[:1] == [slug] for q, slug in QUESTIONS)
+    baseline = sum([d for d, _ in bm25.search(term_weights([(q, 1.0)]), 1)] == [slug] for q, slug in QUESTIONS)
+    assert ours >= baseline
+    assert ours >= 5
+
+
+def test_hits_carry_best_chunks_and_a_probability_confidence(kb_index: KbIndex) -> None:
+    result = HybridRetriever(kb_index).search(RetrievalQuery.from_dialogue("reset my vpn token"))
+    assert result.hits[0].slug == "vpn-reset"
+    assert result.hits[0].chunks[0].chunk.slug == "vpn-reset"
+    assert 0.0 < result.confidence < 1.0
+
+
+def test_dialogue_context_resolves_a_vague_follow_up(kb_index: KbIndex) -> None:
+    context = "agent:Open the front cover and pull the paper out || user:my printer jammed"
+    assert _slugs(HybridRetriever(kb_index), "it is still blinking, what now?", context)[0] == "printer-jam"
+
+
+def test_only_documents_passed_in_are_retrievable_and_a_retired_one_never_returns(
+    embedder: MiniLmEmbedder,
+) -> None:
+    index = KbIndex(embedder)
+    index.add_documents([a for a in ARTICLES if a.slug != "wifi-guest"])
+    retriever = HybridRetriever(index)
+    assert "wifi-guest" not in _slugs(retriever, "guest wifi voucher for a visitor")
+    index.remove_documents(["printer-jam"])
+    for question in ["paper jam in the printer", "printer front cover jam light"]:
+        assert "printer-jam" not in _slugs(retriever, question)
+
+
+def test_a_new_version_replaces_the_old_one(kb_index: KbIndex) -> None:
+    old = next(a for a in ARTICLES if a.slug == "wifi-guest")
+    kb_index.add_documents([KbDocument(old.slug, 2, old.title, "Guests ask reception for a day pass code.")])
+    hit = HybridRetriever(kb_index).search(RetrievalQuery.from_dialogue("guest wifi code")).hits[0]
+    assert (hit.slug, hit.document.version) == ("wifi-guest", 2)
+    assert all(c.chunk.version == 2 for c in hit.chunks)
+
+
+def test_past_questions_vote_for_the_article_that_answered_them(kb_index: KbIndex) -> None:
+    retriever = HybridRetriever(kb_index)
+    question = "the thing on my desk keeps eating sheets"
+    past = ["the thing on my desk keeps eating sheets of paper", "my desk thing eats my sheets", question]
+    retriever.learn_history([PastQuestion(RetrievalQuery(t), "printer-jam") for t in past])
+    assert _slugs(retriever, question)[0] == "printer-jam"
+
+
+def test_index_round_trip_through_plain_files(kb_index: KbIndex, embedder: MiniLmEmbedder, tmp_path: Path) -> None:
+    kb_index.remove_documents(["laptop-slow"])
+    kb_index.save(tmp_path / "kb")
+    loaded = KbIndex.load(tmp_path / "kb", embedder)
+    assert sorted(loaded.documents) == sorted(kb_index.documents)
+    query = RetrievalQuery.from_dialogue("clear paper jam")
+    original = HybridRetriever(kb_index).search(query)
+    again = HybridRetriever(loaded).search(query)
+    assert [h.slug for h in again.hits] == [h.slug for h in original.hits]
+    assert abs(again.confidence - original.confidence) < 1e-5
