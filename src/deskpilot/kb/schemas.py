@@ -149,3 +149,36 @@ class KbGapCluster(BaseModel):
     label: str
     size: int
     questions: list[KbGapRead]
+
+
+class AnswerRequest(InputModel):
+    question: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+    context: str = Field(default="", max_length=20_000,
+                         description="earlier turns, newest first, as `user:…` / `agent:…` parts joined by ` || `")
+
+
+class AnswerSentenceRead(BaseModel):
+    text: str
+    citation: str
+    slug: str
+    version: int
+
+
+class AnswerSourceRead(BaseModel):
+    citation: str
+    slug: str
+    version: int
+    title: str
+    url: str
+
+
+class AnswerRead(BaseModel):
+    """Every sentence cites an approved article version; `abstained` means a person takes over."""
+
+    text: str
+    sentences: list[AnswerSentenceRead]
+    confidence: float
+    abstained: bool
+    rephrased: bool
+    sources: list[AnswerSourceRead]
+    decision_id: int
