@@ -1,0 +1,88 @@
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from deskpilot.errors import InvalidInput
+from deskpilot.ml.lexical_index import Bm25Index, term_weights, tokenize
+
+DOCS = {
+    "vpn": "Reset the VPN token in the self-service portal",
+    "printer": "Clear a paper jam: open the printer cover and pull the paper",
+    "password": "Passwords expire every 90 days; change the password with Ctrl+Alt+Del",
+    "mail": "The mailbox is full: archive old mail and empty deleted items",
+}
+
+
+def _reference_bm25(query: str, docs: dict[str, str], k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """Textbook Okapi BM25 (Lucene idf), written independently of the index."""
+    tokens = {d: tokenize(t) for d, t in docs.items()}
+    avg = sum(len(t) for t in tokens.values()) / len(tokens)
+    scores = {}
+    for doc, words in tokens.items():
+        tf = Counter(words)
+        score = 0.0
+        for term in set(tokenize(query)):
+            df = sum(term in t for t in tokens.values())
+            if tf[term]:
+                idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+                score += idf * tf[term] * (k1 + 1) / (tf[term] + k1 * (1 - b + b * len(words) / avg))
+        scores[doc] = score
+    return scores
+
+
+def _index() -> Bm25Index:
+    index = Bm25Index()
+    index.add(list(DOCS), list(DOCS.values()))
+    return index
+
+
+def test_scores_match_a_reference_bm25() -> None:
+    query = "printer paper jam and password"
+    expected = _reference_bm25(query, DOCS)
+    for doc, score in _index().search(term_weights([(query, 1.0)]), 10):
+        assert score == pytest.approx(expected[doc], rel=1e-5)
+
+
+def test_removed_chunks_are_never_returned_and_statistics_follow() -> None:
+    index = _index()
+    index.remove(["printer"])
+    remaining = {d: t for d, t in DOCS.items() if d != "printer"}
+    assert [d for d, _ in index.search(term_weights([("paper jam printer", 1.0)]), 10)] == []
+    expected = _reference_bm25("password mail", remaining)
+    for doc, score in index.search(term_weights([("password mail", 1.0)]), 10):
+        assert score == pytest.approx(expected[doc], rel=1e-5)
+
+
+def test_many_small_additions_merge_segments_without_losing_chunks() -> None:
+    index = Bm25Index()
+    for n in range(30):
+        index.add([f"c{n}"], [f"ticket number {n} about vpn"])
+    index.remove(["c3", "c7"])
+    hits = index.search(term_weights([("vpn", 1.0)]), 100)
+    assert len(hits) == len(index) == 28
+    assert {"c3", "c7"}.isdisjoint(d for d, _ in hits)
+
+
+def test_weighted_terms_prefer_the_recent_turn() -> None:
+    query = term_weights([("printer", 1.0), ("password", 0.3)])
+    assert _index().search(query, 1)[0][0] == "printer"
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    index = _index()
+    index.remove(["mail"])
+    index.save(tmp_path / "bm25")
+    loaded = Bm25Index.load(tmp_path / "bm25")
+    query = term_weights([("password portal mail", 1.0)])
+    before, after = index.search(query, 10), loaded.search(query, 10)
+    assert [d for d, _ in after] == [d for d, _ in before]
+    assert [s for _, s in after] == pytest.approx([s for _, s in before])
+    assert len(loaded) == 3
+
+
+def test_loading_something_else_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text('{"kind": "bm25", "format_version": 99}')
+    with pytest.raises(InvalidInput, match="rebuild"):
+        Bm25Index.load(tmp_path)
