@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -39,6 +40,40 @@ def fit_temperature(scores: npt.NDArray[np.floating], targets: IntArray) -> floa
 
     result = minimize_scalar(nll, bounds=_LOG_T_BOUNDS, method="bounded")
     return float(np.exp(result.x))
+
+
+def _top_two(scores: npt.NDArray[np.floating]) -> FloatArray:
+    if scores.shape[1] < 2:
+        return np.column_stack([scores[:, 0], np.zeros(len(scores))])
+    top = -np.partition(-np.asarray(scores, dtype=np.float64), 1, axis=1)[:, :2]
+    return np.column_stack([top[:, 0], top[:, 0] - top[:, 1]])
+
+
+@dataclass(frozen=True)
+class CorrectnessModel:
+    """P(the top label is right) from the top raw score and its margin over the runner-up.
+
+    A softmax over one-vs-rest scores stays confident on text unlike anything seen in training (the
+    intercepts alone decide); the raw top score does not, so confidence is modelled on it directly.
+    """
+
+    bias: float
+    top_weight: float
+    margin_weight: float
+
+    def confidence(self, scores: npt.NDArray[np.floating]) -> FloatArray:
+        features = _top_two(scores)
+        z = self.bias + self.top_weight * features[:, 0] + self.margin_weight * features[:, 1]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))  # type: ignore[no-any-return]
+
+
+def fit_correctness(scores: npt.NDArray[np.floating], correct: BoolArray) -> CorrectnessModel:
+    """Logistic regression of out-of-fold correctness on (top score, margin)."""
+    if correct.all() or not correct.any():
+        rate = float(np.clip(correct.mean(), 0.01, 0.99))
+        return CorrectnessModel(float(np.log(rate / (1.0 - rate))), 0.0, 0.0)
+    model = LogisticRegression(C=100.0).fit(_top_two(scores), correct.astype(np.int64))
+    return CorrectnessModel(float(model.intercept_[0]), float(model.coef_[0, 0]), float(model.coef_[0, 1]))
 
 
 @dataclass(frozen=True)
@@ -74,17 +109,21 @@ def threshold_for_oos(
 
 
 def threshold_for_precision(confidence: FloatArray, correct: BoolArray, target: float) -> AbstentionChoice:
-    """The lowest threshold whose accepted predictions reach `target` precision (out-of-fold)."""
+    """The lowest threshold whose accepted predictions reach `target` precision (out-of-fold).
+
+    It never goes below 0.5: a calibrated prediction more likely wrong than right is not accepted.
+    """
     order = np.argsort(-confidence, kind="stable")
     hits = np.cumsum(correct[order])
     precision = hits / np.arange(1, len(order) + 1)
     ok = np.flatnonzero(precision >= target)
     # Keep the largest accepted prefix that is still precise enough; abstain below its last confidence.
     threshold = float(confidence[order][ok[-1]]) if ok.size else float(confidence.max(initial=1.0))
+    threshold = max(threshold, 0.5)
     accepted = confidence >= threshold
     return AbstentionChoice(
         threshold=threshold,
-        rule=f"lowest threshold with out-of-fold precision >= {target:.2f}",
+        rule=f"lowest threshold >= 0.5 with out-of-fold precision >= {target:.2f}",
         metrics={
             "cv_accepted_precision": float(correct[accepted].mean()) if accepted.any() else 0.0,
             "cv_abstain_rate": float(1.0 - accepted.mean()),
@@ -97,6 +136,7 @@ class CrossValidation:
     """What K-fold cross-validation on the training data decided and measured."""
 
     temperature: float
+    correctness: CorrectnessModel
     abstention: AbstentionChoice
     metrics: dict[str, float]
 
@@ -124,33 +164,40 @@ def calibrate_by_cross_validation(
     fit_and_score: FoldScorer,
     oos_index: int | None,
     target_precision: float,
+    noise_rows: int = 0,
     progress: Callable[[str], None] | None = None,
 ) -> CrossValidation:
-    """Out-of-fold scores → temperature, abstention threshold and CV metrics.
+    """Out-of-fold scores → temperature, correctness model, abstention threshold and CV metrics.
 
     `fit_and_score(train_rows, held_out_rows)` trains on the first rows and returns scores of shape
-    (len(held_out_rows), n_labels) for the second.
+    (len(held_out_rows), n_labels) for the second. The last `noise_rows` rows are scrambled texts that
+    belong to no label: they are only ever held out, and teach the correctness model what text unlike
+    the training data scores like.
     """
-    folds = max(2, min(folds, len(targets)))
+    real = targets[: len(targets) - noise_rows]
+    noise = np.arange(len(real), len(targets), dtype=np.int64)
+    folds = max(2, min(folds, len(real)))
     oof = np.zeros((len(targets), n_labels), dtype=np.float64)
-    for number, (train_rows, held_out) in enumerate(_folds(targets, folds, seed), start=1):
+    for number, (train_rows, held_out) in enumerate(_folds(real, folds, seed), start=1):
         if progress is not None:
             progress(f"cross-validation fold {number}/{folds}")
+        held_out = np.concatenate([held_out, noise[number - 1 :: folds]])
         oof[held_out] = fit_and_score(train_rows, held_out)
-    temperature = fit_temperature(oof, targets)
-    probs = softmax(oof, temperature)
-    predicted = probs.argmax(axis=1)
-    confidence = probs.max(axis=1)
+    temperature = fit_temperature(oof[: len(real)], real)
+    predicted = oof.argmax(axis=1)
     correct = predicted == targets
+    correctness = fit_correctness(oof, correct)
+    oof, predicted, correct = oof[: len(real)], predicted[: len(real)], correct[: len(real)]
+    confidence = correctness.confidence(oof)
     if oos_index is None:
         choice = threshold_for_precision(confidence, correct, target_precision)
     else:
-        choice = threshold_for_oos(confidence, correct, predicted == oos_index, targets == oos_index)
+        choice = threshold_for_oos(confidence, correct, predicted == oos_index, real == oos_index)
     metrics = {
         "cv_folds": float(folds),
         "cv_accuracy": float(correct.mean()),
-        "cv_macro_f1": float(f1_score(targets, predicted, average="macro")),
+        "cv_macro_f1": float(f1_score(real, predicted, average="macro")),
         "temperature": temperature,
         **choice.metrics,
     }
-    return CrossValidation(temperature=temperature, abstention=choice, metrics=metrics)
+    return CrossValidation(temperature=temperature, correctness=correctness, abstention=choice, metrics=metrics)

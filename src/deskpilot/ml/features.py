@@ -63,10 +63,12 @@ class TextFeatures:
         self.embedding_weight = embedding_weight
         self.word = _vectorizer(_WORD_PARAMS)
         self.char: TfidfVectorizer | None = _vectorizer(_CHAR_PARAMS) if char_ngrams else None
+        self._word_terms: npt.NDArray[np.str_] | None = None
 
     def fit(self, texts: Sequence[str]) -> None:
         """Learn the TF-IDF vocabularies and weights (the sentence encoder is pretrained and fixed)."""
         self.word.fit(texts)
+        self._word_terms = None
         if self.char is not None:
             self.char.fit(texts)
 
@@ -90,7 +92,9 @@ class TextFeatures:
     @property
     def word_terms(self) -> npt.NDArray[np.str_]:
         """The word n-gram of each of the first `len(word_terms)` columns of the design matrix."""
-        return np.asarray(self.word.get_feature_names_out())
+        if self._word_terms is None:
+            self._word_terms = np.asarray(self.word.get_feature_names_out())
+        return self._word_terms
 
     def save(self, directory: Path) -> None:
         """Write the vocabularies (JSON) and IDF weights (npz) into `directory`."""

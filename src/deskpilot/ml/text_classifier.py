@@ -26,7 +26,12 @@ from sklearn.svm import LinearSVC
 
 from deskpilot import __version__
 from deskpilot.errors import InvalidInput, ProviderError
-from deskpilot.ml.calibration import CrossValidation, calibrate_by_cross_validation, softmax
+from deskpilot.ml.calibration import (
+    CorrectnessModel,
+    CrossValidation,
+    calibrate_by_cross_validation,
+    softmax,
+)
 from deskpilot.ml.embeddings import Embedder, default_embedder
 from deskpilot.ml.features import TextFeatures
 
@@ -80,12 +85,14 @@ class ClassPrediction:
 
 @dataclass(frozen=True)
 class FittedLinear:
-    """The linear scorer: scores = X · coefᵀ + intercept, softmax(scores / temperature)."""
+    """The linear scorer: scores = X · coefᵀ + intercept; label shares = softmax(scores / temperature);
+    confidence = P(top label correct) from the correctness model."""
 
     labels: tuple[str, ...]
     coef: npt.NDArray[np.float32]
     intercept: npt.NDArray[np.float32]
     temperature: float
+    correctness: CorrectnessModel
     threshold: float
 
     def scores(self, matrix: sp.csr_matrix) -> npt.NDArray[np.float64]:
@@ -112,6 +119,24 @@ def fit_linear_svm(
         coef[present] = svm.coef_
         intercept[present] = svm.intercept_
     return coef, intercept
+
+
+def scrambled_texts(texts: Sequence[str], *, seed: int, share: float = 0.1) -> list[str]:
+    """Texts that belong to no label, made from a sample of `texts`: half with their characters
+    shuffled, half as word salad drawn across many texts."""
+    rng = np.random.default_rng(seed)
+    count = max(30, int(len(texts) * share))
+    words = [w for t in texts for w in t.split()] or ["?"]
+    out = []
+    for i in rng.integers(0, len(texts), size=count):
+        length = max(1, len(texts[i].split()))
+        if len(out) % 2:
+            chars = list(texts[i]) or ["?"]
+            rng.shuffle(chars)
+            out.append("".join(chars))
+        else:
+            out.append(" ".join(words[j] for j in rng.integers(0, len(words), size=length)))
+    return out
 
 
 def training_data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
@@ -153,8 +178,10 @@ class TextClassifier:
         names = tuple(sorted(set(labels)))
         targets = np.array([names.index(label) for label in labels], dtype=np.int64)
         features = self._new_features()
-        vectors = features.embed(texts, progress)
-        evaluation = self._cross_validate(texts, names, targets, vectors, progress)
+        noise = scrambled_texts(texts, seed=self.config.seed)
+        vectors = features.embed(texts + noise, progress)
+        evaluation = self._cross_validate(texts + noise, names, targets, vectors, progress)
+        vectors = None if vectors is None else vectors[: len(texts)]
         if progress is not None:
             progress(f"fitting the final model on {len(texts)} texts")
         features.fit(texts)
@@ -170,6 +197,7 @@ class TextClassifier:
             coef=coef,
             intercept=intercept,
             temperature=evaluation.temperature,
+            correctness=evaluation.correctness,
             threshold=evaluation.abstention.threshold,
         )
         self._features = features
@@ -196,13 +224,15 @@ class TextClassifier:
                 c=self.config.c,
                 seed=self.config.seed,
             )
-            scorer = FittedLinear(names, coef, intercept, temperature=1.0, threshold=0.0)
             held_vectors = None if vectors is None else vectors[held_out]
-            return scorer.scores(fold.transform([texts[i] for i in held_out], held_vectors))
+            matrix = fold.transform([texts[i] for i in held_out], held_vectors)
+            return np.asarray(matrix @ coef.T, dtype=np.float64) + intercept
 
         oos = self.config.oos_label
+        noise_rows = len(texts) - len(targets)
         return calibrate_by_cross_validation(
-            targets,
+            np.concatenate([targets, np.full(noise_rows, -1, dtype=np.int64)]),
+            noise_rows=noise_rows,
             n_labels=len(names),
             folds=self.config.cv_folds,
             seed=self.config.seed,
@@ -219,9 +249,13 @@ class TextClassifier:
         if not texts:
             return []
         matrix = features.transform(texts, features.embed(texts))
-        probs = softmax(model.scores(matrix), model.temperature)
-        word_columns = len(features.word.vocabulary_)
-        return [self._prediction(probs[i], matrix[i, :word_columns], features) for i in range(len(texts))]
+        scores = model.scores(matrix)
+        probs = softmax(scores, model.temperature)
+        confidence = model.correctness.confidence(scores)
+        word_rows = matrix[:, : len(features.word.vocabulary_)]
+        return [
+            self._prediction(probs[i], float(confidence[i]), word_rows[i], features) for i in range(len(texts))
+        ]
 
     def save(self, directory: Path) -> None:
         """Write weights (npz), TF-IDF vocabularies (JSON + npz) and metadata.json into `directory`."""
@@ -229,7 +263,12 @@ class TextClassifier:
         directory.mkdir(parents=True, exist_ok=True)
         features.save(directory)
         np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept)
-        meta = {**self._metadata, "threshold": model.threshold, "temperature": model.temperature}
+        meta = {
+            **self._metadata,
+            "threshold": model.threshold,
+            "temperature": model.temperature,
+            "correctness": asdict(model.correctness),
+        }
         (directory / _METADATA).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -248,6 +287,7 @@ class TextClassifier:
                 coef=weights["coef"],
                 intercept=weights["intercept"],
                 temperature=float(meta["temperature"]),
+                correctness=CorrectnessModel(**meta["correctness"]),
                 threshold=float(meta["threshold"]),
             )
         model._metadata = meta
@@ -295,12 +335,11 @@ class TextClassifier:
         )
 
     def _prediction(
-        self, probs: npt.NDArray[np.float64], word_row: sp.csr_matrix, features: TextFeatures
+        self, probs: npt.NDArray[np.float64], confidence: float, word_row: sp.csr_matrix, features: TextFeatures
     ) -> ClassPrediction:
         model = self._require_model()
-        order = np.argsort(-probs)[: max(1, self.config.top_k)]
+        order = np.argsort(-probs, kind="stable")[: max(1, self.config.top_k)]
         best = int(order[0])
-        confidence = float(probs[best])
         return ClassPrediction(
             label=model.labels[best],
             confidence=confidence,
