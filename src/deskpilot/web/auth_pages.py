@@ -33,6 +33,7 @@ def _sign_in_page(request: Request, settings: Settings, *, next_path: str, usern
     binding = request.cookies.get(csrf.PRESESSION_COOKIE) or csrf.new_presession_secret()
     response = render(request, "auth/sign_in.html", {
         "username": username, "next_path": next_path, "problem": problem, "notice": notice,
+        "show_human_link": False,  # it would lead straight back here
         "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
     }, viewer=None, status_code=status_code)
     response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",

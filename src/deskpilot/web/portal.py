@@ -90,14 +90,15 @@ def _ticket_page(request: Request, session: Session, viewer: Viewer, ticket_id: 
     view = ticket_view(session, ticket, viewer=viewer, now=now)
     own = ticket.requester_id == viewer.user_id
     context: dict[str, Any] = {
-        "ticket": view, "reply": reply or ReplyForm(), "problem": problem,
+        "ticket": view, "own": own, "reply": reply or ReplyForm(), "problem": problem,
         "promise": wording.sla_promise(view.clocks, now) if created else None, "created": created,
         "can_reply": ticket.status not in (TicketStatus.CLOSED, TicketStatus.MERGED)
                      and (own or can_work(session, viewer.principal, ticket)),
         "can_confirm": own and ticket.status is TicketStatus.RESOLVED,
         **_thread_context(session, viewer, ticket_id, ticket.requester_id),
     }
-    return render(request, "portal/ticket.html", context, viewer=viewer, status_code=status_code)
+    section = "/tickets" if own or not viewer.is_staff else "/queue"
+    return render(request, "portal/ticket.html", context, viewer=viewer, status_code=status_code, section=section)
 
 
 def _thread_context(session: Session, viewer: Viewer, ticket_id: int, requester_id: int) -> dict[str, Any]:

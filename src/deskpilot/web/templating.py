@@ -41,12 +41,15 @@ def make_templates() -> Jinja2Templates:
 
 
 def render(request: Request, template: str, context: dict[str, Any], *, viewer: Viewer | None,
-           status_code: int = 200) -> Response:
-    """Render a page inside the layout: navigation, the viewer's CSRF token and the security headers."""
+           status_code: int = 200, section: str | None = None) -> Response:
+    """Render a page inside the layout: navigation, the viewer's CSRF token and the security headers.
+
+    `section` is the navigation path the page belongs to when its own path does not say (default: the path).
+    """
     settings: Settings = request.app.state.settings
     templates: Jinja2Templates = request.app.state.templates
     token = csrf.token_for(secret_key=settings.secret_key, binding=viewer.session_secret) if viewer else ""
-    base = {"viewer": viewer, "nav": nav_for(viewer, request.url.path), "csrf_token": token, "now": utcnow(),
+    base = {"viewer": viewer, "nav": nav_for(viewer, section or request.url.path), "csrf_token": token, "now": utcnow(),
             "show_human_link": viewer is None or viewer.is_requester}
     return templates.TemplateResponse(request, template, base | context, status_code=status_code,
                                       headers=SECURITY_HEADERS)
