@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.cli import main
 from deskpilot.kb import indexing, service, workflow
 from deskpilot.kb.schemas import KbVersionCreate
 from deskpilot.ml.embeddings import Embedder, default_embedder
@@ -58,3 +59,20 @@ def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Se
     reloaded = indexing.IndexHolder(tmp_path, lambda: embedder).current(session)
     assert set(reloaded.documents) == {"printer-release"}
 
+
+
+def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk, database_url: str,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    publish(session, desk)
+    session.commit()
+    monkeypatch.setenv("DESKPILOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path))
+    assert main(["kb", "reindex"]) == 0
+    assert "1 approved articles" in capsys.readouterr().out
+    assert (tmp_path / "index" / "kb" / "manifest.json").is_file()
+    export_dir = tmp_path / "export"
+    assert main(["kb", "export", str(export_dir)]) == 0
+    assert [p.name for p in export_dir.iterdir()] == ["vpn-connect.md"]
+    assert main(["kb", "import", str(export_dir)]) == 0
+    assert "1 unchanged" in capsys.readouterr().out

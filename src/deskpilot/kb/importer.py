@@ -27,7 +27,7 @@ from deskpilot.audit import service as audit
 from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.kb import service, workflow
 from deskpilot.kb.html_text import html_to_text
-from deskpilot.kb.models import KbArticle
+from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.schemas import KbArticleCreate, KbImportResult, KbVersionCreate
 from deskpilot.tickets.models import Queue
 
@@ -182,14 +182,17 @@ def _resolve(session: Session, documents: list[ImportedDocument]) -> list[tuple[
     return checked
 
 
+def _same_text(version: KbArticleVersion, title: str, body: str) -> bool:
+    """Whether a file says what a stored version says (surrounding whitespace does not count)."""
+    return (version.title.strip(), version.body.strip()) == (title.strip(), body.strip())
+
+
 def _check_no_pending_version(session: Session, doc: ImportedDocument) -> None:
     article = session.scalar(select(KbArticle).where(KbArticle.slug == doc.slug))
     pending = next((v for v in article.versions if v.status in service.OPEN_STATUSES), None) if article else None
-    if article is not None and pending is not None:
-        latest = article.versions[-1]
-        if (latest.title, latest.body) != (doc.title.strip(), doc.body):
-            raise InvalidInput(f"{doc.source}: {doc.slug} v{pending.version} is still {pending.status}; approve "
-                               "or reject it before importing a new version.")
+    if article is not None and pending is not None and not _same_text(article.versions[-1], doc.title, doc.body):
+        raise InvalidInput(f"{doc.source}: {doc.slug} v{pending.version} is still {pending.status}; approve or "
+                           "reject it before importing a new version.")
 
 
 def import_documents(session: Session, *, actor: Principal, documents: list[ImportedDocument],
@@ -208,7 +211,7 @@ def import_documents(session: Session, *, actor: Principal, documents: list[Impo
         if article is None:
             article = service.create(session, actor=actor, data=data)
             result.created.append(doc.slug)
-        elif (article.versions[-1].title, article.versions[-1].body) == (data.title.strip(), data.body):
+        elif _same_text(article.versions[-1], data.title, data.body):
             result.unchanged.append(doc.slug)
             continue
         else:

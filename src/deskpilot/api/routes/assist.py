@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from deskpilot.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.verifier import LlmRephraser, Rephraser
+from deskpilot.db import unit_of_work
 from deskpilot.kb.answering import answer_question, gap_clusters
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.kb.schemas import (
@@ -27,18 +28,24 @@ router = APIRouter(tags=["assist"])
 _holder_lock = threading.Lock()
 
 
-def _index_holder(request: Request) -> IndexHolder:
+def _index_holder(app: FastAPI) -> IndexHolder:
     with _holder_lock:
-        holder: IndexHolder | None = getattr(request.app.state, "kb_index_holder", None)
+        holder: IndexHolder | None = getattr(app.state, "kb_index_holder", None)
         if holder is None:
-            holder = IndexHolder(request.app.state.settings.index_dir, default_embedder)
-            request.app.state.kb_index_holder = holder
+            holder = IndexHolder(app.state.settings.index_dir, default_embedder)
+            app.state.kb_index_holder = holder
         return holder
 
 
 def kb_index(request: Request, session: SessionDep) -> KbIndex:
     """The process's KB index, synced to the approved versions this request's session sees."""
-    return _index_holder(request).current(session)
+    return _index_holder(request.app).current(session)
+
+
+def refresh_index(app: FastAPI) -> None:
+    """Sync the index now (run after a request that approved or retired articles has committed)."""
+    with unit_of_work(app.state.session_factory) as session:
+        _index_holder(app).current(session)
 
 
 def _rephraser(request: Request) -> Rephraser | None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.api.deps import MAX_ID, CurrentPrincipal, IdPath, Limit, Offset, SessionDep
+from deskpilot.api.routes.assist import refresh_index
 from deskpilot.kb import export, importer, service, workflow
 from deskpilot.kb.from_ticket import draft_from_ticket
 from deskpilot.kb.models import KbArticle, KbArticleStatus
@@ -116,8 +117,10 @@ def submit_version(article_id: IdPath, version: VersionPath, session: SessionDep
 
 @router.post(V + "/approve", operation_id="approve_kb_article_version")
 def approve_version(article_id: IdPath, version: VersionPath, data: KbApproval, session: SessionDep,
-                    actor: CurrentPrincipal) -> KbVersionRead:
+                    actor: CurrentPrincipal, request: Request, tasks: BackgroundTasks) -> KbVersionRead:
+    """Publish a version in review; its chunks replace the old version's in the index after the commit."""
     approved = workflow.approve(session, actor=actor, article_id=article_id, version=version, note=data.note)
+    tasks.add_task(refresh_index, request.app)
     return KbVersionRead.model_validate(approved)
 
 
@@ -129,9 +132,12 @@ def reject_version(article_id: IdPath, version: VersionPath, data: KbReview, ses
 
 
 @router.post(A + "/retire", operation_id="retire_kb_article")
-def retire_article(article_id: IdPath, data: KbReview, session: SessionDep,
-                   actor: CurrentPrincipal) -> KbArticleRead:
-    return _read(workflow.retire(session, actor=actor, article_id=article_id, reason=data.reason), actor)
+def retire_article(article_id: IdPath, data: KbReview, session: SessionDep, actor: CurrentPrincipal,
+                   request: Request, tasks: BackgroundTasks) -> KbArticleRead:
+    """Withdraw an article; its chunks leave the index after the commit."""
+    retired = workflow.retire(session, actor=actor, article_id=article_id, reason=data.reason)
+    tasks.add_task(refresh_index, request.app)
+    return _read(retired, actor)
 
 
 @router.get(A + "/diff", operation_id="diff_kb_article_versions")
@@ -145,10 +151,14 @@ def diff_versions(article_id: IdPath, from_version: VersionQuery, to_version: Ve
 
 
 @router.post("/import", operation_id="import_kb_articles")
-def import_articles(data: KbImportRequest, session: SessionDep, actor: CurrentPrincipal) -> KbImportResult:
+def import_articles(data: KbImportRequest, session: SessionDep, actor: CurrentPrincipal, request: Request,
+                    tasks: BackgroundTasks) -> KbImportResult:
     """Import Markdown (front matter optional), HTML and CSV `doc_id,title,text` files; all or nothing."""
     documents = [doc for file in data.files for doc in importer.parse_file(file.filename, file.content)]
-    return importer.import_documents(session, actor=actor, documents=documents, approve=data.approve)
+    result = importer.import_documents(session, actor=actor, documents=documents, approve=data.approve)
+    if data.approve:
+        tasks.add_task(refresh_index, request.app)
+    return result
 
 
 @router.get("/export", operation_id="export_kb_articles",
