@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from deskpilot.assist.chunking import Chunk, split_sentences
 from deskpilot.assist.dialogue import RetrievalQuery
@@ -84,14 +85,15 @@ class AnswerComposer:
                 picked.append(int(index))
         return tuple(_cite(units[i][0], units[i][1]) for i in sorted(picked))
 
-    def _unit_scores(self, query: RetrievalQuery, result: SearchResult, texts: list[str]) -> np.ndarray:
+    def _unit_scores(self, query: RetrievalQuery, result: SearchResult, texts: list[str]) -> npt.NDArray[np.float64]:
         vectors = self.retriever.index.embedder.encode(texts)
         semantic = vectors @ result.query_vector
         wanted = set(tokenize(query.text))
         if query.context:
             wanted |= set(tokenize(query.context[0].text))
         overlap = np.asarray([len(wanted & set(tokenize(t))) / (len(wanted) or 1) for t in texts])
-        return semantic + overlap
+        scores: npt.NDArray[np.float64] = semantic + overlap
+        return scores
 
     @staticmethod
     def _steps_around(units: list[tuple[Chunk, str]], best: int) -> list[int]:

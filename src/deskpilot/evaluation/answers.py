@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deskpilot.assist.compose import AnswerComposer, GroundedAnswer
+from deskpilot.assist.compose import AnswerComposer
+from deskpilot.assist.grounded import GroundedAnswer
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.errors import InvalidInput

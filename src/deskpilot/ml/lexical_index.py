@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -187,7 +187,7 @@ class Bm25Index:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(self._ids[i], float(scores[i])) for i in top]  # type: ignore[misc]
+        return [(self._ids[i], float(scores[i])) for i in top]
 
     def score_all(self, query_terms: Mapping[str, float]) -> npt.NDArray[np.float32] | None:
         """BM25 score of every row (removed rows score 0); None when no query term is known."""
@@ -252,11 +252,11 @@ class Bm25Index:
         return index
 
 
-def _read_manifest(directory: Path, kind: str) -> dict[str, object]:
+def _read_manifest(directory: Path, kind: str) -> dict[str, Any]:
     path = directory / "manifest.json"
     if not path.is_file():
         raise InvalidInput(f"{directory}: not an index directory (no manifest.json)")
-    manifest: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("kind") != kind or manifest.get("format_version") != FORMAT_VERSION:
         raise InvalidInput(
             f"{directory}: index format {manifest.get('kind')} v{manifest.get('format_version')} cannot be "

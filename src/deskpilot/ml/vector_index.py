@@ -108,7 +108,8 @@ class ExactVectorIndex:
 
     def vector(self, chunk_id: str) -> Vectors:
         """The stored vector of one chunk."""
-        return self._buffer[self._row_of[chunk_id]].copy()
+        vector: Vectors = self._buffer[self._row_of[chunk_id]].copy()
+        return vector
 
     def search(self, query: Vectors, k: int) -> list[tuple[str, float]]:
         """The `k` chunks most similar to `query`, best first."""
@@ -118,7 +119,7 @@ class ExactVectorIndex:
         scores = self.score_all(query)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [(self._ids[i], float(scores[i])) for i in top]  # type: ignore[misc]
+        return [(self._ids[i], float(scores[i])) for i in top]
 
     def save(self, directory: Path) -> None:
         """Write the index as plain files (compacted first)."""
