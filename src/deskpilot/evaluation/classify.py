@@ -130,12 +130,15 @@ def _scores(runs: Sequence[_Run], *, oos_label: str | None) -> ClassifierScores:
     gold = [g for r in runs for g in r.gold]
     predicted = [p for r in runs for p in r.predicted]
     p50, p99 = metrics.latency_percentiles(runs[0].latencies)
-    with_oos = oos_label is not None
+    in_scope = oos_recall = None
+    if oos_label is not None:
+        in_scope = metrics.in_scope_accuracy(gold, predicted, oos_label=oos_label)
+        oos_recall = metrics.oos_recall(gold, predicted, oos_label=oos_label)
     return ClassifierScores(
         accuracy=metrics.accuracy(gold, predicted),
         macro_f1=metrics.macro_f1(gold, predicted),
-        in_scope_accuracy=metrics.in_scope_accuracy(gold, predicted, oos_label=oos_label) if with_oos else None,
-        oos_recall=metrics.oos_recall(gold, predicted, oos_label=oos_label) if with_oos else None,
+        in_scope_accuracy=in_scope,
+        oos_recall=oos_recall,
         train_seconds=runs[0].train_seconds,
         predict_per_second=runs[0].predict_per_second,
         p50_ms=p50,

@@ -64,7 +64,7 @@ class CorrectnessModel:
     def confidence(self, scores: npt.NDArray[np.floating]) -> FloatArray:
         features = _top_two(scores)
         z = self.bias + self.top_weight * features[:, 0] + self.margin_weight * features[:, 1]
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))  # type: ignore[no-any-return]
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
 def fit_correctness(scores: npt.NDArray[np.floating], correct: BoolArray) -> CorrectnessModel:

@@ -104,7 +104,7 @@ class TextFeatures:
             vocab["char"] = _plain_vocabulary(self.char)
             idf["char"] = self.char.idf_.astype(np.float32)
         (directory / _VOCAB_FILE).write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-        np.savez_compressed(directory / _IDF_FILE, **idf)  # type: ignore[arg-type]
+        np.savez_compressed(directory / _IDF_FILE, **idf)
 
     @classmethod
     def load(cls, directory: Path, *, embedder: Embedder | None, embedding_weight: float) -> TextFeatures:

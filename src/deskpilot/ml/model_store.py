@@ -120,7 +120,7 @@ class ModelStore(Generic[ModelT]):
                 f"no earlier active version to roll back to in {self.root}; "
                 "promote a version explicitly with promote(version)"
             )
-        previous = history.pop()
+        previous = str(history.pop())
         self._write_pointer({"active": previous, "history": history})
         return previous
 

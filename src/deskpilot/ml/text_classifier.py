@@ -127,7 +127,7 @@ def scrambled_texts(texts: Sequence[str], *, seed: int, share: float = 0.1) -> l
     rng = np.random.default_rng(seed)
     count = max(30, int(len(texts) * share))
     words = [w for t in texts for w in t.split()] or ["?"]
-    out = []
+    out: list[str] = []
     for i in rng.integers(0, len(texts), size=count):
         length = max(1, len(texts[i].split()))
         if len(out) % 2:
@@ -253,9 +253,7 @@ class TextClassifier:
         probs = softmax(scores, model.temperature)
         confidence = model.correctness.confidence(scores)
         word_rows = matrix[:, : len(features.word.vocabulary_)]
-        return [
-            self._prediction(probs[i], float(confidence[i]), word_rows[i], features) for i in range(len(texts))
-        ]
+        return [self._prediction(probs[i], float(confidence[i]), word_rows[i], features) for i in range(len(texts))]
 
     def save(self, directory: Path) -> None:
         """Write weights (npz), TF-IDF vocabularies (JSON + npz) and metadata.json into `directory`."""
