@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+from pathlib import Path
 
+import httpx
+from fastapi.testclient import TestClient
+
+from deskpilot.api.app import create_app
+from deskpilot.config import Environment, Settings
 from tests.factories import Desk
 from tests.web.conftest import PageClient
 
@@ -34,3 +39,18 @@ def test_pages_carry_security_headers_and_load_only_local_assets(browser: PageCl
     assert "https://" not in page.text.split("</head>")[0]
     assert browser.get("/static/htmx.min.js").status_code == 200
     assert "Zero-Clause BSD" in browser.get("/static/htmx.LICENSE.txt").text
+
+
+def test_an_unexpected_failure_is_an_html_500_on_pages_and_json_on_the_api(tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'unused.db'}", environment=Environment.TEST))
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom)
+    app.add_api_route("/api/v1/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page, api = client.get("/boom"), client.get("/api/v1/boom")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in page.text and "a bug" not in page.text
+    assert api.status_code == 500 and api.json()["error"] == "internal_error"
