@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     password_memory_kib: int = Field(default=65536, ge=8, le=4_194_304)
 
     triage_abstain_below: float = Field(default=0.45, ge=0.0, le=1.0)
+    triage_fallback_queue: str = "Service Desk L1"
+    triage_auto_apply: str = Field(default="category,queue,priority",
+                                   description="fields triage sets on new tickets when confident (others: suggest)")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
 
     llm_base_url: str = ""

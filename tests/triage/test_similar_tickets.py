@@ -11,7 +11,7 @@ from deskpilot.ml.embeddings import default_embedder
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import MessageCreate
-from deskpilot.triage.similar import TicketIndex, detect_major_incident, ticket_text
+from deskpilot.triage.similar import RecentVectors, TicketIndex, detect_major_incident, ticket_text
 from tests.conftest import FrozenClock
 from tests.factories import make_desk, open_ticket
 
@@ -48,11 +48,11 @@ def test_a_burst_of_similar_open_tickets_is_a_probable_major_incident(session: S
     clock.advance(minutes=5)
     second = open_ticket(session, desk, desk.bob, subject="Outlook says it cannot connect to the mail server")
     open_ticket(session, desk, desk.bob, subject="Need a new monitor cable")
-    embedder = default_embedder()
-    vector = embedder.encode([ticket_text("Outlook is not connecting to the mail server", "")])[0]
-    incident = detect_major_incident(session, embedder, vector, min_tickets=3, threshold=0.7)
+    recent = RecentVectors(default_embedder())
+    vector = default_embedder().encode([ticket_text("Outlook is not connecting to the mail server", "")])[0]
+    incident = detect_major_incident(session, recent, vector, min_tickets=3, threshold=0.7)
     assert incident is not None
     assert incident.parent_ticket_id == first.id
     assert set(incident.similar_open_ticket_ids) == {first.id, second.id}
     clock.advance(minutes=120)
-    assert detect_major_incident(session, embedder, vector, window_minutes=60) is None
+    assert detect_major_incident(session, recent, vector, window_minutes=60) is None

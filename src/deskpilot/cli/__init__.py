@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, demo, evaluate, kb, mail
+from deskpilot.cli import admin, demo, evaluate, kb, mail, train
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, demo, evaluate, kb, mail]
+_GROUPS = [admin, demo, evaluate, kb, mail, train]
 
 
 def build_parser() -> argparse.ArgumentParser:

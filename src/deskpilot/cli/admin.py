@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TypeAlias
 
 from pydantic import ValidationError
 
@@ -18,7 +19,7 @@ from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.migrations import upgrade
 from deskpilot.tickets.escalation import sweep
 
-Sub = argparse._SubParsersAction[argparse.ArgumentParser]
+Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def cmd_init(_: argparse.Namespace) -> int:

@@ -6,8 +6,10 @@ import argparse
 
 from deskpilot.cli.admin import Sub, cmd_serve
 from deskpilot.cli.context import database, load_settings
+from deskpilot.cli.train import cmd_train_triage
 from deskpilot.demo.loader import load_demo
 from deskpilot.migrations import upgrade
+from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -18,6 +20,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with database(settings) as session:
         summary = load_demo(session)
     print(f"demo ready: {summary.users} new users, {summary.tickets} new historical tickets")
+    if store(settings, CATEGORY_COMPONENT).active_version() is None:
+        print("training triage on the demo history (first run only, about a minute) ...", flush=True)
+        cmd_train_triage(argparse.Namespace(csv=None, no_promote=False))
     print(f"\nSign in at http://{args.host}:{args.port}/ (API docs at /docs) with password "
           f"{summary.password!r} as any of:")
     for username, role in summary.logins:

@@ -24,6 +24,7 @@ from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.history import HistoricalTicket, import_history
 from deskpilot.tickets.models import BusinessCalendarRecord, Queue
 from deskpilot.tickets.setup_schemas import CalendarCreate, EscalationLevelIn, QueueCreate, SlaPolicyCreate
+from deskpilot.triage import categories
 
 log = logging.getLogger(__name__)
 LOADER = Principal.system("demo-loader")
@@ -59,6 +60,15 @@ def _load_org(session: Session, seed: dict[str, Any]) -> None:
     for queue in seed["queues"]:
         if not _by_name(session, Queue, queue["name"]):
             setup.create_queue(session, actor=LOADER, data=_queue(session, queue))
+
+
+def _load_categories(session: Session, seed: dict[str, Any]) -> None:
+    known = {c.name for c in categories.get_all(session, active_only=False)}
+    for category in seed["categories"]:
+        if category["name"] not in known:
+            queue = _by_name(session, Queue, category["default_queue"])
+            categories.create(session, actor=LOADER, name=category["name"], description=category["description"],
+                              default_queue_id=queue.id)
 
 
 def _team_id(session: Session, name: str | None) -> int | None:
@@ -119,6 +129,7 @@ def load_demo(session: Session) -> DemoSummary:
     """Put the whole demo organisation and its history into the database (existing rows are kept)."""
     seed = read_seed()
     _load_org(session, seed)
+    _load_categories(session, seed)
     users = _load_people(session, seed)
     tickets = _load_tickets(session)
     kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1

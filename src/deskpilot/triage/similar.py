@@ -89,9 +89,36 @@ def _resolution(session: Session, ticket: Ticket) -> str | None:
         .order_by(TicketMessage.id.desc()).limit(1))
 
 
-def detect_major_incident(session: Session, embedder: Embedder, vector: Vectors, *, window_minutes: int = 60,
-                          min_tickets: int = 3, threshold: float = 0.75, exclude: int | None = None
-                          ) -> MajorIncident | None:
+class RecentVectors:
+    """Vectors of recently triaged tickets, so burst detection embeds each open ticket once."""
+
+    def __init__(self, embedder: Embedder, *, capacity: int = 5000) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        self._vectors: dict[int, Vectors] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, ticket_id: int, vector: Vectors) -> None:
+        with self._lock:
+            self._vectors[ticket_id] = vector
+            while len(self._vectors) > self.capacity:
+                self._vectors.pop(next(iter(self._vectors)))
+
+    def of(self, tickets: list[Ticket]) -> Vectors:
+        """One row per ticket, embedding only those not seen before."""
+        with self._lock:
+            missing = [t for t in tickets if t.id not in self._vectors]
+        if missing:
+            fresh = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
+            for ticket, row in zip(missing, fresh, strict=True):
+                self.remember(ticket.id, row)
+        with self._lock:
+            return np.stack([self._vectors[t.id] for t in tickets])
+
+
+def detect_major_incident(session: Session, recent_vectors: RecentVectors, vector: Vectors, *,
+                          window_minutes: int = 60, min_tickets: int = 3, threshold: float = 0.75,
+                          exclude: int | None = None) -> MajorIncident | None:
     """A burst: at least `min_tickets` (this one included) similar open tickets within the window.
 
     The oldest of them is suggested as the parent incident.
@@ -102,8 +129,7 @@ def detect_major_incident(session: Session, embedder: Embedder, vector: Vectors,
     recent = [t for t in recent if t.id != exclude]
     if len(recent) + 1 < min_tickets:
         return None
-    vectors = embedder.encode([ticket_text(t.subject, t.description) for t in recent])
-    scores = vectors @ np.asarray(vector, dtype=np.float32).reshape(-1)
+    scores = recent_vectors.of(recent) @ np.asarray(vector, dtype=np.float32).reshape(-1)
     similar = [t for t, s in zip(recent, scores, strict=True) if s >= threshold]
     if len(similar) + 1 < min_tickets:
         return None

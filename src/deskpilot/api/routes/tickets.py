@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep
+from deskpilot import intake
+from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.schemas import (
@@ -26,8 +27,11 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_ticket")
-def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentPrincipal) -> TicketRead:
-    return TicketRead.model_validate(service.create(session, actor=actor, data=data))
+def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentPrincipal,
+                  settings: SettingsDep) -> TicketRead:
+    """Open a ticket; it is triaged at once (category, queue, priority when confident; SLA)."""
+    ticket, _outcome = intake.open_ticket(session, actor=actor, data=data, settings=settings)
+    return TicketRead.model_validate(ticket)
 
 
 @router.get("", operation_id="list_tickets")
@@ -56,7 +60,7 @@ def get_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal) 
 @router.patch("/{ticket_id}", operation_id="update_ticket")
 def update_ticket(ticket_id: IdPath, data: TicketUpdate, session: SessionDep,
                   actor: CurrentPrincipal) -> TicketRead:
-    return TicketRead.model_validate(service.update(session, actor=actor, ticket_id=ticket_id, data=data))
+    return TicketRead.model_validate(intake.update_ticket(session, actor=actor, ticket_id=ticket_id, data=data))
 
 
 @router.post("/{ticket_id}/assign", operation_id="assign_ticket")

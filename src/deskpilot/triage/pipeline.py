@@ -1,0 +1,86 @@
+"""The triage pipeline on one request: normalise → language → PII redaction → category → priority →
+sentiment → confidence and abstention. Pure: the caller supplies the model and the allowed categories."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from deskpilot.ml.text_classifier import ClassPrediction
+from deskpilot.tickets.enums import Level, Priority
+from deskpilot.tickets.priority import priority_for
+from deskpilot.triage.language import detect_language
+from deskpilot.triage.normalise import normalise_ticket_text
+from deskpilot.triage.pii import redact_pii
+from deskpilot.triage.sentiment import score_sentiment
+from deskpilot.triage.signals import assess_impact_urgency
+
+
+class Classifier(Protocol):
+    @property
+    def labels(self) -> tuple[str, ...]: ...
+
+    def predict(self, texts: Sequence[str]) -> list[ClassPrediction]: ...
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    language: str
+    redacted_text: str
+    pii_found: list[str]
+    category: str | None
+    confidence: float
+    abstained: bool
+    alternatives: list[tuple[str, float]]
+    top_terms: list[str]
+    impact: Level
+    urgency: Level
+    priority: Priority
+    priority_source: str
+    sentiment: float
+    frustrated: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+def _closed_set(prediction: ClassPrediction, allowed: Collection[str]) -> tuple[str | None, float, bool]:
+    """The best label inside the configured set; a model label the desk does not use is never returned."""
+    ranked = [(prediction.label, prediction.confidence, prediction.abstained)]
+    ranked += [(alt.label, alt.score, True) for alt in prediction.alternatives if alt.label != prediction.label]
+    for label, score, abstained in ranked:
+        if label in allowed:
+            return label, float(score), abstained
+    return None, 0.0, True
+
+
+def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allowed: Collection[str],
+                 abstain_below: float, requester_is_vip: bool = False,
+                 priority_model: Classifier | None = None) -> TriageResult:
+    """Triage one request. With no classifier, or below `abstain_below`, the category is withheld."""
+    text = normalise_ticket_text(subject, body)
+    redaction = redact_pii(text.combined)
+    signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip)
+    mood = score_sentiment(redaction.text)
+    reasons = list(signals.reasons) + list(mood.reasons)
+    category, confidence, abstained, alternatives, terms = None, 0.0, True, [], []
+    if classifier is None:
+        reasons.append("no triage model is trained yet (run `deskpilot train triage`)")
+    else:
+        prediction = classifier.predict([redaction.text])[0]
+        category, confidence, abstained = _closed_set(prediction, allowed)
+        abstained = abstained or confidence < abstain_below or category is None
+        alternatives = [(a.label, round(a.score, 4)) for a in prediction.alternatives if a.label in allowed]
+        terms = [t.term for t in prediction.top_terms]
+        if abstained:
+            reasons.append(f"category confidence {confidence:.2f} is too low: routed to human triage")
+    priority, source = priority_for(signals.impact, signals.urgency), "impact × urgency"
+    if priority_model is not None:
+        learned = priority_model.predict([redaction.text])[0]
+        if not learned.abstained and learned.label in Priority.__members__:
+            priority, source = Priority(learned.label), f"learned from history ({learned.confidence:.2f})"
+    return TriageResult(
+        language=detect_language(redaction.text).code, redacted_text=redaction.text,
+        pii_found=sorted({f.type.value for f in redaction.findings}), category=category,
+        confidence=round(confidence, 4), abstained=abstained, alternatives=alternatives, top_terms=terms,
+        impact=signals.impact, urgency=signals.urgency, priority=priority, priority_source=source,
+        sentiment=round(mood.score, 3), frustrated=mood.frustrated, reasons=reasons)

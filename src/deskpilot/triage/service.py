@@ -1,0 +1,82 @@
+"""Triage a request against the desk's configuration and history, and record the decision."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.models import User
+from deskpilot.audit import decisions
+from deskpilot.audit import service as audit
+from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.clock import utcnow
+from deskpilot.config import Settings
+from deskpilot.ml.embeddings import default_embedder
+from deskpilot.tickets.models import Queue
+from deskpilot.triage import categories
+from deskpilot.triage.engine import engine
+from deskpilot.triage.pipeline import TriageResult, run_pipeline
+from deskpilot.triage.similar import MajorIncident, SimilarTicket, detect_major_incident
+from deskpilot.triage.sla_suggestion import SlaSuggestion, suggest_sla
+
+
+@dataclass(frozen=True)
+class TriageOutcome:
+    result: TriageResult
+    queue_id: int | None
+    queue: str | None
+    sla: SlaSuggestion
+    similar: list[SimilarTicket]
+    major_incident: MajorIncident | None
+    model_version: str
+    decision_id: int
+
+    def outputs(self) -> dict[str, Any]:
+        """The decided values, as stored in the AI decision record."""
+        return {"category": self.result.category, "queue": self.queue, "queue_id": self.queue_id,
+                "priority": self.result.priority, "impact": self.result.impact, "urgency": self.result.urgency,
+                "language": self.result.language, "sentiment": self.result.sentiment,
+                "frustrated": self.result.frustrated, "sla_policy": self.sla.policy}
+
+
+def _queue_for(session: Session, category: str | None, fallback: str) -> Queue | None:
+    configured = {c.name: c.default_queue_id for c in categories.get_all(session)}
+    queue_id = configured.get(category) if category else None
+    queue = session.get(Queue, queue_id) if queue_id else None
+    if queue is None:
+        queue = session.scalar(select(Queue).where(Queue.name == fallback))
+    return queue
+
+
+def triage_request(session: Session, *, settings: Settings, subject: str, body: str,
+                   requester_id: int | None = None, exclude_ticket: int | None = None) -> TriageOutcome:
+    """Classify, prioritise and route one request; suggest its SLA and escalation path; find similar
+    resolved tickets and a probable major incident; store the whole decision (redacted)."""
+    models = engine(settings)
+    requester = session.get(User, requester_id) if requester_id else None
+    allowed = {c.name for c in categories.get_all(session)}
+    result = run_pipeline(subject=subject, body=body, classifier=models.category, allowed=allowed,
+                          abstain_below=settings.triage_abstain_below,
+                          requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority)
+    queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
+    vector = default_embedder().encode([result.redacted_text])[0]
+    similar = models.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
+    incident = detect_major_incident(session, models.recent, vector, exclude=exclude_ticket)
+    if exclude_ticket is not None:
+        models.recent.remember(exclude_ticket, vector)
+    sla = suggest_sla(session, priority=result.priority, queue_id=queue.id if queue else None, now=utcnow())
+    decision = decisions.record_decision(
+        session, kind=DecisionKind.TRIAGE, model_version=models.model_version, input_redacted=result.redacted_text,
+        outputs={}, confidence=result.confidence, abstained=result.abstained,
+        sources=[{"ticket_id": s.ticket_id, "score": s.score} for s in similar],
+        explanation={"top_terms": result.top_terms, "alternatives": result.alternatives, "reasons": result.reasons,
+                     "priority_source": result.priority_source, "sla_reason": sla.reason,
+                     "major_incident": asdict(incident) if incident else None})
+    outcome = TriageOutcome(result=result, queue_id=queue.id if queue else None, queue=queue.name if queue else None,
+                            sla=sla, similar=similar, major_incident=incident, model_version=models.model_version,
+                            decision_id=decision.id)
+    decision.outputs = audit.jsonable(outcome.outputs())
+    return outcome

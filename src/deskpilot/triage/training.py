@@ -1,0 +1,91 @@
+"""Training triage from the desk's own history (resolved tickets) or from a CSV `text,label`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.config import Settings
+from deskpilot.errors import InvalidInput
+from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.text_classifier import TextClassifier
+from deskpilot.tickets.enums import TicketStatus
+from deskpilot.tickets.models import Ticket
+from deskpilot.triage import categories
+from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
+from deskpilot.triage.similar import ticket_text
+
+Progress = Callable[[str], None]
+MIN_PER_LABEL = 5
+USEFUL_ABSTAIN_RATE = 0.9
+
+
+@dataclass(frozen=True)
+class Examples:
+    texts: list[str]
+    categories: list[str]
+    priorities: list[str]
+
+
+def history_examples(session: Session) -> Examples:
+    """Resolved and closed tickets whose category is one the desk still uses, redacted."""
+    allowed = {c.name for c in categories.get_all(session)}
+    rows = session.scalars(select(Ticket).where(Ticket.status.in_([TicketStatus.RESOLVED, TicketStatus.CLOSED]),
+                                                Ticket.category.is_not(None)).order_by(Ticket.id))
+    kept = [t for t in rows if t.category in allowed]
+    return Examples(texts=[ticket_text(t.subject, t.description) for t in kept],
+                    categories=[t.category or "" for t in kept], priorities=[t.priority.value for t in kept])
+
+
+def _check(labels: list[str], what: str) -> None:
+    counts = Counter(labels)
+    if len(counts) < 2:
+        raise InvalidInput(f"Training {what} needs at least two labels; found {len(counts)}. "
+                           "Resolve more tickets with categories, or pass --csv.")
+    rare = sorted(label for label, n in counts.items() if n < MIN_PER_LABEL)
+    if rare:
+        raise InvalidInput(f"Training {what} needs at least {MIN_PER_LABEL} examples per label; too few for "
+                           f"{', '.join(rare)}.")
+
+
+@dataclass(frozen=True)
+class TrainedVersion:
+    component: str
+    version: str
+    metrics: dict[str, object]
+    examples: int
+
+
+def train_component(settings: Settings, component: str, texts: list[str], labels: list[str], *,
+                    promote: bool, progress: Progress) -> TrainedVersion:
+    """Train, save as the next version in the model store, and optionally promote it."""
+    _check(labels, component)
+    progress(f"{component}: training on {len(texts)} examples, {len(set(labels))} labels")
+    model = TextClassifier(embedder=default_embedder()).train(texts, labels, progress=progress)
+    version = store(settings, component).save_version(model, activate=promote)
+    return TrainedVersion(component, version, dict(model.metadata.get("metrics", {})), len(texts))
+
+
+def train_from_history(session: Session, settings: Settings, *, promote: bool, progress: Progress
+                       ) -> list[TrainedVersion]:
+    """The category model, and the priority model when the history has enough of each priority."""
+    examples = history_examples(session)
+    trained = [train_component(settings, CATEGORY_COMPONENT, examples.texts, examples.categories,
+                               promote=promote, progress=progress)]
+    counts = Counter(examples.priorities)
+    if len(counts) < 2 or min(counts.values()) < MIN_PER_LABEL:
+        progress("priority: not enough history per priority; triage keeps the impact × urgency matrix")
+        return trained
+    priority = train_component(settings, PRIORITY_COMPONENT, examples.texts, examples.priorities,
+                               promote=False, progress=progress)
+    # A priority model that abstains on nearly everything in cross-validation learned nothing usable
+    # from this history; the impact × urgency matrix stays in charge.
+    if promote and float(str(priority.metrics.get("cv_abstain_rate", 1.0))) < USEFUL_ABSTAIN_RATE:
+        store(settings, PRIORITY_COMPONENT).promote(priority.version)
+    else:
+        progress(f"priority {priority.version}: kept inactive (it abstains on most of the history)")
+    return [*trained, priority]

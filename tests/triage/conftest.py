@@ -1,0 +1,44 @@
+"""A small triage model trained once per test session on the demo history, and the demo categories."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from sqlalchemy.orm import Session
+
+from deskpilot.config import Environment, Settings
+from deskpilot.demo import TICKETS_CSV
+from deskpilot.triage import categories
+from deskpilot.triage.engine import CATEGORY_COMPONENT
+from deskpilot.triage.similar import ticket_text
+from deskpilot.triage.training import train_component
+from tests.factories import SYSTEM, Desk
+
+PER_CATEGORY = 25
+
+
+@pytest.fixture(scope="session")
+def triage_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose model store holds an active category model trained on 200 demo tickets."""
+    settings = Settings(environment=Environment.TEST, data_dir=tmp_path_factory.mktemp("triage-var"))
+    counts: dict[str, int] = {}
+    texts, labels = [], []
+    with TICKETS_CSV.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if counts.get(row["category"], 0) < PER_CATEGORY:
+                counts[row["category"]] = counts.get(row["category"], 0) + 1
+                texts.append(ticket_text(row["subject"], row["description"]))
+                labels.append(row["category"])
+    train_component(settings, CATEGORY_COMPONENT, texts, labels, promote=True, progress=lambda _: None)
+    return settings
+
+
+def seed_categories(session: Session, desk: Desk) -> None:
+    routes = {"Hardware": desk.service_desk, "Access": desk.network}
+    for name in ("Hardware", "HR Support", "Access", "Miscellaneous", "Storage", "Purchase", "Internal Project",
+                 "Administrative rights"):
+        queue = routes.get(name)
+        categories.create(session, actor=SYSTEM, name=name, default_queue_id=queue.id if queue else None)
+
+
