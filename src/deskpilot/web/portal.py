@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from deskpilot import intake
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
@@ -78,7 +79,8 @@ def create_request(request: Request, session: SessionDep, viewer: FormViewer, su
     data = form.to_ticket()
     if data is None:
         return _new_request_page(request, viewer, form, human=bool(human), status_code=422)
-    ticket = tickets.create(session, actor=viewer.principal, data=data)
+    ticket, _triage = intake.open_ticket(session, actor=viewer.principal, data=data,
+                                         settings=request.app.state.settings)
     return _see_other(f"/tickets/{ticket.id}?created=1")
 
 

@@ -33,6 +33,7 @@ from deskpilot.channels.email.threads import thread_target
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import DomainError
+from deskpilot.intake import open_ticket
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
@@ -166,7 +167,7 @@ def _to_ticket(session: Session, *, settings: Settings, parsed: ParsedMail) -> t
     if target is not None and target.status not in (TicketStatus.CLOSED, TicketStatus.MERGED):
         return target, _append(session, ticket=target, sender=sender, parsed=parsed)
     follow_up = f"Follow-up to DP-{target.id}, which is {target.status}.\n\n" if target is not None else ""
-    ticket = tickets.create(session, actor=INTAKE, data=TicketCreate(
+    ticket, _triage = open_ticket(session, actor=INTAKE, settings=settings, data=TicketCreate(
         subject=(" ".join(parsed.subject.split()) or "(no subject)")[:300],
         description=(follow_up + parsed.clean_text)[:MAX_BODY], channel=Channel.EMAIL, requester_id=sender.id))
     return ticket, None
