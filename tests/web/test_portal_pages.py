@@ -179,6 +179,8 @@ def test_the_queue_lists_what_staff_may_see_and_is_refused_to_requesters(browser
     queue = browser.get("/queue").text
     assert f"DP-{routed.id}" in queue and "Routed to service desk" in queue and "Network only" not in queue
     assert "Routed to service desk" not in browser.get("/queue?status=closed").text
+    by_due = browser.get("/queue?sort=due").text
+    assert f"DP-{routed.id}" in by_due and '<option value="due" selected>' in by_due
     second_browser.sign_in("alice")
     refused = second_browser.get("/queue")
     assert refused.status_code == 403 and "The queue is for service desk staff" in refused.text

@@ -45,6 +45,13 @@ def test_the_sla_line_names_the_clock_that_matters_now(first: SlaStatus, resolut
     assert (summary.text, summary.tone) == (text, tone)
 
 
+def test_a_ticket_waiting_on_its_requester_is_on_hold_even_without_a_recorded_pause() -> None:
+    clocks = TicketClocks(_clock(SlaState.MET, 30, met=True), _clock(SlaState.RUNNING, 480))
+    summary = wording.sla_summary(status=TicketStatus.WAITING_ON_CUSTOMER, clocks=clocks, now=NOW,
+                                  for_requester=True)
+    assert (summary.text, summary.due_at) == ("On hold until you reply", None)
+
+
 def test_finished_tickets_and_tickets_without_a_policy_say_so() -> None:
     done = wording.sla_summary(status=TicketStatus.CLOSED, clocks=TicketClocks(None, None), now=NOW,
                                for_requester=True)

@@ -111,7 +111,8 @@ def sla_summary(*, status: TicketStatus, clocks: TicketClocks, now: datetime, fo
     first, resolution = clocks.first_response, clocks.resolution
     if first is None or resolution is None:
         return SlaSummary("No target time applies", None, Tone.ON_TRACK)
-    if resolution.state is SlaState.PAUSED:
+    # The status decides: a ticket waiting on its requester is on hold even if no pause was recorded (imports).
+    if status is TicketStatus.WAITING_ON_CUSTOMER or resolution.state is SlaState.PAUSED:
         text = "On hold until you reply" if for_requester else "Paused – waiting on requester"
         return SlaSummary(text, None, Tone.PAUSED)
     if first.met_at is None:
