@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +25,12 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def enum_column(enum_cls: type[StrEnum], name: str) -> Enum:
+    """A portable enum column stored as its string values (VARCHAR + CHECK, no native PG type)."""
+    return Enum(enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
+                length=32, validate_strings=True)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

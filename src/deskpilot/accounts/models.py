@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
-from deskpilot.db import Base, UtcDateTime
+from deskpilot.db import Base, UtcDateTime, enum_column
 
 
 class Role(StrEnum):
@@ -18,12 +18,6 @@ class Role(StrEnum):
     LEAD = "lead"
     ADMIN = "admin"
     AUDITOR = "auditor"
-
-
-def enum_column(enum_cls: type[StrEnum], name: str) -> Enum:
-    """A portable enum column stored as its string values (VARCHAR + CHECK, no native PG type)."""
-    return Enum(enum_cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
-                length=32, validate_strings=True)
 
 
 team_members = Table(

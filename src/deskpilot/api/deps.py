@@ -14,6 +14,7 @@ from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
+from deskpilot.db import unit_of_work
 from deskpilot.errors import NotAuthenticated
 
 SESSION_COOKIE = "deskpilot_session"
@@ -28,15 +29,8 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the request succeeds and rolls back otherwise."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    session = factory()
-    try:
+    with unit_of_work(factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 # "function" scope: commit before the response leaves, so a client never reads a write that is not stored.

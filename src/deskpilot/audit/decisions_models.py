@@ -7,11 +7,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
-from deskpilot.db import Base, UtcDateTime
+from deskpilot.db import Base, UtcDateTime, enum_column
 
 
 class DecisionKind(StrEnum):
@@ -28,16 +28,12 @@ class FeedbackAction(StrEnum):
     OVERRIDDEN = "overridden"
 
 
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32)
-
-
 class AiDecision(Base):
     __tablename__ = "ai_decisions"
     __table_args__ = (Index("ix_ai_decisions_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[DecisionKind] = mapped_column(_enum(DecisionKind, "decision_kind"))
+    kind: Mapped[DecisionKind] = mapped_column(enum_column(DecisionKind, "decision_kind"))
     subject_type: Mapped[str | None] = mapped_column(String(60), default=None)
     subject_id: Mapped[str | None] = mapped_column(String(80), default=None)
     model_version: Mapped[str] = mapped_column(String(120))
@@ -58,7 +54,7 @@ class AiFeedback(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("ai_decisions.id", ondelete="CASCADE"), index=True)
     field: Mapped[str] = mapped_column(String(60))
-    action: Mapped[FeedbackAction] = mapped_column(_enum(FeedbackAction, "feedback_action"))
+    action: Mapped[FeedbackAction] = mapped_column(enum_column(FeedbackAction, "feedback_action"))
     suggested_value: Mapped[str | None] = mapped_column(Text, default=None)
     final_value: Mapped[str | None] = mapped_column(Text, default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)

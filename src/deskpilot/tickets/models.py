@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from deskpilot.accounts.models import enum_column
 from deskpilot.clock import utcnow
-from deskpilot.db import Base, UtcDateTime
+from deskpilot.db import Base, UtcDateTime, enum_column
 from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
 
 
