@@ -6,8 +6,10 @@ import argparse
 
 from deskpilot.cli.admin import Sub, cmd_serve
 from deskpilot.cli.context import database, load_settings
+from deskpilot.cli.kb import cmd_kb_reindex
 from deskpilot.cli.train import cmd_train_triage
 from deskpilot.demo.loader import load_demo
+from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 
@@ -23,6 +25,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if store(settings, CATEGORY_COMPONENT).active_version() is None:
         print("training triage on the demo history (first run only, about a minute) ...", flush=True)
         cmd_train_triage(argparse.Namespace(csv=None, no_promote=False))
+    if not indexing.index_path(settings.index_dir).exists():
+        print("indexing the approved knowledge base for grounded answers (first run only) ...", flush=True)
+        cmd_kb_reindex(args)
     print(f"\nSign in at http://{args.host}:{args.port}/ (API docs at /docs) with password "
           f"{summary.password!r} as any of:")
     for username, role in summary.logins:
