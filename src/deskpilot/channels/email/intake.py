@@ -74,7 +74,6 @@ def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSour
     Database errors propagate (the caller rolls back and the mail is taken again on the next run);
     anything wrong with the mail itself is recorded on its `InboundMail` row for agents to see.
     """
-    _begin_for_savepoints(session)
     if _known_position(session, source):
         return IntakeResult(IntakeOutcome.DUPLICATE)
     try:
@@ -90,20 +89,6 @@ def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSour
     result = _file(session, settings=settings, parsed=parsed, inbound=inbound)
     _advance_cursor(session, source)
     return result
-
-
-def _begin_for_savepoints(session: Session) -> None:
-    """Make sure a real transaction is open before the savepoints below.
-
-    pysqlite opens transactions lazily, before the first write; a SAVEPOINT taken earlier is then the
-    outermost transaction and releasing it commits, which would break "the whole mail or nothing".
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    driver = connection.connection.driver_connection
-    if driver is not None and not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")
 
 
 def _known_position(session: Session, source: MailSource) -> bool:
