@@ -56,7 +56,18 @@ class Settings(BaseSettings):
     triage_fallback_queue: str = "Service Desk L1"
     triage_auto_apply: str = Field(default="category,queue,priority",
                                    description="fields triage sets on new tickets when confident (others: suggest)")
+    triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+
+    # KPI value model: what a task costs without AI help, and what the AI costs to run.
+    kpi_minutes_per_ticket: float = Field(default=15.0, ge=0, description="agent minutes to handle a ticket unaided")
+    kpi_minutes_saved_per_triage: float = Field(default=2.0, ge=0, description="per ticket whose triage was kept")
+    kpi_minutes_saved_per_draft: float = Field(default=6.0, ge=0, description="per AI draft sent (as is or edited)")
+    kpi_agent_cost_per_hour: float = Field(default=45.0, ge=0)
+    kpi_ai_cost_per_month: float = Field(default=400.0, ge=0, description="hosting and upkeep of the AI")
+    kpi_currency: str = Field(default="EUR", max_length=8)
+    drift_js_threshold: float = Field(default=0.1, gt=0, le=1, description="Jensen-Shannon divergence alert level")
+    drift_psi_threshold: float = Field(default=0.25, gt=0, description="population stability index alert level")
 
     llm_base_url: str = ""
     llm_model: str = ""

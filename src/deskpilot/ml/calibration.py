@@ -139,6 +139,9 @@ class CrossValidation:
     correctness: CorrectnessModel
     abstention: AbstentionChoice
     metrics: dict[str, float]
+    # Out-of-fold confidence of the training examples in ten equal bins over [0, 1]: the reference the
+    # drift monitor compares live confidence with.
+    confidence_histogram: tuple[int, ...] = ()
 
 
 FoldScorer = Callable[[IntArray, IntArray], FloatArray]
@@ -200,4 +203,6 @@ def calibrate_by_cross_validation(
         "temperature": temperature,
         **choice.metrics,
     }
-    return CrossValidation(temperature=temperature, correctness=correctness, abstention=choice, metrics=metrics)
+    histogram = np.histogram(np.clip(confidence, 0.0, 1.0), bins=10, range=(0.0, 1.0))[0]
+    return CrossValidation(temperature=temperature, correctness=correctness, abstention=choice, metrics=metrics,
+                           confidence_histogram=tuple(int(n) for n in histogram))

@@ -368,6 +368,8 @@ class TextClassifier:
             "training_data_sha256": training_data_hash(texts, labels),
             "training_examples": len(texts),
             "labels": list(self._require_model().labels),
+            "label_counts": {label: labels.count(label) for label in sorted(set(labels))},
+            "cv_confidence_histogram": list(evaluation.confidence_histogram),
             "metrics": evaluation.metrics,
             "threshold_rule": evaluation.abstention.rule,
             "config": asdict(self.config),

@@ -1,0 +1,177 @@
+"""Drift: the live category mix and confidence distribution of triage compared with the active model's
+training data, per day or week, with an alert when they move beyond the configured thresholds.
+
+Category mix is compared with the Jensen–Shannon divergence (base 2, 0 = same, 1 = disjoint); the confidence
+distribution with the population stability index over ten bins (PSI > 0.25 is the usual "shifted" mark).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from deskpilot.analytics.ai_kpis import on_ticket
+from deskpilot.analytics.figures import KpiTable
+from deskpilot.analytics.filters import KpiFilter
+from deskpilot.analytics.sql import bucket
+from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.config import Settings
+from deskpilot.tickets.models import Ticket
+from deskpilot.triage.engine import CATEGORY_COMPONENT, store
+
+BINS = 10
+_EPSILON = 1e-4
+
+
+def jensen_shannon(p: dict[str, float], q: dict[str, float]) -> float:
+    """JS divergence (base 2) of two distributions given as counts or shares over (possibly different) keys."""
+    keys = sorted(set(p) | set(q))
+    p_total, q_total = sum(p.values()) or 1.0, sum(q.values()) or 1.0
+    divergence = 0.0
+    for key in keys:
+        a, b = p.get(key, 0.0) / p_total, q.get(key, 0.0) / q_total
+        m = (a + b) / 2
+        if a > 0:
+            divergence += a / 2 * math.log2(a / m)
+        if b > 0:
+            divergence += b / 2 * math.log2(b / m)
+    return max(0.0, min(1.0, divergence))
+
+
+def population_stability(expected: list[float], actual: list[float]) -> float:
+    """PSI = Σ (actual − expected) · ln(actual / expected) over bins of shares (empty bins get a floor)."""
+    e_total, a_total = sum(expected) or 1.0, sum(actual) or 1.0
+    index = 0.0
+    for e, a in zip(expected, actual, strict=True):
+        e_share, a_share = max(e / e_total, _EPSILON), max(a / a_total, _EPSILON)
+        index += (a_share - e_share) * math.log(a_share / e_share)
+    return index
+
+
+@dataclass(frozen=True)
+class TrainingProfile:
+    """What the active category model was trained on, from its metadata.json in the model store."""
+
+    version: str
+    label_counts: dict[str, float]
+    confidence_histogram: list[float]
+
+
+def training_profile(settings: Settings) -> TrainingProfile | None:
+    """The active category model's training label counts and out-of-fold confidence histogram, if recorded."""
+    models = store(settings, CATEGORY_COMPONENT)
+    version = models.active_version()
+    if version is None:
+        return None
+    try:
+        meta = json.loads((models.root / version / "metadata.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    counts, histogram = meta.get("label_counts"), meta.get("cv_confidence_histogram")
+    if not isinstance(counts, dict) or not isinstance(histogram, list) or len(histogram) != BINS:
+        return None
+    return TrainingProfile(version, {str(k): float(v) for k, v in counts.items()}, [float(v) for v in histogram])
+
+
+def confidence_bin(column: ColumnElement[float]) -> ColumnElement[int]:
+    """The tenth of [0, 1] a confidence falls in (0..9; 1.0 goes to the last bin, like numpy.histogram)."""
+    return case(*[(column < (i + 1) / BINS, i) for i in range(BINS - 1)], else_=BINS - 1)
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    profile: TrainingProfile | None
+    category_js: float | None
+    confidence_psi: float | None
+    alert: bool
+    message: str
+    periods: KpiTable
+    categories: KpiTable
+    confidence: KpiTable
+
+
+def _decisions(flt: KpiFilter, profile: TrainingProfile, *columns: Any) -> Any:
+    query = (select(*columns).where(AiDecision.kind == DecisionKind.TRIAGE, AiDecision.created_at >= flt.start,
+                                    AiDecision.created_at < flt.end,
+                                    AiDecision.model_version.like(f"{CATEGORY_COMPONENT}:{profile.version}+%")))
+    if flt.queue_id is not None or flt.channel is not None:
+        query = query.join(Ticket, on_ticket()).where(flt.scope())
+    return query
+
+
+def _empty(profile: TrainingProfile | None, message: str) -> DriftReport:
+    return DriftReport(profile, None, None, False, message, KpiTable("drift", "Drift by period", ()),
+                       KpiTable("drift_categories", "Category mix", ()),
+                       KpiTable("drift_confidence", "Confidence distribution", ()))
+
+
+def drift_report(session: Session, flt: KpiFilter, settings: Settings) -> DriftReport:
+    """Category mix (JS) and confidence (PSI) of the active model's live decisions against its training data."""
+    profile = training_profile(settings)
+    if profile is None:
+        return _empty(None, "No active triage model with a recorded training profile: train one with "
+                            "`deskpilot train triage` to enable drift monitoring.")
+    period = bucket(AiDecision.created_at, flt.grain)
+    category = AiDecision.outputs["category"].as_string()
+    mix_rows = session.execute(_decisions(flt, profile, period, category, func.count())
+                               .where(AiDecision.abstained.is_(False)).group_by(period, category)).all()
+    conf = confidence_bin(AiDecision.confidence)
+    conf_rows = session.execute(_decisions(flt, profile, period, conf, func.count()).group_by(period, conf)).all()
+    mix: dict[str, dict[str, float]] = {}
+    for key, label, count in mix_rows:
+        mix.setdefault(key, {})[str(label)] = mix.setdefault(key, {}).get(str(label), 0.0) + float(count)
+    hist: dict[str, list[float]] = {}
+    for key, index, count in conf_rows:
+        hist.setdefault(key, [0.0] * BINS)[int(index)] += float(count)
+    if not hist:
+        return _empty(profile, f"No triage decisions by the active model {profile.version} in this period.")
+    total_mix: dict[str, float] = {}
+    for counts in mix.values():
+        for label, count in counts.items():
+            total_mix[label] = total_mix.get(label, 0.0) + count
+    total_hist = [sum(h[i] for h in hist.values()) for i in range(BINS)]
+    js = jensen_shannon(total_mix, profile.label_counts) if total_mix else None
+    psi = population_stability(profile.confidence_histogram, total_hist)
+    alert = (js is not None and js > settings.drift_js_threshold) or psi > settings.drift_psi_threshold
+    periods = []
+    for key in sorted(hist):
+        key_js = jensen_shannon(mix[key], profile.label_counts) if key in mix else None
+        key_psi = population_stability(profile.confidence_histogram, hist[key])
+        key_alert = (key_js is not None and key_js > settings.drift_js_threshold) or \
+            key_psi > settings.drift_psi_threshold
+        periods.append((key, int(sum(hist[key])), key_js, key_psi, "yes" if key_alert else "no"))
+    return DriftReport(
+        profile, js, psi, alert, _message(alert, js, psi, settings),
+        KpiTable("drift", "Drift by period", (flt.grain, "decisions", "category_js", "confidence_psi", "alert"),
+                 periods),
+        _shares("drift_categories", "Category mix: training data vs this period", "category",
+                sorted(set(total_mix) | set(profile.label_counts)), profile.label_counts, total_mix),
+        _shares("drift_confidence", "Confidence distribution: training (out-of-fold) vs this period", "confidence",
+                [f"{i / BINS:.1f}-{(i + 1) / BINS:.1f}" for i in range(BINS)],
+                dict(enumerate(profile.confidence_histogram)), dict(enumerate(total_hist))))
+
+
+def _shares(name: str, title: str, what: str, keys: list[Any], training: dict[Any, float],
+            live: dict[Any, float]) -> KpiTable:
+    t_total, l_total = sum(training.values()) or 1.0, sum(live.values()) or 1.0
+    rows = []
+    for i, key in enumerate(keys):
+        lookup = i if what == "confidence" else key
+        rows.append((key, training.get(lookup, 0.0) / t_total, live.get(lookup, 0.0) / l_total,
+                     int(live.get(lookup, 0.0))))
+    return KpiTable(name, title, (what, "training_share", "period_share", "period_count"), rows)
+
+
+def _message(alert: bool, js: float | None, psi: float, settings: Settings) -> str:
+    js_text = "n/a" if js is None else f"{js:.3f}"
+    figures = (f"category mix JS divergence {js_text} (alert above {settings.drift_js_threshold:g}), "
+               f"confidence PSI {psi:.3f} (alert above {settings.drift_psi_threshold:g})")
+    if alert:
+        return f"Triage input has drifted from the training data: {figures}. Review recent tickets and retrain."
+    return f"Within the thresholds: {figures}."

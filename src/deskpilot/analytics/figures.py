@@ -1,0 +1,69 @@
+"""The shapes every KPI query returns: a figure with its formula, and a table (which is also a CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Unit(StrEnum):
+    COUNT = "count"
+    RATIO = "ratio"
+    HOURS = "hours"
+    MINUTES = "minutes"
+    MONEY = "money"
+    SCORE = "score"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline number; `value` is None when there is no data to compute it from."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: Unit
+    formula: str
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    """A named table of results; every table can be exported as CSV."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["" if value is None else _cell(value) for value in row])
+        return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    # A spreadsheet would run a leading =, +, - or @ as a formula (CSV injection); quote text that starts so.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def kpi_table(figures: list[Kpi]) -> KpiTable:
+    """The headline figures themselves as a table (for the CSV export and the accessible view)."""
+    return KpiTable("kpis", "Headline KPIs", ("key", "label", "value", "unit", "numerator", "denominator",
+                                              "formula"),
+                    [(k.key, k.label, k.value, k.unit.value, k.numerator, k.denominator, k.formula)
+                     for k in figures])

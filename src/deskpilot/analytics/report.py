@@ -1,0 +1,99 @@
+"""The whole KPI report for a filter: headline figures with formulas, every table, drift. The dashboard, the
+API and the CSV export all read this one object, so they always show the same numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from deskpilot.analytics import ai_kpis, ticket_kpis
+from deskpilot.analytics.drift import DriftReport, drift_report
+from deskpilot.analytics.figures import Kpi, KpiTable, Unit, kpi_table
+from deskpilot.analytics.filters import KpiFilter
+from deskpilot.analytics.sql import ratio
+from deskpilot.analytics.trends import trends
+from deskpilot.analytics.value import ValueInputs, value_kpis
+from deskpilot.config import Settings
+from deskpilot.errors import NotFound
+from deskpilot.schema import metadata
+from deskpilot.tickets.models import Ticket
+
+CONVERSATION_KPIS = ("deflection rate", "self-service completion", "CSAT (AI-handled vs human-handled)",
+                     "hand-off reasons")
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    filter: KpiFilter
+    figures: list[Kpi]
+    tables: dict[str, KpiTable]
+    drift: DriftReport
+    unavailable: list[str] = field(default_factory=list)
+
+    def figure(self, key: str) -> Kpi:
+        for kpi in self.figures:
+            if kpi.key == key:
+                return kpi
+        raise NotFound(f"No KPI {key!r}.")
+
+    def table(self, name: str) -> KpiTable:
+        if name not in self.tables:
+            raise NotFound(f"No KPI table {name!r}; there are: {', '.join(self.tables)}.")
+        return self.tables[name]
+
+
+def email_first_response(session: Session, flt: KpiFilter) -> Kpi | None:
+    """Mean minutes from an e-mail's arrival to the desk's first reply, when the e-mail channel is installed."""
+    mails = metadata.tables.get("inbound_mails")
+    if mails is None:
+        return None
+    row = session.execute(
+        select(func.count(mails.c.first_response_minutes), func.sum(mails.c.first_response_minutes))
+        .join(Ticket, Ticket.id == mails.c.ticket_id)
+        .where(and_(mails.c.received_at >= flt.start, mails.c.received_at < flt.end), flt.scope())).one()
+    answered, minutes = int(row[0] or 0), float(row[1] or 0.0)
+    return Kpi("email_first_response_minutes", "E-mail handling time to first reply", ratio(minutes, answered),
+               Unit.MINUTES, "sum over answered inbound mails of (first reply - received) / answered mails",
+               minutes, answered)
+
+
+def build_report(session: Session, flt: KpiFilter, settings: Settings) -> KpiReport:
+    """Every KPI, table and drift figure for `flt`; conversation KPIs only once that area's tables exist."""
+    figures = ticket_kpis.ticket_kpis(session, flt)
+    backlog, ageing = ticket_kpis.backlog(session, flt)
+    feedback_table, per_kind = ai_kpis.feedback_table(session, flt)
+    accuracy, accuracy_fields, accuracy_categories = ai_kpis.triage_accuracy(session, flt)
+    figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy]
+    mail = email_first_response(session, flt)
+    if mail is not None:
+        figures.append(mail)
+    created = int(figures[0].value or 0)
+    triage_kept = int(accuracy[0].numerator or 0)
+    figures += value_kpis(ValueInputs(tickets=created, triage_kept=triage_kept,
+                                      drafts_used=ai_kpis.drafts_used(session, flt), deflected=0, days=flt.days),
+                          settings)
+    drift = drift_report(session, flt, settings)
+    tables = [kpi_table(figures), trends(session, flt, "day"), trends(session, flt, "week"), ageing,
+              ticket_kpis.by_queue(session, flt), ticket_kpis.escalations(session, flt), feedback_table,
+              accuracy_fields, accuracy_categories, drift.periods, drift.categories, drift.confidence]
+    unavailable = [f"{name}: the conversations area (chat sessions) has no tables yet, so no figure is shown"
+                   for name in CONVERSATION_KPIS] if "conversations" not in metadata.tables else []
+    return KpiReport(flt, figures, {t.name: t for t in tables}, drift, unavailable)
+
+
+def as_json(report: KpiReport) -> dict[str, Any]:
+    """The report as plain JSON values (the API's body)."""
+    return {
+        "filters": report.filter.describe(),
+        "kpis": [{"key": k.key, "label": k.label, "value": k.value, "unit": k.unit.value, "formula": k.formula,
+                  "numerator": k.numerator, "denominator": k.denominator} for k in report.figures],
+        "tables": {name: {"title": t.title, "columns": list(t.columns), "rows": t.as_dicts()}
+                   for name, t in report.tables.items()},
+        "drift": {"alert": report.drift.alert, "message": report.drift.message,
+                  "category_js": report.drift.category_js, "confidence_psi": report.drift.confidence_psi,
+                  "model_version": report.drift.profile.version if report.drift.profile else None},
+        "unavailable": report.unavailable,
+    }
