@@ -25,6 +25,20 @@ class UnknownSender(StrEnum):
     FALLBACK = "fallback"
 
 
+class LdapFlavour(StrEnum):
+    """How the directory stores passwords and lock-outs."""
+
+    OPENLDAP = "openldap"
+    ACTIVE_DIRECTORY = "active_directory"
+
+
+class LdapMatchField(StrEnum):
+    """Which field of a deskpilot user finds their own directory account (self-service)."""
+
+    USERNAME = "username"
+    EMAIL = "email"
+
+
 class MailboxSettings(BaseModel):
     """One IMAP mailbox the desk reads; `name` is the stable key stored with every mail from it."""
 
@@ -93,6 +107,37 @@ class Settings(BaseSettings):
     mail_fallback_requester: str = ""
     mail_send_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_send_backoff_seconds: float = Field(default=60.0, gt=0)
+
+    # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
+    ldap_url: str = ""
+    ldap_flavour: LdapFlavour = LdapFlavour.OPENLDAP
+    ldap_bind_dn: str = ""
+    ldap_bind_password: str = ""
+    ldap_base_dn: str = ""
+    ldap_user_base_dn: str = ""
+    ldap_group_base_dn: str = ""
+    ldap_user_attribute: str = Field(default="uid", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_user_object_class: str = Field(default="inetOrgPerson", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_group_attribute: str = Field(default="cn", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_group_object_class: str = Field(default="groupOfNames", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_member_attribute: str = Field(default="member", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_mail_attribute: str = Field(default="mail", pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+    ldap_match_field: LdapMatchField = LdapMatchField.USERNAME
+    ldap_tls_ca_file: str = ""
+    ldap_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+
+    # Runbooks: what actions may reach, how long they may take, how fresh a dry-run must be.
+    runbook_http_allowed_hosts: list[str] = Field(default_factory=list)
+    runbook_step_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    runbook_run_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
+    runbook_dry_run_valid_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    # Self-service password reset in chat.
+    self_service_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
+    self_service_code_minutes: int = Field(default=10, ge=1, le=60)
+    self_service_code_attempts: int = Field(default=5, ge=1, le=20)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_classes: int = Field(default=3, ge=1, le=4)
 
     @field_validator("database_url")
     @classmethod

@@ -6,10 +6,11 @@ from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
 from deskpilot.db import Base
 from deskpilot.kb import models as kb_models
+from deskpilot.runbooks import models as runbook_models
 from deskpilot.tickets import models as tickets_models
 from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
 __all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "kb_models", "mail_models",
-           "tickets_models", "triage_models"]
+           "runbook_models", "tickets_models", "triage_models"]

@@ -24,14 +24,20 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     KB_APPROVE = "kb:approve"
     KB_EDIT = "kb:edit"
+    RUNBOOK_READ = "runbook:read"
+    RUNBOOK_RUN = "runbook:run"
+    RUNBOOK_APPROVE = "runbook:approve"
+    RUNBOOK_ROLLBACK = "runbook:rollback"
+    RUNBOOK_MANAGE = "runbook:manage"
 
 
 _AGENT = {
     Permission.TICKET_CREATE, Permission.TICKET_WORK, Permission.TICKET_NOTE, Permission.TICKET_MERGE,
-    Permission.DIRECTORY_READ, Permission.SLA_READ, Permission.KB_EDIT,
+    Permission.DIRECTORY_READ, Permission.SLA_READ, Permission.KB_EDIT, Permission.RUNBOOK_READ,
+    Permission.RUNBOOK_RUN,
 }
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
-                  Permission.KB_APPROVE}
+                  Permission.KB_APPROVE, Permission.RUNBOOK_APPROVE, Permission.RUNBOOK_ROLLBACK}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),
@@ -39,7 +45,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.LEAD: frozenset(_LEAD),
     Role.ADMIN: frozenset(Permission),
     Role.AUDITOR: frozenset({Permission.TICKET_READ_ALL, Permission.DIRECTORY_READ, Permission.SLA_READ,
-                             Permission.AUDIT_READ}),
+                             Permission.AUDIT_READ, Permission.RUNBOOK_READ}),
 }
 
 

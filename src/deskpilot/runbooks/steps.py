@@ -1,0 +1,138 @@
+"""Running one step and undoing steps, with secrets kept out of everything that is stored or audited."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import service as audit
+from deskpilot.config import Settings
+from deskpilot.errors import DomainError, InvalidInput
+from deskpilot.runbooks.actions.base import ActionContext
+from deskpilot.runbooks.actions.registry import get_action
+from deskpilot.runbooks.definition import StepSpec, render_inputs
+from deskpilot.runbooks.identity import Directory, LdapDirectory
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, StepStatus
+from deskpilot.runbooks.parameters import MASK
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Channel, MessageKind
+from deskpilot.tickets.schemas import MessageCreate
+
+log = logging.getLogger(__name__)
+DirectoryFactory = Callable[[Settings], Directory]
+AUTOMATION = Principal.system("runbooks")
+
+
+class LazyDirectory:
+    """Opens the directory on first use, once per run, and closes it at the end."""
+
+    def __init__(self, settings: Settings, factory: DirectoryFactory | None) -> None:
+        self.settings, self.factory = settings, factory or LdapDirectory
+        self.opened: Directory | None = None
+
+    def __call__(self) -> Directory:
+        if self.opened is None:
+            self.opened = self.factory(self.settings)
+        return self.opened
+
+    def close(self) -> None:
+        if self.opened is not None:
+            self.opened.close()
+
+
+def scrub(value: Any, secrets: Iterable[str]) -> Any:
+    """`value` with every occurrence of a secret replaced by the mask, however deeply nested."""
+    secrets = [s for s in secrets if s]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v, secrets) for v in value]
+    return value
+
+
+def mask_inputs(inputs: Mapping[str, Any], secret_keys: frozenset[str], secrets: Iterable[str]) -> dict[str, Any]:
+    return scrub({k: (MASK if k in secret_keys else v) for k, v in inputs.items()}, secrets)
+
+
+def audit_step(session: Session, *, run: RunbookRun, actor: Principal, step: RunbookRunStep, event: str) -> None:
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action=event, subject_type="runbook_run",
+                 subject_id=run.id, after={"position": step.position, "step": step.step_id, "action": step.action,
+                                           "status": step.status, "inputs": step.inputs, "output": step.output,
+                                           "duration_ms": step.duration_ms, "error": step.error})
+
+
+def run_step(ctx: ActionContext, *, run: RunbookRun, position: int, spec: StepSpec, scope: Mapping[str, Any],
+             secrets: list[str]) -> tuple[RunbookRunStep, str]:
+    """Execute one step in a savepoint; the stored row says what happened (its error, if it failed)."""
+    action = get_action(spec.action)
+    raw = render_inputs(spec.inputs, scope)
+    row = RunbookRunStep(run_id=run.id, position=position, step_id=spec.id, action=spec.action,
+                         status=StepStatus.FAILED, inputs=mask_inputs(raw, action.secret_inputs, secrets),
+                         rollback_action=spec.rollback)
+    started, summary = time.monotonic(), ""
+    try:
+        inputs = action.parse(raw)
+        with ctx.session.begin_nested():
+            result = action.execute(ctx, inputs)
+        summary = scrub(result.summary, secrets)
+        row.status, row.output, row.undo = StepStatus.SUCCEEDED, scrub(result.output, secrets), result.undo
+        changed = bool(result.output.get("changed", action.might_change(spec.inputs)))
+        row.reversible = result.undo is not None or not changed
+    except DomainError as exc:
+        row.error = scrub(exc.message, secrets)
+    except Exception as exc:  # noqa: BLE001 - any failure of a step must roll the run back, then be reported
+        log.exception("runbook step %s (%s) of run %s failed unexpectedly", spec.id, spec.action, run.id)
+        row.error = scrub(f"{type(exc).__name__}: {exc}", secrets)
+    row.duration_ms = round((time.monotonic() - started) * 1000)
+    ctx.session.add(row)
+    ctx.session.flush()
+    return row, summary
+
+
+def undo_steps(ctx: ActionContext, *, run: RunbookRun, steps: list[RunbookRunStep]) -> list[str]:
+    """Roll back `steps` in reverse order; returns what could not be undone (empty when all were)."""
+    problems: list[str] = []
+    for row in reversed(steps):
+        if row.undo is None:
+            if not row.reversible:
+                problems.append(f"{row.step_id} ({row.action}) cannot be undone")
+            continue
+        started = time.monotonic()
+        try:
+            if row.rollback_action is None:
+                raise InvalidInput(f"{row.action} has no rollback action")
+            action = get_action(row.rollback_action)
+            with ctx.session.begin_nested():
+                action.execute(ctx, action.parse(row.undo))
+            row.status = StepStatus.ROLLED_BACK
+        except DomainError as exc:
+            row.status, row.error = StepStatus.ROLLBACK_FAILED, exc.message
+            problems.append(f"{row.step_id} ({row.action}): {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - keep undoing the other steps, then report this one
+            log.exception("rollback of step %s of run %s failed unexpectedly", row.step_id, run.id)
+            row.status, row.error = StepStatus.ROLLBACK_FAILED, f"{type(exc).__name__}: {exc}"
+            problems.append(f"{row.step_id} ({row.action}): {row.error}")
+        row.duration_ms += round((time.monotonic() - started) * 1000)
+        ctx.session.flush()
+        audit_step(ctx.session, run=run, actor=ctx.actor, step=row, event="runbook.step.rollback")
+    return problems
+
+
+def note_on_ticket(session: Session, *, ticket_id: int | None, body: str) -> None:
+    """An internal note on the run's ticket; a closed ticket keeps its record in the run and the audit log."""
+    if ticket_id is None:
+        return
+    try:
+        tickets.add_message(session, actor=AUTOMATION, ticket_id=ticket_id,
+                            data=MessageCreate(body=body, kind=MessageKind.INTERNAL_NOTE, channel=Channel.API))
+    except InvalidInput as exc:
+        log.warning("could not note runbook outcome on DP-%s: %s", ticket_id, exc.message)
