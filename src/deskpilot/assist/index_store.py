@@ -55,6 +55,7 @@ class KbIndex:
         self.max_words = max_words
         self.lexical = Bm25Index()
         self.vectors = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        self.titles = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
         self.documents: dict[str, KbDocument] = {}
         self.chunks: dict[str, Chunk] = {}
         self._chunk_ids_of: dict[str, list[str]] = {}
@@ -95,6 +96,7 @@ class KbIndex:
                 texts.append(chunk_text_for_search(document, chunk))
         self.lexical.add(chunk_ids, texts)
         self.vectors.add(chunk_ids, self.embedder.encode(texts))
+        self.titles.add(slugs, self.embedder.encode([d.title for d in documents]))
 
     def _chunk(self, document: KbDocument) -> list[Chunk]:
         chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
@@ -110,6 +112,7 @@ class KbIndex:
             for chunk_id in chunk_ids:
                 self.chunks.pop(chunk_id, None)
             self.documents.pop(slug, None)
+        self.titles.remove(slugs)
 
     def score_all(
         self, terms: Mapping[str, float], query_vector: npt.NDArray[np.float32]
@@ -129,6 +132,15 @@ class KbIndex:
         aligned[order >= 0] = lexical[order[order >= 0]]
         return ids, dense, aligned
 
+    def title_scores(self, query_vector: npt.NDArray[np.float32]) -> dict[str, float]:
+        """Per article: the z-normalised cosine of its title to the query (FAQ titles are questions)."""
+        scores = self.titles.score_all(query_vector)
+        live = np.isfinite(scores)
+        if not live.any():
+            return {}
+        z = (scores - scores[live].mean()) / (float(scores[live].std()) or 1.0)
+        return {slug: float(z[row]) for row, slug in enumerate(self.titles.row_ids()) if slug is not None}
+
     def chunks_of(self, slug: str) -> list[Chunk]:
         """The chunks of an indexed article, in reading order."""
         return [self.chunks[c] for c in self._chunk_ids_of.get(slug, [])]
@@ -138,6 +150,7 @@ class KbIndex:
         directory.mkdir(parents=True, exist_ok=True)
         self.lexical.save(directory / "lexical")
         self.vectors.save(directory / "vectors")
+        self.titles.save(directory / "titles")
         docs = [asdict(d) for d in self.documents.values()]
         (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
         manifest = {
@@ -163,6 +176,7 @@ class KbIndex:
         index = cls(embedder, max_words=int(manifest["max_words"]))
         index.lexical = Bm25Index.load(directory / "lexical")
         index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
+        index.titles = ExactVectorIndex.load(directory / "titles", expected_model_id=embedder.model_id)
         for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
             document = KbDocument(**raw)
             chunks = index._chunk(document)

@@ -35,6 +35,7 @@ class RetrievalParams:
     dense_agent_weight: float = 0.5
     dense_weight: float = 1.3
     history_weight: float = 1.0
+    title_weight: float = 0.0
     chunks_per_article: int = 3
     calibration: tuple[float, float, float] = (-1.197, 0.00845, 0.4216)
 
@@ -101,7 +102,7 @@ class HybridRetriever:
         fused = self._fused_chunk_scores(term_weights(lexical_turns), query_vector)
         if fused is None:
             return SearchResult([], 0.0, turn_vectors[0])
-        hits = self._articles(fused, turn_vectors[0], k)
+        hits = self._articles(fused, turn_vectors[0], query_vector, k)
         return SearchResult(hits, self._confidence(hits), turn_vectors[0])
 
     def _fused_chunk_scores(
@@ -117,10 +118,15 @@ class HybridRetriever:
         return ids, fused
 
     def _articles(
-        self, fused: tuple[list[str | None], npt.NDArray[np.float32]], utterance: npt.NDArray[np.float32], k: int
+        self,
+        fused: tuple[list[str | None], npt.NDArray[np.float32]],
+        utterance: npt.NDArray[np.float32],
+        query_vector: npt.NDArray[np.float32],
+        k: int,
     ) -> list[ArticleHit]:
         ids, scores = fused
         votes = self.history.votes(utterance) if len(self.history) else {}
+        titles = self.index.title_scores(query_vector) if self.params.title_weight else {}
         depth = min(len(scores), max(50, 10 * k))
         top = np.argpartition(-scores, depth - 1)[:depth]
         by_article: dict[str, list[ScoredChunk]] = {}
@@ -136,7 +142,9 @@ class HybridRetriever:
         hits = [
             ArticleHit(
                 self.index.documents[slug],
-                chunks[0].score + self.params.history_weight * votes.get(slug, 0.0),
+                chunks[0].score
+                + self.params.history_weight * votes.get(slug, 0.0)
+                + self.params.title_weight * titles.get(slug, 0.0),
                 tuple(chunks[: self.params.chunks_per_article]),
             )
             for slug, chunks in by_article.items()
