@@ -22,7 +22,9 @@ def visible_clause(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.REQUESTER:
         return own
     team_queues = select(Queue.id).where(Queue.team_id.in_(principal.team_ids))
-    return or_(own, Ticket.assignee_id == principal.user_id, Ticket.queue_id.in_(team_queues))
+    # Tickets not routed to any queue yet wait for human triage: every agent may pick them up.
+    return or_(own, Ticket.assignee_id == principal.user_id, Ticket.queue_id.in_(team_queues),
+               Ticket.queue_id.is_(None))
 
 
 def get_visible(session: Session, *, actor: Principal, ticket_id: int) -> Ticket:

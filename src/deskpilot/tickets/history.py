@@ -14,7 +14,7 @@ from deskpilot.audit import service as audit
 from deskpilot.errors import InvalidInput
 from deskpilot.tickets import sla
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
-from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.tickets.models import SlaPause, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,9 @@ def _ticket(record: HistoricalTicket) -> Ticket:
     ticket.messages.append(TicketMessage(author_id=record.requester_id, kind=MessageKind.PUBLIC_REPLY,
                                          channel=record.channel, body=record.description or record.subject,
                                          created_at=record.created_at))
+    if record.status is TicketStatus.WAITING_ON_CUSTOMER:
+        # The clock has been stopped since the desk asked its question.
+        ticket.pauses.append(SlaPause(paused_at=record.first_responded_at or record.created_at))
     if record.resolution and record.resolved_at:
         ticket.messages.append(TicketMessage(author_id=record.assignee_id, kind=MessageKind.PUBLIC_REPLY,
                                              channel=record.channel, body=record.resolution,

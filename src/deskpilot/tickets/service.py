@@ -16,6 +16,7 @@ from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.tickets import sla
 from deskpilot.tickets.access import get_visible, is_requester, require_work, visible_clause
 from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
+from deskpilot.tickets.lifecycle import OPEN_STATUSES
 from deskpilot.tickets.models import Queue, Ticket, TicketMessage
 from deskpilot.tickets.priority import priority_for
 from deskpilot.tickets.schemas import MessageCreate, TicketCreate, TicketSort, TicketUpdate
@@ -92,19 +93,23 @@ _ORDER: dict[TicketSort, tuple[Any, ...]] = {
     TicketSort.NEWEST: (Ticket.created_at.desc(), Ticket.id.desc()),
     TicketSort.OLDEST: (Ticket.created_at.asc(), Ticket.id.asc()),
     TicketSort.PRIORITY: (Ticket.priority.asc(), Ticket.created_at.asc()),
-    TicketSort.DUE: (case((Ticket.resolution_due_at.is_(None), 1), else_=0), Ticket.resolution_due_at.asc()),
+    TicketSort.DUE: (case((Ticket.status.in_(OPEN_STATUSES), 0), else_=1),
+                     case((Ticket.resolution_due_at.is_(None), 1), else_=0), Ticket.resolution_due_at.asc()),
 }
 
 
-def get_all(session: Session, *, actor: Principal, status: TicketStatus | None = None,
+def get_all(session: Session, *, actor: Principal, status: TicketStatus | None = None, open_only: bool = False,
             priority: Priority | None = None, queue_id: int | None = None, assignee_id: int | None = None,
             requester_id: int | None = None, category: str | None = None, channel: Channel | None = None,
             search: str | None = None, sort: TicketSort = TicketSort.NEWEST, offset: int = 0,
             limit: int = 50) -> tuple[list[Ticket], int]:
-    """A page of the tickets `actor` may see, filtered and searched (every word must match)."""
+    """A page of the tickets `actor` may see, filtered and searched (every word must match);
+    `open_only` keeps the statuses that still need work (new, open, in progress, waiting)."""
     filters = {"status": status, "priority": priority, "queue_id": queue_id, "assignee_id": assignee_id,
                "requester_id": requester_id, "category": category, "channel": channel}
     query = _filtered(actor, filters, search)
+    if open_only:
+        query = query.where(Ticket.status.in_(OPEN_STATUSES))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(*_ORDER[sort]).offset(offset).limit(limit)).all()
     return list(rows), total

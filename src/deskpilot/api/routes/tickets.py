@@ -44,10 +44,11 @@ def list_tickets(
     category: Annotated[str | None, Query(max_length=120)] = None, channel: Channel | None = None,
     q: Annotated[str | None, Query(max_length=200, description="words that must all appear")] = None,
     sort: TicketSort = TicketSort.NEWEST,
+    open_only: Annotated[bool, Query(alias="open", description="only tickets that still need work")] = False,
 ) -> TicketPage:
     rows, total = service.get_all(session, actor=actor, status=status, priority=priority, queue_id=queue_id,
                                   assignee_id=assignee_id, requester_id=requester_id, category=category,
-                                  channel=channel, search=(q or "").replace("\x00", ""), sort=sort,
+                                  channel=channel, search=(q or "").replace("\x00", ""), sort=sort, open_only=open_only,
                                   offset=offset, limit=limit)
     return TicketPage(items=[TicketRead.model_validate(t) for t in rows], total=total, offset=offset, limit=limit)
 
