@@ -1,6 +1,7 @@
 """All tables of deskpilot, gathered so Alembic and the tests see one metadata."""
 
 from deskpilot.accounts import models as accounts_models
+from deskpilot.analytics import models as analytics_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
@@ -12,5 +13,5 @@ from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "audit_models", "decisions_models", "kb_models", "mail_models",
+__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "kb_models", "mail_models",
            "runbook_models", "tickets_models", "triage_models"]
