@@ -24,6 +24,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit:read"
     KB_APPROVE = "kb:approve"
     KB_EDIT = "kb:edit"
+    ANALYTICS_READ = "analytics:read"
     RUNBOOK_READ = "runbook:read"
     RUNBOOK_RUN = "runbook:run"
     RUNBOOK_APPROVE = "runbook:approve"
@@ -37,7 +38,7 @@ _AGENT = {
     Permission.RUNBOOK_RUN,
 }
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
-                  Permission.KB_APPROVE, Permission.RUNBOOK_APPROVE, Permission.RUNBOOK_ROLLBACK}
+                  Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE, Permission.RUNBOOK_ROLLBACK}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),
@@ -45,7 +46,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.LEAD: frozenset(_LEAD),
     Role.ADMIN: frozenset(Permission),
     Role.AUDITOR: frozenset({Permission.TICKET_READ_ALL, Permission.DIRECTORY_READ, Permission.SLA_READ,
-                             Permission.AUDIT_READ, Permission.RUNBOOK_READ}),
+                             Permission.AUDIT_READ, Permission.ANALYTICS_READ, Permission.RUNBOOK_READ}),
 }
 
 
