@@ -38,7 +38,8 @@ _AGENT = {
     Permission.RUNBOOK_RUN,
 }
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
-                  Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE, Permission.RUNBOOK_ROLLBACK}
+                  Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
+                  Permission.RUNBOOK_ROLLBACK}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),
