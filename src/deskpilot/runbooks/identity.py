@@ -8,6 +8,7 @@ and unlock by setting `lockoutTime` to 0.
 
 from __future__ import annotations
 
+import math
 import ssl
 from contextlib import suppress
 from dataclasses import dataclass
@@ -79,6 +80,8 @@ class LdapDirectory:
         self.ad = settings.ldap_flavour is LdapFlavour.ACTIVE_DIRECTORY
         if self.ad and not settings.ldap_url.startswith("ldaps://"):
             raise ProviderError("Active Directory only accepts password changes over LDAPS: use an ldaps:// URL.")
+        # ldap3 packs socket timeouts as integers.
+        self._timeout = max(1, math.ceil(settings.ldap_timeout_seconds))
         self.server = self._server()
         self.conn = self._bind(settings.ldap_bind_dn, settings.ldap_bind_password)
 
@@ -87,12 +90,12 @@ class LdapDirectory:
         if self.settings.ldap_url.startswith("ldaps://"):
             tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=self.settings.ldap_tls_ca_file or None)
         return Server(self.settings.ldap_url, use_ssl=tls is not None, tls=tls,
-                      connect_timeout=self.settings.ldap_timeout_seconds)
+                      connect_timeout=self._timeout)
 
     def _bind(self, dn: str, password: str) -> Connection:
         try:
             return Connection(self.server, user=dn or None, password=password or None, auto_bind=True,
-                              receive_timeout=self.settings.ldap_timeout_seconds, raise_exceptions=True)
+                              receive_timeout=self._timeout, raise_exceptions=True)
         except LDAPBindError as exc:
             raise ProviderError(f"The directory refused the service account bind: {exc}") from exc
         except LDAPException as exc:
@@ -110,7 +113,9 @@ class LdapDirectory:
             raise NotFound(f"No directory entry with {attribute}={value!r}.")
         if len(entries) > 1:
             raise Conflict(f"More than one directory entry has {attribute}={value!r}; fix the directory first.")
-        return {"dn": entries[0]["dn"], **entries[0]["attributes"]}
+        # Raw values: ldap3 would turn a lock time into a datetime, and the exact text is what goes back.
+        raw = entries[0]["raw_attributes"]
+        return {"dn": entries[0]["dn"], **{k: [v.decode("utf-8") for v in values] for k, values in raw.items()}}
 
     def _user(self, attribute: str, value: str) -> DirectoryUser:
         s = self.settings
@@ -156,7 +161,7 @@ class LdapDirectory:
         """Whether `password` binds as the user (a separate connection; the service bind stays)."""
         try:
             Connection(self.server, user=user.dn, password=password, auto_bind=True,
-                       receive_timeout=self.settings.ldap_timeout_seconds, raise_exceptions=True).unbind()
+                       receive_timeout=self._timeout, raise_exceptions=True).unbind()
         except (LDAPBindError, LDAPInvalidCredentialsResult):
             return False
         except LDAPException as exc:

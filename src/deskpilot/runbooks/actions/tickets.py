@@ -37,9 +37,14 @@ class TicketComment(Action[CommentInputs]):
 
     def plan(self, ctx: ActionContext, inputs: CommentInputs) -> PlannedChange:
         kind = "public reply" if inputs.public else "internal note"
-        return PlannedChange(f"Add a {kind} to DP-{_ticket_id(ctx)}.", {}, {"body": inputs.body}, changes=False)
+        if ctx.ticket_id is None:
+            return PlannedChange(f"No ticket: the {kind} is kept in the run record only.", changes=False)
+        return PlannedChange(f"Add a {kind} to DP-{ctx.ticket_id}.", {}, {"body": inputs.body}, changes=False)
 
     def execute(self, ctx: ActionContext, inputs: CommentInputs) -> StepResult:
+        if ctx.ticket_id is None:
+            # A run without a ticket keeps its record in the run and the audit log.
+            return StepResult("no ticket to comment on", {"body": inputs.body})
         kind = MessageKind.PUBLIC_REPLY if inputs.public else MessageKind.INTERNAL_NOTE
         message = tickets.add_message(ctx.session, actor=ctx.ticket_actor, ticket_id=_ticket_id(ctx),
                                       data=MessageCreate(body=inputs.body, kind=kind, channel=Channel.API))
