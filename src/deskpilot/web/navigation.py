@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from deskpilot.accounts.permissions import Permission, has
 from deskpilot.web.viewer import Viewer
 
 HUMAN_HELP_PATH = "/talk-to-a-human"
@@ -32,8 +33,14 @@ def _can_request(viewer: Viewer) -> bool:
     return viewer.can_request
 
 
+def _reads_kpis(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.ANALYTICS_READ)
+
+
 NAV: tuple[NavLink, ...] = (
     NavLink("Queue", "/queue", _staff),
+    NavLink("Console", "/console", _staff),
+    NavLink("Dashboard", "/dashboard", _reads_kpis),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
 )

@@ -1,0 +1,138 @@
+"""What the console's AI panel shows for a ticket: a thread summary, triage suggestions under the review gate,
+similar resolved tickets, the probable major incident, KB articles and a grounded, cited draft reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from deskpilot import intake
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.chunking import split_sentences
+from deskpilot.assist.compose import AnswerComposer, draft_reply
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.config import Settings
+from deskpilot.errors import DomainError
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.models import Queue, Ticket, TicketMessage
+from deskpilot.triage.pii import redact_pii
+
+
+class Gate(StrEnum):
+    """The review gate of one triage field: applied when confident, only suggested, or not shown."""
+
+    AUTO = "auto-apply"
+    SUGGEST = "suggest"
+    OFF = "off"
+
+
+def gate(settings: Settings, field: str) -> Gate:
+    if field in {f.strip() for f in settings.triage_suggest_off.split(",")}:
+        return Gate.OFF
+    return Gate.AUTO if field in intake.auto_apply_fields(settings) else Gate.SUGGEST
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    field: str
+    label: str
+    value: str | None
+    shown: str
+    current: str
+    gate: Gate
+
+    @property
+    def applied(self) -> bool:
+        return self.value is not None and self.value == self.current
+
+
+@dataclass(frozen=True)
+class TriagePanel:
+    decision_id: int
+    confidence: float
+    abstained: bool
+    suggestions: list[Suggestion]
+    similar: list[tuple[int, str]]
+    major_incident: dict[str, Any] | None
+
+
+def summary(ticket: Ticket, messages: list[TicketMessage]) -> list[str]:
+    """An extractive summary: the request's first sentences, the latest reply each side, where it stands."""
+    lines = [" ".join(split_sentences(ticket.description or ticket.subject)[:2]) or ticket.subject]
+    public = [m for m in messages if m.kind == "public_reply"]
+    theirs = [m for m in public if m.author_id == ticket.requester_id][1:]
+    ours = [m for m in public if m.author_id != ticket.requester_id]
+    if theirs:
+        lines.append("Requester last wrote: " + " ".join(split_sentences(theirs[-1].body)[:1]))
+    if ours:
+        lines.append("Desk last replied: " + " ".join(split_sentences(ours[-1].body)[:1]))
+    lines.append(f"{len(public)} public message(s); reopened {ticket.reopen_count} time(s).")
+    return lines
+
+
+def triage_panel(session: Session, *, actor: Principal, settings: Settings, ticket: Ticket) -> TriagePanel | None:
+    """The latest triage decision on the ticket as suggestions, or None when it was never triaged."""
+    decision = intake.latest_triage(session, ticket_id=ticket.id)
+    if decision is None:
+        return None
+    queue_names = {q.id: q.name for q in session.query(Queue).all()}
+    out = decision.outputs
+    raw = {"category": (out.get("category"), ticket.category),
+           "queue": (out.get("queue_id"), ticket.queue_id), "priority": (out.get("priority"), ticket.priority)}
+    suggestions = []
+    for field, (value, current) in raw.items():
+        field_gate = gate(settings, field)
+        if field_gate is Gate.OFF or (field == "category" and decision.abstained):
+            continue
+        shown = queue_names.get(int(value), str(value)) if field == "queue" and value else str(value or "—")
+        suggestions.append(Suggestion(field, field.title(), None if value is None else str(value), shown,
+                                      "" if current is None else str(current), field_gate))
+    return TriagePanel(decision.id, decision.confidence, decision.abstained, suggestions,
+                       _similar(session, actor, decision), decision.explanation.get("major_incident"))
+
+
+def _similar(session: Session, actor: Principal, decision: AiDecision) -> list[tuple[int, str]]:
+    found = []
+    for source in decision.sources[:5]:
+        try:
+            other = tickets.get(session, actor=actor, ticket_id=int(source["ticket_id"]))
+        except DomainError:
+            continue
+        found.append((other.id, other.subject))
+    return found
+
+
+def kb_suggestions(index: KbIndex, ticket: Ticket) -> list[tuple[str, str, float]]:
+    """The approved articles that best match the ticket: (citation, title, score)."""
+    if not index.documents:
+        return []
+    result = HybridRetriever(index).search(RetrievalQuery.from_dialogue(ticket.description or ticket.subject,
+                                                                        ticket.subject), k=3)
+    return [(hit.document.citation, hit.document.title, hit.score) for hit in result.hits]
+
+
+def make_draft(session: Session, *, actor: Principal, settings: Settings, index: KbIndex, ticket: Ticket) -> int:
+    """Compose a grounded draft for the ticket, record it as a DRAFT decision, and return the decision id."""
+    tickets.get(session, actor=actor, ticket_id=ticket.id)
+    composer = AnswerComposer(HybridRetriever(index), abstain_below=settings.answer_abstain_below)
+    draft = draft_reply(ticket.description or ticket.subject, composer, context=ticket.subject)
+    cited = [{"citation": s.citation, "slug": s.slug, "version": s.version} for s in draft.answer.sentences]
+    return decisions.record_decision(
+        session, kind=DecisionKind.DRAFT, model_version=f"kb-hybrid/{index.embedder.model_id}",
+        input_redacted=redact_pii(ticket.description or ticket.subject).text,
+        outputs={"text": draft.text, "citations": list(draft.answer.citations)},
+        confidence=draft.answer.confidence, abstained=draft.answer.abstained, sources=cited,
+        subject_type="ticket", subject_id=ticket.id).id
+
+
+def draft_of(session: Session, *, ticket_id: int, decision_id: int) -> AiDecision | None:
+    """A draft decision of this ticket (None for anything else, so a forged id shows nothing)."""
+    found = decisions.for_subject(session, subject_type="ticket", subject_id=ticket_id, kind=DecisionKind.DRAFT)
+    return next((d for d in found if d.id == decision_id), None)

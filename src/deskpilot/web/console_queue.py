@@ -1,0 +1,91 @@
+"""The agent console's queue: SLA countdowns with near-breach and breach highlighted, filters, saved views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from deskpilot.analytics.models import SavedQueueView
+from deskpilot.api.deps import SessionDep
+from deskpilot.clock import utcnow
+from deskpilot.errors import InvalidInput
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Priority, TicketStatus
+from deskpilot.tickets.lifecycle import OPEN_STATUSES
+from deskpilot.tickets.models import Queue
+from deskpilot.tickets.schemas import TicketSort
+from deskpilot.tickets.sla_clock import SlaState
+from deskpilot.web.templating import render
+from deskpilot.web.ticket_views import ticket_view
+from deskpilot.web.viewer import FormViewer, StaffViewer
+
+router = APIRouter(include_in_schema=False)
+FILTERS = ("status", "queue", "priority", "mine", "q", "sort")
+LIMIT = 100
+
+
+def countdown(due: datetime | None, now: datetime) -> tuple[str, str]:
+    """'due in 2 h 05 min' / 'overdue by 40 min', and its tone."""
+    if due is None:
+        return "no target", ""
+    minutes = int((due - now).total_seconds() // 60)
+    hours, rest = divmod(abs(minutes), 60)
+    span = f"{hours} h {rest:02d} min" if hours else f"{rest} min"
+    return (f"overdue by {span}", "late") if minutes < 0 else (f"due in {span}", "near" if minutes < 60 else "")
+
+
+def _saved(session: Session, owner_id: int) -> list[SavedQueueView]:
+    return list(session.scalars(select(SavedQueueView).where(SavedQueueView.owner_id == owner_id)
+                                .order_by(SavedQueueView.name)))
+
+
+@router.get("/console")
+def console_queue(request: Request, session: SessionDep, viewer: StaffViewer,
+                  status: Annotated[TicketStatus | None, Query()] = None,
+                  queue: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+                  priority: Annotated[Priority | None, Query()] = None, mine: bool = False,
+                  q: Annotated[str, Query(max_length=200)] = "",
+                  sort: Annotated[TicketSort, Query()] = TicketSort.DUE) -> Response:
+    """The tickets the viewer can work, most urgent SLA first by default."""
+    rows, total = tickets.get_all(session, actor=viewer.principal, status=status, queue_id=queue, priority=priority,
+                                  assignee_id=viewer.user_id if mine else None, search=q or None, sort=sort,
+                                  limit=LIMIT)
+    now = utcnow()
+    items = []
+    for ticket in rows:
+        view = ticket_view(session, ticket, viewer=viewer, now=now)
+        worst = view.clocks.worst
+        due = view.first_reply_due if ticket.first_responded_at is None else view.resolution_due
+        text, tone = countdown(due, now) if ticket.status in OPEN_STATUSES else ("", "")
+        row_class = {SlaState.BREACHED: "sla-breached", SlaState.NEAR_BREACH: "sla-near"}.get(worst, "")
+        items.append({"view": view, "countdown": text, "tone": tone, "row_class": row_class,
+                      "state": worst.value, "category": ticket.category or ""})
+    filters: dict[str, Any] = {"status": status.value if status else "", "queue": queue or "",
+                               "priority": priority.value if priority else "", "mine": "1" if mine else "", "q": q,
+                               "sort": sort.value}
+    return render(request, "console/queue.html", {
+        "items": items, "total": total, "filters": filters, "statuses": list(TicketStatus),
+        "priorities": list(Priority), "sorts": list(TicketSort),
+        "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
+        "views": [(v.id, v.name, urlencode(v.filters)) for v in _saved(session, viewer.user_id)],
+        "query": urlencode({k: v for k, v in filters.items() if v}),
+    }, viewer=viewer)
+
+
+@router.post("/console/views")
+def save_view(session: SessionDep, viewer: FormViewer, name: Annotated[str, Form(max_length=80)] = "",
+              query: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Save the current filters under a name (replacing a view of the same name)."""
+    if not name.strip():
+        raise InvalidInput("Give the view a name, for example “My breaches”.")
+    filters = {k: v for k, v in parse_qsl(query) if k in FILTERS}
+    session.execute(delete(SavedQueueView).where(SavedQueueView.owner_id == viewer.user_id,
+                                                 SavedQueueView.name == name.strip()))
+    session.add(SavedQueueView(owner_id=viewer.user_id, name=name.strip(), filters=filters, created_at=utcnow()))
+    return RedirectResponse(f"/console?{urlencode(filters)}", status_code=303)

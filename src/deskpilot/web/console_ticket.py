@@ -1,0 +1,175 @@
+"""The agent console's ticket view: the thread, the AI panel, and the actions (suggestion feedback, AI drafts
+sent with the AI-assisted marker, internal notes, assignment, merge, status)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from deskpilot import intake
+from deskpilot.accounts.models import Role, User
+from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.api.routes.assist import kb_index
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.clock import utcnow
+from deskpilot.errors import InvalidInput, NotFound
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
+from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
+from deskpilot.triage.service import triage_request
+from deskpilot.web import ai_panel
+from deskpilot.web.forms import normalise
+from deskpilot.web.templating import render
+from deskpilot.web.ticket_views import message_views, ticket_view
+from deskpilot.web.viewer import FormViewer, StaffViewer
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=100_000)]
+Reason = Annotated[str, Form(max_length=500)]
+
+
+def _back(ticket_id: int, suffix: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/console/tickets/{ticket_id}{suffix}", status_code=303)
+
+
+@router.get("/console/tickets/{ticket_id}")
+def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, viewer: StaffViewer,
+                   draft: int | None = None) -> Response:
+    """The ticket with its AI panel; `draft` shows a recorded draft decision in the reply box."""
+    settings = request.app.state.settings
+    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    messages = tickets.get_messages(session, actor=viewer.principal, ticket_id=ticket_id)
+    index = kb_index(request, session)
+    draft_decision = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft) if draft else None
+    staff = session.execute(select(User.id, User.full_name).where(
+        User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)).all()
+    return render(request, "console/ticket.html", {
+        "ticket": ticket_view(session, ticket, viewer=viewer, now=utcnow()), "raw": ticket,
+        "messages": message_views(session, messages, viewer=viewer, requester_id=ticket.requester_id),
+        "ai_marked": {m.id for m in messages if m.ai_assisted},
+        "summary": ai_panel.summary(ticket, messages),
+        "triage": ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket),
+        "articles": ai_panel.kb_suggestions(index, ticket), "draft": draft_decision, "staff": staff,
+        "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
+    }, viewer=viewer, section="/console")
+
+
+@router.post("/console/tickets/{ticket_id}/suggestion")
+def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
+                     field: Annotated[str, Form()] = "", action: Annotated[str, Form()] = "",
+                     reason: Reason = "") -> Response:
+    """Accept a triage suggestion (apply it) or reject it with a reason; both are stored as feedback."""
+    panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=request.app.state.settings,
+                                  ticket=tickets.get(session, actor=viewer.principal, ticket_id=ticket_id))
+    suggestion = next((s for s in panel.suggestions if s.field == field), None) if panel else None
+    if suggestion is None or suggestion.value is None:
+        raise NotFound(f"No {field or 'such'} suggestion on DP-{ticket_id}.")
+    if action == "reject":
+        if not reason.strip():
+            raise InvalidInput("Say why the suggestion is wrong; the reason teaches the next model.")
+        intake.triage_feedback(session, actor=viewer.principal, ticket_id=ticket_id, field=field,
+                               action=FeedbackAction.REJECTED, reason=reason.strip())
+    elif suggestion.applied:
+        intake.triage_feedback(session, actor=viewer.principal, ticket_id=ticket_id, field=field,
+                               action=FeedbackAction.ACCEPTED)
+    else:
+        value: object = {"queue": lambda v: int(v), "priority": Priority}.get(field, str)(suggestion.value)
+        column = intake.TRIAGED_FIELDS[field]
+        intake.update_ticket(session, actor=viewer.principal, ticket_id=ticket_id,
+                             data=TicketUpdate.model_validate({column: value}))
+    return _back(ticket_id)
+
+
+@router.post("/console/tickets/{ticket_id}/triage")
+def run_triage(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
+    """Triage the ticket (again); suggestions only, nothing on the ticket changes."""
+    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    outcome = triage_request(session, settings=request.app.state.settings, subject=ticket.subject,
+                             body=ticket.description, requester_id=ticket.requester_id, exclude_ticket=ticket.id)
+    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="ticket", subject_id=ticket.id)
+    return _back(ticket_id)
+
+
+@router.post("/console/tickets/{ticket_id}/draft")
+def new_draft(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
+    """A grounded draft reply with citations, recorded as an AI decision, shown in the reply box."""
+    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    decision_id = ai_panel.make_draft(session, actor=viewer.principal, settings=request.app.state.settings,
+                                      index=kb_index(request, session), ticket=ticket)
+    return _back(ticket_id, f"?draft={decision_id}#reply")
+
+
+@router.post("/console/tickets/{ticket_id}/draft/reject")
+def reject_draft(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
+                 draft_id: Annotated[int, Form(ge=1)], reason: Reason = "") -> Response:
+    """Discard a draft, saying why."""
+    draft = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft_id)
+    if draft is None:
+        raise NotFound(f"No draft {draft_id} on DP-{ticket_id}.")
+    tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    decisions.record_feedback(session, decision_id=draft.id, field="reply", action=FeedbackAction.REJECTED,
+                              suggested_value=str(draft.outputs.get("text", "")), final_value=None,
+                              actor_id=viewer.user_id, actor_name=viewer.principal.username,
+                              reason=reason.strip() or "not given")
+    return _back(ticket_id)
+
+
+@router.post("/console/tickets/{ticket_id}/reply")
+def send_reply(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body: Text = "",
+               draft_id: Annotated[int | None, Form()] = None) -> Response:
+    """A public reply; one written from an AI draft carries the AI-assisted marker and records accept/edit."""
+    text = normalise(body).strip()
+    if not text:
+        raise InvalidInput("Write the reply before sending it.")
+    draft = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft_id) if draft_id else None
+    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    message = tickets.add_message(session, actor=viewer.principal, ticket_id=ticket_id, data=MessageCreate(
+        body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel), ai_assisted=draft is not None))
+    if draft is not None:
+        suggested = normalise(str(draft.outputs.get("text", ""))).strip()
+        action = FeedbackAction.ACCEPTED if suggested == text else FeedbackAction.EDITED
+        decisions.record_feedback(session, decision_id=draft.id, field="reply", action=action,
+                                  suggested_value=suggested, final_value=text, actor_id=viewer.user_id,
+                                  actor_name=viewer.principal.username)
+    return _back(ticket_id, f"#message-{message.id}")
+
+
+@router.post("/console/tickets/{ticket_id}/note")
+def add_note(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body: Text = "") -> Response:
+    """An internal note (never shown to the requester)."""
+    if not body.strip():
+        raise InvalidInput("Write the note before saving it.")
+    tickets.add_message(session, actor=viewer.principal, ticket_id=ticket_id, data=MessageCreate(
+        body=normalise(body), kind=MessageKind.INTERNAL_NOTE, channel=Channel.PORTAL))
+    return _back(ticket_id)
+
+
+@router.post("/console/tickets/{ticket_id}/assign")
+def assign(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
+           assignee: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Assign to a staff member, to me, or nobody."""
+    target = viewer.user_id if assignee == "me" else (int(assignee) if assignee.isdigit() else None)
+    tickets.assign(session, actor=viewer.principal, ticket_id=ticket_id, assignee_id=target)
+    return _back(ticket_id)
+
+
+@router.post("/console/tickets/{ticket_id}/merge")
+def merge(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
+          into: Annotated[str, Form(max_length=20)] = "") -> Response:
+    """Merge this duplicate into another ticket (DP-123 or 123)."""
+    number = into.strip().upper().removeprefix("DP-")
+    if not number.isdigit():
+        raise InvalidInput("Give the ticket to merge into as DP-123 or 123.")
+    target = tickets.merge(session, actor=viewer.principal, ticket_id=ticket_id, into_ticket_id=int(number))
+    return _back(target.id)
+
+
+@router.post("/console/tickets/{ticket_id}/status")
+def change_status(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
+                  status: Annotated[TicketStatus, Form()]) -> Response:
+    tickets.change_status(session, actor=viewer.principal, ticket_id=ticket_id, target=status)
+    return _back(ticket_id)

@@ -1,0 +1,81 @@
+"""The KPI dashboard for leads, admins and auditors: headline figures with formulas, SVG charts with the
+tables behind them, drift alert, filters, and a CSV export of every table (served by the analytics API)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from deskpilot.analytics import service as analytics
+from deskpilot.analytics.figures import Kpi, Unit
+from deskpilot.analytics.report import KpiReport
+from deskpilot.api.deps import SessionDep
+from deskpilot.tickets.enums import Channel
+from deskpilot.tickets.models import Queue
+from deskpilot.web.charts import bar_chart, share_bars
+from deskpilot.web.templating import render
+from deskpilot.web.viewer import ViewerDep
+
+router = APIRouter(include_in_schema=False)
+
+HEADLINE = ("tickets_created", "first_contact_resolution", "mttr_hours", "sla_breach_rate", "backlog",
+            "ai_acceptance_rate", "triage_accuracy_category", "agent_minutes_saved", "cost_per_ticket", "roi")
+
+
+def format_kpi(kpi: Kpi) -> str:
+    """A figure as a person reads it: 42 %, 3.5 h, 1,234, EUR 12.30."""
+    if kpi.value is None:
+        return "no data"
+    if kpi.unit is Unit.RATIO:
+        return f"{kpi.value:.1%}"
+    if kpi.unit is Unit.HOURS:
+        return f"{kpi.value:.1f} h"
+    if kpi.unit is Unit.MINUTES:
+        return f"{kpi.value:,.0f} min"
+    if kpi.unit is Unit.MONEY:
+        return f"{kpi.value:,.2f}"
+    return f"{kpi.value:,.0f}"
+
+
+def _charts(report: KpiReport) -> dict[str, object]:
+    trend = report.table(f"trend_{report.filter.grain}")
+    accuracy = report.table("triage_accuracy")
+    feedback = [(f"{r[0]} {r[1]}", r[5]) for r in report.table("ai_feedback").rows]
+    return {
+        "created": bar_chart([(str(r[0]), float(r[1])) for r in trend.rows],
+                             title=f"Tickets created per {report.filter.grain}", dates=True),
+        "breached": bar_chart([(str(r[0]), float(r[3])) for r in trend.rows], color="#b3261e",
+                              title=f"SLA breaches per {report.filter.grain}", dates=True),
+        "accuracy": share_bars([(f"triage {r[0]}", r[3]) for r in accuracy.rows],
+                               title="Triage agreement with the final values"),
+        "acceptance": share_bars(feedback or [("no feedback yet", None)], title="AI suggestions accepted"),
+        "ageing": bar_chart([(str(r[0]), float(r[1])) for r in report.table("ageing").rows], color="#8a5a00",
+                            title="Open tickets by age"),
+    }
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
+              first_day: Annotated[date | None, Query(alias="from")] = None,
+              last_day: Annotated[date | None, Query(alias="to")] = None,
+              queue: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+              channel: Annotated[Channel | None, Query()] = None) -> Response:
+    """KPIs for the period (last 30 days by default), one queue and one channel when chosen."""
+    report = analytics.get_report(session, actor=viewer.principal, settings=request.app.state.settings,
+                                  first_day=first_day, last_day=last_day, queue_id=queue, channel=channel)
+    flt = report.filter
+    params = {"from": flt.first_day.isoformat(), "to": flt.last_day.isoformat(), "queue": queue or "",
+              "channel": channel.value if channel else ""}
+    query = urlencode({k: v for k, v in params.items() if v})
+    figures = {k.key: k for k in report.figures}
+    return render(request, "dashboard/index.html", {
+        "report": report, "headline": [figures[key] for key in HEADLINE if key in figures],
+        "format_kpi": format_kpi, "charts": _charts(report), "query": query, "filters": params,
+        "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
+        "channels": list(Channel),
+    }, viewer=viewer)

@@ -1,0 +1,28 @@
+// Keyboard shortcuts of the agent console. Elements opt in with data-shortcut="key": form fields get focus,
+// buttons are pressed. In the queue, j/k move between rows and Enter opens the selected ticket.
+(function () {
+  "use strict";
+  let row = -1;
+  function typing(target) {
+    return target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT");
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) { return; }
+    const target = document.querySelector('[data-shortcut="' + event.key + '"]');
+    if (target) {
+      event.preventDefault();
+      if (target.tagName === "BUTTON") { target.click(); } else { target.focus(); }
+      return;
+    }
+    if (event.key === "g") { window.location.href = "/console"; return; }
+    const rows = Array.from(document.querySelectorAll("tr[data-href]"));
+    if (!rows.length) { return; }
+    if (event.key === "j" || event.key === "k") {
+      row = Math.max(0, Math.min(rows.length - 1, row + (event.key === "j" ? 1 : -1)));
+      rows.forEach(function (r, i) { r.classList.toggle("selected", i === row); });
+      rows[row].querySelector("a").focus();
+    } else if (event.key === "Enter" && row >= 0) {
+      window.location.href = rows[row].dataset.href;
+    }
+  });
+}());
