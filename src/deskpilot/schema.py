@@ -5,6 +5,7 @@ from deskpilot.analytics import models as analytics_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
+from deskpilot.conversations import models as conversation_models
 from deskpilot.db import Base
 from deskpilot.kb import models as kb_models
 from deskpilot.runbooks import models as runbook_models
@@ -14,4 +15,4 @@ from deskpilot.triage import models as triage_models
 metadata = Base.metadata
 
 __all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "kb_models", "mail_models",
-           "runbook_models", "tickets_models", "triage_models"]
+           "conversation_models", "runbook_models", "tickets_models", "triage_models"]

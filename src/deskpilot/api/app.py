@@ -7,7 +7,19 @@ from fastapi import FastAPI
 from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors
-from deskpilot.api.routes import accounts, analytics, assist, audit, health, kb, runbooks, setup, tickets, triage
+from deskpilot.api.routes import (
+    accounts,
+    analytics,
+    assist,
+    audit,
+    conversations,
+    health,
+    kb,
+    runbooks,
+    setup,
+    tickets,
+    triage,
+)
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.web.pages import install_pages
@@ -23,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.session_factory = session_factory(app.state.engine)
     errors.install(app)
-    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, runbooks):
+    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
     install_pages(app)
     return app

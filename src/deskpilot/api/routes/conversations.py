@@ -1,0 +1,133 @@
+"""/api/v1/conversations: chat sessions for any channel (web chat today; e-mail and ITSM channels reuse it).
+
+Requesters see only their own conversations (another's is 404); agents see those in their teams' queues.
+Every response carries `Server-Timing: app;dur=<ms>`, the server-side time including the commit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.routing import APIRoute
+
+from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
+from deskpilot.api.routes.assist import IndexDep, RephraserDep
+from deskpilot.conversations import flow, service
+from deskpilot.conversations.diagnostics import client_info
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.schemas import (
+    ConversationCreate,
+    ConversationMessageCreate,
+    ConversationMessageRead,
+    ConversationRead,
+    CsatCreate,
+    TranscriptRead,
+    TurnRead,
+)
+from deskpilot.conversations.state import ConversationState
+
+
+class TimedRoute(APIRoute):
+    """Adds the server-side duration (dependencies, work and commit) as a Server-Timing header."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        original = super().get_route_handler()
+
+        async def timed(request: Request) -> Response:
+            started = time.perf_counter()
+            response = await original(request)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+            return response
+
+        return timed
+
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"], route_class=TimedRoute)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=80,
+                                              description="Send the same key when retrying a POST: "
+                                                          "the message is stored once.")]
+
+
+def _assistant(index: IndexDep, settings: SettingsDep, rephraser: RephraserDep) -> flow.Assistant:
+    return flow.Assistant(index=index, settings=settings, rephraser=rephraser)
+
+
+def _transcript(conversation: Conversation) -> TranscriptRead:
+    return TranscriptRead.model_validate(conversation)
+
+
+@router.post("", status_code=201, operation_id="create_conversation")
+def create(data: ConversationCreate, request: Request, session: SessionDep, actor: CurrentPrincipal,
+           index: IndexDep, settings: SettingsDep, rephraser: RephraserDep,
+           idempotency_key: IdempotencyKey = None) -> TranscriptRead:
+    """Start a conversation with the assistant (the scope statement first); a first message is answered at once."""
+    conversation, _turn = flow.start(session, actor=actor, assistant=_assistant(index, settings, rephraser),
+                                     body=data.message, channel=data.channel,
+                                     client=client_info(request.headers.get("user-agent")),
+                                     idempotency_key=idempotency_key)
+    return _transcript(conversation)
+
+
+@router.get("", operation_id="list_conversations")
+def list_conversations(session: SessionDep, actor: CurrentPrincipal,
+                       state: Annotated[list[ConversationState] | None, Query()] = None,
+                       mine: bool = False, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[ConversationRead]:
+    """Conversations you may see, most recently active first (agents: `state=waiting_for_human` to pick up)."""
+    rows = service.get_all(session, actor=actor, states=state or (), mine=mine, limit=limit)
+    return [ConversationRead.model_validate(c) for c in rows]
+
+
+@router.get("/{conversation_id}", operation_id="get_conversation")
+def get(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TranscriptRead:
+    """The conversation with its full transcript; machine messages are marked `ai_assisted` with citations."""
+    return _transcript(service.get(session, actor=actor, conversation_id=conversation_id))
+
+
+@router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message")
+def post_message(conversation_id: IdPath, data: ConversationMessageCreate, response: Response, session: SessionDep,
+                 actor: CurrentPrincipal, index: IndexDep, settings: SettingsDep, rephraser: RephraserDep,
+                 idempotency_key: IdempotencyKey = None) -> TurnRead:
+    """The requester writes (the owner answers), or the owning agent replies. Retry with the same key safely."""
+    turn = flow.post(session, actor=actor, conversation_id=conversation_id, body=data.body,
+                     assistant=_assistant(index, settings, rephraser), idempotency_key=idempotency_key)
+    if turn.replayed:
+        response.status_code = 200
+    return TurnRead(conversation=ConversationRead.model_validate(turn.conversation),
+                    message=ConversationMessageRead.model_validate(turn.message),
+                    replies=[ConversationMessageRead.model_validate(m) for m in turn.replies], replayed=turn.replayed)
+
+
+@router.post("/{conversation_id}/handoff", operation_id="hand_off_conversation")
+def hand_off(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal, index: IndexDep,
+             settings: SettingsDep, rephraser: RephraserDep) -> TranscriptRead:
+    """"Talk to a human": a ticket with the context is created (or linked) and the chat waits for an agent."""
+    return _transcript(flow.hand_off(session, actor=actor, conversation_id=conversation_id,
+                                     assistant=_assistant(index, settings, rephraser)))
+
+
+@router.post("/{conversation_id}/join", operation_id="join_conversation")
+def join(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TranscriptRead:
+    """An agent takes the conversation over; the assistant stays silent until it is handed back."""
+    return _transcript(service.join(session, actor=actor, conversation_id=conversation_id))
+
+
+@router.post("/{conversation_id}/handback", operation_id="hand_back_conversation")
+def hand_back(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TranscriptRead:
+    """The owning agent returns the conversation to the assistant, which resumes with the context."""
+    return _transcript(service.hand_back(session, actor=actor, conversation_id=conversation_id))
+
+
+@router.post("/{conversation_id}/close", operation_id="close_conversation")
+def close(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TranscriptRead:
+    """End the conversation (the requester, or the owning agent); the requester is asked for a rating."""
+    return _transcript(service.close(session, actor=actor, conversation_id=conversation_id))
+
+
+@router.post("/{conversation_id}/csat", operation_id="rate_conversation")
+def rate(conversation_id: IdPath, data: CsatCreate, session: SessionDep, actor: CurrentPrincipal) -> ConversationRead:
+    """The requester's satisfaction (1–5) and an optional comment, once the conversation has ended."""
+    return ConversationRead.model_validate(service.rate(session, actor=actor, conversation_id=conversation_id,
+                                                        score=data.score, comment=data.comment))

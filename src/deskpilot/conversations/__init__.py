@@ -1,0 +1,1 @@
+"""Conversations: chat sessions with one owner at a time, deflection, hand-off and tickets with context."""

@@ -1,0 +1,299 @@
+"""The assistant's side of a chat: triage → grounded answer with sources → "Did this solve it?" → guided
+troubleshooting one step at a time → a ticket with the full context, or a person whenever asked.
+
+The state machine (`state.py`) decides who may speak; this module decides what the assistant says.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.verifier import Rephraser
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.config import Settings
+from deskpilot.conversations import handoff, service
+from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.replies import Reply, classify, wants_human
+from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
+from deskpilot.conversations.steps import numbered_steps
+from deskpilot.errors import PermissionDenied
+from deskpilot.kb.answering import answer_question
+from deskpilot.kb.service import document_url
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
+from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.schemas import MessageCreate
+from deskpilot.triage.service import triage_request
+
+log = logging.getLogger(__name__)
+S, E = ConversationState, ConversationEvent
+ASSISTANT = Speaker(Author.ASSISTANT)
+SYSTEM = Speaker(Author.SYSTEM)
+CONTEXT_TURNS = 6
+CONFIRM = "Did this solve it? Answer yes or no."
+STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it works now."
+
+
+@dataclass(frozen=True)
+class Assistant:
+    """What the assistant answers with: the synced KB index, the settings, an optional verified rephraser."""
+
+    index: KbIndex
+    settings: Settings
+    rephraser: Rephraser | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One posted message and what it got in reply; `replayed` when a retried POST found it already stored."""
+
+    conversation: Conversation
+    message: ConversationMessage
+    replies: list[ConversationMessage]
+    replayed: bool = False
+
+
+def start(session: Session, *, actor: Principal, assistant: Assistant, body: str | None = None,
+          channel: Channel = Channel.CHAT, client: dict[str, str] | None = None,
+          idempotency_key: str | None = None) -> tuple[Conversation, Turn | None]:
+    """A new conversation, and the first turn when the requester already said what they need."""
+    conversation = service.create(session, actor=actor, channel=channel, client=client)
+    if body is None or not body.strip():
+        return conversation, None
+    return conversation, post(session, actor=actor, conversation_id=conversation.id, body=body,
+                              assistant=assistant, idempotency_key=idempotency_key)
+
+
+def post(session: Session, *, actor: Principal, conversation_id: int, body: str, assistant: Assistant,
+         idempotency_key: str | None = None) -> Turn:
+    """The requester writes; the owner of the conversation (assistant or person) gets it. Safe to retry."""
+    conversation = service.get(session, actor=actor, conversation_id=conversation_id, lock=True)
+    if conversation.requester_id != actor.user_id:
+        message = service.agent_reply(session, actor=actor, conversation_id=conversation_id, body=body,
+                                      idempotency_key=idempotency_key)
+        return Turn(conversation, message, [])
+    text = service.check_body(body)
+    existing = service.find_by_key(session, conversation, idempotency_key)
+    if existing is not None:
+        return Turn(conversation, existing, service.replies_after(session, existing), replayed=True)
+    message = service.say(session, conversation, Speaker(Author.REQUESTER, actor.user_id), text,
+                          idempotency_key=idempotency_key)
+    _respond(session, conversation, actor, assistant, text)
+    return Turn(conversation, message, service.replies_after(session, message))
+
+
+def hand_off(session: Session, *, actor: Principal, conversation_id: int, assistant: Assistant) -> Conversation:
+    """"Talk to a human": a ticket is created (or the existing one linked) so an agent sees it. Idempotent."""
+    conversation = service.get(session, actor=actor, conversation_id=conversation_id, lock=True)
+    if conversation.requester_id != actor.user_id:
+        raise PermissionDenied("Only the person who asked can request a hand-off; agents join instead.")
+    _hand_off(session, conversation, actor, assistant)
+    return conversation
+
+
+def _respond(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+             text: str) -> None:
+    if wants_human(text):
+        _hand_off(session, conversation, actor, assistant)
+    elif conversation.owner_kind is Owner.HUMAN:
+        _mirror_to_ticket(session, conversation, actor, text)
+    elif conversation.state is S.AWAITING_CONFIRMATION:
+        _after_answer(session, conversation, actor, assistant, text)
+    elif conversation.state is S.TROUBLESHOOTING:
+        _after_step(session, conversation, actor, assistant, text)
+    else:
+        _answer(session, conversation, actor, assistant, text)
+
+
+def _context(conversation: Conversation) -> str:
+    """Earlier turns, newest first, in the retriever's `role:text || ...` form (agents count as agents)."""
+    turns = [m for m in conversation.messages if m.author_kind is not Author.SYSTEM][:-1]
+    parts = [f"{'user' if m.author_kind is Author.REQUESTER else 'agent'}:{m.body.replace('||', '|')[:500]}"
+             for m in reversed(turns[-CONTEXT_TURNS:])]
+    return " || ".join(parts)
+
+
+def _triage(session: Session, conversation: Conversation, assistant: Assistant, question: str) -> None:
+    outcome = triage_request(session, settings=assistant.settings, subject=question[:300], body=question,
+                             requester_id=conversation.requester_id)
+    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
+                             subject_id=conversation.id)
+    conversation.facts = {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
+                          "priority": outcome.result.priority, "queue": outcome.queue}
+
+
+def _answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+            question: str) -> None:
+    if not conversation.subject:
+        conversation.subject = " ".join(question.split())[:300]
+    _triage(session, conversation, assistant, question)
+    context = _context(conversation)
+    outcome = answer_question(session, actor=actor, index=assistant.index, question=question, context=context,
+                              abstain_below=assistant.settings.answer_abstain_below, rephraser=assistant.rephraser)
+    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
+                             subject_id=conversation.id)
+    answer = outcome.answer
+    if not answer.abstained:
+        citations = [_citation(d.slug, d.version, d.title) for d in outcome.sources]
+        service.say(session, conversation, ASSISTANT, f"{answer.text}\n\n{CONFIRM}", citations=citations,
+                    confidence=answer.confidence, decision_id=outcome.decision_id)
+        conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
+                                                   "answer_slug": outcome.sources[0].slug,
+                                                   "answer_citations": list(answer.citations)}
+        service.transition(session, conversation, E.ANSWERED, actor=actor)
+        return
+    slug = _best_article_with_steps(assistant.index, question, context, assistant.settings.answer_abstain_below)
+    if slug is None:
+        _open_ticket(session, conversation, actor, assistant,
+                     reason="The assistant found no approved article that answers it.")
+        return
+    service.say(session, conversation, ASSISTANT,
+                "I am not sure I have the exact answer, but an article that may fit has steps we can try "
+                "together.", confidence=answer.confidence, decision_id=outcome.decision_id)
+    _start_steps(session, conversation, actor, assistant, slug)
+
+
+def _citation(slug: str, version: int, title: str) -> dict[str, Any]:
+    return {"citation": f"[{slug} v{version}]", "slug": slug, "version": version, "title": title,
+            "url": document_url(slug, version)}
+
+
+def _best_article_with_steps(index: KbIndex, question: str, context: str, abstain_below: float) -> str | None:
+    """The top-ranked article that has numbered steps, when the evidence is weak but not absent."""
+    result = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, context), k=3)
+    if result.confidence < abstain_below / 2:
+        return None
+    for hit in result.hits:
+        if numbered_steps(hit.document.text):
+            return hit.slug
+    return None
+
+
+def _after_answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                  text: str) -> None:
+    reply = classify(text)
+    answers = [*conversation.facts.get("answers", []), {"question": CONFIRM, "answer": text[:500]}]
+    conversation.facts = conversation.facts | {"answers": answers}
+    if reply is Reply.YES:
+        decision_id = conversation.facts.get("answer_decision_id")
+        if decision_id:
+            decisions.record_feedback(session, decision_id=int(decision_id), field="deflection",
+                                      action=FeedbackAction.ACCEPTED, suggested_value="answer",
+                                      final_value="resolved by self-service", actor_id=actor.user_id,
+                                      actor_name=actor.username)
+        _resolve(session, conversation, actor, "Glad that solved it.")
+    elif reply is Reply.NO:
+        slug = conversation.facts.get("answer_slug")
+        document = assistant.index.documents.get(str(slug)) if slug else None
+        if document is None or not numbered_steps(document.text):
+            _open_ticket(session, conversation, actor, assistant,
+                         reason="The suggested answer did not help and its article has no steps to try.")
+            return
+        service.say(session, conversation, ASSISTANT, "Sorry that did not solve it. Let us go through the steps "
+                    "one at a time.")
+        _start_steps(session, conversation, actor, assistant, document.slug)
+    else:
+        service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
+        _answer(session, conversation, actor, assistant, text)
+
+
+def _start_steps(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                 slug: str) -> None:
+    document = assistant.index.documents[slug]
+    conversation.troubleshooting = {"slug": slug, "version": document.version, "title": document.title,
+                                    "steps": numbered_steps(document.text), "results": []}
+    service.transition(session, conversation, E.TROUBLESHOOT, actor=actor)
+    _ask_step(session, conversation)
+
+
+def _ask_step(session: Session, conversation: Conversation) -> None:
+    walk = conversation.troubleshooting
+    number, steps = len(walk["results"]) + 1, walk["steps"]
+    citation = _citation(walk["slug"], walk["version"], walk["title"])
+    service.say(session, conversation, ASSISTANT,
+                f"Step {number} of {len(steps)} from \u201c{walk['title']}\u201d: {steps[number - 1]} "
+                f"{citation['citation']}\n\n{STEP_QUESTION}", citations=[citation])
+
+
+def _after_step(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                text: str) -> None:
+    if classify(text) is Reply.YES:
+        _resolve(session, conversation, actor, "Great, the steps solved it.")
+        return
+    walk = dict(conversation.troubleshooting)
+    walk["results"] = [*walk["results"], text[:500]]
+    conversation.troubleshooting = walk
+    if len(walk["results"]) < len(walk["steps"]):
+        service.transition(session, conversation, E.STEP_DONE, actor=actor)
+        _ask_step(session, conversation)
+        return
+    _open_ticket(session, conversation, actor, assistant,
+                 reason=f"All {len(walk['steps'])} steps of \u201c{walk['title']}\u201d were tried without success.")
+
+
+def _resolve(session: Session, conversation: Conversation, actor: Principal, opening: str) -> None:
+    conversation.resolution = Resolution.SELF_SERVICE
+    service.say(session, conversation, ASSISTANT, f"{opening} I have closed this conversation as solved.")
+    service.transition(session, conversation, E.SOLVED, actor=actor)
+    service.ask_for_rating(session, conversation)
+
+
+def _promise(ticket: Ticket) -> str:
+    if ticket.first_response_due_at is None:
+        return "The service desk will reply as soon as possible."
+    promise = f"You can expect a first reply by {handoff.format_when(ticket.first_response_due_at)}"
+    if ticket.resolution_due_at is not None:
+        promise += f" and a resolution by {handoff.format_when(ticket.resolution_due_at)}"
+    return promise + "."
+
+
+def _open_ticket(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, *,
+                 reason: str) -> None:
+    handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
+                                 reason=reason)
+    conversation.resolution = Resolution.TICKET
+    service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
+    service.say(session, conversation, SYSTEM,
+                f"I could not solve this here, so I opened ticket DP-{handed.ticket.id} for you with everything "
+                f"we tried. {_promise(handed.ticket)} A person from the service desk will reply here and on "
+                "the ticket.")
+
+
+def _hand_off(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant) -> None:
+    if conversation.state in (S.WAITING_FOR_HUMAN, S.WITH_HUMAN):
+        service.say(session, conversation, SYSTEM, "A person already has your conversation; your messages are "
+                    "kept and shown to them.")
+        return
+    if conversation.ticket_id is None:
+        handed = handoff.open_ticket(session, conversation=conversation, requester=actor,
+                                     settings=assistant.settings, reason="The requester asked to talk to a person.")
+        ticket = handed.ticket
+    else:
+        ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
+    service.transition(session, conversation, E.HANDOFF, actor=actor)
+    service.say(session, conversation, SYSTEM,
+                f"You asked for a person: DP-{ticket.id} is with the service desk. {_promise(ticket)} A member "
+                "of the service desk will join this chat; everything you write until then is kept and shown "
+                "to them.")
+
+
+def _mirror_to_ticket(session: Session, conversation: Conversation, actor: Principal, text: str) -> None:
+    """While a person owns the conversation, the requester's words also land on the ticket (never lost)."""
+    if conversation.ticket_id is None:
+        return
+    ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
+    if ticket.status in (TicketStatus.CLOSED, TicketStatus.MERGED):
+        log.info("conversation %s: DP-%s is %s; the message stays in the chat only", conversation.id, ticket.id,
+                 ticket.status)
+        return
+    tickets.add_message(session, actor=actor, ticket_id=ticket.id,
+                        data=MessageCreate(body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel.CHAT))

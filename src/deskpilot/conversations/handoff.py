@@ -1,0 +1,146 @@
+"""A ticket that carries the whole conversation on: summary, triage, SLA, steps tried, diagnostics, probable
+cause and fix from similar resolved tickets, and the transcript. Everything the assistant says is cited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from deskpilot import intake
+from deskpilot.accounts.models import User
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.config import Settings
+from deskpilot.conversations.models import Conversation, ConversationMessage
+from deskpilot.conversations.state import Author
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Channel, MessageKind
+from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
+from deskpilot.triage.service import TriageOutcome
+
+ASSISTANT = Principal.system("assistant")
+SUMMARY_MODEL = "conversation-summary/extractive-1"
+SUBJECT_CHARS = 120
+
+
+@dataclass(frozen=True)
+class HandedOver:
+    ticket: Ticket
+    triage: TriageOutcome
+
+
+def format_when(moment: datetime | None) -> str:
+    """"Tue 24 Nov 2026, 10:00 UTC": unambiguous without knowing the reader's time zone."""
+    return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC") if moment else "not set"
+
+
+def _author(session: Session, message: ConversationMessage) -> str:
+    if message.author_kind is Author.REQUESTER:
+        return "Requester"
+    if message.author_kind is Author.AGENT:
+        user = session.get(User, message.author_id) if message.author_id else None
+        return f"Agent {user.full_name or user.username}" if user else "Agent"
+    return "Assistant (AI-assisted)" if message.author_kind is Author.ASSISTANT else "System (AI-assisted)"
+
+
+def transcript(session: Session, conversation: Conversation) -> str:
+    """Every message, oldest first, each with its time, author and (for machine text) its sources."""
+    lines = []
+    for message in conversation.messages:
+        sources = " ".join(c["citation"] for c in message.citations)
+        suffix = f" (sources: {sources})" if sources else ""
+        lines.append(f"[{message.created_at.strftime('%H:%M')}] {_author(session, message)}: {message.body}{suffix}")
+    return "\n".join(lines)
+
+
+def _steps_tried(conversation: Conversation) -> list[str]:
+    walk = conversation.troubleshooting
+    citation = f"[{walk.get('slug')} v{walk.get('version')}]"
+    return [f"{n}. {step} {citation} → result: \u201c{result}\u201d"
+            for n, (step, result) in enumerate(zip(walk.get("steps", []), walk.get("results", []), strict=False),
+                                               start=1)]
+
+
+def _diagnostics(conversation: Conversation) -> list[str]:
+    client = conversation.client
+    lines = [f"Client: {client.get('os', 'unknown')} / {client.get('browser', 'unknown')} "
+             f"(User-Agent: {client.get('user_agent', 'not sent')})"]
+    lines += [f"Asked \u201c{a['question']}\u201d, answered \u201c{a['answer']}\u201d"
+              for a in conversation.facts.get("answers", [])]
+    return lines
+
+
+def description(session: Session, conversation: Conversation, *, reason: str) -> str:
+    """The ticket text: summary, what was tried, diagnostics, and the transcript (cut from the top if long)."""
+    facts = conversation.facts
+    first = conversation.subject or "(no question asked)"
+    suggested = facts.get("answer_citations") or []
+    summary = (f"AI summary (AI-assisted, from chat conversation #{conversation.id}): the requester asked "
+               f"\u201c{first}\u201d. {reason}")
+    if suggested:
+        summary += f" The assistant suggested {', '.join(suggested)}, which did not solve it."
+    steps = _steps_tried(conversation)
+    parts = [summary, "", f"Steps already tried ({len(steps)}):", *(steps or ["none"]), "",
+             "Diagnostics gathered:", *_diagnostics(conversation), "", "Transcript:"]
+    head = "\n".join(parts) + "\n"
+    text = transcript(session, conversation)
+    room = MAX_BODY - len(head) - 40
+    if len(text) > room:
+        text = "[earlier turns omitted]\n" + text[-room:]
+    return head + text
+
+
+def _context_note(outcome: TriageOutcome) -> str:
+    """The staff-only note: triage, SLA and escalation path, and cause/fix from similar resolved tickets."""
+    result, sla = outcome.result, outcome.sla
+    lines = [f"AI hand-off context (AI-assisted, triage decision #{outcome.decision_id}, model "
+             f"{outcome.model_version}):",
+             f"Category: {result.category or 'not sure (human triage)'} (confidence {result.confidence:.2f}); "
+             f"priority {result.priority}; queue {outcome.queue or 'none'}.",
+             f"Suggested SLA: {sla.policy or 'no policy'}: first response by {format_when(sla.first_response_due_at)}, "
+             f"resolution by {format_when(sla.resolution_due_at)}. {sla.reason}"]
+    if sla.escalation_path:
+        lines.append("Escalation path: " + "; ".join(
+            f"level {s.level} at {s.trigger} +{s.after_minutes} min → {s.notify}" for s in sla.escalation_path))
+    solved = [s for s in outcome.similar if s.resolution]
+    if solved:
+        best = solved[0]
+        lines.append(f"Probable cause and suggested fix [DP-{best.ticket_id}] (similarity {best.score:.2f}, "
+                     f"\u201c{best.subject}\u201d): {best.resolution}")
+        lines += [f"Also similar: [DP-{s.ticket_id}] \u201c{s.subject}\u201d ({s.score:.2f}): {s.resolution}"
+                  for s in solved[1:3]]
+    else:
+        lines.append("No similar resolved ticket was found, so no cause or fix is suggested.")
+    if outcome.major_incident:
+        lines.append(f"Possible major incident: similar open tickets "
+                     f"{', '.join(f'DP-{t}' for t in outcome.major_incident.similar_open_ticket_ids)}.")
+    return "\n".join(lines)
+
+
+def open_ticket(session: Session, *, conversation: Conversation, requester: Principal, settings: Settings,
+                reason: str) -> HandedOver:
+    """Create the ticket through intake (so it is triaged and gets its SLA) with the full context on it."""
+    subject = (conversation.subject or "Chat conversation")[:SUBJECT_CHARS]
+    data = TicketCreate(subject=subject, description=description(session, conversation, reason=reason),
+                        channel=Channel.CHAT)
+    ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings)
+    note = _context_note(outcome)
+    tickets.add_message(session, actor=ASSISTANT, ticket_id=ticket.id,
+                        data=MessageCreate(body=note, kind=MessageKind.INTERNAL_NOTE, channel=Channel.CHAT,
+                                           ai_assisted=True))
+    walk = conversation.troubleshooting
+    sources = ([{"slug": walk["slug"], "version": walk["version"]}] if walk.get("slug") else []) + [
+        {"ticket_id": s.ticket_id, "score": s.score} for s in outcome.similar if s.resolution]
+    decision = decisions.record_decision(
+        session, kind=DecisionKind.SUMMARY, model_version=SUMMARY_MODEL, input_redacted=outcome.result.redacted_text,
+        outputs={"ticket_id": ticket.id, "reason": reason, "steps_tried": len(walk.get("results", []))},
+        confidence=outcome.result.confidence, abstained=False, sources=sources,
+        explanation={"conversation_id": conversation.id})
+    decisions.attach_subject(session, decision_id=decision.id, subject_type="conversation",
+                             subject_id=conversation.id)
+    conversation.ticket_id = ticket.id
+    return HandedOver(ticket=ticket, triage=outcome)

@@ -1,0 +1,48 @@
+"""What a short chat reply means: yes, no, a request for a person, or something else. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+_WORDS = re.compile(r"[a-z']+")
+_YES = {"yes", "yeah", "yep", "yup", "y", "ok", "okay", "solved", "fixed", "works", "worked", "perfect", "great",
+        "thanks", "thank", "resolved", "sorted"}
+_NO = {"no", "nope", "n", "nah", "not", "didn't", "didnt", "doesn't", "doesnt", "still", "failed", "fails"}
+_YES_PHRASES = ("that fixed it", "it works", "it worked", "that worked", "problem solved", "all good",
+                "that solved it", "yes it did", "it is fixed", "it's fixed")
+_NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "not working", "still not",
+               "still broken", "doesn't work", "does not work", "no luck", "not solved", "still the same",
+               "same problem", "still failing")
+_HUMAN = re.compile(r"\b(talk|speak|chat|connect|put me through)\b.{0,20}\b(human|person|agent|someone|somebody|"
+                    r"technician|people|staff|service desk)\b|^\s*(human|agent|operator|a person)\W*$"
+                    r"|\breal (person|human)\b", re.IGNORECASE)
+SHORT_REPLY_WORDS = 8
+
+
+class Reply(StrEnum):
+    YES = "yes"
+    NO = "no"
+    OTHER = "other"
+
+
+def wants_human(text: str) -> bool:
+    """Whether the requester asks for a person ("talk to a human", "agent please", ...)."""
+    return bool(_HUMAN.search(text))
+
+
+def classify(text: str) -> Reply:
+    """YES or NO for an answer to "did this solve it?"; OTHER for anything longer or unclear (a new question)."""
+    lowered = text.lower().strip()
+    if any(p in lowered for p in _NO_PHRASES):
+        return Reply.NO
+    if any(p in lowered for p in _YES_PHRASES):
+        return Reply.YES
+    words = _WORDS.findall(lowered)
+    if not words or len(words) > SHORT_REPLY_WORDS:
+        return Reply.OTHER
+    if words[0] in _NO or any(w in _NO for w in words):
+        return Reply.NO
+    if words[0] in _YES:
+        return Reply.YES
+    return Reply.OTHER
