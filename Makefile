@@ -18,7 +18,8 @@ demo: $(STAMP)
 	$(VENV)/bin/deskpilot demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	bash .ci/system-deps
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
