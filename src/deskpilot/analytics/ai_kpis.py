@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, case, cast, exists, func, select
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -88,9 +88,15 @@ def feedback_kpis(per_kind: dict[str, FeedbackCounts]) -> list[Kpi]:
     ]
 
 
-def _first_triage() -> ColumnElement[Any]:
-    return (select(func.min(AiDecision.id)).where(on_ticket(), AiDecision.kind == DecisionKind.TRIAGE)
-            .correlate(Ticket).scalar_subquery())
+def _is_first_triage() -> ColumnElement[bool]:
+    """The decision is the ticket's first (intake) triage: no earlier triage decision on the same ticket.
+
+    An anti-join rather than `id = (SELECT min(id) ...)`: PostgreSQL cannot drive an index with a correlated
+    scalar in a join condition and fell back to comparing every ticket with every decision.
+    """
+    earlier = aliased(AiDecision)
+    return ~exists().where(earlier.subject_type == AiDecision.subject_type, earlier.subject_id == AiDecision.subject_id,
+                           earlier.kind == DecisionKind.TRIAGE, earlier.id < AiDecision.id)
 
 
 def _agreement() -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
@@ -108,7 +114,8 @@ def _agreement() -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
 
 
 def _triaged_final(flt: KpiFilter, *columns: Any) -> Select[Any]:
-    return (select(*columns).select_from(Ticket).join(AiDecision, AiDecision.id == _first_triage())
+    return (select(*columns).select_from(Ticket)
+            .join(AiDecision, and_(on_ticket(), AiDecision.kind == DecisionKind.TRIAGE, _is_first_triage()))
             .where(flt.created_in_period(), Ticket.status.in_(FINAL)))
 
 
