@@ -27,7 +27,7 @@ from deskpilot.config import LdapMatchField, Settings
 from deskpilot.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from deskpilot.runbooks import executor, password_policy
 from deskpilot.runbooks.mailer import Mailer
-from deskpilot.runbooks.models import RunStatus, SelfServiceRequest, SelfServiceStatus
+from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest, SelfServiceStatus
 from deskpilot.runbooks.steps import DirectoryFactory, LazyDirectory
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
@@ -128,6 +128,8 @@ def verify(session: Session, *, settings: Settings, requester: Principal, reques
 
 def _account_name(settings: Settings, requester: Principal, session: Session, directory: LazyDirectory) -> str:
     """The requester's own directory user name, found by the configured mapping (never from chat text)."""
+    if requester.user_id is None:
+        raise PermissionDenied("Self-service resets are for signed-in requesters.")
     user = accounts.get(session, user_id=requester.user_id)
     if settings.ldap_match_field is LdapMatchField.EMAIL:
         return directory().find_user_by(settings.ldap_mail_attribute, user.email).name
@@ -135,7 +137,7 @@ def _account_name(settings: Settings, requester: Principal, session: Session, di
 
 
 def reset_password(session: Session, *, settings: Settings, requester: Principal, request_id: int,
-                   new_password: str, directory_factory: DirectoryFactory | None = None) -> executor.RunbookRun:
+                   new_password: str, directory_factory: DirectoryFactory | None = None) -> RunbookRun:
     """Run the approved password-reset runbook on the requester's own account, after verification."""
     request = _own(session, requester, request_id)
     if request.status is not SelfServiceStatus.VERIFIED or request.expires_at < utcnow():

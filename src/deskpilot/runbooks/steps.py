@@ -60,7 +60,8 @@ def scrub(value: Any, secrets: Iterable[str]) -> Any:
 
 
 def mask_inputs(inputs: Mapping[str, Any], secret_keys: frozenset[str], secrets: Iterable[str]) -> dict[str, Any]:
-    return scrub({k: (MASK if k in secret_keys else v) for k, v in inputs.items()}, secrets)
+    shown = {k: (MASK if k in secret_keys else v) for k, v in inputs.items()}
+    return {k: scrub(v, secrets) for k, v in shown.items()}
 
 
 def audit_step(session: Session, *, run: RunbookRun, actor: Principal, step: RunbookRunStep, event: str) -> None:
