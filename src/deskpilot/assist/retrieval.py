@@ -136,9 +136,11 @@ class HybridRetriever:
                 continue
             chunk = self.index.chunks[chunk_id]
             by_article.setdefault(chunk.slug, []).append(ScoredChunk(chunk, float(scores[row])))
+        floor = min((c[-1].score for c in by_article.values()), default=0.0)
         for slug in votes:
             if slug not in by_article and slug in self.index.documents:
-                by_article[slug] = [ScoredChunk(self.index.chunks_of(slug)[0], float(scores.min()))]
+                # Known only through history: enters at the lowest candidate score, its votes lift it.
+                by_article[slug] = [ScoredChunk(self.index.chunks_of(slug)[0], floor)]
         hits = [
             ArticleHit(
                 self.index.documents[slug],
