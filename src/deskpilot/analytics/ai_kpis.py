@@ -32,7 +32,10 @@ def on_ticket() -> ColumnElement[bool]:
     return and_(AiDecision.subject_type == "ticket", AiDecision.subject_id == cast(Ticket.id, String))
 
 
-def feedback_in(flt: KpiFilter, query: Select[Any]) -> Select[Any]:
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def feedback_in(flt: KpiFilter, query: AnySelect) -> AnySelect:
     query = query.join(AiDecision, AiDecision.id == AiFeedback.decision_id).where(
         AiFeedback.created_at >= flt.start, AiFeedback.created_at < flt.end)
     if flt.queue_id is not None or flt.channel is not None:
@@ -113,7 +116,7 @@ def _agreement() -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
     }
 
 
-def _triaged_final(flt: KpiFilter, *columns: Any) -> Select[Any]:
+def _triaged_final(flt: KpiFilter, *columns: Any) -> AnySelect:
     return (select(*columns).select_from(Ticket)
             .join(AiDecision, and_(on_ticket(), AiDecision.kind == DecisionKind.TRIAGE, _is_first_triage()))
             .where(flt.created_in_period(), Ticket.status.in_(FINAL)))
@@ -129,11 +132,11 @@ def triage_accuracy(session: Session, flt: KpiFilter) -> tuple[list[Kpi], KpiTab
     triaged, abstained = int(row[0] or 0), int(row[1] or 0)
     per_field, kpis = [], []
     for i, name in enumerate(fields):
-        made, agreed = int(row[2 + 2 * i] or 0), int(row[3 + 2 * i] or 0)
-        per_field.append((name, made, agreed, ratio(agreed, made)))
-        kpis.append(Kpi(f"triage_accuracy_{name}", f"Triage {name} agreed with the agents", ratio(agreed, made),
+        suggested, kept = int(row[2 + 2 * i] or 0), int(row[3 + 2 * i] or 0)
+        per_field.append((name, suggested, kept, ratio(kept, suggested)))
+        kpis.append(Kpi(f"triage_accuracy_{name}", f"Triage {name} agreed with the agents", ratio(kept, suggested),
                         Unit.RATIO, f"resolved tickets whose intake triage {name} equals the final {name} / "
-                                    f"resolved tickets triage suggested a {name} for", agreed, made))
+                                    f"resolved tickets triage suggested a {name} for", kept, suggested))
     kpis.append(Kpi("triage_abstention_rate", "Triage abstained (left to a person)", ratio(abstained, triaged),
                     Unit.RATIO, "resolved tickets whose intake triage abstained / triaged resolved tickets",
                     abstained, triaged))

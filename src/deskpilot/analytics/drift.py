@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import SQLColumnExpression, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -79,7 +79,7 @@ def training_profile(settings: Settings) -> TrainingProfile | None:
     return TrainingProfile(version, {str(k): float(v) for k, v in counts.items()}, [float(v) for v in histogram])
 
 
-def confidence_bin(column: ColumnElement[float]) -> ColumnElement[int]:
+def confidence_bin(column: SQLColumnExpression[float]) -> ColumnElement[int]:
     """The tenth of [0, 1] a confidence falls in (0..9; 1.0 goes to the last bin, like numpy.histogram)."""
     return case(*[(column < (i + 1) / BINS, i) for i in range(BINS - 1)], else_=BINS - 1)
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Float, String
+from sqlalchemy import Float, SQLColumnExpression, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 
@@ -81,6 +80,6 @@ def ratio(numerator: float | int | None, denominator: float | int | None) -> flo
     return float(numerator) / float(denominator)
 
 
-def bucket(column: ColumnElement[Any], grain: str) -> FunctionElement[str]:
+def bucket(column: SQLColumnExpression[Any], grain: str) -> FunctionElement[str]:
     """The day or week bucket of `column` (grain 'day' or 'week')."""
     return week_of(column) if grain == "week" else day_of(column)
