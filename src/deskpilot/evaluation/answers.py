@@ -46,10 +46,13 @@ def token_f1(prediction: str, reference: str) -> float:
 
 @dataclass(frozen=True)
 class ScoredAnswer:
+    """An answer composed regardless of confidence, scored, and whether the threshold withholds it."""
+
     answer: GroundedAnswer
     f1: float
     cited_ok: int
     sentences: int
+    abstained: bool
 
 
 def read_answers(path: Path) -> dict[str, str]:
@@ -70,7 +73,7 @@ def _citation_checks(answer: GroundedAnswer, index: KbIndex) -> int:
 
 def summarise(scored: Sequence[ScoredAnswer]) -> dict[str, object]:
     """Overall F1, answer rate, F1 on answered queries, citation coverage and the answer-rate curve."""
-    answered = [s for s in scored if not s.answer.abstained]
+    answered = [s for s in scored if not s.abstained]
     sentences = sum(s.sentences for s in answered)
     by_confidence = sorted(scored, key=lambda s: -s.answer.confidence)
     curve = []
@@ -84,7 +87,7 @@ def summarise(scored: Sequence[ScoredAnswer]) -> dict[str, object]:
             }
         )
     return {
-        "f1": sum(s.f1 for s in scored) / len(scored),
+        "f1": sum(s.f1 for s in answered) / len(scored),
         "answer_rate": len(answered) / len(scored),
         "f1_answered": sum(s.f1 for s in answered) / len(answered) if answered else 0.0,
         "citation_coverage": sum(s.cited_ok for s in answered) / sentences if sentences else 1.0,
@@ -111,12 +114,14 @@ def evaluate_answers(
     progress(f"indexing {len(documents)} documents")
     index = KbIndex(embedder or default_embedder())
     index.add_documents(documents)
-    composer = AnswerComposer(HybridRetriever(index), abstain_below=abstain_below)
+    # Compose every answer (threshold 0) so the curve covers all of them; the threshold then decides.
+    composer = AnswerComposer(HybridRetriever(index), abstain_below=0.0)
     scored = []
     for number, item in enumerate(labelled, start=1):
         answer = composer.answer(item.query)
         f1 = 0.0 if answer.abstained else token_f1(answer.text, references[item.query_id])
-        scored.append(ScoredAnswer(answer, f1, _citation_checks(answer, index), len(answer.sentences)))
+        withheld = answer.abstained or answer.confidence < abstain_below
+        scored.append(ScoredAnswer(answer, f1, _citation_checks(answer, index), len(answer.sentences), withheld))
         if number % 500 == 0:
             progress(f"answers: {number}/{len(labelled)}")
     return {**summarise(scored), "abstain_below": abstain_below}
