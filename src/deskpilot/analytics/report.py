@@ -79,8 +79,8 @@ def build_report(session: Session, flt: KpiFilter, settings: Settings) -> KpiRep
     tables = [kpi_table(figures), trends(session, flt, "day"), trends(session, flt, "week"), ageing,
               ticket_kpis.by_queue(session, flt), ticket_kpis.escalations(session, flt), feedback_table,
               accuracy_fields, accuracy_categories, drift.periods, drift.categories, drift.confidence]
-    unavailable = [f"{name}: the conversations area (chat sessions) has no tables yet, so no figure is shown"
-                   for name in CONVERSATION_KPIS] if "conversations" not in metadata.tables else []
+    unavailable = [f"{name}: not computed from chat conversations yet, so no figure is shown (and the time "
+                   "saved counts no deflected conversations)" for name in CONVERSATION_KPIS]
     return KpiReport(flt, figures, {t.name: t for t in tables}, drift, unavailable)
 
 
