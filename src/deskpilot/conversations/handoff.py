@@ -74,19 +74,23 @@ def _diagnostics(conversation: Conversation) -> list[str]:
     return lines
 
 
-def description(session: Session, conversation: Conversation, *, reason: str) -> str:
-    """The ticket text: summary, what was tried, diagnostics, and the transcript (cut from the top if long)."""
-    facts = conversation.facts
+def summary(conversation: Conversation, *, reason: str) -> str:
+    """What an agent needs first: the AI summary, the steps tried with their results, the diagnostics."""
     first = conversation.subject or "(no question asked)"
-    suggested = facts.get("answer_citations") or []
-    summary = (f"AI summary (AI-assisted, from chat conversation #{conversation.id}): the requester asked "
-               f"\u201c{first}\u201d. {reason}")
+    suggested = conversation.facts.get("answer_citations") or []
+    text = (f"AI summary (AI-assisted, from chat conversation #{conversation.id}): the requester asked "
+            f"\u201c{first}\u201d. {reason}")
     if suggested:
-        summary += f" The assistant suggested {', '.join(suggested)}, which did not solve it."
+        text += f" The assistant suggested {', '.join(suggested)}, which did not solve it."
     steps = _steps_tried(conversation)
-    parts = [summary, "", f"Steps already tried ({len(steps)}):", *(steps or ["none"]), "",
-             "Diagnostics gathered:", *_diagnostics(conversation), "", "Transcript:"]
-    head = "\n".join(parts) + "\n"
+    parts = [text, "", f"Steps already tried ({len(steps)}):", *(steps or ["none"]), "",
+             "Diagnostics gathered:", *_diagnostics(conversation)]
+    return "\n".join(parts)
+
+
+def description(session: Session, conversation: Conversation, *, reason: str) -> str:
+    """The ticket text: the summary, then the transcript (cut from the top if it would not fit)."""
+    head = summary(conversation, reason=reason) + "\n\nTranscript:\n"
     text = transcript(session, conversation)
     room = MAX_BODY - len(head) - 40
     if len(text) > room:
@@ -128,7 +132,7 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     data = TicketCreate(subject=subject, description=description(session, conversation, reason=reason),
                         channel=Channel.CHAT)
     ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings)
-    note = _context_note(outcome)
+    note = f"{summary(conversation, reason=reason)}\n\n{_context_note(outcome)}"
     tickets.add_message(session, actor=ASSISTANT, ticket_id=ticket.id,
                         data=MessageCreate(body=note, kind=MessageKind.INTERNAL_NOTE, channel=Channel.CHAT,
                                            ai_assisted=True))

@@ -40,9 +40,11 @@ def _reads_kpis(viewer: Viewer) -> bool:
 NAV: tuple[NavLink, ...] = (
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
+    NavLink("Live chats", "/agent/chats", _staff),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
+    NavLink("Ask the assistant", "/chat", _can_request),
 )
 
 

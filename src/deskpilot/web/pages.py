@@ -9,11 +9,23 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from deskpilot.web import auth_pages, console_queue, console_ticket, dashboard, error_pages, portal, staff
+from deskpilot.web import (
+    auth_pages,
+    chat,
+    chat_agent,
+    console_queue,
+    console_ticket,
+    dashboard,
+    error_pages,
+    portal,
+    staff,
+    suggestions,
+)
 from deskpilot.web.templating import STATIC_DIR, make_templates
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
-                                         console_ticket.router, dashboard.router)
+                                         console_ticket.router, dashboard.router, suggestions.router, chat.router,
+                                         chat_agent.router)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -1,0 +1,116 @@
+"""The chat in headless Chromium: a VPN question deflected by an article, a problem that survives the steps and
+becomes a ticket an agent sees with the full context, "Talk to a human" mid-conversation, and CSAT.
+
+Screenshots go to test-artifacts/ (e2e-chat-*.png) for a person to look at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from sqlalchemy.orm import Session
+
+from deskpilot.conversations.models import Conversation
+from tests.conversations.conftest import load_chat_kb
+from tests.e2e.conftest import PHONE, SignIn
+from tests.factories import Desk
+
+# One VPN article among six, so the served app's default threshold answers the VPN question outright.
+ARTICLES = ("vpn-connect-windows", "printer-add", "password-reset-self-service", "outlook-not-syncing",
+            "wifi-corporate-nw-corp", "teams-audio-video")
+VPN_QUESTION = "My VPN keeps disconnecting"
+PROBLEM = "My VPN does not connect from home"
+
+
+def _shot(page: Page, artifacts: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts / f"e2e-chat-{name}.png"), full_page=True)
+
+
+def _ask(page: Page, question: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Ask the assistant").click()
+    page.get_by_label("What do you need help with?").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+
+
+def _kb(session: Session) -> None:
+    load_chat_kb(session, ARTICLES)
+    session.commit()
+
+
+def test_vpn_question_is_deflected_by_an_article_and_rated(
+        signed_in: SignIn, session: Session, desk: Desk, sla_24x7: None, artifacts_dir: Path) -> None:
+    del sla_24x7, desk
+    _kb(session)
+    alice = signed_in("alice", javascript=False)
+    _ask(alice, VPN_QUESTION)
+    answer = alice.locator(".from-assistant").last
+    expect(answer).to_contain_text("Did this solve it?")
+    expect(answer.locator(".ai-badge")).to_have_text("AI-assisted")
+    expect(answer.get_by_role("link", name="Connect to the company VPN on Windows")).to_be_visible()
+    _shot(alice, artifacts_dir, "answer-desktop")
+    alice.get_by_role("button", name="Yes, that solved it").click()
+    expect(alice.get_by_role("heading", name="How did we do?")).to_be_visible()
+    alice.get_by_label("4").check()
+    alice.get_by_label("Comment (optional)").fill("Quick <b>and</b> clear")
+    alice.get_by_role("button", name="Send rating").click()
+    expect(alice.get_by_role("status")).to_contain_text("You rated this conversation 4 out of 5")
+    expect(alice.get_by_role("status")).to_contain_text("Quick <b>and</b> clear")
+    _shot(alice, artifacts_dir, "rated-desktop")
+    alice.locator(".citation").first.click()
+    expect(alice.get_by_role("heading", name="Connect to the company VPN on Windows")).to_be_visible()
+
+
+def test_a_problem_survives_the_steps_becomes_a_ticket_and_an_agent_sees_the_context(
+        signed_in: SignIn, session: Session, desk: Desk, sla_24x7: None, artifacts_dir: Path) -> None:
+    del sla_24x7
+    _kb(session)
+    alice = signed_in("alice", viewport=PHONE)
+    _ask(alice, PROBLEM)
+    expect(alice.locator(".from-assistant").last).to_contain_text("Step 1 of 8")
+    _shot(alice, artifacts_dir, "step-phone")
+    for _ in range(8):
+        alice.get_by_label("Your message").fill("Still not working: the panel says Authentication failed")
+        alice.get_by_role("button", name="Send", exact=True).click()
+    notice = alice.get_by_role("status")
+    expect(notice).to_contain_text("continues as request DP-")
+    expect(alice.locator(".from-system").last).to_contain_text("You can expect a first reply by")
+    _shot(alice, artifacts_dir, "ticket-phone")
+
+    conversation = session.query(Conversation).one()
+    carol = signed_in("carol")
+    carol.get_by_role("navigation", name="Main").get_by_role("link", name="Live chats").click()
+    carol.get_by_role("link", name=PROBLEM).click()
+    carol.get_by_role("link", name=f"DP-{conversation.ticket_id}", exact=True).click()
+    page_text = carol.locator("main")
+    expect(page_text).to_contain_text("AI summary (AI-assisted")
+    expect(page_text).to_contain_text("Steps already tried (8)")
+    expect(page_text).to_contain_text("Suggested SLA")
+    _shot(carol, artifacts_dir, "agent-ticket-desktop")
+    del desk
+
+
+def test_talk_to_a_human_mid_conversation_and_the_agent_answers(
+        signed_in: SignIn, session: Session, desk: Desk, sla_24x7: None, artifacts_dir: Path) -> None:
+    del sla_24x7, desk
+    _kb(session)
+    alice = signed_in("alice")
+    _ask(alice, PROBLEM)
+    alice.get_by_role("button", name="Talk to a human").click()
+    expect(alice.locator(".from-system").last).to_contain_text("You asked for a person")
+    alice.get_by_label("Your message to the service desk").fill("<script>alert('x')</script> I am at home")
+    alice.get_by_role("button", name="Send", exact=True).click()
+    expect(alice.locator(".from-requester").last).to_contain_text("<script>alert('x')</script> I am at home")
+
+    carol = signed_in("carol")
+    carol.goto("/agent/chats")
+    carol.get_by_role("link", name=PROBLEM).click()
+    expect(carol.locator("#chat-transcript")).to_contain_text("I am at home")
+    carol.get_by_role("button", name="Pick up this conversation").click()
+    carol.get_by_label("Reply to Alice").fill("Hi Alice, I am checking the VPN gateway for you now.")
+    carol.get_by_role("button", name="Send reply").click()
+    _shot(carol, artifacts_dir, "agent-chat-desktop")
+
+    # htmx polling brings the agent's reply to the requester's open page without a reload.
+    expect(alice.locator(".from-agent")).to_contain_text("checking the VPN gateway", timeout=15_000)
+    _shot(alice, artifacts_dir, "human-desktop")
