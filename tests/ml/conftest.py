@@ -37,7 +37,8 @@ class TokenHashEmbedder:
             for token in text.lower().split():
                 out[row, zlib.crc32(token.encode("utf-8")) % self.dimension] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.clip(norms, 1e-12, None)
+        vectors: Vectors = out / np.clip(norms, 1e-12, None)
+        return vectors
 
 
 def read_slice(name: str, split: str, labels: Sequence[str], per_label: int) -> tuple[list[str], list[str]]:

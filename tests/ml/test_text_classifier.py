@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deskpilot.errors import InvalidInput, ProviderError
 from deskpilot.ml.baselines import TfidfSvmBaseline
-from deskpilot.ml.text_classifier import FORMAT_VERSION, TextClassifier, training_data_hash
+from deskpilot.ml.text_classifier import FORMAT_VERSION, ClassifierConfig, TextClassifier, training_data_hash
 from tests.ml.conftest import TokenHashEmbedder, read_slice
 
 _HOSTILE_TEXT = st.one_of(
@@ -57,9 +58,13 @@ def test_oos_label_sets_the_threshold_from_cross_validation(hash_embedder: Token
     labels = ("translate", "balance", "timer", "weather", "oos")
     texts, gold = read_slice("clinc150", "train", labels, 40)
     model = TextClassifier(embedder=hash_embedder).train(texts, gold)
-    assert "OOS" in model.metadata["threshold_rule"]
-    assert {"cv_in_scope_accuracy", "cv_oos_recall"} <= set(model.metadata["metrics"])
+    assert "OOS recall >= 0.80" in model.metadata["threshold_rule"]
+    assert model.metadata["metrics"]["cv_oos_recall"] >= 0.8
+    assert 0.0 < model.metadata["metrics"]["cv_in_scope_accuracy"] <= 1.0
     assert set(model.labels) == set(labels)
+    strict = TextClassifier(ClassifierConfig(target_oos_recall=1.0), embedder=hash_embedder).train(texts, gold)
+    assert strict.metadata["metrics"]["cv_oos_recall"] == 1.0
+    assert strict.threshold >= model.threshold
 
 
 def test_save_then_load_gives_identical_predictions(
@@ -73,6 +78,8 @@ def test_save_then_load_gives_identical_predictions(
     texts = banking_slice[0][:40] + ["", "something else entirely"]
     assert loaded.predict(texts) == trained_classifier.predict(texts)
     assert loaded.threshold == trained_classifier.threshold
+    with np.load(tmp_path / "weights.npz") as weights:
+        assert weights["reference"].shape == (len(banking_slice[0]), hash_embedder.dimension)
 
 
 def test_metadata_describes_the_training_run(

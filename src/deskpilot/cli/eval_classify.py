@@ -82,5 +82,5 @@ def _table(report: ClassifyReport, args: argparse.Namespace) -> str:
             continue
         lines.append(f"{key:<20} {_cell(report.ours, key, pattern):>12} {_cell(report.baseline, key, pattern):>12}")
     lines.append("ours: MiniLM sentence vectors + TF-IDF word/char n-grams, linear SVM, calibrated on train CV")
-    lines.append("baseline: TF-IDF word 1-2 grams + linear SVM (C=1)")
+    lines.append("baseline: TF-IDF word 1-2 + char_wb 2-5 grams, linear SVM (C=1), no sentence vectors")
     return "\n".join(lines)

@@ -3,8 +3,9 @@
 Lifecycle (as every AI component): `train(texts, labels)` → `save(dir)` → `load(dir)` → `predict(batch)`.
 
 Training runs K-fold cross-validation on the training data only; the out-of-fold scores calibrate the
-confidences (temperature scaling) and choose the abstention threshold. A prediction's label is always
-one of the training labels; below the threshold the prediction is flagged `abstained`.
+confidences (temperature scaling, and a correctness model on the top score, its margin and the text's
+similarity to its nearest training texts) and choose the abstention threshold. A prediction's label is
+always one of the training labels; below the threshold the prediction is flagged `abstained`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from deskpilot.ml.features import TextFeatures
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.npz"
 
@@ -54,7 +55,11 @@ class ClassifierConfig:
     c: float = 0.5
     cv_folds: int = 3
     target_precision: float = 0.90
+    # With an `oos` label: abstain on enough text that out-of-fold OOS recall reaches this, and no more.
+    target_oos_recall: float = 0.80
     oos_label: str = "oos"
+    # Confidence feature: mean cosine of a text's sentence vector to its k nearest in-scope training texts.
+    similarity_neighbours: int = 5
     top_k: int = 3
     explain_terms: int = 5
     seed: int = 0
@@ -86,7 +91,8 @@ class ClassPrediction:
 @dataclass(frozen=True)
 class FittedLinear:
     """The linear scorer: scores = X · coefᵀ + intercept; label shares = softmax(scores / temperature);
-    confidence = P(top label correct) from the correctness model."""
+    confidence = P(top label correct) from the correctness model. `reference` holds the sentence
+    vectors of the in-scope training texts (float16) when the model uses sentence vectors."""
 
     labels: tuple[str, ...]
     coef: npt.NDArray[np.float32]
@@ -94,9 +100,25 @@ class FittedLinear:
     temperature: float
     correctness: CorrectnessModel
     threshold: float
+    reference: npt.NDArray[np.float16] | None = None
 
     def scores(self, matrix: sp.csr_matrix) -> npt.NDArray[np.float64]:
         return np.asarray(matrix @ self.coef.T, dtype=np.float64) + self.intercept
+
+
+def neighbour_similarity(
+    queries: npt.NDArray[np.floating], reference: npt.NDArray[np.floating], k: int, *, chunk: int = 512
+) -> npt.NDArray[np.float64]:
+    """Mean cosine of each (L2-normalised) query vector to its `k` most similar reference vectors."""
+    out = np.zeros(len(queries), dtype=np.float64)
+    if len(reference) == 0 or len(queries) == 0:
+        return out
+    k = max(1, min(k, len(reference)))
+    ref = np.asarray(reference, dtype=np.float32)
+    for start in range(0, len(queries), chunk):
+        sims = np.asarray(queries[start : start + chunk], dtype=np.float32) @ ref.T
+        out[start : start + chunk] = np.partition(sims, len(ref) - k, axis=1)[:, len(ref) - k :].mean(axis=1)
+    return out
 
 
 def fit_linear_svm(
@@ -182,6 +204,7 @@ class TextClassifier:
         vectors = features.embed(texts + noise, progress)
         evaluation = self._cross_validate(texts + noise, names, targets, vectors, progress)
         vectors = None if vectors is None else vectors[: len(texts)]
+        reference = None if vectors is None else vectors[self._in_scope(names, targets)].astype(np.float16)
         if progress is not None:
             progress(f"fitting the final model on {len(texts)} texts")
         features.fit(texts)
@@ -199,6 +222,7 @@ class TextClassifier:
             temperature=evaluation.temperature,
             correctness=evaluation.correctness,
             threshold=evaluation.abstention.threshold,
+            reference=reference,
         )
         self._features = features
         self._metadata = self._describe(texts, labels, evaluation)
@@ -212,9 +236,11 @@ class TextClassifier:
         vectors: npt.NDArray[np.float32] | None,
         progress: Progress | None,
     ) -> CrossValidation:
+        in_scope = self._in_scope(names, targets)
+
         def fit_and_score(
             train_rows: npt.NDArray[np.int64], held_out: npt.NDArray[np.int64]
-        ) -> npt.NDArray[np.float64]:
+        ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
             fold = self._new_features()
             fold.fit([texts[i] for i in train_rows])
             coef, intercept = fit_linear_svm(
@@ -226,7 +252,11 @@ class TextClassifier:
             )
             held_vectors = None if vectors is None else vectors[held_out]
             matrix = fold.transform([texts[i] for i in held_out], held_vectors)
-            return np.asarray(matrix @ coef.T, dtype=np.float64) + intercept
+            scores = np.asarray(matrix @ coef.T, dtype=np.float64) + intercept
+            if vectors is None or held_vectors is None:
+                return scores, None
+            reference = vectors[train_rows[in_scope[train_rows]]]
+            return scores, neighbour_similarity(held_vectors, reference, self.config.similarity_neighbours)
 
         oos = self.config.oos_label
         noise_rows = len(texts) - len(targets)
@@ -239,6 +269,7 @@ class TextClassifier:
             fit_and_score=fit_and_score,
             oos_index=names.index(oos) if oos in names else None,
             target_precision=self.config.target_precision,
+            target_oos_recall=self.config.target_oos_recall,
             progress=progress,
         )
 
@@ -248,10 +279,14 @@ class TextClassifier:
         texts = [_as_text(t) for t in texts]
         if not texts:
             return []
-        matrix = features.transform(texts, features.embed(texts))
+        vectors = features.embed(texts)
+        matrix = features.transform(texts, vectors)
         scores = model.scores(matrix)
         probs = softmax(scores, model.temperature)
-        confidence = model.correctness.confidence(scores)
+        similarity = None
+        if vectors is not None and model.reference is not None:
+            similarity = neighbour_similarity(vectors, model.reference, self.config.similarity_neighbours)
+        confidence = model.correctness.confidence(scores, similarity)
         word_rows = matrix[:, : len(features.word.vocabulary_)]
         return [self._prediction(probs[i], float(confidence[i]), word_rows[i], features) for i in range(len(texts))]
 
@@ -260,7 +295,10 @@ class TextClassifier:
         model, features = self._require_model(), self._require_features()
         directory.mkdir(parents=True, exist_ok=True)
         features.save(directory)
-        np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept)
+        if model.reference is None:
+            np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept)
+        else:
+            np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept, reference=model.reference)
         meta = {
             **self._metadata,
             "threshold": model.threshold,
@@ -287,6 +325,7 @@ class TextClassifier:
                 temperature=float(meta["temperature"]),
                 correctness=CorrectnessModel(**meta["correctness"]),
                 threshold=float(meta["threshold"]),
+                reference=weights["reference"] if "reference" in weights.files else None,
             )
         model._metadata = meta
         return model
@@ -324,6 +363,13 @@ class TextClassifier:
         if self._embedder is None:
             self._embedder = default_embedder()
         return self._embedder
+
+    def _in_scope(self, names: tuple[str, ...], targets: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Rows whose label is not the out-of-scope one: the neighbours similarity is measured against."""
+        if self.config.oos_label not in names:
+            return np.ones(len(targets), dtype=bool)
+        in_scope: npt.NDArray[np.bool_] = targets != names.index(self.config.oos_label)
+        return in_scope
 
     def _new_features(self) -> TextFeatures:
         return TextFeatures(
