@@ -13,7 +13,7 @@ from tests.factories import PASSWORD, Desk
 
 
 def test_password_sign_in_sets_a_session_cookie_that_authenticates(live_server: str, desk: Desk) -> None:
-    with httpx.Client(base_url=live_server) as browser:
+    with httpx.Client(base_url=live_server, timeout=60) as browser:
         response = browser.post("/api/v1/auth/login", json={"username": "carol", "password": PASSWORD})
         assert response.status_code == 200
         assert response.json()["role"] == "agent"
@@ -24,7 +24,7 @@ def test_password_sign_in_sets_a_session_cookie_that_authenticates(live_server: 
 
 
 def test_failed_sign_ins_are_rate_limited(live_server: str, desk: Desk) -> None:
-    with httpx.Client(base_url=live_server) as browser:
+    with httpx.Client(base_url=live_server, timeout=60) as browser:
         codes = [browser.post("/api/v1/auth/login", json={"username": "bob", "password": "wrong-password-1"})
                  .status_code for _ in range(6)]
         assert codes == [401] * 5 + [429]
@@ -34,7 +34,7 @@ def test_failed_sign_ins_are_rate_limited(live_server: str, desk: Desk) -> None:
 
 
 def test_unknown_user_and_wrong_password_look_the_same(live_server: str, desk: Desk) -> None:
-    with httpx.Client(base_url=live_server) as browser:
+    with httpx.Client(base_url=live_server, timeout=60) as browser:
         a = browser.post("/api/v1/auth/login", json={"username": "nobody", "password": "x"}).json()
         b = browser.post("/api/v1/auth/login", json={"username": "alice", "password": "x"}).json()
     assert a == b == {"error": "not_authenticated", "message": "Unknown username or wrong password."}

@@ -25,7 +25,7 @@ def test_unknown_pages_get_an_html_404_with_a_way_on(browser: PageClient, desk: 
 
 def test_the_api_keeps_answering_errors_in_json(live_server: str, desk: Desk) -> None:
     del desk
-    with httpx.Client(base_url=live_server) as client:
+    with httpx.Client(base_url=live_server, timeout=60) as client:
         missing = client.get("/api/v1/nothing-here")
         anonymous = client.get("/api/v1/tickets/1")
     assert missing.status_code == 404 and missing.json() == {"error": "not_found", "message": "Not Found"}
