@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import User
@@ -75,6 +75,11 @@ def get(session: Session, *, actor: Principal, conversation_id: int, lock: bool 
     writers anyway).
     """
     query = select(Conversation).where(Conversation.id == conversation_id, _visible_clause(actor))
+    if lock and session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: a no-op write takes the database's write lock now, so this turn queues
+        # behind others instead of failing when it writes later (see transactions.py).
+        session.execute(update(Conversation).where(Conversation.id == conversation_id)
+                        .values(updated_at=Conversation.updated_at))
     found = session.scalar(query.with_for_update(of=Conversation) if lock else query)
     if found is None:
         raise NotFound(f"No conversation #{conversation_id} that you can see.")

@@ -10,12 +10,14 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from deskpilot.api.deps import IdPath, SessionDep, SettingsDep
-from deskpilot.api.routes.assist import IndexDep, RephraserDep
+from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.api.routes.assist import RephraserDep, kb_index
+from deskpilot.assist.verifier import Rephraser
 from deskpilot.conversations import flow, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
+from deskpilot.conversations.transactions import retried
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from deskpilot.kb.service import approved_documents
 from deskpilot.tickets.models import Ticket
@@ -33,8 +35,9 @@ def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
-def _assistant(index: IndexDep, settings: SettingsDep, rephraser: RephraserDep) -> flow.Assistant:
-    return flow.Assistant(index=index, settings=settings, rephraser=rephraser)
+def _assistant(request: Request, session: Session, rephraser: Rephraser | None) -> flow.Assistant:
+    """The assistant for this turn; the index is synced inside the turn's (retried) transaction."""
+    return flow.Assistant(index=kb_index(request, session), settings=request.app.state.settings, rephraser=rephraser)
 
 
 def _own(session: Session, viewer: Viewer, conversation_id: int, *, lock: bool = False) -> Conversation:
@@ -84,18 +87,18 @@ def _start_page(request: Request, session: Session, viewer: Viewer, *, draft: st
 
 
 @router.post("/chat")
-def start(request: Request, session: SessionDep, viewer: FormViewer, index: IndexDep, settings: SettingsDep,
-          rephraser: RephraserDep, message: FormText = "") -> Response:
+def start(request: Request, session: SessionDep, viewer: FormViewer, rephraser: RephraserDep,
+          message: FormText = "") -> Response:
     """Start a conversation with its first question; the answer is on the conversation's page."""
     try:
         text = service.check_body(message)
     except InvalidInput as exc:
         return _start_page(request, session, viewer, draft=message[:service.MAX_MESSAGE], error=exc.message,
                            status_code=422)
-    conversation, _turn = flow.start(session, actor=viewer.principal, body=text,
-                                     assistant=_assistant(index, settings, rephraser),
-                                     client=client_info(request.headers.get("user-agent")))
-    return _see_other(f"/chat/{conversation.id}#latest")
+    client = client_info(request.headers.get("user-agent"))
+    conversation_id = retried(session, lambda db: flow.start(
+        db, actor=viewer.principal, body=text, assistant=_assistant(request, db, rephraser), client=client)[0].id)
+    return _see_other(f"/chat/{conversation_id}#latest")
 
 
 @router.get("/chat/{conversation_id}")
@@ -115,13 +118,14 @@ def transcript(request: Request, conversation_id: IdPath, session: SessionDep, v
 
 
 @router.post("/chat/{conversation_id}/messages")
-def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer, index: IndexDep,
-         settings: SettingsDep, rephraser: RephraserDep, body: FormText = "", client_key: FormText = "") -> Response:
+def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
+         rephraser: RephraserDep, body: FormText = "", client_key: FormText = "") -> Response:
     """Send a message (a quick reply is one too); a repeated submit with the same form key is stored once."""
-    conversation = _own(session, viewer, conversation_id, lock=True)
+    _own(session, viewer, conversation_id)
     try:
-        flow.post(session, actor=viewer.principal, conversation_id=conversation.id, body=body,
-                  assistant=_assistant(index, settings, rephraser), idempotency_key=client_key[:80] or None)
+        retried(session, lambda db: flow.post(db, actor=viewer.principal, conversation_id=conversation_id, body=body,
+                                              assistant=_assistant(request, db, rephraser),
+                                              idempotency_key=client_key[:80] or None))
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         conversation = _own(session, viewer, conversation_id)
@@ -132,12 +136,12 @@ def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer:
 
 
 @router.post("/chat/{conversation_id}/handoff")
-def hand_off(conversation_id: IdPath, session: SessionDep, viewer: FormViewer, index: IndexDep,
-             settings: SettingsDep, rephraser: RephraserDep) -> Response:
+def hand_off(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
+             rephraser: RephraserDep) -> Response:
     """"Talk to a human" from the conversation: a ticket with the context, and a person joins."""
     _own(session, viewer, conversation_id)
-    flow.hand_off(session, actor=viewer.principal, conversation_id=conversation_id,
-                  assistant=_assistant(index, settings, rephraser))
+    retried(session, lambda db: flow.hand_off(db, actor=viewer.principal, conversation_id=conversation_id,
+                                              assistant=_assistant(request, db, rephraser)))
     return _see_other(f"/chat/{conversation_id}#latest")
 
 

@@ -12,9 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
-from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
-from deskpilot.api.routes.assist import IndexDep, RephraserDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
+from deskpilot.api.routes.assist import RephraserDep, kb_index
+from deskpilot.assist.verifier import Rephraser
 from deskpilot.conversations import flow, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -28,6 +30,7 @@ from deskpilot.conversations.schemas import (
     TurnRead,
 )
 from deskpilot.conversations.state import ConversationState
+from deskpilot.conversations.transactions import retried
 
 
 class TimedRoute(APIRoute):
@@ -51,8 +54,9 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                                           "the message is stored once.")]
 
 
-def _assistant(index: IndexDep, settings: SettingsDep, rephraser: RephraserDep) -> flow.Assistant:
-    return flow.Assistant(index=index, settings=settings, rephraser=rephraser)
+def _assistant(request: Request, session: Session, rephraser: Rephraser | None) -> flow.Assistant:
+    """The assistant for this turn; the index is synced inside the turn's (retried) transaction."""
+    return flow.Assistant(index=kb_index(request, session), settings=request.app.state.settings, rephraser=rephraser)
 
 
 def _transcript(conversation: Conversation) -> TranscriptRead:
@@ -61,14 +65,17 @@ def _transcript(conversation: Conversation) -> TranscriptRead:
 
 @router.post("", status_code=201, operation_id="create_conversation")
 def create(data: ConversationCreate, request: Request, session: SessionDep, actor: CurrentPrincipal,
-           index: IndexDep, settings: SettingsDep, rephraser: RephraserDep,
-           idempotency_key: IdempotencyKey = None) -> TranscriptRead:
+           rephraser: RephraserDep, idempotency_key: IdempotencyKey = None) -> TranscriptRead:
     """Start a conversation with the assistant (the scope statement first); a first message is answered at once."""
-    conversation, _turn = flow.start(session, actor=actor, assistant=_assistant(index, settings, rephraser),
-                                     body=data.message, channel=data.channel,
-                                     client=client_info(request.headers.get("user-agent")),
-                                     idempotency_key=idempotency_key)
-    return _transcript(conversation)
+    client = client_info(request.headers.get("user-agent"))
+
+    def work(db: Session) -> TranscriptRead:
+        conversation, _turn = flow.start(db, actor=actor, assistant=_assistant(request, db, rephraser),
+                                         body=data.message, channel=data.channel, client=client,
+                                         idempotency_key=idempotency_key)
+        return _transcript(conversation)
+
+    return retried(session, work)
 
 
 @router.get("", operation_id="list_conversations")
@@ -87,25 +94,30 @@ def get(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -
 
 
 @router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message")
-def post_message(conversation_id: IdPath, data: ConversationMessageCreate, response: Response, session: SessionDep,
-                 actor: CurrentPrincipal, index: IndexDep, settings: SettingsDep, rephraser: RephraserDep,
+def post_message(conversation_id: IdPath, data: ConversationMessageCreate, request: Request, response: Response,
+                 session: SessionDep, actor: CurrentPrincipal, rephraser: RephraserDep,
                  idempotency_key: IdempotencyKey = None) -> TurnRead:
     """The requester writes (the owner answers), or the owning agent replies. Retry with the same key safely."""
-    turn = flow.post(session, actor=actor, conversation_id=conversation_id, body=data.body,
-                     assistant=_assistant(index, settings, rephraser), idempotency_key=idempotency_key)
-    if turn.replayed:
+    def work(db: Session) -> TurnRead:
+        turn = flow.post(db, actor=actor, conversation_id=conversation_id, body=data.body,
+                         assistant=_assistant(request, db, rephraser), idempotency_key=idempotency_key)
+        return TurnRead(conversation=ConversationRead.model_validate(turn.conversation),
+                        message=ConversationMessageRead.model_validate(turn.message),
+                        replies=[ConversationMessageRead.model_validate(m) for m in turn.replies],
+                        replayed=turn.replayed)
+
+    result = retried(session, work)
+    if result.replayed:
         response.status_code = 200
-    return TurnRead(conversation=ConversationRead.model_validate(turn.conversation),
-                    message=ConversationMessageRead.model_validate(turn.message),
-                    replies=[ConversationMessageRead.model_validate(m) for m in turn.replies], replayed=turn.replayed)
+    return result
 
 
 @router.post("/{conversation_id}/handoff", operation_id="hand_off_conversation")
-def hand_off(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal, index: IndexDep,
-             settings: SettingsDep, rephraser: RephraserDep) -> TranscriptRead:
+def hand_off(conversation_id: IdPath, request: Request, session: SessionDep, actor: CurrentPrincipal,
+             rephraser: RephraserDep) -> TranscriptRead:
     """"Talk to a human": a ticket with the context is created (or linked) and the chat waits for an agent."""
-    return _transcript(flow.hand_off(session, actor=actor, conversation_id=conversation_id,
-                                     assistant=_assistant(index, settings, rephraser)))
+    return retried(session, lambda db: _transcript(flow.hand_off(db, actor=actor, conversation_id=conversation_id,
+                                                                 assistant=_assistant(request, db, rephraser))))
 
 
 @router.post("/{conversation_id}/join", operation_id="join_conversation")
