@@ -7,8 +7,8 @@ Every response carries `Server-Timing: app;dur=<ms>`, the server-side time inclu
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.routing import APIRoute
@@ -36,7 +36,7 @@ from deskpilot.conversations.transactions import retried
 class TimedRoute(APIRoute):
     """Adds the server-side duration (dependencies, work and commit) as a Server-Timing header."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         original = super().get_route_handler()
 
         async def timed(request: Request) -> Response:
