@@ -63,7 +63,8 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Request threads (up to 40 in uvicorn's pool) should wait on locks, not on a free connection.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=60)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

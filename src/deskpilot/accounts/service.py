@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, NotFound
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
 
 def token_digest(token: str) -> str:
@@ -145,5 +148,8 @@ def user_for_token(session: Session, *, token: str) -> User | None:
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded at most every few minutes: a write on every read would serialise all API traffic on SQLite.
+    if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
     return user
