@@ -11,7 +11,7 @@ from deskpilot.cli.train import cmd_train_triage
 from deskpilot.demo.loader import load_demo
 from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
-from deskpilot.triage.engine import CATEGORY_COMPONENT, store
+from deskpilot.triage.engine import engine
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -22,8 +22,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with database(settings) as session:
         summary = load_demo(session)
     print(f"demo ready: {summary.users} new users, {summary.tickets} new historical tickets")
-    if store(settings, CATEGORY_COMPONENT).active_version() is None:
-        print("training triage on the demo history (first run only, about a minute) ...", flush=True)
+    if engine(settings).category is None:
+        print("training triage on the demo history (first run, or after an incompatible upgrade) ...",
+              flush=True)
         cmd_train_triage(argparse.Namespace(csv=None, no_promote=False))
     if not indexing.index_path(settings.index_dir).exists():
         print("indexing the approved knowledge base for grounded answers (first run only) ...", flush=True)

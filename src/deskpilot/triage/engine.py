@@ -3,16 +3,19 @@ version is promoted."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from deskpilot.config import Settings
-from deskpilot.errors import NotFound
+from deskpilot.errors import NotFound, ProviderError
 from deskpilot.ml.embeddings import default_embedder
 from deskpilot.ml.model_store import ModelStore
 from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.similar import RecentVectors, TicketIndex
+
+log = logging.getLogger(__name__)
 
 CATEGORY_COMPONENT = "triage-category"
 PRIORITY_COMPONENT = "triage-priority"
@@ -53,6 +56,11 @@ def _active(settings: Settings, component: str, loaded: TextClassifier | None, l
     try:
         return store(settings, component).load_active(), version
     except NotFound:
+        return None, None
+    except ProviderError as exc:
+        # A model from an older, incompatible version must not stop tickets from being created:
+        # triage abstains (tickets go to human triage) until `deskpilot train triage` is run.
+        log.warning("triage model %s %s cannot be used: %s", component, version, exc.message)
         return None, None
 
 
