@@ -11,7 +11,7 @@ from deskpilot.ml.calibration import (
     threshold_for_oos,
     threshold_for_precision,
 )
-from deskpilot.ml.text_classifier import neighbour_similarity
+from deskpilot.ml.linear_scorer import neighbour_similarity
 
 
 def test_temperature_sharpens_underconfident_scores() -> None:
