@@ -9,6 +9,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -25,12 +27,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the running app; the database is emptied per test by the `session` fixture."""
-    settings = Settings(database_url=database_url, environment=Environment.TEST,
-                        data_dir=tmp_path_factory.mktemp("var"), login_attempts_per_minute=5,
-                        password_time_cost=1, password_memory_kib=64)
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
+    """Serve the app for `settings` with uvicorn on a free loopback port; yields its base URL."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -40,9 +39,24 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def server_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    """Settings of a test server: cheap password hashing, a private data directory."""
+    return Settings(database_url=database_url, environment=Environment.TEST, data_dir=data_dir,
+                    login_attempts_per_minute=5, password_time_cost=1, password_memory_kib=64, **overrides)
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of the running app; the database is emptied per test by the `session` fixture."""
+    with serving(server_settings(database_url, tmp_path_factory.mktemp("var"))) as url:
+        yield url
 
 
 @pytest.fixture

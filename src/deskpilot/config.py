@@ -58,6 +58,12 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.DEV
     database_url: str = ""
+    # Each request in flight may hold one pooled connection; `http_concurrency` requests run at once and the
+    # rest wait in line before touching the database, so the pool (and the thread pool) can never run dry.
+    db_pool_size: int = Field(default=10, ge=1, le=1000)
+    db_max_overflow: int = Field(default=30, ge=0, le=1000)
+    http_concurrency: int = Field(default=32, ge=1, le=1000,
+                                  description="requests served at once; keep it below db_pool_size + db_max_overflow")
     data_dir: Path = Path("var")
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
@@ -157,6 +163,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "DESKPILOT_SECRET_KEY must be set to a random value of at least 32 characters in production "
                 "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _pool_covers_requests(self) -> Settings:
+        connections = self.db_pool_size + self.db_max_overflow
+        if self.http_concurrency >= connections:
+            raise ValueError(
+                f"DESKPILOT_HTTP_CONCURRENCY ({self.http_concurrency}) must be below DESKPILOT_DB_POOL_SIZE + "
+                f"DESKPILOT_DB_MAX_OVERFLOW ({connections}): every request in flight may hold a connection and "
+                "the app's background work needs a few more"
             )
         return self
 

@@ -14,5 +14,5 @@ from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "kb_models", "mail_models",
-           "conversation_models", "runbook_models", "tickets_models", "triage_models"]
+__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "kb_models",
+           "mail_models", "conversation_models", "runbook_models", "tickets_models", "triage_models"]

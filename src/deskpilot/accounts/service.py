@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import ApiToken, Role, Team, User
@@ -151,5 +153,21 @@ def user_for_token(session: Session, *, token: str) -> User | None:
     now = utcnow()
     # Recorded at most every few minutes: a write on every read would serialise all API traffic on SQLite.
     if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
-        row.last_used_at = now
+        _stamp_use(session, token_id=row.id, now=now)
     return user
+
+
+def _stamp_use(session: Session, *, token_id: int, now: datetime) -> None:
+    """Best effort: when several requests find the stamp stale at once, one writes it and none fails.
+
+    SQLite refuses the write of a transaction that read before another writer committed ("database is
+    locked"); the request is a read and must not fail for bookkeeping, so the stamp is skipped then.
+    """
+    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_RESOLUTION)
+    try:
+        with session.begin_nested():
+            session.execute(sql_update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now),
+                            execution_options={"synchronize_session": False})
+    except OperationalError as exc:
+        if "database is locked" not in str(exc.orig):
+            raise

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors
+from deskpilot.api.admission import AdmissionLimit
 from deskpilot.api.routes import (
     accounts,
     analytics,
@@ -32,10 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="deskpilot", version=__version__,
                   description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.")
     app.state.settings = settings
-    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
+                                   max_overflow=settings.db_max_overflow)
     app.state.session_factory = session_factory(app.state.engine)
     errors.install(app)
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
     install_pages(app)
+    app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
     return app

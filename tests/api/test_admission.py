@@ -1,0 +1,68 @@
+"""Admission control: more concurrent requests than pooled connections queue instead of starving the pool."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.types import Message, Receive, Scope, Send
+
+from deskpilot.accounts import service as accounts
+from deskpilot.api.admission import AdmissionLimit
+from deskpilot.config import Settings
+from tests.factories import SYSTEM, Desk
+from tests.live_server import server_settings, serving
+
+
+def test_more_requests_than_connections_all_succeed(database_url: str, tmp_path, session: Session,
+                                                    desk: Desk) -> None:
+    _, secret = accounts.issue_token(session, actor=SYSTEM, user_id=desk.carol.id, name="load")
+    session.commit()
+    settings = server_settings(database_url, tmp_path, db_pool_size=2, db_max_overflow=1, http_concurrency=2)
+    headers = {"Authorization": f"Bearer {secret}"}
+    with (serving(settings) as url, httpx.Client(base_url=url, timeout=60, headers=headers) as client,
+          ThreadPoolExecutor(max_workers=48) as pool):
+        responses = list(pool.map(lambda _: client.get("/api/v1/tickets"), range(96)))
+    assert [r.status_code for r in responses] == [200] * 96
+    assert all("queue;dur=" in r.headers["server-timing"] for r in responses)
+
+
+def test_the_limit_is_never_exceeded() -> None:
+    inside = 0
+    most = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal inside, most
+        inside += 1
+        most = max(most, inside)
+        await asyncio.sleep(0.01)
+        inside -= 1
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    limited = AdmissionLimit(app, limit=3)
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    async def main() -> None:
+        await asyncio.gather(*(limited({"type": "http"}, receive, send) for _ in range(20)))
+
+    asyncio.run(main())
+    assert most == 3
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    assert len(starts) == 20
+    assert all(dict(m["headers"])[b"server-timing"].startswith(b"queue;dur=") for m in starts)
+
+
+def test_concurrency_must_leave_connections_spare() -> None:
+    with pytest.raises(ValidationError, match="DESKPILOT_HTTP_CONCURRENCY"):
+        Settings(db_pool_size=5, db_max_overflow=5, http_concurrency=10)
