@@ -15,6 +15,7 @@ from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.identity import LdapDirectory
 from tests.factories import Desk, make_desk
 from tests.runbooks.directory import SERVICE_DN, SERVICE_PW, SUFFIX, LdapServer, run_slapd
+from tests.runbooks.mail_sink import Sink, sink  # noqa: F401 - fixture of the tests in this folder
 
 AUTHOR = Principal.system("runbook-author")
 
@@ -29,6 +30,12 @@ def settings(database_url: str, ldap: LdapServer, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, environment=Environment.TEST, data_dir=tmp_path / "var",
                     ldap_url=ldap.url, ldap_base_dn=SUFFIX, ldap_bind_dn=SERVICE_DN, ldap_bind_password=SERVICE_PW,
                     ldap_group_base_dn=f"ou=groups,{SUFFIX}", password_time_cost=1, password_memory_kib=64)
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, sink: tuple[Sink, int]) -> Settings:  # noqa: F811 - the fixture above
+    """The settings with the SMTP sink as the mail server the one-time codes go to."""
+    return settings.model_copy(update={"mail_smtp_host": "127.0.0.1", "mail_smtp_port": sink[1]})
 
 
 @pytest.fixture

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from email import message_from_bytes
-from typing import Any
-
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,40 +17,14 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import TicketCreate
 from tests.factories import Desk
-from tests.live_server import _free_port
 from tests.runbooks.directory import OLD_PASSWORD
+from tests.runbooks.mail_sink import Sink
 
 NEW = "Fresh-Start-2026!"
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.mails: list[Any] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-        self.mails.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    handler, port = Sink(), _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
-
-
-@pytest.fixture
-def mail_settings(settings: Settings, sink: tuple[Sink, int]) -> Settings:
-    return settings.model_copy(update={"mail_smtp_host": "127.0.0.1", "mail_smtp_port": sink[1]})
-
-
-def _code(sink: Sink) -> str:
-    body = sink.mails[-1].get_payload(decode=True).decode()
-    found = re.search(r"code to reset your password is (\d{6})", body)
-    assert found
-    return found.group(1)
+def _code(mails: Sink) -> str:
+    return mails.last_code()
 
 
 def test_a_requester_resets_their_own_password_after_the_emailed_code(

@@ -20,7 +20,7 @@ from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, service
+from deskpilot.conversations import handoff, password_help, service
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
@@ -28,6 +28,8 @@ from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb.answering import answer_question
 from deskpilot.kb.service import document_url
+from deskpilot.runbooks.mailer import Mailer
+from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket
@@ -45,11 +47,18 @@ STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it wor
 
 @dataclass(frozen=True)
 class Assistant:
-    """What the assistant answers with: the synced KB index, the settings, an optional verified rephraser."""
+    """What the assistant answers with: the synced KB index, the settings, an optional verified rephraser;
+    the self-service reset's code mailer and directory (the configured SMTP server and LDAP by default)."""
 
     index: KbIndex
     settings: Settings
     rephraser: Rephraser | None = None
+    mailer: Mailer | None = None
+    directory_factory: DirectoryFactory | None = None
+
+    def tools(self) -> password_help.Tools:
+        return password_help.Tools(settings=self.settings, embedder=self.index.embedder, mailer=self.mailer,
+                                   directory_factory=self.directory_factory)
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,8 @@ def post(session: Session, *, actor: Principal, conversation_id: int, body: str,
     existing = service.find_by_key(session, conversation, idempotency_key)
     if existing is not None:
         return Turn(conversation, existing, service.replies_after(session, existing), replayed=True)
-    message = service.say(session, conversation, Speaker(Author.REQUESTER, actor.user_id), text,
-                          idempotency_key=idempotency_key)
+    message = service.say(session, conversation, Speaker(Author.REQUESTER, actor.user_id),
+                          password_help.stored_text(conversation, text), idempotency_key=idempotency_key)
     _respond(session, conversation, actor, assistant, text)
     return Turn(conversation, message, service.replies_after(session, message))
 
@@ -110,6 +119,10 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         _after_answer(session, conversation, actor, assistant, text)
     elif conversation.state is S.TROUBLESHOOTING:
         _after_step(session, conversation, actor, assistant, text)
+    elif conversation.state is S.SELF_SERVICE:
+        question = password_help.on_message(session, conversation, actor, assistant.tools(), text)
+        if question:
+            _answer(session, conversation, actor, assistant, question, offer_self_service=False)
     else:
         _answer(session, conversation, actor, assistant, text)
 
@@ -122,20 +135,26 @@ def _context(conversation: Conversation) -> str:
     return " || ".join(parts)
 
 
-def _triage(session: Session, conversation: Conversation, assistant: Assistant, question: str) -> None:
+def _triage(session: Session, conversation: Conversation, assistant: Assistant,
+            question: str) -> tuple[str | None, float]:
+    """Triage the question onto the conversation; returns the category (intent) and its confidence."""
     outcome = triage_request(session, settings=assistant.settings, subject=question[:300], body=question,
                              requester_id=conversation.requester_id)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     conversation.facts = {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
                           "priority": outcome.result.priority, "queue": outcome.queue}
+    return outcome.result.category, outcome.result.confidence
 
 
 def _answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-            question: str) -> None:
+            question: str, *, offer_self_service: bool = True) -> None:
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
-    _triage(session, conversation, assistant, question)
+    intent, intent_score = _triage(session, conversation, assistant, question)
+    if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
+                                                  intent=intent, intent_score=intent_score):
+        return
     context = _context(conversation)
     outcome = answer_question(session, actor=actor, index=assistant.index, question=question, context=context,
                               abstain_below=assistant.settings.answer_abstain_below, rephraser=assistant.rephraser)

@@ -3,8 +3,10 @@ cause and fix from similar resolved tickets, and the transcript. Everything the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,35 @@ from deskpilot.triage.service import TriageOutcome
 ASSISTANT = Principal.system("assistant")
 SUMMARY_MODEL = "conversation-summary/extractive-1"
 SUBJECT_CHARS = 120
+
+
+class HandoffReason(StrEnum):
+    """Why the assistant handed a conversation to the desk, as a code the KPI dashboard can count."""
+
+    REQUESTER_ASKED = "requester_asked"           # "talk to a human"
+    NO_ARTICLE = "no_article"                     # no approved article answers the question
+    ANSWER_DID_NOT_HELP = "answer_did_not_help"   # the answer did not solve it and its article has no steps
+    STEPS_EXHAUSTED = "steps_exhausted"           # every troubleshooting step was tried without success
+    OTHER = "other"
+
+
+# The flow words its reasons for the agent; these read the code back from the start of those words (the
+# steps reason goes on with an article title, which could contain anything).
+_REASON_PATTERNS = (
+    (re.compile(r"the requester asked to talk to a person", re.IGNORECASE), HandoffReason.REQUESTER_ASKED),
+    (re.compile(r"the assistant found no approved article", re.IGNORECASE), HandoffReason.NO_ARTICLE),
+    (re.compile(r"the suggested answer did not help", re.IGNORECASE), HandoffReason.ANSWER_DID_NOT_HELP),
+    (re.compile(r"all \d+ steps? of .* tried without success", re.IGNORECASE | re.DOTALL),
+     HandoffReason.STEPS_EXHAUSTED),
+)
+
+
+def reason_code(reason: str) -> HandoffReason:
+    """The code of a hand-off reason the flow wrote as a sentence; OTHER for wording it does not know."""
+    for pattern, code in _REASON_PATTERNS:
+        if pattern.match(reason.strip()):
+            return code
+    return HandoffReason.OTHER
 
 
 @dataclass(frozen=True)
@@ -126,8 +157,12 @@ def _context_note(outcome: TriageOutcome) -> str:
 
 
 def open_ticket(session: Session, *, conversation: Conversation, requester: Principal, settings: Settings,
-                reason: str) -> HandedOver:
-    """Create the ticket through intake (so it is triaged and gets its SLA) with the full context on it."""
+                reason: str, code: HandoffReason | None = None) -> HandedOver:
+    """Create the ticket through intake (so it is triaged and gets its SLA) with the full context on it.
+
+    The summary decision records `reason` for people and its `code` (read from `reason` when not given) for
+    the hand-off KPIs: the decision is the one record of a hand-off that later turns do not overwrite.
+    """
     subject = (conversation.subject or "Chat conversation")[:SUBJECT_CHARS]
     data = TicketCreate(subject=subject, description=description(session, conversation, reason=reason),
                         channel=Channel.CHAT)
@@ -141,7 +176,8 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
         {"ticket_id": s.ticket_id, "score": s.score} for s in outcome.similar if s.resolution]
     decision = decisions.record_decision(
         session, kind=DecisionKind.SUMMARY, model_version=SUMMARY_MODEL, input_redacted=outcome.result.redacted_text,
-        outputs={"ticket_id": ticket.id, "reason": reason, "steps_tried": len(walk.get("results", []))},
+        outputs={"ticket_id": ticket.id, "reason": reason, "reason_code": (code or reason_code(reason)).value,
+                 "steps_tried": len(walk.get("results", []))},
         confidence=outcome.result.confidence, abstained=False, sources=sources,
         explanation={"conversation_id": conversation.id})
     decisions.attach_subject(session, decision_id=decision.id, subject_type="conversation",

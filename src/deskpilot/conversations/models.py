@@ -20,6 +20,7 @@ class Resolution(StrEnum):
     AGENT = "agent"                 # a person solved it in the chat
     WITHDRAWN = "withdrawn"         # the requester ended it without a solution
     TICKET = "ticket"               # it continues as a ticket
+    AUTOMATED = "automated"         # an approved runbook the requester ran through the assistant solved it
 
 
 class Conversation(Base):

@@ -23,6 +23,12 @@ class ConversationMessageCreate(InputModel):
     body: str = Field(min_length=1, max_length=MAX_MESSAGE)
 
 
+class NewPasswordCreate(InputModel):
+    new_password: str = Field(min_length=1, max_length=128,
+                              description="The requester's new password, after the e-mailed code was entered in the "
+                                          "chat; checked against the password policy, never stored.")
+
+
 class CsatCreate(InputModel):
     score: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=MAX_COMMENT)

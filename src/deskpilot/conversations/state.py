@@ -17,6 +17,7 @@ class ConversationState(StrEnum):
     ASSISTANT_ANSWERING = "assistant_answering"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
     TROUBLESHOOTING = "troubleshooting"
+    SELF_SERVICE = "self_service"
     WAITING_FOR_HUMAN = "waiting_for_human"
     WITH_HUMAN = "with_human"
     RESOLVED = "resolved"
@@ -40,6 +41,7 @@ class ConversationEvent(StrEnum):
     ANSWERED = "answered"                # the assistant gave a grounded answer and asks "did this solve it?"
     NEW_QUESTION = "new_question"        # the requester asked something else instead of confirming
     TROUBLESHOOT = "troubleshoot"        # not solved / low confidence: walk an article's steps
+    OFFER_SELF_SERVICE = "offer_self_service"  # a password problem: the assistant offers the approved reset
     STEP_DONE = "step_done"              # one step tried, more remain
     SOLVED = "solved"                    # the requester confirms the problem is gone
     TICKET_OPENED = "ticket_opened"      # the assistant could not help: a ticket carries the context on
@@ -50,18 +52,21 @@ class ConversationEvent(StrEnum):
 
 
 S, E = ConversationState, ConversationEvent
-_ASSISTANT_STATES = frozenset({S.ASSISTANT_ANSWERING, S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING})
+_ASSISTANT_STATES = frozenset({S.ASSISTANT_ANSWERING, S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING, S.SELF_SERVICE})
 _HUMAN_STATES = frozenset({S.WAITING_FOR_HUMAN, S.WITH_HUMAN, S.TICKET_CREATED})
 
 TRANSITIONS: dict[ConversationState, dict[ConversationEvent, ConversationState]] = {
     S.ASSISTANT_ANSWERING: {E.ANSWERED: S.AWAITING_CONFIRMATION, E.TROUBLESHOOT: S.TROUBLESHOOTING,
                             E.TICKET_OPENED: S.TICKET_CREATED, E.HANDOFF: S.WAITING_FOR_HUMAN,
-                            E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+                            E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED,
+                            E.OFFER_SELF_SERVICE: S.SELF_SERVICE},
     S.AWAITING_CONFIRMATION: {E.SOLVED: S.RESOLVED, E.TROUBLESHOOT: S.TROUBLESHOOTING,
                               E.NEW_QUESTION: S.ASSISTANT_ANSWERING, E.TICKET_OPENED: S.TICKET_CREATED,
                               E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.TROUBLESHOOTING: {E.STEP_DONE: S.TROUBLESHOOTING, E.SOLVED: S.RESOLVED, E.TICKET_OPENED: S.TICKET_CREATED,
                         E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+    S.SELF_SERVICE: {E.SOLVED: S.RESOLVED, E.NEW_QUESTION: S.ASSISTANT_ANSWERING, E.TICKET_OPENED: S.TICKET_CREATED,
+                     E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.TICKET_CREATED: {E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.WAITING_FOR_HUMAN: {E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.WITH_HUMAN: {E.HANDED_BACK: S.ASSISTANT_ANSWERING, E.CLOSED: S.RESOLVED},

@@ -126,6 +126,12 @@ def verify(session: Session, *, settings: Settings, requester: Principal, reques
     _audit(session, requester, "self_service.verified", request)
 
 
+def is_failed(session: Session, *, request_id: int) -> bool:
+    """Whether the request can take no more codes (expired or out of attempts): the requester starts again."""
+    found = session.get(SelfServiceRequest, request_id)
+    return found is None or found.status is SelfServiceStatus.FAILED
+
+
 def _account_name(settings: Settings, requester: Principal, session: Session, directory: LazyDirectory) -> str:
     """The requester's own directory user name, found by the configured mapping (never from chat text)."""
     if requester.user_id is None:

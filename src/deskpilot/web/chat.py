@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.api.routes.assist import RephraserDep, kb_index
 from deskpilot.assist.verifier import Rephraser
-from deskpilot.conversations import flow, service
+from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
@@ -57,16 +57,20 @@ def _chat_page(request: Request, session: Session, viewer: Viewer, conversation:
                draft: str = "", error: str | None = None, status_code: int = 200) -> Response:
     context = chat_context(session, viewer, conversation) | {
         "draft": draft, "error": error, "client_key": secrets.token_urlsafe(16),
-        "quick_replies": _quick_replies(conversation.state)}
+        "quick_replies": _quick_replies(conversation), "password_field": password_help.awaiting_password(conversation),
+        "password_rules": request.app.state.settings}
     return render(request, "chat/conversation.html", context, viewer=viewer, status_code=status_code,
                   section="/chat")
 
 
-def _quick_replies(state: ConversationState) -> list[str]:
+def _quick_replies(conversation: Conversation) -> list[str]:
+    state = conversation.state
     if state is S.AWAITING_CONFIRMATION:
         return ["Yes, that solved it", "No, it did not help"]
     if state is S.TROUBLESHOOTING:
         return ["Yes, that fixed it", "Still not working"]
+    if state is S.SELF_SERVICE and conversation.facts.get("self_service", {}).get("stage") == "offered":
+        return ["Yes, send the code", "No, thanks"]
     return []
 
 
@@ -132,6 +136,23 @@ def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer:
         status = 422 if isinstance(exc, InvalidInput) else 409
         return _chat_page(request, session, viewer, conversation, draft=body[:service.MAX_MESSAGE],
                           error=exc.message, status_code=status)
+    return _see_other(f"/chat/{conversation_id}#latest")
+
+
+@router.post("/chat/{conversation_id}/password")
+def set_password(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
+                 rephraser: RephraserDep, new_password: FormText = "", confirm_password: FormText = "") -> Response:
+    """Self-service reset: the new password from its own field (never a chat message) runs the approved runbook."""
+    _own(session, viewer, conversation_id)
+    try:
+        if new_password != confirm_password:
+            raise InvalidInput("The two passwords are not the same; type the new password twice.")
+        password_help.set_password(session, actor=viewer.principal, conversation_id=conversation_id,
+                                   new_password=new_password, tools=_assistant(request, session, rephraser).tools())
+    except InvalidInput as exc:
+        session.rollback()
+        return _chat_page(request, session, viewer, _own(session, viewer, conversation_id), error=exc.message,
+                          status_code=422)
     return _see_other(f"/chat/{conversation_id}#latest")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
 from deskpilot.api.routes.assist import RephraserDep, kb_index
 from deskpilot.assist.verifier import Rephraser
-from deskpilot.conversations import flow, service
+from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.schemas import (
@@ -26,6 +26,7 @@ from deskpilot.conversations.schemas import (
     ConversationMessageRead,
     ConversationRead,
     CsatCreate,
+    NewPasswordCreate,
     TranscriptRead,
     TurnRead,
 )
@@ -118,6 +119,16 @@ def hand_off(conversation_id: IdPath, request: Request, session: SessionDep, act
     """"Talk to a human": a ticket with the context is created (or linked) and the chat waits for an agent."""
     return retried(session, lambda db: _transcript(flow.hand_off(db, actor=actor, conversation_id=conversation_id,
                                                                  assistant=_assistant(request, db, rephraser))))
+
+
+@router.post("/{conversation_id}/password", operation_id="set_conversation_password")
+def set_password(conversation_id: IdPath, data: NewPasswordCreate, request: Request, session: SessionDep,
+                 actor: CurrentPrincipal, rephraser: RephraserDep) -> TranscriptRead:
+    """Self-service reset, last step: after the e-mailed code was entered in the chat, the new password runs the
+    approved `password-reset` runbook on the requester's own account (policy-checked; never stored)."""
+    tools = _assistant(request, session, rephraser).tools()
+    return _transcript(password_help.set_password(session, actor=actor, conversation_id=conversation_id,
+                                                  new_password=data.new_password, tools=tools))
 
 
 @router.post("/{conversation_id}/join", operation_id="join_conversation")
