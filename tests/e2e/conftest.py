@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,13 +59,13 @@ def chromium(chromium_path: Path) -> Iterator[Browser]:
 SignIn = Callable[..., Page]
 
 
-@pytest.fixture
-def signed_in(chromium: Browser, live_server: str) -> Iterator[SignIn]:  # noqa: F811 - the fixture imported above
-    """Open a fresh browser context of the given size and sign a persona in through the sign-in page."""
+@contextmanager
+def browser_sessions(chromium: Browser, base_url: str) -> Iterator[SignIn]:
+    """Sign personas in through the sign-in page of the server at `base_url`, each in a fresh browser context."""
     contexts: list[BrowserContext] = []
 
     def sign_in(username: str, *, viewport: dict[str, int] = DESKTOP, javascript: bool = True) -> Page:
-        context = chromium.new_context(base_url=live_server, viewport=viewport, java_script_enabled=javascript,
+        context = chromium.new_context(base_url=base_url, viewport=viewport, java_script_enabled=javascript,
                                        is_mobile=viewport == PHONE, has_touch=viewport == PHONE)
         contexts.append(context)
         page = context.new_page()
@@ -76,6 +77,15 @@ def signed_in(chromium: Browser, live_server: str) -> Iterator[SignIn]:  # noqa:
         expect(page.get_by_text("Signed in as")).to_be_visible()
         return page
 
-    yield sign_in
-    for context in contexts:
-        context.close()
+    try:
+        yield sign_in
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def signed_in(chromium: Browser, live_server: str) -> Iterator[SignIn]:  # noqa: F811 - the fixture imported above
+    """Open a fresh browser context of the given size and sign a persona in through the sign-in page."""
+    with browser_sessions(chromium, live_server) as sign_in:
+        yield sign_in

@@ -32,7 +32,8 @@ MAX_COMMENT = 2_000
 SCOPE_STATEMENT = (
     "Hello, I am the deskpilot assistant. I answer from the service desk's approved help articles and show my "
     "sources, I can walk you through troubleshooting steps one at a time, and I open a ticket with everything "
-    "we tried when that does not solve it. I never change your accounts, devices or access myself. Type "
+    "we tried when that does not solve it. I change nothing on my own: the only change I can make is resetting "
+    "your own password, with an automation the service desk approved, after you enter a code we e-mail you. Type "
     "\u201ctalk to a human\u201d or use the button at any time to reach a person.")
 # Ownership changes and endings are audited; each answer and step is an AI decision record already. (The audit
 # chain serialises writers, so auditing every turn would also serialise every chat.)

@@ -54,9 +54,10 @@ def chat_context(session: Session, viewer: Viewer, conversation: Conversation) -
 
 
 def _chat_page(request: Request, session: Session, viewer: Viewer, conversation: Conversation, *,
-               draft: str = "", error: str | None = None, status_code: int = 200) -> Response:
+               draft: str = "", error: str | None = None, password_error: str | None = None,
+               status_code: int = 200) -> Response:
     context = chat_context(session, viewer, conversation) | {
-        "draft": draft, "error": error, "client_key": secrets.token_urlsafe(16),
+        "draft": draft, "error": error, "password_error": password_error, "client_key": secrets.token_urlsafe(16),
         "quick_replies": _quick_replies(conversation), "password_field": password_help.awaiting_password(conversation),
         "password_rules": request.app.state.settings}
     return render(request, "chat/conversation.html", context, viewer=viewer, status_code=status_code,
@@ -151,8 +152,8 @@ def set_password(request: Request, conversation_id: IdPath, session: SessionDep,
                                    new_password=new_password, tools=_assistant(request, session, rephraser).tools())
     except InvalidInput as exc:
         session.rollback()
-        return _chat_page(request, session, viewer, _own(session, viewer, conversation_id), error=exc.message,
-                          status_code=422)
+        return _chat_page(request, session, viewer, _own(session, viewer, conversation_id),
+                          password_error=exc.message, status_code=422)
     return _see_other(f"/chat/{conversation_id}#latest")
 
 
