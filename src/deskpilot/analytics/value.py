@@ -41,7 +41,8 @@ def value_kpis(inputs: ValueInputs, settings: Settings) -> list[Kpi]:
         Kpi("agent_minutes_saved", "Agent time saved", saved, Unit.MINUTES,
             f"{inputs.triage_kept} tickets with triage kept × {s.kpi_minutes_saved_per_triage:g} min + "
             f"{inputs.drafts_used} AI drafts sent × {s.kpi_minutes_saved_per_draft:g} min + "
-            f"{inputs.deflected} conversations resolved without a ticket × {s.kpi_minutes_per_ticket:g} min"),
+            f"{inputs.deflected} chat conversations deflected (solved by self-service, no person) × "
+            f"{s.kpi_minutes_per_ticket:g} min of a ticket"),
         Kpi("value_of_time_saved", f"Value of time saved ({cur})", value, Unit.MONEY,
             f"{saved:,.0f} min / 60 × {s.kpi_agent_cost_per_hour:g} {cur} per agent hour"),
         Kpi("ai_cost", f"AI running cost in the period ({cur})", ai_cost, Unit.MONEY,
