@@ -8,6 +8,10 @@ import io
 import pytest
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.principal import Principal
+from deskpilot.conversations import service as conversations
+from deskpilot.conversations.models import Resolution
+from deskpilot.conversations.state import Author, ConversationState, Speaker
 from tests.api.conftest import Clients
 from tests.factories import Desk, open_ticket
 
@@ -20,8 +24,12 @@ def test_leads_admins_and_auditors_read_the_kpis(clients: Clients, persona: str)
     assert body["filters"] == {"from": "2026-01-01", "to": "2026-01-31", "queue_id": None, "channel": None}
     keys = {kpi["key"] for kpi in body["kpis"]}
     assert {"first_contact_resolution", "mttr_hours", "sla_breach_rate", "roi", "triage_accuracy_category"} <= keys
+    assert {"conversations", "deflection_rate", "self_service_completion_rate", "handoff_rate", "csat_ai_handled",
+            "csat_human_handled"} <= keys
     assert all(kpi["formula"] for kpi in body["kpis"])
     assert len(body["tables"]["trend_day"]["rows"]) == 31
+    assert {"handoff_reasons", "conversation_csat"} <= set(body["tables"])
+    assert body["unavailable"] == []
 
 
 @pytest.mark.parametrize("persona", ["alice", "carol", "dave"])
@@ -48,6 +56,27 @@ def test_csv_export_counts_the_tickets_of_the_queue(clients: Clients, session: S
     only = clients["lena"].get("/api/v1/analytics/kpis", params={"queue": desk.network.id}).json()
     created = next(k for k in only["kpis"] if k["key"] == "tickets_created")
     assert created["value"] == 1
+
+
+def test_conversation_kpis_in_json_and_csv(clients: Clients, session: Session, desk: Desk) -> None:
+    for ending, score in ((Resolution.SELF_SERVICE, 5), (Resolution.WITHDRAWN, 2)):
+        conversation = conversations.create(session, actor=Principal.of(desk.alice))
+        conversations.say(session, conversation, Speaker(Author.REQUESTER, desk.alice.id), "Outlook will not sync")
+        # Ended directly: this test is about what the API reports, not about the chat flow.
+        conversation.state, conversation.resolution, conversation.csat_score = ConversationState.RESOLVED, ending, score
+    session.commit()
+    body = clients["lena"].get("/api/v1/analytics/kpis").json()
+    kpis = {k["key"]: k for k in body["kpis"]}
+    assert (kpis["deflection_rate"]["value"], kpis["deflection_rate"]["denominator"]) == (0.5, 2)
+    assert kpis["csat_ai_handled"]["value"] == 3.5 and kpis["csat_human_handled"]["value"] is None
+    assert "1 chat conversations deflected" in kpis["agent_minutes_saved"]["formula"]
+    response = clients["lena"].get("/api/v1/analytics/kpis/conversation_csat.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["handled_by"], r["ended_as"], r["csat_average"]) for r in rows] == [
+        ("assistant only", "self_service", "5.0"), ("assistant only", "withdrawn", "2.0")]
+    reasons = clients["lena"].get("/api/v1/analytics/kpis/handoff_reasons.csv")
+    assert reasons.text.splitlines()[0] == "reason,description,hand_offs,conversations,share"
 
 
 def test_bad_filters_are_explained(clients: Clients) -> None:

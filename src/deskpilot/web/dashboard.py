@@ -24,11 +24,12 @@ from deskpilot.web.viewer import ViewerDep
 router = APIRouter(include_in_schema=False)
 
 HEADLINE = ("tickets_created", "first_contact_resolution", "mttr_hours", "sla_breach_rate", "backlog",
-            "ai_acceptance_rate", "triage_accuracy_category", "agent_minutes_saved", "cost_per_ticket", "roi")
+            "ai_acceptance_rate", "triage_accuracy_category", "deflection_rate", "self_service_completion_rate",
+            "csat_ai_handled", "csat_human_handled", "agent_minutes_saved", "cost_per_ticket", "roi")
 
 
 def format_kpi(kpi: Kpi) -> str:
-    """A figure as a person reads it: 42 %, 3.5 h, 1,234, EUR 12.30."""
+    """A figure as a person reads it: 42 %, 3.5 h, 1,234, EUR 12.30, 4.25 (a score)."""
     if kpi.value is None:
         return "no data"
     if kpi.unit is Unit.RATIO:
@@ -37,7 +38,7 @@ def format_kpi(kpi: Kpi) -> str:
         return f"{kpi.value:.1f} h"
     if kpi.unit is Unit.MINUTES:
         return f"{kpi.value:,.0f} min"
-    if kpi.unit is Unit.MONEY:
+    if kpi.unit in (Unit.MONEY, Unit.SCORE):
         return f"{kpi.value:,.2f}"
     return f"{kpi.value:,.0f}"
 
@@ -56,6 +57,8 @@ def _charts(report: KpiReport) -> dict[str, object]:
         "acceptance": share_bars(feedback or [("no feedback yet", None)], title="AI suggestions accepted"),
         "ageing": bar_chart([(str(r[0]), float(r[1])) for r in report.table("ageing").rows], color="#8a5a00",
                             title="Open tickets by age"),
+        "handoffs": bar_chart([(str(r[0]), float(r[2])) for r in report.table("handoff_reasons").rows],
+                              color="#5b3f8c", title="Conversations handed to a person, by reason"),
     }
 
 
