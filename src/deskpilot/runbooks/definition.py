@@ -21,7 +21,8 @@ from deskpilot.runbooks.parameters import SECRET_TYPES, ParameterType, coerce
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+(?:\.[a-z0-9_]+)+)\s*\}\}")
 RESERVED_NAMES = frozenset({"runs"})
-InputValue = str | int | bool | list[str]
+# A flat JSON object (http.request's json_body) is an input too; its string values may hold placeholders.
+InputValue = str | int | bool | list[str] | dict[str, str | int | bool]
 
 
 class RiskLevel(StrEnum):
@@ -109,7 +110,8 @@ def _check_reference(ref: str, params: set[str], earlier_steps: set[str], where:
 def references(inputs: Mapping[str, InputValue]) -> list[str]:
     found: list[str] = []
     for value in inputs.values():
-        for text in value if isinstance(value, list) else [value]:
+        items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+        for text in items:
             if isinstance(text, str):
                 found.extend(PLACEHOLDER.findall(text))
     return found
@@ -157,6 +159,8 @@ def render(value: InputValue, scope: Mapping[str, Any]) -> Any:
     """One input with its placeholders filled from `scope` (keys like "params.username")."""
     if isinstance(value, list):
         return [render(item, scope) for item in value]
+    if isinstance(value, dict):
+        return {key: render(item, scope) for key, item in value.items()}
     if not isinstance(value, str):
         return value
     whole = PLACEHOLDER.fullmatch(value.strip())
