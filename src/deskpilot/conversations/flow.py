@@ -21,6 +21,7 @@ from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.conversations import handoff, password_help, service
+from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
@@ -173,7 +174,7 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
     slug = _best_article_with_steps(assistant.index, question, context, assistant.settings.answer_abstain_below)
     if slug is None:
         _open_ticket(session, conversation, actor, assistant,
-                     reason="The assistant found no approved article that answers it.")
+                     reason="The assistant found no approved article that answers it.", code=R.NO_ARTICLE)
         return
     service.say(session, conversation, ASSISTANT,
                 "I am not sure I have the exact answer, but an article that may fit has steps we can try "
@@ -215,7 +216,8 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
         document = assistant.index.documents.get(str(slug)) if slug else None
         if document is None or not numbered_steps(document.text):
             _open_ticket(session, conversation, actor, assistant,
-                         reason="The suggested answer did not help and its article has no steps to try.")
+                         reason="The suggested answer did not help and its article has no steps to try.",
+                         code=R.ANSWER_DID_NOT_HELP)
             return
         service.say(session, conversation, ASSISTANT, "Sorry that did not solve it. Let us go through the steps "
                     "one at a time.")
@@ -256,7 +258,8 @@ def _after_step(session: Session, conversation: Conversation, actor: Principal, 
         _ask_step(session, conversation)
         return
     _open_ticket(session, conversation, actor, assistant,
-                 reason=f"All {len(walk['steps'])} steps of \u201c{walk['title']}\u201d were tried without success.")
+                 reason=f"All {len(walk['steps'])} steps of \u201c{walk['title']}\u201d were tried without success.",
+                 code=R.STEPS_EXHAUSTED)
 
 
 def _resolve(session: Session, conversation: Conversation, actor: Principal, opening: str) -> None:
@@ -276,9 +279,9 @@ def _promise(ticket: Ticket) -> str:
 
 
 def _open_ticket(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, *,
-                 reason: str) -> None:
+                 reason: str, code: R) -> None:
     handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
-                                 reason=reason)
+                                 reason=reason, code=code)
     conversation.resolution = Resolution.TICKET
     service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
     service.say(session, conversation, SYSTEM,
@@ -294,7 +297,8 @@ def _hand_off(session: Session, conversation: Conversation, actor: Principal, as
         return
     if conversation.ticket_id is None:
         handed = handoff.open_ticket(session, conversation=conversation, requester=actor,
-                                     settings=assistant.settings, reason="The requester asked to talk to a person.")
+                                     settings=assistant.settings, reason="The requester asked to talk to a person.",
+                                     code=R.REQUESTER_ASKED)
         ticket = handed.ticket
     else:
         ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
