@@ -88,7 +88,11 @@ class RunbookApproval(Base):
 
 
 class RunbookRun(Base):
-    """A dry-run or an execution; `parameters` are masked, `parameters_hash` keys them (HMAC)."""
+    """A dry-run or an execution; `parameters` are masked, `parameters_hash` keys them (HMAC).
+
+    `journal_token` names the execution in the runbook journal (`runbooks.journal`), which is written
+    outside the database transaction: a token in the journal without a committed run is a lost record.
+    """
 
     __tablename__ = "runbook_runs"
 
@@ -110,6 +114,7 @@ class RunbookRun(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    journal_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True, default=None)
 
 
 class RunbookRunStep(Base):
