@@ -1,3 +1,4 @@
+import shutil
 from pathlib import Path
 
 from deskpilot.assist.history import PastQuestion
@@ -71,13 +72,38 @@ def test_past_questions_vote_for_the_article_that_answered_them(kb_index: KbInde
     assert _slugs(retriever, question)[0] == "printer-jam"
 
 
+def test_past_questions_are_kept_by_key_and_forgotten_with_their_article(kb_index: KbIndex) -> None:
+    question = "the thing on my desk keeps eating sheets"
+    retriever = HybridRetriever(kb_index)
+    retriever.learn_history([PastQuestion(RetrievalQuery("my laptop crawls"), "laptop-slow")])
+    retriever.learn_history([PastQuestion(RetrievalQuery(question), "printer-jam", key="ticket:7:printer-jam"),
+                             PastQuestion(RetrievalQuery(question), "printer-jam", key="ticket:7:printer-jam")])
+    assert kb_index.history.learned() == {"q0": "laptop-slow", "ticket:7:printer-jam": "printer-jam"}
+    kb_index.remove_documents(["laptop-slow"])
+    # A question learned after forgetting must not take the place of one still held.
+    retriever.learn_history([PastQuestion(RetrievalQuery("visitors want wifi"), "wifi-guest")])
+    assert kb_index.history.learned() == {"ticket:7:printer-jam": "printer-jam", "q1": "wifi-guest"}
+    assert _slugs(HybridRetriever(kb_index), question)[0] == "printer-jam"
+
+
 def test_index_round_trip_through_plain_files(kb_index: KbIndex, embedder: MiniLmEmbedder, tmp_path: Path) -> None:
     kb_index.remove_documents(["laptop-slow"])
+    HybridRetriever(kb_index).learn_history([PastQuestion(RetrievalQuery("sheets get eaten"), "printer-jam",
+                                                          key="deflection:1")])
     kb_index.save(tmp_path / "kb")
     loaded = KbIndex.load(tmp_path / "kb", embedder)
     assert sorted(loaded.documents) == sorted(kb_index.documents)
+    assert loaded.history.learned() == {"deflection:1": "printer-jam"}
     query = RetrievalQuery.from_dialogue("clear paper jam")
     original = HybridRetriever(kb_index).search(query)
     again = HybridRetriever(loaded).search(query)
     assert [h.slug for h in again.hits] == [h.slug for h in original.hits]
     assert abs(again.confidence - original.confidence) < 1e-5
+
+
+def test_an_index_saved_before_history_existed_loads_with_none(kb_index: KbIndex, embedder: MiniLmEmbedder,
+                                                               tmp_path: Path) -> None:
+    kb_index.save(tmp_path / "kb")
+    shutil.rmtree(tmp_path / "kb" / "history")
+    loaded = KbIndex.load(tmp_path / "kb", embedder)
+    assert sorted(loaded.documents) == sorted(kb_index.documents) and len(loaded.history) == 0

@@ -2,27 +2,47 @@
 
 A new question close to past ones is likely answered by the same article even when it shares few
 words with the article itself (users say "my screen is black", the article says "display").
+
+A history is a directory like the other indexes: `manifest.json`, `questions.json` (key and article
+slug per past question) and `vectors/` (the questions' embeddings). Keys name where a question came
+from (the KB area uses the deciding AI decision or the resolved ticket), so learning the same question
+twice stores it once and a question whose source stopped counting can be forgotten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.vector_index import ExactVectorIndex
+
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
 class PastQuestion:
-    """A question asked before and the slug of the article that resolved it."""
+    """A question asked before and the slug of the article that resolved it; `key` names its source."""
 
     query: RetrievalQuery
     slug: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Support:
+    """One past question close enough to the new one to vote: its key, article and cosine similarity."""
+
+    key: str
+    slug: str
+    similarity: float
 
 
 class QuestionHistory:
@@ -34,31 +54,98 @@ class QuestionHistory:
         self.min_similarity = min_similarity
         self._index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
         self._slug_of: dict[str, str] = {}
+        # Keys of questions learned without one; never reused, so forgetting cannot make two collide.
+        self._next_anonymous = 0
 
     def __len__(self) -> int:
         return len(self._slug_of)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._slug_of
+
+    def learned(self) -> dict[str, str]:
+        """key → article slug of every past question held."""
+        return dict(self._slug_of)
+
     def add(self, questions: Sequence[PastQuestion]) -> None:
-        """Remember past questions (their utterance only: the context belongs to another conversation)."""
-        if not questions:
+        """Remember past questions (their utterance only: the context belongs to another conversation).
+
+        A question whose key is already held replaces the earlier one.
+        """
+        by_key: dict[str, PastQuestion] = {}
+        for question in questions:
+            if question.key is None:
+                by_key[f"q{self._next_anonymous}"] = question
+                self._next_anonymous += 1
+            else:
+                by_key[question.key] = question
+        if not by_key:
             return
-        first = len(self._slug_of)
-        ids = [f"q{first + i}" for i in range(len(questions))]
-        self._index.add(ids, self.embedder.encode([q.query.text for q in questions]))
-        self._slug_of.update(zip(ids, (q.slug for q in questions), strict=True))
+        keys = list(by_key)
+        self._index.add(keys, self.embedder.encode([by_key[k].query.text for k in keys]))
+        self._slug_of.update((k, by_key[k].slug) for k in keys)
+
+    def remove(self, keys: Iterable[str]) -> None:
+        """Forget past questions by key (unknown keys are ignored)."""
+        gone = [k for k in keys if k in self._slug_of]
+        self._index.remove(gone)
+        for key in gone:
+            del self._slug_of[key]
 
     def forget_article(self, slug: str) -> None:
         """Drop the votes for a retired article."""
-        gone = [qid for qid, s in self._slug_of.items() if s == slug]
-        self._index.remove(gone)
-        for qid in gone:
-            del self._slug_of[qid]
+        self.remove([key for key, s in self._slug_of.items() if s == slug])
+
+    def support(self, utterance_vector: npt.NDArray[np.float32]) -> list[Support]:
+        """The nearest past questions above `min_similarity`, most similar first."""
+        found = []
+        for key, similarity in self._index.search(utterance_vector, self.neighbours):
+            # `.get`: the KB area may forget a question while another thread searches.
+            slug = self._slug_of.get(key)
+            if slug is not None and similarity > self.min_similarity:
+                found.append(Support(key, slug, similarity))
+        return found
 
     def votes(self, utterance_vector: npt.NDArray[np.float32]) -> dict[str, float]:
         """Per article: the summed similarity above `min_similarity` of its nearest past questions."""
+        return self.tally(self.support(utterance_vector))
+
+    def tally(self, support: Sequence[Support]) -> dict[str, float]:
+        """Per article: the summed similarity above `min_similarity` of the given supporting questions."""
         votes: dict[str, float] = {}
-        for qid, similarity in self._index.search(utterance_vector, self.neighbours):
-            if similarity > self.min_similarity:
-                slug = self._slug_of[qid]
-                votes[slug] = votes.get(slug, 0.0) + (similarity - self.min_similarity)
+        for found in support:
+            votes[found.slug] = votes.get(found.slug, 0.0) + (found.similarity - self.min_similarity)
         return votes
+
+    def save(self, directory: Path) -> None:
+        """Write the history under `directory` as plain files."""
+        directory.mkdir(parents=True, exist_ok=True)
+        self._index.save(directory / "vectors")
+        questions = [[key, slug] for key, slug in self._slug_of.items()]
+        (directory / "questions.json").write_text(json.dumps(questions), encoding="utf-8")
+        manifest = {
+            "kind": "question-history",
+            "format_version": FORMAT_VERSION,
+            "embedder_model_id": self.embedder.model_id,
+            "questions": len(self),
+            "next_anonymous": self._next_anonymous,
+        }
+        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, embedder: Embedder) -> QuestionHistory:
+        """Read a history written by `save`; refuses another format or another embedder's vectors."""
+        path = directory / "manifest.json"
+        if not path.is_file():
+            raise InvalidInput(f"{directory}: not a question history (no manifest.json)")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if manifest.get("kind") != "question-history" or manifest.get("format_version") != FORMAT_VERSION:
+            raise InvalidInput(f"{directory}: question history format not readable by this version")
+        history = cls(embedder)
+        history._index = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
+        history._slug_of = {key: slug for key, slug in json.loads((directory / "questions.json").read_text(
+            encoding="utf-8"))}
+        history._next_anonymous = int(manifest.get("next_anonymous", 0))
+        if set(history._slug_of) != {k for k in history._index.row_ids() if k is not None}:
+            raise InvalidInput(f"{directory}: questions.json and the vectors disagree; relearn the history")
+        return history

@@ -2,12 +2,16 @@
 
 Only what the caller passes in is indexed (the KB area passes approved versions); adding a new
 version of an article replaces the old one, and removing an article makes it unretrievable at once.
-An index is a directory: `manifest.json`, `documents.json`, `lexical/` and `vectors/`.
+The index also holds the past questions each article answered (`history`, see `assist.history`): they
+belong to the article across its versions and are forgotten when the article is removed.
+An index is a directory: `manifest.json`, `documents.json`, `lexical/`, `vectors/`, `titles/` and
+`history/` (an index saved before history existed loads with an empty one).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -17,11 +21,13 @@ import numpy as np
 import numpy.typing as npt
 
 from deskpilot.assist.chunking import Chunk, chunk_article
+from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.vector_index import ExactVectorIndex
 
+log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 
 
@@ -56,6 +62,7 @@ class KbIndex:
         self.lexical = Bm25Index()
         self.vectors = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
         self.titles = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        self.history = QuestionHistory(embedder)
         self.documents: dict[str, KbDocument] = {}
         self.chunks: dict[str, Chunk] = {}
         self._chunk_ids_of: dict[str, list[str]] = {}
@@ -81,7 +88,7 @@ class KbIndex:
         slugs = [d.slug for d in documents]
         if len(set(slugs)) != len(slugs):
             raise InvalidInput("the same article slug appears twice in one batch")
-        self.remove_documents([s for s in slugs if s in self.documents])
+        self._remove_chunks([s for s in slugs if s in self.documents])
         chunk_ids: list[str] = []
         texts: list[str] = []
         for document in documents:
@@ -103,7 +110,12 @@ class KbIndex:
         return chunks or chunk_article(document.slug, document.version, document.title)
 
     def remove_documents(self, slugs: Sequence[str]) -> None:
-        """Retire articles: none of their chunks can be retrieved afterwards."""
+        """Retire articles: none of their chunks can be retrieved afterwards, and their history is forgotten."""
+        self._remove_chunks(slugs)
+        for slug in slugs:
+            self.history.forget_article(slug)
+
+    def _remove_chunks(self, slugs: Sequence[str]) -> None:
         self._lexical_row_of_vector_row = None
         for slug in slugs:
             chunk_ids = self._chunk_ids_of.pop(slug, [])
@@ -151,6 +163,7 @@ class KbIndex:
         self.lexical.save(directory / "lexical")
         self.vectors.save(directory / "vectors")
         self.titles.save(directory / "titles")
+        self.history.save(directory / "history")
         docs = [asdict(d) for d in self.documents.values()]
         (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
         manifest = {
@@ -177,6 +190,12 @@ class KbIndex:
         index.lexical = Bm25Index.load(directory / "lexical")
         index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
         index.titles = ExactVectorIndex.load(directory / "titles", expected_model_id=embedder.model_id)
+        if (directory / "history").is_dir():
+            try:
+                index.history = QuestionHistory.load(directory / "history", embedder)
+            except (InvalidInput, OSError, ValueError, KeyError) as exc:
+                # Past questions can be learned again from their source; not worth re-embedding every chunk.
+                log.warning("%s: question history not loaded (%s); starting with none", directory, exc)
         for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
             document = KbDocument(**raw)
             chunks = index._chunk(document)

@@ -110,15 +110,18 @@ def _z(scores: npt.NDArray[np.float32], live: npt.NDArray[np.bool_]) -> npt.NDAr
 
 
 class HybridRetriever:
-    """Searches a `KbIndex`; optionally learns from past questions answered by known articles."""
+    """Searches a `KbIndex`; the past questions its history holds vote for the articles that answered them."""
 
     def __init__(self, index: KbIndex, params: RetrievalParams | None = None) -> None:
         self.index = index
         self.params = params or RetrievalParams()
-        self.history = QuestionHistory(index.embedder)
+        self.history: QuestionHistory = index.history
 
     def learn_history(self, questions: Sequence[PastQuestion]) -> None:
-        """Past questions with the article that answered them become evidence for that article."""
+        """Past questions with the article that answered them become evidence for that article.
+
+        They are kept in the index's history (and saved with it), so every retriever over the index uses them.
+        """
         self.history.add([q for q in questions if q.slug in self.index.documents])
 
     def search(self, query: RetrievalQuery, *, k: int = 10) -> SearchResult:
