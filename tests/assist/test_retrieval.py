@@ -83,7 +83,20 @@ def test_past_questions_are_kept_by_key_and_forgotten_with_their_article(kb_inde
     # A question learned after forgetting must not take the place of one still held.
     retriever.learn_history([PastQuestion(RetrievalQuery("visitors want wifi"), "wifi-guest")])
     assert kb_index.history.learned() == {"ticket:7:printer-jam": "printer-jam", "q1": "wifi-guest"}
-    assert _slugs(HybridRetriever(kb_index), question)[0] == "printer-jam"
+    top = HybridRetriever(kb_index).search(RetrievalQuery(question)).hits[0]
+    assert (top.slug, top.past_questions) == ("printer-jam", ("ticket:7:printer-jam",)) and top.history > 0
+
+
+def test_the_explanation_splits_the_top_articles_score_into_its_signals(kb_index: KbIndex) -> None:
+    retriever = HybridRetriever(kb_index)
+    retriever.learn_history([PastQuestion(RetrievalQuery("paper is stuck in the printer"), "printer-jam",
+                                          key="deflection:3")])
+    result = retriever.search(RetrievalQuery("paper stuck in the printer"))
+    explained = result.explanation()
+    assert explained["slug"] == "printer-jam" and explained["past_questions"] == ["deflection:3"]
+    parts = explained["bm25"] + explained["dense"] + explained["history"] + explained["title"]
+    assert abs(parts - explained["score"]) < 1e-3
+    assert explained["bm25"] > 0 and explained["dense"] > 0 and explained["history"] > 0
 
 
 def test_index_round_trip_through_plain_files(kb_index: KbIndex, embedder: MiniLmEmbedder, tmp_path: Path) -> None:
@@ -99,6 +112,7 @@ def test_index_round_trip_through_plain_files(kb_index: KbIndex, embedder: MiniL
     again = HybridRetriever(loaded).search(query)
     assert [h.slug for h in again.hits] == [h.slug for h in original.hits]
     assert abs(again.confidence - original.confidence) < 1e-5
+    assert again.hits[0].past_questions == original.hits[0].past_questions
 
 
 def test_an_index_saved_before_history_existed_loads_with_none(kb_index: KbIndex, embedder: MiniLmEmbedder,

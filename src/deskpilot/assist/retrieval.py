@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -59,17 +60,28 @@ class RetrievalParams:
 
 @dataclass(frozen=True)
 class ScoredChunk:
+    """A chunk's fused score and its two parts: weighted z-scores of BM25 and of the dense cosine."""
+
     chunk: Chunk
     score: float
+    lexical: float = 0.0
+    dense: float = 0.0
 
 
 @dataclass(frozen=True)
 class ArticleHit:
-    """One article in the ranking with its fused score and its best chunks, best first."""
+    """One article in the ranking with its fused score and its best chunks, best first.
+
+    `score` is the best chunk's score plus the weighted `history` votes and `title` similarity;
+    `past_questions` are the keys of the past questions that voted for the article.
+    """
 
     document: KbDocument
     score: float
     chunks: tuple[ScoredChunk, ...]
+    history: float = 0.0
+    title: float = 0.0
+    past_questions: tuple[str, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -82,6 +94,22 @@ class SearchResult:
     confidence: float
     query_vector: npt.NDArray[np.float32]
     evidence: Evidence | None = None
+
+    def explanation(self) -> dict[str, Any]:
+        """What supported the top article, signal by signal, for the record of an AI decision."""
+        if not self.hits:
+            return {}
+        top = self.hits[0]
+        best = top.chunks[0] if top.chunks else None
+        found: dict[str, Any] = {
+            "slug": top.slug, "version": top.document.version, "score": round(top.score, 4),
+            "bm25": round(best.lexical, 4) if best else 0.0, "dense": round(best.dense, 4) if best else 0.0,
+            "history": round(top.history, 4), "title": round(top.title, 4),
+            "past_questions": list(top.past_questions),
+        }
+        if self.evidence is not None:
+            found |= {"cosine": round(self.evidence.cosine, 4), "coverage": round(self.evidence.coverage, 4)}
+        return found
 
 
 @dataclass(frozen=True)
@@ -97,6 +125,16 @@ class Evidence:
 
     def score(self, coverage_weight: float) -> float:
         return self.cosine + coverage_weight * self.coverage
+
+
+@dataclass(frozen=True)
+class _ChunkScores:
+    """Per vector-index row: chunk id, fused score and its weighted dense and BM25 parts."""
+
+    ids: list[str | None]
+    fused: npt.NDArray[np.float32]
+    dense: npt.NDArray[np.float32]
+    lexical: npt.NDArray[np.float32]
 
 
 def _z(scores: npt.NDArray[np.float32], live: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
@@ -147,15 +185,14 @@ class HybridRetriever:
 
     def _fused_chunk_scores(
         self, terms: dict[str, float], query_vector: npt.NDArray[np.float32]
-    ) -> tuple[list[str | None], npt.NDArray[np.float32]] | None:
+    ) -> _ChunkScores | None:
         ids, dense, lexical = self.index.score_all(terms, query_vector)
         live = np.isfinite(dense)
         if not live.any():
             return None
-        fused = self.params.dense_weight * _z(dense, live)
-        if lexical is not None:
-            fused += _z(lexical, live)
-        return ids, fused
+        dense_part = self.params.dense_weight * _z(dense, live)
+        lexical_part = _z(lexical, live) if lexical is not None else np.zeros_like(dense_part)
+        return _ChunkScores(ids, dense_part + lexical_part, dense_part, lexical_part)
 
     def _evidence(
         self,
@@ -178,13 +215,14 @@ class HybridRetriever:
 
     def _articles(
         self,
-        fused: tuple[list[str | None], npt.NDArray[np.float32]],
+        fused: _ChunkScores,
         utterance: npt.NDArray[np.float32],
         query_vector: npt.NDArray[np.float32],
         k: int,
     ) -> list[ArticleHit]:
-        ids, scores = fused
-        votes = self.history.votes(utterance) if len(self.history) else {}
+        ids, scores = fused.ids, fused.fused
+        support = self.history.support(utterance) if len(self.history) else []
+        votes = self.history.tally(support)
         titles = self.index.title_scores(query_vector) if self.params.title_weight else {}
         depth = min(len(scores), max(50, 10 * k))
         top = np.argpartition(-scores, depth - 1)[:depth]
@@ -194,22 +232,23 @@ class HybridRetriever:
             if chunk_id is None or not np.isfinite(scores[row]):
                 continue
             chunk = self.index.chunks[chunk_id]
-            by_article.setdefault(chunk.slug, []).append(ScoredChunk(chunk, float(scores[row])))
+            by_article.setdefault(chunk.slug, []).append(
+                ScoredChunk(chunk, float(scores[row]), float(fused.lexical[row]), float(fused.dense[row]))
+            )
         floor = min((c[-1].score for c in by_article.values()), default=0.0)
         for slug in votes:
             if slug not in by_article and slug in self.index.documents:
                 # Known only through history: enters at the lowest candidate score, its votes lift it.
                 by_article[slug] = [ScoredChunk(self.index.chunks_of(slug)[0], floor)]
-        hits = [
-            ArticleHit(
-                self.index.documents[slug],
-                chunks[0].score
-                + self.params.history_weight * votes.get(slug, 0.0)
-                + self.params.title_weight * titles.get(slug, 0.0),
-                tuple(chunks[: self.params.chunks_per_article]),
-            )
-            for slug, chunks in by_article.items()
-        ]
+        hits = []
+        for slug, chunks in by_article.items():
+            history = self.params.history_weight * votes.get(slug, 0.0)
+            title = self.params.title_weight * titles.get(slug, 0.0)
+            hits.append(ArticleHit(
+                self.index.documents[slug], chunks[0].score + history + title,
+                tuple(chunks[: self.params.chunks_per_article]), history, title,
+                tuple(s.key for s in support if s.slug == slug),
+            ))
         hits.sort(key=lambda h: -h.score)
         return hits[:k]
 

@@ -3,7 +3,9 @@
 The composer (assist) retrieves and cites; this use case adds what the knowledge base guarantees:
 the index is synced to the approved versions first, every cited (slug, version) is checked against
 the database once more so nothing but an approved version can ever be shown, the decision is recorded
-for audit and replay, and an abstention is stored PII-redacted as a gap question.
+for audit and replay (with the retrieval evidence for the top article: BM25, dense and history parts of
+its score and the past questions that voted for it), and an abstention is stored PII-redacted as a gap
+question.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def answer_question(session: Session, *, actor: Principal, index: KbIndex, quest
                                           "rephrased": answer.rephrased},
         confidence=answer.confidence, abstained=answer.abstained,
         sources=[{"slug": s, "version": index.documents[s].version} for s in cited],
-        explanation={"candidates": _near_misses(result)})
+        explanation={"candidates": _near_misses(result), "evidence": result.explanation()})
     gap_id = None
     if answer.abstained:
         gap = KbGapQuestion(question=redacted, confidence=answer.confidence, near_misses=_near_misses(result),
