@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -56,6 +57,7 @@ SETUP = Principal.system("chat-load")
 @dataclass
 class Stats:
     server_ms: list[float] = field(default_factory=list)
+    queue_ms: list[float] = field(default_factory=list)
     client_ms: list[float] = field(default_factory=list)
     health_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -152,15 +154,27 @@ def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats
                 raise RuntimeError(f"{path}: {exc}") from exc
             continue
         elapsed = (time.perf_counter() - started) * 1000
-        timing = response.headers.get("server-timing", "app;dur=nan").split("dur=")[-1]
+        timing = server_timing(response)
         with stats.lock:
             stats.client_ms.append(elapsed)
-            stats.server_ms.append(float(timing))
+            stats.server_ms.append(timing.get("app", float("nan")))
+            stats.queue_ms.append(timing.get("queue", 0.0))
         return response
     raise RuntimeError("unreachable")
 
 
-def converse(url: str, token: str, number: int, turns: int, stats: Stats) -> None:
+def server_timing(response: httpx.Response) -> dict[str, float]:
+    """`Server-Timing` entries by name: `app` (dependencies, work, commit) and `queue` (admission wait)."""
+    found: dict[str, float] = {}
+    for header in response.headers.get_list("server-timing"):
+        for entry in header.split(","):
+            name, _, rest = entry.strip().partition(";dur=")
+            if rest:
+                found[name] = float(rest)
+    return found
+
+
+def converse(url: str, token: str, number: int, turns: int, stats: Stats, think: float = 0.0) -> None:
     """One conversation of `turns` requester messages, then its transcript checked message by message."""
     sent: list[str] = []
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
@@ -172,6 +186,8 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats) -> Non
         conversation = response.json()["id"]
         sent.append(first)
         for turn in range(2, turns + 1):
+            if think:
+                time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - a person typing, not security
             body = "no" if turn == 2 else f"Still not working, turn {turn} of conversation {number}"
             response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats)
             if response.status_code != 201:
@@ -194,10 +210,10 @@ def p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
 
 
-def run(url: str, tokens: list[str], turns: int) -> Stats:
+def run(url: str, tokens: list[str], turns: int, think: float) -> Stats:
     stats = Stats()
     with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
-        for future in [pool.submit(converse, url, token, n, turns, stats) for n, token in enumerate(tokens)]:
+        for future in [pool.submit(converse, url, token, n, turns, stats, think) for n, token in enumerate(tokens)]:
             try:
                 future.result()
             except RuntimeError as exc:
@@ -215,6 +231,9 @@ def main() -> int:
                         help="run on a throw-away database of this PostgreSQL server (e.g. "
                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
     parser.add_argument("--server-log", type=Path, help="keep the started server's log here")
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="mean pause between a conversation's turns, as a person reads and types (uniform "
+                             "between 0.5x and 1.5x; default 0: every conversation posts back to back)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="deskpilot-chat-load-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp)
@@ -226,28 +245,32 @@ def main() -> int:
         print(f"prepared in {time.perf_counter() - started:.0f} s; driving {args.conversations} conversations × "
               f"{args.turns} turns", flush=True)
         if args.url:
-            stats, wall = _timed(args.url, tokens, args.turns)
+            stats, wall = _timed(args.url, tokens, args.turns, args.think)
         else:
             with served(database_url, data_dir, args.server_log or data_dir / "server.log") as url:
-                stats, wall = _timed(url, tokens, args.turns)
+                stats, wall = _timed(url, tokens, args.turns, args.think)
     turns = len(stats.server_ms)
-    print(f"\ndatabase: {database_url.split(':', 1)[0]}; {turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); "
+    print(f"\ndatabase: {database_url.split(':', 1)[0]}; think {args.think:g} s;"
+          f" {turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); "
           f"errors {len(stats.errors)}; transport retries {stats.retries}")
     for error in stats.errors[:10]:
         print(f"  {error}")
     print("\n| measure | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|")
-    for name, values in (("chat turn, server-side (Server-Timing)", stats.server_ms),
+    total = [a + q for a, q in zip(stats.server_ms, stats.queue_ms, strict=True)]
+    for name, values in (("chat turn, server-side work (Server-Timing app)", stats.server_ms),
+                         ("chat turn, admission wait (Server-Timing queue)", stats.queue_ms),
+                         ("chat turn, server-side total (app + queue)", total),
                          ("chat turn, client-side", stats.client_ms),
                          ("baseline GET /healthz, client-side", stats.health_ms)):
         print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
     return 1 if stats.errors else 0
 
 
-def _timed(url: str, tokens: list[str], turns: int) -> tuple[Stats, float]:
+def _timed(url: str, tokens: list[str], turns: int, think: float) -> tuple[Stats, float]:
     # One unmeasured conversation first: the process loads the KB index, models and embeddings lazily.
     converse(url, tokens[0], -1, 3, Stats())
     started = time.perf_counter()
-    stats = run(url, tokens, turns)
+    stats = run(url, tokens, turns, think)
     return stats, time.perf_counter() - started
 
 

@@ -1,0 +1,26 @@
+"""The packaged MiniLM embedder: normalised vectors, meaning over wording, and the single-text cache."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deskpilot.ml.embeddings import DIMENSION, default_embedder
+
+
+def test_vectors_are_normalised_and_close_for_paraphrases() -> None:
+    vectors = default_embedder().encode(["I forgot my password", "I cannot remember my password",
+                                         "The printer is out of toner"])
+    assert vectors.shape == (3, DIMENSION)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def test_a_single_text_is_embedded_once_and_the_cache_cannot_be_corrupted() -> None:
+    embedder = default_embedder()
+    text = "My VPN drops every few minutes (cache test)"
+    first = embedder.encode([text])
+    in_batch = embedder.encode([text, "something else entirely"])[0]
+    first[0, :] = 0.0  # a caller scribbling on its result
+    again = embedder.encode([text])
+    assert np.allclose(again[0], in_batch, atol=1e-5)
+    assert np.linalg.norm(again[0]) > 0.99
