@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,51 +9,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind
-from deskpilot.demo import KB_DIR
 from deskpilot.errors import PermissionDenied
-from deskpilot.kb import importer, indexing, service, workflow
+from deskpilot.kb import service, workflow
 from deskpilot.kb.answering import AnswerOutcome, answer_question, gap_clusters
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.kb.models import KbGapQuestion
 from deskpilot.kb.schemas import KbVersionCreate
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder
 from tests.factories import Desk
-from tests.kb.conftest import write_article
+from tests.kb.conftest import demo_holder, write_article
 
-DEMO_SLUGS = ("vpn-error-codes", "vpn-connect-windows", "password-reset-self-service", "printer-queue-stuck",
-              "mailbox-full", "wifi-guest-access", "mfa-new-phone", "teams-audio-video")
 ABSTAIN_BELOW = 0.5
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Iterator[Embedder]:
-    yield default_embedder()
-
-
-def _demo_documents() -> list[importer.ImportedDocument]:
-    return [dataclasses.replace(doc, queue=None, owner=None)
-            for slug in DEMO_SLUGS for doc in importer.read_folder(KB_DIR / f"{slug}.md")]
-
-
-@pytest.fixture(scope="session")
-def demo_index(embedder: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The index of the eight articles, embedded once per test session (the database holds the same text)."""
-    index = KbIndex(embedder)
-    index.add_documents(KbDocument(slug=d.slug, version=1, title=d.title, text=d.body,
-                                   url=service.document_url(d.slug, 1)) for d in _demo_documents())
-    directory = tmp_path_factory.mktemp("kb-index")
-    indexing.save(index, directory)
-    return directory
 
 
 @pytest.fixture
 def holder(session: Session, desk: Desk, embedder: Embedder, demo_index: Path, tmp_path: Path) -> IndexHolder:
     """Eight demo articles approved as version 1, and an index of them under tmp_path."""
-    importer.import_documents(session, actor=Principal.of(desk.adam), documents=_demo_documents(), approve=True)
-    shutil.copytree(indexing.index_path(demo_index), indexing.index_path(tmp_path))
-    return IndexHolder(tmp_path, lambda: embedder)
+    return demo_holder(session, desk, embedder, demo_index, tmp_path)
 
 
 def ask(session: Session, holder: IndexHolder, desk: Desk, question: str) -> AnswerOutcome:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,11 @@ from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.cli import main
 from deskpilot.kb import indexing, service, workflow
 from deskpilot.kb.schemas import KbVersionCreate
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder
 from tests.factories import Desk
 from tests.kb.conftest import publish, write_article
 
 PRINTER = "**Applies to:** Ricoh printers.\n\n## Steps\n\n1. Open PaperCut.\n2. Release the job at the printer.\n"
-
-
-@pytest.fixture(scope="session")
-def embedder() -> Iterator[Embedder]:
-    yield default_embedder()
 
 
 def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Session, desk: Desk,

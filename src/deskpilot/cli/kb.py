@@ -44,7 +44,7 @@ def cmd_kb_reindex(_: argparse.Namespace) -> int:
     with database(settings) as session:
         index = indexing.rebuild(session, index_dir=settings.index_dir, embedder=default_embedder())
     print(f"KB index rebuilt in {indexing.index_path(settings.index_dir)}: {len(index)} approved articles, "
-          f"{len(index.chunks)} chunks")
+          f"{len(index.chunks)} chunks, {len(index.history)} past questions learned from the desk's history")
     return 0
 
 

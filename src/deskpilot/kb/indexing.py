@@ -5,6 +5,13 @@ it. `sync` compares the index with the approved versions and applies the differe
 version replaces the article's chunks, a retired article's chunks are removed. Syncing before every use
 (rather than only in the approve/retire request) keeps the index right when a transaction rolls back
 after the change, and when another process approved or retired something.
+
+The index also learns from the desk's history (`kb.history`): confirmed deflections and resolved tickets
+citing an article become past questions that vote for it. `learn` reconciles the index's past questions
+with the database: it embeds only questions not yet learned (at most `MAX_NEW_QUESTIONS` per call) and
+forgets those whose source stopped counting (article retired, ticket reopened, beyond the newest
+`history.MAX_PER_KIND`). An `IndexHolder` learns at most every `HISTORY_REFRESH_SECONDS` (and whenever
+the articles changed), and then writes only the index's `history/` directory, not the whole index.
 """
 
 from __future__ import annotations
@@ -13,19 +20,26 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.errors import InvalidInput
+from deskpilot.kb import history
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
 from deskpilot.ml.embeddings import Embedder
 
 log = logging.getLogger(__name__)
 INDEX_SUBDIR = "kb"
+HISTORY_SUBDIR = "history"
+HISTORY_REFRESH_SECONDS = 60.0
+MAX_NEW_QUESTIONS = 256
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,16 @@ class IndexChanges:
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed)
+
+
+@dataclass(frozen=True)
+class HistoryChanges:
+    learned: int
+    forgotten: int
+    waiting: int
+
+    def __bool__(self) -> bool:
+        return bool(self.learned or self.forgotten)
 
 
 def index_path(index_dir: Path) -> Path:
@@ -59,25 +83,56 @@ def sync(session: Session, *, index: KbIndex) -> IndexChanges:
     return IndexChanges(added=changed, removed=stale)
 
 
-def save(index: KbIndex, index_dir: Path) -> None:
-    """Write the index beside the old one, then swap, so a reader never loads a half-written index."""
-    target = index_path(index_dir)
+def learn(session: Session, *, index: KbIndex, max_new: int | None = MAX_NEW_QUESTIONS) -> HistoryChanges:
+    """Bring the index's past questions in line with the desk's history; call after `sync`.
+
+    At most `max_new` questions are embedded per call (None: all), newest first; the rest wait for the next.
+    """
+    answering = history.answering_articles(session, approved=approved_versions(session))
+    answering = {key: slug for key, slug in answering.items() if slug in index.documents}
+    learned = index.history.learned()
+    gone = [key for key, slug in learned.items() if answering.get(key) != slug]
+    index.history.remove(gone)
+    new = {key: slug for key, slug in answering.items() if key not in learned}
+    batch = dict(list(new.items())[:max_new]) if max_new is not None else new
+    questions = history.answered_questions(session, answering=batch)
+    index.history.add([PastQuestion(RetrievalQuery(q.question), q.slug, key=q.key) for q in questions])
+    return HistoryChanges(learned=len(questions), forgotten=len(gone), waiting=len(new) - len(batch))
+
+
+def _swap_in(target: Path, write: Callable[[Path], None]) -> None:
+    """Write beside `target`, then swap, so a reader never loads a half-written directory."""
     fresh = target.with_name(f"{target.name}.new-{os.getpid()}-{threading.get_ident()}")
     old = target.with_name(f"{target.name}.old-{os.getpid()}-{threading.get_ident()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    index.save(fresh)
+    write(fresh)
     if target.exists():
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
 
 
+def save(index: KbIndex, index_dir: Path) -> None:
+    """Write the whole index under `index_dir`, swapped in at once."""
+    _swap_in(index_path(index_dir), index.save)
+
+
+def save_history(index: KbIndex, index_dir: Path) -> None:
+    """Write only the index's past questions (the articles' chunks did not change)."""
+    if not (index_path(index_dir) / "manifest.json").is_file():
+        save(index, index_dir)
+        return
+    _swap_in(index_path(index_dir) / HISTORY_SUBDIR, index.history.save)
+
+
 def rebuild(session: Session, *, index_dir: Path, embedder: Embedder) -> KbIndex:
-    """A new index of every approved version, saved under `index_dir` (`deskpilot kb reindex`)."""
+    """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`)."""
     index = KbIndex(embedder)
     index.add_documents(as_index_document(d) for d in approved_documents(session))
+    learn(session, index=index, max_new=None)
     save(index, index_dir)
-    log.info("KB index rebuilt: %d articles, %d chunks", len(index), len(index.chunks))
+    log.info("KB index rebuilt: %d articles, %d chunks, %d past questions", len(index), len(index.chunks),
+             len(index.history))
     return index
 
 
@@ -88,26 +143,49 @@ def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder) ->
     except (InvalidInput, OSError, ValueError, KeyError) as exc:
         log.info("KB index not loaded (%s); rebuilding", exc)
         return rebuild(session, index_dir=index_dir, embedder=embedder)
-    if sync(session, index=index):
+    changed = sync(session, index=index)
+    learned = learn(session, index=index, max_new=None)
+    if changed:
         save(index, index_dir)
+    elif learned:
+        save_history(index, index_dir)
     return index
 
 
 class IndexHolder:
-    """One process's index: loaded on first use, synced with the database before each use."""
+    """One process's index: loaded on first use, synced with the database before each use.
 
-    def __init__(self, index_dir: Path, embedder: Callable[[], Embedder]) -> None:
+    The desk's history is learned at most every `history_refresh_seconds` (reading it costs a few queries
+    over the newest records) and whenever the articles changed.
+    """
+
+    def __init__(self, index_dir: Path, embedder: Callable[[], Embedder], *,
+                 history_refresh_seconds: float = HISTORY_REFRESH_SECONDS) -> None:
         self.index_dir = index_dir
+        self.history_refresh_seconds = history_refresh_seconds
         self._embedder = embedder
         self._index: KbIndex | None = None
+        self._learned_at = 0.0
         self._lock = threading.Lock()
 
     def current(self, session: Session) -> KbIndex:
-        """The index, equal to the approved versions `session` sees."""
+        """The index, equal to the approved versions `session` sees, with the history learned recently."""
         with self._lock:
             if self._index is None:
                 self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder())
-            elif changes := sync(session, index=self._index):
+                self._learned_at = time.monotonic()
+                return self._index
+            changes = sync(session, index=self._index)
+            learned = HistoryChanges(0, 0, 0)
+            if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
+                learned = learn(session, index=self._index)
+                self._learned_at = time.monotonic()
+            if changes:
                 log.info("KB index updated: +%s -%s", changes.added, changes.removed)
                 save(self._index, self.index_dir)
+            elif learned:
+                save_history(self._index, self.index_dir)
+            if learned:
+                log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
+                         learned.forgotten, learned.waiting)
             return self._index
