@@ -198,6 +198,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def runbook_journal_path(self) -> Path:
+        """The runbook journal: what runs changed outside the database, written before each change."""
+        return self.data_dir / "runbooks" / "journal.jsonl"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -4,6 +4,9 @@ A run needs a fresh dry-run of the same version with the same parameters; it hol
 runs step by step (each audited with masked inputs, output, duration and actor), and on a failure
 undoes the completed steps in reverse order and says so on the ticket. An idempotency key makes a
 repeated request return the first run instead of running again.
+
+An execution is also written to the runbook journal (`runbooks.journal`) under its `journal_token`,
+each change before it is made, so a change is never lost with the caller's transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -32,8 +36,9 @@ from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.actions.base import ActionContext
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import RunbookSpec, render, render_inputs, validate_parameters
+from deskpilot.runbooks.journal import JournalEvent, JournalRun, RunJournal
 from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunbookVersion, RunMode, RunStatus, StepStatus
-from deskpilot.runbooks.parameters import masked
+from deskpilot.runbooks.parameters import masked, scrub
 from deskpilot.runbooks.steps import (
     DirectoryFactory,
     LazyDirectory,
@@ -41,7 +46,6 @@ from deskpilot.runbooks.steps import (
     mask_inputs,
     note_on_ticket,
     run_step,
-    scrub,
     undo_steps,
 )
 from deskpilot.tickets import service as tickets
@@ -171,52 +175,68 @@ def execute(session: Session, *, settings: Settings, actor: Principal, ticket_ac
     new, version, spec, values = _new_run(session, settings=settings, actor=actor, request=request,
                                           mode=RunMode.EXECUTE, origin=origin)
     _check_dry_run(session, settings=settings, run=new, dry_run_id=request.dry_run_id)
-    new.dry_run_id, new.status = request.dry_run_id, RunStatus.RUNNING
+    new.dry_run_id, new.status, new.journal_token = request.dry_run_id, RunStatus.RUNNING, uuid4().hex
     session.flush()
+    secrets = [str(values[n]) for n in spec.secret_parameters if n in values]
+    journal = _journal_start(settings, token=new.journal_token, run=new, version=version, spec=spec, secrets=secrets)
     locks.acquire(session, target=new.target, run_id=new.id)
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="runbook.run.start",
                  subject_type="runbook_run", subject_id=new.id,
                  after={"runbook": spec.name, "version": version.version, "hash": version.approved_hash,
                         "parameters": new.parameters, "target": new.target, "origin": origin})
     directory = LazyDirectory(settings, directory_factory)
-    secrets = [str(values[n]) for n in spec.secret_parameters if n in values]
     try:
         _steps(session, settings=settings, actor=actor, ticket_actor=ticket_actor, run=new, spec=spec,
-               values=values, directory=directory, client_data=request.client_data, secrets=secrets)
+               values=values, directory=directory, client_data=request.client_data, secrets=secrets,
+               journal=journal)
     finally:
         directory.close()
         locks.release(session, target=new.target)
     new.finished_at = utcnow()
     session.flush()
+    journal.note(JournalEvent.RUN_FINISHED, run_id=new.id, status=new.status, error=new.error)
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action=f"runbook.run.{new.status}",
                  subject_type="runbook_run", subject_id=new.id, after={"status": new.status, "error": new.error})
     return new
 
 
+def _journal_start(settings: Settings, *, token: str, run: RunbookRun, version: RunbookVersion, spec: RunbookSpec,
+                   secrets: list[str]) -> JournalRun:
+    """The run's journal, begun with what recovery needs to record it; raises before anything changed."""
+    journal = JournalRun(RunJournal.of(settings), token, secrets)
+    journal.write(JournalEvent.RUN_STARTED, run_id=run.id, runbook=spec.name, version=version.version,
+                  target=run.target, parameters=run.parameters, parameters_hash=run.parameters_hash,
+                  ticket_id=run.ticket_id, origin=run.origin, actor_id=run.actor_id, actor=run.actor_name)
+    return journal
+
+
 def _steps(session: Session, *, settings: Settings, actor: Principal, ticket_actor: Principal, run: RunbookRun,
            spec: RunbookSpec, values: Mapping[str, Any], directory: LazyDirectory, client_data: Mapping[str, Any],
-           secrets: list[str]) -> None:
+           secrets: list[str], journal: JournalRun) -> None:
     scope, done = _scope(values, run), list[RunbookRunStep]()
     run_deadline = time.monotonic() + settings.runbook_run_timeout_seconds
     for position, step in enumerate(spec.steps):
         ctx = _context(session, settings, actor, ticket_actor, run, directory, client_data)
         ctx.deadline = min(ctx.deadline, run_deadline)
         if time.monotonic() >= run_deadline:
-            _fail(ctx, run=run, spec=spec, done=done, error=f"the run exceeded {settings.runbook_run_timeout_seconds}"
-                  f" s before step {step.id!r}")
+            _fail(ctx, run=run, spec=spec, done=done, journal=journal,
+                  error=f"the run exceeded {settings.runbook_run_timeout_seconds} s before step {step.id!r}")
             return
-        row, summary = run_step(ctx, run=run, position=position, spec=step, scope=scope, secrets=secrets)
+        row, summary = run_step(ctx, run=run, position=position, spec=step, scope=scope, secrets=secrets,
+                                journal=journal)
         audit_step(session, run=run, actor=actor, step=row, event="runbook.step")
         if row.status is not StepStatus.SUCCEEDED:
-            _fail(ctx, run=run, spec=spec, done=done, error=f"step {step.id!r} ({step.action}) failed: {row.error}")
+            _fail(ctx, run=run, spec=spec, done=done, journal=journal,
+                  error=f"step {step.id!r} ({step.action}) failed: {row.error}")
             return
         done.append(row)
         scope[f"steps.{step.id}.summary"] = summary
     run.status = RunStatus.SUCCEEDED
 
 
-def _fail(ctx: ActionContext, *, run: RunbookRun, spec: RunbookSpec, done: list[RunbookRunStep], error: str) -> None:
-    problems = undo_steps(ctx, run=run, steps=done)
+def _fail(ctx: ActionContext, *, run: RunbookRun, spec: RunbookSpec, done: list[RunbookRunStep], journal: JournalRun,
+          error: str) -> None:
+    problems = undo_steps(ctx, run=run, steps=done, journal=journal)
     run.error = error
     run.status = RunStatus.ROLLBACK_FAILED if problems else RunStatus.ROLLED_BACK
     undone = ", ".join(s.step_id for s in done if s.status is StepStatus.ROLLED_BACK) or "none needed"
@@ -265,8 +285,9 @@ def rollback(session: Session, *, settings: Settings, actor: Principal, run_id: 
     locks.acquire(session, target=target.target, run_id=target.id)
     directory = LazyDirectory(settings, directory_factory)
     ctx = _context(session, settings, actor, actor, target, directory, {})
+    journal = JournalRun(RunJournal.of(settings), target.journal_token) if target.journal_token else None
     try:
-        problems = undo_steps(ctx, run=target, steps=steps)
+        problems = undo_steps(ctx, run=target, steps=steps, journal=journal)
     finally:
         directory.close()
         locks.release(session, target=target.target)

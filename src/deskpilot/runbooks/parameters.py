@@ -4,7 +4,7 @@ directory name can never carry LDAP filter characters, DN separators or control 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -68,3 +68,17 @@ def coerce(kind: ParameterType, value: Any, *, name: str, max_length: int) -> st
 def masked(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
     """The values with every secret replaced by a mask, as stored and audited."""
     return {k: (MASK if k in secrets else v) for k, v in values.items()}
+
+
+def scrub(value: Any, secrets: Iterable[str]) -> Any:
+    """`value` with every occurrence of a secret replaced by the mask, however deeply nested."""
+    secrets = [s for s in secrets if s]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v, secrets) for v in value]
+    return value

@@ -17,8 +17,9 @@ from deskpilot.runbooks.actions.base import ActionContext
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import StepSpec, render_inputs
 from deskpilot.runbooks.identity import Directory, LdapDirectory
+from deskpilot.runbooks.journal import JournalRun
 from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, StepStatus
-from deskpilot.runbooks.parameters import MASK
+from deskpilot.runbooks.parameters import MASK, scrub
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.schemas import MessageCreate
@@ -45,20 +46,6 @@ class LazyDirectory:
             self.opened.close()
 
 
-def scrub(value: Any, secrets: Iterable[str]) -> Any:
-    """`value` with every occurrence of a secret replaced by the mask, however deeply nested."""
-    secrets = [s for s in secrets if s]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, dict):
-        return {k: scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v, secrets) for v in value]
-    return value
-
-
 def mask_inputs(inputs: Mapping[str, Any], secret_keys: frozenset[str], secrets: Iterable[str]) -> dict[str, Any]:
     shown = {k: (MASK if k in secret_keys else v) for k, v in inputs.items()}
     return {k: scrub(v, secrets) for k, v in shown.items()}
@@ -72,16 +59,23 @@ def audit_step(session: Session, *, run: RunbookRun, actor: Principal, step: Run
 
 
 def run_step(ctx: ActionContext, *, run: RunbookRun, position: int, spec: StepSpec, scope: Mapping[str, Any],
-             secrets: list[str]) -> tuple[RunbookRunStep, str]:
-    """Execute one step in a savepoint; the stored row says what happened (its error, if it failed)."""
+             secrets: list[str], journal: JournalRun | None = None) -> tuple[RunbookRunStep, str]:
+    """Execute one step in a savepoint; the stored row says what happened (its error, if it failed).
+
+    A step that may change something outside the database is first written to the `journal`; when
+    that fails, the step fails without running.
+    """
     action = get_action(spec.action)
     raw = render_inputs(spec.inputs, scope)
     row = RunbookRunStep(run_id=run.id, position=position, step_id=spec.id, action=spec.action,
                          status=StepStatus.FAILED, inputs=mask_inputs(raw, action.secret_inputs, secrets),
                          rollback_action=spec.rollback)
-    started, summary = time.monotonic(), ""
+    started, summary, announced = time.monotonic(), "", False
     try:
         inputs = action.parse(raw)
+        if journal is not None and action.external and action.might_change(raw):
+            journal.step_started(row)
+            announced = True
         with ctx.session.begin_nested():
             result = action.execute(ctx, inputs)
         summary = scrub(result.summary, secrets)
@@ -94,13 +88,17 @@ def run_step(ctx: ActionContext, *, run: RunbookRun, position: int, spec: StepSp
         log.exception("runbook step %s (%s) of run %s failed unexpectedly", spec.id, spec.action, run.id)
         row.error = scrub(f"{type(exc).__name__}: {exc}", secrets)
     row.duration_ms = round((time.monotonic() - started) * 1000)
+    if announced and journal is not None:
+        journal.step_finished(row)
     ctx.session.add(row)
     ctx.session.flush()
     return row, summary
 
 
-def undo_steps(ctx: ActionContext, *, run: RunbookRun, steps: list[RunbookRunStep]) -> list[str]:
-    """Roll back `steps` in reverse order; returns what could not be undone (empty when all were)."""
+def undo_steps(ctx: ActionContext, *, run: RunbookRun, steps: list[RunbookRunStep],
+               journal: JournalRun | None = None) -> list[str]:
+    """Roll back `steps` in reverse order (each announced in the `journal`, if given); returns what could
+    not be undone (empty when all were)."""
     problems: list[str] = []
     for row in reversed(steps):
         if row.undo is None:
@@ -112,6 +110,8 @@ def undo_steps(ctx: ActionContext, *, run: RunbookRun, steps: list[RunbookRunSte
             if row.rollback_action is None:
                 raise InvalidInput(f"{row.action} has no rollback action")
             action = get_action(row.rollback_action)
+            if journal is not None:
+                journal.undo_started(row)
             with ctx.session.begin_nested():
                 action.execute(ctx, action.parse(row.undo))
             row.status = StepStatus.ROLLED_BACK
@@ -123,6 +123,8 @@ def undo_steps(ctx: ActionContext, *, run: RunbookRun, steps: list[RunbookRunSte
             row.status, row.error = StepStatus.ROLLBACK_FAILED, f"{type(exc).__name__}: {exc}"
             problems.append(f"{row.step_id} ({row.action}): {row.error}")
         row.duration_ms += round((time.monotonic() - started) * 1000)
+        if journal is not None:
+            journal.undo_finished(row)
         ctx.session.flush()
         audit_step(ctx.session, run=run, actor=ctx.actor, step=row, event="runbook.step.rollback")
     return problems

@@ -78,6 +78,9 @@ class Action(ABC, Generic[I]):
     inverse: ClassVar[str | None] = None
     secret_inputs: ClassVar[frozenset[str]] = frozenset()
     read_only: ClassVar[bool] = False
+    # Whether `execute` changes something outside the desk's database, which stays changed when the run's
+    # transaction is lost; such steps are announced in the runbook journal before they run.
+    external: ClassVar[bool] = True
 
     def parse(self, raw: Mapping[str, Any]) -> I:
         """The typed inputs, or InvalidInput naming the action and the field (never the value)."""

@@ -34,6 +34,7 @@ class TicketComment(Action[CommentInputs]):
     input_model = CommentInputs
     # A comment adds to the record; it is history, not a change to undo.
     read_only = True
+    external = False
 
     def plan(self, ctx: ActionContext, inputs: CommentInputs) -> PlannedChange:
         kind = "public reply" if inputs.public else "internal note"
@@ -63,6 +64,8 @@ class UpdateTicket(Action[TicketUpdateInputs]):
     name: ClassVar[str] = "ticket.update"
     input_model = TicketUpdateInputs
     inverse = "ticket.update"
+    # The ticket is in the run's own transaction: lost with the run's record, never without it.
+    external = False
 
     def _changes(self, inputs: TicketUpdateInputs) -> dict[str, Any]:
         changes = inputs.model_dump(exclude_unset=True)
