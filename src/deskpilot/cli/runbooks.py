@@ -1,10 +1,13 @@
-"""`deskpilot runbooks ...`: install, list, show, create, edit, approve, dry-run, run, runs, rollback."""
+"""`deskpilot runbooks ...`: install, list, show, create, edit, approve, dry-run, run, runs, rollback, and
+unrecorded / recover for runs whose changes the journal has but the database lost."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -14,9 +17,10 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.errors import InvalidInput, NotFound
-from deskpilot.runbooks import builtin, executor
+from deskpilot.runbooks import builtin, executor, recovery
 from deskpilot.runbooks import service as definitions
-from deskpilot.runbooks.models import RunbookRun, RunbookRunStep
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunStatus
+from deskpilot.runbooks.unrecorded import JournalStep, StepOutcome, UnrecordedReport, UnrecordedRun, find_unrecorded
 
 CLI = Principal.system("cli")
 
@@ -132,6 +136,67 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0 if run.status == "rolled_back" else 1
 
 
+def _step_line(step: JournalStep) -> str:
+    inputs = json.dumps(step.inputs, sort_keys=True)
+    line = f"    [{step.position}] {step.step_id} ({step.action} {inputs}): {step.outcome}"
+    if step.outcome is StepOutcome.STARTED:
+        return line + ", no outcome in the journal: check by hand"
+    if not step.may_have_changed:
+        return line + ", nothing left changed"
+    if step.undo is None or step.rollback_action is None:
+        return line + ", cannot be undone: check by hand"
+    return line + f"; undo: {step.rollback_action} {json.dumps(step.undo, sort_keys=True)}"
+
+
+def _show_unrecorded_run(run: UnrecordedRun) -> None:
+    where = f"run #{run.running_run_id} is still 'running'" if run.running_run_id else "no run in the database"
+    print(f"{run.token}  {run.describe()}; {where}")
+    for step in run.steps.values():
+        print(_step_line(step))
+
+
+def _show_unrecorded(report: UnrecordedReport) -> None:
+    for problem in report.problems:
+        print(f"warning: {report.journal} line {problem.line}: {problem.message}; the other entries were read",
+              file=sys.stderr)
+    if not report.runs:
+        print(f"No unrecorded runs: every run in the journal ({report.journal}) that changed something is on the "
+              "record.")
+        return
+    print(f"{len(report.runs)} run(s) changed something outside the database but are not on the record "
+          f"(journal: {report.journal}):")
+    for run in report.runs:
+        _show_unrecorded_run(run)
+    print("Next: `deskpilot runbooks recover TOKEN --undo` undoes a run's changes from the journal and records it; "
+          "`deskpilot runbooks recover TOKEN` records it with its changes kept (a lead may roll it back later).")
+
+
+def cmd_unrecorded(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        report = find_unrecorded(session, settings=settings, actor=_as(session, args.as_user))
+    if args.json:
+        print(json.dumps({"journal": str(report.journal), "runs": [r.as_dict() for r in report.runs],
+                          "problems": [asdict(p) for p in report.problems]}, indent=2, default=str))
+    else:
+        _show_unrecorded(report)
+    return 1 if report.runs or report.problems else 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        run = recovery.recover(session, settings=settings, actor=_as(session, args.as_user), token=args.token,
+                               undo=args.undo)
+        _show_run(run, executor.run_steps(session, run_id=run.id))
+    if run.status is RunStatus.ROLLBACK_FAILED:
+        print("Not everything was undone: check what the error names by hand.", file=sys.stderr)
+        return 1
+    if run.status is RunStatus.RECOVERED:
+        print(f"Recorded with its changes kept; `deskpilot runbooks rollback {run.id} --as LEAD` undoes them.")
+    return 0
+
+
 def _run_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name")
     parser.add_argument("-p", "--param", action="append", help="NAME=VALUE (repeatable)")
@@ -181,3 +246,13 @@ def register(sub: Sub) -> None:
     back.add_argument("run_id", type=int)
     back.add_argument("--as", dest="as_user")
     back.set_defaults(func=cmd_rollback)
+    lost = rb.add_parser("unrecorded", help="runs the journal shows changing something that the database lacks "
+                                            "(exits 1 when there are any, or unreadable journal lines)")
+    lost.add_argument("--json", action="store_true", help="print them as JSON")
+    lost.add_argument("--as", dest="as_user")
+    lost.set_defaults(func=cmd_unrecorded)
+    recover = rb.add_parser("recover", help="put an unrecorded run on the record (--undo: undo its changes first)")
+    recover.add_argument("token", help="the run's journal token (or its first characters) from `unrecorded`")
+    recover.add_argument("--undo", action="store_true", help="roll its changes back from the journal first")
+    recover.add_argument("--as", dest="as_user", help="the lead recovering it (default: cli)")
+    recover.set_defaults(func=cmd_recover)

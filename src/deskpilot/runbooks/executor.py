@@ -273,12 +273,16 @@ def get_runs(session: Session, *, actor: Principal, runbook: str | None = None, 
 
 def rollback(session: Session, *, settings: Settings, actor: Principal, run_id: int,
              directory_factory: DirectoryFactory | None = None) -> RunbookRun:
-    """Undo a completed run in reverse order, when every step that changed something can be undone (leads)."""
+    """Undo a completed run in reverse order, when every step that changed something can be undone (leads).
+
+    A run recovered from the journal with its changes kept is rolled back the same way."""
     require(actor, Permission.RUNBOOK_ROLLBACK)
     target = get_run(session, actor=actor, run_id=run_id)
-    if target.mode is not RunMode.EXECUTE or target.status is not RunStatus.SUCCEEDED:
-        raise Conflict(f"Run #{run_id} is a {target.mode} that {target.status}; only a succeeded run is rolled back.")
-    steps = run_steps(session, run_id=run_id)
+    if target.mode is not RunMode.EXECUTE or target.status not in (RunStatus.SUCCEEDED, RunStatus.RECOVERED):
+        raise Conflict(f"Run #{run_id} is a {target.mode} that {target.status}; only a succeeded or recovered run "
+                       "is rolled back.")
+    # A recovered run may have steps its own failure had undone already.
+    steps = [s for s in run_steps(session, run_id=run_id) if s.status is not StepStatus.ROLLED_BACK]
     blocking = [s.step_id for s in steps if not s.reversible]
     if blocking:
         raise Conflict(f"Run #{run_id} cannot be rolled back: {', '.join(blocking)} cannot be undone.")

@@ -31,6 +31,8 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     ROLLED_BACK = "rolled_back"
     ROLLBACK_FAILED = "rollback_failed"
+    # Put on the record from the runbook journal after its own record was lost; its changes were kept.
+    RECOVERED = "recovered"
 
 
 class StepStatus(StrEnum):
