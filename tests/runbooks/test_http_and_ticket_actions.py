@@ -33,7 +33,8 @@ target: "monitoring:{{{{ params.service }}}}"
 parameters: [{{name: service, type: text}}]
 steps:
   - {{id: raise, action: ticket.update, inputs: {{priority: P1}}, rollback: ticket.update}}
-  - {{id: notify, action: http.request, inputs: {{method: POST, url: "{url}/incidents", json_body: {{severity: high, service: "{{{{ params.service }}}}"}}}},
+  - {{id: notify, action: http.request, inputs: {{method: POST, url: "{url}/incidents",
+     json_body: {{severity: high, service: "{{{{ params.service }}}}"}}}},
      irreversible: "the monitoring system keeps its incident log"}}
 """
 
