@@ -55,6 +55,23 @@ def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Se
 
 
 
+def test_a_change_never_touches_the_index_other_requests_are_searching(session: Session, desk: Desk,
+                                                                         embedder: Embedder, tmp_path: Path) -> None:
+    holder = indexing.IndexHolder(tmp_path, lambda: embedder)
+    publish(session, desk)
+    searching = holder.current(session)
+    assert holder.current(session) is searching  # nothing changed: the same index, no copy
+    publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
+    changed = holder.current(session)
+    assert changed is not searching
+    assert set(searching.documents) == {"vpn-connect"}
+    assert all(c.slug == "vpn-connect" for c in searching.chunks.values())
+    assert [h.slug for h in HybridRetriever(searching).search(RetrievalQuery("release print job")).hits] == [
+        "vpn-connect"]
+    assert set(changed.documents) == {"vpn-connect", "printer-release"}
+    assert changed.embedder is searching.embedder
+
+
 def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk, database_url: str,
                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ the articles changed), and then writes only the index's `history/` directory, no
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -70,17 +71,55 @@ def as_index_document(document: ApprovedDocument) -> KbDocument:
                       url=document.url)
 
 
-def sync(session: Session, *, index: KbIndex) -> IndexChanges:
-    """Bring `index` in line with the approved versions in the database; returns what changed."""
+def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
+    """What `sync` would change in `index` (nothing is changed)."""
     approved = approved_versions(session)
     indexed = {slug: doc.version for slug, doc in index.documents.items()}
     stale = sorted(slug for slug in indexed if slug not in approved)
     changed = sorted(slug for slug, version in approved.items() if indexed.get(slug) != version)
-    if stale:
-        index.remove_documents(stale)
-    if changed:
-        index.add_documents(as_index_document(d) for d in approved_documents(session, slugs=changed))
     return IndexChanges(added=changed, removed=stale)
+
+
+def _apply_articles(session: Session, index: KbIndex, changes: IndexChanges) -> None:
+    if changes.removed:
+        index.remove_documents(changes.removed)
+    if changes.added:
+        index.add_documents(as_index_document(d) for d in approved_documents(session, slugs=changes.added))
+
+
+def sync(session: Session, *, index: KbIndex) -> IndexChanges:
+    """Bring `index` in line with the approved versions in the database; returns what changed."""
+    changes = article_changes(session, index=index)
+    _apply_articles(session, index, changes)
+    return changes
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """Past questions to forget (their source stopped counting) and to learn (key → article)."""
+
+    gone: list[str]
+    new: dict[str, str]
+
+    def __bool__(self) -> bool:
+        return bool(self.gone or self.new)
+
+
+def history_plan(session: Session, *, index: KbIndex) -> HistoryPlan:
+    """What `learn` would change in `index`'s past questions (nothing is changed)."""
+    answering = history.answering_articles(session, approved=approved_versions(session))
+    answering = {key: slug for key, slug in answering.items() if slug in index.documents}
+    learned = index.history.learned()
+    return HistoryPlan(gone=[key for key, slug in learned.items() if answering.get(key) != slug],
+                       new={key: slug for key, slug in answering.items() if key not in learned})
+
+
+def _apply_history(session: Session, index: KbIndex, plan: HistoryPlan, max_new: int | None) -> HistoryChanges:
+    index.history.remove(plan.gone)
+    batch = dict(list(plan.new.items())[:max_new]) if max_new is not None else plan.new
+    questions = history.answered_questions(session, answering=batch)
+    index.history.add([PastQuestion(RetrievalQuery(q.question), q.slug, key=q.key) for q in questions])
+    return HistoryChanges(learned=len(questions), forgotten=len(plan.gone), waiting=len(plan.new) - len(batch))
 
 
 def learn(session: Session, *, index: KbIndex, max_new: int | None = MAX_NEW_QUESTIONS) -> HistoryChanges:
@@ -88,16 +127,12 @@ def learn(session: Session, *, index: KbIndex, max_new: int | None = MAX_NEW_QUE
 
     At most `max_new` questions are embedded per call (None: all), newest first; the rest wait for the next.
     """
-    answering = history.answering_articles(session, approved=approved_versions(session))
-    answering = {key: slug for key, slug in answering.items() if slug in index.documents}
-    learned = index.history.learned()
-    gone = [key for key, slug in learned.items() if answering.get(key) != slug]
-    index.history.remove(gone)
-    new = {key: slug for key, slug in answering.items() if key not in learned}
-    batch = dict(list(new.items())[:max_new]) if max_new is not None else new
-    questions = history.answered_questions(session, answering=batch)
-    index.history.add([PastQuestion(RetrievalQuery(q.question), q.slug, key=q.key) for q in questions])
-    return HistoryChanges(learned=len(questions), forgotten=len(gone), waiting=len(new) - len(batch))
+    return _apply_history(session, index, history_plan(session, index=index), max_new)
+
+
+def _copy(index: KbIndex) -> KbIndex:
+    """A private copy to change while other threads keep searching the current one (the model is shared)."""
+    return copy.deepcopy(index, memo={id(index.embedder): index.embedder})
 
 
 def _swap_in(target: Path, write: Callable[[Path], None]) -> None:
@@ -169,23 +204,37 @@ class IndexHolder:
         self._lock = threading.Lock()
 
     def current(self, session: Session) -> KbIndex:
-        """The index, equal to the approved versions `session` sees, with the history learned recently."""
+        """The index, equal to the approved versions `session` sees, with the history learned recently.
+
+        Requests search the returned index without a lock, so a change is made on a copy that replaces
+        the current index when it is complete: a search never sees an index half-way through a change.
+        """
         with self._lock:
             if self._index is None:
                 self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder())
                 self._learned_at = time.monotonic()
                 return self._index
-            changes = sync(session, index=self._index)
+            fresh: KbIndex | None = None
+            changes = article_changes(session, index=self._index)
+            if changes:
+                fresh = _copy(self._index)
+                _apply_articles(session, fresh, changes)
             learned = HistoryChanges(0, 0, 0)
             if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
-                learned = learn(session, index=self._index)
+                plan = history_plan(session, index=fresh or self._index)
+                if plan:
+                    fresh = fresh or _copy(self._index)
+                    learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
                 self._learned_at = time.monotonic()
+            if fresh is None:
+                return self._index
             if changes:
                 log.info("KB index updated: +%s -%s", changes.added, changes.removed)
-                save(self._index, self.index_dir)
+                save(fresh, self.index_dir)
             elif learned:
-                save_history(self._index, self.index_dir)
+                save_history(fresh, self.index_dir)
             if learned:
                 log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
                          learned.forgotten, learned.waiting)
-            return self._index
+            self._index = fresh
+            return fresh
