@@ -71,6 +71,20 @@ def test_vpn_question_is_answered_with_sources_and_yes_is_a_recorded_deflection(
         service.rate(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, score=1)
 
 
+def test_when_the_answer_s_own_steps_solve_it_the_deflection_is_recorded_too(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    conversation = _start(session, desk, assistant, VPN_QUESTION)
+    answer = conversation.messages[-1]
+    _say(session, desk, assistant, conversation, "no")
+    assert conversation.state is S.TROUBLESHOOTING
+    assert conversation.troubleshooting["slug"] == answer.citations[0]["slug"]
+    _say(session, desk, assistant, conversation, "yes, that fixed it")
+    assert conversation.state is S.RESOLVED and conversation.resolution is Resolution.SELF_SERVICE
+    feedback = decisions.get(session, decision_id=answer.decision_id or 0).feedback
+    assert [(f.field, f.action, f.final_value) for f in feedback] == [
+        ("deflection", FeedbackAction.ACCEPTED, "resolved by the article's steps")]
+
+
 def test_no_loops_after_resolution_the_assistant_says_nothing_more(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     conversation = _start(session, desk, assistant, VPN_QUESTION)

@@ -28,6 +28,7 @@ from deskpilot.conversations.state import Author, ConversationEvent, Conversatio
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb.answering import answer_question
+from deskpilot.kb.history import DEFLECTION_FIELD
 from deskpilot.kb.service import document_url
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
@@ -204,12 +205,7 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
     answers = [*conversation.facts.get("answers", []), {"question": CONFIRM, "answer": text[:500]}]
     conversation.facts = conversation.facts | {"answers": answers}
     if reply is Reply.YES:
-        decision_id = conversation.facts.get("answer_decision_id")
-        if decision_id:
-            decisions.record_feedback(session, decision_id=int(decision_id), field="deflection",
-                                      action=FeedbackAction.ACCEPTED, suggested_value="answer",
-                                      final_value="resolved by self-service", actor_id=actor.user_id,
-                                      actor_name=actor.username)
+        _confirm_deflection(session, conversation, actor, "resolved by self-service")
         _resolve(session, conversation, actor, "Glad that solved it.")
     elif reply is Reply.NO:
         slug = conversation.facts.get("answer_slug")
@@ -225,6 +221,15 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
     else:
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
         _answer(session, conversation, actor, assistant, text)
+
+
+def _confirm_deflection(session: Session, conversation: Conversation, actor: Principal, how: str) -> None:
+    """The answer's article solved it: feedback on the answer decision (the KB learns the question from it)."""
+    decision_id = conversation.facts.get("answer_decision_id")
+    if decision_id:
+        decisions.record_feedback(session, decision_id=int(decision_id), field=DEFLECTION_FIELD,
+                                  action=FeedbackAction.ACCEPTED, suggested_value="answer", final_value=how,
+                                  actor_id=actor.user_id, actor_name=actor.username)
 
 
 def _start_steps(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
@@ -248,6 +253,8 @@ def _ask_step(session: Session, conversation: Conversation) -> None:
 def _after_step(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                 text: str) -> None:
     if classify(text) is Reply.YES:
+        if conversation.troubleshooting.get("slug") == conversation.facts.get("answer_slug"):
+            _confirm_deflection(session, conversation, actor, "resolved by the article's steps")
         _resolve(session, conversation, actor, "Great, the steps solved it.")
         return
     walk = dict(conversation.troubleshooting)
