@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -75,3 +76,44 @@ def test_cli_verify_exits_nonzero_and_names_the_row(session: Session, engine: En
                             capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1
     assert f"row id {row_id} (seq 2)" in broken.stderr
+
+
+def _event(session: Session, action: str) -> None:
+    audit.record(session, actor_id=None, actor_name="test", action=action, subject_type="test", subject_id=1)
+
+
+def test_concurrent_transactions_chain_in_commit_order(session: Session, engine: Engine) -> None:
+    """Events join the chain at commit, so a long transaction never holds the chain lock while it works."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite lets one writer in at a time: there are no concurrent writing transactions")
+    first, second = Session(engine), Session(engine)
+    try:
+        _event(first, "first.started")
+        _event(second, "second.started")
+        _event(second, "second.finished")
+        second.commit()
+        _event(first, "first.finished")
+        first.commit()
+    finally:
+        first.close()
+        second.close()
+    session.expire_all()
+    result = audit.verify(session)
+    assert result.ok and result.checked == 4
+    events, _ = audit.get_all(session)
+    assert [e.action for e in sorted(events, key=lambda e: e.seq)] == [
+        "second.started", "second.finished", "first.started", "first.finished"]
+
+
+def test_an_event_in_a_rolled_back_savepoint_never_joins_the_chain(session: Session) -> None:
+    _event(session, "kept")
+    try:
+        with session.begin_nested():
+            _event(session, "undone")
+            raise RuntimeError("the step failed")
+    except RuntimeError:
+        pass
+    session.commit()
+    events, total = audit.get_all(session)
+    assert total == 1 and events[0].action == "kept" and events[0].seq == 1
+    assert audit.verify(session).ok

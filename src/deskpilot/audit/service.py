@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from deskpilot.audit.chain import GENESIS, canonical, row_hash
 from deskpilot.audit.models import AuditEvent
 from deskpilot.clock import utcnow
 
 _CHAIN_LOCK_KEY = 7_310_001
+_PENDING = "audit_events_pending"
 
 
 def jsonable(value: Any) -> Any:
@@ -27,23 +30,55 @@ def jsonable(value: Any) -> Any:
 
 def record(session: Session, *, actor_id: int | None, actor_name: str, action: str, subject_type: str,
            subject_id: str | int, before: Any = None, after: Any = None) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Writers queue here so two transactions never chain onto the same previous row.
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    """Add one event inside the caller's transaction; it joins the chain when the transaction commits.
+
+    The row is written now (so a rolled-back savepoint takes it away, like every other write) with a
+    provisional negative `seq`; `_seal` gives it its place in the chain just before the commit. The chain
+    lock is therefore held only for the commit itself, not for the rest of the request: with the lock taken
+    here, every ticket write on PostgreSQL queued behind the slowest transaction that had audited anything.
+    """
     at = utcnow()
-    before_j, after_j = jsonable(before), jsonable(after)
     event = AuditEvent(
-        seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action, subject_type=subject_type,
-        subject_id=str(subject_id), before=before_j, after=after_j, prev_hash=prev,
-        hash=row_hash(prev_hash=prev, seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
-                      subject_type=subject_type, subject_id=str(subject_id), before=before_j, after=after_j),
-    )
+        seq=-secrets.randbelow(2**62) - 1, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
+        subject_type=subject_type, subject_id=str(subject_id), before=jsonable(before), after=jsonable(after),
+        prev_hash="", hash="")
     session.add(event)
     session.flush()
+    session.info[_PENDING] = True
     return event
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _seal(session: Session) -> None:
+    """Chain this transaction's new events after the last sealed one, in the order they were recorded."""
+    if not session.info.pop(_PENDING, False):
+        return
+    session.flush()
+    pending = session.scalars(select(AuditEvent).where(AuditEvent.seq < 0).order_by(AuditEvent.id)).all()
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # Sealing transactions queue here (until their commit) so two never chain onto the same previous row.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq > 0)
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    for pending_event in pending:
+        seq += 1
+        pending_event.seq, pending_event.prev_hash = seq, prev
+        pending_event.hash = prev = row_hash(
+            prev_hash=prev, seq=seq, at=pending_event.at, actor_id=pending_event.actor_id,
+            actor_name=pending_event.actor_name, action=pending_event.action,
+            subject_type=pending_event.subject_type, subject_id=pending_event.subject_id,
+            before=pending_event.before, after=pending_event.after)
+    session.flush()
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    # Only the outermost transaction's end drops the mark: a rolled-back savepoint leaves earlier events.
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
@@ -67,7 +102,7 @@ def verify(session: Session) -> VerifyResult:
     """Recompute the chain in order; name every row that was edited, removed or reordered."""
     problems: list[ChainProblem] = []
     prev_hash, expected_seq, checked = GENESIS, 1, 0
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
         checked += 1
         if event.seq != expected_seq:
             kind = "missing rows before it (removed)" if event.seq > expected_seq else "out of order (reordered)"
