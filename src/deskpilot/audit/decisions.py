@@ -13,6 +13,7 @@ from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import NotFound
+from deskpilot.tickets import facts as ticket_facts
 
 
 def input_hash(text: str) -> str:
@@ -31,6 +32,7 @@ def record_decision(session: Session, *, kind: DecisionKind, model_version: str,
         subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id), created_at=utcnow())
     session.add(decision)
     session.flush()
+    ticket_facts.note_triage(session, decision=decision)
     return decision
 
 
@@ -38,6 +40,7 @@ def attach_subject(session: Session, *, decision_id: int, subject_type: str, sub
     """Link a decision made before its subject existed (triage runs before the ticket is created)."""
     decision = get(session, decision_id=decision_id)
     decision.subject_type, decision.subject_id = subject_type, str(subject_id)
+    ticket_facts.note_triage(session, decision=decision)
 
 
 def get(session: Session, *, decision_id: int) -> AiDecision:
@@ -61,8 +64,9 @@ def record_feedback(session: Session, *, decision_id: int, field: str, action: F
                     actor_name: str, reason: str | None = None) -> AiFeedback:
     """What a person did with one field of a decision; also appended to the audit log."""
     decision = get(session, decision_id=decision_id)
-    feedback = AiFeedback(decision_id=decision.id, field=field, action=action, suggested_value=suggested_value,
-                          final_value=final_value, reason=reason, actor_id=actor_id, created_at=utcnow())
+    feedback = AiFeedback(decision_id=decision.id, decision_kind=decision.kind, field=field, action=action,
+                          suggested_value=suggested_value, final_value=final_value, reason=reason, actor_id=actor_id,
+                          created_at=utcnow())
     session.add(feedback)
     session.flush()
     audit.record(session, actor_id=actor_id, actor_name=actor_name, action=f"ai.feedback.{action}",

@@ -12,7 +12,7 @@ from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.errors import InvalidInput
-from deskpilot.tickets import sla
+from deskpilot.tickets import facts, sla
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
 from deskpilot.tickets.models import SlaPause, Ticket, TicketMessage
 
@@ -55,6 +55,8 @@ def _ticket(record: HistoricalTicket) -> Ticket:
         ticket.messages.append(TicketMessage(author_id=record.assignee_id, kind=MessageKind.PUBLIC_REPLY,
                                              channel=record.channel, body=record.resolution,
                                              created_at=record.resolved_at))
+    ticket.agent_replies = sum(facts.is_agent_reply(m, record.requester_id) for m in ticket.messages)
+    facts.refresh_paused(ticket)
     return ticket
 
 

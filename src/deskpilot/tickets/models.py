@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
@@ -99,6 +99,17 @@ class Ticket(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    # Facts kept up to date on write by tickets/facts.py, so that the KPI reports aggregate one row per ticket
+    # instead of counting each ticket's messages, pauses and AI decisions (see docs/benchmarks.md).
+    agent_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # A copy of the decision's id like the values beside it (no foreign key: nothing here may hold up
+    # deleting a decision, and a foreign key would have rebuilt this table on SQLite).
+    intake_triage_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    intake_category: Mapped[str | None] = mapped_column(String(120), default=None)
+    intake_queue_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    intake_priority: Mapped[str | None] = mapped_column(String(32), default=None)
+    intake_abstained: Mapped[bool | None] = mapped_column(Boolean, default=None)
     messages: Mapped[list[TicketMessage]] = relationship(back_populates="ticket", order_by="TicketMessage.id",
                                                          cascade="all, delete-orphan")
     pauses: Mapped[list[SlaPause]] = relationship(order_by="SlaPause.id", cascade="all, delete-orphan")

@@ -13,7 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, PermissionDenied
-from deskpilot.tickets import sla
+from deskpilot.tickets import facts, sla
 from deskpilot.tickets.access import get_visible, is_requester, require_work, visible_clause
 from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
 from deskpilot.tickets.lifecycle import OPEN_STATUSES
@@ -170,6 +170,7 @@ def add_message(session: Session, *, actor: Principal, ticket_id: int, data: Mes
     message = TicketMessage(ticket_id=ticket.id, author_id=actor.user_id, kind=data.kind, channel=data.channel,
                             body=data.body, ai_assisted=data.ai_assisted, created_at=utcnow())
     session.add(message)
+    facts.count_reply(session, ticket, message)
     if data.kind is MessageKind.PUBLIC_REPLY:
         _after_public_reply(session, ticket=ticket, from_requester=requester)
     session.flush()
@@ -215,9 +216,10 @@ def change_status(session: Session, *, actor: Principal, ticket_id: int, target:
     before = snapshot(ticket)
     apply_status(session, ticket=ticket, target=target)
     if comment:
-        kind = MessageKind.PUBLIC_REPLY
-        session.add(TicketMessage(ticket_id=ticket.id, author_id=actor.user_id, kind=kind, channel=Channel.API,
-                                  body=comment, created_at=utcnow()))
+        message = TicketMessage(ticket_id=ticket.id, author_id=actor.user_id, kind=MessageKind.PUBLIC_REPLY,
+                                channel=Channel.API, body=comment, created_at=utcnow())
+        session.add(message)
+        facts.count_reply(session, ticket, message)
     session.flush()
     _record(session, actor, f"ticket.status.{target}", ticket, before=before, after=snapshot(ticket))
     return ticket

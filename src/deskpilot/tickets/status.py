@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from deskpilot.clock import utcnow
-from deskpilot.tickets import sla
+from deskpilot.tickets import facts, sla
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.lifecycle import check_transition
 from deskpilot.tickets.models import Ticket
@@ -28,3 +28,4 @@ def apply_status(session: Session, *, ticket: Ticket, target: TicketStatus) -> N
         ticket.resolved_at = None
         ticket.reopen_count += 1
     ticket.status = target
+    facts.refresh_paused(ticket)
