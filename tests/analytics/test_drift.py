@@ -45,10 +45,11 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(environment=Environment.TEST, data_dir=tmp_path)
 
 
-def _decide(session: Session, category: str, confidence: float, model: str = "v0001") -> None:
+def _decide(session: Session, category: str, confidence: float, model: str = "v0001",
+            abstained: bool = False) -> None:
     decisions.record_decision(session, kind=DecisionKind.TRIAGE, model_version=f"triage-category:{model}+p:none",
                               input_redacted="x", outputs={"category": category}, confidence=confidence,
-                              abstained=False)
+                              abstained=abstained)
 
 
 def test_a_shifted_mix_raises_the_alert_and_a_matching_one_does_not(session: Session, clock: FrozenClock,
@@ -70,6 +71,22 @@ def test_a_shifted_mix_raises_the_alert_and_a_matching_one_does_not(session: Ses
     assert shifted.confidence_psi is not None and shifted.confidence_psi > settings.drift_psi_threshold
     assert shifted.alert and "drifted" in shifted.message
     assert shifted.periods.rows[0][0] == "2026-11-23" and shifted.periods.rows[0][1] == 20
+
+
+def test_confidences_fall_in_tenths_and_abstentions_count_in_the_histogram_only(
+        session: Session, clock: FrozenClock, settings: Settings) -> None:
+    confidences = (0.0, 0.0999, 0.1, 0.3, 0.7, 0.8999, 0.9, 1.0)
+    for confidence in confidences:
+        _decide(session, "Hardware", confidence)
+    _decide(session, "Access", 0.45, abstained=True)
+    session.commit()
+    report = drift_report(session, KpiFilter.of(now=utcnow(), first_day=date(2026, 11, 23),
+                                                last_day=date(2026, 11, 23)), settings)
+    live = {row[0]: row[3] for row in report.confidence.rows}
+    # Bin i holds [i/10, (i+1)/10), the last one also 1.0. (numpy.histogram, which made the training
+    # histogram, puts exactly 0.3, 0.6 and 0.7 one bin lower: its edges are 0.30000000000000004 and so on.)
+    assert list(live.values()) == [2, 1, 0, 1, 1, 0, 0, 1, 1, 2]
+    assert {row[0]: row[3] for row in report.categories.rows} == {"Access": 0, "Hardware": 8}
 
 
 def test_no_training_profile_says_how_to_get_one(session: Session, tmp_path: Path) -> None:

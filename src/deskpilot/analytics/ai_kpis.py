@@ -3,11 +3,12 @@ the values agents finally kept, per field and per category."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import String, and_, case, cast, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,10 +37,14 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 def feedback_in(flt: KpiFilter, query: AnySelect) -> AnySelect:
-    query = query.join(AiDecision, AiDecision.id == AiFeedback.decision_id).where(
-        AiFeedback.created_at >= flt.start, AiFeedback.created_at < flt.end)
+    """Feedback given in the period; on the queue's and channel's tickets only when the filter names them.
+
+    Each feedback row carries its decision's kind, so the decisions are joined only to reach their tickets.
+    """
+    query = query.where(AiFeedback.created_at >= flt.start, AiFeedback.created_at < flt.end)
     if flt.queue_id is not None or flt.channel is not None:
-        query = query.join(Ticket, on_ticket()).where(flt.scope())
+        query = (query.join(AiDecision, AiDecision.id == AiFeedback.decision_id).join(Ticket, on_ticket())
+                 .where(flt.scope()))
     return query
 
 
@@ -56,12 +61,18 @@ class FeedbackCounts:
 
 def feedback_table(session: Session, flt: KpiFilter) -> tuple[KpiTable, dict[str, FeedbackCounts]]:
     """Feedback given in the period, per decision kind and field."""
+    kind = AiFeedback.decision_kind
     query = feedback_in(flt, select(
-        AiDecision.kind, AiFeedback.field, _count(AiFeedback.action == FeedbackAction.ACCEPTED),
+        kind, AiFeedback.field, _count(AiFeedback.action == FeedbackAction.ACCEPTED),
         _count(AiFeedback.action == FeedbackAction.EDITED), _count(AiFeedback.action.in_(_REJECTING))
-    ).select_from(AiFeedback)).group_by(AiDecision.kind, AiFeedback.field).order_by(AiDecision.kind, AiFeedback.field)
+    ).select_from(AiFeedback)).group_by(kind, AiFeedback.field).order_by(kind, AiFeedback.field)
+    return feedback_figures(session.execute(query).all())
+
+
+def feedback_figures(groups: Sequence[Any]) -> tuple[KpiTable, dict[str, FeedbackCounts]]:
+    """The table and the counts per kind from (kind, field, accepted, edited, rejected) groups."""
     rows, per_kind = [], dict[str, FeedbackCounts]()
-    for kind, field, accepted, edited, rejected in session.execute(query).all():
+    for kind, field, accepted, edited, rejected in groups:
         counts = FeedbackCounts(int(accepted or 0), int(edited or 0), int(rejected or 0))
         rows.append((str(kind), field, counts.accepted, counts.edited, counts.rejected,
                      ratio(counts.accepted, counts.total), ratio(counts.edited, counts.total),
@@ -91,48 +102,45 @@ def feedback_kpis(per_kind: dict[str, FeedbackCounts]) -> list[Kpi]:
     ]
 
 
-def _is_first_triage() -> ColumnElement[bool]:
-    """The decision is the ticket's first (intake) triage: no earlier triage decision on the same ticket.
-
-    An anti-join rather than `id = (SELECT min(id) ...)`: PostgreSQL cannot drive an index with a correlated
-    scalar in a join condition and fell back to comparing every ticket with every decision.
-    """
-    earlier = aliased(AiDecision)
-    return ~exists().where(earlier.subject_type == AiDecision.subject_type, earlier.subject_id == AiDecision.subject_id,
-                           earlier.kind == DecisionKind.TRIAGE, earlier.id < AiDecision.id)
-
-
 def _agreement() -> dict[str, tuple[ColumnElement[bool], ColumnElement[bool]]]:
-    """Per field: (the AI made a suggestion, the suggestion equals the final value)."""
-    suggested_category = AiDecision.outputs["category"].as_string()
-    suggested_queue = AiDecision.outputs["queue_id"].as_integer()
-    suggested_priority = AiDecision.outputs["priority"].as_string()
-    category_made = and_(AiDecision.abstained.is_(False), suggested_category.is_not(None),
+    """Per field: (the intake triage made a suggestion, the suggestion equals the final value)."""
+    category_made = and_(Ticket.intake_abstained.is_(False), Ticket.intake_category.is_not(None),
                          Ticket.category.is_not(None))
     return {
-        "category": (category_made, and_(category_made, suggested_category == Ticket.category)),
-        "queue": (suggested_queue.is_not(None), suggested_queue == Ticket.queue_id),
-        "priority": (suggested_priority.is_not(None), suggested_priority == cast(Ticket.priority, String)),
+        "category": (category_made, and_(category_made, Ticket.intake_category == Ticket.category)),
+        "queue": (Ticket.intake_queue_id.is_not(None), Ticket.intake_queue_id == Ticket.queue_id),
+        "priority": (Ticket.intake_priority.is_not(None), Ticket.intake_priority == cast(Ticket.priority, String)),
     }
 
 
-def _triaged_final(flt: KpiFilter, *columns: Any) -> AnySelect:
-    return (select(*columns).select_from(Ticket)
-            .join(AiDecision, and_(on_ticket(), AiDecision.kind == DecisionKind.TRIAGE, _is_first_triage()))
-            .where(flt.created_in_period(), Ticket.status.in_(FINAL)))
-
-
 def triage_accuracy(session: Session, flt: KpiFilter) -> tuple[list[Kpi], KpiTable, KpiTable]:
-    """Agreement of the first (intake) triage with the values resolved tickets ended with."""
-    fields = _agreement()
-    columns = [func.count(), _count(AiDecision.abstained.is_(True))]
-    for made, agreed in fields.values():
+    """Agreement of the first (intake) triage with the values resolved tickets ended with.
+
+    One pass over the period's resolved tickets, grouped by final category: the per-field figures are the
+    sums over all groups, the per-category table is the groups that have a category.
+    """
+    columns = [func.count(), _count(Ticket.intake_abstained.is_(True))]
+    for made, agreed in _agreement().values():
         columns += [_count(made), _count(agreed)]
-    row = session.execute(_triaged_final(flt, *columns)).one()
-    triaged, abstained = int(row[0] or 0), int(row[1] or 0)
+    groups = session.execute(
+        select(Ticket.category, *columns)
+        .where(flt.created_in_period(), Ticket.status.in_(FINAL), Ticket.intake_triage_id.is_not(None))
+        .group_by(Ticket.category)).all()
+    totals = [sum(int(group[i] or 0) for group in groups) for i in range(1, len(columns) + 1)]
+    # Per category: tickets, the category field's suggested and agreed counts, abstentions.
+    by_category = [(str(g[0]), int(g[1]), int(g[3] or 0), int(g[4] or 0), int(g[2] or 0)) for g in groups
+                   if g[0] is not None]
+    return accuracy_figures(totals, by_category)
+
+
+def accuracy_figures(totals: Sequence[int], by_category: list[tuple[str, int, int, int, int]]
+                     ) -> tuple[list[Kpi], KpiTable, KpiTable]:
+    """The figures from the totals (triaged, abstained, then suggested and agreed per field in `_agreement`
+    order) and the per-category counts (category, tickets, suggested, agreed, abstained)."""
+    triaged, abstained = totals[0], totals[1]
     per_field, kpis = [], []
-    for i, name in enumerate(fields):
-        suggested, kept = int(row[2 + 2 * i] or 0), int(row[3 + 2 * i] or 0)
+    for i, name in enumerate(_agreement()):
+        suggested, kept = totals[2 + 2 * i], totals[3 + 2 * i]
         per_field.append((name, suggested, kept, ratio(kept, suggested)))
         kpis.append(Kpi(f"triage_accuracy_{name}", f"Triage {name} agreed with the agents", ratio(kept, suggested),
                         Unit.RATIO, f"resolved tickets whose intake triage {name} equals the final {name} / "
@@ -140,17 +148,13 @@ def triage_accuracy(session: Session, flt: KpiFilter) -> tuple[list[Kpi], KpiTab
     kpis.append(Kpi("triage_abstention_rate", "Triage abstained (left to a person)", ratio(abstained, triaged),
                     Unit.RATIO, "resolved tickets whose intake triage abstained / triaged resolved tickets",
                     abstained, triaged))
-    made, agreed = fields["category"]
-    by_category = session.execute(_triaged_final(
-        flt, Ticket.category, func.count(), _count(made), _count(agreed), _count(AiDecision.abstained.is_(True)))
-        .where(Ticket.category.is_not(None)).group_by(Ticket.category).order_by(func.count().desc())).all()
     field_table = KpiTable("triage_accuracy", "Triage agreement with the final values, per field",
                            ("field", "suggested", "agreed", "accuracy"), per_field)
     category_table = KpiTable(
         "triage_accuracy_by_category", "Triage category agreement, per final category",
         ("category", "tickets", "suggested", "agreed", "abstained", "accuracy"),
-        [(str(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), ratio(r[3] or 0, r[2] or 0))
-         for r in by_category])
+        [(category, tickets, suggested, agreed, abstained_here, ratio(agreed, suggested))
+         for category, tickets, suggested, agreed, abstained_here in sorted(by_category, key=lambda r: (-r[1], r[0]))])
     return kpis, field_table, category_table
 
 
@@ -158,5 +162,5 @@ def drafts_used(session: Session, flt: KpiFilter) -> int:
     """Draft decisions in the period that agents sent as they were or after editing."""
     query = feedback_in(flt, select(func.count(func.distinct(AiFeedback.decision_id))).select_from(AiFeedback))
     return int(session.scalar(query.where(
-        AiDecision.kind == DecisionKind.DRAFT,
+        AiFeedback.decision_kind == DecisionKind.DRAFT,
         AiFeedback.action.in_((FeedbackAction.ACCEPTED, FeedbackAction.EDITED)))) or 0)

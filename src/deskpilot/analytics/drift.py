@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from deskpilot.analytics.ai_kpis import on_ticket
 from deskpilot.analytics.figures import KpiTable
 from deskpilot.analytics.filters import KpiFilter
-from deskpilot.analytics.sql import bucket
+from deskpilot.analytics.sql import bucket, iso_day
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind
 from deskpilot.config import Settings
 from deskpilot.tickets.models import Ticket
@@ -79,9 +79,14 @@ def training_profile(settings: Settings) -> TrainingProfile | None:
     return TrainingProfile(version, {str(k): float(v) for k, v in counts.items()}, [float(v) for v in histogram])
 
 
-def confidence_bin(column: SQLColumnExpression[float]) -> ColumnElement[int]:
-    """The tenth of [0, 1] a confidence falls in (0..9; 1.0 goes to the last bin, like numpy.histogram)."""
-    return case(*[(column < (i + 1) / BINS, i) for i in range(BINS - 1)], else_=BINS - 1)
+def below_each_bin_top(column: SQLColumnExpression[float]) -> list[ColumnElement[Any]]:
+    """How many values are below 0.1, below 0.2, ... below 0.9: a histogram of ten bins of [0, 1] as running
+    counts (1.0 goes to the last bin, like numpy.histogram).
+
+    Running counts rather than GROUP BY the bin: PostgreSQL cannot estimate how many bins a CASE expression
+    makes, expects one group per distinct confidence and sorts a year of decisions on disk to group them.
+    """
+    return [func.sum(case((column < (i + 1) / BINS, 1), else_=0)) for i in range(BINS - 1)]
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,29 @@ def _decisions(flt: KpiFilter, profile: TrainingProfile, *columns: Any) -> Any:
     return query
 
 
+def _counts(session: Session, flt: KpiFilter, profile: TrainingProfile
+            ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Per period: category counts of the decisions that did not abstain, and the confidence histogram of all.
+
+    One pass over the period's decisions, grouped by period, abstention and category.
+    """
+    period = bucket(AiDecision.created_at, flt.grain)
+    rows = session.execute(_decisions(flt, profile, iso_day(period), AiDecision.abstained, AiDecision.category,
+                                      func.count(), *below_each_bin_top(AiDecision.confidence))
+                           .group_by(period, AiDecision.abstained, AiDecision.category))
+    mix: dict[str, dict[str, float]] = {}
+    hist: dict[str, list[float]] = {}
+    for key, abstained, label, count, *below in rows:
+        if not abstained:
+            counts = mix.setdefault(key, {})
+            counts[str(label)] = counts.get(str(label), 0.0) + float(count)
+        histogram, previous = hist.setdefault(key, [0.0] * BINS), 0
+        for i, running in enumerate([*below, count]):
+            histogram[i] += float(int(running or 0) - previous)
+            previous = int(running or 0)
+    return mix, hist
+
+
 def _empty(profile: TrainingProfile | None, message: str) -> DriftReport:
     return DriftReport(profile, None, None, False, message, KpiTable("drift", "Drift by period", ()),
                        KpiTable("drift_categories", "Category mix", ()),
@@ -117,18 +145,13 @@ def drift_report(session: Session, flt: KpiFilter, settings: Settings) -> DriftR
     if profile is None:
         return _empty(None, "No active triage model with a recorded training profile: train one with "
                             "`deskpilot train triage` to enable drift monitoring.")
-    period = bucket(AiDecision.created_at, flt.grain)
-    category = AiDecision.outputs["category"].as_string()
-    mix_rows = session.execute(_decisions(flt, profile, period, category, func.count())
-                               .where(AiDecision.abstained.is_(False)).group_by(period, category)).all()
-    conf = confidence_bin(AiDecision.confidence)
-    conf_rows = session.execute(_decisions(flt, profile, period, conf, func.count()).group_by(period, conf)).all()
-    mix: dict[str, dict[str, float]] = {}
-    for key, label, count in mix_rows:
-        mix.setdefault(key, {})[str(label)] = mix.setdefault(key, {}).get(str(label), 0.0) + float(count)
-    hist: dict[str, list[float]] = {}
-    for key, index, count in conf_rows:
-        hist.setdefault(key, [0.0] * BINS)[int(index)] += float(count)
+    mix, hist = _counts(session, flt, profile)
+    return drift_from(profile, mix, hist, flt, settings)
+
+
+def drift_from(profile: TrainingProfile, mix: dict[str, dict[str, float]], hist: dict[str, list[float]],
+               flt: KpiFilter, settings: Settings) -> DriftReport:
+    """Divergences, alert and tables from the per-period category counts and confidence histograms."""
     if not hist:
         return _empty(profile, f"No triage decisions by the active model {profile.version} in this period.")
     total_mix: dict[str, float] = {}

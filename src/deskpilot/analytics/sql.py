@@ -35,42 +35,59 @@ def _seconds_postgres(element: seconds_between, compiler: SQLCompiler, **kw: Any
     return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
 
 
-class day_of(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """The UTC calendar day of a timestamp as 'YYYY-MM-DD'."""
+class day_start(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
+    """The UTC calendar day of a timestamp, to group by (compare and format with `iso_day`)."""
+
+    inherit_cache = True
+    name = "day_start"
+
+
+class week_start(FunctionElement[Any]):  # noqa: N801 - used like a SQL function
+    """The Monday (UTC) of the ISO week of a timestamp, to group by (format with `iso_day`)."""
+
+    inherit_cache = True
+    name = "week_start"
+
+
+class iso_day(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """A `day_start` or `week_start` as 'YYYY-MM-DD'."""
 
     type = String()
     inherit_cache = True
-    name = "day_of"
+    name = "iso_day"
 
 
-class week_of(FunctionElement[str]):  # noqa: N801 - used like a SQL function
-    """The Monday (UTC) of the ISO week of a timestamp as 'YYYY-MM-DD'."""
-
-    type = String()
-    inherit_cache = True
-    name = "week_of"
-
-
-@compiles(day_of, "sqlite")
-def _day_sqlite(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(day_start, "sqlite")
+def _day_sqlite(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
     return f"date({compiler.process(list(element.clauses)[0], **kw)})"
 
 
-@compiles(week_of, "sqlite")
-def _week_sqlite(element: week_of, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(week_start, "sqlite")
+def _week_sqlite(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
     # 'weekday 0' moves forward to Sunday (or stays on it); six days back is that week's Monday.
     return f"date({compiler.process(list(element.clauses)[0], **kw)}, 'weekday 0', '-6 days')"
 
 
-@compiles(day_of, "postgresql")
-def _day_postgres(element: day_of, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"to_char(({compiler.process(list(element.clauses)[0], **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+@compiles(iso_day, "sqlite")
+def _iso_day_sqlite(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(list(element.clauses)[0], **kw)  # date() already wrote 'YYYY-MM-DD'
 
 
-@compiles(week_of, "postgresql")
-def _week_postgres(element: week_of, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
-    return f"to_char(date_trunc('week', ({column}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+# PostgreSQL groups by the truncated timestamp and formats each group once: to_char on every row of a year
+# of tickets cost more than the aggregation itself.
+@compiles(day_start, "postgresql")
+def _day_postgres(element: day_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date_trunc('day', ({compiler.process(list(element.clauses)[0], **kw)}) AT TIME ZONE 'UTC')"
+
+
+@compiles(week_start, "postgresql")
+def _week_postgres(element: week_start, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date_trunc('week', ({compiler.process(list(element.clauses)[0], **kw)}) AT TIME ZONE 'UTC')"
+
+
+@compiles(iso_day, "postgresql")
+def _iso_day_postgres(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_char({compiler.process(list(element.clauses)[0], **kw)}, 'YYYY-MM-DD')"
 
 
 def ratio(numerator: float | int | None, denominator: float | int | None) -> float | None:
@@ -80,6 +97,6 @@ def ratio(numerator: float | int | None, denominator: float | int | None) -> flo
     return float(numerator) / float(denominator)
 
 
-def bucket(column: SQLColumnExpression[Any], grain: str) -> FunctionElement[str]:
-    """The day or week bucket of `column` (grain 'day' or 'week')."""
-    return week_of(column) if grain == "week" else day_of(column)
+def bucket(column: SQLColumnExpression[Any], grain: str) -> FunctionElement[Any]:
+    """The day or week (grain 'day' or 'week') of `column`: GROUP BY it, SELECT `iso_day()` of it."""
+    return week_start(column) if grain == "week" else day_start(column)

@@ -1,5 +1,6 @@
 """Ticket KPIs: first-contact resolution, MTTR (with and without SLA pauses), SLA breaches, backlog, ageing,
-escalations. Each is one aggregate query over the tickets created in the period."""
+escalations. Each is one aggregate query over the tickets created in the period; per-ticket counts (agent
+replies, paused time) come from the facts the tickets service keeps on each ticket (tickets/facts.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from deskpilot.analytics.figures import Kpi, KpiTable, Unit
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import ratio, seconds_between
-from deskpilot.tickets.enums import MessageKind, TicketStatus
+from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.lifecycle import OPEN_STATUSES
-from deskpilot.tickets.models import EscalationNotice, Queue, SlaPause, Ticket, TicketMessage
+from deskpilot.tickets.models import EscalationNotice, Queue, Ticket
 
 AGE_BUCKETS = ((0, 1, "under 1 day"), (1, 3, "1-3 days"), (3, 7, "3-7 days"), (7, 30, "7-30 days"),
                (30, None, "over 30 days"))
@@ -23,21 +24,6 @@ AGE_BUCKETS = ((0, 1, "under 1 day"), (1, 3, "1-3 days"), (3, 7, "3-7 days"), (7
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     return func.sum(case((condition, 1), else_=0))
-
-
-def _agent_replies() -> ColumnElement[Any]:
-    """Public replies on the ticket by someone other than its requester (people, not the system)."""
-    return (select(func.count()).select_from(TicketMessage)
-            .where(TicketMessage.ticket_id == Ticket.id, TicketMessage.kind == MessageKind.PUBLIC_REPLY,
-                   TicketMessage.author_id.is_not(None), TicketMessage.author_id != Ticket.requester_id)
-            .correlate(Ticket).scalar_subquery())
-
-
-def _paused_seconds() -> ColumnElement[Any]:
-    """Seconds the resolution clock was paused (waiting on the customer) before the final resolution."""
-    end = func.coalesce(SlaPause.resumed_at, Ticket.resolved_at)
-    return (select(func.coalesce(func.sum(seconds_between(end, SlaPause.paused_at)), 0.0))
-            .where(SlaPause.ticket_id == Ticket.id).correlate(Ticket).scalar_subquery())
 
 
 def breached(now_param: Any) -> ColumnElement[bool]:
@@ -55,16 +41,21 @@ def ticket_kpis(session: Session, flt: KpiFilter) -> list[Kpi]:
     row = session.execute(select(
         func.count().label("created"),
         _count(resolved).label("resolved"),
-        _count(and_(resolved, Ticket.reopen_count == 0, _agent_replies() <= 1)).label("fcr"),
+        _count(and_(resolved, Ticket.reopen_count == 0, Ticket.agent_replies <= 1)).label("fcr"),
         _count(and_(resolved, Ticket.reopen_count > 0)).label("reopened"),
         func.sum(case((resolved, seconds_between(Ticket.resolved_at, Ticket.created_at)))).label("gross"),
-        func.sum(case((resolved, _paused_seconds()))).label("paused"),
+        func.sum(case((resolved, Ticket.paused_seconds))).label("paused"),
         _count(Ticket.first_responded_at.is_not(None)).label("responded"),
         func.sum(seconds_between(Ticket.first_responded_at, Ticket.created_at)).label("response"),
         _count(with_sla).label("with_sla"),
         _count(and_(with_sla, breached(flt.now))).label("breached"),
         _count(Ticket.escalation_level > 0).label("escalated"),
     ).where(flt.created_in_period())).one()
+    return ticket_figures(row)
+
+
+def ticket_figures(row: Any) -> list[Kpi]:
+    """The figures from the period's totals (created, resolved, fcr, ..., escalated, as labelled above)."""
     created, solved = int(row.created or 0), int(row.resolved or 0)
     gross, paused = float(row.gross or 0.0), float(row.paused or 0.0)
     hours = 3600.0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot.analytics.ai_kpis import feedback_in
 from deskpilot.analytics.figures import KpiTable
 from deskpilot.analytics.filters import KpiFilter
-from deskpilot.analytics.sql import bucket, ratio
+from deskpilot.analytics.sql import bucket, iso_day, ratio
 from deskpilot.analytics.ticket_kpis import breached
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.tickets.models import Ticket
@@ -32,15 +32,20 @@ def _buckets(flt: KpiFilter, grain: str) -> list[str]:
 def trends(session: Session, flt: KpiFilter, grain: str | None = None) -> KpiTable:
     """One row per day (or week, for long periods), every bucket present even when empty."""
     grain = grain or flt.grain
-    created_bucket = bucket(Ticket.created_at, grain)
+    opened = bucket(Ticket.created_at, grain)
     tickets: dict[str, Any] = {row[0]: row for row in session.execute(
-        select(created_bucket, func.count(), func.sum(case((Ticket.resolved_at.is_not(None), 1), else_=0)),
+        select(iso_day(opened), func.count(), func.sum(case((Ticket.resolved_at.is_not(None), 1), else_=0)),
                func.sum(case((Ticket.sla_policy_id.is_not(None) & breached(flt.now), 1), else_=0)))
-        .where(flt.created_in_period()).group_by(created_bucket)).all()}
-    feedback_bucket = bucket(AiFeedback.created_at, grain)
+        .where(flt.created_in_period()).group_by(opened)).all()}
+    answered = bucket(AiFeedback.created_at, grain)
+    accepts = func.sum(case((AiFeedback.action == FeedbackAction.ACCEPTED, 1), else_=0))
     feedback: dict[str, Any] = {row[0]: row for row in session.execute(feedback_in(flt, select(
-        feedback_bucket, func.count(), func.sum(case((AiFeedback.action == FeedbackAction.ACCEPTED, 1), else_=0)))
-        .select_from(AiFeedback)).group_by(feedback_bucket)).all()}
+        iso_day(answered), func.count(), accepts).select_from(AiFeedback)).group_by(answered)).all()}
+    return trend_table(flt, grain, tickets, feedback)
+
+
+def trend_table(flt: KpiFilter, grain: str, tickets: dict[str, Any], feedback: dict[str, Any]) -> KpiTable:
+    """Every bucket of the period from (bucket, created, resolved, breached) and (bucket, given, accepted) rows."""
     rows = []
     for key in _buckets(flt, grain):
         t, f = tickets.get(key), feedback.get(key)
