@@ -8,11 +8,13 @@ without a word from the requester is no demand, so it counts nowhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select, Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from deskpilot.analytics.figures import Kpi, KpiTable, Unit
@@ -55,28 +57,54 @@ def _message(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(ConversationMessage.conversation_id == Conversation.id, *conditions)
 
 
-def _handed_off() -> ColumnElement[bool]:
-    """The assistant opened a hand-off ticket: its summary decision is recorded on the conversation."""
-    return exists().where(AiDecision.subject_type == "conversation",
-                          AiDecision.subject_id == cast(Conversation.id, String),
-                          AiDecision.kind == DecisionKind.SUMMARY)
-
-
-def reached_a_person() -> ColumnElement[bool]:
-    """A person took part, or was asked to: hand-off, an agent's message or ownership, a person's ending."""
-    return or_(_handed_off(), _message(ConversationMessage.author_kind == Author.AGENT),
-               Conversation.owner_agent_id.is_not(None), Conversation.resolution.in_(PERSON_ENDINGS),
-               Conversation.state.in_(WITH_A_PERSON))
-
-
-def started_self_service() -> ColumnElement[bool]:
-    """The assistant gave a sourced answer or steps (its cited messages), a reset began, or self-service solved it."""
-    cited = _message(ConversationMessage.author_kind == Author.ASSISTANT,
-                     func.json_array_length(ConversationMessage.citations) > 0)
+def _reset_started(conversation_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """A self-service password reset was started from the conversation."""
     # Uncorrelated IN rather than EXISTS: the reference has no index, and PostgreSQL hashes the IN list once.
-    reset = (literal(RESET_REF_PREFIX, String) + cast(Conversation.id, String)).in_(
+    return (literal(RESET_REF_PREFIX, String) + cast(conversation_id, String)).in_(
         select(SelfServiceRequest.conversation_ref).where(SelfServiceRequest.conversation_ref.is_not(None)))
-    return or_(cited, reset, Conversation.resolution.in_(SELF_SERVICE))
+
+
+def _handed_off(conversation_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """The assistant opened a hand-off ticket: its summary decision is recorded on the conversation."""
+    return cast(conversation_id, String).in_(select(AiDecision.subject_id).where(
+        AiDecision.subject_type == "conversation", AiDecision.kind == DecisionKind.SUMMARY,
+        AiDecision.subject_id.is_not(None)))
+
+
+def _seen(*conditions: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.max(case((and_(*conditions), 1), else_=0))
+
+
+def _conversations(flt: KpiFilter) -> Subquery:
+    """The conversations in scope, one row each, with what their messages show: an agent wrote, the assistant
+    cited a source.
+
+    One grouped pass over the period's conversations and their messages: as correlated EXISTS per
+    conversation and figure, the same messages were looked up a dozen times per conversation.
+    """
+    message = ConversationMessage
+    columns = (Conversation.id, Conversation.resolution, Conversation.csat_score, Conversation.owner_agent_id,
+               Conversation.state)
+    return (select(*columns, _seen(message.author_kind == Author.AGENT).label("agent"),
+                   _seen(message.author_kind == Author.ASSISTANT,
+                         func.json_array_length(message.citations) > 0).label("cited"))
+            .join(message, message.conversation_id == Conversation.id).where(_in_filter(flt))
+            .group_by(*columns).having(_seen(message.author_kind == Author.REQUESTER) == 1).subquery())
+
+
+def _outcomes(flt: KpiFilter) -> Select[Any]:
+    """Conversations in scope counted (with their ratings) by: a person took part, the assistant handed off,
+    self-service started, and how it ended."""
+    c = _conversations(flt)
+    # A person took part, or was asked to: hand-off, an agent's message or ownership, a person's ending.
+    person = or_(_handed_off(c.c.id), c.c.agent == 1, c.c.owner_agent_id.is_not(None),
+                 c.c.resolution.in_(PERSON_ENDINGS), c.c.state.in_(WITH_A_PERSON))
+    # The assistant gave a sourced answer or steps (its cited messages), a reset began, or self-service solved it.
+    started = or_(c.c.cited == 1, _reset_started(c.c.id), c.c.resolution.in_(SELF_SERVICE))
+    per = select(person.label("person"), _handed_off(c.c.id).label("handed_off"), started.label("started"),
+                 c.c.resolution, c.c.csat_score.label("csat")).subquery()
+    keys = (per.c.person, per.c.handed_off, per.c.started, per.c.resolution)
+    return select(*keys, func.count(), func.count(per.c.csat), func.sum(per.c.csat)).group_by(*keys)
 
 
 def _queue_id() -> ColumnElement[Any]:
@@ -89,10 +117,9 @@ def _queue_id() -> ColumnElement[Any]:
     return func.coalesce(ticket_queue, routed)
 
 
-def in_scope(flt: KpiFilter) -> ColumnElement[bool]:
-    """Conversations started in the period, on the channel and in the queue, in which the requester asked."""
-    parts = [Conversation.created_at >= flt.start, Conversation.created_at < flt.end,
-             _message(ConversationMessage.author_kind == Author.REQUESTER)]
+def _in_filter(flt: KpiFilter) -> ColumnElement[bool]:
+    """Conversations started in the period, on the channel and in the queue."""
+    parts = [Conversation.created_at >= flt.start, Conversation.created_at < flt.end]
     if flt.channel is not None:
         parts.append(Conversation.channel == flt.channel)
     if flt.queue_id is not None:
@@ -100,48 +127,84 @@ def in_scope(flt: KpiFilter) -> ColumnElement[bool]:
     return and_(*parts)
 
 
-def _count(condition: ColumnElement[Any]) -> ColumnElement[Any]:
-    return func.sum(case((condition, 1), else_=0))
+def in_scope(flt: KpiFilter) -> ColumnElement[bool]:
+    """Conversations started in the period, on the channel and in the queue, in which the requester asked."""
+    return and_(_in_filter(flt), _message(ConversationMessage.author_kind == Author.REQUESTER))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Counts of the period's conversations the figures are built from."""
+
+    asked: int
+    solved: int
+    started: int
+    completed: int
+    person: int
+    direct: int
+    ai_rated: int
+    ai_sum: int
+    human_rated: int
+    human_sum: int
+    # (a person took part, how it ended, conversations, rated ones, sum of ratings)
+    csat_rows: list[tuple[bool, Resolution | None, int, int, int]]
+
+
+def _tally(groups: Sequence[Any]) -> Tally:
+    """Sum the (person, handed_off, started, resolution, conversations, rated, ratings) groups up."""
+    def total(column: int, where: Callable[[Any], bool] = lambda _: True) -> int:
+        return sum(int(g[column] or 0) for g in groups if where(g))
+
+    def deflected(g: Any) -> bool:
+        return g.resolution in SELF_SERVICE and not g.person
+
+    def nobody(g: Any) -> bool:
+        # NOT person in SQL: a conversation still open with nobody has person NULL (resolution IN (...) is
+        # NULL), which the CSAT split has never counted as handled by the assistant alone.
+        return g.person is not None and not g.person
+
+    csat: dict[tuple[bool, Resolution | None], list[int]] = {}
+    for g in groups:
+        counts = csat.setdefault((bool(g.person), g.resolution), [0, 0, 0])
+        for i in range(3):
+            counts[i] += int(g[4 + i] or 0)
+    return Tally(total(4), total(4, deflected), total(4, lambda g: g.started),
+                 total(4, lambda g: g.started and deflected(g)), total(4, lambda g: g.person),
+                 total(4, lambda g: g.person and not g.handed_off), total(5, nobody), total(6, nobody),
+                 total(5, lambda g: g.person), total(6, lambda g: g.person),
+                 [(person, resolution, n, rated, scores) for (person, resolution), (n, rated, scores) in csat.items()])
 
 
 def conversation_kpis(session: Session, flt: KpiFilter) -> ConversationKpis:
     """Deflection, self-service completion, hand-off rate and CSAT split, with the CSAT and hand-off tables."""
-    per = select(Conversation.id, Conversation.resolution.label("resolution"), Conversation.csat_score.label("csat"),
-                 reached_a_person().label("person"), _handed_off().label("handed_off"),
-                 started_self_service().label("started")).where(in_scope(flt)).subquery()
-    deflected = and_(per.c.resolution.in_(SELF_SERVICE), ~per.c.person)
-    rated = per.c.csat.is_not(None)
-    row = session.execute(select(
-        func.count(), _count(deflected), _count(per.c.started), _count(and_(per.c.started, deflected)),
-        _count(per.c.person), _count(and_(per.c.person, ~per.c.handed_off)),
-        _count(and_(rated, ~per.c.person)), func.sum(case((~per.c.person, per.c.csat))),
-        _count(and_(rated, per.c.person)), func.sum(case((per.c.person, per.c.csat))))).one()
-    asked, solved, started, completed, person, direct = (int(v or 0) for v in row[:6])
-    ai_rated, ai_sum, human_rated, human_sum = (int(v or 0) for v in row[6:])
-    csat_rows = session.execute(
-        select(per.c.person, per.c.resolution, func.count(), func.count(per.c.csat), func.sum(per.c.csat))
-        .group_by(per.c.person, per.c.resolution)).all()
+    return conversation_figures(session, flt, _tally(session.execute(_outcomes(flt)).all()))
+
+
+def conversation_figures(session: Session, flt: KpiFilter, tally: Tally) -> ConversationKpis:
+    """The figures from the tally, with the CSAT table and the hand-offs by reason."""
+    t = tally
     figures = [
-        Kpi("conversations", "Chat conversations", asked, Unit.COUNT,
+        Kpi("conversations", "Chat conversations", t.asked, Unit.COUNT,
             "conversations started in the period in which the requester asked something"),
-        Kpi("deflection_rate", "Deflection rate", ratio(solved, asked), Unit.RATIO,
+        Kpi("deflection_rate", "Deflection rate", ratio(t.solved, t.asked), Unit.RATIO,
             "conversations solved by self-service (the assistant's answer or steps, or a runbook the requester "
-            "ran) that no person took part in / conversations", solved, asked),
-        Kpi("self_service_completion_rate", "Self-service completion", ratio(completed, started), Unit.RATIO,
+            "ran) that no person took part in / conversations", t.solved, t.asked),
+        Kpi("self_service_completion_rate", "Self-service completion", ratio(t.completed, t.started), Unit.RATIO,
             "conversations that started self-service and were solved by it with no person / conversations in "
             "which the assistant gave a sourced answer or troubleshooting steps, or a self-service reset began",
-            completed, started),
-        Kpi("handoff_rate", "Conversations handed to a person", ratio(person, asked), Unit.RATIO,
+            t.completed, t.started),
+        Kpi("handoff_rate", "Conversations handed to a person", ratio(t.person, t.asked), Unit.RATIO,
             "conversations a person took part in or was asked to (hand-off ticket, an agent joined or replied, "
-            "ended by an agent or as a ticket, waiting for a person) / conversations", person, asked),
-        Kpi("csat_ai_handled", "CSAT, handled by the assistant alone (1-5)", ratio(ai_sum, ai_rated), Unit.SCORE,
-            "sum of ratings / rated conversations no person took part in (solved, withdrawn or still open)",
-            ai_sum, ai_rated),
-        Kpi("csat_human_handled", "CSAT, a person took part (1-5)", ratio(human_sum, human_rated), Unit.SCORE,
-            "sum of ratings / rated conversations a person took part in or was asked to", human_sum, human_rated),
+            "ended by an agent or as a ticket, waiting for a person) / conversations", t.person, t.asked),
+        Kpi("csat_ai_handled", "CSAT, handled by the assistant alone (1-5)", ratio(t.ai_sum, t.ai_rated),
+            Unit.SCORE, "sum of ratings / rated conversations no person took part in (solved, withdrawn or still "
+            "open)", t.ai_sum, t.ai_rated),
+        Kpi("csat_human_handled", "CSAT, a person took part (1-5)", ratio(t.human_sum, t.human_rated), Unit.SCORE,
+            "sum of ratings / rated conversations a person took part in or was asked to", t.human_sum,
+            t.human_rated),
     ]
-    tables = [_csat_table(csat_rows), handoff_table(session, flt, direct=direct)]
-    return ConversationKpis(figures, tables, solved)
+    tables = [_csat_table(t.csat_rows), handoff_table(session, flt, direct=t.direct)]
+    return ConversationKpis(figures, tables, t.solved)
 
 
 def _csat_table(rows: Any) -> KpiTable:
