@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from tests.factories import Desk
 from tests.web.conftest import PageClient
 
 
-def test_lead_sees_the_conversation_kpis_with_their_exports(browser: PageClient) -> None:
+def test_lead_sees_the_conversation_kpis_with_their_exports(browser: PageClient, desk: Desk) -> None:
+    del desk
     browser.sign_in("lena")
     page = browser.get("/dashboard")
     assert page.status_code == 200
