@@ -21,6 +21,8 @@ from deskpilot.clock import utcnow
 
 _CHAIN_LOCK_KEY = 7_310_001
 _PENDING = "audit_events_pending"
+_PROVISIONAL = "audit_provisional_seq"
+_BLOCK_BITS = 20  # events one transaction may record before its provisional seqs could meet another's
 
 
 def jsonable(value: Any) -> Any:
@@ -39,13 +41,20 @@ def record(session: Session, *, actor_id: int | None, actor_name: str, action: s
     """
     at = utcnow()
     event = AuditEvent(
-        seq=-secrets.randbelow(2**62) - 1, at=at, actor_id=actor_id, actor_name=actor_name, action=action,
+        seq=_provisional_seq(session), at=at, actor_id=actor_id, actor_name=actor_name, action=action,
         subject_type=subject_type, subject_id=str(subject_id), before=jsonable(before), after=jsonable(after),
         prev_hash="", hash="")
     session.add(event)
     session.flush()
     session.info[_PENDING] = True
     return event
+
+
+def _provisional_seq(session: Session) -> int:
+    """A negative placeholder, unique across concurrent transactions, increasing within this one."""
+    base, count = session.info.get(_PROVISIONAL, (secrets.randbelow(2**41) << _BLOCK_BITS, 0))
+    session.info[_PROVISIONAL] = (base, count + 1)
+    return int(-(2**62) + base + count)
 
 
 @sa_event.listens_for(Session, "before_commit")
@@ -79,6 +88,7 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     # Only the outermost transaction's end drops the mark: a rolled-back savepoint leaves earlier events.
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_PROVISIONAL, None)
 
 
 @dataclass(frozen=True)
