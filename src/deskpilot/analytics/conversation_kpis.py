@@ -159,9 +159,9 @@ def _tally(groups: Sequence[Any]) -> Tally:
         return g.resolution in SELF_SERVICE and not g.person
 
     def nobody(g: Any) -> bool:
-        # NOT person in SQL: a conversation still open with nobody has person NULL (resolution IN (...) is
-        # NULL), which the CSAT split has never counted as handled by the assistant alone.
-        return g.person is not None and not g.person
+        # A conversation still open with nobody has person NULL (its resolution IN (...) is NULL): no person
+        # took part, so its rating counts as the assistant's, as the formula and the CSAT table say.
+        return not g.person
 
     csat: dict[tuple[bool, Resolution | None], list[int]] = {}
     for g in groups:
