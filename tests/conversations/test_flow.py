@@ -3,6 +3,8 @@ hand-off and hand-back, idempotent retries, access rules and bad input."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,13 +12,19 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.config import Environment, Settings
 from deskpilot.conversations import flow, service
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.state import Author, ConversationState
+from deskpilot.demo import KB_DIR
 from deskpilot.errors import Conflict, InvalidInput, NotFound
+from deskpilot.kb.indexing import IndexHolder
+from deskpilot.ml.embeddings import default_embedder
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
+from tests.conversations.conftest import load_chat_kb
 from tests.factories import Desk
+from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
 S = ConversationState
 VPN_QUESTION = "How do I connect to the company VPN on Windows?"
@@ -201,3 +209,19 @@ def test_html_is_stored_as_text_and_an_unknown_conversation_is_not_found(
     assert conversation.messages[1].body == "<script>alert(1)</script> my printer is broken"
     with pytest.raises(NotFound):
         _say(session, desk, assistant, Conversation(id=999_999), "hello")
+
+
+def test_on_the_whole_demo_kb_a_clear_topic_gets_steps_and_an_unknown_one_a_ticket(
+        session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
+    """Several VPN articles compete, so the answer's confidence is low; the question is still on topic."""
+    del sla_24x7
+    load_chat_kb(session, tuple(p.stem for p in KB_DIR.glob("*.md")))
+    session.commit()
+    settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var")
+    assistant = flow.Assistant(index=IndexHolder(settings.index_dir, default_embedder).current(session),
+                               settings=settings)
+    vpn = _start(session, desk, assistant, PROBLEM)
+    assert vpn.state in (S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING)
+    assert vpn.ticket_id is None
+    coffee = _start(session, desk, assistant, "How do I descale the coffee machine in the kitchen?")
+    assert coffee.state is S.TICKET_CREATED and coffee.ticket_id is not None
