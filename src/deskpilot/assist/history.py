@@ -22,6 +22,7 @@ import numpy.typing as npt
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.manifest import read_manifest, write_manifest
 from deskpilot.ml.vector_index import ExactVectorIndex
 
 FORMAT_VERSION = 1
@@ -130,17 +131,13 @@ class QuestionHistory:
             "questions": len(self),
             "next_anonymous": self._next_anonymous,
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_manifest(directory, manifest)
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder) -> QuestionHistory:
         """Read a history written by `save`; refuses another format or another embedder's vectors."""
-        path = directory / "manifest.json"
-        if not path.is_file():
-            raise InvalidInput(f"{directory}: not a question history (no manifest.json)")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("kind") != "question-history" or manifest.get("format_version") != FORMAT_VERSION:
-            raise InvalidInput(f"{directory}: question history format not readable by this version")
+        manifest = read_manifest(directory, kind="question-history", format_version=FORMAT_VERSION,
+                                 what="a question history", remedy="it is relearned from the database")
         history = cls(embedder)
         history._index = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
         history._slug_of = {key: slug for key, slug in json.loads((directory / "questions.json").read_text(

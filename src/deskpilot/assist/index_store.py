@@ -25,6 +25,7 @@ from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
+from deskpilot.ml.manifest import read_manifest, write_manifest
 from deskpilot.ml.vector_index import ExactVectorIndex
 
 log = logging.getLogger(__name__)
@@ -175,17 +176,13 @@ class KbIndex:
             "chunks": len(self.chunks),
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_manifest(directory, manifest)
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder) -> KbIndex:
         """Read an index written by `save`; refuses one built by another embedder or format."""
-        path = directory / "manifest.json"
-        if not path.is_file():
-            raise InvalidInput(f"{directory}: not a KB index (no manifest.json)")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("kind") != "kb-index" or manifest.get("format_version") != FORMAT_VERSION:
-            raise InvalidInput(f"{directory}: KB index format not readable by this version; rebuild it")
+        manifest = read_manifest(directory, kind="kb-index", format_version=FORMAT_VERSION, what="a KB index",
+                                 remedy="rebuild it (deskpilot kb reindex)")
         index = cls(embedder, max_words=int(manifest["max_words"]))
         index.lexical = Bm25Index.load(directory / "lexical")
         index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)

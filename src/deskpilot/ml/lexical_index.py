@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +26,7 @@ import Stemmer
 from scipy import sparse
 
 from deskpilot.errors import InvalidInput
+from deskpilot.ml.manifest import read_manifest, write_manifest
 
 FORMAT_VERSION = 1
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -233,12 +234,13 @@ class Bm25Index:
             "k1": self.k1,
             "b": self.b,
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_manifest(directory, manifest)
 
     @classmethod
     def load(cls, directory: Path) -> Bm25Index:
         """Read an index written by `save`; refuses another format version with a clear message."""
-        manifest = _read_manifest(directory, "bm25")
+        manifest = read_manifest(directory, kind="bm25", format_version=FORMAT_VERSION, what="a BM25 index",
+                                 remedy="rebuild the index")
         index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
         index._vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         index._ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
@@ -250,16 +252,3 @@ class Bm25Index:
         index._lengths = lengths
         index._live = np.ones(len(lengths), dtype=bool)
         return index
-
-
-def _read_manifest(directory: Path, kind: str) -> dict[str, Any]:
-    path = directory / "manifest.json"
-    if not path.is_file():
-        raise InvalidInput(f"{directory}: not an index directory (no manifest.json)")
-    manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("kind") != kind or manifest.get("format_version") != FORMAT_VERSION:
-        raise InvalidInput(
-            f"{directory}: index format {manifest.get('kind')} v{manifest.get('format_version')} cannot be "
-            f"read by this version (expects {kind} v{FORMAT_VERSION}); rebuild the index"
-        )
-    return manifest

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deskpilot.errors import InvalidInput
+from deskpilot.ml.manifest import read_manifest, write_manifest
 
 FORMAT_VERSION = 1
 Vectors = npt.NDArray[np.float32]
@@ -134,17 +135,13 @@ class ExactVectorIndex:
             "dimension": self.dimension,
             "chunks": len(self),
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        write_manifest(directory, manifest)
 
     @classmethod
     def load(cls, directory: Path, *, expected_model_id: str | None = None) -> ExactVectorIndex:
         """Read an index written by `save`; refuses another format or another embedder's vectors."""
-        path = directory / "manifest.json"
-        if not path.is_file():
-            raise InvalidInput(f"{directory}: not an index directory (no manifest.json)")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        if manifest.get("kind") != "exact-cosine" or manifest.get("format_version") != FORMAT_VERSION:
-            raise InvalidInput(f"{directory}: unknown vector index format; rebuild the index")
+        manifest = read_manifest(directory, kind="exact-cosine", format_version=FORMAT_VERSION,
+                                 what="a vector index", remedy="rebuild the index")
         if expected_model_id and manifest["model_id"] != expected_model_id:
             raise InvalidInput(
                 f"{directory}: vectors were made by {manifest['model_id']}, not {expected_model_id}; "
