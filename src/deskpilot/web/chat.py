@@ -11,8 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import IdPath, SessionDep
-from deskpilot.api.routes.assist import RephraserDep, kb_index
-from deskpilot.assist.verifier import Rephraser
+from deskpilot.api.routes.assist import RephraserDep, chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -33,11 +32,6 @@ POLL_SECONDS = 3
 
 def _see_other(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
-
-
-def _assistant(request: Request, session: Session, rephraser: Rephraser | None) -> flow.Assistant:
-    """The assistant for this turn; the index is synced inside the turn's (retried) transaction."""
-    return flow.Assistant(index=kb_index(request, session), settings=request.app.state.settings, rephraser=rephraser)
 
 
 def _own(session: Session, viewer: Viewer, conversation_id: int, *, lock: bool = False) -> Conversation:
@@ -102,7 +96,7 @@ def start(request: Request, session: SessionDep, viewer: FormViewer, rephraser: 
                            status_code=422)
     client = client_info(request.headers.get("user-agent"))
     conversation_id = retried(session, lambda db: flow.start(
-        db, actor=viewer.principal, body=text, assistant=_assistant(request, db, rephraser), client=client)[0].id)
+        db, actor=viewer.principal, body=text, assistant=chat_assistant(request, db, rephraser), client=client)[0].id)
     return _see_other(f"/chat/{conversation_id}#latest")
 
 
@@ -129,7 +123,7 @@ def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer:
     _own(session, viewer, conversation_id)
     try:
         retried(session, lambda db: flow.post(db, actor=viewer.principal, conversation_id=conversation_id, body=body,
-                                              assistant=_assistant(request, db, rephraser),
+                                              assistant=chat_assistant(request, db, rephraser),
                                               idempotency_key=client_key[:80] or None))
     except (InvalidInput, Conflict) as exc:
         session.rollback()
@@ -149,7 +143,7 @@ def set_password(request: Request, conversation_id: IdPath, session: SessionDep,
         if new_password != confirm_password:
             raise InvalidInput("The two passwords are not the same; type the new password twice.")
         password_help.set_password(session, actor=viewer.principal, conversation_id=conversation_id,
-                                   new_password=new_password, tools=_assistant(request, session, rephraser).tools())
+                                   new_password=new_password, tools=chat_assistant(request, session, rephraser).tools())
     except InvalidInput as exc:
         session.rollback()
         return _chat_page(request, session, viewer, _own(session, viewer, conversation_id),
@@ -163,7 +157,7 @@ def hand_off(request: Request, conversation_id: IdPath, session: SessionDep, vie
     """"Talk to a human" from the conversation: a ticket with the context, and a person joins."""
     _own(session, viewer, conversation_id)
     retried(session, lambda db: flow.hand_off(db, actor=viewer.principal, conversation_id=conversation_id,
-                                              assistant=_assistant(request, db, rephraser)))
+                                              assistant=chat_assistant(request, db, rephraser)))
     return _see_other(f"/chat/{conversation_id}#latest")
 
 

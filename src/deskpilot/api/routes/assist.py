@@ -6,10 +6,12 @@ import threading
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.verifier import LlmRephraser, Rephraser
+from deskpilot.conversations import flow
 from deskpilot.db import unit_of_work
 from deskpilot.kb.answering import answer_question, gap_clusters
 from deskpilot.kb.indexing import IndexHolder
@@ -55,6 +57,11 @@ def _rephraser(request: Request) -> Rephraser | None:
             request.app.state.kb_rephraser = LlmRephraser(client) if client else None
         rephraser: Rephraser | None = request.app.state.kb_rephraser
         return rephraser
+
+
+def chat_assistant(request: Request, session: Session, rephraser: Rephraser | None) -> flow.Assistant:
+    """The chat assistant for this turn (API and pages); the index is synced inside the turn's transaction."""
+    return flow.Assistant(index=kb_index(request, session), settings=request.app.state.settings, rephraser=rephraser)
 
 
 IndexDep = Annotated[KbIndex, Depends(kb_index)]

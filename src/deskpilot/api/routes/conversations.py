@@ -15,8 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
-from deskpilot.api.routes.assist import RephraserDep, kb_index
-from deskpilot.assist.verifier import Rephraser
+from deskpilot.api.routes.assist import RephraserDep, chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -55,11 +54,6 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
                                                           "the message is stored once.")]
 
 
-def _assistant(request: Request, session: Session, rephraser: Rephraser | None) -> flow.Assistant:
-    """The assistant for this turn; the index is synced inside the turn's (retried) transaction."""
-    return flow.Assistant(index=kb_index(request, session), settings=request.app.state.settings, rephraser=rephraser)
-
-
 def _transcript(conversation: Conversation) -> TranscriptRead:
     return TranscriptRead.model_validate(conversation)
 
@@ -71,7 +65,7 @@ def create(data: ConversationCreate, request: Request, session: SessionDep, acto
     client = client_info(request.headers.get("user-agent"))
 
     def work(db: Session) -> TranscriptRead:
-        conversation, _turn = flow.start(db, actor=actor, assistant=_assistant(request, db, rephraser),
+        conversation, _turn = flow.start(db, actor=actor, assistant=chat_assistant(request, db, rephraser),
                                          body=data.message, channel=data.channel, client=client,
                                          idempotency_key=idempotency_key)
         return _transcript(conversation)
@@ -101,7 +95,7 @@ def post_message(conversation_id: IdPath, data: ConversationMessageCreate, reque
     """The requester writes (the owner answers), or the owning agent replies. Retry with the same key safely."""
     def work(db: Session) -> TurnRead:
         turn = flow.post(db, actor=actor, conversation_id=conversation_id, body=data.body,
-                         assistant=_assistant(request, db, rephraser), idempotency_key=idempotency_key)
+                         assistant=chat_assistant(request, db, rephraser), idempotency_key=idempotency_key)
         return TurnRead(conversation=ConversationRead.model_validate(turn.conversation),
                         message=ConversationMessageRead.model_validate(turn.message),
                         replies=[ConversationMessageRead.model_validate(m) for m in turn.replies],
@@ -118,7 +112,7 @@ def hand_off(conversation_id: IdPath, request: Request, session: SessionDep, act
              rephraser: RephraserDep) -> TranscriptRead:
     """"Talk to a human": a ticket with the context is created (or linked) and the chat waits for an agent."""
     return retried(session, lambda db: _transcript(flow.hand_off(db, actor=actor, conversation_id=conversation_id,
-                                                                 assistant=_assistant(request, db, rephraser))))
+                                                                 assistant=chat_assistant(request, db, rephraser))))
 
 
 @router.post("/{conversation_id}/password", operation_id="set_conversation_password")
@@ -126,7 +120,7 @@ def set_password(conversation_id: IdPath, data: NewPasswordCreate, request: Requ
                  actor: CurrentPrincipal, rephraser: RephraserDep) -> TranscriptRead:
     """Self-service reset, last step: after the e-mailed code was entered in the chat, the new password runs the
     approved `password-reset` runbook on the requester's own account (policy-checked; never stored)."""
-    tools = _assistant(request, session, rephraser).tools()
+    tools = chat_assistant(request, session, rephraser).tools()
     return _transcript(password_help.set_password(session, actor=actor, conversation_id=conversation_id,
                                                   new_password=data.new_password, tools=tools))
 
