@@ -45,17 +45,22 @@ def _postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database of each kind for this test session."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'deskpilot.db'}"
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A new database of `kind` ("sqlite" in `directory`, or "postgresql", dropped afterwards) at head."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'deskpilot.db'}"
         upgrade(url)
         yield url
         return
     for url in _postgres_database():
         upgrade(url)
         yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty database of each kind for this test session."""
+    yield from migrated_database(request.param, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from deskpilot.db import make_engine, session_factory
-from deskpilot.migrations import alembic_config, upgrade
+from deskpilot.migrations import alembic_config
 from tests.analytics.conftest import History
 from tests.analytics.test_kpi_arithmetic import _report
-from tests.conftest import _postgres_database
+from tests.conftest import migrated_database
 
 FACTS = ("SELECT id, agent_replies, paused_seconds, intake_triage_id, intake_category, intake_queue_id, "
          "intake_priority, intake_abstained FROM tickets ORDER BY id")
@@ -26,14 +26,7 @@ FACTS = ("SELECT id, agent_replies, paused_seconds, intake_triage_id, intake_cat
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'deskpilot.db'}"
-        upgrade(url)
-        yield url
-        return
-    for url in _postgres_database():
-        upgrade(url)
-        yield url
+    yield from migrated_database(request.param, tmp_path)
 
 
 @pytest.fixture
