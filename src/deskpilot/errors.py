@@ -7,9 +7,12 @@ class DomainError(Exception):
     code = "error"
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, recorded: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        # A refusal that counted an attempt or wrote an audit row: the unit of work commits that record
+        # instead of rolling it back, or a failing request could be retried without limit and unseen.
+        self.recorded = recorded
 
 
 class NotFound(DomainError):

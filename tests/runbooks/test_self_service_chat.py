@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Settings
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.models import Conversation, Resolution
@@ -143,3 +144,27 @@ def test_the_offer_follows_meaning_not_keywords(tmp_path: Path) -> None:
     other = [password_help.intent_confidence(embedder, q) for q in
              ("The printer on floor 3 is out of toner", "How do I connect to the VPN from home?")]
     assert min(asking) >= Settings().self_service_min_confidence > max(other)
+
+
+def test_five_wrong_codes_in_the_chat_lock_the_code_and_the_right_one_no_longer_verifies(
+        session: Session, mail_settings: Settings, desk_ready: Desk, sink: tuple[Sink, int]) -> None:
+    alice = Principal.of(desk_ready.alice)
+    assistant = _assistant(session, mail_settings)
+    conversation, _ = flow.start(session, actor=alice, assistant=assistant, body="I forgot my password")
+    _say(session, alice, assistant, conversation, "yes please")
+    session.commit()
+    request_id = int(conversation.facts["self_service"]["request_id"])
+    code = sink[0].last_code()
+    for _ in range(5):
+        _say(session, alice, assistant, conversation, "000000" if code != "000000" else "111111")
+        session.commit()
+    assert "locked" in conversation.messages[-1].body and "new code" in conversation.messages[-1].body
+    _say(session, alice, assistant, conversation, code)
+    session.commit()
+    assert not password_help.awaiting_password(conversation)
+    session.expire_all()
+    stored = session.get(SelfServiceRequest, request_id)
+    assert stored is not None and stored.attempts == 5 and stored.status == "failed"
+    rejected = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "self_service.code_rejected", AuditEvent.subject_id == str(request_id)))
+    assert rejected == 5

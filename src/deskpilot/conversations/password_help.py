@@ -186,7 +186,8 @@ def _check_code(session: Session, conversation: Conversation, actor: Principal, 
         restart = self_service.is_failed(session, request_id=request_id)
         if restart:
             _set(conversation, stage="offered")
-        service.say(session, conversation, ASSISTANT, exc.message + (" Answer yes for a new code." if restart else ""))
+        service.say(session, conversation, ASSISTANT,
+                    exc.message + (" Answer yes and I will send one." if restart else ""))
         return
     _set(conversation, stage="verified")
     policy = tools.settings

@@ -14,8 +14,9 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from email.message import EmailMessage
+from typing import NoReturn
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
@@ -107,23 +108,45 @@ def _audit(session: Session, actor: Principal, action: str, request: SelfService
 
 
 def verify(session: Session, *, settings: Settings, requester: Principal, request_id: int, code: str) -> None:
-    """Check the code (constant time, limited attempts, expiry); the request becomes verified."""
+    """Check the code (constant time, expiry); the request becomes verified.
+
+    Every try is counted by one atomic update before the code is compared, so parallel tries cannot share an
+    attempt; `self_service_code_attempts` wrong ones lock the code (the right one is refused then: ask for a new
+    code). Each refusal is audited and raised as a `recorded` error: the count and the audit row are
+    committed although the request fails.
+    """
+    spent = session.scalar(update(SelfServiceRequest).where(
+        SelfServiceRequest.id == request_id, SelfServiceRequest.user_id == (requester.user_id or 0),
+        SelfServiceRequest.status == SelfServiceStatus.CODE_SENT,
+        SelfServiceRequest.attempts < settings.self_service_code_attempts,
+    ).values(attempts=SelfServiceRequest.attempts + 1).returning(SelfServiceRequest.id)
+        .execution_options(synchronize_session=False))
     request = _own(session, requester, request_id)
-    if request.status is not SelfServiceStatus.CODE_SENT:
-        raise InvalidInput("This request is not waiting for a code; start again.")
-    if request.expires_at < utcnow():
+    session.refresh(request)
+    if request.status is SelfServiceStatus.CODE_SENT and request.expires_at < utcnow():
         request.status = SelfServiceStatus.FAILED
-        _audit(session, requester, "self_service.expired", request)
-        raise InvalidInput("The code has expired; ask for a new one.")
-    request.attempts += 1
+        _reject(session, requester, request, "expired", "The code has expired; ask for a new one.")
+    if spent is None or request.status is not SelfServiceStatus.CODE_SENT:
+        done = request.status in (SelfServiceStatus.VERIFIED, SelfServiceStatus.COMPLETED)
+        if not done:
+            request.status = SelfServiceStatus.FAILED
+        _reject(session, requester, request, "not_waiting" if done else "locked",
+                "This code can no longer be used; ask for a new code and start again.")
     if not hmac.compare_digest(request.code_hash, _code_hash(settings, request.id, code.strip())):
         if request.attempts >= settings.self_service_code_attempts:
             request.status = SelfServiceStatus.FAILED
-        _audit(session, requester, "self_service.code_rejected", request, attempts=request.attempts)
-        raise InvalidInput("That code is not right." + (" No attempts left; start again."
-                                                         if request.status is SelfServiceStatus.FAILED else ""))
+            _reject(session, requester, request, "wrong_code", f"That code is not right, and after "
+                    f"{request.attempts} wrong tries it is locked; ask for a new code.")
+        _reject(session, requester, request, "wrong_code", "That code is not right.")
     request.status = SelfServiceStatus.VERIFIED
     _audit(session, requester, "self_service.verified", request)
+
+
+def _reject(session: Session, requester: Principal, request: SelfServiceRequest, reason: str,
+            message: str) -> NoReturn:
+    _audit(session, requester, "self_service.code_rejected", request, attempts=request.attempts, reason=reason)
+    session.flush()
+    raise InvalidInput(message, recorded=True)
 
 
 def is_failed(session: Session, *, request_id: int) -> bool:
