@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -67,7 +68,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
-    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
+    login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="failed sign-ins per account")
+    login_attempts_per_client_per_minute: int = Field(default=15, ge=1, le=10_000,
+                                                      description="failed sign-ins per client address")
+    # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For is believed; nobody else's is.
+    trusted_proxies: list[str] = Field(default_factory=list)
     base_url: str = "http://127.0.0.1:8000"
     password_time_cost: int = Field(default=3, ge=1, le=20)
     password_memory_kib: int = Field(default=65536, ge=8, le=4_194_304)
@@ -155,6 +160,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"DESKPILOT_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR") from None
+        return value
+
     @model_validator(mode="after")
     def _strong_secret_outside_dev(self) -> Settings:
         if self.environment is Environment.PRODUCTION and (
@@ -180,6 +195,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'deskpilot.db'}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Served over https: cookies are `Secure` and responses carry Strict-Transport-Security."""
+        return self.base_url.startswith("https://")
 
     @property
     def mail_domain(self) -> str:

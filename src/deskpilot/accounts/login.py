@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
+from ipaddress import ip_address, ip_network
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -18,6 +20,30 @@ from deskpilot.errors import NotAuthenticated, RateLimited
 WINDOW = timedelta(minutes=1)
 
 
+def client_address(peer: str, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:
+    """Where a request comes from: the direct peer, unless the peer is one of `trusted_proxies` (addresses or
+    CIDRs); then the nearest X-Forwarded-For entry that is not a proxy (entries further left are the client's
+    to forge). Anyone else's X-Forwarded-For is ignored, or it would pick its own rate-limit key."""
+    proxies = [ip_network(p, strict=False) for p in trusted_proxies]
+
+    def is_proxy(address: str) -> bool:
+        try:
+            parsed = ip_address(address)
+        except ValueError:
+            return False
+        return any(parsed in network for network in proxies)
+
+    if not is_proxy(peer) or not forwarded_for:
+        return peer
+    for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+        if not is_proxy(hop):
+            try:
+                return str(ip_address(hop))
+            except ValueError:
+                return peer
+    return peer
+
+
 def _check_rate(session: Session, *, key: str, per_minute: int) -> None:
     since = utcnow() - WINDOW
     failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
@@ -26,19 +52,25 @@ def _check_rate(session: Session, *, key: str, per_minute: int) -> None:
         raise RateLimited("Too many failed sign-in attempts. Wait a minute and try again.")
 
 
-def authenticate(session: Session, *, username: str, password: str, client: str, per_minute: int) -> User:
-    """The user for these credentials, or NotAuthenticated; failures per user and client are rate-limited.
+def authenticate(session: Session, *, username: str, password: str, client: str, per_account: int,
+                 per_client: int) -> User:
+    """The user for these credentials, or NotAuthenticated.
 
-    A failed attempt is recorded in its own flush so the caller can commit it even though the login failed.
+    Failures are limited per account (across every client: spraying one account from many addresses) and
+    per client (across accounts). A failure is raised as `recorded`, so its attempt is committed. Unknown
+    and inactive users cost one password verification too, or the time taken would tell who exists.
     """
-    key = f"{username.lower()}|{client}"
-    _check_rate(session, key=key, per_minute=per_minute)
-    user = get_by_username(session, username=username.lower())
-    ok = user is not None and user.is_active and verify_password(user.password_hash, password)
-    session.add(LoginAttempt(key=key, at=utcnow(), succeeded=ok))
+    name = username.lower()
+    keys = (f"account:{name}", f"client:{client}")
+    _check_rate(session, key=keys[0], per_minute=per_account)
+    _check_rate(session, key=keys[1], per_minute=per_client)
+    user = get_by_username(session, username=name)
+    verified = verify_password(user.password_hash if user is not None else None, password)
+    ok = user is not None and user.is_active and verified
+    session.add_all([LoginAttempt(key=key, at=utcnow(), succeeded=ok) for key in keys])
     session.flush()
     if not ok or user is None:
-        raise NotAuthenticated("Unknown username or wrong password.")
+        raise NotAuthenticated("Unknown username or wrong password.", recorded=True)
     audit.record(session, actor_id=user.id, actor_name=user.username, action="user.login",
                  subject_type="user", subject_id=user.id)
     return user

@@ -36,7 +36,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     upgrade(settings.resolved_database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # proxy_headers off: X-Forwarded-For is believed only from DESKPILOT_TRUSTED_PROXIES (see accounts.login).
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0
 
 

@@ -37,7 +37,7 @@ def _sign_in_page(request: Request, settings: Settings, *, next_path: str, usern
         "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
     }, viewer=None, status_code=status_code)
     response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",
-                        secure=settings.base_url.startswith("https"))
+                        secure=settings.secure_cookies)
     return response
 
 
@@ -64,12 +64,14 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
     if not username.strip() or not password:
         return _sign_in_page(request, settings, next_path=next_path, username=username, status_code=422,
                              problem="Enter your username and your password.")
-    client = request.client.host if request.client else "unknown"
+    client = login.client_address(request.client.host if request.client else "unknown",
+                                  request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     try:
         if len(username) > 64 or len(password) > 256 or "\x00" in username + password:
             raise NotAuthenticated("Unknown username or wrong password.")
         user = login.authenticate(session, username=username.strip(), password=password, client=client,
-                                  per_minute=settings.login_attempts_per_minute)
+                                  per_account=settings.login_attempts_per_minute,
+                                  per_client=settings.login_attempts_per_client_per_minute)
     except (NotAuthenticated, RateLimited) as exc:
         # Returning (not raising) commits the recorded failed attempt, so the rate limit keeps counting.
         return _sign_in_page(request, settings, next_path=next_path, username=username[:64],
@@ -78,7 +80,7 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
     viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
     response = RedirectResponse(next_path or landing_path(viewer), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=settings.session_hours * 3600,
-                        secure=settings.base_url.startswith("https"))
+                        secure=settings.secure_cookies)
     response.delete_cookie(csrf.PRESESSION_COOKIE)
     return response
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from deskpilot.accounts import login
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.models import Role
 from deskpilot.accounts.schemas import (
     LoginRequest,
     TeamCreate,
@@ -19,7 +19,6 @@ from deskpilot.accounts.schemas import (
     UserUpdate,
 )
 from deskpilot.api.deps import SESSION_COOKIE, CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
-from deskpilot.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -28,22 +27,15 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 def sign_in(data: LoginRequest, request: Request, response: Response, session: SessionDep,
             settings: SettingsDep) -> UserRead:
     """Sign in with a password; sets the session cookie used by the pages."""
-    client = request.client.host if request.client else "unknown"
-    user = accounts_login(session, data, client, settings.login_attempts_per_minute)
+    client = login.client_address(request.client.host if request.client else "unknown",
+                                  request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+    user = login.authenticate(session, username=data.username, password=data.password, client=client,
+                              per_account=settings.login_attempts_per_minute,
+                              per_client=settings.login_attempts_per_client_per_minute)
     secret = login.open_session(session, user=user, hours=settings.session_hours)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                        max_age=settings.session_hours * 3600, secure=settings.base_url.startswith("https"))
+                        max_age=settings.session_hours * 3600, secure=settings.secure_cookies)
     return UserRead.model_validate(user)
-
-
-def accounts_login(session: SessionDep, data: LoginRequest, client: str, per_minute: int) -> User:
-    # A failed attempt must be stored even though the request fails, or the rate limit would never bite.
-    try:
-        return login.authenticate(session, username=data.username, password=data.password, client=client,
-                                  per_minute=per_minute)
-    except NotAuthenticated:
-        session.commit()
-        raise
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, operation_id="logout")
