@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import zlib
+from collections import Counter
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import ip_network
+from itertools import pairwise
+from math import log, log2
 from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DEV_SECRET = "dev-only-secret-change-me-please-0123456789"
+
+
+MIN_SECRET_BITS = 128
+_WEAK_WORDS = ("secret", "password", "passwd", "changeme", "deskpilot", "example", "default", "letmein",
+               "qwerty", "welcome", "production")
+
+
+def secret_strength_bits(value: str) -> float:
+    """A conservative estimate of the randomness in `value`, in bits.
+
+    The per-character Shannon entropy (Miller-Madow corrected) times the characters that do not merely
+    repeat or step on from the one before ("aaaa", "abcd", "1234"), capped by what zlib cannot squeeze out
+    (repeated chunks); nothing for a value built around a common word. `secrets.token_urlsafe(48)` scores
+    about 300, `"a" * 32` zero.
+    """
+    if not value or any(word in value.lower() for word in _WEAK_WORDS):
+        return 0.0
+    counts = Counter(value)
+    per_char = -sum(n / len(value) * log2(n / len(value)) for n in counts.values())
+    per_char += (len(counts) - 1) / (2 * len(value) * log(2))
+    fresh = 1 + sum(1 for a, b in pairwise(value) if abs(ord(a) - ord(b)) > 1)
+    squeezed = 8 * (len(zlib.compress(value.encode(), 9)) - len(zlib.compress(b"", 9)))
+    return min(per_char * fresh, squeezed)
 
 
 class Environment(StrEnum):
@@ -171,14 +198,21 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _strong_secret_outside_dev(self) -> Settings:
-        if self.environment is Environment.PRODUCTION and (
-            self.secret_key == _DEV_SECRET or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "DESKPILOT_SECRET_KEY must be set to a random value of at least 32 characters in production "
-                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
+    def _safe_in_production(self) -> Settings:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        problems = []
+        if self.secret_key == _DEV_SECRET or len(self.secret_key) < 32 or (
+                secret_strength_bits(self.secret_key) < MIN_SECRET_BITS):
+            problems.append(
+                f"DESKPILOT_SECRET_KEY must be a random value of at least 32 characters and about "
+                f"{MIN_SECRET_BITS} bits (no repeats, runs or words); generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+        if not self.uses_https:
+            problems.append("DESKPILOT_BASE_URL must start with https:// in production (sessions travel in "
+                            "cookies; terminate TLS at a proxy and list it in DESKPILOT_TRUSTED_PROXIES)")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -197,7 +231,7 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'deskpilot.db'}"
 
     @property
-    def secure_cookies(self) -> bool:
+    def uses_https(self) -> bool:
         """Served over https: cookies are `Secure` and responses carry Strict-Transport-Security."""
         return self.base_url.startswith("https://")
 

@@ -21,6 +21,7 @@ from deskpilot.api.routes import (
     tickets,
     triage,
 )
+from deskpilot.api.transport_security import StrictTransportSecurity
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.web.pages import install_pages
@@ -41,4 +42,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_pages(app)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
+    if settings.uses_https:
+        app.add_middleware(StrictTransportSecurity)
     return app

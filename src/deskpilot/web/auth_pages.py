@@ -37,7 +37,7 @@ def _sign_in_page(request: Request, settings: Settings, *, next_path: str, usern
         "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
     }, viewer=None, status_code=status_code)
     response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",
-                        secure=settings.secure_cookies)
+                        secure=settings.uses_https)
     return response
 
 
@@ -80,7 +80,7 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
     viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
     response = RedirectResponse(next_path or landing_path(viewer), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", max_age=settings.session_hours * 3600,
-                        secure=settings.secure_cookies)
+                        secure=settings.uses_https)
     response.delete_cookie(csrf.PRESESSION_COOKIE)
     return response
 

@@ -34,7 +34,7 @@ def sign_in(data: LoginRequest, request: Request, response: Response, session: S
                               per_client=settings.login_attempts_per_client_per_minute)
     secret = login.open_session(session, user=user, hours=settings.session_hours)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                        max_age=settings.session_hours * 3600, secure=settings.secure_cookies)
+                        max_age=settings.session_hours * 3600, secure=settings.uses_https)
     return UserRead.model_validate(user)
 
 
