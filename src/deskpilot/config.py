@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    api_token_days: int = Field(default=90, ge=1, le=365, description="lifetime of a new API token unless asked")
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
     base_url: str = "http://127.0.0.1:8000"
     password_time_cost: int = Field(default=3, ge=1, le=20)
