@@ -95,6 +95,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    api_token_days: int = Field(default=90, ge=1, le=365, description="lifetime of a new API token unless asked")
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000, description="failed sign-ins per account")
     login_attempts_per_client_per_minute: int = Field(default=15, ge=1, le=10_000,
                                                       description="failed sign-ins per client address")

@@ -52,6 +52,13 @@ class User(Base):
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
 
 
+# A token lives at most a year and a user holds at most this many live ones: a leaked or forgotten token
+# must stop working on its own, and nobody can mint an unbounded supply of credentials.
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+TOKEN_MAX_ACTIVE = 10
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
 
@@ -60,8 +67,13 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def is_live(self, now: datetime) -> bool:
+        """Whether the token still signs requests in: neither revoked nor expired."""
+        return not self.revoked and self.expires_at > now
 
 
 class WebSession(Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.models import TOKEN_MAX_DAYS, ApiToken, Role
 from deskpilot.validation import DbId, InputModel
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -67,9 +67,34 @@ class LoginRequest(InputModel):
 
 class TokenCreate(InputModel):
     name: str = Field(default="api", min_length=1, max_length=120)
+    expires_in_days: int | None = Field(default=None, ge=1, le=TOKEN_MAX_DAYS,
+                                        description="days the token is valid; the server's default when omitted")
 
 
 class TokenIssued(BaseModel):
+    """A new token: `token` is the secret, shown this once and never stored."""
+
     id: int
     name: str
     token: str
+    expires_at: datetime
+
+
+class TokenRead(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+    active: bool
+
+    @classmethod
+    def of(cls, token: ApiToken, *, now: datetime) -> TokenRead:
+        return cls(id=token.id, name=token.name, created_at=token.created_at, expires_at=token.expires_at,
+                   last_used_at=token.last_used_at, revoked=token.revoked, active=token.is_live(now))
+
+
+class PasswordChange(InputModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)

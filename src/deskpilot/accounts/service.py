@@ -1,4 +1,4 @@
-"""Use cases of the accounts area: users, teams, API tokens."""
+"""Use cases of the accounts area: users, teams, API tokens, own passwords."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import ApiToken, Role, Team, User
-from deskpilot.accounts.passwords import hash_password
+from deskpilot.accounts.models import (
+    TOKEN_DEFAULT_DAYS,
+    TOKEN_MAX_ACTIVE,
+    TOKEN_MAX_DAYS,
+    ApiToken,
+    Role,
+    Team,
+    User,
+    WebSession,
+)
+from deskpilot.accounts.passwords import hash_password, verify_password
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
-from deskpilot.errors import Conflict, NotFound
+from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 TOKEN_USE_RESOLUTION = timedelta(minutes=5)
 
@@ -87,9 +96,12 @@ def create(session: Session, *, actor: Principal, data: UserCreate) -> User:
 
 
 def update(session: Session, *, actor: Principal, user_id: int, data: UserUpdate) -> User:
+    """Change a user (admins only). Deactivating ends their sessions and tokens; the last admin stays one."""
     require(actor, Permission.USER_MANAGE)
     user = get(session, user_id=user_id)
+    _keep_an_admin(session, user=user, data=data)
     before = _snapshot(user)
+    was_active = user.is_active
     for field in ("full_name", "role", "is_active", "is_vip"):
         value = getattr(data, field)
         if value is not None:
@@ -99,7 +111,46 @@ def update(session: Session, *, actor: Principal, user_id: int, data: UserUpdate
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="user.update",
                  subject_type="user", subject_id=user.id, before=before, after=_snapshot(user))
+    if was_active and not user.is_active:
+        _end_access(session, actor=actor, user=user)
     return user
+
+
+def _keep_an_admin(session: Session, *, user: User, data: UserUpdate) -> None:
+    """Refuse a change that leaves no active administrator: nobody could manage users or settings any more."""
+    demoted = data.role is not None and data.role != Role.ADMIN
+    if user.role != Role.ADMIN or not user.is_active or not (demoted or data.is_active is False):
+        return
+    # Locking every active admin row makes two admins demoting each other at once wait for one another on
+    # PostgreSQL, so the second sees the first's change (SQLite lets only one writer in anyway).
+    admins = set(session.scalars(select(User.id).where(User.role == Role.ADMIN, User.is_active.is_(True))
+                                 .order_by(User.id).with_for_update()))
+    if admins <= {user.id}:
+        raise Conflict(f"{user.username} is the last active administrator: make another user an administrator "
+                       "first, or nobody could manage the desk.")
+
+
+def _end_sessions(session: Session, *, user_id: int, keep_secret: str | None = None) -> int:
+    """Delete the user's web sessions except the one whose cookie is `keep_secret`; how many ended."""
+    ending = select(WebSession.id).where(WebSession.user_id == user_id)
+    if keep_secret:
+        ending = ending.where(WebSession.token_hash != token_digest(keep_secret))
+    ids = list(session.scalars(ending))
+    if ids:
+        session.execute(delete(WebSession).where(WebSession.id.in_(ids)))
+    return len(ids)
+
+
+def _end_access(session: Session, *, actor: Principal, user: User) -> None:
+    """End a deactivated user's sessions and revoke their tokens, so that reactivation revives neither."""
+    sessions = _end_sessions(session, user_id=user.id)
+    tokens = list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))))
+    for token in tokens:
+        token.revoked = True
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="user.access_ended",
+                 subject_type="user", subject_id=user.id,
+                 after={"sessions_ended": sessions, "tokens_revoked": [t.id for t in tokens]})
 
 
 def set_password(session: Session, *, actor: Principal, user_id: int, password: str) -> None:
@@ -108,6 +159,30 @@ def set_password(session: Session, *, actor: Principal, user_id: int, password: 
     user.password_hash = hash_password(password)
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="user.password_set",
                  subject_type="user", subject_id=user.id)
+
+
+def change_own_password(session: Session, *, actor: Principal, current_password: str, new_password: str,
+                        keep_session: str | None = None) -> int:
+    """Replace the actor's own local password after checking the current one; returns how many of their
+    other web sessions ended (all but `keep_session`, the cookie of the session making the change).
+
+    A wrong current password is audited and refused with a recorded PermissionDenied (the boundary keeps
+    the audit row).
+    """
+    user = get(session, user_id=actor.user_id or 0)
+    if user.password_hash is None:
+        raise Conflict("Your account has no local password (it signs in with a token); an administrator can set one.")
+    if not verify_password(user.password_hash, current_password):
+        audit.record(session, actor_id=actor.user_id, actor_name=actor.username,
+                     action="user.password_change_refused", subject_type="user", subject_id=user.id)
+        session.flush()
+        raise PermissionDenied("The current password is wrong; your password was not changed.", recorded=True)
+    user.password_hash = hash_password(new_password)
+    ended = _end_sessions(session, user_id=user.id, keep_secret=keep_session)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="user.password_change",
+                 subject_type="user", subject_id=user.id, after={"sessions_ended": ended})
+    return ended
 
 
 def create_team(session: Session, *, actor: Principal, data: TeamCreate) -> Team:
@@ -127,30 +202,74 @@ def get_teams(session: Session, *, actor: Principal) -> list[Team]:
     return list(session.scalars(select(Team).order_by(Team.name)))
 
 
-def issue_token(session: Session, *, actor: Principal, user_id: int, name: str) -> tuple[ApiToken, str]:
-    """A new API token for a user (the user themself or an admin); the secret is returned only once."""
+def _require_own_or_manage(actor: Principal, user_id: int) -> None:
     if actor.user_id != user_id:
         require(actor, Permission.USER_MANAGE)
+
+
+def issue_token(session: Session, *, actor: Principal, user_id: int, name: str,
+                expires_in_days: int = TOKEN_DEFAULT_DAYS) -> tuple[ApiToken, str]:
+    """A new API token for an active user (the user themself or an admin), valid for `expires_in_days`.
+
+    A user holds at most TOKEN_MAX_ACTIVE live tokens. The secret is returned only once; only its digest is kept.
+    """
+    _require_own_or_manage(actor, user_id)
+    if not 1 <= expires_in_days <= TOKEN_MAX_DAYS:
+        raise InvalidInput(f"A token is valid for 1 to {TOKEN_MAX_DAYS} days (asked: {expires_in_days}).")
     user = get(session, user_id=user_id)
+    if not user.is_active:
+        raise Conflict(f"{user.username} is deactivated; reactivate them before issuing a token.")
+    # Lock the owner so that two requests at once cannot both pass the cap on PostgreSQL.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    now = utcnow()
+    live = session.scalar(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked.is_(False), ApiToken.expires_at > now)) or 0
+    if live >= TOKEN_MAX_ACTIVE:
+        raise Conflict(f"{user.username} has {live} active API tokens, the most allowed; revoke one that is no "
+                       "longer used first.")
     secret = "dp_" + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret))
+    token = ApiToken(user_id=user.id, name=name, token_hash=token_digest(secret), created_at=now,
+                     expires_at=now + timedelta(days=expires_in_days))
     session.add(token)
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="token.issue",
-                 subject_type="user", subject_id=user.id, after={"token_id": token.id, "name": name})
+                 subject_type="user", subject_id=user.id,
+                 after={"token_id": token.id, "name": name, "expires_at": token.expires_at})
     return token, secret
 
 
+def get_tokens(session: Session, *, actor: Principal, user_id: int) -> list[ApiToken]:
+    """A user's API tokens, newest first, live or not (the user themself or an admin); never their secrets."""
+    _require_own_or_manage(actor, user_id)
+    get(session, user_id=user_id)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user_id)
+                                .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
+
+
+def revoke_token(session: Session, *, actor: Principal, user_id: int, token_id: int) -> ApiToken:
+    """Revoke one of a user's tokens (the user themself or an admin); revoking it again changes nothing."""
+    _require_own_or_manage(actor, user_id)
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound(f"User {user_id} has no API token with id {token_id}.")
+    if not token.revoked:
+        token.revoked = True
+        session.flush()
+        audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="token.revoke",
+                     subject_type="user", subject_id=user_id, after={"token_id": token.id, "name": token.name})
+    return token
+
+
 def user_for_token(session: Session, *, token: str) -> User | None:
-    """The active user owning a non-revoked token, or None."""
+    """The active user owning a live (neither revoked nor expired) token, or None."""
+    now = utcnow()
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token),
-                                                ApiToken.revoked.is_(False)))
+                                                ApiToken.revoked.is_(False), ApiToken.expires_at > now))
     if row is None:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    now = utcnow()
     # Recorded at most every few minutes: a write on every read would serialise all API traffic on SQLite.
     if row.last_used_at is None or now - row.last_used_at > TOKEN_USE_RESOLUTION:
         _stamp_use(session, token_id=row.id, now=now)

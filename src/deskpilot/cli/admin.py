@@ -7,11 +7,12 @@ import sys
 from typing import TypeAlias
 
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.models import Role, User
 from deskpilot.accounts.principal import Principal
-from deskpilot.accounts.schemas import UserCreate
+from deskpilot.accounts.schemas import UserCreate, UserUpdate
 from deskpilot.audit import service as audit
 from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
@@ -53,13 +54,55 @@ def cmd_users_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user_named(session: Session, username: str) -> User:
+    user = accounts.get_by_username(session, username=username)
+    if user is None:
+        raise NotFound(f"No user {username!r}; create one with `deskpilot users create`.")
+    return user
+
+
 def cmd_users_token(args: argparse.Namespace) -> int:
-    with database(load_settings()) as session:
-        user = accounts.get_by_username(session, username=args.username)
-        if user is None:
-            raise NotFound(f"No user {args.username!r}; create one with `deskpilot users create`.")
-        _, secret = accounts.issue_token(session, actor=Principal.system("cli"), user_id=user.id, name=args.name)
+    settings = load_settings()
+    with database(settings) as session:
+        user = _user_named(session, args.username)
+        token, secret = accounts.issue_token(session, actor=Principal.system("cli"), user_id=user.id,
+                                             name=args.name, expires_in_days=args.expires_in_days
+                                             or settings.api_token_days)
+        print(f"token {token.id} ({token.name}) for {user.username}, expires {token.expires_at:%Y-%m-%d %H:%M} UTC;"
+              " shown this once:", file=sys.stderr)
         print(secret)
+    return 0
+
+
+def cmd_users_tokens(args: argparse.Namespace) -> int:
+    with database(load_settings()) as session:
+        user = _user_named(session, args.username)
+        tokens = accounts.get_tokens(session, actor=Principal.system("cli"), user_id=user.id)
+        now = utcnow()
+        print(f"{'ID':>6}  {'NAME':24} {'STATUS':8} {'CREATED':16} {'EXPIRES':16} LAST USED")
+        for t in tokens:
+            state = "revoked" if t.revoked else "active" if t.is_live(now) else "expired"
+            used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+            print(f"{t.id:>6}  {t.name[:24]:24} {state:8} {t.created_at:%Y-%m-%d %H:%M} "
+                  f"{t.expires_at:%Y-%m-%d %H:%M} {used}")
+    return 0
+
+
+def cmd_users_revoke_token(args: argparse.Namespace) -> int:
+    with database(load_settings()) as session:
+        user = _user_named(session, args.username)
+        token = accounts.revoke_token(session, actor=Principal.system("cli"), user_id=user.id,
+                                      token_id=args.token_id)
+        print(f"revoked token {token.id} ({token.name}) of {user.username}")
+    return 0
+
+
+def cmd_users_set_active(args: argparse.Namespace) -> int:
+    active = args.users_cmd == "activate"
+    with database(load_settings()) as session:
+        user = _user_named(session, args.username)
+        accounts.update(session, actor=Principal.system("cli"), user_id=user.id, data=UserUpdate(is_active=active))
+        print(f"{user.username} is {'active' if active else 'deactivated: sessions ended, tokens revoked'}")
     return 0
 
 
@@ -118,7 +161,21 @@ def register(sub: Sub) -> None:
     token = users.add_parser("token", help="issue an API token for a user (printed once)")
     token.add_argument("username")
     token.add_argument("--name", default="cli")
+    token.add_argument("--expires-in-days", type=int, help="days the token is valid (default: the setting "
+                       "DESKPILOT_API_TOKEN_DAYS)")
     token.set_defaults(func=cmd_users_token)
+    tokens = users.add_parser("tokens", help="list a user's API tokens with expiry and last use")
+    tokens.add_argument("username")
+    tokens.set_defaults(func=cmd_users_tokens)
+    revoke = users.add_parser("revoke-token", help="revoke one of a user's API tokens")
+    revoke.add_argument("username")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(func=cmd_users_revoke_token)
+    for verb, text in (("deactivate", "deactivate a user: end their sessions, revoke their tokens"),
+                       ("activate", "reactivate a user (old sessions and tokens stay ended)")):
+        set_active = users.add_parser(verb, help=text)
+        set_active.add_argument("username")
+        set_active.set_defaults(func=cmd_users_set_active)
     users.add_parser("list", help="list users").set_defaults(func=cmd_users_list)
 
     audit_p = sub.add_parser("audit", help="verify or export the audit log").add_subparsers(dest="audit_cmd",

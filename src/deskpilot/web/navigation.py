@@ -37,6 +37,11 @@ def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
 
+def _everyone(viewer: Viewer) -> bool:
+    del viewer
+    return True
+
+
 NAV: tuple[NavLink, ...] = (
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
@@ -45,6 +50,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),
+    NavLink("My account", "/account", _everyone),
 )
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from deskpilot.web import (
+    account,
     auth_pages,
     chat,
     chat_agent,
@@ -25,7 +26,7 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
-                                         chat_agent.router)
+                                         chat_agent.router, account.router)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -9,16 +9,19 @@ from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import Role
 from deskpilot.accounts.schemas import (
     LoginRequest,
+    PasswordChange,
     TeamCreate,
     TeamRead,
     TokenCreate,
     TokenIssued,
+    TokenRead,
     UserCreate,
     UserPage,
     UserRead,
     UserUpdate,
 )
 from deskpilot.api.deps import SESSION_COOKIE, CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
+from deskpilot.clock import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -63,6 +66,34 @@ def create_user(data: UserCreate, session: SessionDep, actor: CurrentPrincipal) 
     return UserRead.model_validate(accounts.create(session, actor=actor, data=data))
 
 
+# The /users/me/... routes come before /users/{user_id}/... so that "me" is never read as an id.
+@router.get("/users/me/tokens", operation_id="list_my_tokens")
+def list_my_tokens(session: SessionDep, actor: CurrentPrincipal) -> list[TokenRead]:
+    """My API tokens, newest first, with their expiry and last use (never the secrets)."""
+    return list_tokens(actor.user_id or 0, session, actor)
+
+
+@router.post("/users/me/tokens", status_code=status.HTTP_201_CREATED, operation_id="issue_my_token")
+def issue_my_token(data: TokenCreate, session: SessionDep, actor: CurrentPrincipal,
+                   settings: SettingsDep) -> TokenIssued:
+    """A new API token for me; the secret is in this answer only."""
+    return issue_token(actor.user_id or 0, data, session, actor, settings)
+
+
+@router.delete("/users/me/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
+               operation_id="revoke_my_token")
+def revoke_my_token(token_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> None:
+    accounts.revoke_token(session, actor=actor, user_id=actor.user_id or 0, token_id=token_id)
+
+
+@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT, operation_id="change_my_password")
+def change_my_password(data: PasswordChange, request: Request, session: SessionDep,
+                       actor: CurrentPrincipal) -> None:
+    """Change my own password; my other web sessions end. A wrong current password is refused (403)."""
+    accounts.change_own_password(session, actor=actor, current_password=data.current_password,
+                                 new_password=data.new_password, keep_session=request.cookies.get(SESSION_COOKIE))
+
+
 @router.get("/users/{user_id}", operation_id="get_user")
 def get_user(user_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> UserRead:
     return UserRead.model_validate(accounts.get_visible(session, actor=actor, user_id=user_id))
@@ -70,13 +101,28 @@ def get_user(user_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> U
 
 @router.patch("/users/{user_id}", operation_id="update_user")
 def update_user(user_id: IdPath, data: UserUpdate, session: SessionDep, actor: CurrentPrincipal) -> UserRead:
+    """Change a user; deactivating ends their sessions and tokens. Leaving no active admin is refused (409)."""
     return UserRead.model_validate(accounts.update(session, actor=actor, user_id=user_id, data=data))
 
 
+@router.get("/users/{user_id}/tokens", operation_id="list_tokens")
+def list_tokens(user_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> list[TokenRead]:
+    now = utcnow()
+    return [TokenRead.of(t, now=now) for t in accounts.get_tokens(session, actor=actor, user_id=user_id)]
+
+
 @router.post("/users/{user_id}/tokens", status_code=status.HTTP_201_CREATED, operation_id="issue_token")
-def issue_token(user_id: IdPath, data: TokenCreate, session: SessionDep, actor: CurrentPrincipal) -> TokenIssued:
-    token, secret = accounts.issue_token(session, actor=actor, user_id=user_id, name=data.name)
-    return TokenIssued(id=token.id, name=token.name, token=secret)
+def issue_token(user_id: IdPath, data: TokenCreate, session: SessionDep, actor: CurrentPrincipal,
+                settings: SettingsDep) -> TokenIssued:
+    token, secret = accounts.issue_token(session, actor=actor, user_id=user_id, name=data.name,
+                                         expires_in_days=data.expires_in_days or settings.api_token_days)
+    return TokenIssued(id=token.id, name=token.name, token=secret, expires_at=token.expires_at)
+
+
+@router.delete("/users/{user_id}/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT,
+               operation_id="revoke_token")
+def revoke_token(user_id: IdPath, token_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> None:
+    accounts.revoke_token(session, actor=actor, user_id=user_id, token_id=token_id)
 
 
 @router.get("/teams", operation_id="list_teams")
