@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
     mail_fallback_requester: str = ""
     mail_send_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_send_backoff_seconds: float = Field(default=60.0, gt=0)
+
+    # Worker: seconds between runs of a periodic job, by job name, overriding the job's own default;
+    # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
+    job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
 
     # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
     ldap_url: str = ""
