@@ -42,14 +42,14 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     jobs = load_jobs()
-    periodic = {name: job.interval(settings) for name, job in sorted(jobs.items())}
-    plan = ", ".join(f"{name} every {interval:g} s" for name, interval in periodic.items() if interval) or "none"
-    print(f"worker: {len(jobs)} job(s) installed; periodic: {plan}", flush=True)
-    engine = make_engine(settings.resolved_database_url)
     stop = threading.Event()
     restore = _stop_on_signals(stop)
+    engine = make_engine(settings.resolved_database_url)
     try:
         worker = Worker(jobs=jobs, settings=settings, sessions=session_factory(engine), report=_print_outcome)
+        periodic = {name: job.interval(settings) for name, job in sorted(jobs.items())}
+        plan = ", ".join(f"{name} every {interval:g} s" for name, interval in periodic.items() if interval)
+        print(f"worker: {len(jobs)} job(s) installed; periodic: {plan or 'none'}", flush=True)
         counts = worker.run(stop, once=args.once)
     finally:
         restore()
