@@ -94,3 +94,17 @@ def test_a_mailbox_that_cannot_be_reached_makes_the_poll_job_retry(
 
     assert [o.status for o in outcomes] == [RunStatus.RETRYING]
     assert "support" in outcomes[0].summary and len(worker.queue) == 1
+
+
+def test_jobs_list_shows_each_installed_job_with_its_configured_schedule(
+        deskpilot_entry_points: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DESKPILOT_JOB_INTERVALS", '{"sla.sweep": 120}')
+
+    assert main(["jobs", "list"]) == 0
+
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "every 120 s" in lines["sla.sweep"]
+    assert "when enqueued" in lines["mail.poll"] and "up to 3 attempt(s)" in lines["mail.poll"]
+    assert "when enqueued" in lines["mail.send"]

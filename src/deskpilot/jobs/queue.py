@@ -1,9 +1,9 @@
-"""Where runs wait until they are due: the queue contract and the in-process queue of `deskpilot worker`.
+"""Where runs wait until they are due: the in-process queue of `deskpilot worker`.
 
-The in-process queue lives in the worker's memory: it is the laptop default (one process, SQLite), not a
-distributed queue. A desk that runs several workers puts an established queue behind `JobQueue` instead
-(procrastinate on PostgreSQL, Dramatiq or Celery on Redis/RabbitMQ; see docs/seams.md), which keeps runs
-across restarts and hands each to one worker; the jobs themselves do not change.
+It lives in the worker's memory: the laptop default (one process, SQLite), not a distributed queue. A
+desk that runs several workers uses an established queue instead (procrastinate on PostgreSQL, Dramatiq
+or Celery on Redis/RabbitMQ; see docs/seams.md), which keeps runs across restarts and hands each to one
+worker; the jobs themselves do not change.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import heapq
 import itertools
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from deskpilot.clock import utcnow
 
@@ -29,13 +29,6 @@ class Delivery:
 
     def next_attempt(self) -> Delivery:
         return replace(self, attempt=self.attempt + 1)
-
-
-class JobQueue(Protocol):
-    """What producers and the scheduler need from a queue."""
-
-    def enqueue(self, delivery: Delivery, *, not_before: datetime) -> bool:
-        """Queue `delivery` to run from `not_before`; False when its idempotency key is already waiting."""
 
 
 class InProcessQueue:
