@@ -163,3 +163,14 @@ def test_the_desks_own_jobs_are_declared_as_entry_points(deskpilot_entry_points:
 
     assert {"mail.poll", "mail.send", "sla.sweep"} <= set(jobs)
     assert all(name == job.name for name, job in jobs.items())
+
+
+def test_a_worker_with_no_jobs_installed_says_how_to_register_them(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from deskpilot.cli import main
+
+    install(monkeypatch, tmp_path / "bare", "deskpilot", {})
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path / "var"))
+
+    assert main(["worker", "--once"]) == 2
+    assert "No jobs are installed; reinstall deskpilot" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from types import FrameType
 
 from deskpilot.cli.context import load_settings
 from deskpilot.db import make_engine, session_factory
+from deskpilot.errors import InvalidInput
 from deskpilot.jobs.registry import load_jobs
 from deskpilot.jobs.worker import RunOutcome, RunStatus, Worker
 
@@ -42,6 +43,10 @@ def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
 def cmd_worker(args: argparse.Namespace) -> int:
     settings = load_settings()
     jobs = load_jobs()
+    if not jobs:
+        # Entry points are package metadata: a checkout whose pyproject.toml gained jobs needs reinstalling.
+        raise InvalidInput("No jobs are installed; reinstall deskpilot (`pip install -e .`) so that its "
+                           "`deskpilot.jobs` entry points are registered.")
     stop = threading.Event()
     restore = _stop_on_signals(stop)
     engine = make_engine(settings.resolved_database_url)
