@@ -10,6 +10,7 @@ from ipaddress import ip_network
 from itertools import pairwise
 from math import log, log2
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -146,6 +147,10 @@ class Settings(BaseSettings):
     mail_fallback_requester: str = ""
     mail_send_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_send_backoff_seconds: float = Field(default=60.0, gt=0)
+
+    # Worker: seconds between runs of a periodic job, by job name, overriding the job's own default;
+    # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
+    job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
 
     # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
     ldap_url: str = ""

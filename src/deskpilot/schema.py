@@ -7,6 +7,7 @@ from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
 from deskpilot.conversations import models as conversation_models
 from deskpilot.db import Base
+from deskpilot.jobs import models as job_models
 from deskpilot.kb import models as kb_models
 from deskpilot.runbooks import models as runbook_models
 from deskpilot.tickets import models as tickets_models
@@ -14,5 +15,5 @@ from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "kb_models",
-           "mail_models", "conversation_models", "runbook_models", "tickets_models", "triage_models"]
+__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "job_models",
+           "kb_models", "mail_models", "conversation_models", "runbook_models", "tickets_models", "triage_models"]

@@ -30,6 +30,7 @@ class Permission(StrEnum):
     RUNBOOK_APPROVE = "runbook:approve"
     RUNBOOK_ROLLBACK = "runbook:rollback"
     RUNBOOK_MANAGE = "runbook:manage"
+    JOBS_READ = "jobs:read"
 
 
 _AGENT = {

@@ -137,8 +137,7 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 def cmd_sla_sweep(_: argparse.Namespace) -> int:
     with database(load_settings()) as session:
         report = sweep(session, now=utcnow())
-    print(f"checked {report.checked} open tickets: {len(report.near_breach)} near breach, "
-          f"{len(report.breached)} breached, {report.notices} escalation notice(s) raised")
+    print(report.summary())
     return 0
 
 

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.channels.email import delivery, imap, outbound
+from deskpilot.channels.email import delivery, imap
 from deskpilot.channels.email.models import InboundMail, InboundStatus
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.cli.context import load_settings
@@ -30,8 +30,7 @@ def _factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 
 def _print_report(report: imap.PollReport) -> None:
-    taken = ", ".join(f"{outcome}: {count}" for outcome, count in report.counts.items() if count)
-    print(f"mail poll: {report.taken} mail(s) taken" + (f" ({taken})" if taken else ""))
+    print(report.summary())
     for error in report.errors:
         print(f"  error: {error}")
 
@@ -62,14 +61,6 @@ def cmd_smtpd(args: argparse.Namespace) -> int:
     return 0
 
 
-def _send_pass(factory: sessionmaker[Session], settings: Settings) -> delivery.DeliveryReport:
-    with unit_of_work(factory) as session:
-        queued = outbound.queue_pending_replies(session, settings=settings)
-    if queued:
-        print(f"queued {queued} reply(ies) written in the console or API")
-    return delivery.deliver_due(factory, settings=settings, transport=delivery.SmtpTransport.from_settings(settings))
-
-
 def cmd_send(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.mail_smtp_host:
@@ -80,8 +71,10 @@ def cmd_send(args: argparse.Namespace) -> int:
                 print(f"re-queued {delivery.retry_failed(session)} failed mail(s)")
         stop = threading.Event()
         while True:
-            report = _send_pass(factory, settings)
-            print(f"mail send: {report.sent} sent, {report.retrying} to retry, {report.failed} failed")
+            report = delivery.send_outbox(factory, settings=settings)
+            if report.queued:
+                print(f"queued {report.queued} reply(ies) written in the console or API")
+            print(report.summary())
             if args.once or stop.wait(settings.mail_poll_interval_seconds):
                 return 1 if report.failed else 0
 

@@ -94,6 +94,10 @@ class SweepReport:
     breached: list[int] = field(default_factory=list)
     notices: int = 0
 
+    def summary(self) -> str:
+        return (f"checked {self.checked} open tickets: {len(self.near_breach)} near breach, "
+                f"{len(self.breached)} breached, {self.notices} escalation notice(s) raised")
+
 
 OPEN = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
 

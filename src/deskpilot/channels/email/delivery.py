@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskpilot.channels.email import outbound
 from deskpilot.channels.email.models import OutboundKind, OutboundMail, OutboundStatus
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
@@ -82,6 +83,10 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    queued: int = 0
+
+    def summary(self) -> str:
+        return f"mail send: {self.sent} sent, {self.retrying} to retry, {self.failed} failed"
 
 
 def _due_ids(session: Session, limit: int) -> list[int]:
@@ -139,6 +144,16 @@ def deliver_due(factory: sessionmaker[Session], *, settings: Settings, transport
             mail.status, mail.sent_at, mail.attempts = OutboundStatus.SENT, utcnow(), mail.attempts + 1
             mail.last_error = None
             report.sent += 1
+    return report
+
+
+def send_outbox(factory: sessionmaker[Session], *, settings: Settings,
+                transport: MailTransport | None = None) -> DeliveryReport:
+    """One pass of the outbox: queue staff replies written in the console or API, then send what is due."""
+    with unit_of_work(factory) as session:
+        queued = outbound.queue_pending_replies(session, settings=settings)
+    report = deliver_due(factory, settings=settings, transport=transport or SmtpTransport.from_settings(settings))
+    report.queued = queued
     return report
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.channels.email.intake import IntakeOutcome, IntakeResult, MailSource, ingest, last_uid
+from deskpilot.channels.base import IntakeOutcome, IntakeResult
+from deskpilot.channels.email.intake import MailSource, ingest, last_uid
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
@@ -41,6 +42,10 @@ class PollReport:
     @property
     def taken(self) -> int:
         return sum(self.counts.values())
+
+    def summary(self) -> str:
+        taken = ", ".join(f"{outcome}: {count}" for outcome, count in self.counts.items() if count)
+        return f"mail poll: {self.taken} mail(s) taken" + (f" ({taken})" if taken else "")
 
 
 def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:

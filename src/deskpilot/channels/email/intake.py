@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
+from deskpilot.channels.base import IntakeOutcome, IntakeResult
 from deskpilot.channels.email import outbound
 from deskpilot.channels.email.models import InboundMail, InboundStatus, MailboxCursor
 from deskpilot.channels.email.parse import ParsedMail, parse_mail
@@ -51,21 +51,6 @@ class MailSource:
     mailbox: str
     uidvalidity: int = 0
     uid: int | None = None
-
-
-class IntakeOutcome(StrEnum):
-    TICKET_CREATED = "ticket_created"
-    THREADED = "threaded"
-    IGNORED = "ignored"
-    FAILED = "failed"
-    DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeResult:
-    outcome: IntakeOutcome
-    inbound_id: int | None = None
-    ticket_id: int | None = None
 
 
 def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSource) -> IntakeResult:

@@ -15,7 +15,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.channels.email.intake import IntakeResult, MailSource, ingest
+from deskpilot.channels.base import IntakeResult
+from deskpilot.channels.email.intake import MailSource, ingest
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
 

@@ -1,0 +1,15 @@
+"""Connector tests install MemoryDesk (tests/connectors/memory_desk.py) through a test distribution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.entry_points import install
+
+
+@pytest.fixture
+def memorydesk_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    return install(monkeypatch, tmp_path / "plugin", "deskpilot-memorydesk",
+                   {"deskpilot.connectors": {"memorydesk": "tests.connectors.memory_desk:MemoryDesk"}})
