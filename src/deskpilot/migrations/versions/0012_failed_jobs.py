@@ -1,7 +1,7 @@
 """jobs: the dead-letter table of runs whose retries were used up
 
-Revision ID: 0018
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02 16:30:00
 
 `deskpilot worker` records here each run of a job that failed for good, with its payload and error, so
@@ -15,8 +15,8 @@ from alembic import op
 
 import deskpilot.db
 
-revision: str = '0018'
-down_revision: str | None = '0010'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
