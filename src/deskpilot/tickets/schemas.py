@@ -112,3 +112,31 @@ class Assignment(InputModel):
 
 class MergeRequest(InputModel):
     into_ticket_id: DbId
+
+
+class DraftSourceRead(BaseModel):
+    citation: str
+    slug: str
+    version: int
+
+
+class DraftReplyRead(BaseModel):
+    """A grounded draft reply to a ticket; `decision_id` names it when it is sent or rejected."""
+
+    decision_id: int
+    text: str
+    citations: list[str]
+    sources: list[DraftSourceRead]
+    confidence: float
+    abstained: bool
+
+
+class DraftRejection(InputModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class DraftFeedbackRead(BaseModel):
+    id: int
+    decision_id: int
+    action: str
+    reason: str | None

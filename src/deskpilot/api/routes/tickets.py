@@ -8,10 +8,16 @@ from fastapi import APIRouter, Query, status
 
 from deskpilot import intake
 from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
+from deskpilot.api.routes.assist import IndexDep
+from deskpilot.kb import drafts
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.schemas import (
     Assignment,
+    DraftFeedbackRead,
+    DraftRejection,
+    DraftReplyRead,
+    DraftSourceRead,
     MergeRequest,
     MessageCreate,
     MessageRead,
@@ -109,3 +115,24 @@ def list_messages(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipa
 def add_message(ticket_id: IdPath, data: MessageCreate, session: SessionDep,
                 actor: CurrentPrincipal) -> MessageRead:
     return MessageRead.model_validate(service.add_message(session, actor=actor, ticket_id=ticket_id, data=data))
+
+
+@router.post("/{ticket_id}/draft-reply", status_code=status.HTTP_201_CREATED, operation_id="draft_ticket_reply")
+def draft_reply(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep,
+                index: IndexDep) -> DraftReplyRead:
+    """A reply drafted from approved articles only, each sentence cited; recorded as an AI decision."""
+    draft = drafts.create(session, actor=actor, settings=settings, index=index, ticket_id=ticket_id)
+    return DraftReplyRead(decision_id=draft.id, text=str(draft.outputs["text"]),
+                          citations=[str(c) for c in draft.outputs["citations"]],
+                          sources=[DraftSourceRead.model_validate(s) for s in draft.sources],
+                          confidence=draft.confidence, abstained=draft.abstained)
+
+
+@router.post("/{ticket_id}/draft-reply/{draft_id}/reject", status_code=status.HTTP_201_CREATED,
+             operation_id="reject_ticket_draft_reply")
+def reject_draft_reply(ticket_id: IdPath, draft_id: IdPath, data: DraftRejection, session: SessionDep,
+                       actor: CurrentPrincipal) -> DraftFeedbackRead:
+    """Discard a draft reply, saying why (stored as feedback for the KPIs and the replay sets)."""
+    feedback = drafts.reject(session, actor=actor, ticket_id=ticket_id, draft_id=draft_id, reason=data.reason)
+    return DraftFeedbackRead(id=feedback.id, decision_id=feedback.decision_id, action=feedback.action,
+                             reason=feedback.reason)
