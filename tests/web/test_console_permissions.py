@@ -39,8 +39,8 @@ def test_requester_or_auditor_posting_console_triage_or_draft_actions_is_refused
     ticket, draft_id = _ticket_with_draft(session, desk)
     before = _decisions(session, ticket)
     browser.sign_in(who)
-    response = browser.post_form(f"/console/tickets/{ticket.id}/{action}", {"draft_id": str(draft_id),
-                                                                            "reason": "wrong"}, from_page=f"/tickets/{ticket.id}")
+    response = browser.post_form(f"/console/tickets/{ticket.id}/{action}",
+                                 {"draft_id": str(draft_id), "reason": "wrong"}, from_page=f"/tickets/{ticket.id}")
     assert response.status_code == 403, response.text
     assert _decisions(session, ticket) == before
     assert session.scalar(select(AiFeedback).where(AiFeedback.decision_id == draft_id)) is None
