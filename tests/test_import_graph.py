@@ -33,6 +33,15 @@ NAMES = {FACES: "face", REPORTS: "reports", FLOWS: "flow", AREAS: "area", BASE_A
          BASE_AUDIT: "base (audit)", BASE_DB: "base (db)", CORE: "core", BLOCKS: "block"}
 # The building blocks know nothing of ours but the settings and the typed errors.
 BLOCKS_MAY_IMPORT = {"ml", "config", "errors"}
+# Known upward imports, each to be removed by the change named beside it (and then from this list: the test
+# below fails when a listed import no longer exists). Nothing may be added here to make a new import pass.
+PENDING = {
+    # The KB index and the rephraser are obtained from api/routes/assist.py until the one AI runtime
+    # (house issue 13, item 2) builds them at start-up and hands them to every face.
+    ("deskpilot/web/chat.py", "deskpilot.api.routes.assist"): "one AI runtime",
+    ("deskpilot/web/console_ticket.py", "deskpilot.api.routes.assist"): "one AI runtime",
+    ("deskpilot/web/suggestions.py", "deskpilot.api.routes.assist"): "one AI runtime",
+}
 # The only modules that may import schema.py (it pulls in every owner's tables, a channel's included).
 SCHEMA_READERS = {"cli", "api", "migrations", "schema"}
 
@@ -128,6 +137,13 @@ def test_upward_imports_are_named_with_why(imp: Import, reason: str) -> None:
 
 
 def test_no_module_imports_upward_or_into_another_face_s_routes() -> None:
-    wrong = [f"{imp}: {why}" for imp in imports_in_src() if (why := violation(imp)) is not None]
+    wrong = [f"{imp}: {why}" for imp in imports_in_src()
+             if (why := violation(imp)) is not None and (imp.source, imp.target) not in PENDING]
     assert not wrong, "Imports that point the wrong way (docs/architecture.md, 'Which way imports point'):\n" + \
         "\n".join(wrong)
+
+
+def test_every_pending_upward_import_still_exists_so_the_list_only_shrinks() -> None:
+    found = {(imp.source, imp.target) for imp in imports_in_src()}
+    gone = [f"{source} → {target}" for source, target in PENDING if (source, target) not in found]
+    assert not gone, "Fixed, so remove from PENDING in tests/test_import_graph.py: " + ", ".join(gone)
