@@ -63,3 +63,16 @@ def test_a_draft_of_another_ticket_cannot_be_rejected_through_this_one(clients: 
     session.commit()
     response = clients["carol"].post(f"/api/v1/tickets/{other.id}/draft-reply/{draft_id}/reject", json={})
     assert response.status_code == 404
+
+
+def test_staff_save_and_list_their_own_queue_views_and_requesters_cannot(clients: Clients, desk: Desk) -> None:
+    saved = clients["carol"].post("/api/v1/tickets/views", json={"name": "P1s", "filters": {"priority": "P1",
+                                                                                            "evil": "x"}})
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["filters"] == {"priority": "P1"}
+    again = clients["carol"].post("/api/v1/tickets/views", json={"name": "P1s", "filters": {"priority": "P2"}})
+    assert again.status_code == 201
+    assert [(v["name"], v["filters"]) for v in clients["carol"].get("/api/v1/tickets/views").json()] == [
+        ("P1s", {"priority": "P2"})]
+    assert clients["lena"].get("/api/v1/tickets/views").json() == []
+    assert clients["alice"].post("/api/v1/tickets/views", json={"name": "x"}).status_code == 403

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
-from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.models import SavedQueueView, Ticket
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import PageClient
 
@@ -75,3 +75,21 @@ def test_an_auditor_s_console_page_has_no_write_forms(browser: PageClient, sessi
     assert ticket.subject in page.text
     assert WRITE_FORM.findall(page.text) == []
     assert "Draft a reply with AI" not in page.text and "Triage again" not in page.text
+
+
+def test_a_requester_cannot_save_a_console_queue_view(browser: PageClient, session: Session, desk: Desk) -> None:
+    browser.sign_in("alice")
+    response = browser.post_form("/console/views", {"name": "Mine", "query": "status=open"}, from_page="/tickets")
+    assert response.status_code == 403, response.text
+    assert session.scalar(select(SavedQueueView)) is None
+
+
+def test_an_agent_s_saved_view_keeps_only_queue_filters_and_is_listed(browser: PageClient, session: Session,
+                                                                     desk: Desk) -> None:
+    browser.sign_in("carol")
+    saved = browser.post_form("/console/views", {"name": " My breaches ", "query": "status=open&evil=1&sort=due"},
+                              from_page="/console")
+    assert saved.status_code == 303 and saved.headers["location"] == "/console?status=open&sort=due"
+    view = session.scalars(select(SavedQueueView)).one()
+    assert (view.owner_id, view.name, view.filters) == (desk.carol.id, "My breaches", {"status": "open", "sort": "due"})
+    assert '<a href="/console?status=open&amp;sort=due">My breaches</a>' in browser.get("/console").text

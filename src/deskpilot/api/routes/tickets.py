@@ -10,7 +10,7 @@ from deskpilot import intake
 from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
 from deskpilot.api.routes.assist import IndexDep
 from deskpilot.kb import drafts
-from deskpilot.tickets import service
+from deskpilot.tickets import queue_views, service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.schemas import (
     Assignment,
@@ -21,6 +21,8 @@ from deskpilot.tickets.schemas import (
     MergeRequest,
     MessageCreate,
     MessageRead,
+    QueueViewRead,
+    QueueViewSave,
     StatusChange,
     TicketCreate,
     TicketPage,
@@ -57,6 +59,19 @@ def list_tickets(
                                   channel=channel, search=(q or "").replace("\x00", ""), sort=sort, open_only=open_only,
                                   offset=offset, limit=limit)
     return TicketPage(items=[TicketRead.model_validate(t) for t in rows], total=total, offset=offset, limit=limit)
+
+
+@router.get("/views", operation_id="list_queue_views")
+def list_queue_views(session: SessionDep, actor: CurrentPrincipal) -> list[QueueViewRead]:
+    """The caller's saved queue views (the console lists the same ones)."""
+    return [QueueViewRead.model_validate(v) for v in queue_views.get_all(session, actor=actor)]
+
+
+@router.post("/views", status_code=status.HTTP_201_CREATED, operation_id="save_queue_view")
+def save_queue_view(data: QueueViewSave, session: SessionDep, actor: CurrentPrincipal) -> QueueViewRead:
+    """Save queue filters under a name for the caller, replacing their view of the same name."""
+    view = queue_views.save(session, actor=actor, name=data.name, filters=data.filters)
+    return QueueViewRead.model_validate(view)
 
 
 @router.get("/{ticket_id}", operation_id="get_ticket")
