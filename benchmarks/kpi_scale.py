@@ -39,8 +39,8 @@ from deskpilot.analytics import ai_kpis, ticket_kpis  # noqa: E402
 from deskpilot.analytics.conversation_kpis import conversation_kpis  # noqa: E402
 from deskpilot.analytics.drift import drift_report  # noqa: E402
 from deskpilot.analytics.filters import KpiFilter  # noqa: E402
-from deskpilot.analytics.report import email_first_response  # noqa: E402
 from deskpilot.analytics.trends import trends  # noqa: E402
+from deskpilot.channels.email.kpis import first_response as email_first_response  # noqa: E402
 from deskpilot.config import Environment, Settings  # noqa: E402
 from deskpilot.db import make_engine  # noqa: E402
 from deskpilot.migrations import upgrade  # noqa: E402

@@ -10,6 +10,7 @@ from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
+from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
 from deskpilot.tickets.models import Ticket
@@ -44,7 +45,7 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
     ticket = tickets.create(session, actor=actor, data=data)
     outcome = triage_request(session, settings=settings, subject=data.subject, body=data.description,
                              requester_id=ticket.requester_id, exclude_ticket=ticket.id)
-    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="ticket", subject_id=ticket.id)
+    facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
     changes = _changes(data, outcome, auto_apply_fields(settings))
     if changes:
         tickets.update(session, actor=TRIAGE, ticket_id=ticket.id, data=TicketUpdate.model_validate(changes))

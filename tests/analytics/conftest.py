@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.calendar import BusinessCalendar
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
@@ -36,10 +37,12 @@ def _reply(session: Session, actor: Principal, ticket: Ticket, body: str = "repl
 
 def _triage(session: Session, ticket: Ticket, *, category: str | None, priority: str, queue_id: int,
             abstained: bool = False) -> int:
-    return decisions.record_decision(
+    decision = decisions.record_decision(
         session, kind=DecisionKind.TRIAGE, model_version=MODEL, input_redacted=ticket.subject,
         outputs={"category": category, "priority": priority, "queue_id": queue_id}, confidence=0.9 if not abstained
-        else 0.2, abstained=abstained, subject_type="ticket", subject_id=ticket.id).id
+        else 0.2, abstained=abstained)
+    facts.link_triage(session, decision_id=decision.id, ticket_id=ticket.id)
+    return decision.id
 
 
 def _draft(session: Session, ticket: Ticket) -> int:

@@ -13,7 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind, FeedbackAction
 from deskpilot.db import session_factory
-from deskpilot.tickets import service
+from deskpilot.tickets import facts, service
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
 from deskpilot.tickets.history import HistoricalTicket, import_history
 from deskpilot.tickets.models import Ticket, TicketMessage
@@ -136,11 +136,13 @@ def test_an_imported_ticket_brings_its_replies_and_its_open_pause(session: Sessi
 
 
 def _triage(session: Session, ticket: Ticket | None, category: str | None, *, abstained: bool = False) -> AiDecision:
-    return decisions.record_decision(
+    decision = decisions.record_decision(
         session, kind=DecisionKind.TRIAGE, model_version="triage-category:v0001+triage-priority:none",
         input_redacted="VPN drops", outputs={"category": category, "priority": "P2", "queue_id": 7},
-        confidence=0.8, abstained=abstained, subject_type="ticket" if ticket else None,
-        subject_id=ticket.id if ticket else None)
+        confidence=0.8, abstained=abstained)
+    if ticket is not None:
+        facts.link_triage(session, decision_id=decision.id, ticket_id=ticket.id)
+    return decision
 
 
 def test_the_intake_triage_is_the_first_triage_decision_about_the_ticket(session: Session) -> None:
@@ -149,9 +151,9 @@ def test_the_intake_triage_is_the_first_triage_decision_about_the_ticket(session
     # Intake: triage runs before the ticket exists and is linked to it afterwards.
     intake = _triage(session, None, "Network")
     retriage = _triage(session, ticket, "Access", abstained=True)
-    decisions.attach_subject(session, decision_id=intake.id, subject_type="ticket", subject_id=ticket.id)
+    facts.link_triage(session, decision_id=intake.id, ticket_id=ticket.id)
     later = _triage(session, None, "Hardware")
-    decisions.attach_subject(session, decision_id=later.id, subject_type="ticket", subject_id=ticket.id)
+    facts.link_triage(session, decision_id=later.id, ticket_id=ticket.id)
     stored = _stored(session, ticket)
     assert (stored.intake_triage_id, stored.intake_category, stored.intake_queue_id, stored.intake_priority,
             stored.intake_abstained) == (intake.id, "Network", 7, "P2", False)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from sqlalchemy.orm import Session
+
+from deskpilot.analytics.filters import KpiFilter
 
 
 class Unit(StrEnum):
@@ -67,3 +72,8 @@ def kpi_table(figures: list[Kpi]) -> KpiTable:
                                               "formula"),
                     [(k.key, k.label, k.value, k.unit.value, k.numerator, k.denominator, k.formula)
                      for k in figures])
+
+
+# A figure a face adds to the report from data analytics does not read itself (a channel's own tables);
+# None when it has nothing to say for the filter.
+FigureSource = Callable[[Session, KpiFilter], Kpi | None]

@@ -1,4 +1,4 @@
-"""The analytics area's tables and the indexes the KPI dashboard needs on the tables it reads.
+"""The indexes the KPI dashboard needs on the tables it reads (analytics owns no table: it is a read model).
 
 The indexes are declared here, by the queries that need them (see benchmarks/kpi_scale.py), rather than
 beside the tables: they exist for these queries, and go with them. Migration 0010 also gives PostgreSQL
@@ -8,15 +8,9 @@ for them), so that it hashes the trends' and drift's groups rather than sorting 
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, text
 
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback
-from deskpilot.clock import utcnow
-from deskpilot.db import Base, UtcDateTime
 from deskpilot.tickets.models import Ticket, TicketMessage
 
 # Backlog and ageing: open statuses over all time, without a full scan.
@@ -35,15 +29,3 @@ Index("ix_ai_decisions_triage_created", AiDecision.created_at, AiDecision.model_
 Index("ix_ai_feedback_created_kind", AiFeedback.created_at, AiFeedback.decision_kind, AiFeedback.action,
       AiFeedback.field, AiFeedback.decision_id)
 
-
-class SavedQueueView(Base):
-    """A named set of console queue filters a staff member saved for themselves."""
-
-    __tablename__ = "saved_queue_views"
-    __table_args__ = (UniqueConstraint("owner_id", "name"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(80))
-    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -3,23 +3,20 @@ API and the CSV export all read this one object, so they always show the same nu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.analytics import ai_kpis, conversation_kpis, ticket_kpis
 from deskpilot.analytics.drift import DriftReport, drift_report
-from deskpilot.analytics.figures import Kpi, KpiTable, Unit, kpi_table
+from deskpilot.analytics.figures import FigureSource, Kpi, KpiTable, kpi_table
 from deskpilot.analytics.filters import KpiFilter
-from deskpilot.analytics.sql import ratio
 from deskpilot.analytics.trends import trends
 from deskpilot.analytics.value import ValueInputs, value_kpis
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
-from deskpilot.schema import metadata
-from deskpilot.tickets.models import Ticket
 
 
 @dataclass(frozen=True)
@@ -43,31 +40,16 @@ class KpiReport:
         return self.tables[name]
 
 
-def email_first_response(session: Session, flt: KpiFilter) -> Kpi | None:
-    """Mean minutes from an e-mail's arrival to the desk's first reply, when the e-mail channel is installed."""
-    mails = metadata.tables.get("inbound_mails")
-    if mails is None:
-        return None
-    row = session.execute(
-        select(func.count(mails.c.first_response_minutes), func.sum(mails.c.first_response_minutes))
-        .join(Ticket, Ticket.id == mails.c.ticket_id)
-        .where(and_(mails.c.received_at >= flt.start, mails.c.received_at < flt.end), flt.scope())).one()
-    answered, minutes = int(row[0] or 0), float(row[1] or 0.0)
-    return Kpi("email_first_response_minutes", "E-mail handling time to first reply", ratio(minutes, answered),
-               Unit.MINUTES, "sum over answered inbound mails of (first reply - received) / answered mails",
-               minutes, answered)
-
-
-def build_report(session: Session, flt: KpiFilter, settings: Settings) -> KpiReport:
-    """Every KPI, table and drift figure for `flt`: tickets, AI suggestions, chat conversations, value, drift."""
+def build_report(session: Session, flt: KpiFilter, settings: Settings,
+                 figure_sources: Sequence[FigureSource] = ()) -> KpiReport:
+    """Every KPI, table and drift figure for `flt`: tickets, AI suggestions, chat conversations, value, drift,
+    and the figures the faces add from their own data (`figure_sources`, e.g. the e-mail channel's)."""
     figures = ticket_kpis.ticket_kpis(session, flt)
     backlog, ageing = ticket_kpis.backlog(session, flt)
     feedback_table, per_kind = ai_kpis.feedback_table(session, flt)
     accuracy, accuracy_fields, accuracy_categories = ai_kpis.triage_accuracy(session, flt)
     figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy]
-    mail = email_first_response(session, flt)
-    if mail is not None:
-        figures.append(mail)
+    figures += [kpi for source in figure_sources if (kpi := source(session, flt)) is not None]
     chats = conversation_kpis.conversation_kpis(session, flt)
     figures += chats.figures
     created = int(figures[0].value or 0)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
+from deskpilot.analytics.figures import FigureSource
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.report import KpiReport, build_report
 from deskpilot.clock import utcnow
@@ -19,10 +21,12 @@ from deskpilot.tickets.models import Queue
 
 def get_report(session: Session, *, actor: Principal, settings: Settings, first_day: date | None = None,
                last_day: date | None = None, queue_id: int | None = None,
-               channel: Channel | None = None) -> KpiReport:
-    """Every KPI for the period (the last 30 days by default); leads, admins and auditors only."""
+               channel: Channel | None = None, figure_sources: Sequence[FigureSource] = ()) -> KpiReport:
+    """Every KPI for the period (the last 30 days by default); leads, admins and auditors only.
+
+    `figure_sources` add figures from data analytics does not read itself (the e-mail channel's)."""
     require(actor, Permission.ANALYTICS_READ)
     if queue_id is not None and session.get(Queue, queue_id) is None:
         raise InvalidInput(f"No queue with id {queue_id}.")
     flt = KpiFilter.of(now=utcnow(), first_day=first_day, last_day=last_day, queue_id=queue_id, channel=channel)
-    return build_report(session, flt, settings)
+    return build_report(session, flt, settings, figure_sources)

@@ -38,7 +38,10 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def _user(request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None) -> User | None:
+def signed_in_user(request: Request, session: Session,
+                   credentials: HTTPAuthorizationCredentials | None) -> User | None:
+    """The one resolver of who is acting, for the API and the pages: the user of an API token when one is sent
+    (the API), else of the session cookie. Pages pass no token: their forms' CSRF tokens bind to the session."""
     if credentials is not None:
         return accounts.user_for_token(session, token=credentials.credentials)
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -48,7 +51,7 @@ def _user(request: Request, session: Session, credentials: HTTPAuthorizationCred
 def current_principal(request: Request, session: SessionDep,
                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
     """The signed-in user (API token or session cookie), or 401."""
-    user = _user(request, session, credentials)
+    user = signed_in_user(request, session, credentials)
     if user is None:
         raise NotAuthenticated("Sign in, or send an API token as `Authorization: Bearer <token>`.")
     return Principal.of(user)

@@ -116,7 +116,11 @@ def _cite(chunk: Chunk, text: str) -> CitedSentence:
 
 def draft_reply(thread_text: str, composer: AnswerComposer, *, context: str = "") -> AgentDraft:
     """A reply draft for an agent from the same grounded composer; citations are kept."""
-    answer = composer.answer(RetrievalQuery.from_dialogue(thread_text, context))
+    return agent_draft(composer.answer(RetrievalQuery.from_dialogue(thread_text, context)))
+
+
+def agent_draft(answer: GroundedAnswer) -> AgentDraft:
+    """The reply an agent is offered for a grounded answer (or, when it abstained, the advice to write one)."""
     if answer.abstained:
         body = "No approved knowledge-base article covers this request well enough; please answer it yourself."
     else:

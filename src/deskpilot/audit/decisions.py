@@ -13,7 +13,6 @@ from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import NotFound
-from deskpilot.tickets import facts as ticket_facts
 
 
 def input_hash(text: str) -> str:
@@ -32,15 +31,18 @@ def record_decision(session: Session, *, kind: DecisionKind, model_version: str,
         subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id), created_at=utcnow())
     session.add(decision)
     session.flush()
-    ticket_facts.note_triage(session, decision=decision)
     return decision
 
 
-def attach_subject(session: Session, *, decision_id: int, subject_type: str, subject_id: str | int) -> None:
-    """Link a decision made before its subject existed (triage runs before the ticket is created)."""
+def attach_subject(session: Session, *, decision_id: int, subject_type: str, subject_id: str | int) -> AiDecision:
+    """Link a decision made before its subject existed (triage runs before the ticket is created).
+
+    The log knows no area: an area that keeps facts about its subjects' decisions links them through its own
+    service (tickets: `tickets.facts.link_triage`).
+    """
     decision = get(session, decision_id=decision_id)
     decision.subject_type, decision.subject_id = subject_type, str(subject_id)
-    ticket_facts.note_triage(session, decision=decision)
+    return decision
 
 
 def get(session: Session, *, decision_id: int) -> AiDecision:

@@ -45,7 +45,7 @@ class AnswerOutcome:
     gap_id: int | None
 
 
-def _only_approved(answer: GroundedAnswer, approved: dict[str, int]) -> GroundedAnswer:
+def only_approved(answer: GroundedAnswer, approved: dict[str, int]) -> GroundedAnswer:
     """Drop any sentence whose article version is not the approved one (defence in depth)."""
     kept = tuple(s for s in answer.sentences if approved.get(s.slug) == s.version)
     if len(kept) == len(answer.sentences):
@@ -71,7 +71,7 @@ def answer_question(session: Session, *, actor: Principal, index: KbIndex, quest
     composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser)
     query = RetrievalQuery.from_dialogue(question, context)
     result = retriever.search(query, k=3)
-    answer = _only_approved(composer.compose(query, result), approved_versions(session))
+    answer = only_approved(composer.compose(query, result), approved_versions(session))
     redacted = redact_pii(question).text
     cited = list(dict.fromkeys(s.slug for s in answer.sentences))
     decision = record_decision(

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind, json_text
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
@@ -66,10 +67,19 @@ def _as_integer(value: Any) -> int | None:
     return None
 
 
+def link_triage(session: Session, *, decision_id: int, ticket_id: int) -> None:
+    """Link a recorded triage decision to its ticket, and keep the ticket's intake facts with it.
+
+    Every triage of a ticket (intake and re-triage) is linked here, so the facts cannot miss one.
+    """
+    decision = decisions.attach_subject(session, decision_id=decision_id, subject_type="ticket", subject_id=ticket_id)
+    note_triage(session, decision=decision)
+
+
 def note_triage(session: Session, *, decision: AiDecision) -> None:
     """Remember `decision` as its ticket's intake triage if it is the first triage decision about the ticket.
 
-    Called when a triage decision is recorded about a ticket or linked to one, with its outputs complete.
+    Called when a triage decision with its outputs complete is linked to a ticket.
     """
     if decision.kind is not DecisionKind.TRIAGE or decision.subject_type != "ticket":
         return

@@ -1,4 +1,5 @@
-"""Tables of the tickets area: queues, SLA policies and calendars, escalation paths, tickets, messages."""
+"""Tables of the tickets area: queues, SLA policies and calendars, escalation paths, tickets, messages, and the
+queue views staff save for themselves."""
 
 from __future__ import annotations
 
@@ -153,4 +154,17 @@ class EscalationNotice(Base):
     notify_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), default=None)
     notify_role: Mapped[str | None] = mapped_column(String(32), default=None)
     reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SavedQueueView(Base):
+    """A named set of console queue filters a staff member saved for themselves."""
+
+    __tablename__ = "saved_queue_views"
+    __table_args__ = (UniqueConstraint("owner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -112,3 +113,44 @@ class Assignment(InputModel):
 
 class MergeRequest(InputModel):
     into_ticket_id: DbId
+
+
+class DraftSourceRead(BaseModel):
+    citation: str
+    slug: str
+    version: int
+
+
+class DraftReplyRead(BaseModel):
+    """A grounded draft reply to a ticket; `decision_id` names it when it is sent or rejected."""
+
+    decision_id: int
+    text: str
+    citations: list[str]
+    sources: list[DraftSourceRead]
+    confidence: float
+    abstained: bool
+
+
+class DraftRejection(InputModel):
+    reason: str = Field(default="", max_length=500)
+
+
+class DraftFeedbackRead(BaseModel):
+    id: int
+    decision_id: int
+    action: str
+    reason: str | None
+
+
+class QueueViewSave(InputModel):
+    name: str = Field(min_length=1, max_length=80)
+    filters: dict[str, Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=dict, max_length=10, description="queue filters: status, queue, priority, mine, q, sort")
+
+
+class QueueViewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    filters: dict[str, str]

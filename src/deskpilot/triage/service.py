@@ -9,12 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import User
+from deskpilot.accounts.permissions import Permission, require
+from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.ml.embeddings import default_embedder
+from deskpilot.tickets import facts
+from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Queue
 from deskpilot.triage import categories
 from deskpilot.triage.engine import engine
@@ -79,4 +83,15 @@ def triage_request(session: Session, *, settings: Settings, subject: str, body: 
                             sla=sla, similar=similar, major_incident=incident, model_version=models.model_version,
                             decision_id=decision.id)
     decision.outputs = audit.jsonable(outcome.outputs())
+    return outcome
+
+
+def retriage_ticket(session: Session, *, actor: Principal, settings: Settings, ticket_id: int) -> TriageOutcome:
+    """Triage an existing ticket again for the people who work tickets: suggestions only, the ticket keeps its
+    fields. The decision is linked to the ticket (the console shows it; the ticket's facts note it)."""
+    ticket = tickets.get(session, actor=actor, ticket_id=ticket_id)
+    require(actor, Permission.TICKET_WORK)
+    outcome = triage_request(session, settings=settings, subject=ticket.subject, body=ticket.description,
+                             requester_id=ticket.requester_id, exclude_ticket=ticket.id)
+    facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
     return outcome

@@ -1,5 +1,5 @@
 """What the console's AI panel shows for a ticket: a thread summary, triage suggestions under the review gate,
-similar resolved tickets, the probable major incident, KB articles and a grounded, cited draft reply."""
+similar resolved tickets, the probable major incident and KB articles (drafts: kb/drafts.py)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,14 @@ from sqlalchemy.orm import Session
 from deskpilot import intake
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.chunking import split_sentences
-from deskpilot.assist.compose import AnswerComposer, draft_reply
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
-from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
 from deskpilot.config import Settings
 from deskpilot.errors import DomainError
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Queue, Ticket, TicketMessage
-from deskpilot.triage.pii import redact_pii
 
 
 class Gate(StrEnum):
@@ -116,23 +113,3 @@ def kb_suggestions(index: KbIndex, ticket: Ticket) -> list[tuple[str, str, float
     result = HybridRetriever(index).search(RetrievalQuery.from_dialogue(ticket.description or ticket.subject,
                                                                         ticket.subject), k=3)
     return [(hit.document.citation, hit.document.title, hit.score) for hit in result.hits]
-
-
-def make_draft(session: Session, *, actor: Principal, settings: Settings, index: KbIndex, ticket: Ticket) -> int:
-    """Compose a grounded draft for the ticket, record it as a DRAFT decision, and return the decision id."""
-    tickets.get(session, actor=actor, ticket_id=ticket.id)
-    composer = AnswerComposer(HybridRetriever(index), abstain_below=settings.answer_abstain_below)
-    draft = draft_reply(ticket.description or ticket.subject, composer, context=ticket.subject)
-    cited = [{"citation": s.citation, "slug": s.slug, "version": s.version} for s in draft.answer.sentences]
-    return decisions.record_decision(
-        session, kind=DecisionKind.DRAFT, model_version=f"kb-hybrid/{index.embedder.model_id}",
-        input_redacted=redact_pii(ticket.description or ticket.subject).text,
-        outputs={"text": draft.text, "citations": list(draft.answer.citations)},
-        confidence=draft.answer.confidence, abstained=draft.answer.abstained, sources=cited,
-        subject_type="ticket", subject_id=ticket.id).id
-
-
-def draft_of(session: Session, *, ticket_id: int, decision_id: int) -> AiDecision | None:
-    """A draft decision of this ticket (None for anything else, so a forged id shows nothing)."""
-    found = decisions.for_subject(session, subject_type="ticket", subject_id=ticket_id, kind=DecisionKind.DRAFT)
-    return next((d for d in found if d.id == decision_id), None)

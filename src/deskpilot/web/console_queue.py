@@ -8,13 +8,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
-from deskpilot.analytics.models import SavedQueueView
 from deskpilot.api.deps import SessionDep
 from deskpilot.clock import utcnow
-from deskpilot.errors import InvalidInput
+from deskpilot.tickets import queue_views
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Priority, TicketStatus
 from deskpilot.tickets.lifecycle import OPEN_STATUSES
@@ -26,7 +24,6 @@ from deskpilot.web.ticket_views import ticket_view
 from deskpilot.web.viewer import FormViewer, StaffViewer
 
 router = APIRouter(include_in_schema=False)
-FILTERS = ("status", "queue", "priority", "mine", "q", "sort")
 LIMIT = 100
 
 
@@ -38,11 +35,6 @@ def countdown(due: datetime | None, now: datetime) -> tuple[str, str]:
     hours, rest = divmod(abs(minutes), 60)
     span = f"{hours} h {rest:02d} min" if hours else f"{rest} min"
     return (f"overdue by {span}", "late") if minutes < 0 else (f"due in {span}", "near" if minutes < 60 else "")
-
-
-def _saved(session: Session, owner_id: int) -> list[SavedQueueView]:
-    return list(session.scalars(select(SavedQueueView).where(SavedQueueView.owner_id == owner_id)
-                                .order_by(SavedQueueView.name)))
 
 
 @router.get("/console")
@@ -73,7 +65,7 @@ def console_queue(request: Request, session: SessionDep, viewer: StaffViewer,
         "items": items, "total": total, "filters": filters, "statuses": list(TicketStatus),
         "priorities": list(Priority), "sorts": list(TicketSort),
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
-        "views": [(v.id, v.name, urlencode(v.filters)) for v in _saved(session, viewer.user_id)],
+        "views": [(v.id, v.name, urlencode(v.filters)) for v in queue_views.get_all(session, actor=viewer.principal)],
         "query": urlencode({k: v for k, v in filters.items() if v}),
     }, viewer=viewer)
 
@@ -82,10 +74,5 @@ def console_queue(request: Request, session: SessionDep, viewer: StaffViewer,
 def save_view(session: SessionDep, viewer: FormViewer, name: Annotated[str, Form(max_length=80)] = "",
               query: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Save the current filters under a name (replacing a view of the same name)."""
-    if not name.strip():
-        raise InvalidInput("Give the view a name, for example “My breaches”.")
-    filters = {k: v for k, v in parse_qsl(query) if k in FILTERS}
-    session.execute(delete(SavedQueueView).where(SavedQueueView.owner_id == viewer.user_id,
-                                                 SavedQueueView.name == name.strip()))
-    session.add(SavedQueueView(owner_id=viewer.user_id, name=name.strip(), filters=filters, created_at=utcnow()))
-    return RedirectResponse(f"/console?{urlencode(filters)}", status_code=303)
+    view = queue_views.save(session, actor=viewer.principal, name=name, filters=dict(parse_qsl(query)))
+    return RedirectResponse(f"/console?{urlencode(view.filters)}", status_code=303)

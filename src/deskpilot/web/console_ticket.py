@@ -13,14 +13,15 @@ from deskpilot import intake
 from deskpilot.accounts.models import Role, User
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.api.routes.assist import kb_index
-from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, NotFound
+from deskpilot.kb import drafts
 from deskpilot.tickets import service as tickets
+from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
-from deskpilot.triage.service import triage_request
+from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
 from deskpilot.web.forms import normalise
 from deskpilot.web.templating import render
@@ -44,7 +45,7 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
     ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
     messages = tickets.get_messages(session, actor=viewer.principal, ticket_id=ticket_id)
     index = kb_index(request, session)
-    draft_decision = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft) if draft else None
+    shown = drafts.get(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft) if draft else None
     staff = session.execute(select(User.id, User.full_name).where(
         User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)).all()
     return render(request, "console/ticket.html", {
@@ -53,8 +54,9 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
         "ai_marked": {m.id for m in messages if m.ai_assisted},
         "summary": ai_panel.summary(ticket, messages),
         "triage": ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket),
-        "articles": ai_panel.kb_suggestions(index, ticket), "draft": draft_decision, "staff": staff,
+        "articles": ai_panel.kb_suggestions(index, ticket), "draft": shown, "staff": staff,
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
+        "can_work": can_work(session, viewer.principal, ticket),
     }, viewer=viewer, section="/console")
 
 
@@ -87,34 +89,23 @@ def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, v
 @router.post("/console/tickets/{ticket_id}/triage")
 def run_triage(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """Triage the ticket (again); suggestions only, nothing on the ticket changes."""
-    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
-    outcome = triage_request(session, settings=request.app.state.settings, subject=ticket.subject,
-                             body=ticket.description, requester_id=ticket.requester_id, exclude_ticket=ticket.id)
-    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="ticket", subject_id=ticket.id)
+    retriage_ticket(session, actor=viewer.principal, settings=request.app.state.settings, ticket_id=ticket_id)
     return _back(ticket_id)
 
 
 @router.post("/console/tickets/{ticket_id}/draft")
 def new_draft(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """A grounded draft reply with citations, recorded as an AI decision, shown in the reply box."""
-    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
-    decision_id = ai_panel.make_draft(session, actor=viewer.principal, settings=request.app.state.settings,
-                                      index=kb_index(request, session), ticket=ticket)
-    return _back(ticket_id, f"?draft={decision_id}#reply")
+    draft = drafts.create(session, actor=viewer.principal, settings=request.app.state.settings,
+                          index=kb_index(request, session), ticket_id=ticket_id)
+    return _back(ticket_id, f"?draft={draft.id}#reply")
 
 
 @router.post("/console/tickets/{ticket_id}/draft/reject")
 def reject_draft(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
                  draft_id: Annotated[int, Form(ge=1)], reason: Reason = "") -> Response:
     """Discard a draft, saying why."""
-    draft = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft_id)
-    if draft is None:
-        raise NotFound(f"No draft {draft_id} on DP-{ticket_id}.")
-    tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
-    decisions.record_feedback(session, decision_id=draft.id, field="reply", action=FeedbackAction.REJECTED,
-                              suggested_value=str(draft.outputs.get("text", "")), final_value=None,
-                              actor_id=viewer.user_id, actor_name=viewer.principal.username,
-                              reason=reason.strip() or "not given")
+    drafts.reject(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft_id, reason=reason)
     return _back(ticket_id)
 
 
@@ -125,16 +116,12 @@ def send_reply(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body:
     text = normalise(body).strip()
     if not text:
         raise InvalidInput("Write the reply before sending it.")
-    draft = ai_panel.draft_of(session, ticket_id=ticket_id, decision_id=draft_id) if draft_id else None
+    if draft_id is not None:
+        message = drafts.send(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft_id, text=text)
+        return _back(ticket_id, f"#message-{message.id}")
     ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
     message = tickets.add_message(session, actor=viewer.principal, ticket_id=ticket_id, data=MessageCreate(
-        body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel), ai_assisted=draft is not None))
-    if draft is not None:
-        suggested = normalise(str(draft.outputs.get("text", ""))).strip()
-        action = FeedbackAction.ACCEPTED if suggested == text else FeedbackAction.EDITED
-        decisions.record_feedback(session, decision_id=draft.id, field="reply", action=action,
-                                  suggested_value=suggested, final_value=text, actor_id=viewer.user_id,
-                                  actor_name=viewer.principal.username)
+        body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel)))
     return _back(ticket_id, f"#message-{message.id}")
 
 

@@ -15,6 +15,7 @@ from deskpilot.analytics import service as analytics
 from deskpilot.analytics.figures import Kpi, Unit
 from deskpilot.analytics.report import KpiReport
 from deskpilot.api.deps import SessionDep
+from deskpilot.channels.email import kpis as email_kpis
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue
 from deskpilot.web.charts import bar_chart, share_bars
@@ -70,7 +71,8 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
               channel: Annotated[Channel | None, Query()] = None) -> Response:
     """KPIs for the period (last 30 days by default), one queue and one channel when chosen."""
     report = analytics.get_report(session, actor=viewer.principal, settings=request.app.state.settings,
-                                  first_day=first_day, last_day=last_day, queue_id=queue, channel=channel)
+                                  first_day=first_day, last_day=last_day, queue_id=queue, channel=channel,
+                                  figure_sources=email_kpis.FIGURES)
     flt = report.filter
     params = {"from": flt.first_day.isoformat(), "to": flt.last_day.isoformat(), "queue": queue or "",
               "channel": channel.value if channel else ""}

@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request
 
-from deskpilot.accounts import login
 from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.principal import Principal
-from deskpilot.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
+from deskpilot.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, signed_in_user
 from deskpilot.errors import PermissionDenied
 from deskpilot.web import csrf
 
@@ -61,7 +60,7 @@ class SignInRequired(Exception):
 def current_viewer(request: Request, session: SessionDep) -> Viewer:
     """The signed-in viewer, or SignInRequired (which redirects to /sign-in and back afterwards)."""
     secret = request.cookies.get(SESSION_COOKIE)
-    user = login.user_for_session(session, secret=secret) if secret else None
+    user = signed_in_user(request, session, credentials=None)
     if user is None or secret is None:
         query = f"?{request.url.query}" if request.url.query else ""
         raise SignInRequired(request.url.path + query if request.method == "GET" else "/")

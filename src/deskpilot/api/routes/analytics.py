@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from deskpilot.analytics import service as analytics
 from deskpilot.analytics.report import as_json
 from deskpilot.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from deskpilot.channels.email import kpis as email_kpis
 from deskpilot.tickets.enums import Channel
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -32,7 +33,7 @@ def get_kpis(session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep
              last_day: LastDay = None, queue: QueueFilter = None, channel: ChannelFilter = None) -> dict[str, Any]:
     """Every KPI with its formula, trends, per-queue and AI tables, and drift (leads, admins, auditors)."""
     report = analytics.get_report(session, actor=actor, settings=settings, first_day=first_day, last_day=last_day,
-                                  queue_id=queue, channel=channel)
+                                  queue_id=queue, channel=channel, figure_sources=email_kpis.FIGURES)
     return as_json(report)
 
 
@@ -43,6 +44,6 @@ def export_table(table: TableName, session: SessionDep, actor: CurrentPrincipal,
                  channel: ChannelFilter = None) -> Response:
     """One table of the report as CSV (`kpis`, `trend_day`, `trend_week`, `ageing`, `queues`, ...)."""
     report = analytics.get_report(session, actor=actor, settings=settings, first_day=first_day, last_day=last_day,
-                                  queue_id=queue, channel=channel)
+                                  queue_id=queue, channel=channel, figure_sources=email_kpis.FIGURES)
     flt = report.filter
     return csv_response(report.table(table).to_csv(), f"deskpilot-{table}-{flt.first_day}-{flt.last_day}.csv")

@@ -8,13 +8,21 @@ from fastapi import APIRouter, Query, status
 
 from deskpilot import intake
 from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
-from deskpilot.tickets import service
+from deskpilot.api.routes.assist import IndexDep
+from deskpilot.kb import drafts
+from deskpilot.tickets import queue_views, service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.schemas import (
     Assignment,
+    DraftFeedbackRead,
+    DraftRejection,
+    DraftReplyRead,
+    DraftSourceRead,
     MergeRequest,
     MessageCreate,
     MessageRead,
+    QueueViewRead,
+    QueueViewSave,
     StatusChange,
     TicketCreate,
     TicketPage,
@@ -51,6 +59,19 @@ def list_tickets(
                                   channel=channel, search=(q or "").replace("\x00", ""), sort=sort, open_only=open_only,
                                   offset=offset, limit=limit)
     return TicketPage(items=[TicketRead.model_validate(t) for t in rows], total=total, offset=offset, limit=limit)
+
+
+@router.get("/views", operation_id="list_queue_views")
+def list_queue_views(session: SessionDep, actor: CurrentPrincipal) -> list[QueueViewRead]:
+    """The caller's saved queue views (the console lists the same ones)."""
+    return [QueueViewRead.model_validate(v) for v in queue_views.get_all(session, actor=actor)]
+
+
+@router.post("/views", status_code=status.HTTP_201_CREATED, operation_id="save_queue_view")
+def save_queue_view(data: QueueViewSave, session: SessionDep, actor: CurrentPrincipal) -> QueueViewRead:
+    """Save queue filters under a name for the caller, replacing their view of the same name."""
+    view = queue_views.save(session, actor=actor, name=data.name, filters=data.filters)
+    return QueueViewRead.model_validate(view)
 
 
 @router.get("/{ticket_id}", operation_id="get_ticket")
@@ -109,3 +130,24 @@ def list_messages(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipa
 def add_message(ticket_id: IdPath, data: MessageCreate, session: SessionDep,
                 actor: CurrentPrincipal) -> MessageRead:
     return MessageRead.model_validate(service.add_message(session, actor=actor, ticket_id=ticket_id, data=data))
+
+
+@router.post("/{ticket_id}/draft-reply", status_code=status.HTTP_201_CREATED, operation_id="draft_ticket_reply")
+def draft_reply(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep,
+                index: IndexDep) -> DraftReplyRead:
+    """A reply drafted from approved articles only, each sentence cited; recorded as an AI decision."""
+    draft = drafts.create(session, actor=actor, settings=settings, index=index, ticket_id=ticket_id)
+    return DraftReplyRead(decision_id=draft.id, text=str(draft.outputs["text"]),
+                          citations=[str(c) for c in draft.outputs["citations"]],
+                          sources=[DraftSourceRead.model_validate(s) for s in draft.sources],
+                          confidence=draft.confidence, abstained=draft.abstained)
+
+
+@router.post("/{ticket_id}/draft-reply/{draft_id}/reject", status_code=status.HTTP_201_CREATED,
+             operation_id="reject_ticket_draft_reply")
+def reject_draft_reply(ticket_id: IdPath, draft_id: IdPath, data: DraftRejection, session: SessionDep,
+                       actor: CurrentPrincipal) -> DraftFeedbackRead:
+    """Discard a draft reply, saying why (stored as feedback for the KPIs and the replay sets)."""
+    feedback = drafts.reject(session, actor=actor, ticket_id=ticket_id, draft_id=draft_id, reason=data.reason)
+    return DraftFeedbackRead(id=feedback.id, decision_id=feedback.decision_id, action=feedback.action,
+                             reason=feedback.reason)

@@ -9,8 +9,7 @@ from fastapi import APIRouter, status
 from deskpilot import intake
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
-from deskpilot.audit import decisions
-from deskpilot.tickets import service as tickets
+from deskpilot.triage import service as triage
 from deskpilot.triage.schemas import (
     EscalationStepRead,
     ExplanationRead,
@@ -59,13 +58,7 @@ def triage_text(data: TriageRequest, session: SessionDep, actor: CurrentPrincipa
 def retriage_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal,
                     settings: SettingsDep) -> TriageRead:
     """Triage an existing ticket again (suggestions only; nothing on the ticket changes)."""
-    ticket = tickets.get(session, actor=actor, ticket_id=ticket_id)
-    require(actor, Permission.TICKET_WORK)
-    outcome = triage_request(session, settings=settings, subject=ticket.subject, body=ticket.description,
-                             requester_id=ticket.requester_id, exclude_ticket=ticket.id)
-    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="ticket",
-                                    subject_id=ticket.id)
-    return to_read(outcome)
+    return to_read(triage.retriage_ticket(session, actor=actor, settings=settings, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/triage/feedback", status_code=status.HTTP_201_CREATED,
