@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from deskpilot.safe_csv import SafeCsvWriter
 
 
 class Unit(StrEnum):
@@ -45,7 +46,7 @@ class KpiTable:
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = SafeCsvWriter(buffer)
         writer.writerow(self.columns)
         for row in self.rows:
             writer.writerow(["" if value is None else _cell(value) for value in row])
@@ -53,9 +54,6 @@ class KpiTable:
 
 
 def _cell(value: Any) -> Any:
-    # A spreadsheet would run a leading =, +, - or @ as a formula (CSV injection); quote text that starts so.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
     if isinstance(value, float):
         return round(value, 4)
     return value

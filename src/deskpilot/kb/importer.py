@@ -29,6 +29,7 @@ from deskpilot.kb import service, workflow
 from deskpilot.kb.html_text import html_to_text
 from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.schemas import KbArticleCreate, KbImportResult, KbVersionCreate
+from deskpilot.safe_csv import restore
 from deskpilot.tickets.models import Queue
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
@@ -108,7 +109,7 @@ def parse_html(source: str, text: str) -> ImportedDocument:
 
 
 def parse_csv(source: str, text: str) -> list[ImportedDocument]:
-    """Rows of `doc_id,title,text`; each doc_id becomes a slug."""
+    """Rows of `doc_id,title,text` (cells neutralised by our CSV export are restored); doc_id → slug."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = next(reader, None)
@@ -122,7 +123,7 @@ def parse_csv(source: str, text: str) -> list[ImportedDocument]:
                 continue
             if len(row) != len(CSV_COLUMNS):
                 raise InvalidInput(f"{where}: expected {len(CSV_COLUMNS)} columns, found {len(row)}.")
-            doc_id, title, body = (cell.strip() for cell in row)
+            doc_id, title, body = (restore(cell.strip()) for cell in row)
             documents.append(ImportedDocument(source=where, slug=slugify(doc_id), title=title, body=body))
     except csv.Error as exc:
         raise InvalidInput(f"{source} row {reader.line_num}: not valid CSV ({exc}).") from exc
