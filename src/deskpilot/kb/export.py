@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
-from deskpilot.safe_csv import SafeCsvWriter
 from deskpilot.kb.access import require_unpublished
 from deskpilot.kb.importer import CSV_COLUMNS
 from deskpilot.kb.models import KbArticle
 from deskpilot.kb.service import approved_documents
+from deskpilot.safe_csv import SafeCsvWriter
 from deskpilot.tickets.models import Queue
 
 

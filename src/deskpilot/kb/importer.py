@@ -53,8 +53,9 @@ class ImportedDocument:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120].strip("-")
+def slugify(text: str, *, max_length: int = 120) -> str:
+    """`text` as a slug (lower-case words joined by '-') of at most `max_length` characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
 
 
 def _without_title_heading(body: str, title: str) -> str:
