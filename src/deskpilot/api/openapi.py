@@ -42,6 +42,21 @@ ERROR_RESPONSES: dict[str, str] = {
 }
 
 
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` documenting `model` as the JSON body of a route that reads its body itself."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        return [inline(value) for value in node] if isinstance(node, list) else node
+
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inline(schema)}}}}
+
+
 def _error_response(status: str, description: str) -> dict[str, Any]:
     response: dict[str, Any] = {"description": description, "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/ErrorRead"}}}}
