@@ -65,11 +65,11 @@ def test_pathological_front_matter_is_refused_quickly(front: str, problem: str) 
     started = time.perf_counter()
     with pytest.raises(InvalidInput, match=problem):
         importer.parse_file("bomb.md", _markdown(front))
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1
 
 
 def test_front_matter_without_a_close_near_the_top_is_refused_without_scanning_the_file() -> None:
     started = time.perf_counter()
     with pytest.raises(InvalidInput, match="no closing '---' line"):
         importer.parse_file("open.md", "---\ntitle: x\n" + "\n----x" * 150_000 + "\n---\nbody")
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 1
