@@ -40,6 +40,11 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+class TooLarge(DomainError):
+    code = "too_large"
+    status_code = 413
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
     status_code = 429

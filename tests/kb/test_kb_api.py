@@ -103,3 +103,19 @@ def test_draft_from_ticket_over_http(clients: Clients) -> None:
     assert drafted.status_code == 201, drafted.text
     assert drafted.json()["current"]["status"] == "in_review"
     assert drafted.json()["current"]["source_ticket_id"] == ticket["id"]
+
+
+def test_draft_from_a_ticket_with_a_long_category_and_description_is_created_not_a_server_error(
+        clients: Clients) -> None:
+    category = "Hardware and peripherals / Printers, scanners and multi-function devices in the Berlin office"
+    ticket = clients["alice"].post("/api/v1/tickets", json={
+        "subject": "Printer jams on tray 2",
+        "description": "Paper jams every print. " * 3000 + "x" * 4000}).json()
+    t = f"/api/v1/tickets/{ticket['id']}"
+    assert clients["lena"].patch(t, json={"category": category}).status_code == 200
+    clients["lena"].post(f"{t}/messages", json={"body": "Open tray 2 and remove the torn sheet. " + "y" * 90_000})
+    clients["lena"].post(f"{t}/resolve")
+    drafted = clients["lena"].post(f"{K}/articles/from-ticket/{ticket['id']}")
+    assert drafted.status_code == 201, drafted.text
+    tags = drafted.json()["tags"]
+    assert len(tags) == 1 and len(tags[0]) <= 60 and tags[0].startswith("hardware-and-peripherals")

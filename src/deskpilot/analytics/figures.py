@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from deskpilot.analytics.filters import KpiFilter
+from deskpilot.safe_csv import SafeCsvWriter
 
 
 class Unit(StrEnum):
@@ -50,7 +50,7 @@ class KpiTable:
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer = SafeCsvWriter(buffer)
         writer.writerow(self.columns)
         for row in self.rows:
             writer.writerow(["" if value is None else _cell(value) for value in row])
@@ -58,9 +58,6 @@ class KpiTable:
 
 
 def _cell(value: Any) -> Any:
-    # A spreadsheet would run a leading =, +, - or @ as a formula (CSV injection); quote text that starts so.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
     if isinstance(value, float):
         return round(value, 4)
     return value

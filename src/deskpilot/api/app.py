@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
-from deskpilot.api import errors
+from deskpilot.api import errors, openapi
 from deskpilot.api.admission import AdmissionLimit
 from deskpilot.api.routes import (
     accounts,
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for `settings` (defaults to the process settings); the schema must be migrated."""
     settings = settings or get_settings()
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
-    app = FastAPI(title="deskpilot", version=__version__,
+    app = FastAPI(title="deskpilot", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.")
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
+    openapi.install(app)
     install_pages(app)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
     if settings.uses_https:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import secrets
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from deskpilot.audit.chain import GENESIS, canonical, row_hash
 from deskpilot.audit.models import AuditEvent
 from deskpilot.clock import utcnow
+from deskpilot.safe_csv import SafeCsvWriter
 
 _CHAIN_LOCK_KEY = 7_310_001
 _PENDING = "audit_events_pending"
@@ -160,12 +160,12 @@ def export_rows(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def export_csv(session: Session) -> Iterator[str]:
-    """The whole log as CSV lines (JSON for before/after), oldest first, for auditors."""
+    """The whole log as spreadsheet-safe CSV lines (JSON for before/after), oldest first, for auditors."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
-    writer.writeheader()
+    writer = SafeCsvWriter(buffer)
+    writer.writerow(EXPORT_FIELDS)
     for row in export_rows(session):
-        writer.writerow({k: (canonical(v) if k in ("before", "after") else v) for k, v in row.items()})
+        writer.writerow([canonical(v) if k in ("before", "after") else v for k, v in row.items()])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -5,7 +5,6 @@ Both formats are what `importer` reads, so an export imports back unchanged.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 
@@ -20,6 +19,7 @@ from deskpilot.kb.access import require_unpublished
 from deskpilot.kb.importer import CSV_COLUMNS
 from deskpilot.kb.models import KbArticle
 from deskpilot.kb.service import approved_documents
+from deskpilot.safe_csv import SafeCsvWriter
 from deskpilot.tickets.models import Queue
 
 
@@ -55,10 +55,10 @@ def markdown_zip(session: Session, *, actor: Principal) -> bytes:
 
 
 def csv_text(session: Session, *, actor: Principal) -> str:
-    """The approved articles as CSV with the header `doc_id,title,text`."""
+    """The approved articles as CSV with the header `doc_id,title,text`, safe to open in a spreadsheet."""
     require_unpublished(actor)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     documents = approved_documents(session)
     for doc in documents:

@@ -25,6 +25,11 @@ from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.triage.pii import redact_pii
 
 MAX_STEPS = 12
+# An article body holds at most MAX_BODY characters; a ticket's description and replies each may too.
+MAX_PROBLEM = 30_000
+MAX_STEP = 2_000
+MAX_RESOLUTION = 30_000
+MAX_TAG = 60
 
 
 def _clean(text: str) -> str:
@@ -35,7 +40,7 @@ def _steps(messages: list[TicketMessage]) -> list[str]:
     steps: list[str] = []
     for message in messages:
         for sentence in split_sentences(message.body):
-            step = _clean(sentence.lstrip("-*•0123456789.) "))
+            step = _clean(sentence.lstrip("-*•0123456789.) "))[:MAX_STEP]
             if step and step not in steps:
                 steps.append(step)
     return steps[:MAX_STEPS]
@@ -49,8 +54,8 @@ def compose_draft(ticket: Ticket, messages: list[TicketMessage]) -> tuple[str, s
     *working, final = desk
     steps = _steps(working) or _steps([final])
     resolution = (f"DP-{ticket.id} was resolved by following the steps above." if not working
-                  else _clean(final.body))
-    problem = _clean(ticket.description or ticket.subject)
+                  else _clean(final.body)[:MAX_RESOLUTION])
+    problem = _clean(ticket.description or ticket.subject)[:MAX_PROBLEM]
     title = _clean(ticket.subject)
     body = "\n".join([
         f"**Applies to:** {ticket.category or 'the service desk'} requests like DP-{ticket.id}.",
@@ -72,10 +77,11 @@ def draft_from_ticket(session: Session, *, actor: Principal, ticket_id: int) -> 
     if existing is not None:
         raise Conflict(f"DP-{ticket.id} was already drafted as {existing.article.slug}.")
     title, body = compose_draft(ticket, tickets.get_messages(session, actor=actor, ticket_id=ticket.id))
-    slug = f"{slugify(title)[:100].strip('-') or 'ticket'}-dp{ticket.id}"
+    slug = f"{slugify(title, max_length=100) or 'ticket'}-dp{ticket.id}"
     if session.scalar(select(KbArticle.id).where(KbArticle.slug == slug)) is not None:
         raise Conflict(f"An article {slug!r} already exists.")
-    tags = [slugify(ticket.category)] if ticket.category and slugify(ticket.category) else []
+    tag = slugify(ticket.category or "", max_length=MAX_TAG)
+    tags = [tag] if tag else []
     article = service.create(session, actor=actor, source_ticket_id=ticket.id, data=KbArticleCreate(
         slug=slug, title=title, body=body, queue_id=ticket.queue_id, category=ticket.category, tags=tags,
         change_note=f"drafted from DP-{ticket.id}"))

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,15 +23,21 @@ from deskpilot.accounts.models import Role, User
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
-from deskpilot.errors import InvalidInput, PermissionDenied
-from deskpilot.kb import service, workflow
+from deskpilot.errors import InvalidInput, PermissionDenied, TooLarge
+from deskpilot.kb import front_matter, service, workflow
 from deskpilot.kb.html_text import html_to_text
 from deskpilot.kb.models import KbArticle, KbArticleVersion
-from deskpilot.kb.schemas import KbArticleCreate, KbImportResult, KbVersionCreate
+from deskpilot.kb.schemas import (
+    MAX_IMPORT_FILE_CHARS,
+    MAX_IMPORT_FILES,
+    KbArticleCreate,
+    KbImportFile,
+    KbImportResult,
+    KbVersionCreate,
+)
+from deskpilot.safe_csv import restore
 from deskpilot.tickets.models import Queue
 
-FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
-FRONT_MATTER_FIELDS = frozenset({"slug", "title", "queue", "category", "tags", "owner"})
 CSV_COLUMNS = ["doc_id", "title", "text"]
 SUFFIXES = (".md", ".markdown", ".html", ".htm", ".csv")
 
@@ -52,8 +57,9 @@ class ImportedDocument:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120].strip("-")
+def slugify(text: str, *, max_length: int = 120) -> str:
+    """`text` as a slug (lower-case words joined by '-') of at most `max_length` characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-")
 
 
 def _without_title_heading(body: str, title: str) -> str:
@@ -63,35 +69,13 @@ def _without_title_heading(body: str, title: str) -> str:
     return body.strip()
 
 
-def _front_matter(source: str, raw: str) -> dict[str, Any]:
-    try:
-        meta = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{source}: the front matter is not valid YAML ({exc.__class__.__name__}).") from exc
-    if not isinstance(meta, dict):
-        raise InvalidInput(f"{source}: the front matter must be a mapping of {sorted(FRONT_MATTER_FIELDS)}.")
-    unknown = set(map(str, meta)) - FRONT_MATTER_FIELDS
-    if unknown:
-        raise InvalidInput(f"{source}: unknown front-matter fields {sorted(unknown)}; allowed are "
-                           f"{sorted(FRONT_MATTER_FIELDS)}.")
-    tags = meta.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise InvalidInput(f"{source}: tags must be a list of strings.")
-    for key in ("slug", "title", "queue", "category", "owner"):
-        if meta.get(key) is not None and not isinstance(meta[key], str):
-            raise InvalidInput(f"{source}: {key} must be text.")
-    return meta
-
-
 def parse_markdown(source: str, text: str) -> ImportedDocument:
     """A Markdown article, with optional front matter; without it the slug comes from the file name."""
     meta: dict[str, Any] = {}
     body = text
     if text.lstrip("\ufeff").startswith("---"):
-        match = FRONT_MATTER.match(text.lstrip("\ufeff"))
-        if match is None:
-            raise InvalidInput(f"{source}: the front matter starts with '---' but has no closing '---' line.")
-        meta, body = _front_matter(source, match.group(1)), match.group(2)
+        raw, body = front_matter.split(source, text.lstrip("\ufeff"))
+        meta = front_matter.parse(source, raw)
     heading = re.search(r"^# (.+)$", body, re.M)
     title = meta.get("title") or (heading.group(1).strip() if heading else Path(source).stem.replace("-", " "))
     return ImportedDocument(source=source, slug=meta.get("slug") or slugify(Path(source).stem), title=title,
@@ -108,7 +92,7 @@ def parse_html(source: str, text: str) -> ImportedDocument:
 
 
 def parse_csv(source: str, text: str) -> list[ImportedDocument]:
-    """Rows of `doc_id,title,text`; each doc_id becomes a slug."""
+    """Rows of `doc_id,title,text` (cells neutralised by our CSV export are restored); doc_id → slug."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = next(reader, None)
@@ -122,7 +106,7 @@ def parse_csv(source: str, text: str) -> list[ImportedDocument]:
                 continue
             if len(row) != len(CSV_COLUMNS):
                 raise InvalidInput(f"{where}: expected {len(CSV_COLUMNS)} columns, found {len(row)}.")
-            doc_id, title, body = (cell.strip() for cell in row)
+            doc_id, title, body = (restore(cell.strip()) for cell in row)
             documents.append(ImportedDocument(source=where, slug=slugify(doc_id), title=title, body=body))
     except csv.Error as exc:
         raise InvalidInput(f"{source} row {reader.line_num}: not valid CSV ({exc}).") from exc
@@ -139,6 +123,17 @@ def parse_file(name: str, content: str) -> list[ImportedDocument]:
     if suffix == ".csv":
         return parse_csv(name, content)
     raise InvalidInput(f"{name}: unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}.")
+
+
+def parse_upload(files: list[KbImportFile]) -> list[ImportedDocument]:
+    """The articles in uploaded files, refused as a whole when there are too many files or one is too large."""
+    if len(files) > MAX_IMPORT_FILES:
+        raise TooLarge(f"{len(files)} files in one import; send at most {MAX_IMPORT_FILES} at a time.")
+    for file in files:
+        if len(file.content) > MAX_IMPORT_FILE_CHARS:
+            raise TooLarge(f"{file.filename} has {len(file.content):,} characters; a file may have at most "
+                           f"{MAX_IMPORT_FILE_CHARS:,}. Split it into smaller articles.")
+    return [doc for file in files for doc in parse_file(file.filename, file.content)]
 
 
 def read_folder(path: Path) -> list[ImportedDocument]:
@@ -195,13 +190,18 @@ def _check_no_pending_version(session: Session, doc: ImportedDocument) -> None:
                            "reject it before importing a new version.")
 
 
-def import_documents(session: Session, *, actor: Principal, documents: list[ImportedDocument],
-                     approve: bool = False) -> KbImportResult:
-    """Create or version every document; with `approve`, publish them at once (approvers only)."""
+def authorize_import(actor: Principal, *, approve: bool = False) -> None:
+    """Refuse an import `actor` may not do; call it before reading or parsing an upload, which costs CPU."""
     require(actor, Permission.KB_EDIT)
     if approve and actor.role is not Role.ADMIN:
         raise PermissionDenied("Publishing on import skips the review; only admins may do it. Import the "
                                "articles as drafts and submit them for review instead.")
+
+
+def import_documents(session: Session, *, actor: Principal, documents: list[ImportedDocument],
+                     approve: bool = False) -> KbImportResult:
+    """Create or version every document; with `approve`, publish them at once (approvers only)."""
+    authorize_import(actor, approve=approve)
     if not documents:
         raise InvalidInput("No articles found to import (.md, .markdown, .html, .htm or .csv files).")
     checked = _resolve(session, documents)

@@ -119,13 +119,21 @@ class KbDiff(BaseModel):
     diff: str
 
 
+# Limits of one import upload; going over one answers 413 before any file is parsed.
+MAX_IMPORT_FILES = 200
+MAX_IMPORT_FILE_CHARS = 1_000_000
+MAX_IMPORT_BYTES = 16_000_000
+
+
 class KbImportFile(InputModel):
     filename: str = Field(min_length=1, max_length=255)
-    content: str = Field(max_length=2_000_000)
+    content: str = Field(description=f"At most {MAX_IMPORT_FILE_CHARS:,} characters, or the import is refused "
+                                     "with 413.")
 
 
 class KbImportRequest(InputModel):
-    files: list[KbImportFile] = Field(min_length=1, max_length=500)
+    files: list[KbImportFile] = Field(min_length=1, description=f"At most {MAX_IMPORT_FILES} files and "
+                                      f"{MAX_IMPORT_BYTES:,} bytes of JSON in all, or the import is refused with 413.")
     approve: bool = False
 
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.api.deps import MAX_ID, CurrentPrincipal, IdPath, Limit, Offset, SessionDep
+from deskpilot.api.openapi import json_body
 from deskpilot.api.routes.assist import refresh_index
+from deskpilot.errors import TooLarge
 from deskpilot.kb import export, importer, service, workflow
 from deskpilot.kb.from_ticket import draft_from_ticket
 from deskpilot.kb.models import KbArticle, KbArticleStatus
 from deskpilot.kb.schemas import (
+    MAX_IMPORT_BYTES,
     SLUG_PATTERN,
     KbApproval,
     KbArticleCreate,
@@ -150,11 +155,29 @@ def diff_versions(article_id: IdPath, from_version: VersionQuery, to_version: Ve
                   diff=text)
 
 
-@router.post("/import", operation_id="import_kb_articles")
-def import_articles(data: KbImportRequest, session: SessionDep, actor: CurrentPrincipal, request: Request,
-                    tasks: BackgroundTasks) -> KbImportResult:
+async def _import_request(request: Request, actor: CurrentPrincipal) -> KbImportRequest:
+    """The upload, read only once `actor` may import and only up to MAX_IMPORT_BYTES."""
+    importer.authorize_import(actor)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
+        raise TooLarge(f"The upload has {int(declared):,} bytes; an import may have at most {MAX_IMPORT_BYTES:,}.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_IMPORT_BYTES:
+            raise TooLarge(f"The upload is larger than {MAX_IMPORT_BYTES:,} bytes; import fewer files at a time.")
+    try:
+        return KbImportRequest.model_validate_json(bytes(body))
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False, include_context=False)) from exc
+
+
+@router.post("/import", operation_id="import_kb_articles", openapi_extra=json_body(KbImportRequest))
+def import_articles(data: Annotated[KbImportRequest, Depends(_import_request)], session: SessionDep,
+                    actor: CurrentPrincipal, request: Request, tasks: BackgroundTasks) -> KbImportResult:
     """Import Markdown (front matter optional), HTML and CSV `doc_id,title,text` files; all or nothing."""
-    documents = [doc for file in data.files for doc in importer.parse_file(file.filename, file.content)]
+    importer.authorize_import(actor, approve=data.approve)
+    documents = importer.parse_upload(data.files)
     result = importer.import_documents(session, actor=actor, documents=documents, approve=data.approve)
     if data.approve:
         tasks.add_task(refresh_index, request.app)
