@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     http_concurrency: int = Field(default=32, ge=1, le=1000,
                                   description="requests served at once; keep it below db_pool_size + db_max_overflow")
     data_dir: Path = Path("var")
+    # The audit chain's HMAC key; empty: DATA_DIR/audit/key, created (mode 0600) on first use.
+    audit_key: str = Field(default="", repr=False)
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     login_attempts_per_minute: int = Field(default=5, ge=1, le=1000)
@@ -153,6 +155,14 @@ class Settings(BaseSettings):
                 "DESKPILOT_DATABASE_URL must start with sqlite:// or postgresql+psycopg:// "
                 f"(got {value.split(':', 1)[0]!r})"
             )
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_audit_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("DESKPILOT_AUDIT_KEY must be at least 32 characters (for example: "
+                             "python -c 'import secrets; print(secrets.token_hex(32))')")
         return value
 
     @model_validator(mode="after")

@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, demo, evaluate, kb, mail, runbooks, train
+from deskpilot.cli import admin, audit, backup, demo, evaluate, kb, mail, runbooks, train
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, demo, evaluate, kb, mail, runbooks, train]
+_GROUPS = [admin, audit, backup, demo, evaluate, kb, mail, runbooks, train]
 
 
 def build_parser() -> argparse.ArgumentParser:
