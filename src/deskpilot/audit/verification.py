@@ -108,8 +108,9 @@ class ChainWalk:
         """The problems found, plus unvouched unkeyed rows and rows missing against the checkpoints."""
         if self._legacy_rows and self._keyed_from is None:
             self.problems.append(ChainProblem(self._last_seq, None, (
-                f"{self._legacy_rows} row(s) were sealed before the chain was keyed and no keyed row vouches for "
-                "them yet: run `deskpilot audit checkpoint`")))
+                f"{self._legacy_rows} row(s) carry unkeyed hashes and no keyed row vouches for them: the chain "
+                "was rewritten without the audit key, or (right after the upgrade to a keyed chain) nothing was "
+                "recorded since; `deskpilot audit checkpoint` vouches for rows sealed before the key")))
         missing = [a for a in self.anchors if a.seq > 0 and a.seq not in self._anchored]
         removed_from_end = [a for a in missing if a.seq > self._last_seq]
         for anchor in missing:
