@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.passwords import configure_hasher
-from deskpilot.audit.keyring import AuditKeyring, configure_audit
+from deskpilot.audit.keyring import AuditKeyring, use_keyring
 from deskpilot.clock import set_clock
 from deskpilot.db import make_engine, session_factory
 from deskpilot.migrations import upgrade
@@ -32,7 +32,7 @@ configure_hasher(time_cost=1, memory_kib=64)
 TEST_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
 _SESSION_KEYRING = AuditKeyring(TEST_AUDIT_KEY.encode(),
                                 Path(tempfile.gettempdir()) / f"deskpilot-test-audit-{os.getpid()}")
-configure_audit(_SESSION_KEYRING)
+use_keyring(_SESSION_KEYRING)
 
 PG_ADMIN_URL = os.environ.get("DESKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -101,9 +101,9 @@ def session(engine: Engine) -> Iterator[Session]:
 def audit_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditKeyring]:
     """The test key, and a checkpoint directory of this test's own (created only when a test writes one)."""
     keyring = AuditKeyring(TEST_AUDIT_KEY.encode(), tmp_path_factory.getbasetemp() / "audit" / secrets.token_hex(6))
-    configure_audit(keyring)
+    use_keyring(keyring)
     yield keyring
-    configure_audit(_SESSION_KEYRING)
+    use_keyring(_SESSION_KEYRING)
 
 
 class FrozenClock:

@@ -27,11 +27,13 @@ def tampering(engine: Engine) -> Iterator[Connection]:
         yield connection
 
 
-def cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`deskpilot ...` in a new process on this worktree's code, with the tests' audit key."""
+def cli(database_url: str, data_dir: Path, *args: str, key_in_env: bool = True) -> subprocess.CompletedProcess[str]:
+    """`deskpilot ...` in a new process on this worktree's code, with the tests' audit key in the environment
+    (or, without `key_in_env`, whatever key DATA_DIR holds)."""
     env = {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(data_dir),
-           "DESKPILOT_AUDIT_KEY": TEST_AUDIT_KEY, "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-           "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    if key_in_env:
+        env["DESKPILOT_AUDIT_KEY"] = TEST_AUDIT_KEY
     return subprocess.run([sys.executable, "-m", "deskpilot.cli", *args], env=env, capture_output=True, text=True,
                           timeout=180)
 

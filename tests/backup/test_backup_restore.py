@@ -71,13 +71,13 @@ def _env(settings: Settings) -> tuple[str, Path]:
 def test_a_restored_desk_verifies_its_audit_chain_and_answers_from_the_kb(
         source: Settings, target: Settings, embedder: Embedder, tmp_path: Path) -> None:
     archive = tmp_path / "desk.tar.gz"
-    made = cli(*_env(source), "backup", str(archive))
+    made = cli(*_env(source), "backup", str(archive), key_in_env=False)
     assert made.returncode == 0, made.stderr
     assert "database:" in made.stderr and "archive:" in made.stderr  # progress of the long steps
 
-    restored = cli(*_env(target), "restore", str(archive))
+    restored = cli(*_env(target), "restore", str(archive), key_in_env=False)
     assert restored.returncode == 0, restored.stderr
-    verified = cli(*_env(target), "audit", "verify")
+    verified = cli(*_env(target), "audit", "verify", key_in_env=False)
     assert verified.returncode == 0, verified.stderr
     assert "audit chain intact" in verified.stdout
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,18 +79,29 @@ def _create_key(path: Path) -> bytes:
     return secret.encode("utf-8")
 
 
+_loader: Callable[[], AuditKeyring] | None = None
 _keyring: AuditKeyring | None = None
 
 
-def configure_audit(keyring: AuditKeyring | None) -> None:
-    """Use `keyring` to seal and verify the chain in this process (None: fall back to the process settings)."""
-    global _keyring
-    _keyring = keyring
+def configure_audit(settings: Settings) -> None:
+    """Seal and verify with the key of `settings`, read (or created) only when first needed: a command that
+    audits nothing, like `restore`, must not leave a new key behind."""
+    _use(lambda: load_keyring(settings))
+
+
+def use_keyring(keyring: AuditKeyring) -> None:
+    """Seal and verify with `keyring`."""
+    _use(lambda: keyring)
+
+
+def _use(loader: Callable[[], AuditKeyring]) -> None:
+    global _loader, _keyring
+    _loader, _keyring = loader, None
 
 
 def current_keyring() -> AuditKeyring:
     """The configured keyring, or the one of the process settings."""
     global _keyring
     if _keyring is None:
-        _keyring = load_keyring(get_settings())
+        _keyring = _loader() if _loader is not None else load_keyring(get_settings())
     return _keyring
