@@ -84,8 +84,9 @@ def _seal(session: Session) -> None:
 
 
 def _head(session: Session) -> AuditEvent | None:
+    """The newest sealed row, as the database holds it now (another transaction may just have sealed it)."""
     return session.scalars(select(AuditEvent).where(AuditEvent.seq > 0).order_by(AuditEvent.seq.desc())
-                           .limit(1)).first()
+                           .limit(1).execution_options(populate_existing=True)).first()
 
 
 def _vouch_for_legacy_rows(session: Session, pending: list[AuditEvent], *, legacy_rows: int) -> list[AuditEvent]:
