@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.passwords import configure_hasher
+from deskpilot.audit.keyring import AuditKeyring, use_keyring
 from deskpilot.clock import set_clock
 from deskpilot.db import make_engine, session_factory
 from deskpilot.migrations import upgrade
@@ -25,6 +27,12 @@ from deskpilot.schema import metadata
 
 # Cheap argon2 in tests: the cost parameters are configuration, the algorithm is the same.
 configure_hasher(time_cost=1, memory_kib=64)
+
+# The audit key of the test process; the CLI subprocesses of tests get it as DESKPILOT_AUDIT_KEY.
+TEST_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
+_SESSION_KEYRING = AuditKeyring(TEST_AUDIT_KEY.encode(),
+                                Path(tempfile.gettempdir()) / f"deskpilot-test-audit-{os.getpid()}")
+use_keyring(_SESSION_KEYRING)
 
 PG_ADMIN_URL = os.environ.get("DESKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -71,7 +79,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def wipe(engine: Engine) -> None:
+    """Empty every table. On PostgreSQL the audit table refuses DELETE (migration 0012) unless the
+    transaction sets `deskpilot.audit_maintenance`; only this wipe and erasure tooling may set it."""
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL deskpilot.audit_maintenance = 'on'"))
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
 
@@ -83,6 +95,15 @@ def session(engine: Engine) -> Iterator[Session]:
     factory = session_factory(engine)
     with factory() as db:
         yield db
+
+
+@pytest.fixture(autouse=True)
+def audit_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditKeyring]:
+    """The test key, and a checkpoint directory of this test's own (created only when a test writes one)."""
+    keyring = AuditKeyring(TEST_AUDIT_KEY.encode(), tmp_path_factory.getbasetemp() / "audit" / secrets.token_hex(6))
+    use_keyring(keyring)
+    yield keyring
+    use_keyring(_SESSION_KEYRING)
 
 
 class FrozenClock:

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     http_concurrency: int = Field(default=32, ge=1, le=1000,
                                   description="requests served at once; keep it below db_pool_size + db_max_overflow")
     data_dir: Path = Path("var")
+    # The audit chain's HMAC key; empty: DATA_DIR/audit/key, created (mode 0600) on first use.
+    audit_key: str = Field(default="", repr=False)
     secret_key: str = _DEV_SECRET
     session_hours: int = Field(default=12, ge=1, le=24 * 30)
     api_token_days: int = Field(default=90, ge=1, le=365, description="lifetime of a new API token unless asked")
@@ -201,6 +203,14 @@ class Settings(BaseSettings):
                 ip_network(entry, strict=False)
             except ValueError:
                 raise ValueError(f"DESKPILOT_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR") from None
+        return value
+
+    @field_validator("audit_key")
+    @classmethod
+    def _long_audit_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("DESKPILOT_AUDIT_KEY must be at least 32 characters (for example: "
+                             "python -c 'import secrets; print(secrets.token_hex(32))')")
         return value
 
     @model_validator(mode="after")

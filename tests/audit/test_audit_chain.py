@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import service as audit
+from tests.conftest import TEST_AUDIT_KEY
 from tests.factories import make_desk, open_ticket
+
+
+@contextmanager
+def tampering(engine: Engine) -> Iterator[Connection]:
+    """A transaction of someone with the database owner's rights, who can switch the append-only guard off."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SET LOCAL deskpilot.audit_maintenance = 'on'"))
+        yield connection
+
+
+def cli(database_url: str, data_dir: Path, *args: str, key_in_env: bool = True) -> subprocess.CompletedProcess[str]:
+    """`deskpilot ...` in a new process on this worktree's code, with the tests' audit key in the environment
+    (or, without `key_in_env`, whatever key DATA_DIR holds)."""
+    env = {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(data_dir),
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    if key_in_env:
+        env["DESKPILOT_AUDIT_KEY"] = TEST_AUDIT_KEY
+    return subprocess.run([sys.executable, "-m", "deskpilot.cli", *args], env=env, capture_output=True, text=True,
+                          timeout=180)
 
 
 def _history(session: Session) -> None:
@@ -28,7 +53,7 @@ def test_untouched_chain_verifies(session: Session) -> None:
 
 def test_edited_row_is_detected_and_named(session: Session, engine: Engine) -> None:
     _history(session)
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         row_id = connection.execute(text("SELECT id FROM audit_events WHERE seq = 5")).scalar_one()
         connection.execute(text("UPDATE audit_events SET actor_name = 'mallory' WHERE seq = 5"))
     session.expire_all()
@@ -40,7 +65,7 @@ def test_edited_row_is_detected_and_named(session: Session, engine: Engine) -> N
 
 def test_removed_row_is_detected(session: Session, engine: Engine) -> None:
     _history(session)
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         connection.execute(text("DELETE FROM audit_events WHERE seq = 4"))
     session.expire_all()
     result = audit.verify(session)
@@ -51,7 +76,7 @@ def test_removed_row_is_detected(session: Session, engine: Engine) -> None:
 
 def test_reordered_rows_are_detected(session: Session, engine: Engine) -> None:
     _history(session)
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         connection.execute(text("UPDATE audit_events SET seq = -1 WHERE seq = 3"))
         connection.execute(text("UPDATE audit_events SET seq = 3 WHERE seq = 6"))
         connection.execute(text("UPDATE audit_events SET seq = 6 WHERE seq = -1"))
@@ -62,18 +87,15 @@ def test_reordered_rows_are_detected(session: Session, engine: Engine) -> None:
 
 
 def test_cli_verify_exits_nonzero_and_names_the_row(session: Session, engine: Engine, database_url: str,
-                                                    tmp_path: object) -> None:
+                                                    tmp_path: Path) -> None:
     _history(session)
-    env = {"DESKPILOT_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run([sys.executable, "-m", "deskpilot.cli", "audit", "verify"], env=env,
-                        capture_output=True, text=True, timeout=120)
+    ok = cli(database_url, tmp_path, "audit", "verify")
     assert ok.returncode == 0, ok.stderr
     assert "intact" in ok.stdout
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         row_id = connection.execute(text("SELECT id FROM audit_events WHERE seq = 2")).scalar_one()
         connection.execute(text("UPDATE audit_events SET action = 'user.delete' WHERE seq = 2"))
-    broken = subprocess.run([sys.executable, "-m", "deskpilot.cli", "audit", "verify"], env=env,
-                            capture_output=True, text=True, timeout=120)
+    broken = cli(database_url, tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert f"row id {row_id} (seq 2)" in broken.stderr
 

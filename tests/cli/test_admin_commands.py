@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,9 +14,10 @@ from deskpilot.tickets.models import Ticket
 
 
 @pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str, session: Session) -> None:
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str, session: Session, tmp_path: Path) -> None:
     del session  # the fixture empties the database first
     monkeypatch.setenv("DESKPILOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path))  # the audit key and checkpoints of this test only
     monkeypatch.setenv("DESKPILOT_PASSWORD_TIME_COST", "1")
     monkeypatch.setenv("DESKPILOT_PASSWORD_MEMORY_KIB", "64")
 

@@ -22,6 +22,7 @@ from deskpilot.api.routes import (
     triage,
 )
 from deskpilot.api.transport_security import StrictTransportSecurity
+from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.web.pages import install_pages
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for `settings` (defaults to the process settings); the schema must be migrated."""
     settings = settings or get_settings()
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
+    configure_audit(settings)
     app = FastAPI(title="deskpilot", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.")
     app.state.settings = settings

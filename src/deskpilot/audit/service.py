@@ -6,7 +6,6 @@ import io
 import json
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,8 +13,11 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from deskpilot.audit.chain import GENESIS, canonical, row_hash
+from deskpilot.audit import checkpoints
+from deskpilot.audit.chain import GENESIS, KEYED_MARKER, canonical
+from deskpilot.audit.keyring import current_keyring
 from deskpilot.audit.models import AuditEvent
+from deskpilot.audit.verification import ChainWalk, VerifyResult, is_legacy, keyed_hash
 from deskpilot.clock import utcnow
 from deskpilot.safe_csv import SafeCsvWriter
 
@@ -63,24 +65,49 @@ def _seal(session: Session) -> None:
     if not session.info.pop(_PENDING, False):
         return
     session.flush()
-    pending = session.scalars(select(AuditEvent).where(AuditEvent.seq < 0).order_by(AuditEvent.id)).all()
+    pending = list(session.scalars(select(AuditEvent).where(AuditEvent.seq < 0).order_by(AuditEvent.id)).all())
     if not pending:
         return
     if session.get_bind().dialect.name == "postgresql":
         # Sealing transactions queue here (until their commit) so two never chain onto the same previous row.
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq > 0)
-                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    key = current_keyring().key
+    last = _head(session)
+    seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
+    if last is not None and is_legacy(last):
+        pending = _vouch_for_legacy_rows(session, pending, legacy_rows=last.seq)
     for pending_event in pending:
         seq += 1
         pending_event.seq, pending_event.prev_hash = seq, prev
-        pending_event.hash = prev = row_hash(
-            prev_hash=prev, seq=seq, at=pending_event.at, actor_id=pending_event.actor_id,
-            actor_name=pending_event.actor_name, action=pending_event.action,
-            subject_type=pending_event.subject_type, subject_id=pending_event.subject_id,
-            before=pending_event.before, after=pending_event.after)
+        pending_event.hash = prev = keyed_hash(pending_event, key)
     session.flush()
+
+
+def _head(session: Session) -> AuditEvent | None:
+    """The newest sealed row, as the database holds it now (another transaction may just have sealed it)."""
+    return session.scalars(select(AuditEvent).where(AuditEvent.seq > 0).order_by(AuditEvent.seq.desc())
+                           .limit(1).execution_options(populate_existing=True)).first()
+
+
+def _vouch_for_legacy_rows(session: Session, pending: list[AuditEvent], *, legacy_rows: int) -> list[AuditEvent]:
+    """Put the keyed-from marker first: its HMAC covers the head of the unkeyed rows before it."""
+    marker = pending[0] if pending[0].action == KEYED_MARKER else None
+    if marker is None:
+        marker = record(session, actor_id=None, actor_name="system", action=KEYED_MARKER, subject_type="audit",
+                        subject_id="chain")
+        pending = [marker, *pending]
+    marker.after = {"legacy_rows": legacy_rows}
+    return pending
+
+
+def key_legacy_chain(session: Session) -> bool:
+    """Record the keyed-from marker now if the newest row was sealed before the chain was keyed."""
+    last = _head(session)
+    if last is None or not is_legacy(last):
+        return False
+    record(session, actor_id=None, actor_name="system", action=KEYED_MARKER, subject_type="audit",
+           subject_id="chain")
+    return True
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
@@ -91,43 +118,16 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_PROVISIONAL, None)
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    seq: int
-    row_id: int | None
-    problem: str
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    checked: int
-    problems: list[ChainProblem]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def verify(session: Session) -> VerifyResult:
-    """Recompute the chain in order; name every row that was edited, removed or reordered."""
-    problems: list[ChainProblem] = []
-    prev_hash, expected_seq, checked = GENESIS, 1, 0
+    """Recompute the keyed chain in order and hold it against the signed checkpoints outside the database;
+    name every row that was edited, removed or reordered, and rows removed from the end."""
+    keyring = current_keyring()
+    anchors = checkpoints.read(keyring)
+    walk = ChainWalk(keyring.key, anchors.valid)
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
-        checked += 1
-        if event.seq != expected_seq:
-            kind = "missing rows before it (removed)" if event.seq > expected_seq else "out of order (reordered)"
-            problems.append(ChainProblem(event.seq, event.id, f"sequence {event.seq} where {expected_seq} was "
-                                         f"expected: {kind}"))
-        if event.prev_hash != prev_hash:
-            problems.append(ChainProblem(event.seq, event.id, "does not chain onto the row before it "
-                                         "(a row was removed, inserted or reordered)"))
-        recomputed = row_hash(prev_hash=event.prev_hash, seq=event.seq, at=event.at, actor_id=event.actor_id,
-                              actor_name=event.actor_name, action=event.action, subject_type=event.subject_type,
-                              subject_id=event.subject_id, before=event.before, after=event.after)
-        if recomputed != event.hash:
-            problems.append(ChainProblem(event.seq, event.id, "content was edited (hash mismatch)"))
-        prev_hash, expected_seq = event.hash, event.seq + 1
-    return VerifyResult(checked=checked, problems=problems)
+        walk.visit(event, keyed=keyed_hash(event, keyring.key) == event.hash,
+                   legacy=walk.may_be_legacy and is_legacy(event))
+    return VerifyResult(checked=walk.checked, problems=anchors.problems + walk.finish())
 
 
 def get_all(session: Session, *, subject_type: str | None = None, subject_id: str | None = None,

@@ -1,4 +1,4 @@
-"""`deskpilot init | serve | users ... | audit ... | sla sweep`."""
+"""`deskpilot init | serve | users ... | sla sweep`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import Role, User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate, UserUpdate
-from deskpilot.audit import service as audit
+from deskpilot.cli.audit import report_checkpoint
 from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, NotFound
@@ -37,6 +37,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     upgrade(settings.resolved_database_url)
+    report_checkpoint(settings)
     # proxy_headers off: X-Forwarded-For is believed only from DESKPILOT_TRUSTED_PROXIES (see accounts.login).
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=False)
     return 0
@@ -114,30 +115,12 @@ def cmd_users_list(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_audit_verify(_: argparse.Namespace) -> int:
-    with database(load_settings()) as session:
-        result = audit.verify(session)
-    if result.ok:
-        print(f"audit chain intact: {result.checked} events verified")
-        return 0
-    for problem in result.problems:
-        print(f"row id {problem.row_id} (seq {problem.seq}): {problem.problem}", file=sys.stderr)
-    print(f"audit chain BROKEN: {len(result.problems)} problem(s) in {result.checked} events", file=sys.stderr)
-    return 1
-
-
-def cmd_audit_export(args: argparse.Namespace) -> int:
-    with database(load_settings()) as session, open(args.output, "w", newline="", encoding="utf-8") as out:
-        for chunk in audit.export_csv(session):
-            out.write(chunk)
-    print(f"audit log written to {args.output}")
-    return 0
-
-
 def cmd_sla_sweep(_: argparse.Namespace) -> int:
-    with database(load_settings()) as session:
+    settings = load_settings()
+    with database(settings) as session:
         report = sweep(session, now=utcnow())
     print(report.summary())
+    report_checkpoint(settings)
     return 0
 
 
@@ -176,14 +159,6 @@ def register(sub: Sub) -> None:
         set_active.add_argument("username")
         set_active.set_defaults(func=cmd_users_set_active)
     users.add_parser("list", help="list users").set_defaults(func=cmd_users_list)
-
-    audit_p = sub.add_parser("audit", help="verify or export the audit log").add_subparsers(dest="audit_cmd",
-                                                                                           required=True)
-    audit_p.add_parser("verify", help="detect edited, removed or reordered rows").set_defaults(
-        func=cmd_audit_verify)
-    export = audit_p.add_parser("export", help="write the log as CSV")
-    export.add_argument("--output", default="audit.csv")
-    export.set_defaults(func=cmd_audit_export)
 
     sla = sub.add_parser("sla", help="SLA jobs").add_subparsers(dest="sla_cmd", required=True)
     sla.add_parser("sweep", help="detect near-breach/breach and escalate").set_defaults(func=cmd_sla_sweep)

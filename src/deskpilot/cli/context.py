@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.passwords import configure_hasher
+from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
@@ -23,6 +24,7 @@ def load_settings() -> Settings:
                              for e in exc.errors())
         raise InvalidInput(f"invalid configuration: {problems}") from exc
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
+    configure_audit(settings)
     return settings
 
 
