@@ -138,7 +138,7 @@ def test_a_checkpoint_refuses_to_anchor_an_edited_head(session: Session, engine:
 
 
 def _legacy_rows(session: Session, count: int) -> None:
-    """Rows as the chain sealed them before it was keyed (migration 0012)."""
+    """Rows as the chain sealed them before it was keyed (migration 0013)."""
     prev = GENESIS
     for seq in range(1, count + 1):
         fields = {"seq": seq, "at": utcnow(), "actor_id": None, "actor_name": "old", "action": "ticket.create",

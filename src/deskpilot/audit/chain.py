@@ -1,7 +1,7 @@
 """The hash of an audit row: HMAC-SHA256, keyed with a key kept outside the database, over the previous
 hash and a canonical JSON of the row's content.
 
-Rows sealed before the chain was keyed (migration 0012) carry a plain SHA-256 of the same input; they stay
+Rows sealed before the chain was keyed (migration 0013) carry a plain SHA-256 of the same input; they stay
 valid only in front of the `audit.chain_keyed` marker, the first keyed row, whose HMAC covers their head.
 """
 

@@ -21,7 +21,7 @@ def keyed_hash(event: AuditEvent, key: bytes) -> str:
 
 
 def is_legacy(event: AuditEvent) -> bool:
-    """Whether the row carries the unkeyed hash of the chain before migration 0012."""
+    """Whether the row carries the unkeyed hash of the chain before migration 0013."""
     return event.hash == legacy_row_hash(
         prev_hash=event.prev_hash, seq=event.seq, at=event.at, actor_id=event.actor_id,
         actor_name=event.actor_name, action=event.action, subject_type=event.subject_type,

@@ -1,7 +1,7 @@
 """audit: PostgreSQL refuses UPDATE, DELETE and TRUNCATE of sealed audit rows
 
-Revision ID: 0012
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 16:30:00
 
 The chain detects tampering; this makes the easy kind impossible for anyone connecting as the app. Rows
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = '0012'
-down_revision: str | None = '0010'
+revision: str = '0013'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
