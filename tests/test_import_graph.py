@@ -21,6 +21,8 @@ LAYERS: dict[str, int] = {
     "cli": FACES, "api": FACES, "web": FACES, "channels": FACES, "connectors": FACES,
     # The table registry for Alembic and the tests: it gathers every owner's tables, so only faces load it.
     "schema": FACES, "migrations": FACES, "demo": FACES,
+    # Backup and restore copy the whole database and DATA_DIR at the revision the migrations know.
+    "backup": FACES,
     "analytics": REPORTS,
     "intake": FLOWS, "conversations": FLOWS, "evaluation": FLOWS, "governance": FLOWS, "privacy": FLOWS,
     "jobs": FLOWS,
