@@ -14,6 +14,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+# The execution option that marks a connection whose transactions will write (see `session_factory`).
+WRITES_OPTION = "deskpilot_writes"
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -83,11 +86,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A deferred transaction that read first cannot start writing once another writer has committed: SQLite
+    # answers "database is locked" at once, without waiting. A transaction meant to write takes the write
+    # lock at BEGIN instead, where SQLite waits for it (up to the busy timeout); readers are not blocked.
+    immediate = connection.get_execution_options().get(WRITES_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions on `engine`; with `writes`, each transaction queues for SQLite's write lock when it begins.
+
+    Use `writes` for a unit of work that will write (a POST, a job): writers then take turns instead of
+    failing. Read-only units of work stay concurrent. PostgreSQL ignores the option.
+    """
+    bind = engine.execution_options(**{WRITES_OPTION: True}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
 
 
 @contextmanager

@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                                    max_overflow=settings.db_max_overflow)
     app.state.session_factory = session_factory(app.state.engine)
+    app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
