@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -91,6 +92,18 @@ def _sqlite_begin(connection: Any) -> None:
     # lock at BEGIN instead, where SQLite waits for it (up to the busy timeout); readers are not blocked.
     immediate = connection.get_execution_options().get(WRITES_OPTION, False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def is_transient(exc: DBAPIError) -> bool:
+    """Whether trying again later may succeed: a lost or terminated connection, a deadlock or serialisation
+    victim, or SQLite's write lock still held when the busy timeout ran out."""
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return any(text in str(exc.orig) for text in ("database is locked", "database table is locked"))
+    return True
 
 
 def session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -42,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_pages(app)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
+    app.add_middleware(errors.ErrorBoundary)
     return app
