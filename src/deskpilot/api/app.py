@@ -8,6 +8,7 @@ from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors
 from deskpilot.api.admission import AdmissionLimit
+from deskpilot.api.body_limits import JsonBodyLimits
 from deskpilot.api.routes import (
     accounts,
     analytics,
@@ -42,5 +43,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     install_pages(app)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
+    app.add_middleware(JsonBodyLimits)
     app.add_middleware(errors.ErrorBoundary)
     return app
