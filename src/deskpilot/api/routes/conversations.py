@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
+from deskpilot.api.idempotency.middleware import ROUTE_HANDLES_KEY
 from deskpilot.api.routes.assist import RephraserDep, chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
@@ -88,7 +89,8 @@ def get(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -
     return _transcript(service.get(session, actor=actor, conversation_id=conversation_id))
 
 
-@router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message")
+@router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message",
+             openapi_extra=ROUTE_HANDLES_KEY)
 def post_message(conversation_id: IdPath, data: ConversationMessageCreate, request: Request, response: Response,
                  session: SessionDep, actor: CurrentPrincipal, rephraser: RephraserDep,
                  idempotency_key: IdempotencyKey = None) -> TurnRead:
