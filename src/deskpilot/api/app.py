@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
     install_pages(app)
-    app.add_middleware(IdempotentPosts, router=app.router, session_factory=app.state.writer_session_factory)
+    app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
     app.add_middleware(JsonBodyLimits)
     app.add_middleware(errors.ErrorBoundary)

@@ -3,8 +3,9 @@
 The first request with a key runs and its successful response is kept; the same request again gets that
 response replayed (same status and body, header `Idempotent-Replayed: true`); the key with a different
 request gets 422; a duplicate arriving while the first still runs waits for it (or gets 409 after
-`wait_seconds`). A failed first request keeps nothing, so its retry runs again. Anonymous requests and
-routes that honour the key themselves (`ROUTE_HANDLES_KEY`, e.g. chat turns) pass through.
+`wait_seconds`). A failed first request keeps nothing, so its retry runs again, and so does a request to a
+route that honours the key itself and answers retries its own way (chat turns: it depends on
+`route_handles_key`); duplicates still run one at a time. Anonymous requests pass through.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from typing import TypeVar
 
 import anyio
 import anyio.to_thread
-from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from deskpilot.accounts import login
@@ -34,11 +33,15 @@ from deskpilot.db import unit_of_work
 T = TypeVar("T")
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 120
-# The `openapi_extra` of a route that honours the key itself and answers retries its own way.
-ROUTE_HANDLES_KEY = {"x-handles-idempotency-key": True}
+_HANDLED_BY_ROUTE = "idempotency_key_handled_by_route"
 # Response headers replayed with the body; cookies and timings belong to the first response only.
 _KEPT_HEADERS = frozenset({"content-type", "location"})
 _POLL_SECONDS = 0.05
+
+
+def route_handles_key(request: Request) -> None:
+    """A dependency of a route that honours `Idempotency-Key` itself: the middleware then keeps no response."""
+    request.state.idempotency_key_handled_by_route = True
 
 
 def _user_id(session: Session, request: Request) -> int | None:
@@ -69,19 +72,17 @@ def _replay(claim: Claim) -> Response:
 
 
 class IdempotentPosts:
-    """Honours `Idempotency-Key` on every POST of the app whose routes are `router`."""
+    """Honours `Idempotency-Key` on every POST of the app."""
 
-    def __init__(self, app: ASGIApp, *, router: Router, session_factory: sessionmaker[Session],
-                 wait_seconds: float = 30.0) -> None:
+    def __init__(self, app: ASGIApp, *, session_factory: sessionmaker[Session], wait_seconds: float = 30.0) -> None:
         self.app = app
-        self.router = router
         self.session_factory = session_factory
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         key = request.headers.get(HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
-        if key is None or self._route_handles_key(scope):
+        if key is None:
             await self.app(scope, receive, send)
             return
         if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
@@ -94,12 +95,6 @@ class IdempotentPosts:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self._guarded(scope, replay_body, send, key=key, request_hash=_request_hash(scope, body))
-
-    def _route_handles_key(self, scope: Scope) -> bool:
-        for route in self.router.routes:
-            if isinstance(route, APIRoute) and route.matches(scope)[0] is Match.FULL:
-                return bool((route.openapi_extra or {}).get("x-handles-idempotency-key"))
-        return False
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, *, key: str, request_hash: str) -> None:
         deadline = time.monotonic() + self.wait_seconds
@@ -134,6 +129,7 @@ class IdempotentPosts:
         status = 0
         headers: list[list[str]] = []
         body = bytearray()
+        state = scope.setdefault("state", {})
 
         async def kept_send(message: Message) -> None:
             nonlocal status
@@ -149,7 +145,7 @@ class IdempotentPosts:
             await self.app(scope, receive, kept_send)
         finally:
             with anyio.CancelScope(shield=True):
-                if 200 <= status < 300:
+                if 200 <= status < 300 and not state.get(_HANDLED_BY_ROUTE):
                     await self._in_unit_of_work(lambda db: store.finish(
                         db, record_id=record_id, status_code=status, headers=headers, body=bytes(body)))
                 else:
