@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -14,9 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from deskpilot.api.app import create_app
+from deskpilot.db import is_transient
 from deskpilot.tickets.models import Ticket
 from tests.api.conftest import Clients
 from tests.live_server import server_settings
@@ -97,3 +100,11 @@ def test_an_unexpected_error_answers_500_json_and_keeps_the_connection_open(fail
     health, _, _ = _call(connection, "GET", "/healthz", "Bearer none")
     assert (status, body["error"]) == (500, "internal_error")
     assert (health, connection.sock) == (200, socket_before)
+
+
+def test_sqlite_lock_timeouts_are_transient_and_schema_errors_are_not() -> None:
+    def error(message: str) -> OperationalError:
+        return OperationalError("INSERT ...", {}, sqlite3.OperationalError(message))
+
+    assert is_transient(error("database is locked"))
+    assert not is_transient(error("no such table: tickets"))
