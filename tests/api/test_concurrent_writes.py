@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import importlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,13 +32,11 @@ def test_sixteen_clients_creating_tickets_at_once_all_succeed(clients: Clients, 
     assert session.scalar(select(func.count()).select_from(Ticket)) == CLIENTS * TICKETS_EACH
 
 
-def test_the_concurrent_writes_benchmark_reports_no_errors_at_a_small_size(database_url: str,
-                                                                           session: Session) -> None:
-    del session  # an emptied database for the benchmark's own users
-    root = Path(__file__).resolve().parents[2]
-    finished = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "concurrent_writes.py"), "--clients", "4", "--writes", "3",
-         "--no-demo", "--database-url", database_url],
-        capture_output=True, text=True, timeout=600, env=os.environ | {"PYTHONPATH": str(root / "src")})
-    assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-2000:]
-    assert "| ticket creation | 12 | 0 |" in finished.stdout and "| chat turn | 12 | 0 |" in finished.stdout
+def test_the_concurrent_writes_benchmark_reports_no_errors_at_a_small_size(
+        clients: Clients, live_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    benchmark = importlib.import_module("concurrent_writes")
+    tokens = [str(clients[name].headers["Authorization"]).removeprefix("Bearer ") for name in ("alice", "bob") * 2]
+    results, wall = benchmark.drive(live_server, tokens, 3)
+    assert benchmark.report("test", results, wall) == 0
+    assert [len(results.latency_ms[name]) for name in benchmark.OPERATIONS] == [12, 12]
