@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -17,6 +19,10 @@ from sqlalchemy.types import TypeDecorator
 
 # The execution option that marks a connection whose transactions will write (see `session_factory`).
 WRITES_OPTION = "deskpilot_writes"
+
+# How long a SQLite writing transaction waits for its turn in this process before it fails as transient.
+WRITER_WAIT_SECONDS = 120.0
+_HOLDS_TURN = "deskpilot_holds_writer_turn"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -71,14 +77,17 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Eng
             pool = {"pool_size": pool_size, "max_overflow": max_overflow}
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        turns = WriterTurns()
+        event.listen(engine, "begin", turns.begin)
+        event.listen(engine, "commit", turns.end)
+        event.listen(engine, "rollback", turns.end)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=60)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite starts transactions lazily, before the first write, so a SAVEPOINT taken earlier would be
-    # the outermost transaction. Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead.
+    # the outermost transaction. Let SQLAlchemy emit BEGIN itself (see WriterTurns.begin) instead.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -86,12 +95,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # A deferred transaction that read first cannot start writing once another writer has committed: SQLite
-    # answers "database is locked" at once, without waiting. A transaction meant to write takes the write
-    # lock at BEGIN instead, where SQLite waits for it (up to the busy timeout); readers are not blocked.
-    immediate = connection.get_execution_options().get(WRITES_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+class WriterTurns:
+    """The writing transactions of one SQLite database in this process take turns (see `session_factory`).
+
+    A deferred transaction that read first cannot start writing once another writer has committed: SQLite
+    answers "database is locked" at once, without waiting. A transaction meant to write therefore takes its
+    turn here, then SQLite's write lock with BEGIN IMMEDIATE (which still waits on other processes up to the
+    busy timeout). Waiting here is not bounded by the 30 s busy timeout, which a queue of slow writers
+    exceeded; after `WRITER_WAIT_SECONDS` the request fails as transient (503). Readers never wait.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Connection) -> None:
+        if not connection.get_execution_options().get(WRITES_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not self._lock.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        connection.info[_HOLDS_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Connection) -> None:
+        if connection.info.pop(_HOLDS_TURN, False):
+            self._lock.release()
 
 
 def is_transient(exc: DBAPIError) -> bool:

@@ -69,19 +69,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if not is_transient(exc):
-            return _unexpected(exc)
-        log.warning("database unavailable: %s", exc.orig)
-        response = _body("database_unavailable", "The database is busy or was briefly unreachable; nothing "
-                         "was saved. Try again in a moment.", 503, retryable=True)
-        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+        return _unexpected(exc)
 
 
 RETRY_AFTER_SECONDS = "1"
 
 
 def _unexpected(exc: Exception) -> JSONResponse:
+    """503 for a transient database error (in a route or a middleware), else a logged 500."""
+    if isinstance(exc, DBAPIError) and is_transient(exc):
+        log.warning("database unavailable: %s", exc.orig)
+        response = _body("database_unavailable", "The database is busy or was briefly unreachable; nothing "
+                         "was saved. Try again in a moment.", 503, retryable=True)
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     log.exception("unhandled error", exc_info=exc)
     return _body("internal_error", "Something went wrong on our side; it has been logged. Try again, "
                  "and tell the administrator if it keeps happening.", 500)

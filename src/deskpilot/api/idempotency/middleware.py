@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,6 +33,7 @@ from deskpilot.api.idempotency.store import Claim, ClaimOutcome
 from deskpilot.db import unit_of_work
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 120
 _HANDLED_BY_ROUTE = "idempotency_key_handled_by_route"
@@ -145,11 +148,20 @@ class IdempotentPosts:
             await self.app(scope, receive, kept_send)
         finally:
             with anyio.CancelScope(shield=True):
-                if 200 <= status < 300 and not state.get(_HANDLED_BY_ROUTE):
-                    await self._in_unit_of_work(lambda db: store.finish(
-                        db, record_id=record_id, status_code=status, headers=headers, body=bytes(body)))
-                else:
-                    await self._in_unit_of_work(lambda db: store.release(db, record_id=record_id))
+                await self._settle(record_id, status if not state.get(_HANDLED_BY_ROUTE) else 0, headers, bytes(body))
+
+    async def _settle(self, record_id: int, status: int, headers: list[list[str]], body: bytes) -> None:
+        """Keep a successful response, or free the key; the client has its answer either way."""
+        try:
+            if 200 <= status < 300:
+                await self._in_unit_of_work(lambda db: store.finish(
+                    db, record_id=record_id, status_code=status, headers=headers, body=body))
+            else:
+                await self._in_unit_of_work(lambda db: store.release(db, record_id=record_id))
+        except DBAPIError as exc:
+            # The answer was sent already; failing now would only drop the connection. An unsettled claim
+            # expires after store.RUNNING_LIFETIME, and until then a retry is told to wait (409).
+            log.warning("Idempotency-Key claim %d not settled: %s", record_id, exc)
 
     async def _in_unit_of_work(self, work: Callable[[Session], T]) -> T:
         def run() -> T:
