@@ -46,5 +46,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
     app.add_middleware(JsonBodyLimits)
-    app.add_middleware(errors.ErrorBoundary)
+    app.add_middleware(errors.ErrorBoundary, handlers=app.exception_handlers)
     return app

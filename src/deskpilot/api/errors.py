@@ -8,11 +8,14 @@ terminated backend, SQLite's write lock held too long) answers 503 with `Retry-A
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,8 +70,8 @@ def install(app: FastAPI) -> None:
         return _body("invalid_input", "A value is out of range or malformed for the database. Nothing was "
                      "saved.", 422)
 
-    @app.exception_handler(DBAPIError)
-    async def database_error(_: Request, exc: DBAPIError) -> JSONResponse:
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         return _unexpected(exc)
 
 
@@ -89,10 +92,12 @@ def _unexpected(exc: Exception) -> JSONResponse:
 
 
 class ErrorBoundary:
-    """ASGI middleware: an unexpected error becomes a JSON 500 and the connection stays open for the next request."""
+    """ASGI middleware: an unexpected error is answered by the app's `Exception` handler (JSON, or the page
+    wrapper's HTML), inside the server's own handler, so the connection stays open for the next request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, handlers: dict[Any, Callable[[Request, Exception], Any]]) -> None:
         self.app = app
+        self.handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,4 +115,6 @@ class ErrorBoundary:
         except Exception as exc:
             if started:
                 raise
-            await _unexpected(exc)(scope, receive, send)
+            answer = self.handlers[Exception](Request(scope), exc)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            await response(scope, receive, send)

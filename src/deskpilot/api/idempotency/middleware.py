@@ -83,8 +83,11 @@ class IdempotentPosts:
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
         request = Request(scope, receive)
-        key = request.headers.get(HEADER) if scope["type"] == "http" and scope["method"] == "POST" else None
+        key = request.headers.get(HEADER)
         if key is None:
             await self.app(scope, receive, send)
             return
