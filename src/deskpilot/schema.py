@@ -2,6 +2,7 @@
 
 from deskpilot.accounts import models as accounts_models
 from deskpilot.analytics import models as analytics_models
+from deskpilot.api.idempotency import models as idempotency_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
@@ -15,5 +16,6 @@ from deskpilot.triage import models as triage_models
 
 metadata = Base.metadata
 
-__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "job_models",
-           "kb_models", "mail_models", "conversation_models", "runbook_models", "tickets_models", "triage_models"]
+__all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models",
+           "idempotency_models", "job_models", "kb_models", "mail_models", "conversation_models", "runbook_models",
+           "tickets_models", "triage_models"]

@@ -8,6 +8,8 @@ from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors, openapi
 from deskpilot.api.admission import AdmissionLimit
+from deskpilot.api.body_limits import JsonBodyLimits
+from deskpilot.api.idempotency.middleware import IdempotentPosts
 from deskpilot.api.routes import (
     accounts,
     analytics,
@@ -39,12 +41,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                                    max_overflow=settings.db_max_overflow)
     app.state.session_factory = session_factory(app.state.engine)
+    app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)
+    app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
+    app.add_middleware(JsonBodyLimits)
+    app.add_middleware(errors.ErrorBoundary, handlers=app.exception_handlers)
     if settings.uses_https:
         app.add_middleware(StrictTransportSecurity)
     return app

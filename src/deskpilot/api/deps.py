@@ -18,6 +18,7 @@ from deskpilot.db import unit_of_work
 from deskpilot.errors import NotAuthenticated
 
 SESSION_COOKIE = "deskpilot_session"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _bearer = HTTPBearer(auto_error=False, description="An API token from `deskpilot users token`.")
 
 
@@ -27,8 +28,14 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the request succeeds and rolls back otherwise."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
+    """A session whose transaction commits when the request succeeds and rolls back otherwise.
+
+    A request that may change something (any method but GET, HEAD, OPTIONS) gets a writing session, so on
+    SQLite concurrent writers wait their turn instead of failing; reads stay concurrent.
+    """
+    state = request.app.state
+    factory: sessionmaker[Session] = state.session_factory if request.method in READ_METHODS \
+        else state.writer_session_factory
     with unit_of_work(factory) as session:
         yield session
 

@@ -1,15 +1,26 @@
-"""Every error leaves the API as JSON `{"error": code, "message": text}`; nothing becomes a bare 500."""
+"""Every error leaves the API as JSON `{"error": code, "message": text}`; nothing becomes a bare 500.
+
+An error answer keeps the client's keep-alive connection usable: unexpected errors are answered by
+`ErrorBoundary`, not by Starlette's outermost handler, which re-raises to the server after answering (and
+uvicorn then closes the connection). A database that is briefly unavailable (a lost connection, a
+terminated backend, SQLite's write lock held too long) answers 503 with `Retry-After`, `"retryable": true`.
+"""
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, IntegrityError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from deskpilot.db import is_transient
 from deskpilot.errors import DomainError, ProviderError
 
 log = logging.getLogger(__name__)
@@ -61,6 +72,49 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return _body("internal_error", "Something went wrong on our side; it has been logged. Try again, "
-                     "and tell the administrator if it keeps happening.", 500)
+        return _unexpected(exc)
+
+
+RETRY_AFTER_SECONDS = "1"
+
+
+def _unexpected(exc: Exception) -> JSONResponse:
+    """503 for a transient database error (in a route or a middleware), else a logged 500."""
+    if isinstance(exc, DBAPIError) and is_transient(exc):
+        log.warning("database unavailable: %s", exc.orig)
+        response = _body("database_unavailable", "The database is busy or was briefly unreachable; nothing "
+                         "was saved. Try again in a moment.", 503, retryable=True)
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+    log.exception("unhandled error", exc_info=exc)
+    return _body("internal_error", "Something went wrong on our side; it has been logged. Try again, "
+                 "and tell the administrator if it keeps happening.", 500)
+
+
+class ErrorBoundary:
+    """ASGI middleware: an unexpected error is answered by the app's `Exception` handler (JSON, or the page
+    wrapper's HTML), inside the server's own handler, so the connection stays open for the next request."""
+
+    def __init__(self, app: ASGIApp, *, handlers: dict[Any, Callable[[Request, Exception], Any]]) -> None:
+        self.app = app
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked_send)
+        except Exception as exc:
+            if started:
+                raise
+            answer = self.handlers[Exception](Request(scope), exc)
+            response: Response = await answer if inspect.isawaitable(answer) else answer
+            await response(scope, receive, send)

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
+from deskpilot.api.idempotency.middleware import route_handles_key
 from deskpilot.api.routes.assist import RephraserDep, chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
@@ -88,7 +89,8 @@ def get(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -
     return _transcript(service.get(session, actor=actor, conversation_id=conversation_id))
 
 
-@router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message")
+@router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message",
+             dependencies=[Depends(route_handles_key)])
 def post_message(conversation_id: IdPath, data: ConversationMessageCreate, request: Request, response: Response,
                  session: SessionDep, actor: CurrentPrincipal, rephraser: RephraserDep,
                  idempotency_key: IdempotencyKey = None) -> TurnRead:
