@@ -1,7 +1,7 @@
 """api: Idempotency-Key claims and the first responses they replay
 
-Revision ID: 0013
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 16:30:00
 
 Retried POSTs duplicated tickets and conversations: only chat turns honoured the key. Every POST now
@@ -15,8 +15,8 @@ from alembic import op
 
 import deskpilot.db
 
-revision: str = '0013'
-down_revision: str | None = '0010'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
