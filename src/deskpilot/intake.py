@@ -15,6 +15,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
 from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.priority import priority_for
 from deskpilot.tickets.schemas import TicketCreate, TicketTriage, TicketUpdate
 from deskpilot.triage.pipeline import TriageResult
 from deskpilot.triage.service import TriageOutcome, triage_request
@@ -60,12 +61,13 @@ def recorded_triage(session: Session, *, decision_id: int) -> TriageOutcome:
     """
     decision = decisions.get(session, decision_id=decision_id)
     out, why = decision.outputs, decision.explanation
-    priority = Priority(out["priority"])
+    impact, urgency = Level(out.get("impact", Level.MEDIUM)), Level(out.get("urgency", Level.MEDIUM))
+    priority = Priority(out["priority"]) if out.get("priority") else priority_for(impact, urgency)
     result = TriageResult(
         language=str(out.get("language", "")), redacted_text=decision.input_redacted, pii_found=[],
         category=out.get("category"), confidence=decision.confidence, abstained=decision.abstained,
         alternatives=[(str(label), float(score)) for label, score in why.get("alternatives", [])],
-        top_terms=list(why.get("top_terms", [])), impact=Level(out["impact"]), urgency=Level(out["urgency"]),
+        top_terms=list(why.get("top_terms", [])), impact=impact, urgency=urgency,
         priority=priority, priority_source=str(why.get("priority_source", "")),
         sentiment=float(out.get("sentiment", 0.0)), frustrated=bool(out.get("frustrated")),
         reasons=list(why.get("reasons", [])))
