@@ -46,7 +46,7 @@ from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.demo.loader import load_demo
 from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import load_embedder
 
 QUESTIONS = ("My VPN does not connect from home", "How do I add a printer?", "Outlook is not syncing my mail",
              "I forgot my password", "The Wi-Fi in the office does not work", "Teams has no sound in meetings",
@@ -60,6 +60,7 @@ class Stats:
     queue_ms: list[float] = field(default_factory=list)
     client_ms: list[float] = field(default_factory=list)
     health_ms: list[float] = field(default_factory=list)
+    ticket_turn_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     retries: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,7 +96,7 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
     with unit_of_work(session_factory(engine)) as session:
         if demo:
             load_demo(session)
-        indexing.rebuild(session, index_dir=settings.index_dir, embedder=default_embedder())
+        indexing.rebuild(session, index_dir=settings.index_dir, embedder=load_embedder(settings.embedding_model))
         run = uuid.uuid4().hex[:6]
         for n in range(conversations):
             user = accounts.create(session, actor=SETUP, data=UserCreate(
@@ -107,8 +108,8 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
 
 
 @contextmanager
-def served(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
-    """`deskpilot serve` in a child process on a free loopback port, until the block ends."""
+def served(database_url: str, data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`deskpilot serve` in a child process on a free loopback port (its URL and pid), until the block ends."""
     port = _free_port()
     env = os.environ | {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(data_dir),
                         "DESKPILOT_ENVIRONMENT": "test"}
@@ -127,7 +128,7 @@ def served(database_url: str, data_dir: Path, log_path: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not start: {log_path.read_text()[-2000:]}")
             time.sleep(0.2)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -177,6 +178,7 @@ def server_timing(response: httpx.Response) -> dict[str, float]:
 def converse(url: str, token: str, number: int, turns: int, stats: Stats, think: float = 0.0) -> None:
     """One conversation of `turns` requester messages, then its transcript checked message by message."""
     sent: list[str] = []
+    opened = False
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
         first = f"{QUESTIONS[number % len(QUESTIONS)]} (load {number})"
         response = _post(client, "/api/v1/conversations", {"message": first}, stats)
@@ -194,6 +196,10 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
                 stats.errors.append(f"turn {turn}: {response.status_code} {response.text[:200]}")
                 return
             sent.append(body)
+            if response.json()["conversation"]["ticket_id"] is not None and not opened:
+                opened = True
+                with stats.lock:
+                    stats.ticket_turn_ms.append(server_timing(response).get("app", float("nan")))
             started = time.perf_counter()
             client.get("/healthz")
             with stats.lock:
@@ -244,15 +250,18 @@ def main() -> int:
         tokens = prepare(database_url, data_dir, args.conversations, demo=args.url is None)
         print(f"prepared in {time.perf_counter() - started:.0f} s; driving {args.conversations} conversations × "
               f"{args.turns} turns", flush=True)
+        cpu = float("nan")
         if args.url:
-            stats, wall = _timed(args.url, tokens, args.turns, args.think)
+            stats, wall, _ = _timed(args.url, tokens, args.turns, args.think)
         else:
-            with served(database_url, data_dir, args.server_log or data_dir / "server.log") as url:
-                stats, wall = _timed(url, tokens, args.turns, args.think)
+            with served(database_url, data_dir, args.server_log or data_dir / "server.log") as (url, pid):
+                stats, wall, cpu = _timed(url, tokens, args.turns, args.think, pid)
     turns = len(stats.server_ms)
     print(f"\ndatabase: {database_url.split(':', 1)[0]}; think {args.think:g} s;"
           f" {turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); "
           f"errors {len(stats.errors)}; transport retries {stats.retries}")
+    print(f"server CPU (user + system) during the run: {cpu:.1f} s, {cpu * 1000 / max(turns, 1):.1f} ms per turn; "
+          f"{len(stats.ticket_turn_ms)} turns opened a ticket")
     for error in stats.errors[:10]:
         print(f"  {error}")
     print("\n| measure | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|")
@@ -260,18 +269,29 @@ def main() -> int:
     for name, values in (("chat turn, server-side work (Server-Timing app)", stats.server_ms),
                          ("chat turn, admission wait (Server-Timing queue)", stats.queue_ms),
                          ("chat turn, server-side total (app + queue)", total),
+                         ("chat turn that opens the ticket, server-side work (app)", stats.ticket_turn_ms),
                          ("chat turn, client-side", stats.client_ms),
                          ("baseline GET /healthz, client-side", stats.health_ms)):
         print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
     return 1 if stats.errors else 0
 
 
-def _timed(url: str, tokens: list[str], turns: int, think: float) -> tuple[Stats, float]:
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc), NaN when not measurable."""
+    stat = Path(f"/proc/{pid}/stat")
+    if pid is None or not stat.exists():
+        return float("nan")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed(url: str, tokens: list[str], turns: int, think: float,
+           pid: int | None = None) -> tuple[Stats, float, float]:
     # One unmeasured conversation first: the process loads the KB index, models and embeddings lazily.
     converse(url, tokens[0], -1, 3, Stats())
-    started = time.perf_counter()
+    cpu, started = _cpu_seconds(pid), time.perf_counter()
     stats = run(url, tokens, turns, think)
-    return stats, time.perf_counter() - started
+    return stats, time.perf_counter() - started, _cpu_seconds(pid) - cpu
 
 
 if __name__ == "__main__":

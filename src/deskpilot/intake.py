@@ -8,14 +8,20 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
 from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
+from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.models import Ticket
-from deskpilot.tickets.schemas import TicketCreate, TicketUpdate
+from deskpilot.tickets.priority import priority_for
+from deskpilot.tickets.schemas import TicketCreate, TicketTriage, TicketUpdate
+from deskpilot.triage.pipeline import TriageResult
 from deskpilot.triage.service import TriageOutcome, triage_request
+from deskpilot.triage.similar import MajorIncident, described
+from deskpilot.triage.sla_suggestion import suggest_sla
 
 TRIAGE = Principal.system("triage")
 TRIAGED_FIELDS = {"category": "category", "queue": "queue_id", "priority": "priority"}
@@ -25,31 +31,55 @@ def auto_apply_fields(settings: Settings) -> set[str]:
     return {f.strip() for f in settings.triage_auto_apply.split(",") if f.strip() in TRIAGED_FIELDS}
 
 
-def _changes(data: TicketCreate, outcome: TriageOutcome, auto: set[str]) -> dict[str, object]:
-    result, changes = outcome.result, dict[str, object]()
-    if "category" in auto and data.category is None and not result.abstained:
-        changes["category"] = result.category
-    if "queue" in auto and data.queue_id is None and outcome.queue_id is not None:
-        changes["queue_id"] = outcome.queue_id
-    if "priority" in auto and data.priority is None:
-        changes["priority"] = result.priority
-    return changes
+def _triaged(data: TicketCreate, outcome: TriageOutcome, auto: set[str]) -> TicketTriage:
+    """The fields triage sets: those auto-applied by the review gate that the requester left empty."""
+    result = outcome.result
+    return TicketTriage(
+        category=result.category if "category" in auto and data.category is None and not result.abstained else None,
+        queue_id=outcome.queue_id if "queue" in auto and data.queue_id is None else None,
+        priority=result.priority if "priority" in auto and data.priority is None else None)
 
 
-def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, settings: Settings
-                ) -> tuple[Ticket, TriageOutcome]:
-    """Create the ticket, triage it, and apply what triage is confident about (per the review gate).
+def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, settings: Settings,
+                triaged: TriageOutcome | None = None) -> tuple[Ticket, TriageOutcome]:
+    """Triage the request once (or take `triaged`, a triage the caller already ran on it) and create the ticket
+    in one write with what triage is confident about (per the review gate).
 
     When triage abstains the ticket goes to the fallback (human triage) queue without a category.
     """
-    ticket = tickets.create(session, actor=actor, data=data)
-    outcome = triage_request(session, settings=settings, subject=data.subject, body=data.description,
-                             requester_id=ticket.requester_id, exclude_ticket=ticket.id)
+    outcome = triaged or triage_request(session, settings=settings, subject=data.subject, body=data.description,
+                                        requester_id=data.requester_id or actor.user_id)
+    ticket = tickets.create(session, actor=actor, data=data,
+                            triaged=_triaged(data, outcome, auto_apply_fields(settings)))
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
-    changes = _changes(data, outcome, auto_apply_fields(settings))
-    if changes:
-        tickets.update(session, actor=TRIAGE, ticket_id=ticket.id, data=TicketUpdate.model_validate(changes))
     return ticket, outcome
+
+
+def recorded_triage(session: Session, *, decision_id: int) -> TriageOutcome:
+    """The outcome of a triage decision recorded earlier (say, on a chat's question), for the ticket it opens.
+
+    Nothing is embedded or searched again: similar tickets are read back by id, the SLA is suggested for now.
+    """
+    decision = decisions.get(session, decision_id=decision_id)
+    out, why = decision.outputs, decision.explanation
+    impact, urgency = Level(out.get("impact", Level.MEDIUM)), Level(out.get("urgency", Level.MEDIUM))
+    priority = Priority(out["priority"]) if out.get("priority") else priority_for(impact, urgency)
+    result = TriageResult(
+        language=str(out.get("language", "")), redacted_text=decision.input_redacted, pii_found=[],
+        category=out.get("category"), confidence=decision.confidence, abstained=decision.abstained,
+        alternatives=[(str(label), float(score)) for label, score in why.get("alternatives", [])],
+        top_terms=list(why.get("top_terms", [])), impact=impact, urgency=urgency,
+        priority=priority, priority_source=str(why.get("priority_source", "")),
+        sentiment=float(out.get("sentiment", 0.0)), frustrated=bool(out.get("frustrated")),
+        reasons=list(why.get("reasons", [])))
+    queue_id = out.get("queue_id")
+    incident = why.get("major_incident")
+    return TriageOutcome(
+        result=result, queue_id=queue_id, queue=out.get("queue"),
+        sla=suggest_sla(session, priority=priority, queue_id=queue_id, now=utcnow()),
+        similar=described(session, [(int(s["ticket_id"]), float(s["score"])) for s in decision.sources]),
+        major_incident=MajorIncident(**incident) if incident else None, model_version=decision.model_version,
+        decision_id=decision.id)
 
 
 def latest_triage(session: Session, *, ticket_id: int) -> AiDecision | None:

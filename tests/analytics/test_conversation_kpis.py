@@ -106,7 +106,7 @@ def _solved_by_self_service(session: Session, conversation: Conversation, reques
 def _hand_off(session: Session, chats: Chats, conversation: Conversation, requester: User, *, reason: str,
               queue: Queue, event: ConversationEvent = E.TICKET_OPENED) -> Ticket:
     handed = handoff.open_ticket(session, conversation=conversation, requester=Principal.of(requester),
-                                 settings=chats.settings, reason=reason)
+                                 settings=chats.settings, reason=reason, code=handoff.reason_code(reason))
     handed.ticket.queue_id = queue.id
     if event is E.TICKET_OPENED:
         conversation.resolution = Resolution.TICKET

@@ -13,8 +13,7 @@ from deskpilot.conversations.flow import Assistant
 from deskpilot.demo import KB_DIR
 from deskpilot.demo.loader import LOADER
 from deskpilot.kb import importer
-from deskpilot.kb.indexing import IndexHolder
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.runtime import build_runtime, chat_assistant
 from tests.factories import Desk, make_desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this folder
 
@@ -46,5 +45,4 @@ def assistant(session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> A
     load_chat_kb(session)
     session.commit()
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var", answer_abstain_below=ABSTAIN_BELOW)
-    index = IndexHolder(settings.index_dir, default_embedder).current(session)
-    return Assistant(index=index, settings=settings)
+    return chat_assistant(build_runtime(settings), session)

@@ -18,8 +18,7 @@ from deskpilot.conversations.models import Conversation, ConversationMessage, Re
 from deskpilot.conversations.state import Author, ConversationState
 from deskpilot.demo import KB_DIR
 from deskpilot.errors import Conflict, InvalidInput, NotFound
-from deskpilot.kb.indexing import IndexHolder
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.runtime import build_runtime, chat_assistant
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
 from tests.conversations.conftest import load_chat_kb
@@ -218,8 +217,7 @@ def test_on_the_whole_demo_kb_a_clear_topic_gets_steps_and_an_unknown_one_a_tick
     load_chat_kb(session, tuple(p.stem for p in KB_DIR.glob("*.md")))
     session.commit()
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var")
-    assistant = flow.Assistant(index=IndexHolder(settings.index_dir, default_embedder).current(session),
-                               settings=settings)
+    assistant = chat_assistant(build_runtime(settings), session)
     vpn = _start(session, desk, assistant, PROBLEM)
     assert vpn.state in (S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING)
     assert vpn.ticket_id is None

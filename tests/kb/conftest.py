@@ -66,7 +66,7 @@ def demo_holder(session: Session, desk: Desk, embedder: Embedder, demo_index: Pa
     """Eight demo articles approved as version 1, and a holder of an index of them under `index_dir`."""
     importer.import_documents(session, actor=Principal.of(desk.adam), documents=demo_documents(), approve=True)
     shutil.copytree(indexing.index_path(demo_index), indexing.index_path(index_dir))
-    return IndexHolder(index_dir, lambda: embedder, **options)
+    return IndexHolder(index_dir, embedder, **options)
 
 
 @pytest.fixture

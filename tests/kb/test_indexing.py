@@ -22,7 +22,7 @@ PRINTER = "**Applies to:** Ricoh printers.\n\n## Steps\n\n1. Open PaperCut.\n2. 
 
 def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Session, desk: Desk,
                                                                       embedder: Embedder, tmp_path: Path) -> None:
-    holder = indexing.IndexHolder(tmp_path, lambda: embedder)
+    holder = indexing.IndexHolder(tmp_path, embedder)
     vpn = publish(session, desk)
     publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
     write_article(session, Principal.of(desk.carol), slug="draft-wifi", title="Wi-Fi draft", body="Draft only.")
@@ -50,14 +50,14 @@ def test_index_holds_only_approved_versions_and_follows_the_workflow(session: Se
     hits = HybridRetriever(index).search(RetrievalQuery("globalprotect vpn")).hits
     assert [h.slug for h in hits] == ["printer-release"]
 
-    reloaded = indexing.IndexHolder(tmp_path, lambda: embedder).current(session)
+    reloaded = indexing.IndexHolder(tmp_path, embedder).current(session)
     assert set(reloaded.documents) == {"printer-release"}
 
 
 
 def test_a_change_never_touches_the_index_other_requests_are_searching(session: Session, desk: Desk,
                                                                          embedder: Embedder, tmp_path: Path) -> None:
-    holder = indexing.IndexHolder(tmp_path, lambda: embedder)
+    holder = indexing.IndexHolder(tmp_path, embedder)
     publish(session, desk)
     searching = holder.current(session)
     assert holder.current(session) is searching  # nothing changed: the same index, no copy

@@ -17,10 +17,10 @@ from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import ConversationState
 from deskpilot.errors import InvalidInput, NotFound
-from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import default_embedder
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest
+from deskpilot.runtime import build_runtime, chat_assistant
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
 from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
@@ -37,7 +37,7 @@ def _assistant(session: Session, settings: Settings) -> flow.Assistant:
     load_chat_kb(session)
     session.commit()
     settings = settings.model_copy(update={"answer_abstain_below": ABSTAIN_BELOW})
-    return flow.Assistant(index=IndexHolder(settings.index_dir, default_embedder).current(session), settings=settings)
+    return chat_assistant(build_runtime(settings), session)
 
 
 def _say(session: Session, who: Principal, assistant: flow.Assistant, conversation: Conversation,
@@ -139,9 +139,10 @@ def test_no_offer_while_the_reset_runbook_is_not_approved(
 def test_the_offer_follows_meaning_not_keywords(tmp_path: Path) -> None:
     del tmp_path
     embedder = default_embedder()
-    asking = [password_help.intent_confidence(embedder, q) for q in
+    intent = password_help.ResetIntent.embedded_by(embedder)
+    asking = [intent.confidence(embedder.encode([q])[0]) for q in
               ("I can't remember my password", "my account got locked after too many attempts")]
-    other = [password_help.intent_confidence(embedder, q) for q in
+    other = [intent.confidence(embedder.encode([q])[0]) for q in
              ("The printer on floor 3 is out of toner", "How do I connect to the VPN from home?")]
     assert min(asking) >= Settings().self_service_min_confidence > max(other)
 

@@ -27,17 +27,21 @@ from deskpilot.api.transport_security import StrictTransportSecurity
 from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
+from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.web.pages import install_pages
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app for `settings` (defaults to the process settings); the schema must be migrated."""
+def create_app(settings: Settings | None = None, runtime: AiRuntime | None = None) -> FastAPI:
+    """Build the app for `settings` (defaults to the process settings); the schema must be migrated.
+
+    `runtime` (built from `settings` when not given) lets several apps of one process share the AI parts."""
     settings = settings or get_settings()
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
     configure_audit(settings)
     app = FastAPI(title="deskpilot", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.")
     app.state.settings = settings
+    app.state.runtime = runtime or build_runtime(settings)
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,
                                    max_overflow=settings.db_max_overflow)
     app.state.session_factory = session_factory(app.state.engine)

@@ -162,8 +162,12 @@ class HybridRetriever:
         """
         self.history.add([q for q in questions if q.slug in self.index.documents])
 
-    def search(self, query: RetrievalQuery, *, k: int = 10) -> SearchResult:
-        """The `k` best articles for a (dialogue) query, with their best chunks and a confidence."""
+    def search(self, query: RetrievalQuery, *, k: int = 10,
+               utterance_vector: npt.NDArray[np.float32] | None = None) -> SearchResult:
+        """The `k` best articles for a (dialogue) query, with their best chunks and a confidence.
+
+        Pass `utterance_vector` when the caller already embedded `query.text`: only earlier turns are embedded.
+        """
         p = self.params
         lexical_turns = query.weighted_turns(
             decay=p.lexical_decay, agent_weight=p.lexical_agent_weight, max_turns=p.max_turns
@@ -171,7 +175,8 @@ class HybridRetriever:
         dense_turns = query.weighted_turns(
             decay=p.dense_decay, agent_weight=p.dense_agent_weight, max_turns=p.max_turns
         )
-        turn_vectors = self.index.embedder.encode([text for text, _ in dense_turns])
+        given = utterance_vector if dense_turns and dense_turns[0][0] == query.text else None
+        turn_vectors = self._turn_vectors([text for text, _ in dense_turns], given)
         query_vector = np.asarray([w for _, w in dense_turns], dtype=np.float32) @ turn_vectors
         terms = term_weights(lexical_turns)
         scored = self._fused_chunk_scores(terms, query_vector)
@@ -182,6 +187,13 @@ class HybridRetriever:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence)
+
+    def _turn_vectors(self, texts: list[str], utterance_vector: npt.NDArray[np.float32] | None
+                      ) -> npt.NDArray[np.float32]:
+        if utterance_vector is None or not texts:
+            return self.index.embedder.encode(texts)
+        first = np.asarray(utterance_vector, dtype=np.float32).reshape(1, -1)
+        return np.vstack([first, self.index.embedder.encode(texts[1:])]) if len(texts) > 1 else first
 
     def _fused_chunk_scores(
         self, terms: dict[str, float], query_vector: npt.NDArray[np.float32]

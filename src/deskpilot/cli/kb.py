@@ -9,7 +9,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.kb import export, importer, indexing
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import load_embedder
 
 CLI = Principal.system("cli")
 
@@ -42,7 +42,8 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
 def cmd_kb_reindex(_: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        index = indexing.rebuild(session, index_dir=settings.index_dir, embedder=default_embedder())
+        index = indexing.rebuild(session, index_dir=settings.index_dir,
+                                 embedder=load_embedder(settings.embedding_model))
     print(f"KB index rebuilt in {indexing.index_path(settings.index_dir)}: {len(index)} approved articles, "
           f"{len(index.chunks)} chunks, {len(index.history)} past questions learned from the desk's history")
     return 0

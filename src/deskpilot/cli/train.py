@@ -9,7 +9,7 @@ from pathlib import Path
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.evaluation.datasets import read_labelled
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import load_embedder
 from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
 from deskpilot.triage.similar import TicketIndex
 from deskpilot.triage.training import TrainedVersion, train_component, train_from_history
@@ -37,7 +37,7 @@ def cmd_train_triage(args: argparse.Namespace) -> int:
         with database(settings) as session:
             trained = train_from_history(session, settings, promote=promote, progress=_progress)
             _progress("indexing resolved tickets for 'similar tickets'")
-            TicketIndex(settings.index_dir / "tickets", default_embedder()).refresh(session)
+            TicketIndex(settings.index_dir / "tickets", load_embedder(settings.embedding_model)).refresh(session)
     _report(trained, promote)
     return 0
 

@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbIndex
-from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.retrieval import RetrievalParams, SearchResult
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
@@ -50,17 +49,19 @@ STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it wor
 
 @dataclass(frozen=True)
 class Assistant:
-    """What the assistant answers with: the synced KB index, the settings, an optional verified rephraser;
-    the self-service reset's code mailer and directory (the configured SMTP server and LDAP by default)."""
+    """What the assistant answers with: the synced KB index (and its embedder), the settings, the reset
+    examples' vectors, an optional verified rephraser; the self-service reset's code mailer and directory (the
+    configured SMTP server and LDAP by default). `runtime.chat_assistant` builds it for any channel."""
 
     index: KbIndex
     settings: Settings
+    reset_intent: password_help.ResetIntent
     rephraser: Rephraser | None = None
     mailer: Mailer | None = None
     directory_factory: DirectoryFactory | None = None
 
     def tools(self) -> password_help.Tools:
-        return password_help.Tools(settings=self.settings, embedder=self.index.embedder, mailer=self.mailer,
+        return password_help.Tools(settings=self.settings, reset_intent=self.reset_intent, mailer=self.mailer,
                                    directory_factory=self.directory_factory)
 
 
@@ -155,12 +156,14 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
     intent, intent_score = _triage(session, conversation, assistant, question)
+    # The question is embedded once here; the reset offer and the retrieval use this vector.
+    vector = assistant.index.embedder.encode([question.strip()])[0]
     if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
-                                                  intent=intent, intent_score=intent_score):
+                                                  question_vector=vector, intent=intent, intent_score=intent_score):
         return
-    context = _context(conversation)
-    outcome = answer_question(session, actor=actor, index=assistant.index, question=question, context=context,
-                              abstain_below=assistant.settings.answer_abstain_below, rephraser=assistant.rephraser)
+    outcome = answer_question(session, actor=actor, index=assistant.index, question=question,
+                              context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
+                              rephraser=assistant.rephraser, question_vector=vector)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     answer = outcome.answer
@@ -173,7 +176,7 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
                                                    "answer_citations": list(answer.citations)}
         service.transition(session, conversation, E.ANSWERED, actor=actor)
         return
-    slug = _best_article_with_steps(assistant.index, question, context, assistant.settings.answer_abstain_below)
+    slug = _best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
     if slug is None:
         _open_ticket(session, conversation, actor, assistant,
                      reason="The assistant found no approved article that answers it.", code=R.NO_ARTICLE)
@@ -189,19 +192,18 @@ def _citation(slug: str, version: int, title: str) -> dict[str, Any]:
             "url": document_url(slug, version)}
 
 
-def _best_article_with_steps(index: KbIndex, question: str, context: str, abstain_below: float) -> str | None:
+def _best_article_with_steps(result: SearchResult, abstain_below: float) -> str | None:
     """The top-ranked article that has numbered steps, when the evidence is weak but not absent.
 
     Weak but present: the calibrated confidence is at least half the answer threshold, or the top article
     is on the question's topic even though several articles on it compete, which is what pulls the
     confidence down ("my VPN does not connect from home" against five VPN articles on the demo KB: 0.23):
     close in meaning (cosine at the retriever's evidence floor) or holding most of the question's words.
-    The steps are offered as "may fit", one at a time, and a person is one click away.
+    The steps are offered as "may fit", one at a time, and a person is one click away. `result` is the
+    search the abstained answer ran (top 3), not a second one.
     """
-    retriever = HybridRetriever(index)
-    result = retriever.search(RetrievalQuery.from_dialogue(question, context), k=3)
     evidence = result.evidence
-    on_topic = evidence is not None and (evidence.cosine >= retriever.params.evidence_floor
+    on_topic = evidence is not None and (evidence.cosine >= RetrievalParams().evidence_floor
                                          or evidence.coverage >= STEPS_MIN_COVERAGE)
     if result.confidence < abstain_below / 2 and not on_topic:
         return None

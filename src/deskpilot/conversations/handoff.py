@@ -39,8 +39,8 @@ class HandoffReason(StrEnum):
     OTHER = "other"
 
 
-# The flow words its reasons for the agent; these read the code back from the start of those words (the
-# steps reason goes on with an article title, which could contain anything).
+# Hand-offs recorded before codes were stored carry only the sentence: the hand-off KPIs read those old
+# records' code back from the start of the words (the steps reason goes on with an article title).
 _REASON_PATTERNS = (
     (re.compile(r"the requester asked to talk to a person", re.IGNORECASE), HandoffReason.REQUESTER_ASKED),
     (re.compile(r"the assistant found no approved article", re.IGNORECASE), HandoffReason.NO_ARTICLE),
@@ -51,7 +51,7 @@ _REASON_PATTERNS = (
 
 
 def reason_code(reason: str) -> HandoffReason:
-    """The code of a hand-off reason the flow wrote as a sentence; OTHER for wording it does not know."""
+    """The code of a hand-off reason recorded as a sentence only (before codes); OTHER for other wording."""
     for pattern, code in _REASON_PATTERNS:
         if pattern.match(reason.strip()):
             return code
@@ -157,16 +157,20 @@ def _context_note(outcome: TriageOutcome) -> str:
 
 
 def open_ticket(session: Session, *, conversation: Conversation, requester: Principal, settings: Settings,
-                reason: str, code: HandoffReason | None = None) -> HandedOver:
-    """Create the ticket through intake (so it is triaged and gets its SLA) with the full context on it.
+                reason: str, code: HandoffReason) -> HandedOver:
+    """Create the ticket through intake (it gets its SLA) with the full context on it.
 
-    The summary decision records `reason` for people and its `code` (read from `reason` when not given) for
-    the hand-off KPIs: the decision is the one record of a hand-off that later turns do not overwrite.
+    The conversation's question was triaged when it was asked: that decision becomes the ticket's triage
+    (nothing is triaged twice); only a conversation without a question is triaged here. The summary decision
+    records `reason` for people and its `code` for the hand-off KPIs: the decision is the one record of a
+    hand-off that later turns do not overwrite.
     """
     subject = (conversation.subject or "Chat conversation")[:SUBJECT_CHARS]
     data = TicketCreate(subject=subject, description=description(session, conversation, reason=reason),
                         channel=Channel.CHAT)
-    ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings)
+    asked = conversation.facts.get("triage_decision_id")
+    triaged = intake.recorded_triage(session, decision_id=int(asked)) if asked else None
+    ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings, triaged=triaged)
     note = f"{summary(conversation, reason=reason)}\n\n{_context_note(outcome)}"
     tickets.add_message(session, actor=ASSISTANT, ticket_id=ticket.id,
                         data=MessageCreate(body=note, kind=MessageKind.INTERNAL_NOTE, channel=Channel.CHAT,
@@ -176,7 +180,7 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
         {"ticket_id": s.ticket_id, "score": s.score} for s in outcome.similar if s.resolution]
     decision = decisions.record_decision(
         session, kind=DecisionKind.SUMMARY, model_version=SUMMARY_MODEL, input_redacted=outcome.result.redacted_text,
-        outputs={"ticket_id": ticket.id, "reason": reason, "reason_code": (code or reason_code(reason)).value,
+        outputs={"ticket_id": ticket.id, "reason": reason, "reason_code": code.value,
                  "steps_tried": len(walk.get("results", []))},
         confidence=outcome.result.confidence, abstained=False, sources=sources,
         explanation={"conversation_id": conversation.id})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -27,7 +26,7 @@ from deskpilot.conversations import service
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runbooks import self_service
 from deskpilot.runbooks import service as runbooks
 from deskpilot.runbooks.mailer import Mailer, SmtpMailer
@@ -60,7 +59,7 @@ class Tools:
     """What the reset needs beyond the database: the code mailer and (in tests) a directory factory."""
 
     settings: Settings
-    embedder: Embedder
+    reset_intent: ResetIntent
     mailer: Mailer | None = None
     directory_factory: DirectoryFactory | None = None
 
@@ -68,15 +67,19 @@ class Tools:
         return self.mailer or SmtpMailer(self.settings)
 
 
-_example_vectors: dict[str, Any] = {}
+@dataclass(frozen=True)
+class ResetIntent:
+    """The reset examples' vectors, embedded once when the AI runtime is built."""
 
+    examples: Vectors
 
-def intent_confidence(embedder: Embedder, question: str) -> float:
-    """How close `question` is to asking for one's own password reset or unlock (max cosine, 0–1)."""
-    vectors = _example_vectors.get(embedder.model_id)
-    if vectors is None:
-        vectors = _example_vectors[embedder.model_id] = embedder.encode(list(EXAMPLES))
-    return float(max(0.0, float(np.max(vectors @ embedder.encode([question])[0]))))
+    @classmethod
+    def embedded_by(cls, embedder: Embedder) -> ResetIntent:
+        return cls(embedder.encode(list(EXAMPLES)))
+
+    def confidence(self, question_vector: Vectors) -> float:
+        """How close the question is to asking for one's own password reset or unlock (max cosine, 0–1)."""
+        return float(max(0.0, float(np.max(self.examples @ np.asarray(question_vector).reshape(-1)))))
 
 
 def _available(session: Session, settings: Settings, actor: Principal) -> bool:
@@ -90,11 +93,11 @@ def _available(session: Session, settings: Settings, actor: Principal) -> bool:
 
 
 def offer(session: Session, conversation: Conversation, actor: Principal, tools: Tools, question: str, *,
-          intent: str | None, intent_score: float) -> bool:
+          question_vector: Vectors, intent: str | None, intent_score: float) -> bool:
     """Offer the reset when it fits and is available; True when offered (the assistant then waits)."""
     settings = tools.settings
     triage_says = self_service.should_offer(intent=intent, confidence=intent_score, settings=settings)
-    if not triage_says and intent_confidence(tools.embedder, question) < settings.self_service_min_confidence:
+    if not triage_says and tools.reset_intent.confidence(question_vector) < settings.self_service_min_confidence:
         return False
     if not _available(session, settings, actor):
         return False

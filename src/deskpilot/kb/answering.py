@@ -30,7 +30,7 @@ from deskpilot.clock import utcnow
 from deskpilot.kb.access import require_unpublished
 from deskpilot.kb.models import KbGapQuestion
 from deskpilot.kb.service import approved_versions
-from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.triage.pii import redact_pii
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class AnswerOutcome:
     sources: list[KbDocument]
     decision_id: int
     gap_id: int | None
+    search: SearchResult
 
 
 def only_approved(answer: GroundedAnswer, approved: dict[str, int]) -> GroundedAnswer:
@@ -62,15 +63,17 @@ def _near_misses(result: SearchResult) -> list[dict[str, object]]:
 
 
 def answer_question(session: Session, *, actor: Principal, index: KbIndex, question: str, context: str = "",
-                    abstain_below: float, rephraser: Rephraser | None = None) -> AnswerOutcome:
+                    abstain_below: float, rephraser: Rephraser | None = None,
+                    question_vector: Vectors | None = None) -> AnswerOutcome:
     """A grounded answer whose every sentence cites an approved version, or an abstention stored as a gap.
 
-    `index` must already be synced (see `indexing.IndexHolder.current`).
+    `index` must already be synced (see `indexing.IndexHolder.current`). Pass `question_vector` when the
+    caller already embedded the (stripped) question; the search it ran comes back with the outcome.
     """
     retriever = HybridRetriever(index)
     composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser)
     query = RetrievalQuery.from_dialogue(question, context)
-    result = retriever.search(query, k=3)
+    result = retriever.search(query, k=3, utterance_vector=question_vector)
     answer = only_approved(composer.compose(query, result), approved_versions(session))
     redacted = redact_pii(question).text
     cited = list(dict.fromkeys(s.slug for s in answer.sentences))
@@ -89,7 +92,7 @@ def answer_question(session: Session, *, actor: Principal, index: KbIndex, quest
         session.flush()
         gap_id = gap.id
     return AnswerOutcome(answer=answer, sources=[index.documents[s] for s in cited], decision_id=decision.id,
-                         gap_id=gap_id)
+                         gap_id=gap_id, search=result)
 
 
 @dataclass(frozen=True)

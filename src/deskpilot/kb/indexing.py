@@ -194,7 +194,7 @@ class IndexHolder:
     over the newest records) and whenever the articles changed.
     """
 
-    def __init__(self, index_dir: Path, embedder: Callable[[], Embedder], *,
+    def __init__(self, index_dir: Path, embedder: Embedder, *,
                  history_refresh_seconds: float = HISTORY_REFRESH_SECONDS) -> None:
         self.index_dir = index_dir
         self.history_refresh_seconds = history_refresh_seconds
@@ -211,7 +211,7 @@ class IndexHolder:
         """
         with self._lock:
             if self._index is None:
-                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder())
+                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder)
                 self._learned_at = time.monotonic()
                 return self._index
             fresh: KbIndex | None = None

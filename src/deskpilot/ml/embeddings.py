@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from deskpilot.errors import ProviderError
+from deskpilot.errors import InvalidInput, ProviderError
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
@@ -118,3 +118,11 @@ def default_embedder() -> MiniLmEmbedder:
         if _default is None:
             _default = MiniLmEmbedder()
         return _default
+
+
+def load_embedder(model_id: str) -> Embedder:
+    """The embedder named `model_id` (`Settings.embedding_model`); InvalidInput names the ones known."""
+    if model_id != MODEL_ID:
+        raise InvalidInput(f"unknown embedding model {model_id!r}; known: {MODEL_ID}")
+    # One ONNX session per process: triage still reaches it as `default_embedder()`.
+    return default_embedder()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -24,6 +25,18 @@ class TicketCreate(InputModel):
     category: str | None = Field(default=None, max_length=120)
     queue_id: DbId | None = None
     requester_id: DbId | None = None
+
+
+@dataclass(frozen=True)
+class TicketTriage:
+    """What triage decided for a new ticket's empty fields (None: left to people)."""
+
+    category: str | None = None
+    queue_id: int | None = None
+    priority: Priority | None = None
+
+    def fields(self) -> set[str]:
+        return {name for name in ("category", "queue_id", "priority") if getattr(self, name) is not None}
 
 
 class TicketUpdate(InputModel):

@@ -19,7 +19,7 @@ from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, Ticke
 from deskpilot.tickets.lifecycle import OPEN_STATUSES
 from deskpilot.tickets.models import Queue, Ticket, TicketMessage
 from deskpilot.tickets.priority import priority_for
-from deskpilot.tickets.schemas import MessageCreate, TicketCreate, TicketSort, TicketUpdate
+from deskpilot.tickets.schemas import MessageCreate, TicketCreate, TicketSort, TicketTriage, TicketUpdate
 from deskpilot.tickets.status import apply_status
 
 AUDITED = ("subject", "status", "priority", "impact", "urgency", "category", "queue_id", "assignee_id",
@@ -53,23 +53,33 @@ def _requester_for(session: Session, actor: Principal, data: TicketCreate) -> in
     return data.requester_id
 
 
-def create(session: Session, *, actor: Principal, data: TicketCreate) -> Ticket:
-    """Open a ticket; priority comes from impact × urgency unless staff set it; the SLA clock starts."""
+def create(session: Session, *, actor: Principal, data: TicketCreate, triaged: TicketTriage | None = None
+           ) -> Ticket:
+    """Open a ticket; priority comes from impact × urgency unless staff set it; the SLA clock starts.
+
+    `triaged` holds what triage (not the actor) decided for fields the actor left empty: the ticket is
+    written once with them, and the one creation event names triage as their source.
+    """
     require(actor, Permission.TICKET_CREATE)
     staff_fields = data.priority is not None or data.queue_id is not None or data.category is not None
     if actor.role is Role.REQUESTER and staff_fields:
         raise PermissionDenied("Requesters cannot set priority, queue or category; the desk triages them.")
-    _check_queue(session, data.queue_id)
+    decided = triaged or TicketTriage()
+    queue_id = data.queue_id if data.queue_id is not None else decided.queue_id
+    _check_queue(session, queue_id)
     ticket = Ticket(
         subject=data.subject.strip() or data.subject, description=data.description, channel=data.channel,
-        impact=data.impact, urgency=data.urgency, category=data.category, queue_id=data.queue_id,
-        priority=data.priority or priority_for(data.impact, data.urgency),
+        impact=data.impact, urgency=data.urgency, category=data.category or decided.category, queue_id=queue_id,
+        priority=data.priority or decided.priority or priority_for(data.impact, data.urgency),
         requester_id=_requester_for(session, actor, data), status=TicketStatus.NEW, created_at=utcnow(),
     )
     session.add(ticket)
     session.flush()
     sla.attach_policy(session, ticket=ticket)
-    _record(session, actor, "ticket.create", ticket, after=snapshot(ticket) | {"channel": ticket.channel})
+    after = snapshot(ticket) | {"channel": ticket.channel}
+    if triaged is not None:
+        after["triaged"] = sorted(triaged.fields())
+    _record(session, actor, "ticket.create", ticket, after=after)
     return ticket
 
 

@@ -74,10 +74,15 @@ class TicketIndex:
                 ) -> list[SimilarTicket]:
         """The `k` most similar resolved tickets, with the resolution message an agent gave."""
         hits = [(int(tid), score) for tid, score in self.index.search(vector, k + 1) if tid != str(exclude)][:k]
-        tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h[0] for h in hits])))}
-        return [SimilarTicket(ticket_id=tid, subject=tickets[tid].subject, score=round(score, 4),
-                              category=tickets[tid].category, resolution=_resolution(session, tickets[tid]))
-                for tid, score in hits if tid in tickets]
+        return described(session, hits)
+
+
+def described(session: Session, hits: list[tuple[int, float]]) -> list[SimilarTicket]:
+    """(ticket id, similarity) pairs with each ticket's subject, category and resolution, in the same order."""
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_([h[0] for h in hits])))}
+    return [SimilarTicket(ticket_id=tid, subject=tickets[tid].subject, score=round(score, 4),
+                          category=tickets[tid].category, resolution=_resolution(session, tickets[tid]))
+            for tid, score in hits if tid in tickets]
 
 
 def _resolution(session: Session, ticket: Ticket) -> str | None:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import IdPath, SessionDep
-from deskpilot.api.routes.assist import RephraserDep, chat_assistant
+from deskpilot.api.routes.assist import chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -86,7 +86,7 @@ def _start_page(request: Request, session: Session, viewer: Viewer, *, draft: st
 
 
 @router.post("/chat")
-def start(request: Request, session: SessionDep, viewer: FormViewer, rephraser: RephraserDep,
+def start(request: Request, session: SessionDep, viewer: FormViewer,
           message: FormText = "") -> Response:
     """Start a conversation with its first question; the answer is on the conversation's page."""
     try:
@@ -96,7 +96,7 @@ def start(request: Request, session: SessionDep, viewer: FormViewer, rephraser: 
                            status_code=422)
     client = client_info(request.headers.get("user-agent"))
     conversation_id = retried(session, lambda db: flow.start(
-        db, actor=viewer.principal, body=text, assistant=chat_assistant(request, db, rephraser), client=client)[0].id)
+        db, actor=viewer.principal, body=text, assistant=chat_assistant(request, db), client=client)[0].id)
     return _see_other(f"/chat/{conversation_id}#latest")
 
 
@@ -118,12 +118,12 @@ def transcript(request: Request, conversation_id: IdPath, session: SessionDep, v
 
 @router.post("/chat/{conversation_id}/messages")
 def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
-         rephraser: RephraserDep, body: FormText = "", client_key: FormText = "") -> Response:
+         body: FormText = "", client_key: FormText = "") -> Response:
     """Send a message (a quick reply is one too); a repeated submit with the same form key is stored once."""
     _own(session, viewer, conversation_id)
     try:
         retried(session, lambda db: flow.post(db, actor=viewer.principal, conversation_id=conversation_id, body=body,
-                                              assistant=chat_assistant(request, db, rephraser),
+                                              assistant=chat_assistant(request, db),
                                               idempotency_key=client_key[:80] or None))
     except (InvalidInput, Conflict) as exc:
         session.rollback()
@@ -136,14 +136,14 @@ def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer:
 
 @router.post("/chat/{conversation_id}/password")
 def set_password(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
-                 rephraser: RephraserDep, new_password: FormText = "", confirm_password: FormText = "") -> Response:
+                 new_password: FormText = "", confirm_password: FormText = "") -> Response:
     """Self-service reset: the new password from its own field (never a chat message) runs the approved runbook."""
     _own(session, viewer, conversation_id)
     try:
         if new_password != confirm_password:
             raise InvalidInput("The two passwords are not the same; type the new password twice.")
         password_help.set_password(session, actor=viewer.principal, conversation_id=conversation_id,
-                                   new_password=new_password, tools=chat_assistant(request, session, rephraser).tools())
+                                   new_password=new_password, tools=chat_assistant(request, session).tools())
     except InvalidInput as exc:
         session.rollback()
         return _chat_page(request, session, viewer, _own(session, viewer, conversation_id),
@@ -152,12 +152,11 @@ def set_password(request: Request, conversation_id: IdPath, session: SessionDep,
 
 
 @router.post("/chat/{conversation_id}/handoff")
-def hand_off(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
-             rephraser: RephraserDep) -> Response:
+def hand_off(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """"Talk to a human" from the conversation: a ticket with the context, and a person joins."""
     _own(session, viewer, conversation_id)
     retried(session, lambda db: flow.hand_off(db, actor=viewer.principal, conversation_id=conversation_id,
-                                              assistant=chat_assistant(request, db, rephraser)))
+                                              assistant=chat_assistant(request, db)))
     return _see_other(f"/chat/{conversation_id}#latest")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
 from deskpilot.api.idempotency.middleware import route_handles_key
-from deskpilot.api.routes.assist import RephraserDep, chat_assistant
+from deskpilot.api.routes.assist import chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -61,12 +61,12 @@ def _transcript(conversation: Conversation) -> TranscriptRead:
 
 @router.post("", status_code=201, operation_id="create_conversation")
 def create(data: ConversationCreate, request: Request, session: SessionDep, actor: CurrentPrincipal,
-           rephraser: RephraserDep, idempotency_key: IdempotencyKey = None) -> TranscriptRead:
+           idempotency_key: IdempotencyKey = None) -> TranscriptRead:
     """Start a conversation with the assistant (the scope statement first); a first message is answered at once."""
     client = client_info(request.headers.get("user-agent"))
 
     def work(db: Session) -> TranscriptRead:
-        conversation, _turn = flow.start(db, actor=actor, assistant=chat_assistant(request, db, rephraser),
+        conversation, _turn = flow.start(db, actor=actor, assistant=chat_assistant(request, db),
                                          body=data.message, channel=data.channel, client=client,
                                          idempotency_key=idempotency_key)
         return _transcript(conversation)
@@ -92,12 +92,12 @@ def get(conversation_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -
 @router.post("/{conversation_id}/messages", status_code=201, operation_id="post_conversation_message",
              dependencies=[Depends(route_handles_key)])
 def post_message(conversation_id: IdPath, data: ConversationMessageCreate, request: Request, response: Response,
-                 session: SessionDep, actor: CurrentPrincipal, rephraser: RephraserDep,
+                 session: SessionDep, actor: CurrentPrincipal,
                  idempotency_key: IdempotencyKey = None) -> TurnRead:
     """The requester writes (the owner answers), or the owning agent replies. Retry with the same key safely."""
     def work(db: Session) -> TurnRead:
         turn = flow.post(db, actor=actor, conversation_id=conversation_id, body=data.body,
-                         assistant=chat_assistant(request, db, rephraser), idempotency_key=idempotency_key)
+                         assistant=chat_assistant(request, db), idempotency_key=idempotency_key)
         return TurnRead(conversation=ConversationRead.model_validate(turn.conversation),
                         message=ConversationMessageRead.model_validate(turn.message),
                         replies=[ConversationMessageRead.model_validate(m) for m in turn.replies],
@@ -110,19 +110,19 @@ def post_message(conversation_id: IdPath, data: ConversationMessageCreate, reque
 
 
 @router.post("/{conversation_id}/handoff", operation_id="hand_off_conversation")
-def hand_off(conversation_id: IdPath, request: Request, session: SessionDep, actor: CurrentPrincipal,
-             rephraser: RephraserDep) -> TranscriptRead:
+def hand_off(conversation_id: IdPath, request: Request, session: SessionDep,
+             actor: CurrentPrincipal) -> TranscriptRead:
     """"Talk to a human": a ticket with the context is created (or linked) and the chat waits for an agent."""
     return retried(session, lambda db: _transcript(flow.hand_off(db, actor=actor, conversation_id=conversation_id,
-                                                                 assistant=chat_assistant(request, db, rephraser))))
+                                                                 assistant=chat_assistant(request, db))))
 
 
 @router.post("/{conversation_id}/password", operation_id="set_conversation_password")
 def set_password(conversation_id: IdPath, data: NewPasswordCreate, request: Request, session: SessionDep,
-                 actor: CurrentPrincipal, rephraser: RephraserDep) -> TranscriptRead:
+                 actor: CurrentPrincipal) -> TranscriptRead:
     """Self-service reset, last step: after the e-mailed code was entered in the chat, the new password runs the
     approved `password-reset` runbook on the requester's own account (policy-checked; never stored)."""
-    tools = chat_assistant(request, session, rephraser).tools()
+    tools = chat_assistant(request, session).tools()
     return _transcript(password_help.set_password(session, actor=actor, conversation_id=conversation_id,
                                                   new_password=data.new_password, tools=tools))
 

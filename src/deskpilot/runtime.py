@@ -1,0 +1,47 @@
+"""The AI runtime: the embedder, the KB index holder, the reset examples' vectors and the optional rephraser,
+built once per process from `Settings` by whatever starts it (the app factory, a CLI command, the e-mail
+poller) and passed down. Any channel builds the chat assistant from it and a session; no HTTP request needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from deskpilot.assist.verifier import LlmRephraser, Rephraser
+from deskpilot.config import Settings
+from deskpilot.conversations.flow import Assistant
+from deskpilot.conversations.password_help import ResetIntent
+from deskpilot.kb.indexing import IndexHolder
+from deskpilot.ml.embeddings import Embedder, load_embedder
+from deskpilot.ml.llm_client import LlmClient
+from deskpilot.runbooks.mailer import Mailer
+from deskpilot.runbooks.steps import DirectoryFactory
+
+
+@dataclass(frozen=True)
+class AiRuntime:
+    """The process's AI parts; built once by `build_runtime`."""
+
+    settings: Settings
+    embedder: Embedder
+    kb: IndexHolder
+    reset_intent: ResetIntent
+    rephraser: Rephraser | None = None
+
+
+def build_runtime(settings: Settings) -> AiRuntime:
+    """Load the configured embedder (`DESKPILOT_EMBEDDING_MODEL`) and set up everything that uses it."""
+    embedder = load_embedder(settings.embedding_model)
+    client = LlmClient.from_settings(settings)
+    return AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
+                     reset_intent=ResetIntent.embedded_by(embedder),
+                     rephraser=LlmRephraser(client) if client else None)
+
+
+def chat_assistant(runtime: AiRuntime, session: Session, *, mailer: Mailer | None = None,
+                   directory_factory: DirectoryFactory | None = None) -> Assistant:
+    """The chat assistant for one turn of any channel; the KB index is synced inside `session`'s transaction."""
+    return Assistant(index=runtime.kb.current(session), settings=runtime.settings, reset_intent=runtime.reset_intent,
+                     rephraser=runtime.rephraser, mailer=mailer, directory_factory=directory_factory)

@@ -1,0 +1,99 @@
+"""A chat turn does its AI work once: one triage per question (the ticket it ends in reuses it), one retrieval,
+one embedding of the question, and the ticket written once with its triaged fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.models import AuditEvent
+from deskpilot.config import Environment, Settings
+from deskpilot.conversations import flow
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.password_help import ResetIntent
+from deskpilot.conversations.state import ConversationState
+from deskpilot.kb.indexing import IndexHolder
+from deskpilot.ml.embeddings import Vectors, default_embedder
+from deskpilot.runtime import AiRuntime, chat_assistant
+from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
+from tests.factories import Desk
+from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
+
+COFFEE = "How do I descale the coffee machine in the kitchen?"
+PROBLEM = "My VPN does not connect from home"
+
+
+class CountingEmbedder:
+    """The real embedder, remembering every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.real = default_embedder()
+        self.model_id, self.dimension = self.real.model_id, self.real.dimension
+        self.texts: list[str] = []
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
+        self.texts.extend(texts)
+        return self.real.encode(texts, batch_size=batch_size)
+
+
+def _counted_assistant(session: Session, tmp_path: Path) -> tuple[flow.Assistant, CountingEmbedder]:
+    load_chat_kb(session)
+    session.commit()
+    settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var", answer_abstain_below=ABSTAIN_BELOW)
+    embedder = CountingEmbedder()
+    runtime = AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
+                        reset_intent=ResetIntent.embedded_by(embedder))
+    assistant = chat_assistant(runtime, session)
+    embedder.texts.clear()
+    return assistant, embedder
+
+
+def _triage_decisions(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AiDecision).where(AiDecision.kind == DecisionKind.TRIAGE)
+                          ) or 0
+
+
+def _ticket_writes(session: Session, ticket_id: int | None) -> list[str]:
+    """The audit events that created or changed the ticket's fields (messages and notes are not counted)."""
+    return list(session.scalars(select(AuditEvent.action).where(
+        AuditEvent.subject_type == "ticket", AuditEvent.subject_id == str(ticket_id),
+        AuditEvent.action.in_(("ticket.create", "ticket.update"))).order_by(AuditEvent.id)))
+
+
+def test_a_chat_ending_in_a_ticket_after_the_steps_triages_once_and_writes_the_ticket_once(
+        session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    assistant, embedder = _counted_assistant(session, tmp_path)
+    alice = Principal.of(desk.alice)
+    conversation, _ = flow.start(session, actor=alice, assistant=assistant, body=PROBLEM)
+    assert embedder.texts.count(PROBLEM) == 1
+    for _ in range(20):
+        if conversation.state is ConversationState.TICKET_CREATED:
+            break
+        flow.post(session, actor=alice, conversation_id=conversation.id, body="no, still not working",
+                  assistant=assistant)
+    session.commit()
+    assert conversation.state is ConversationState.TICKET_CREATED
+    assert _triage_decisions(session) == 1
+    assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
+    assert embedder.texts.count(PROBLEM) == 1
+
+
+def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_before_its_ticket(
+        session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    assistant, embedder = _counted_assistant(session, tmp_path)
+    conversation: Conversation = flow.start(session, actor=Principal.of(desk.alice), assistant=assistant,
+                                            body=COFFEE)[0]
+    session.commit()
+    assert conversation.state is ConversationState.TICKET_CREATED
+    assert _triage_decisions(session) == 1
+    assert session.scalar(select(func.count()).select_from(AiDecision)
+                          .where(AiDecision.kind == DecisionKind.ANSWER)) == 1
+    assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
+    assert embedder.texts == [COFFEE]
