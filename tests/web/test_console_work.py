@@ -17,7 +17,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import TicketCreate
-from tests.factories import Desk, make_team, open_ticket
+from tests.factories import Desk, make_queue, make_team, open_ticket
 from tests.web.conftest import PageClient
 
 
@@ -64,20 +64,37 @@ def test_changing_priority_category_and_queue_inline_overrides_triage_as_feedbac
                                                                                    session: Session,
                                                                                    desk: Desk) -> None:
     ticket = _triaged_ticket(session, desk)
+    second_line = make_queue(session, "Service Desk L2", desk.carol.teams[0])
+    session.commit()
     browser.sign_in("carol")
     answer = browser.post_form(f"/console/tickets/{ticket.id}/fields",
-                               {"priority": "P1", "category": "vpn", "queue": str(desk.network.id)},
+                               {"priority": "P1", "category": "vpn", "queue": str(second_line.id)},
                                from_page=f"/console/tickets/{ticket.id}")
     assert answer.status_code == 303 and answer.headers["location"].endswith("#details"), answer.text
     session.expire_all()
     changed = session.get(Ticket, ticket.id)
     assert changed is not None
-    assert (changed.priority, changed.category, changed.queue_id) == ("P1", "vpn", desk.network.id)
+    assert (changed.priority, changed.category, changed.queue_id) == ("P1", "vpn", second_line.id)
     assert _feedback(session) == {
         "priority": (FeedbackAction.OVERRIDDEN, "P3", "P1"), "category": (FeedbackAction.OVERRIDDEN, "network", "vpn"),
-        "queue": (FeedbackAction.OVERRIDDEN, str(desk.service_desk.id), str(desk.network.id))}
+        "queue": (FeedbackAction.OVERRIDDEN, str(desk.service_desk.id), str(second_line.id))}
     updates = session.scalars(select(AuditEvent).where(AuditEvent.action == "ticket.update")).all()
     assert [e.actor_name for e in updates] == ["carol"]
+    page = browser.get(f"/console/tickets/{ticket.id}").text
+    assert '<option value="P1" selected>' in page and 'value="vpn"' in page
+
+
+def test_routing_a_ticket_to_another_team_s_queue_returns_the_agent_to_the_console(browser: PageClient,
+                                                                                   session: Session,
+                                                                                   desk: Desk) -> None:
+    ticket = _triaged_ticket(session, desk)
+    browser.sign_in("carol")
+    answer = browser.post_form(f"/console/tickets/{ticket.id}/fields",
+                               {"priority": "P3", "category": "", "queue": str(desk.network.id)},
+                               from_page=f"/console/tickets/{ticket.id}")
+    assert answer.status_code == 303 and answer.headers["location"] == "/console", answer.text
+    session.expire_all()
+    assert session.get(Ticket, ticket.id).queue_id == desk.network.id  # type: ignore[union-attr]
 
 
 def test_saving_inline_details_unchanged_records_nothing(browser: PageClient, session: Session, desk: Desk) -> None:

@@ -86,6 +86,11 @@ def change_fields(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, pr
     data = TicketFieldsForm(priority=priority, category=category, queue=queue).changes(ticket)
     if data.model_fields_set:
         intake.update_ticket(session, actor=viewer.principal, ticket_id=ticket_id, data=data)
+    try:
+        tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    except NotFound:
+        # Routed to another team's queue, the ticket left the agent's reach: back to their queue, not a 404.
+        return RedirectResponse("/console", status_code=303)
     return _back(ticket_id, "#details")
 
 
