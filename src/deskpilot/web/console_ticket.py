@@ -26,6 +26,7 @@ from deskpilot.tickets.models import Queue, Ticket
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
 from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
+from deskpilot.web.chat_views import citation_href
 from deskpilot.web.forms import TicketFieldsForm, normalise
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import message_views, requester_view, ticket_view
@@ -64,7 +65,9 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
         "categories": session.scalars(select(Ticket.category).where(Ticket.category.is_not(None)).distinct()
                                       .order_by(Ticket.category)).all(),
-        "articles": ai_panel.kb_suggestions(index, ticket), "draft": shown, "staff": staff,
+        "articles": [(citation, title, citation_href(citation))
+                     for citation, title, _ in ai_panel.kb_suggestions(index, ticket)],
+        "draft": shown, "staff": staff,
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
         "can_work": can_work(session, viewer.principal, ticket),
     }, viewer=viewer, section="/console")
