@@ -61,6 +61,12 @@ def for_subject(session: Session, *, subject_type: str, subject_id: str | int,
     return list(session.scalars(query.order_by(AiDecision.id)))
 
 
+def get_feedback(session: Session, *, decision_id: int) -> list[AiFeedback]:
+    """What people did with the fields of one decision, oldest first."""
+    return list(session.scalars(select(AiFeedback).where(AiFeedback.decision_id == decision_id)
+                                .order_by(AiFeedback.id)))
+
+
 def record_feedback(session: Session, *, decision_id: int, field: str, action: FeedbackAction,
                     suggested_value: str | None, final_value: str | None, actor_id: int | None,
                     actor_name: str, reason: str | None = None) -> AiFeedback:

@@ -54,6 +54,12 @@ def source_href(slug: str, version: int) -> str:
     return f"/chat/sources/{slug}?version={version}"
 
 
+def citation_href(citation: str) -> str | None:
+    """The page of the article a citation such as "[vpn-connect v2]" names, or None for anything else."""
+    match = _CITATION.fullmatch(citation)
+    return source_href(match.group(1), int(match.group(2))) if match else None
+
+
 def _segments(message: ConversationMessage) -> list[Segment]:
     """Machine text with its known citations as links; people's words are never turned into links."""
     known = {c["citation"] for c in message.citations}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -19,12 +19,15 @@ from deskpilot.tickets.lifecycle import OPEN_STATUSES
 from deskpilot.tickets.models import Queue
 from deskpilot.tickets.schemas import TicketSort
 from deskpilot.tickets.sla_clock import SlaState
+from deskpilot.web.forms import ConsoleFilters
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import ticket_view
 from deskpilot.web.viewer import FormViewer, StaffViewer
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 100
+# Drop-downs are read as text: "Any" is an empty string, which an enum or int parameter would refuse (422).
+Choice = Annotated[str, Query(max_length=20)]
 
 
 def countdown(due: datetime | None, now: datetime) -> tuple[str, str]:
@@ -38,16 +41,14 @@ def countdown(due: datetime | None, now: datetime) -> tuple[str, str]:
 
 
 @router.get("/console")
-def console_queue(request: Request, session: SessionDep, viewer: StaffViewer,
-                  status: Annotated[TicketStatus | None, Query()] = None,
-                  queue: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-                  priority: Annotated[Priority | None, Query()] = None, mine: bool = False,
-                  q: Annotated[str, Query(max_length=200)] = "",
-                  sort: Annotated[TicketSort, Query()] = TicketSort.DUE) -> Response:
+def console_queue(request: Request, session: SessionDep, viewer: StaffViewer, status: Choice = "", queue: Choice = "",
+                  priority: Choice = "", mine: Choice = "", q: Annotated[str, Query(max_length=200)] = "",
+                  sort: Choice = "") -> Response:
     """The tickets the viewer can work, most urgent SLA first by default."""
-    rows, total = tickets.get_all(session, actor=viewer.principal, status=status, queue_id=queue, priority=priority,
-                                  assignee_id=viewer.user_id if mine else None, search=q or None, sort=sort,
-                                  limit=LIMIT)
+    chosen = ConsoleFilters.parse(status=status, queue=queue, priority=priority, mine=mine, q=q, sort=sort)
+    rows, total = tickets.get_all(session, actor=viewer.principal, status=chosen.status, queue_id=chosen.queue_id,
+                                  priority=chosen.priority, assignee_id=viewer.user_id if chosen.mine else None,
+                                  search=chosen.q or None, sort=chosen.sort, limit=LIMIT)
     now = utcnow()
     items = []
     for ticket in rows:
@@ -58,9 +59,7 @@ def console_queue(request: Request, session: SessionDep, viewer: StaffViewer,
         row_class = {SlaState.BREACHED: "sla-breached", SlaState.NEAR_BREACH: "sla-near"}.get(worst, "")
         items.append({"view": view, "countdown": text, "tone": tone, "row_class": row_class,
                       "state": worst.value, "category": ticket.category or ""})
-    filters: dict[str, Any] = {"status": status.value if status else "", "queue": queue or "",
-                               "priority": priority.value if priority else "", "mine": "1" if mine else "", "q": q,
-                               "sort": sort.value}
+    filters = chosen.as_query()
     return render(request, "console/queue.html", {
         "items": items, "total": total, "filters": filters, "statuses": list(TicketStatus),
         "priorities": list(Priority), "sorts": list(TicketSort),

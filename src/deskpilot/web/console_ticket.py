@@ -8,29 +8,34 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from deskpilot import intake
 from deskpilot.accounts.models import Role, User
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.api.routes.assist import kb_index
-from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.kb import drafts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
+from deskpilot.tickets.models import Queue, Ticket
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
 from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
-from deskpilot.web.forms import normalise
+from deskpilot.web.chat_views import citation_href
+from deskpilot.web.forms import TicketFieldsForm, normalise
 from deskpilot.web.templating import render
-from deskpilot.web.ticket_views import message_views, ticket_view
+from deskpilot.web.ticket_views import message_views, requester_view, ticket_view
 from deskpilot.web.viewer import FormViewer, StaffViewer
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=100_000)]
 Reason = Annotated[str, Form(max_length=500)]
+Choice = Annotated[str, Form(max_length=20)]
 
 
 def _back(ticket_id: int, suffix: str = "") -> RedirectResponse:
@@ -46,6 +51,7 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
     messages = tickets.get_messages(session, actor=viewer.principal, ticket_id=ticket_id)
     index = kb_index(request, session)
     shown = drafts.get(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft) if draft else None
+    panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket)
     staff = session.execute(select(User.id, User.full_name).where(
         User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)).all()
     return render(request, "console/ticket.html", {
@@ -53,11 +59,42 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
         "messages": message_views(session, messages, viewer=viewer, requester_id=ticket.requester_id),
         "ai_marked": {m.id for m in messages if m.ai_assisted},
         "summary": ai_panel.summary(ticket, messages),
-        "triage": ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket),
-        "articles": ai_panel.kb_suggestions(index, ticket), "draft": shown, "staff": staff,
+        "triage": panel, "rejected": _rejected(session, panel),
+        "requester": requester_view(session, viewer=viewer, requester_id=ticket.requester_id),
+        "priorities": list(Priority),
+        "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
+        "categories": session.scalars(select(Ticket.category).where(Ticket.category.is_not(None)).distinct()
+                                      .order_by(Ticket.category)).all(),
+        "articles": [(citation, title, citation_href(citation))
+                     for citation, title, _ in ai_panel.kb_suggestions(index, ticket)],
+        "draft": shown, "staff": staff,
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
         "can_work": can_work(session, viewer.principal, ticket),
     }, viewer=viewer, section="/console")
+
+
+def _rejected(session: Session, panel: ai_panel.TriagePanel | None) -> dict[str, AiFeedback]:
+    """The triage fields whose latest feedback is a rejection, so the page shows it was rejected and why."""
+    if panel is None:
+        return {}
+    latest = {feedback.field: feedback for feedback in decisions.get_feedback(session, decision_id=panel.decision_id)}
+    return {field: feedback for field, feedback in latest.items() if feedback.action is FeedbackAction.REJECTED}
+
+
+@router.post("/console/tickets/{ticket_id}/fields")
+def change_fields(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, priority: Choice = "",
+                  category: Annotated[str, Form(max_length=200)] = "", queue: Choice = "") -> Response:
+    """Change priority, category and queue inline; a change that overrides the AI's suggestion is AI feedback."""
+    ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    data = TicketFieldsForm(priority=priority, category=category, queue=queue).changes(ticket)
+    if data.model_fields_set:
+        intake.update_ticket(session, actor=viewer.principal, ticket_id=ticket_id, data=data)
+    try:
+        tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
+    except NotFound:
+        # Routed to another team's queue, the ticket left the agent's reach: back to their queue, not a 404.
+        return RedirectResponse("/console", status_code=303)
+    return _back(ticket_id, "#details")
 
 
 @router.post("/console/tickets/{ticket_id}/suggestion")
@@ -83,7 +120,7 @@ def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, v
         column = intake.TRIAGED_FIELDS[field]
         intake.update_ticket(session, actor=viewer.principal, ticket_id=ticket_id,
                              data=TicketUpdate.model_validate({column: value}))
-    return _back(ticket_id)
+    return _back(ticket_id, f"#suggest-{field}")
 
 
 @router.post("/console/tickets/{ticket_id}/triage")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from deskpilot.tickets.enums import Channel, Level, MessageKind
-from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
+from deskpilot.errors import InvalidInput
+from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
+from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate, TicketSort, TicketUpdate
 
 
 def _max_length(model: type[BaseModel], name: str) -> int:
@@ -17,6 +21,9 @@ def _max_length(model: type[BaseModel], name: str) -> int:
 
 
 SUBJECT_MAX = _max_length(TicketCreate, "subject")
+CATEGORY_MAX = _max_length(TicketUpdate, "category")
+MAX_ID = 2_147_483_647
+E = TypeVar("E", bound=StrEnum)
 _LEVELS = {level.value for level in Level}
 
 
@@ -89,3 +96,70 @@ def _unstorable(exc: ValidationError) -> str:
     # Lengths and choices are checked above; what is left is text the database cannot store (NUL bytes).
     detail = "; ".join(str(e.get("msg", "")) for e in exc.errors()[:3])
     return f"The text cannot be saved ({detail}). Remove any unusual control characters and try again."
+
+
+def _choice(kind: type[E], raw: str, what: str) -> E | None:
+    """An empty drop-down ("Any", "None") is no choice; anything else must be one of the options."""
+    if not raw.strip():
+        return None
+    try:
+        return kind(raw.strip())
+    except ValueError:
+        options = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"{raw!r} is not a {what}; choose one of {options}.") from None
+
+
+def _queue_id(raw: str) -> int | None:
+    text = raw.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput(f"{raw!r} is not a queue; choose one from the list.")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class ConsoleFilters:
+    """The console's filter bar as a browser submits it: a drop-down left on "Any" arrives as an empty string."""
+
+    status: TicketStatus | None = None
+    queue_id: int | None = None
+    priority: Priority | None = None
+    mine: bool = False
+    q: str = ""
+    sort: TicketSort = TicketSort.DUE
+
+    @classmethod
+    def parse(cls, *, status: str = "", queue: str = "", priority: str = "", mine: str = "", q: str = "",
+              sort: str = "") -> ConsoleFilters:
+        """The filters chosen; empty values mean "any", unknown values are refused with the options."""
+        return cls(status=_choice(TicketStatus, status, "status"), queue_id=_queue_id(queue),
+                   priority=_choice(Priority, priority, "priority"), mine=mine.strip().lower() in {"1", "true", "on"},
+                   q=q.strip(), sort=_choice(TicketSort, sort, "sort order") or TicketSort.DUE)
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as the form's field values; "" for "Any"."""
+        return {"status": self.status.value if self.status else "", "queue": str(self.queue_id or ""),
+                "priority": self.priority.value if self.priority else "", "mine": "1" if self.mine else "",
+                "q": self.q, "sort": self.sort.value}
+
+
+@dataclass(frozen=True)
+class TicketFieldsForm:
+    """The console's inline edit of priority, category and queue; "None" leaves the category or queue empty."""
+
+    priority: str = ""
+    category: str = ""
+    queue: str = ""
+
+    def changes(self, ticket: Ticket) -> TicketUpdate:
+        """Only what differs from the ticket, so an unchanged field is neither audited nor taken as AI feedback."""
+        priority = _choice(Priority, self.priority, "priority")
+        if priority is None:
+            raise InvalidInput("Choose a priority; a ticket always has one.")
+        category = " ".join(self.category.split()) or None
+        if category is not None and len(category) > CATEGORY_MAX:
+            raise InvalidInput(f"A category has at most {CATEGORY_MAX} characters.")
+        wanted: dict[str, object] = {"priority": priority, "category": category, "queue_id": _queue_id(self.queue)}
+        return TicketUpdate.model_validate({column: value for column, value in wanted.items()
+                                            if value != getattr(ticket, column)})

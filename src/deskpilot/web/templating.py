@@ -14,6 +14,7 @@ from deskpilot import __version__
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.web import csrf, wording
+from deskpilot.web.article_html import article_html
 from deskpilot.web.navigation import HUMAN_HELP_PATH, nav_for
 from deskpilot.web.viewer import Viewer
 
@@ -37,6 +38,7 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(version=__version__, human_help_path=HUMAN_HELP_PATH, csrf_field=csrf.FIELD,
                        priority_label=wording.priority_label, status_label=wording.status_label,
                        absolute=wording.absolute, relative=wording.relative)
+    env.filters["markdown"] = article_html
     return Jinja2Templates(env=env)
 
 

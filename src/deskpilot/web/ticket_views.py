@@ -59,6 +59,20 @@ def ticket_view(session: Session, ticket: Ticket, *, viewer: Viewer, now: dateti
 
 
 @dataclass(frozen=True)
+class RequesterView:
+    name: str
+    organisation: str
+    contact: str
+
+
+def requester_view(session: Session, *, viewer: Viewer, requester_id: int) -> RequesterView:
+    """Who asked, for the staff working the ticket: name, organisation (their teams) and e-mail."""
+    user = accounts.get_visible(session, actor=viewer.principal, user_id=requester_id)
+    teams = ", ".join(sorted(team.name for team in user.teams))
+    return RequesterView(name=user.full_name or user.username, organisation=teams or "No team", contact=user.email)
+
+
+@dataclass(frozen=True)
 class MessageView:
     id: int
     author: str
