@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -13,7 +14,7 @@ from deskpilot.cli import main
 from deskpilot.config import Settings
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.models import RunbookRun, RunStatus
-from tests.factories import Desk
+from tests.factories import PASSWORD, Desk
 from tests.runbooks.directory import LdapServer
 from tests.runbooks.test_unrecorded_runs import run_then_lose
 
@@ -28,7 +29,7 @@ def env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 
 def test_unrecorded_lists_a_lost_run_and_recover_undoes_and_records_it(
         env: None, session: Session, settings: Settings, approved: Desk, directory: LdapDirectory, ldap: LdapServer,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     run_then_lose(session, settings, Principal.of(approved.carol), "group-add", username="bob", group="vpn-users")
     session.close()  # the command line's own connection must not wait on this one (SQLite)
 
@@ -45,9 +46,10 @@ def test_unrecorded_lists_a_lost_run_and_recover_undoes_and_records_it(
     assert listed["problems"] == [] and lost["steps"][0]["undo"] == {"user": "bob", "group": "vpn-users"}
     token = lost["token"]
 
-    assert main(["runbooks", "recover", token[:10], "--undo", "--as", "carol"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{PASSWORD}\n{PASSWORD}\n"))  # --as proves who acts
+    assert main(["runbooks", "recover", token[:10], "--undo", "--as", "carol", "--password-stdin"]) == 2
     assert "may not do this (runbook:rollback)" in capsys.readouterr().err
-    assert main(["runbooks", "recover", token[:10], "--undo", "--as", "lena"]) == 0
+    assert main(["runbooks", "recover", token[:10], "--undo", "--as", "lena", "--password-stdin"]) == 0
     assert "rolled_back" in capsys.readouterr().out
     assert not directory.find_group("vpn-users").has_member(ldap.dn("bob"))
     recorded = session.scalar(select(RunbookRun).where(RunbookRun.journal_token == token))

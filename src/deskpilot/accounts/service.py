@@ -197,6 +197,23 @@ def create_team(session: Session, *, actor: Principal, data: TeamCreate) -> Team
     return team
 
 
+def update_team(session: Session, *, actor: Principal, team_id: int, data: TeamCreate) -> Team:
+    """Rename a team or change its description (admins only); team names stay unique."""
+    require(actor, Permission.TEAM_MANAGE)
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound(f"No team with id {team_id}.")
+    if session.scalar(select(Team).where(Team.name == data.name, Team.id != team_id)):
+        raise Conflict(f"A team named {data.name!r} exists already.")
+    before = {"name": team.name, "description": team.description}
+    team.name, team.description = data.name, data.description
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="team.update",
+                 subject_type="team", subject_id=team.id, before=before,
+                 after={"name": team.name, "description": team.description})
+    return team
+
+
 def get_teams(session: Session, *, actor: Principal) -> list[Team]:
     require(actor, Permission.DIRECTORY_READ)
     return list(session.scalars(select(Team).order_by(Team.name)))

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.web.viewer import Viewer
 
 HUMAN_HELP_PATH = "/talk-to-a-human"
+ADMIN_PATH = "/admin"
 
 
 @dataclass(frozen=True)
@@ -25,12 +27,17 @@ class NavItem:
     current: bool
 
 
+def _admin(viewer: Viewer) -> bool:
+    return viewer.principal.role is Role.ADMIN
+
+
 def _staff(viewer: Viewer) -> bool:
-    return viewer.is_staff
+    # An administrator runs the desk rather than its tickets: their menu is the admin one, not a lead's.
+    return viewer.is_staff and not _admin(viewer)
 
 
 def _can_request(viewer: Viewer) -> bool:
-    return viewer.can_request
+    return viewer.can_request and not _admin(viewer)
 
 
 def _reads_kpis(viewer: Viewer) -> bool:
@@ -43,6 +50,9 @@ def _everyone(viewer: Viewer) -> bool:
 
 
 NAV: tuple[NavLink, ...] = (
+    NavLink("Users", "/admin/users", _admin),
+    NavLink("Teams", "/admin/teams", _admin),
+    NavLink("Queues", "/admin/queues", _admin),
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),
@@ -65,5 +75,8 @@ def nav_for(viewer: Viewer | None, path: str) -> list[NavItem]:
 
 
 def landing_path(viewer: Viewer) -> str:
-    """Where a viewer starts: staff at the queue, everyone else at their own tickets."""
+    """Where a viewer starts: administrators at the admin pages, staff at the queue, everyone else at their own
+    tickets."""
+    if _admin(viewer):
+        return ADMIN_PATH
     return "/queue" if viewer.is_staff else "/tickets"

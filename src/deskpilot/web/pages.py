@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from deskpilot.web import (
     account,
+    admin,
+    admin_setup,
     auth_pages,
     chat,
     chat_agent,
@@ -26,7 +28,8 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
-                                         chat_agent.router, account.router)
+                                         chat_agent.router, account.router, admin_setup.router,
+                                         admin.router)
 
 
 def install_pages(app: FastAPI) -> None:

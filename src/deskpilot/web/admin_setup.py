@@ -1,0 +1,109 @@
+"""Admin pages for the desk's set-up: the overview, teams (create, rename, describe) and queues (list with their
+owning team, create). Every change goes through the accounts and set-up services."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts import service as accounts
+from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.errors import DomainError
+from deskpilot.tickets import setup
+from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, QueueForm, TeamForm
+from deskpilot.web.navigation import ADMIN_PATH
+from deskpilot.web.templating import render
+from deskpilot.web.viewer import Viewer
+
+router = APIRouter(include_in_schema=False)
+TEAMS = "/admin/teams"
+QUEUES = "/admin/queues"
+
+
+@router.get(ADMIN_PATH)
+def overview(request: Request, session: SessionDep, viewer: AdminViewer) -> Response:
+    """Where an administrator lands: what there is to manage, with counts."""
+    _, users = accounts.get_all(session, actor=viewer.principal, limit=1)
+    return render(request, "admin/index.html", {
+        "users": users, "teams": len(accounts.get_teams(session, actor=viewer.principal)),
+        "queues": len(setup.get_queues(session, actor=viewer.principal)),
+    }, viewer=viewer)
+
+
+def _teams_page(request: Request, session: Session, viewer: Viewer, *, form: TeamForm, problem: str | None = None,
+                editing: tuple[int, TeamForm] | None = None, notice: str | None = None,
+                status_code: int = 200) -> Response:
+    return render(request, "admin/teams.html", {
+        "teams": accounts.get_teams(session, actor=viewer.principal), "form": form, "problem": problem,
+        "editing": editing, "notice": notice,
+    }, viewer=viewer, status_code=status_code)
+
+
+@router.get(TEAMS)
+def teams(request: Request, session: SessionDep, viewer: AdminViewer, saved: bool = False) -> Response:
+    notice = "The team was saved." if saved else None
+    return _teams_page(request, session, viewer, form=TeamForm(), notice=notice)
+
+
+@router.post(TEAMS)
+def create_team(request: Request, session: SessionDep, viewer: AdminFormViewer, name: FormText = "",
+                description: FormText = "") -> Response:
+    form = TeamForm(name=name, description=description)
+    data = form.to_team()
+    if data is None:
+        return _teams_page(request, session, viewer, form=form, status_code=422)
+    try:
+        accounts.create_team(session, actor=viewer.principal, data=data)
+    except DomainError as exc:
+        session.rollback()
+        return _teams_page(request, session, viewer, form=form, problem=exc.message, status_code=exc.status_code)
+    return RedirectResponse(f"{TEAMS}?saved=1", status_code=303)
+
+
+@router.post(TEAMS + "/{team_id}")
+def update_team(team_id: IdPath, request: Request, session: SessionDep, viewer: AdminFormViewer,
+                name: FormText = "", description: FormText = "") -> Response:
+    """Rename a team or change its description; a problem is shown beside the team's form, as typed."""
+    typed = TeamForm(name=name, description=description)
+    data = typed.to_team()
+    problem, status_code = "The team was not saved: correct the fields marked below.", 422
+    if data is not None:
+        try:
+            accounts.update_team(session, actor=viewer.principal, team_id=team_id, data=data)
+            return RedirectResponse(f"{TEAMS}?saved=1", status_code=303)
+        except DomainError as exc:
+            session.rollback()
+            problem, status_code = exc.message, exc.status_code
+    return _teams_page(request, session, viewer, form=TeamForm(), problem=problem, editing=(team_id, typed),
+                       status_code=status_code)
+
+
+def _queues_page(request: Request, session: Session, viewer: Viewer, *, form: QueueForm, problem: str | None = None,
+                 notice: str | None = None, status_code: int = 200) -> Response:
+    teams = accounts.get_teams(session, actor=viewer.principal)
+    return render(request, "admin/queues.html", {
+        "queues": setup.get_queues(session, actor=viewer.principal), "teams": teams,
+        "team_names": {t.id: t.name for t in teams}, "form": form, "problem": problem, "notice": notice,
+    }, viewer=viewer, status_code=status_code)
+
+
+@router.get(QUEUES)
+def queues(request: Request, session: SessionDep, viewer: AdminViewer, created: bool = False) -> Response:
+    notice = "The queue was created." if created else None
+    return _queues_page(request, session, viewer, form=QueueForm(), notice=notice)
+
+
+@router.post(QUEUES)
+def create_queue(request: Request, session: SessionDep, viewer: AdminFormViewer, name: FormText = "",
+                 description: FormText = "", team_id: FormText = "") -> Response:
+    form = QueueForm(name=name, description=description, team_id=team_id)
+    data = form.to_queue()
+    if data is None:
+        return _queues_page(request, session, viewer, form=form, status_code=422)
+    try:
+        setup.create_queue(session, actor=viewer.principal, data=data)
+    except DomainError as exc:
+        session.rollback()
+        return _queues_page(request, session, viewer, form=form, problem=exc.message, status_code=exc.status_code)
+    return RedirectResponse(f"{QUEUES}?created=1", status_code=303)
