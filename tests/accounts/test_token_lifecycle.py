@@ -118,3 +118,12 @@ def test_changing_my_password_needs_the_current_one_and_ends_my_other_sessions(s
     assert login.user_for_session(session, secret=here) is desk.lena
     assert login.user_for_session(session, secret=elsewhere) is None
     assert _actions(session, desk.lena.id)[-1] == "user.password_change"
+
+
+def test_an_administrator_setting_a_password_ends_the_users_sessions(session: Session, desk: Desk) -> None:
+    secret = login.open_session(session, user=desk.carol, hours=8)
+    assert login.user_for_session(session, secret=secret) is desk.carol
+    accounts.set_password(session, actor=Principal.of(desk.adam), user_id=desk.carol.id,
+                          password="A-new-password-2026")
+    assert login.user_for_session(session, secret=secret) is None
+    assert "user.password_set" in _actions(session, desk.carol.id)

@@ -154,11 +154,14 @@ def _end_access(session: Session, *, actor: Principal, user: User) -> None:
 
 
 def set_password(session: Session, *, actor: Principal, user_id: int, password: str) -> None:
+    """An administrator sets a user's password; every web session of that user ends (it may be a takeover)."""
     require(actor, Permission.USER_MANAGE)
     user = get(session, user_id=user_id)
     user.password_hash = hash_password(password)
+    ended = _end_sessions(session, user_id=user.id)
+    session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="user.password_set",
-                 subject_type="user", subject_id=user.id)
+                 subject_type="user", subject_id=user.id, after={"sessions_ended": ended})
 
 
 def change_own_password(session: Session, *, actor: Principal, current_password: str, new_password: str,
