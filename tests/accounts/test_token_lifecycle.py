@@ -14,7 +14,7 @@ from deskpilot.accounts.models import TOKEN_MAX_ACTIVE, Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserUpdate
 from deskpilot.audit.models import AuditEvent
-from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
+from deskpilot.errors import Conflict, InvalidInput, PermissionDenied, RateLimited
 from tests.conftest import FrozenClock
 from tests.factories import PASSWORD, SYSTEM, Desk, make_desk, make_user
 
@@ -127,3 +127,15 @@ def test_an_administrator_setting_a_password_ends_the_users_sessions(session: Se
                           password="A-new-password-2026")
     assert login.user_for_session(session, secret=secret) is None
     assert "user.password_set" in _actions(session, desk.carol.id)
+
+
+def test_guessing_the_current_password_is_rate_limited_like_sign_in(session: Session, desk: Desk) -> None:
+    carol = Principal.of(desk.carol)
+    for _ in range(5):
+        with pytest.raises(PermissionDenied):
+            accounts.change_own_password(session, actor=carol, current_password="guess", new_password="Guess-2026-x")
+    with pytest.raises(RateLimited, match="Too many failed password attempts"):
+        accounts.change_own_password(session, actor=carol, current_password=PASSWORD, new_password="Right-2026-xy")
+    with pytest.raises(RateLimited, match="Too many failed sign-in attempts"):
+        login.authenticate(session, username="carol", password=PASSWORD, client="10.0.0.9", per_account=5,
+                           per_client=15)

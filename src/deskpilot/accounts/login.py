@@ -7,17 +7,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from ipaddress import ip_address, ip_network
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import LoginAttempt, User, WebSession
+from deskpilot.accounts import attempts
+from deskpilot.accounts.models import User, WebSession
 from deskpilot.accounts.passwords import verify_password
 from deskpilot.accounts.service import get_by_username, token_digest
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
-from deskpilot.errors import NotAuthenticated, RateLimited
-
-WINDOW = timedelta(minutes=1)
+from deskpilot.errors import NotAuthenticated
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:
@@ -44,14 +43,6 @@ def client_address(peer: str, forwarded_for: str | None, trusted_proxies: Sequen
     return peer
 
 
-def _check_rate(session: Session, *, key: str, per_minute: int) -> None:
-    since = utcnow() - WINDOW
-    failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.key == key, LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False))) or 0
-    if failures >= per_minute:
-        raise RateLimited("Too many failed sign-in attempts. Wait a minute and try again.")
-
-
 def authenticate(session: Session, *, username: str, password: str, client: str, per_account: int,
                  per_client: int) -> User:
     """The user for these credentials, or NotAuthenticated.
@@ -61,14 +52,13 @@ def authenticate(session: Session, *, username: str, password: str, client: str,
     and inactive users cost one password verification too, or the time taken would tell who exists.
     """
     name = username.lower()
-    keys = (f"account:{name}", f"client:{client}")
-    _check_rate(session, key=keys[0], per_minute=per_account)
-    _check_rate(session, key=keys[1], per_minute=per_client)
+    keys = (attempts.account_key(name), f"client:{client}")
+    attempts.check_rate(session, key=keys[0], per_minute=per_account)
+    attempts.check_rate(session, key=keys[1], per_minute=per_client)
     user = get_by_username(session, username=name)
     verified = verify_password(user.password_hash if user is not None else None, password)
     ok = user is not None and user.is_active and verified
-    session.add_all([LoginAttempt(key=key, at=utcnow(), succeeded=ok) for key in keys])
-    session.flush()
+    attempts.note(session, keys=keys, succeeded=ok)
     if not ok or user is None:
         raise NotAuthenticated("Unknown username or wrong password.", recorded=True)
     audit.record(session, actor_id=user.id, actor_name=user.username, action="user.login",

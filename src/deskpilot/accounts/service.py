@@ -11,6 +11,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts import attempts
 from deskpilot.accounts.models import (
     TOKEN_DEFAULT_DAYS,
     TOKEN_MAX_ACTIVE,
@@ -175,7 +176,10 @@ def change_own_password(session: Session, *, actor: Principal, current_password:
     user = get(session, user_id=actor.user_id or 0)
     if user.password_hash is None:
         raise Conflict("Your account has no local password (it signs in with a token); an administrator can set one.")
+    key = attempts.account_key(user.username)
+    attempts.check_rate(session, key=key, per_minute=attempts.PER_ACCOUNT, what="password attempts")
     if not verify_password(user.password_hash, current_password):
+        attempts.note(session, keys=(key,), succeeded=False)
         audit.record(session, actor_id=actor.user_id, actor_name=actor.username,
                      action="user.password_change_refused", subject_type="user", subject_id=user.id)
         session.flush()
