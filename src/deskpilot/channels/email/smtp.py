@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -23,6 +23,8 @@ from deskpilot.db import unit_of_work
 
 log = logging.getLogger(__name__)
 LISTENER_MAILBOX = "smtp"
+_DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
+_OVERSIZE = "552 5.3.4 Message size exceeds the fixed maximum message size"
 
 
 def receive(factory: sessionmaker[Session], *, settings: Settings, raw: bytes,
@@ -32,6 +34,12 @@ def receive(factory: sessionmaker[Session], *, settings: Settings, raw: bytes,
     with unit_of_work(factory) as session:
         return ingest(session, settings=settings, raw=raw, source=MailSource(mailbox),
                       envelope_sender=envelope_sender)
+
+
+def envelope_sender(mail_from: str | None) -> str:
+    """The `MAIL FROM` address, "" for the null sender (aiosmtpd reports `MAIL FROM:<>` as "<>")."""
+    address = (mail_from or "").strip()
+    return "" if address in ("", "<>") else address
 
 
 class IntakeHandler:
@@ -47,7 +55,7 @@ class IntakeHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         try:
             result = await asyncio.to_thread(receive, self.factory, settings=self.settings, raw=raw,
-                                             envelope_sender=envelope.mail_from or "")
+                                             envelope_sender=envelope_sender(envelope.mail_from))
         except (SQLAlchemyError, OSError) as exc:
             log.error("could not store a mail from %s, asked the sender to retry: %s", envelope.mail_from, exc)
             return "451 4.3.0 Temporary failure storing the message; please retry"
@@ -62,6 +70,14 @@ class LongLineSMTP(SMTP):
     def __init__(self, handler: IntakeHandler, *, max_message_bytes: int, **kwargs: Any) -> None:
         self.line_length_limit = max_message_bytes
         super().__init__(handler, data_size_limit=max_message_bytes, **kwargs)
+
+    async def push(self, status: AnyStr) -> None:
+        # A data line longer than the line limit is longer than the whole message may be: answer as
+        # for any oversize mail (aiosmtpd would answer 500, which reads as a protocol error).
+        if status == _DATA_LINE_TOO_LONG:
+            await super().push(_OVERSIZE)
+            return
+        await super().push(status)
 
 
 class IntakeController(Controller):
