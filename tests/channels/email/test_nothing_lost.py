@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.models import User
+from deskpilot.channels.email import imap
 from deskpilot.channels.email.models import InboundMail, InboundStatus, OutboundMail
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.config import Settings
 from deskpilot.tickets.models import Ticket
-from tests.channels.email.conftest import free_port
+from tests.channels.email.conftest import Dovecot, free_port
 
 UGLY = Path(__file__).parent / "ugly"
 DESK = "servicedesk@desk.example"
@@ -66,6 +67,23 @@ def test_a_different_mail_reusing_a_message_id_is_kept_linked_and_logged_while_a
     assert [r.getMessage() for r in caplog.records if "reuses Message-ID" in r.getMessage()] == [
         f"mail from omar@acme.example reuses Message-ID template-1@mailer.acme.example of inbound mail "
         f"{first.id} with another body; taken as a new mail and linked to it"]
+
+
+def test_the_imap_poller_keeps_different_mails_sharing_a_message_id_and_takes_a_redelivery_once(
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+    folder = imap_settings.mail_mailboxes[0].folder
+    first, second = (UGLY / "reused_id_first.eml").read_bytes(), (UGLY / "reused_id_second.eml").read_bytes()
+    dovecot.append(folder, first, second, b"Received: from relay2.acme.example by mx.desk.example\n" + first,
+                   (UGLY / "bom_before_from.eml").read_bytes())
+
+    report = imap.poll_once(factory, settings=imap_settings)
+
+    assert not report.errors
+    assert sorted(_tickets(factory)) == ["Badge does not open the garage", "Outlook keeps asking for my password",
+                                         "VPN drops every hour"]
+    with factory() as session:
+        rows = session.scalars(select(InboundMail).order_by(InboundMail.id)).all()
+        assert [(r.uid, r.reuses_message_id_of) for r in rows] == [(1, None), (2, rows[0].id), (4, None)]
 
 
 def test_an_outlook_html_reply_with_lines_over_1000_bytes_is_accepted(
