@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 _BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
 _BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
-_AUTOREPLY_FLAGS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mailautoreply", "x-apple-action",
-                    "x-ms-exchange-generated-message-source")
+# Not `X-MS-Exchange-Generated-Message-Source`: Exchange sets it on inbox-rule forwards too, which are
+# people's mail.
+_AUTOREPLY_FLAGS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mailautoreply", "x-apple-action")
 # Exchange: `X-Auto-Response-Suppress` on a mail it generated itself (All, OOF, AutoReply ...).
 _EXCHANGE_SUPPRESS = re.compile(r"\b(?:all|oof|autoreply)\b", re.IGNORECASE)
 _EXCHANGE_AUTOREPLY = re.compile(r"^x-ms-exchange-[\w-]*auto-?reply[\w-]*$", re.IGNORECASE)
