@@ -16,6 +16,7 @@ from deskpilot.api.routes import (
     conversations,
     health,
     kb,
+    mail,
     runbooks,
     setup,
     tickets,
@@ -38,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    max_overflow=settings.db_max_overflow)
     app.state.session_factory = session_factory(app.state.engine)
     errors.install(app)
-    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks):
+    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks,
+                   mail):
         app.include_router(module.router)
     install_pages(app)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)

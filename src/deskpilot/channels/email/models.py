@@ -18,6 +18,10 @@ class InboundStatus(StrEnum):
     IGNORED_AUTOREPLY = "ignored_autoreply"
     FAILED_PARSE = "failed_parse"
     FAILED_INTAKE = "failed_intake"
+    DISCARDED = "discarded"
+
+
+UNFILED = (InboundStatus.FAILED_PARSE, InboundStatus.FAILED_INTAKE, InboundStatus.IGNORED_AUTOREPLY)
 
 
 class OutboundStatus(StrEnum):
