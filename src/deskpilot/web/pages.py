@@ -16,6 +16,7 @@ from deskpilot.web import (
     auth_pages,
     chat,
     chat_agent,
+    console_mail,
     console_queue,
     console_ticket,
     dashboard,
@@ -29,7 +30,7 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router)
+                                         admin.router, console_mail.router)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -163,3 +163,29 @@ def test_parser_never_raises_on_hostile_headers_and_bodies(headers: list[tuple[s
     parsed = parse_mail(raw)
     assert len(parsed.message_id) <= 255
     (parsed.subject + parsed.from_address + parsed.clean_text).encode("utf-8")
+
+
+@pytest.mark.parametrize(("headers", "reason"), [
+    ("X-MS-Exchange-Organization-AutoReply: yes", "x-ms-exchange-organization-autoreply header"),
+    ("X-Auto-Response-Suppress: DR, OOF, AutoReply", "X-Auto-Response-Suppress: DR, OOF, AutoReply"),
+    ("X-Apple-Action: VACATION", "x-apple-action header"),
+    ("X-Autoreply: yes", "x-autoreply header"),
+    ("Precedence: junk", "Precedence: junk"),
+])
+def test_vendor_auto_reply_headers_without_auto_submitted_are_recognised(headers: str, reason: str) -> None:
+    raw = f"From: a@b.example\r\nMessage-ID: <v@b.example>\r\n{headers}\r\n\r\nAway.\r\n".encode()
+    assert parse_mail(raw).auto_reply == reason
+
+
+@pytest.mark.parametrize("sender", ["noreply@x.example", "no-reply@x.example", "do_not_reply@x.example",
+                                    "DoNotReply+alerts@x.example"])
+def test_no_reply_senders_are_never_acknowledged(sender: str) -> None:
+    raw = f"From: {sender}\r\nMessage-ID: <n@x.example>\r\n\r\nDisk full.\r\n".encode()
+    parsed = parse_mail(raw)
+    assert (parsed.auto_reply, parsed.no_acknowledgement) == (None, f"no-reply sender {sender.lower()}")
+
+
+def test_a_forward_by_an_exchange_inbox_rule_is_a_persons_mail() -> None:
+    raw = (b"From: jane@acme.example\r\nMessage-ID: <f@acme.example>\r\n"
+           b"X-MS-Exchange-Generated-Message-Source: Mailbox Rules Agent\r\n\r\nPlease help.\r\n")
+    assert parse_mail(raw).auto_reply is None

@@ -1,6 +1,6 @@
 """Turning one received mail into a ticket or a message on one, exactly once.
 
-`ingest` runs inside the caller's transaction: the `InboundMail` row (unique by Message-ID and by
+`ingest` runs inside the caller's transaction: the `InboundMail` row (unique by Message-ID + body and by
 mailbox position), the ticket write, the acknowledgement in the outbox and the mailbox cursor are
 committed together or not at all. The row is inserted first, so two pollers racing for the same mail
 collide on the unique key before either touches a ticket. A redelivered mail is recognised and skipped.
@@ -53,8 +53,11 @@ class MailSource:
     uid: int | None = None
 
 
-def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSource) -> IntakeResult:
+def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSource,
+           envelope_sender: str | None = None) -> IntakeResult:
     """Take one mail into the desk inside the caller's transaction; safe to call again with the same mail.
+
+    `envelope_sender` is the SMTP `MAIL FROM` when the mail came through the listener (None from IMAP).
 
     Database errors propagate (the caller rolls back and the mail is taken again on the next run);
     anything wrong with the mail itself is recorded on its `InboundMail` row for agents to see.
@@ -63,7 +66,7 @@ def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSour
         return IntakeResult(IntakeOutcome.DUPLICATE)
     try:
         parsed = parse_mail(raw, max_attachment_bytes=settings.mail_max_attachment_bytes,
-                            own_domains=frozenset({settings.mail_domain}))
+                            own_domains=frozenset({settings.mail_domain}), envelope_sender=envelope_sender)
     except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the mail: it is kept and flagged
         log.exception("could not parse a mail from %s", source.mailbox)
         return _record_unparseable(session, settings=settings, raw=raw, source=source, error=exc)
@@ -86,11 +89,22 @@ def _known_position(session: Session, source: MailSource) -> bool:
 
 def _claim(session: Session, *, settings: Settings, raw: bytes, parsed: ParsedMail,
            source: MailSource) -> InboundMail | None:
-    """Insert the mail's row, or None when another run (or mailbox) already has this Message-ID."""
-    if session.scalar(select(InboundMail.id).where(InboundMail.message_id == parsed.message_id)) is not None:
+    """Insert the mail's row, or None when another run (or mailbox) already has this mail.
+
+    The same mail is the same Message-ID with the same body (or the same bytes). A different mail that
+    reuses a Message-ID is taken as a new one, linked to the first mail that had the id.
+    """
+    same_id = session.execute(select(InboundMail.id, InboundMail.body_sha256, InboundMail.raw_sha256)
+                              .where(InboundMail.message_id == parsed.message_id).order_by(InboundMail.id)).all()
+    if any(parsed.body_sha256 == body or parsed.raw_sha256 == whole for _, body, whole in same_id):
         return None
+    first = same_id[0][0] if same_id else None
+    if first is not None:
+        log.warning("mail from %s reuses Message-ID %s of inbound mail %s with another body; taken as a new "
+                    "mail and linked to it", parsed.from_address, parsed.message_id, first)
     inbound = InboundMail(
         message_id=parsed.message_id, message_id_synthesised=parsed.message_id_synthesised,
+        body_sha256=parsed.body_sha256, reuses_message_id_of=first,
         mailbox=source.mailbox, uidvalidity=source.uidvalidity, uid=source.uid,
         status=InboundStatus.PROCESSED, from_address=parsed.from_address[:320], subject=parsed.subject[:998],
         in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else None, references=list(parsed.references),
@@ -124,7 +138,10 @@ def _file(session: Session, *, settings: Settings, parsed: ParsedMail, inbound: 
     inbound.ticket_id, inbound.ticket_message_id = ticket.id, message.id if message else None
     session.flush()
     if message is None:
-        if settings.mail_acknowledge:
+        if parsed.no_acknowledgement is not None:
+            log.info("mail %s opened DP-%s without an acknowledgement: %s", parsed.message_id, ticket.id,
+                     parsed.no_acknowledgement)
+        elif settings.mail_acknowledge:
             outbound.queue_acknowledgement(session, settings=settings, ticket_id=ticket.id)
         return IntakeResult(IntakeOutcome.TICKET_CREATED, inbound.id, ticket.id)
     return IntakeResult(IntakeOutcome.THREADED, inbound.id, ticket.id)
@@ -162,7 +179,7 @@ def _record_unparseable(session: Session, *, settings: Settings, raw: bytes, sou
     existing = session.scalar(select(InboundMail.id).where(InboundMail.message_id == message_id))
     if existing is None:
         inbound = InboundMail(
-            message_id=message_id, message_id_synthesised=True, mailbox=source.mailbox,
+            message_id=message_id, message_id_synthesised=True, body_sha256=digest, mailbox=source.mailbox,
             uidvalidity=source.uidvalidity, uid=source.uid, status=InboundStatus.FAILED_PARSE,
             error=f"{type(error).__name__}: {error}"[:2000], raw_sha256=digest, raw_size=len(raw),
             raw_path=store_raw(settings.mail_dir, raw, digest), received_at=utcnow())

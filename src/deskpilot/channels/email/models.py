@@ -18,6 +18,10 @@ class InboundStatus(StrEnum):
     IGNORED_AUTOREPLY = "ignored_autoreply"
     FAILED_PARSE = "failed_parse"
     FAILED_INTAKE = "failed_intake"
+    DISCARDED = "discarded"
+
+
+UNFILED = (InboundStatus.FAILED_PARSE, InboundStatus.FAILED_INTAKE, InboundStatus.IGNORED_AUTOREPLY)
 
 
 class OutboundStatus(StrEnum):
@@ -34,18 +38,24 @@ class OutboundKind(StrEnum):
 class InboundMail(Base):
     """One received mail, kept whole (raw bytes on disk, by hash) with what became of it.
 
-    Unique by Message-ID (so the same mail from two mailboxes or the SMTP listener is taken once) and by
-    mailbox position (so a re-poll of the same UID is recognised before parsing).
+    Unique by Message-ID and body digest (so the same mail from two mailboxes or the SMTP listener is taken
+    once, while a different mail that reuses a Message-ID is kept and linked to the first one with that id)
+    and by mailbox position (so a re-poll of the same UID is recognised before parsing).
     """
 
     __tablename__ = "inbound_mails"
     __table_args__ = (
         UniqueConstraint("mailbox", "uidvalidity", "uid", name="uq_inbound_mails_mailbox_position"),
+        UniqueConstraint("message_id", "body_sha256", name="uq_inbound_mails_message_id_body"),
         Index("ix_inbound_mails_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    body_sha256: Mapped[str] = mapped_column(String(64), default="")
+    # The first mail received with the same Message-ID but another body, when this one reuses it.
+    reuses_message_id_of: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_mails.id", ondelete="SET NULL"), default=None)
     message_id_synthesised: Mapped[bool] = mapped_column(default=False)
     mailbox: Mapped[str] = mapped_column(String(64))
     uidvalidity: Mapped[int] = mapped_column(BigInteger, default=0)

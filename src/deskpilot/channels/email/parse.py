@@ -17,15 +17,15 @@ from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from deskpilot.channels.email.autoreply import machine_sender, no_acknowledgement
+from deskpilot.channels.email.repair import repair
 from deskpilot.channels.email.text import decode_bytes, html_to_text, strip_reply
 
 MAX_MESSAGE_ID = 250
 _ANGLE_ID = re.compile(r"<([^<>\s]{1,998})>")
 _TICKET_TAG = re.compile(r"\[DP-(\d{1,9})\]", re.IGNORECASE)
 _SMUGGLED_BYTES = re.compile("[\udc80-\udcff]")
-_BOUNCE_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"})
-_BULK_PRECEDENCE = frozenset({"bulk", "junk", "list", "auto_reply", "auto-reply"})
-_AUTOREPLY_FLAGS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mailautoreply")
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,9 @@ class ParsedMail:
     attachments: tuple[Attachment, ...]
     ticket_number: int | None
     auto_reply: str | None
+    no_acknowledgement: str | None
     raw_sha256: str
+    body_sha256: str
     defects: tuple[str, ...]
 
     @property
@@ -194,6 +196,10 @@ def _walk_body(msg: Message, max_attachment_bytes: int) -> _Body:
         if content_type in ("message/delivery-status", "message/global-delivery-status"):
             body.delivery_report = True
             continue
+        if part.get_content_maintype() == "multipart" and not part.is_multipart():
+            # Declared multipart without its boundary lines: a client shows the body as plain text.
+            body.plain.append(decode_bytes(_payload(part), None))
+            continue
         if part.is_multipart() or content_type.startswith("message/"):
             continue
         filename = _filename(part)
@@ -210,26 +216,24 @@ def _walk_body(msg: Message, max_attachment_bytes: int) -> _Body:
 
 
 def _auto_reply(msg: Message, from_address: str, message_id: str, own_domains: frozenset[str],
-                body: _Body) -> str | None:
-    auto_submitted = _header(msg, "Auto-Submitted").lower()
-    if auto_submitted and not auto_submitted.startswith("no"):
-        return f"Auto-Submitted: {auto_submitted}"
-    precedence = _header(msg, "Precedence").lower()
-    if precedence in _BULK_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    for flag in _AUTOREPLY_FLAGS:
-        if flag in msg:
-            return f"{flag} header"
-    if from_address.split("@", 1)[0] in _BOUNCE_SENDERS:
-        return f"bounce sender {from_address}"
-    if body.delivery_report or msg.get_content_type() == "multipart/report":
-        return "delivery status report"
-    if _header(msg, "Return-Path").strip() == "<>":
-        return "empty Return-Path (bounce)"
+                body: _Body, envelope_sender: str | None) -> str | None:
+    reason = machine_sender(header=lambda name: _header(msg, name), names=frozenset(k.lower() for k in msg),
+                            from_address=from_address, envelope_sender=envelope_sender,
+                            delivery_report=body.delivery_report, content_type=msg.get_content_type())
+    if reason is not None:
+        return reason
     domain = message_id.rsplit("@", 1)[-1].lower()
     if domain in own_domains:
         return f"our own Message-ID domain ({domain}): a mail loop"
     return None
+
+
+def body_digest(raw: bytes) -> str:
+    """SHA-256 of the body as sent, line endings and trailing space normalised: the same mail redelivered
+    (new Received headers, CRLF or LF) has the same digest, a different mail under the same id does not."""
+    end = _HEADER_END.search(raw)
+    body = raw[end.end():] if end else b""
+    return hashlib.sha256(body.replace(b"\r\n", b"\n").rstrip()).hexdigest()
 
 
 def _date(msg: Message) -> datetime | None:
@@ -241,11 +245,13 @@ def _date(msg: Message) -> datetime | None:
 
 
 def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024,
-               own_domains: frozenset[str] = frozenset()) -> ParsedMail:
+               own_domains: frozenset[str] = frozenset(), envelope_sender: str | None = None) -> ParsedMail:
     """Parse one mail. Never raises for bad input: unknown charsets, broken MIME and missing headers are
-    decoded best-effort and named in `defects`. `own_domains` are our outgoing Message-ID domains."""
+    decoded best-effort and named in `defects`. `own_domains` are our outgoing Message-ID domains;
+    `envelope_sender` is the SMTP `MAIL FROM` ("" for `<>`), None when the mail was not received by SMTP."""
     digest = hashlib.sha256(raw).hexdigest()
-    msg = email.message_from_bytes(raw, policy=policy.default)
+    readable = repair(raw)
+    msg = email.message_from_bytes(readable, policy=policy.default)
     declared = message_ids(_header(msg, "Message-ID"))
     message_id = declared[0] if declared else f"{digest[:40]}@synthesised.invalid"
     body = _walk_body(msg, max_attachment_bytes)
@@ -265,6 +271,8 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024,
         to=tuple(a for _, a in _addresses(msg, "To")), cc=tuple(a for _, a in _addresses(msg, "Cc")),
         date=_date(msg), text=text, clean_text=strip_reply(text, subject=subject), body_from_html=from_html,
         attachments=tuple(body.attachments), ticket_number=ticket_number(subject),
-        auto_reply=_auto_reply(msg, from_address, message_id, own_domains, body),
-        raw_sha256=digest, defects=tuple(dict.fromkeys(defects)),
+        auto_reply=_auto_reply(msg, from_address, message_id, own_domains, body, envelope_sender),
+        no_acknowledgement=no_acknowledgement(header=lambda name: _header(msg, name), from_address=from_address,
+                                              envelope_sender=envelope_sender),
+        raw_sha256=digest, body_sha256=body_digest(readable), defects=tuple(dict.fromkeys(defects)),
     )

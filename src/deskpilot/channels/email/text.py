@@ -111,19 +111,27 @@ def html_to_text(html: str) -> str:
     return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+# An attribution line; clients wrap long ones, so the name or address may run onto a second line.
+_ATTRIBUTION = r"[^\n]{1,300}?(?:\n[^\n]{0,200}?)?"
+_ATTRIBUTION_TAIL = r"[^\n]{0,120}?(?:\n[^\n]{0,200}?)?"  # languages that name the sender after the verb
 _REPLY_HEADER = re.compile(
     r"^(?:"
-    r"On\s.{1,300}?\swrote:\s*$"  # Gmail, Apple Mail, Thunderbird
-    r"|Am\s.{1,300}?\sschrieb.{0,80}:\s*$"  # German clients
-    r"|Le\s.{1,300}?\sa\s[ée]crit\s*:\s*$"  # French clients
-    r"|-{2,}\s*Original Message\s*-{2,}\s*$"
-    r"|-{2,}\s*Urspr[üu]ngliche Nachricht\s*-{2,}\s*$"
+    rf"On\s{_ATTRIBUTION}\swrote\s*:\s*$"  # Gmail, Apple Mail, Thunderbird
+    rf"|Am\s{_ATTRIBUTION}\sschrieb{_ATTRIBUTION_TAIL}:\s*$"  # German
+    rf"|Le\s{_ATTRIBUTION}\sa\s[ée]crit\s*:\s*$"  # French
+    rf"|El\s{_ATTRIBUTION}\sescribi[óo]\s*:\s*$"  # Spanish
+    rf"|Op\s{_ATTRIBUTION}\sschreef{_ATTRIBUTION_TAIL}:\s*$"  # Dutch
+    rf"|Il\s{_ATTRIBUTION}\sha\sscritto\s*:\s*$"  # Italian
+    r"|-{2,}\s*(?:Original Message|Urspr[üu]ngliche Nachricht|Message d'origine|Mensaje original"
+    r"|Oorspronkelijk bericht)\s*-{2,}\s*$"
     r"|_{10,}\s*$"  # Outlook's rule above the quoted header block
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
-# Outlook quotes with a header block: "From: ...", then "Sent: ..." (or "Date:") within a few lines.
-_OUTLOOK_BLOCK = re.compile(r"^\*?(?:From|Von|De)\s*:\*?\s.+\n(?:.*\n){0,3}?\*?(?:Sent|Date|Gesendet|Envoy[ée])\s*:",
+# Outlook quotes with a header block: "From: ...", then "Sent: ..." (or "Date:") within a few lines, in
+# the client's language (English, German, French, Spanish, Dutch, Italian).
+_OUTLOOK_BLOCK = re.compile(r"^\*?(?:From|Von|De|Van|Da)\s*:\*?\s.+\n(?:.*\n){0,3}?\*?"
+                            r"(?:Sent|Date|Gesendet|Datum|Envoy[ée]|Enviado|Fecha|Verzonden|Inviato)\s*:",
                             re.IGNORECASE | re.MULTILINE)
 _FORWARD_MARKER = re.compile(r"^-{2,}\s*(?:Forwarded message|Weitergeleitete Nachricht|Begin forwarded message)"
                              r"|^Begin forwarded message:", re.IGNORECASE | re.MULTILINE)
