@@ -1,7 +1,7 @@
 """email: a reused Message-ID with another body is a new mail, kept and linked, not a duplicate
 
-Revision ID: 0019
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 17:25:00
 
 Senders reuse Message-IDs (broken clients, templates, list software). Uniqueness moves from the
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0019'
-down_revision: str | None = '0012'
+revision: str = '0015'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
