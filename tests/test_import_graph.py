@@ -26,6 +26,8 @@ LAYERS: dict[str, int] = {
     "analytics": REPORTS,
     "intake": FLOWS, "conversations": FLOWS, "evaluation": FLOWS, "governance": FLOWS, "privacy": FLOWS,
     "jobs": FLOWS,
+    # The AI runtime builds the chat assistant (a flow) from the models and indexes of the areas.
+    "runtime": FLOWS,
     "triage": AREAS, "assist": AREAS, "kb": AREAS, "runbooks": AREAS, "tickets": AREAS,
     "accounts": BASE_ACCOUNTS, "audit": BASE_AUDIT, "db": BASE_DB,
     "config": CORE, "errors": CORE, "clock": CORE, "validation": CORE, "safe_csv": CORE,

@@ -40,6 +40,10 @@ def _can_request(viewer: Viewer) -> bool:
     return viewer.can_request and not _admin(viewer)
 
 
+def _works_tickets(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.TICKET_WORK) and not _admin(viewer)
+
+
 def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
@@ -56,6 +60,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),
+    NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),

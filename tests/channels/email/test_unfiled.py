@@ -68,7 +68,9 @@ def test_the_console_shows_unfiled_mail_with_the_reason_and_its_forms_file_and_d
         alice.sign_in("alice")
         page = agent.get("/console/mail")
         assert page.status_code == 200 and "DESKPILOT_MAIL_FALLBACK_REQUESTER" in page.text and "Help 1" in page.text
+        assert 'href="/console/mail"' in page.text.split('aria-label="Main"')[1].split("</nav>")[0]
         assert alice.get("/console/mail").status_code == 403
+        assert 'href="/console/mail"' not in alice.get("/tickets").text
 
         token = csrf_token(page.text)
         filed = agent.post(f"/console/mail/{filed_id}/file", data={"csrf_token": token,
