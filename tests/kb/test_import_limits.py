@@ -73,3 +73,18 @@ def test_front_matter_without_a_close_near_the_top_is_refused_without_scanning_t
     with pytest.raises(InvalidInput, match="no closing '---' line"):
         importer.parse_file("open.md", "---\ntitle: x\n" + "\n----x" * 150_000 + "\n---\nbody")
     assert time.perf_counter() - started < 1
+
+
+def test_an_import_larger_than_other_json_bodies_is_accepted(clients: Clients) -> None:
+    files = [{"filename": f"guide-{n}.md", "content": f"# Guide {n}\n\n" + "Restart the VPN client. " * 4_000}
+             for n in range(14)]
+    imported = clients["carol"].post(K, json={"files": files})
+    assert imported.status_code == 200, imported.text
+    assert len(imported.json()["created"]) == 14
+
+
+def test_a_deeply_nested_import_is_refused_with_422_after_the_permission_check(clients: Clients) -> None:
+    nested = b'{"files": ' + b"[" * 900 + b"]" * 900 + b"}"
+    assert clients["alice"].post(K, content=nested, headers={"content-type": "application/json"}).status_code == 403
+    refused = clients["carol"].post(K, content=nested, headers={"content-type": "application/json"})
+    assert refused.status_code == 422 and "deeper than" in refused.json()["message"]

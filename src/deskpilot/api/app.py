@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     install_pages(app)
     app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
-    app.add_middleware(JsonBodyLimits)
+    app.add_middleware(JsonBodyLimits, self_bounded=frozenset({kb.IMPORT_PATH}))
     app.add_middleware(errors.ErrorBoundary, handlers=app.exception_handlers)
     if settings.uses_https:
         app.add_middleware(StrictTransportSecurity)

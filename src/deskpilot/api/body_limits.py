@@ -48,13 +48,18 @@ def _declared_length(scope: Scope) -> int:
 class JsonBodyLimits:
     """ASGI middleware: a JSON body larger than `max_bytes` gets 413, one nested deeper than `max_depth` 422."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_JSON_DEPTH,
+                 self_bounded: frozenset[str] = frozenset()) -> None:
+        """`self_bounded`: paths whose route authorises first, then reads and bounds its own larger body with
+        `json_depth_exceeds` (the KB import); reading them here would spend work on a caller not yet allowed."""
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        self.self_bounded = self_bounded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or not _is_json(scope):
+        if (scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or not _is_json(scope)
+                or scope["path"] in self.self_bounded):
             await self.app(scope, receive, send)
             return
         body = await self._read(scope, receive)

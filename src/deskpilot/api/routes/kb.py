@@ -9,10 +9,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.api.body_limits import MAX_JSON_DEPTH, json_depth_exceeds
 from deskpilot.api.deps import MAX_ID, CurrentPrincipal, IdPath, Limit, Offset, SessionDep
 from deskpilot.api.openapi import json_body
 from deskpilot.api.routes.assist import refresh_index
-from deskpilot.errors import TooLarge
+from deskpilot.errors import InvalidInput, TooLarge
 from deskpilot.kb import export, importer, service, workflow
 from deskpilot.kb.from_ticket import draft_from_ticket
 from deskpilot.kb.models import KbArticle, KbArticleStatus
@@ -34,6 +35,8 @@ from deskpilot.kb.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
+# The import reads its own body once the caller may import (`_import_request`), bounded to MAX_IMPORT_BYTES.
+IMPORT_PATH = "/api/v1/kb/import"
 A = "/articles/{article_id}"
 V = A + "/versions/{version}"
 VersionPath = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -166,6 +169,8 @@ async def _import_request(request: Request, actor: CurrentPrincipal) -> KbImport
         body += chunk
         if len(body) > MAX_IMPORT_BYTES:
             raise TooLarge(f"The upload is larger than {MAX_IMPORT_BYTES:,} bytes; import fewer files at a time.")
+    if json_depth_exceeds(bytes(body), MAX_JSON_DEPTH):
+        raise InvalidInput(f"The upload nests deeper than {MAX_JSON_DEPTH} levels; no import needs that.")
     try:
         return KbImportRequest.model_validate_json(bytes(body))
     except ValidationError as exc:
