@@ -98,4 +98,6 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     assert session.scalar(select(func.count()).select_from(AiDecision)
                           .where(AiDecision.kind == DecisionKind.ANSWER)) == 1
     assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
-    assert embedder.texts == [COFFEE]
+    # The runtime's one embedder serves triage too: the question once, triage's redacted ticket text once.
+    triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
+    assert embedder.texts == [triaged, COFFEE]
