@@ -154,11 +154,11 @@ def test_a_poller_killed_mid_batch_and_restarted_takes_every_mail_exactly_once(
 
 
 def test_idle_wakes_the_poller_when_mail_arrives(
-        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot, mail_triage: TriageEngine) -> None:
     settings = imap_settings.model_copy(update={"mail_poll_interval_seconds": 30.0})
     stop, passes = threading.Event(), []
-    worker = threading.Thread(target=imap.run, kwargs={"factory": factory, "settings": settings, "stop": stop,
-                                                       "on_pass": passes.append}, daemon=True)
+    worker = threading.Thread(target=imap.run, kwargs={"factory": factory, "settings": settings, "triage": mail_triage,
+                                                       "stop": stop, "on_pass": passes.append}, daemon=True)
     worker.start()
     deadline = time.monotonic() + 10
     while not passes and time.monotonic() < deadline:
