@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.audit.keyring import AuditKeyring, use_keyring
 from deskpilot.clock import set_clock
+from deskpilot.config import Environment, Settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.migrations import upgrade
+from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.schema import metadata
 
 # Cheap argon2 in tests: the cost parameters are configuration, the algorithm is the same.
@@ -86,6 +88,12 @@ def wipe(engine: Engine) -> None:
             connection.execute(text("SET LOCAL deskpilot.audit_maintenance = 'on'"))
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def ai_runtime(tmp_path_factory: pytest.TempPathFactory) -> AiRuntime:
+    """One AI runtime for the whole test session (no triage model trained in its data directory)."""
+    return build_runtime(Settings(environment=Environment.TEST, data_dir=tmp_path_factory.mktemp("runtime-var")))
 
 
 @pytest.fixture

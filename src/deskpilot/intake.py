@@ -18,6 +18,7 @@ from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.priority import priority_for
 from deskpilot.tickets.schemas import TicketCreate, TicketTriage, TicketUpdate
+from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.pipeline import TriageResult
 from deskpilot.triage.service import TriageOutcome, triage_request
 from deskpilot.triage.similar import MajorIncident, described
@@ -41,13 +42,13 @@ def _triaged(data: TicketCreate, outcome: TriageOutcome, auto: set[str]) -> Tick
 
 
 def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, settings: Settings,
-                triaged: TriageOutcome | None = None) -> tuple[Ticket, TriageOutcome]:
-    """Triage the request once (or take `triaged`, a triage the caller already ran on it) and create the ticket
-    in one write with what triage is confident about (per the review gate).
+                triage: TriageEngine, triaged: TriageOutcome | None = None) -> tuple[Ticket, TriageOutcome]:
+    """Triage the request once with the runtime's `triage` engine (or take `triaged`, a triage the caller
+    already ran on it) and create the ticket in one write with what triage is confident about (per the review gate).
 
     When triage abstains the ticket goes to the fallback (human triage) queue without a category.
     """
-    outcome = triaged or triage_request(session, settings=settings, subject=data.subject, body=data.description,
+    outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=data.description,
                                         requester_id=data.requester_id or actor.user_id)
     ticket = tickets.create(session, actor=actor, data=data,
                             triaged=_triaged(data, outcome, auto_apply_fields(settings)))

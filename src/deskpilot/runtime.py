@@ -1,4 +1,5 @@
-"""The AI runtime: the embedder, the KB index holder, the reset examples' vectors and the optional rephraser,
+"""The AI runtime: the embedder, the KB index holder, the triage engine, the reset examples' vectors and the
+optional rephraser,
 built once per process from `Settings` by whatever starts it (the app factory, a CLI command, the e-mail
 poller) and passed down. Any channel builds the chat assistant from it and a session; no HTTP request needed.
 """
@@ -18,6 +19,7 @@ from deskpilot.ml.embeddings import Embedder, load_embedder
 from deskpilot.ml.llm_client import LlmClient
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
+from deskpilot.triage.engine import TriageEngine
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class AiRuntime:
     settings: Settings
     embedder: Embedder
     kb: IndexHolder
+    triage: TriageEngine
     reset_intent: ResetIntent
     rephraser: Rephraser | None = None
 
@@ -36,6 +39,7 @@ def build_runtime(settings: Settings) -> AiRuntime:
     embedder = load_embedder(settings.embedding_model)
     client = LlmClient.from_settings(settings)
     return AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
+                     triage=TriageEngine(settings, embedder),
                      reset_intent=ResetIntent.embedded_by(embedder),
                      rephraser=LlmRephraser(client) if client else None)
 
@@ -44,4 +48,5 @@ def chat_assistant(runtime: AiRuntime, session: Session, *, mailer: Mailer | Non
                    directory_factory: DirectoryFactory | None = None) -> Assistant:
     """The chat assistant for one turn of any channel; the KB index is synced inside `session`'s transaction."""
     return Assistant(index=runtime.kb.current(session), settings=runtime.settings, reset_intent=runtime.reset_intent,
-                     rephraser=runtime.rephraser, mailer=mailer, directory_factory=directory_factory)
+                     triage=runtime.triage, rephraser=runtime.rephraser, mailer=mailer,
+                     directory_factory=directory_factory)

@@ -39,10 +39,12 @@ from deskpilot.conversations.handoff import HandoffReason
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.runbooks.models import SelfServiceRequest, SelfServiceStatus
+from deskpilot.runtime import AiRuntime
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue, Ticket
 from deskpilot.tickets.schemas import TicketCreate
+from deskpilot.triage.engine import TriageEngine
 from tests.conftest import FrozenClock
 from tests.factories import Desk, make_desk
 
@@ -61,6 +63,7 @@ ANSWER_NO_STEPS = "The suggested answer did not help and its article has no step
 class Chats:
     desk: Desk
     settings: Settings
+    triage: TriageEngine
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -106,7 +109,8 @@ def _solved_by_self_service(session: Session, conversation: Conversation, reques
 def _hand_off(session: Session, chats: Chats, conversation: Conversation, requester: User, *, reason: str,
               queue: Queue, event: ConversationEvent = E.TICKET_OPENED) -> Ticket:
     handed = handoff.open_ticket(session, conversation=conversation, requester=Principal.of(requester),
-                                 settings=chats.settings, reason=reason, code=handoff.reason_code(reason))
+                                 settings=chats.settings, triage=chats.triage, reason=reason,
+                                 code=handoff.reason_code(reason))
     handed.ticket.queue_id = queue.id
     if event is E.TICKET_OPENED:
         conversation.resolution = Resolution.TICKET
@@ -119,9 +123,9 @@ def _rate(session: Session, conversation: Conversation, requester: User, score: 
 
 
 @pytest.fixture
-def chats(session: Session, clock: FrozenClock, tmp_path: Path) -> Chats:
+def chats(session: Session, clock: FrozenClock, tmp_path: Path, ai_runtime: AiRuntime) -> Chats:
     desk = make_desk(session)
-    chats = Chats(desk, _settings(tmp_path))
+    chats = Chats(desk, _settings(tmp_path), ai_runtime.triage)
     alice, bob, carol = desk.alice, desk.bob, desk.carol
     sd, net = desk.service_desk, desk.network
 

@@ -16,6 +16,7 @@ from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.tickets.enums import Channel as TicketChannel
 from deskpilot.tickets.models import Ticket
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import mail
 from tests.entry_points import install
 from tests.factories import make_desk
@@ -44,13 +45,14 @@ def test_an_entry_point_naming_something_that_is_not_a_channel_is_refused(monkey
 
 
 def test_a_mail_received_through_the_channel_contract_opens_one_ticket_and_a_reply_goes_to_the_outbox(
-        deskpilot_entry_points: Path, session: Session, mail_settings: Settings) -> None:
+        deskpilot_entry_points: Path, session: Session, mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     desk = make_desk(session)
     channel = get_channel("email")
     message = InboundMessage(source="support", content=mail(subject="Monitor flickers"), position="7:42")
 
-    first = channel.receive(session, settings=mail_settings, message=message)
-    again = channel.receive(session, settings=mail_settings, message=message)
+    first = channel.receive(session, settings=mail_settings, triage=mail_triage, message=message)
+    again = channel.receive(session, settings=mail_settings, triage=mail_triage, message=message)
     assert first.ticket_id is not None
     channel.send_reply(session, settings=mail_settings, actor=Principal.of(desk.carol), ticket_id=first.ticket_id,
                        body="Which cable connects the monitor?")
@@ -62,10 +64,12 @@ def test_a_mail_received_through_the_channel_contract_opens_one_ticket_and_a_rep
 
 
 def test_a_reply_through_the_channel_keeps_the_tickets_permission_checks(
-        deskpilot_entry_points: Path, session: Session, mail_settings: Settings) -> None:
+        deskpilot_entry_points: Path, session: Session, mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     desk = make_desk(session)
     channel = get_channel("email")
-    received = channel.receive(session, settings=mail_settings, message=InboundMessage("support", mail()))
+    received = channel.receive(session, settings=mail_settings, triage=mail_triage,
+                               message=InboundMessage("support", mail()))
     assert received.ticket_id is not None
 
     with pytest.raises(NotFound, match="that you can see"):
@@ -76,8 +80,9 @@ def test_a_reply_through_the_channel_keeps_the_tickets_permission_checks(
 
 def test_an_email_position_that_is_not_uidvalidity_and_uid_is_refused(deskpilot_entry_points: Path,
                                                                       session: Session,
-                                                                      mail_settings: Settings) -> None:
+                                                                      mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     message = InboundMessage(source="support", content=mail(), position="latest")
 
     with pytest.raises(InvalidInput, match="'uidvalidity:uid'"):
-        get_channel("email").receive(session, settings=mail_settings, message=message)
+        get_channel("email").receive(session, settings=mail_settings, triage=mail_triage, message=message)

@@ -20,6 +20,7 @@ from deskpilot.conversations.state import ConversationState
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import Vectors, default_embedder
 from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.triage.engine import TriageEngine
 from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
 from tests.factories import Desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
@@ -47,6 +48,7 @@ def _counted_assistant(session: Session, tmp_path: Path) -> tuple[flow.Assistant
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var", answer_abstain_below=ABSTAIN_BELOW)
     embedder = CountingEmbedder()
     runtime = AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
+                        triage=TriageEngine(settings, embedder),
                         reset_intent=ResetIntent.embedded_by(embedder))
     assistant = chat_assistant(runtime, session)
     embedder.texts.clear()
@@ -96,4 +98,6 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     assert session.scalar(select(func.count()).select_from(AiDecision)
                           .where(AiDecision.kind == DecisionKind.ANSWER)) == 1
     assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
-    assert embedder.texts == [COFFEE]
+    # The runtime's one embedder serves triage too: the question once, triage's redacted ticket text once.
+    triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
+    assert embedder.texts == [triaged, COFFEE]

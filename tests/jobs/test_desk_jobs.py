@@ -19,8 +19,10 @@ from deskpilot.config import Settings
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.jobs.registry import load_jobs
 from deskpilot.jobs.worker import RunOutcome, RunStatus, Worker
+from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.models import EscalationNotice, Ticket
 from deskpilot.tickets.setup_schemas import EscalationLevelIn, EscalationTrigger
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import Dovecot, SmtpSink, mail
 from tests.conftest import FrozenClock
 from tests.factories import make_desk, make_queue, make_sla, make_team, open_ticket
@@ -35,7 +37,8 @@ def sessions(session: Session, engine: Engine) -> sessionmaker[Session]:
 def test_worker_once_sends_the_outbox_and_sweeps_slas_like_the_cli_commands(
         deskpilot_entry_points: Path, monkeypatch: pytest.MonkeyPatch, mail_settings: Settings,
         sessions: sessionmaker[Session], smtp_sink: SmtpSink, clock: FrozenClock,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capsys: pytest.CaptureFixture[str],
+        mail_triage: TriageEngine) -> None:
     clock.now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin: business hours
     with unit_of_work(sessions) as db:
         desk = make_desk(db)
@@ -44,7 +47,7 @@ def test_worker_once_sends_the_outbox_and_sweeps_slas_like_the_cli_commands(
         make_sla(db, first_response=100, resolution=1000)
         ticket_id = open_ticket(db, desk, desk.alice, queue=queue).id
     clock.advance(minutes=90)
-    assert receive(sessions, settings=mail_settings, raw=mail()).ticket_id is not None
+    assert receive(sessions, settings=mail_settings, triage=mail_triage, raw=mail()).ticket_id is not None
     for name, value in {"DATABASE_URL": mail_settings.database_url, "DATA_DIR": str(mail_settings.data_dir),
                         "MAIL_ADDRESS": mail_settings.mail_address, "MAIL_SMTP_HOST": smtp_sink.host,
                         "MAIL_SMTP_PORT": str(smtp_sink.port)}.items():
@@ -65,13 +68,15 @@ def test_worker_once_sends_the_outbox_and_sweeps_slas_like_the_cli_commands(
 
 def test_the_mail_poll_job_takes_new_mail_once_across_runs(
         deskpilot_entry_points: Path, imap_settings: Settings, dovecot: Dovecot,
-        sessions: sessionmaker[Session]) -> None:
+        sessions: sessionmaker[Session],
+        ai_runtime: AiRuntime) -> None:
     dovecot.append(imap_settings.mail_mailboxes[0].folder, mail(subject="VPN drops every hour"))
     outcomes: list[RunOutcome] = []
     jobs = {"mail.poll": load_jobs()["mail.poll"]}
 
     for _ in range(2):
-        worker = Worker(jobs=jobs, settings=imap_settings, sessions=sessions, report=outcomes.append)
+        worker = Worker(jobs=jobs, settings=imap_settings, runtime=ai_runtime, sessions=sessions,
+                        report=outcomes.append)
         worker.run(threading.Event(), once=True)
 
     assert [o.summary for o in outcomes] == ["mail poll: 1 mail(s) taken (ticket_created: 1)",
@@ -82,11 +87,13 @@ def test_the_mail_poll_job_takes_new_mail_once_across_runs(
 
 
 def test_a_mailbox_that_cannot_be_reached_makes_the_poll_job_retry(
-        deskpilot_entry_points: Path, imap_settings: Settings, sessions: sessionmaker[Session]) -> None:
+        deskpilot_entry_points: Path, imap_settings: Settings, sessions: sessionmaker[Session],
+        ai_runtime: AiRuntime) -> None:
     mailbox = imap_settings.mail_mailboxes[0].model_copy(update={"port": 1})
     settings = imap_settings.model_copy(update={"mail_mailboxes": [mailbox]})
     outcomes: list[RunOutcome] = []
-    worker = Worker(jobs={"mail.poll": load_jobs()["mail.poll"]}, settings=settings, sessions=sessions,
+    worker = Worker(jobs={"mail.poll": load_jobs()["mail.poll"]}, settings=settings, runtime=ai_runtime,
+                    sessions=sessions,
                     report=outcomes.append)
 
     worker.schedule_due(utcnow())

@@ -18,6 +18,7 @@ from deskpilot.jobs.base import JobContext, JobDefinition, Payload, RetryPolicy
 from deskpilot.jobs.models import FailedJob
 from deskpilot.jobs.registry import load_jobs
 from deskpilot.jobs.worker import RunOutcome, RunStatus, Worker
+from deskpilot.runtime import AiRuntime
 from tests.entry_points import install
 
 
@@ -33,7 +34,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 def test_a_job_that_fails_twice_is_retried_with_growing_backoff_and_then_succeeds(
-        settings: Settings, sessions: sessionmaker[Session]) -> None:
+        settings: Settings, sessions: sessionmaker[Session],
+        ai_runtime: AiRuntime) -> None:
     started: list[float] = []
 
     def flaky(context: JobContext, payload: Payload) -> str:
@@ -44,7 +46,8 @@ def test_a_job_that_fails_twice_is_retried_with_growing_backoff_and_then_succeed
 
     flaky_job = JobDefinition(name="test.flaky", function=flaky, retry=RetryPolicy(max_attempts=3, backoff_seconds=0.2))
     outcomes: list[RunOutcome] = []
-    worker = Worker(jobs={"test.flaky": flaky_job}, settings=settings, sessions=sessions, report=outcomes.append)
+    worker = Worker(jobs={"test.flaky": flaky_job}, settings=settings, runtime=ai_runtime, sessions=sessions,
+                    report=outcomes.append)
     assert worker.enqueue("test.flaky", {"ticket_id": 7})
 
     counts = worker.run(threading.Event(), once=True)
@@ -58,12 +61,12 @@ def test_a_job_that_fails_twice_is_retried_with_growing_backoff_and_then_succeed
 
 
 def test_a_domain_error_is_not_retried_and_is_kept_as_a_failed_job_at_once(
-        settings: Settings, sessions: sessionmaker[Session]) -> None:
+        settings: Settings, sessions: sessionmaker[Session], ai_runtime: AiRuntime) -> None:
     def refuses(_context: JobContext, _payload: Payload) -> str:
         raise InvalidInput("Ticket DP-9 does not exist.")
 
     worker = Worker(jobs={"test.refuses": JobDefinition(name="test.refuses", function=refuses)}, settings=settings,
-                    sessions=sessions)
+                    runtime=ai_runtime, sessions=sessions)
     worker.enqueue("test.refuses", {"ticket_id": 9})
 
     counts = worker.run(threading.Event(), once=True)
@@ -100,7 +103,8 @@ def test_a_job_whose_retries_run_out_is_listed_by_jobs_failed(
 
 
 def test_a_periodic_job_runs_once_per_slot_and_waiting_work_once_per_key(settings: Settings,
-                                                                          sessions: sessionmaker[Session]) -> None:
+                                                                          sessions: sessionmaker[Session],
+        ai_runtime: AiRuntime) -> None:
     runs: list[str] = []
 
     def note(context: JobContext, _payload: Payload) -> str:
@@ -108,7 +112,7 @@ def test_a_periodic_job_runs_once_per_slot_and_waiting_work_once_per_key(setting
         return "noted"
 
     every_minute = JobDefinition(name="test.note", function=note, every=lambda _settings: 60.0)
-    worker = Worker(jobs={"test.note": every_minute}, settings=settings, sessions=sessions)
+    worker = Worker(jobs={"test.note": every_minute}, settings=settings, runtime=ai_runtime, sessions=sessions)
     start = datetime(2026, 12, 2, 9, 0, 10, tzinfo=UTC)
 
     worker.schedule_due(start)
@@ -136,12 +140,13 @@ def test_configured_intervals_override_a_jobs_own_and_zero_turns_it_off(settings
 
 
 def test_unknown_jobs_and_payloads_that_are_not_json_are_refused(settings: Settings,
-                                                                 sessions: sessionmaker[Session]) -> None:
+                                                                 sessions: sessionmaker[Session],
+                                                                 ai_runtime: AiRuntime) -> None:
     def idle(_context: JobContext, _payload: Payload) -> str:
         return "idle"
 
     worker = Worker(jobs={"test.idle": JobDefinition(name="test.idle", function=idle)}, settings=settings,
-                    sessions=sessions)
+                    runtime=ai_runtime, sessions=sessions)
     with pytest.raises(InvalidInput, match="There is no job 'test.nope'; installed: test.idle"):
         worker.enqueue("test.nope", {})
     with pytest.raises(InvalidInput, match="must be JSON"):

@@ -1,4 +1,4 @@
-"""The packaged MiniLM embedder: normalised vectors, meaning over wording, and the single-text cache."""
+"""The packaged MiniLM embedder: normalised vectors, meaning over wording, one text as in a batch."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ def test_vectors_are_normalised_and_close_for_paraphrases() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
 
 
-def test_a_single_text_is_embedded_once_and_the_cache_cannot_be_corrupted() -> None:
+def test_a_single_text_is_embedded_as_in_a_batch_and_a_result_cannot_corrupt_the_next() -> None:
     embedder = default_embedder()
-    text = "My VPN drops every few minutes (cache test)"
+    text = "My VPN drops every few minutes"
     first = embedder.encode([text])
     in_batch = embedder.encode([text, "something else entirely"])[0]
     first[0, :] = 0.0  # a caller scribbling on its result

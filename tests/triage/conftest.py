@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from deskpilot.config import Environment, Settings
 from deskpilot.demo import TICKETS_CSV
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.runtime import build_runtime
 from deskpilot.triage import categories
-from deskpilot.triage.engine import CATEGORY_COMPONENT
+from deskpilot.triage.engine import CATEGORY_COMPONENT, TriageEngine
 from deskpilot.triage.similar import ticket_text
 from deskpilot.triage.training import train_component
 from tests.factories import SYSTEM, Desk
@@ -30,8 +32,15 @@ def triage_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
                 counts[row["category"]] = counts.get(row["category"], 0) + 1
                 texts.append(ticket_text(row["subject"], row["description"]))
                 labels.append(row["category"])
-    train_component(settings, CATEGORY_COMPONENT, texts, labels, promote=True, progress=lambda _: None)
+    train_component(settings, CATEGORY_COMPONENT, texts, labels, embedder=load_embedder(settings.embedding_model),
+                    promote=True, progress=lambda _: None)
     return settings
+
+
+@pytest.fixture(scope="session")
+def triage_engine(triage_settings: Settings) -> TriageEngine:
+    """The triage engine of one AI runtime over `triage_settings`, shared by the session's tests."""
+    return build_runtime(triage_settings).triage
 
 
 def seed_categories(session: Session, desk: Desk) -> None:

@@ -15,7 +15,7 @@ from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.tickets.enums import Priority
 from deskpilot.tickets.schemas import TicketCreate, TicketUpdate
-from deskpilot.triage.engine import engine
+from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.pipeline import run_pipeline
 from tests.factories import make_desk
 from tests.triage.conftest import seed_categories
@@ -24,12 +24,13 @@ LAPTOP = ("laptop screen broken", "hi laptop screen cracked after fall need repl
           "asap thanks, reach me at anna.keller@northwind.example or +49 30 5550 1234")
 
 
-def test_new_ticket_is_triaged_recorded_and_routed(session: Session, triage_settings: Settings) -> None:
+def test_new_ticket_is_triaged_recorded_and_routed(session: Session, triage_settings: Settings,
+        triage_engine: TriageEngine) -> None:
     desk = make_desk(session)
     seed_categories(session, desk)
     ticket, outcome = intake.open_ticket(session, actor=Principal.of(desk.alice),
                                          data=TicketCreate(subject=LAPTOP[0], description=LAPTOP[1]),
-                                         settings=triage_settings)
+                                         settings=triage_settings, triage=triage_engine)
     [decision] = decisions.for_subject(session, subject_type="ticket", subject_id=ticket.id, kind=DecisionKind.TRIAGE)
     assert decision.model_version.startswith("triage-category:v0001")
     assert "anna.keller@northwind.example" not in decision.input_redacted
@@ -43,12 +44,13 @@ def test_new_ticket_is_triaged_recorded_and_routed(session: Session, triage_sett
         assert ticket.queue_id == desk.service_desk.id
 
 
-def test_agent_override_is_stored_as_feedback(session: Session, triage_settings: Settings) -> None:
+def test_agent_override_is_stored_as_feedback(session: Session, triage_settings: Settings,
+        triage_engine: TriageEngine) -> None:
     desk = make_desk(session)
     seed_categories(session, desk)
     ticket, outcome = intake.open_ticket(session, actor=Principal.of(desk.alice),
                                          data=TicketCreate(subject=LAPTOP[0], description=LAPTOP[1]),
-                                         settings=triage_settings)
+                                         settings=triage_settings, triage=triage_engine)
     lena = Principal.of(desk.lena)
     intake.update_ticket(session, actor=lena, ticket_id=ticket.id,
                          data=TicketUpdate(category="Purchase", priority=Priority.P1))
@@ -61,8 +63,8 @@ def test_agent_override_is_stored_as_feedback(session: Session, triage_settings:
     assert by_field["priority"].action is expected
 
 
-def test_nonsense_and_out_of_scope_text_abstain(triage_settings: Settings) -> None:
-    model = engine(triage_settings).category
+def test_nonsense_and_out_of_scope_text_abstain(triage_engine: TriageEngine) -> None:
+    model = triage_engine.models().category
     allowed = set(model.labels) if model else set()
     for text in ("asdf qwer zxcv", "what is the capital of peru", "🙂🙂🙂", ""):
         result = run_pipeline(subject="", body=text, classifier=model, allowed=allowed, abstain_below=0.45)
@@ -73,8 +75,8 @@ def test_nonsense_and_out_of_scope_text_abstain(triage_settings: Settings) -> No
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=400)
        | st.text(alphabet=string.printable, min_size=1, max_size=2000))
-def test_only_configured_categories_are_ever_output(text: str, triage_settings: Settings) -> None:
-    model = engine(triage_settings).category
+def test_only_configured_categories_are_ever_output(text: str, triage_engine: TriageEngine) -> None:
+    model = triage_engine.models().category
     assert model is not None
     allowed = {"Hardware", "Access", "Storage"}
     result = run_pipeline(subject="", body=text, classifier=model, allowed=allowed, abstain_below=0.45)

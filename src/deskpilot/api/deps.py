@@ -9,13 +9,17 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskpilot import runtime as ai
 from deskpilot.accounts import login
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbIndex
 from deskpilot.config import Settings
+from deskpilot.conversations.flow import Assistant
 from deskpilot.db import unit_of_work
 from deskpilot.errors import NotAuthenticated
+from deskpilot.runtime import AiRuntime
 
 SESSION_COOKIE = "deskpilot_session"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -43,6 +47,26 @@ def get_session(request: Request) -> Iterator[Session]:
 # "function" scope: commit before the response leaves, so a client never reads a write that is not stored.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def ai_runtime(request: Request) -> AiRuntime:
+    """The app's AI runtime, built once by the app factory (API routes and pages alike)."""
+    runtime: AiRuntime = request.app.state.runtime
+    return runtime
+
+
+def kb_index(request: Request, session: SessionDep) -> KbIndex:
+    """The process's KB index, synced to the approved versions this request's session sees."""
+    return ai_runtime(request).kb.current(session)
+
+
+def chat_assistant(request: Request, session: Session) -> Assistant:
+    """The chat assistant for this turn (API and pages); the index is synced inside the turn's transaction."""
+    return ai.chat_assistant(ai_runtime(request), session)
+
+
+RuntimeDep = Annotated[AiRuntime, Depends(ai_runtime)]
+IndexDep = Annotated[KbIndex, Depends(kb_index)]
 
 
 def signed_in_user(request: Request, session: Session,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
 from deskpilot.tickets.enums import Channel as TicketChannel
+from deskpilot.triage.engine import TriageEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +62,10 @@ class Channel(Protocol):
     def ticket_channel(self) -> TicketChannel:
         """The channel recorded on tickets and messages that come this way."""
 
-    def receive(self, session: Session, *, settings: Settings, message: InboundMessage) -> IntakeResult:
-        """File one inbound message (new ticket or reply on one) in the caller's transaction; receiving the
-        same message again changes nothing."""
+    def receive(self, session: Session, *, settings: Settings, triage: TriageEngine, message: InboundMessage
+                ) -> IntakeResult:
+        """File one inbound message (new ticket or reply on one) in the caller's transaction, a new ticket
+        triaged with the runtime's `triage` engine; receiving the same message again changes nothing."""
 
     def send_reply(self, session: Session, *, settings: Settings, actor: Principal, ticket_id: int,
                    body: str) -> None:

@@ -11,7 +11,8 @@ from deskpilot.cli.train import cmd_train_triage
 from deskpilot.demo.loader import load_demo
 from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
-from deskpilot.triage.engine import engine
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.triage.engine import TriageEngine
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -22,7 +23,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with database(settings) as session:
         summary = load_demo(session)
     print(f"demo ready: {summary.users} new users, {summary.tickets} new historical tickets")
-    if engine(settings).category is None:
+    if TriageEngine(settings, load_embedder(settings.embedding_model)).models().category is None:
         print("training triage on the demo history (first run, or after an incompatible upgrade) ...",
               flush=True)
         cmd_train_triage(argparse.Namespace(csv=None, no_promote=False))

@@ -17,6 +17,7 @@ from deskpilot.cli.context import load_settings
 from deskpilot.config import Settings
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
+from deskpilot.runtime import build_runtime
 
 
 @contextmanager
@@ -40,19 +41,21 @@ def cmd_poll(args: argparse.Namespace) -> int:
     if not settings.mail_mailboxes:
         raise InvalidInput("No mailboxes configured; set DESKPILOT_MAIL_MAILBOXES to a JSON list of "
                            '{"name", "host", "port", "username", "password", "folder", "ssl"} objects.')
+    triage = build_runtime(settings).triage
     with _factory(settings) as factory:
         if args.once:
-            report = imap.poll_once(factory, settings=settings)
+            report = imap.poll_once(factory, settings=settings, triage=triage)
             _print_report(report)
             return 1 if report.errors else 0
-        imap.run(factory, settings=settings, stop=threading.Event(), on_pass=_print_report)
+        imap.run(factory, settings=settings, triage=triage, stop=threading.Event(), on_pass=_print_report)
     return 0
 
 
 def cmd_smtpd(args: argparse.Namespace) -> int:
     settings = load_settings()
     with _factory(settings) as factory:
-        controller = start_listener(factory, settings=settings, host=args.host, port=args.port)
+        controller = start_listener(factory, settings=settings, triage=build_runtime(settings).triage,
+                                    host=args.host, port=args.port)
         print(f"SMTP listener on {controller.hostname}:{controller.port}; Ctrl-C to stop")
         try:
             threading.Event().wait()

@@ -28,16 +28,17 @@ def _report(trained: list[TrainedVersion], promoted: bool) -> None:
 
 def cmd_train_triage(args: argparse.Namespace) -> int:
     settings = load_settings()
+    embedder = load_embedder(settings.embedding_model)
     promote = not args.no_promote
     if args.csv:
         rows = read_labelled(Path(args.csv))
         trained = [train_component(settings, CATEGORY_COMPONENT, [r.text for r in rows], [r.label for r in rows],
-                                   promote=promote, progress=_progress)]
+                                   embedder=embedder, promote=promote, progress=_progress)]
     else:
         with database(settings) as session:
-            trained = train_from_history(session, settings, promote=promote, progress=_progress)
+            trained = train_from_history(session, settings, embedder=embedder, promote=promote, progress=_progress)
             _progress("indexing resolved tickets for 'similar tickets'")
-            TicketIndex(settings.index_dir / "tickets", load_embedder(settings.embedding_model)).refresh(session)
+            TicketIndex(settings.index_dir / "tickets", embedder).refresh(session)
     _report(trained, promote)
     return 0
 

@@ -14,6 +14,7 @@ from deskpilot.db import make_engine, session_factory
 from deskpilot.errors import InvalidInput
 from deskpilot.jobs.registry import load_jobs
 from deskpilot.jobs.worker import RunOutcome, RunStatus, Worker
+from deskpilot.runtime import build_runtime
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -51,7 +52,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     restore = _stop_on_signals(stop)
     engine = make_engine(settings.resolved_database_url)
     try:
-        worker = Worker(jobs=jobs, settings=settings, sessions=session_factory(engine), report=_print_outcome)
+        worker = Worker(jobs=jobs, settings=settings, runtime=build_runtime(settings), sessions=session_factory(engine),
+                        report=_print_outcome)
         periodic = {name: job.interval(settings) for name, job in sorted(jobs.items())}
         plan = ", ".join(f"{name} every {interval:g} s" for name, interval in periodic.items() if interval)
         print(f"worker: {len(jobs)} job(s) installed; periodic: {plan or 'none'}", flush=True)

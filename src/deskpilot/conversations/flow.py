@@ -35,6 +35,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
+from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.service import triage_request
 
 log = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it wor
 @dataclass(frozen=True)
 class Assistant:
     """What the assistant answers with: the synced KB index (and its embedder), the settings, the reset
-    examples' vectors, an optional verified rephraser; the self-service reset's code mailer and directory (the
-    configured SMTP server and LDAP by default). `runtime.chat_assistant` builds it for any channel."""
+    examples' vectors, the triage engine, an optional verified rephraser; the self-service reset's code mailer
+    and directory (the configured SMTP server and LDAP by default). `runtime.chat_assistant` builds it for any
+    channel."""
 
     index: KbIndex
     settings: Settings
     reset_intent: password_help.ResetIntent
+    triage: TriageEngine
     rephraser: Rephraser | None = None
     mailer: Mailer | None = None
     directory_factory: DirectoryFactory | None = None
@@ -142,7 +145,7 @@ def _context(conversation: Conversation) -> str:
 def _triage(session: Session, conversation: Conversation, assistant: Assistant,
             question: str) -> tuple[str | None, float]:
     """Triage the question onto the conversation; returns the category (intent) and its confidence."""
-    outcome = triage_request(session, settings=assistant.settings, subject=question[:300], body=question,
+    outcome = triage_request(session, engine=assistant.triage, subject=question[:300], body=question,
                              requester_id=conversation.requester_id)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
@@ -302,7 +305,7 @@ def _promise(ticket: Ticket) -> str:
 def _open_ticket(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, *,
                  reason: str, code: R) -> None:
     handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
-                                 reason=reason, code=code)
+                                 triage=assistant.triage, reason=reason, code=code)
     conversation.resolution = Resolution.TICKET
     service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
     service.say(session, conversation, SYSTEM,
@@ -318,7 +321,8 @@ def _hand_off(session: Session, conversation: Conversation, actor: Principal, as
         return
     if conversation.ticket_id is None:
         handed = handoff.open_ticket(session, conversation=conversation, requester=actor,
-                                     settings=assistant.settings, reason="The requester asked to talk to a person.",
+                                     settings=assistant.settings, triage=assistant.triage,
+                                     reason="The requester asked to talk to a person.",
                                      code=R.REQUESTER_ASKED)
         ticket = handed.ticket
     else:

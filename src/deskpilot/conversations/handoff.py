@@ -22,6 +22,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
+from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.service import TriageOutcome
 
 ASSISTANT = Principal.system("assistant")
@@ -157,7 +158,7 @@ def _context_note(outcome: TriageOutcome) -> str:
 
 
 def open_ticket(session: Session, *, conversation: Conversation, requester: Principal, settings: Settings,
-                reason: str, code: HandoffReason) -> HandedOver:
+                triage: TriageEngine, reason: str, code: HandoffReason) -> HandedOver:
     """Create the ticket through intake (it gets its SLA) with the full context on it.
 
     The conversation's question was triaged when it was asked: that decision becomes the ticket's triage
@@ -170,7 +171,8 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
                         channel=Channel.CHAT)
     asked = conversation.facts.get("triage_decision_id")
     triaged = intake.recorded_triage(session, decision_id=int(asked)) if asked else None
-    ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings, triaged=triaged)
+    ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings, triage=triage,
+                                         triaged=triaged)
     note = f"{summary(conversation, reason=reason)}\n\n{_context_note(outcome)}"
     tickets.add_message(session, actor=ASSISTANT, ticket_id=ticket.id,
                         data=MessageCreate(body=note, kind=MessageKind.INTERNAL_NOTE, channel=Channel.CHAT,

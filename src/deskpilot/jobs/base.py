@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import DomainError, InvalidInput, ProviderError
+from deskpilot.runtime import AiRuntime
 
 Payload = Mapping[str, Any]
 _MAX_KEY = 255
@@ -53,9 +54,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a run may use: the settings and a session factory (a job commits its own units of work)."""
+    """What a run may use: the settings, the process's AI runtime and a session factory (a job commits its own
+    units of work)."""
 
     settings: Settings
+    runtime: AiRuntime
     sessions: sessionmaker[Session]
     idempotency_key: str
     attempt: int = 1

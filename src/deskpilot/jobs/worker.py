@@ -26,6 +26,7 @@ from deskpilot.jobs import service
 from deskpilot.jobs.base import Job, JobContext, Payload
 from deskpilot.jobs.queue import Delivery, InProcessQueue
 from deskpilot.jobs.registry import get_job
+from deskpilot.runtime import AiRuntime
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -56,10 +57,11 @@ def slot_start(now: datetime, interval: float) -> datetime:
 class Worker:
     """Runs `jobs` against the database behind `sessions`; `report` hears of every run's outcome."""
 
-    def __init__(self, *, jobs: Mapping[str, Job], settings: Settings, sessions: sessionmaker[Session],
-                 report: Callable[[RunOutcome], None] | None = None) -> None:
+    def __init__(self, *, jobs: Mapping[str, Job], settings: Settings, runtime: AiRuntime,
+                 sessions: sessionmaker[Session], report: Callable[[RunOutcome], None] | None = None) -> None:
         self.jobs = dict(jobs)
         self.settings = settings
+        self.runtime = runtime
         self.sessions = sessions
         self.queue = InProcessQueue()
         self.report = report
@@ -113,7 +115,7 @@ class Worker:
 
     def _run(self, delivery: Delivery) -> RunOutcome:
         job = get_job(self.jobs, delivery.job)
-        context = JobContext(settings=self.settings, sessions=self.sessions,
+        context = JobContext(settings=self.settings, runtime=self.runtime, sessions=self.sessions,
                              idempotency_key=delivery.idempotency_key, attempt=delivery.attempt)
         try:
             summary = job.run(context, delivery.payload)

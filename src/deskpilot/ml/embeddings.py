@@ -7,7 +7,6 @@ sentence-transformers/all-MiniLM-L6-v2) is vendored in `assets/`. Nothing is dow
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -21,9 +20,6 @@ MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMENSION = 384
 MAX_TOKENS = 256
 DEFAULT_THREADS = 2
-# One chat turn embeds the same question several times (intent, triage, similar tickets, retrieval): single
-# texts are remembered, most recently used first.
-SINGLE_TEXT_CACHE = 512
 _TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm_tokenizer.json"
 
 Vectors = npt.NDArray[np.float32]
@@ -65,34 +61,18 @@ class MiniLmEmbedder:
         self._tokenizer = Tokenizer.from_file(str(_TOKENIZER_PATH))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._recent: OrderedDict[str, Vectors] = OrderedDict()
-        self._recent_lock = threading.Lock()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
-        """Embed `texts`; batches are sorted by length so padding stays small."""
+        """Embed `texts`; batches are sorted by length so padding stays small. Nothing is remembered: callers
+        embed a text once and pass the vector on."""
         if not texts:
             return np.zeros((0, DIMENSION), dtype=np.float32)
-        if len(texts) == 1:
-            return self._encode_one(texts[0])
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
             out[idx] = self._encode_batch([texts[i] or " " for i in idx])
         return out
-
-    def _encode_one(self, text: str) -> Vectors:
-        with self._recent_lock:
-            cached = self._recent.get(text)
-            if cached is not None:
-                self._recent.move_to_end(text)
-                return cached.copy()
-        vector = self._encode_batch([text or " "])
-        with self._recent_lock:
-            self._recent[text] = vector
-            if len(self._recent) > SINGLE_TEXT_CACHE:
-                self._recent.popitem(last=False)
-        return vector.copy()
 
     def _encode_batch(self, texts: list[str]) -> Vectors:
         encodings = self._tokenizer.encode_batch(texts)

@@ -32,7 +32,7 @@ from deskpilot.ml.calibration import (
     calibrate_by_cross_validation,
     softmax,
 )
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
 from deskpilot.ml.features import TextFeatures
 from deskpilot.ml.linear_scorer import FittedLinear, fit_linear_svm, neighbour_similarity
 
@@ -219,13 +219,15 @@ class TextClassifier:
             progress=progress,
         )
 
-    def predict(self, texts: Sequence[str]) -> list[ClassPrediction]:
-        """Classify a batch; every label returned is one of the training labels."""
+    def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
+        """Classify a batch; every label returned is one of the training labels. `vectors`, when the caller
+        already embedded `texts` (cut to EMBED_MAX_CHARS) with this model's embedder, are used as they are."""
         model, features = self._require_model(), self._require_features()
         texts = [_as_text(t) for t in texts]
         if not texts:
             return []
-        vectors = features.embed(texts)
+        if vectors is None or features.embedder is None:
+            vectors = features.embed(texts)
         matrix = features.transform(texts, vectors)
         scores = model.scores(matrix)
         probs = softmax(scores, model.temperature)

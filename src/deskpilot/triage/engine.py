@@ -1,16 +1,15 @@
-"""The models triage runs with, loaded once per process from the model store and reloaded when another
-version is promoted."""
+"""The models triage runs with: part of the AI runtime, built once per process with its embedder, and reloaded
+when another model version is promoted (by `deskpilot train` or `deskpilot models promote`, in any process)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound, ProviderError
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.model_store import ModelStore
 from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.similar import RecentVectors, TicketIndex
@@ -21,22 +20,20 @@ CATEGORY_COMPONENT = "triage-category"
 PRIORITY_COMPONENT = "triage-priority"
 
 
-def load_classifier(directory: Path) -> TextClassifier:
-    return TextClassifier.load(directory, embedder=default_embedder())
+def store(settings: Settings, component: str, embedder: Embedder | None = None) -> ModelStore[TextClassifier]:
+    """The model store of one triage component; its models load with `embedder` (the runtime's)."""
+    return ModelStore.for_component(component, settings=settings,
+                                    loader=lambda directory: TextClassifier.load(directory, embedder=embedder))
 
 
-def store(settings: Settings, component: str) -> ModelStore[TextClassifier]:
-    return ModelStore.for_component(component, loader=load_classifier, settings=settings)
+@dataclass(frozen=True)
+class TriageModels:
+    """The active models at one moment; one triage uses one snapshot."""
 
-
-@dataclass
-class Engine:
     category: TextClassifier | None
     category_version: str | None
     priority: TextClassifier | None
     priority_version: str | None
-    tickets: TicketIndex
-    recent: RecentVectors
 
     @property
     def model_version(self) -> str:
@@ -44,35 +41,39 @@ class Engine:
                f"{self.priority_version or 'none'}"
 
 
-_cache: dict[Path, Engine] = {}
-_lock = threading.Lock()
+class TriageEngine:
+    """The triage models of one data directory, the similar-tickets index and the recent tickets' vectors,
+    all on the runtime's one embedder."""
 
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.tickets = TicketIndex(settings.index_dir / "tickets", embedder)
+        self.recent = RecentVectors(embedder)
+        self._models = TriageModels(None, None, None, None)
+        self._lock = threading.Lock()
 
-def _active(settings: Settings, component: str, loaded: TextClassifier | None, loaded_version: str | None
-            ) -> tuple[TextClassifier | None, str | None]:
-    version = store(settings, component).active_version()
-    if version == loaded_version:
-        return loaded, loaded_version
-    try:
-        return store(settings, component).load_active(), version
-    except NotFound:
-        return None, None
-    except ProviderError as exc:
-        # A model from an older, incompatible version must not stop tickets from being created:
-        # triage abstains (tickets go to human triage) until `deskpilot train triage` is run.
-        log.warning("triage model %s %s cannot be used: %s", component, version, exc.message)
-        return None, None
+    def models(self) -> TriageModels:
+        """The currently active model versions; a version promoted since the last call is loaded now."""
+        with self._lock:
+            loaded = self._models
+            category, category_version = self._active(CATEGORY_COMPONENT, loaded.category, loaded.category_version)
+            priority, priority_version = self._active(PRIORITY_COMPONENT, loaded.priority, loaded.priority_version)
+            self._models = TriageModels(category, category_version, priority, priority_version)
+            return self._models
 
-
-def engine(settings: Settings) -> Engine:
-    """The engine for this data directory, with the currently active model versions."""
-    with _lock:
-        current = _cache.get(settings.data_dir)
-        category, category_version = _active(settings, CATEGORY_COMPONENT, current.category if current else None,
-                                             current.category_version if current else None)
-        priority, priority_version = _active(settings, PRIORITY_COMPONENT, current.priority if current else None,
-                                             current.priority_version if current else None)
-        tickets = current.tickets if current else TicketIndex(settings.index_dir / "tickets", default_embedder())
-        recent = current.recent if current else RecentVectors(default_embedder())
-        _cache[settings.data_dir] = Engine(category, category_version, priority, priority_version, tickets, recent)
-        return _cache[settings.data_dir]
+    def _active(self, component: str, loaded: TextClassifier | None, loaded_version: str | None
+                ) -> tuple[TextClassifier | None, str | None]:
+        models = store(self.settings, component, self.embedder)
+        version = models.active_version()
+        if version == loaded_version:
+            return loaded, loaded_version
+        try:
+            return models.load_active(), version
+        except NotFound:
+            return None, None
+        except ProviderError as exc:
+            # A model from an older, incompatible version must not stop tickets from being created:
+            # triage abstains (tickets go to human triage) until `deskpilot train triage` is run.
+            log.warning("triage model %s %s cannot be used: %s", component, version, exc.message)
+            return None, None

@@ -7,6 +7,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from deskpilot.ml.embeddings import Embedder, Vectors
+from deskpilot.ml.features import EMBED_MAX_CHARS
 from deskpilot.ml.text_classifier import ClassPrediction
 from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.priority import priority_for
@@ -21,7 +23,7 @@ class Classifier(Protocol):
     @property
     def labels(self) -> tuple[str, ...]: ...
 
-    def predict(self, texts: Sequence[str]) -> list[ClassPrediction]: ...
+    def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]: ...
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class TriageResult:
     sentiment: float
     frustrated: bool
     reasons: list[str] = field(default_factory=list)
+    # The redacted text's sentence vector, embedded once and passed on (similar tickets, major incident).
+    vector: Vectors | None = field(default=None, repr=False, compare=False)
 
 
 def _closed_set(prediction: ClassPrediction, allowed: Collection[str]) -> tuple[str | None, float, bool]:
@@ -55,18 +59,20 @@ def _closed_set(prediction: ClassPrediction, allowed: Collection[str]) -> tuple[
 
 def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allowed: Collection[str],
                  abstain_below: float, requester_is_vip: bool = False,
-                 priority_model: Classifier | None = None) -> TriageResult:
-    """Triage one request. With no classifier, or below `abstain_below`, the category is withheld."""
+                 priority_model: Classifier | None = None, embedder: Embedder | None = None) -> TriageResult:
+    """Triage one request. With no classifier, or below `abstain_below`, the category is withheld. With an
+    `embedder` the redacted text is embedded once, for both models and for the caller (`TriageResult.vector`)."""
     text = normalise_ticket_text(subject, body)
     redaction = redact_pii(text.combined)
     signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip)
     mood = score_sentiment(redaction.text)
     reasons = list(signals.reasons) + list(mood.reasons)
+    vectors = embedder.encode([redaction.text[:EMBED_MAX_CHARS]]) if embedder is not None else None
     category, confidence, abstained, alternatives, terms = None, 0.0, True, [], []
     if classifier is None:
         reasons.append("no triage model is trained yet (run `deskpilot train triage`)")
     else:
-        prediction = classifier.predict([redaction.text])[0]
+        prediction = classifier.predict([redaction.text], vectors=vectors)[0]
         category, confidence, abstained = _closed_set(prediction, allowed)
         abstained = abstained or confidence < abstain_below or category is None
         alternatives = [(a.label, round(a.score, 4)) for a in prediction.alternatives if a.label in allowed]
@@ -75,7 +81,7 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
             reasons.append(f"category confidence {confidence:.2f} is too low: routed to human triage")
     priority, source = priority_for(signals.impact, signals.urgency), "impact × urgency"
     if priority_model is not None:
-        learned = priority_model.predict([redaction.text])[0]
+        learned = priority_model.predict([redaction.text], vectors=vectors)[0]
         if not learned.abstained and learned.label in Priority.__members__:
             priority, source = Priority(learned.label), f"learned from history ({learned.confidence:.2f})"
     return TriageResult(
@@ -83,4 +89,5 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
         pii_found=sorted({f.type.value for f in redaction.findings}), category=category,
         confidence=round(confidence, 4), abstained=abstained, alternatives=alternatives, top_terms=terms,
         impact=signals.impact, urgency=signals.urgency, priority=priority, priority_source=source,
-        sentiment=round(mood.score, 3), frustrated=mood.frustrated, reasons=reasons)
+        sentiment=round(mood.score, 3), frustrated=mood.frustrated, reasons=reasons,
+        vector=vectors[0] if vectors is not None else None)

@@ -15,13 +15,11 @@ from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import DecisionKind
 from deskpilot.clock import utcnow
-from deskpilot.config import Settings
-from deskpilot.ml.embeddings import default_embedder
 from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Queue
 from deskpilot.triage import categories
-from deskpilot.triage.engine import engine
+from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.pipeline import TriageResult, run_pipeline
 from deskpilot.triage.similar import MajorIncident, SimilarTicket, detect_major_incident
 from deskpilot.triage.sla_suggestion import SlaSuggestion, suggest_sla
@@ -55,22 +53,24 @@ def _queue_for(session: Session, category: str | None, fallback: str) -> Queue |
     return queue
 
 
-def triage_request(session: Session, *, settings: Settings, subject: str, body: str,
+def triage_request(session: Session, *, engine: TriageEngine, subject: str, body: str,
                    requester_id: int | None = None, exclude_ticket: int | None = None) -> TriageOutcome:
-    """Classify, prioritise and route one request; suggest its SLA and escalation path; find similar
-    resolved tickets and a probable major incident; store the whole decision (redacted)."""
-    models = engine(settings)
+    """Classify, prioritise and route one request with the runtime's triage `engine`; suggest its SLA and
+    escalation path; find similar resolved tickets and a probable major incident; store the whole decision
+    (redacted). The redacted text is embedded once, for the models and the similar-tickets search."""
+    settings, models = engine.settings, engine.models()
     requester = session.get(User, requester_id) if requester_id else None
     allowed = {c.name for c in categories.get_all(session)}
     result = run_pipeline(subject=subject, body=body, classifier=models.category, allowed=allowed,
                           abstain_below=settings.triage_abstain_below,
-                          requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority)
+                          requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority,
+                          embedder=engine.embedder)
     queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
-    vector = default_embedder().encode([result.redacted_text])[0]
-    similar = models.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
-    incident = detect_major_incident(session, models.recent, vector, exclude=exclude_ticket)
+    vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
+    similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
+    incident = detect_major_incident(session, engine.recent, vector, exclude=exclude_ticket)
     if exclude_ticket is not None:
-        models.recent.remember(exclude_ticket, vector)
+        engine.recent.remember(exclude_ticket, vector)
     sla = suggest_sla(session, priority=result.priority, queue_id=queue.id if queue else None, now=utcnow())
     decision = decisions.record_decision(
         session, kind=DecisionKind.TRIAGE, model_version=models.model_version, input_redacted=result.redacted_text,
@@ -86,12 +86,12 @@ def triage_request(session: Session, *, settings: Settings, subject: str, body: 
     return outcome
 
 
-def retriage_ticket(session: Session, *, actor: Principal, settings: Settings, ticket_id: int) -> TriageOutcome:
+def retriage_ticket(session: Session, *, actor: Principal, engine: TriageEngine, ticket_id: int) -> TriageOutcome:
     """Triage an existing ticket again for the people who work tickets: suggestions only, the ticket keeps its
     fields. The decision is linked to the ticket (the console shows it; the ticket's facts note it)."""
     ticket = tickets.get(session, actor=actor, ticket_id=ticket_id)
     require(actor, Permission.TICKET_WORK)
-    outcome = triage_request(session, settings=settings, subject=ticket.subject, body=ticket.description,
+    outcome = triage_request(session, engine=engine, subject=ticket.subject, body=ticket.description,
                              requester_id=ticket.requester_id, exclude_ticket=ticket.id)
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
     return outcome

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
@@ -61,27 +61,27 @@ class TrainedVersion:
 
 
 def train_component(settings: Settings, component: str, texts: list[str], labels: list[str], *,
-                    promote: bool, progress: Progress) -> TrainedVersion:
+                    embedder: Embedder, promote: bool, progress: Progress) -> TrainedVersion:
     """Train, save as the next version in the model store, and optionally promote it."""
     _check(labels, component)
     progress(f"{component}: training on {len(texts)} examples, {len(set(labels))} labels")
-    model = TextClassifier(embedder=default_embedder()).train(texts, labels, progress=progress)
+    model = TextClassifier(embedder=embedder).train(texts, labels, progress=progress)
     version = store(settings, component).save_version(model, activate=promote)
     return TrainedVersion(component, version, dict(model.metadata.get("metrics", {})), len(texts))
 
 
-def train_from_history(session: Session, settings: Settings, *, promote: bool, progress: Progress
-                       ) -> list[TrainedVersion]:
+def train_from_history(session: Session, settings: Settings, *, embedder: Embedder, promote: bool,
+                       progress: Progress) -> list[TrainedVersion]:
     """The category model, and the priority model when the history has enough of each priority."""
     examples = history_examples(session)
     trained = [train_component(settings, CATEGORY_COMPONENT, examples.texts, examples.categories,
-                               promote=promote, progress=progress)]
+                               embedder=embedder, promote=promote, progress=progress)]
     counts = Counter(examples.priorities)
     if len(counts) < 2 or min(counts.values()) < MIN_PER_LABEL:
         progress("priority: not enough history per priority; triage keeps the impact × urgency matrix")
         return trained
     priority = train_component(settings, PRIORITY_COMPONENT, examples.texts, examples.priorities,
-                               promote=False, progress=progress)
+                               embedder=embedder, promote=False, progress=progress)
     # A priority model that abstains on nearly everything in cross-validation learned nothing usable
     # from this history; the impact × urgency matrix stays in charge.
     if promote and float(str(priority.metrics.get("cv_abstain_rate", 1.0))) < USEFUL_ABSTAIN_RATE:

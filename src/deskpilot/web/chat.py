@@ -10,8 +10,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from deskpilot.api.deps import IdPath, SessionDep
-from deskpilot.api.routes.assist import chat_assistant
+from deskpilot.api.deps import IdPath, SessionDep, chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation

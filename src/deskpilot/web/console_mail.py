@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from deskpilot.api.deps import IdPath, SessionDep, SettingsDep
+from deskpilot.api.deps import IdPath, RuntimeDep, SessionDep
 from deskpilot.channels.email import unfiled
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import FormViewer, StaffViewer
@@ -24,9 +24,10 @@ def unfiled_mail(request: Request, session: SessionDep, viewer: StaffViewer) -> 
 
 
 @router.post("/console/mail/{inbound_id}/file")
-def file_mail(inbound_id: IdPath, session: SessionDep, settings: SettingsDep, viewer: FormViewer,
+def file_mail(inbound_id: IdPath, session: SessionDep, ai: RuntimeDep, viewer: FormViewer,
               requester_id: _ID) -> Response:
-    mail = unfiled.file_as_ticket(session, actor=viewer.principal, settings=settings, inbound_id=inbound_id,
+    mail = unfiled.file_as_ticket(session, actor=viewer.principal, settings=ai.settings, triage=ai.triage,
+                                  inbound_id=inbound_id,
                                   requester_id=requester_id)
     return RedirectResponse(f"/console/tickets/{mail.ticket_id}", status_code=303)
 

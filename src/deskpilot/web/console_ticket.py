@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot import intake
 from deskpilot.accounts.models import Role, User
-from deskpilot.api.deps import IdPath, SessionDep
-from deskpilot.api.routes.assist import kb_index
+from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.clock import utcnow
@@ -126,7 +125,7 @@ def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, v
 @router.post("/console/tickets/{ticket_id}/triage")
 def run_triage(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """Triage the ticket (again); suggestions only, nothing on the ticket changes."""
-    retriage_ticket(session, actor=viewer.principal, settings=request.app.state.settings, ticket_id=ticket_id)
+    retriage_ticket(session, actor=viewer.principal, engine=ai_runtime(request).triage, ticket_id=ticket_id)
     return _back(ticket_id)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.api.deps import IdPath, SessionDep, ai_runtime
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
 from deskpilot.tickets import service as tickets
@@ -79,8 +79,9 @@ def create_request(request: Request, session: SessionDep, viewer: FormViewer, su
     data = form.to_ticket()
     if data is None:
         return _new_request_page(request, viewer, form, human=bool(human), status_code=422)
-    ticket, _triage = intake.open_ticket(session, actor=viewer.principal, data=data,
-                                         settings=request.app.state.settings)
+    runtime = ai_runtime(request)
+    ticket, _triage = intake.open_ticket(session, actor=viewer.principal, data=data, settings=runtime.settings,
+                                         triage=runtime.triage)
     return _see_other(f"/tickets/{ticket.id}?created=1")
 
 

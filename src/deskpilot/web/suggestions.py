@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from deskpilot.api.routes.assist import IndexDep
+from deskpilot.api.deps import IndexDep
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.web.chat_views import source_href

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.config import Environment, MailboxSettings, Settings
 from deskpilot.db import session_factory
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.triage.engine import TriageEngine
 
 CORPUS = Path(__file__).parent / "corpus"
 IMAP_USER, IMAP_PASSWORD = "desk", "desk-secret"
@@ -172,6 +174,13 @@ def mail_settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, environment=Environment.TEST, data_dir=tmp_path / "var",
                     mail_address="servicedesk@desk.example", mail_send_backoff_seconds=60,
                     mail_send_max_attempts=3, mail_max_attachment_bytes=1024 * 1024)
+
+
+@pytest.fixture
+def mail_triage(mail_settings: Settings) -> TriageEngine:
+    """The triage engine of the mail settings' data directory (no model trained there: triage abstains), on the
+    process's one embedder."""
+    return TriageEngine(mail_settings, load_embedder(mail_settings.embedding_model))
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from deskpilot.channels.email.models import InboundMail, MailboxCursor, Outbound
 from deskpilot.config import Settings
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import Dovecot, mail
 
 
@@ -32,11 +33,12 @@ def _counts(factory: sessionmaker[Session]) -> tuple[int, int, int]:
 
 
 def test_new_mail_becomes_a_ticket_and_the_reply_threads_onto_it(
-        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot,
+        mail_triage: TriageEngine) -> None:
     folder = imap_settings.mail_mailboxes[0].folder
     dovecot.append(folder, mail(message_id="first@acme.example"))
 
-    report = imap.poll_once(factory, settings=imap_settings)
+    report = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert report.counts[intake.IntakeOutcome.TICKET_CREATED] == 1 and not report.errors
     with factory() as session:
@@ -48,7 +50,7 @@ def test_new_mail_becomes_a_ticket_and_the_reply_threads_onto_it(
     dovecot.append(folder, mail(subject=f"Re: {ack.subject}", body="It works again after a restart.\n\n"
                                 "On Mon, 23 Nov 2026, Service desk wrote:\n> we have received your request",
                                 in_reply_to=ack.message_id, references=f"<first@acme.example> <{ack.message_id}>"))
-    report = imap.poll_once(factory, settings=imap_settings)
+    report = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert report.counts[intake.IntakeOutcome.THREADED] == 1
     with factory() as session:
@@ -59,16 +61,17 @@ def test_new_mail_becomes_a_ticket_and_the_reply_threads_onto_it(
 
 
 def test_repolling_and_a_lost_cursor_create_no_duplicates(
-        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot,
+        mail_triage: TriageEngine) -> None:
     folder = imap_settings.mail_mailboxes[0].folder
     dovecot.append(folder, *(mail(subject=f"Request {n}") for n in range(4)))
 
-    first = imap.poll_once(factory, settings=imap_settings)
-    second = imap.poll_once(factory, settings=imap_settings)
+    first = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
+    second = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
     with factory() as session, session.begin():
         # As if UIDVALIDITY changed or the cursor table was restored from an old backup.
         session.execute(delete(MailboxCursor))
-    third = imap.poll_once(factory, settings=imap_settings)
+    third = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert first.counts[intake.IntakeOutcome.TICKET_CREATED] == 4
     assert second.taken == 0
@@ -78,7 +81,8 @@ def test_repolling_and_a_lost_cursor_create_no_duplicates(
 
 def test_a_failure_after_the_ticket_write_loses_nothing_and_duplicates_nothing(
         factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch,
+        mail_triage: TriageEngine) -> None:
     dovecot.append(imap_settings.mail_mailboxes[0].folder, *(mail(subject=f"Request {n}") for n in range(5)))
     real_advance = intake._advance_cursor
     calls = {"n": 0}
@@ -91,11 +95,11 @@ def test_a_failure_after_the_ticket_write_loses_nothing_and_duplicates_nothing(
 
     monkeypatch.setattr(intake, "_advance_cursor", crash_on_third)
     with pytest.raises(RuntimeError):
-        imap.poll_once(factory, settings=imap_settings)
+        imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
     assert _counts(factory) == (2, 2, 2)
 
     monkeypatch.setattr(intake, "_advance_cursor", real_advance)
-    imap.poll_once(factory, settings=imap_settings)
+    imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert _counts(factory) == (5, 5, 5)
     with factory() as session:
@@ -107,6 +111,7 @@ _KILLED_POLLER = textwrap.dedent("""
     from deskpilot.channels.email import imap, intake
     from deskpilot.config import Settings
     from deskpilot.db import make_engine, session_factory
+    from deskpilot.runtime import build_runtime
 
     kill_at = int(sys.argv[1])
     real_file, filed = intake._file, []
@@ -120,7 +125,8 @@ _KILLED_POLLER = textwrap.dedent("""
 
     intake._file = file_then_die
     settings = Settings()
-    imap.poll_once(session_factory(make_engine(settings.resolved_database_url)), settings=settings)
+    imap.poll_once(session_factory(make_engine(settings.resolved_database_url)), settings=settings,
+                   triage=build_runtime(settings).triage)
 """)
 
 
@@ -148,11 +154,11 @@ def test_a_poller_killed_mid_batch_and_restarted_takes_every_mail_exactly_once(
 
 
 def test_idle_wakes_the_poller_when_mail_arrives(
-        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot, mail_triage: TriageEngine) -> None:
     settings = imap_settings.model_copy(update={"mail_poll_interval_seconds": 30.0})
     stop, passes = threading.Event(), []
-    worker = threading.Thread(target=imap.run, kwargs={"factory": factory, "settings": settings, "stop": stop,
-                                                       "on_pass": passes.append}, daemon=True)
+    worker = threading.Thread(target=imap.run, kwargs={"factory": factory, "settings": settings, "triage": mail_triage,
+                                                       "stop": stop, "on_pass": passes.append}, daemon=True)
     worker.start()
     deadline = time.monotonic() + 10
     while not passes and time.monotonic() < deadline:

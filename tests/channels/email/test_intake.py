@@ -19,12 +19,14 @@ from deskpilot.db import unit_of_work
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import CORPUS, mail
 from tests.factories import make_desk
 
 
-def test_unknown_senders_get_a_requester_account(factory: sessionmaker[Session], mail_settings: Settings) -> None:
-    result = receive(factory, settings=mail_settings, raw=mail(sender="New.Person@Acme.example"))
+def test_unknown_senders_get_a_requester_account(factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
+    result = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(sender="New.Person@Acme.example"))
     with factory() as session:
         user = session.scalars(select(User).where(User.email == "new.person@acme.example")).one()
         ticket = session.get(Ticket, result.ticket_id)
@@ -33,15 +35,16 @@ def test_unknown_senders_get_a_requester_account(factory: sessionmaker[Session],
 
 
 def test_with_the_fallback_policy_unknown_senders_are_filed_under_the_fallback_user(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         desk = make_desk(session)
     strict = mail_settings.model_copy(update={"mail_unknown_sender": UnknownSender.FALLBACK,
                                               "mail_fallback_requester": "bob"})
     unset = strict.model_copy(update={"mail_fallback_requester": ""})
 
-    filed = receive(factory, settings=strict, raw=mail(sender="stranger@internet.example"))
-    refused = receive(factory, settings=unset, raw=mail(sender="other@internet.example"))
+    filed = receive(factory, settings=strict, triage=mail_triage, raw=mail(sender="stranger@internet.example"))
+    refused = receive(factory, settings=unset, triage=mail_triage, raw=mail(sender="other@internet.example"))
 
     with factory() as session:
         assert session.get(Ticket, filed.ticket_id).requester_id == desk.bob.id  # type: ignore[union-attr]
@@ -52,43 +55,48 @@ def test_with_the_fallback_policy_unknown_senders_are_filed_under_the_fallback_u
 
 
 def test_a_subject_tag_threads_for_the_requester_but_not_for_a_stranger(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         make_desk(session)
-    first = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example"))
+    first = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(sender="alice@northwind.example"))
     tag = f"Re: [DP-{first.ticket_id}] more details"
 
-    own = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example", subject=tag))
-    other = receive(factory, settings=mail_settings, raw=mail(sender="bob@northwind.example", subject=tag))
+    own = receive(factory, settings=mail_settings, triage=mail_triage,
+                  raw=mail(sender="alice@northwind.example", subject=tag))
+    other = receive(factory, settings=mail_settings, triage=mail_triage,
+                    raw=mail(sender="bob@northwind.example", subject=tag))
 
     assert (own.outcome, own.ticket_id) == (IntakeOutcome.THREADED, first.ticket_id)
     assert other.outcome is IntakeOutcome.TICKET_CREATED and other.ticket_id != first.ticket_id
 
 
 def test_a_colleague_replying_on_the_thread_becomes_an_attributed_internal_note(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         make_desk(session)
-    first = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example",
+    first = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(sender="alice@northwind.example",
                                                                message_id="t1@northwind.example"))
-    receive(factory, settings=mail_settings, raw=mail(sender="bob@northwind.example", body="Same for me.",
-                                                       in_reply_to="t1@northwind.example"))
+    receive(factory, settings=mail_settings, triage=mail_triage,
+            raw=mail(sender="bob@northwind.example", body="Same for me.", in_reply_to="t1@northwind.example"))
     with factory() as session:
         note = session.scalars(select(TicketMessage).where(TicketMessage.ticket_id == first.ticket_id)).one()
         assert note.kind is MessageKind.INTERNAL_NOTE
         assert note.body == "E-mail from Jane Doe <bob@northwind.example>:\n\nSame for me."
 
 
-def test_a_reply_to_a_closed_ticket_opens_a_follow_up(factory: sessionmaker[Session], mail_settings: Settings) -> None:
+def test_a_reply_to_a_closed_ticket_opens_a_follow_up(factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         desk = make_desk(session)
-    first = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example",
+    first = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(sender="alice@northwind.example",
                                                                message_id="c1@northwind.example"))
     with unit_of_work(factory) as session:
         for status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             tickets.change_status(session, actor=Principal.of(desk.lena), ticket_id=first.ticket_id or 0,
                                   target=status)
-    again = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example",
+    again = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(sender="alice@northwind.example",
                                                                in_reply_to="c1@northwind.example"))
     with factory() as session:
         follow_up = session.get(Ticket, again.ticket_id)
@@ -98,8 +106,9 @@ def test_a_reply_to_a_closed_ticket_opens_a_follow_up(factory: sessionmaker[Sess
 
 @pytest.mark.parametrize("name", ["auto_reply_ooo.eml", "bounce_dsn.eml", "precedence_bulk.eml"])
 def test_auto_replies_are_kept_but_open_no_ticket_and_get_no_acknowledgement(
-        factory: sessionmaker[Session], mail_settings: Settings, name: str) -> None:
-    result = receive(factory, settings=mail_settings, raw=(CORPUS / name).read_bytes())
+        factory: sessionmaker[Session], mail_settings: Settings, name: str,
+        mail_triage: TriageEngine) -> None:
+    result = receive(factory, settings=mail_settings, triage=mail_triage, raw=(CORPUS / name).read_bytes())
     assert result.outcome is IntakeOutcome.IGNORED
     with factory() as session:
         row = session.scalars(select(InboundMail)).one()
@@ -108,9 +117,10 @@ def test_auto_replies_are_kept_but_open_no_ticket_and_get_no_acknowledgement(
 
 
 def test_the_whole_corpus_is_taken_without_a_crash_and_every_mail_is_recorded(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     paths = sorted(CORPUS.glob("*.eml"))
-    results = [receive(factory, settings=mail_settings, raw=p.read_bytes()) for p in paths]
+    results = [receive(factory, settings=mail_settings, triage=mail_triage, raw=p.read_bytes()) for p in paths]
     with factory() as session:
         assert len(session.scalars(select(InboundMail)).all()) == len(paths)
     assert {r.outcome for r in results} <= {IntakeOutcome.TICKET_CREATED, IntakeOutcome.IGNORED,
@@ -118,7 +128,8 @@ def test_the_whole_corpus_is_taken_without_a_crash_and_every_mail_is_recorded(
 
 
 def test_a_20_mb_attachment_is_skipped_but_the_raw_mail_is_kept(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     message = EmailMessage()
     message["From"], message["Subject"], message["Message-ID"] = "jane@acme.example", "Dump", "<big@acme.example>"
     message.set_content("Crash dump attached.")
@@ -127,7 +138,7 @@ def test_a_20_mb_attachment_is_skipped_but_the_raw_mail_is_kept(
     message.add_attachment(b"%PDF-1.4 tiny", maintype="application", subtype="pdf", filename="form.pdf")
     raw = message.as_bytes()
 
-    result = receive(factory, settings=mail_settings, raw=raw)
+    result = receive(factory, settings=mail_settings, triage=mail_triage, raw=raw)
 
     with factory() as session:
         row = session.get(InboundMail, result.inbound_id)
@@ -138,16 +149,18 @@ def test_a_20_mb_attachment_is_skipped_but_the_raw_mail_is_kept(
 
 
 def test_a_parser_failure_is_recorded_for_agents_and_never_lost(
-        factory: sessionmaker[Session], mail_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings, monkeypatch: pytest.MonkeyPatch,
+        mail_triage: TriageEngine) -> None:
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ValueError("parser bug")
 
     monkeypatch.setattr(intake, "parse_mail", broken)
     with unit_of_work(factory) as session:
-        first = ingest(session, settings=mail_settings, raw=mail(), source=MailSource("support", 9, 1))
+        first = ingest(session, settings=mail_settings, triage=mail_triage, raw=mail(),
+                       source=MailSource("support", 9, 1))
     with unit_of_work(factory) as session:
-        assert ingest(session, settings=mail_settings, raw=mail(), source=MailSource("support", 9, 1)).outcome \
-            is IntakeOutcome.DUPLICATE
+        assert ingest(session, settings=mail_settings, triage=mail_triage, raw=mail(),
+                      source=MailSource("support", 9, 1)).outcome is IntakeOutcome.DUPLICATE
     with factory() as session:
         row = session.get(InboundMail, first.inbound_id)
         assert row is not None and row.status is InboundStatus.FAILED_PARSE and row.error == "ValueError: parser bug"

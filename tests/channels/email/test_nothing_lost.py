@@ -17,6 +17,7 @@ from deskpilot.channels.email.models import InboundMail, InboundStatus, Outbound
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.config import Settings
 from deskpilot.tickets.models import Ticket
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import Dovecot, free_port
 
 UGLY = Path(__file__).parent / "ugly"
@@ -36,9 +37,9 @@ class Listener:
 
 
 @pytest.fixture
-def listener(factory: sessionmaker[Session], mail_settings: Settings) -> Iterator[Listener]:
+def listener(factory: sessionmaker[Session], mail_settings: Settings, mail_triage: TriageEngine) -> Iterator[Listener]:
     port = free_port()
-    controller = start_listener(factory, settings=mail_settings, host="127.0.0.1", port=port)
+    controller = start_listener(factory, settings=mail_settings, triage=mail_triage, host="127.0.0.1", port=port)
     try:
         yield Listener(port)
     finally:
@@ -70,13 +71,13 @@ def test_a_different_mail_reusing_a_message_id_is_kept_linked_and_logged_while_a
 
 
 def test_the_imap_poller_keeps_different_mails_sharing_a_message_id_and_takes_a_redelivery_once(
-        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot) -> None:
+        factory: sessionmaker[Session], imap_settings: Settings, dovecot: Dovecot, mail_triage: TriageEngine) -> None:
     folder = imap_settings.mail_mailboxes[0].folder
     first, second = (UGLY / "reused_id_first.eml").read_bytes(), (UGLY / "reused_id_second.eml").read_bytes()
     dovecot.append(folder, first, second, b"Received: from relay2.acme.example by mx.desk.example\n" + first,
                    (UGLY / "bom_before_from.eml").read_bytes())
 
-    report = imap.poll_once(factory, settings=imap_settings)
+    report = imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert not report.errors
     assert sorted(_tickets(factory)) == ["Badge does not open the garage", "Outlook keeps asking for my password",
@@ -96,10 +97,10 @@ def test_an_outlook_html_reply_with_lines_over_1000_bytes_is_accepted(
 
 
 def test_a_mail_over_the_size_limit_is_refused_with_552_and_a_smaller_one_with_long_lines_is_not(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings, mail_triage: TriageEngine) -> None:
     port = free_port()
     small = mail_settings.model_copy(update={"mail_max_message_bytes": 64 * 1024})
-    controller = start_listener(factory, settings=small, host="127.0.0.1", port=port)
+    controller = start_listener(factory, settings=small, triage=mail_triage, host="127.0.0.1", port=port)
     head = b"From: jane@acme.example\r\nSubject: big\r\nMessage-ID: <big@acme.example>\r\n\r\n"
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:

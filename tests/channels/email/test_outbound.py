@@ -19,6 +19,7 @@ from deskpilot.db import unit_of_work
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import SmtpSink, free_port, mail
 from tests.conftest import FrozenClock
 from tests.factories import make_desk
@@ -28,18 +29,19 @@ def _transport(sink: SmtpSink) -> delivery.SmtpTransport:
     return delivery.SmtpTransport(host=sink.host, port=sink.port, timeout=10)
 
 
-def _ingest(factory: sessionmaker[Session], settings: Settings, raw: bytes) -> int:
-    result = receive(factory, settings=settings, raw=raw)
+def _ingest(factory: sessionmaker[Session], settings: Settings, mail_triage: TriageEngine, raw: bytes) -> int:
+    result = receive(factory, settings=settings, triage=mail_triage, raw=raw)
     assert result.ticket_id is not None, result
     return result.ticket_id
 
 
 def test_an_agents_approved_reply_arrives_with_correct_threading_headers(
-        factory: sessionmaker[Session], mail_settings: Settings, smtp_sink: SmtpSink, clock: FrozenClock) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings, smtp_sink: SmtpSink, clock: FrozenClock,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         desk = make_desk(session)
     question = mail(sender="alice@northwind.example", message_id="q1@northwind.example")
-    ticket_id = _ingest(factory, mail_settings, question)
+    ticket_id = _ingest(factory, mail_settings, mail_triage, question)
     clock.advance(minutes=42)
 
     with unit_of_work(factory) as session:
@@ -62,12 +64,13 @@ def test_an_agents_approved_reply_arrives_with_correct_threading_headers(
 
     answer = mail(sender="alice@northwind.example", subject=f"Re: {reply['Subject']}", body="Done, it prints.",
                   in_reply_to=reply["Message-ID"].strip("<>"))
-    assert receive(factory, settings=mail_settings, raw=answer).ticket_id == ticket_id
+    assert receive(factory, settings=mail_settings, triage=mail_triage, raw=answer).ticket_id == ticket_id
 
 
 def test_an_unreachable_server_is_retried_with_backoff_and_the_mail_is_never_dropped(
-        factory: sessionmaker[Session], mail_settings: Settings, smtp_sink: SmtpSink, clock: FrozenClock) -> None:
-    _ingest(factory, mail_settings, mail())
+        factory: sessionmaker[Session], mail_settings: Settings, smtp_sink: SmtpSink, clock: FrozenClock,
+        mail_triage: TriageEngine) -> None:
+    _ingest(factory, mail_settings, mail_triage, mail())
     down = delivery.SmtpTransport(host="127.0.0.1", port=free_port(), timeout=5)
 
     first = delivery.deliver_due(factory, settings=mail_settings, transport=down)
@@ -93,10 +96,11 @@ def test_an_unreachable_server_is_retried_with_backoff_and_the_mail_is_never_dro
 
 
 def test_replies_written_in_the_console_are_queued_once_and_history_is_never_sent(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         desk = make_desk(session)
-    ticket_id = _ingest(factory, mail_settings, mail(sender="bob@northwind.example"))
+    ticket_id = _ingest(factory, mail_settings, mail_triage, mail(sender="bob@northwind.example"))
     with unit_of_work(factory) as session:
         tickets.add_message(session, actor=Principal.of(desk.lena), ticket_id=ticket_id,
                             data=MessageCreate(body="Which printer model is it?"))
@@ -112,9 +116,10 @@ def test_replies_written_in_the_console_are_queued_once_and_history_is_never_sen
         assert replies[0].to_address == "bob@northwind.example"
 
 
-def test_acknowledgements_can_be_turned_off(factory: sessionmaker[Session], mail_settings: Settings) -> None:
+def test_acknowledgements_can_be_turned_off(factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     quiet = mail_settings.model_copy(update={"mail_acknowledge": False})
-    _ingest(factory, quiet, mail())
+    _ingest(factory, quiet, mail_triage, mail())
     with factory() as session:
         assert session.scalars(select(OutboundMail)).all() == []
 
@@ -125,9 +130,10 @@ def test_reply_subjects_carry_one_prefix_and_one_tag(subject: str) -> None:
 
 
 def test_the_smtp_listener_turns_a_delivered_mail_into_a_ticket(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings,
+        mail_triage: TriageEngine) -> None:
     port = free_port()
-    controller = start_listener(factory, settings=mail_settings, host="127.0.0.1", port=port)
+    controller = start_listener(factory, settings=mail_settings, triage=mail_triage, host="127.0.0.1", port=port)
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
             client.sendmail("jane@acme.example", ["servicedesk@desk.example"], mail(message_id="smtp1@acme.example"))
@@ -138,6 +144,6 @@ def test_the_smtp_listener_turns_a_delivered_mail_into_a_ticket(
         assert [t.subject for t in session.scalars(select(Ticket))] == ["Printer on floor 3 is jammed"]
         assert session.scalars(select(InboundMail.mailbox)).all() == ["smtp"]
     with unit_of_work(factory) as session:
-        again = ingest(session, settings=mail_settings, raw=mail(message_id="smtp1@acme.example"),
+        again = ingest(session, settings=mail_settings, triage=mail_triage, raw=mail(message_id="smtp1@acme.example"),
                        source=MailSource("support", 1, 1))
     assert again.outcome is IntakeOutcome.DUPLICATE

@@ -13,6 +13,7 @@ from deskpilot.channels.email.models import InboundMail, InboundStatus
 from deskpilot.config import Settings, UnknownSender
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import mail
 from tests.factories import SYSTEM, Desk, open_ticket
 from tests.live_server import desk, live_server  # noqa: F401 - fixtures of this test
@@ -24,15 +25,17 @@ def _client(session: Session, base_url: str, user: User) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {secret}"}, timeout=30)
 
 
-def _unfiled_mails(session: Session, settings: Settings, count: int) -> list[int]:
+def _unfiled_mails(session: Session, settings: Settings, triage: TriageEngine, count: int) -> list[int]:
     strict = settings.model_copy(update={"mail_unknown_sender": UnknownSender.FALLBACK})
-    return [ingest(session, settings=strict, raw=mail(sender=f"stranger{n}@internet.example", subject=f"Help {n}"),
+    return [ingest(session, settings=strict, triage=triage,
+                   raw=mail(sender=f"stranger{n}@internet.example", subject=f"Help {n}"),
                    source=MailSource("smtp")).inbound_id or 0 for n in range(count)]
 
 
 def test_agents_see_unfiled_mail_with_the_reason_and_file_attach_or_discard_it(
-        session: Session, live_server: str, desk: Desk, mail_settings: Settings) -> None:  # noqa: F811
-    filed_id, attached_id, discarded_id = _unfiled_mails(session, mail_settings, 3)
+        session: Session, live_server: str, desk: Desk, mail_settings: Settings,  # noqa: F811
+        mail_triage: TriageEngine) -> None:
+    filed_id, attached_id, discarded_id = _unfiled_mails(session, mail_settings, mail_triage, 3)
     target = open_ticket(session, desk, desk.alice, queue=desk.service_desk)
     carol, alice = _client(session, live_server, desk.carol), _client(session, live_server, desk.alice)
     session.commit()
@@ -60,8 +63,9 @@ def test_agents_see_unfiled_mail_with_the_reason_and_file_attach_or_discard_it(
 
 
 def test_the_console_shows_unfiled_mail_with_the_reason_and_its_forms_file_and_discard_it(
-        session: Session, live_server: str, desk: Desk, mail_settings: Settings) -> None:  # noqa: F811
-    filed_id, discarded_id = _unfiled_mails(session, mail_settings, 2)
+        session: Session, live_server: str, desk: Desk, mail_settings: Settings,  # noqa: F811
+        mail_triage: TriageEngine) -> None:
+    filed_id, discarded_id = _unfiled_mails(session, mail_settings, mail_triage, 2)
     session.commit()
     with PageClient(base_url=live_server, timeout=30) as agent, PageClient(base_url=live_server, timeout=30) as alice:
         agent.sign_in("carol")

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, FastAPI, Query
 
-from deskpilot import runtime
-from deskpilot.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from deskpilot.assist.index_store import KbIndex
+from deskpilot.api.deps import CurrentPrincipal, IndexDep, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.assist.verifier import Rephraser
-from deskpilot.conversations import flow
 from deskpilot.db import unit_of_work
 from deskpilot.kb.answering import answer_question, gap_clusters
 from deskpilot.kb.schemas import (
@@ -22,20 +18,8 @@ from deskpilot.kb.schemas import (
     KbGapCluster,
     KbGapRead,
 )
-from deskpilot.runtime import AiRuntime
 
 router = APIRouter(tags=["assist"])
-
-
-def ai_runtime(request: Request) -> AiRuntime:
-    """The app's AI runtime, built once by the app factory."""
-    runtime: AiRuntime = request.app.state.runtime
-    return runtime
-
-
-def kb_index(request: Request, session: SessionDep) -> KbIndex:
-    """The process's KB index, synced to the approved versions this request's session sees."""
-    return ai_runtime(request).kb.current(session)
 
 
 def refresh_index(app: FastAPI) -> None:
@@ -44,18 +28,11 @@ def refresh_index(app: FastAPI) -> None:
         app.state.runtime.kb.current(session)
 
 
-def _rephraser(request: Request) -> Rephraser | None:
-    return ai_runtime(request).rephraser
+def _rephraser(ai: RuntimeDep) -> Rephraser | None:
+    return ai.rephraser
 
 
-def chat_assistant(request: Request, session: Session) -> flow.Assistant:
-    """The chat assistant for this turn (API and pages); the index is synced inside the turn's transaction."""
-    return runtime.chat_assistant(ai_runtime(request), session)
-
-
-IndexDep = Annotated[KbIndex, Depends(kb_index)]
 RephraserDep = Annotated[Rephraser | None, Depends(_rephraser)]
-RuntimeDep = Annotated[AiRuntime, Depends(ai_runtime)]
 
 
 @router.post("/api/v1/assist/answer", operation_id="answer_question")

@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, chat_assistant
 from deskpilot.api.idempotency.middleware import route_handles_key
-from deskpilot.api.routes.assist import chat_assistant
 from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation

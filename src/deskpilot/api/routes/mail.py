@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep
 from deskpilot.channels.email import unfiled
 from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.schemas import AttachMailRequest, FileMailRequest, UnfiledMailRead
@@ -26,9 +26,10 @@ def list_unfiled_mail(session: SessionDep, actor: CurrentPrincipal) -> list[Unfi
 
 @router.post("/{inbound_id}/file", operation_id="file_unfiled_mail")
 def file_unfiled_mail(inbound_id: IdPath, data: FileMailRequest, session: SessionDep, actor: CurrentPrincipal,
-                      settings: SettingsDep) -> UnfiledMailRead:
+                      ai: RuntimeDep) -> UnfiledMailRead:
     """Open a ticket from the mail for the given requester."""
-    return to_read(unfiled.file_as_ticket(session, actor=actor, settings=settings, inbound_id=inbound_id,
+    return to_read(unfiled.file_as_ticket(session, actor=actor, settings=ai.settings, triage=ai.triage,
+                                          inbound_id=inbound_id,
                                           requester_id=data.requester_id))
 
 

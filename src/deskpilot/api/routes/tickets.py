@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from deskpilot import intake
-from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
-from deskpilot.api.routes.assist import IndexDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, IndexDep, Limit, Offset, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.kb import drafts
 from deskpilot.tickets import queue_views, service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
@@ -36,9 +35,9 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 @router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_ticket")
 def create_ticket(data: TicketCreate, session: SessionDep, actor: CurrentPrincipal,
-                  settings: SettingsDep) -> TicketRead:
+                  ai: RuntimeDep) -> TicketRead:
     """Open a ticket; it is triaged at once (category, queue, priority when confident; SLA)."""
-    ticket, _outcome = intake.open_ticket(session, actor=actor, data=data, settings=settings)
+    ticket, _outcome = intake.open_ticket(session, actor=actor, data=data, settings=ai.settings, triage=ai.triage)
     return TicketRead.model_validate(ticket)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from deskpilot import intake
 from deskpilot.accounts.permissions import Permission, require
-from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep
 from deskpilot.triage import service as triage
 from deskpilot.triage.schemas import (
     EscalationStepRead,
@@ -45,20 +45,18 @@ def to_read(outcome: TriageOutcome) -> TriageRead:
 
 
 @router.post("/triage", operation_id="triage_text")
-def triage_text(data: TriageRequest, session: SessionDep, actor: CurrentPrincipal,
-                settings: SettingsDep) -> TriageRead:
+def triage_text(data: TriageRequest, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep) -> TriageRead:
     """Category, priority, queue, confidence, abstention, SLA, escalation path, similar tickets, explanation."""
     require(actor, Permission.TICKET_WORK)
-    outcome = triage_request(session, settings=settings, subject=data.subject, body=data.text,
+    outcome = triage_request(session, engine=ai.triage, subject=data.subject, body=data.text,
                              requester_id=data.requester_id)
     return to_read(outcome)
 
 
 @router.post("/tickets/{ticket_id}/triage", operation_id="retriage_ticket")
-def retriage_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal,
-                    settings: SettingsDep) -> TriageRead:
+def retriage_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep) -> TriageRead:
     """Triage an existing ticket again (suggestions only; nothing on the ticket changes)."""
-    return to_read(triage.retriage_ticket(session, actor=actor, settings=settings, ticket_id=ticket_id))
+    return to_read(triage.retriage_ticket(session, actor=actor, engine=ai.triage, ticket_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/triage/feedback", status_code=status.HTTP_201_CREATED,

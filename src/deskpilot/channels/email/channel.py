@@ -11,6 +11,7 @@ from deskpilot.channels.email.intake import MailSource, ingest
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 from deskpilot.tickets.enums import Channel as TicketChannel
+from deskpilot.triage.engine import TriageEngine
 
 
 def mail_source(message: InboundMessage) -> MailSource:
@@ -29,8 +30,9 @@ class EmailChannel:
     name = "email"
     ticket_channel = TicketChannel.EMAIL
 
-    def receive(self, session: Session, *, settings: Settings, message: InboundMessage) -> IntakeResult:
-        return ingest(session, settings=settings, raw=message.content, source=mail_source(message))
+    def receive(self, session: Session, *, settings: Settings, triage: TriageEngine, message: InboundMessage
+                ) -> IntakeResult:
+        return ingest(session, settings=settings, triage=triage, raw=message.content, source=mail_source(message))
 
     def send_reply(self, session: Session, *, settings: Settings, actor: Principal, ticket_id: int,
                    body: str) -> None:

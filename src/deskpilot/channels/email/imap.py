@@ -22,6 +22,7 @@ from deskpilot.channels.email.intake import MailSource, ingest, last_uid
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
+from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)
 _TIMEOUT_SECONDS = 60.0
@@ -84,8 +85,8 @@ def fetch(client: imaplib.IMAP4, uid: int) -> bytes | None:
     return None
 
 
-def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, mailbox: MailboxSettings,
-                 client: imaplib.IMAP4, report: PollReport) -> None:
+def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
+                 mailbox: MailboxSettings, client: imaplib.IMAP4, report: PollReport) -> None:
     """Take every new mail of one mailbox, each in its own transaction, up to the batch size."""
     uidvalidity = _select(client, mailbox.folder)
     with factory() as session:
@@ -95,13 +96,13 @@ def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, mailbox:
         if raw is None:
             continue
         with unit_of_work(factory) as session:
-            result = ingest(session, settings=settings, raw=raw,
+            result = ingest(session, settings=settings, triage=triage, raw=raw,
                             source=MailSource(mailbox.name, uidvalidity, uid))
         report.add(result)
         log.info("%s uid %d: %s (ticket %s)", mailbox.name, uid, result.outcome, result.ticket_id)
 
 
-def poll_once(factory: sessionmaker[Session], *, settings: Settings,
+def poll_once(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
               connector: Callable[[MailboxSettings], imaplib.IMAP4] = connect) -> PollReport:
     """One pass over every configured mailbox; a mailbox that fails is reported, the others still run."""
     report = PollReport()
@@ -109,7 +110,7 @@ def poll_once(factory: sessionmaker[Session], *, settings: Settings,
         try:
             client = connector(mailbox)
             try:
-                poll_mailbox(factory, settings=settings, mailbox=mailbox, client=client, report=report)
+                poll_mailbox(factory, settings=settings, triage=triage, mailbox=mailbox, client=client, report=report)
             finally:
                 _logout(client)
         except (ProviderError, OSError, imaplib.IMAP4.error) as exc:
@@ -169,11 +170,11 @@ def _idle(client: imaplib.IMAP4, seconds: float) -> None:
             continue
 
 
-def run(factory: sessionmaker[Session], *, settings: Settings, stop: threading.Event,
+def run(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine, stop: threading.Event,
         on_pass: Callable[[PollReport], None] | None = None) -> None:
     """Poll until `stop` is set; between passes wait with IDLE (one mailbox) or the poll interval."""
     while not stop.is_set():
-        report = poll_once(factory, settings=settings)
+        report = poll_once(factory, settings=settings, triage=triage)
         if on_pass is not None:
             on_pass(report)
         if report.taken >= settings.mail_batch_size:

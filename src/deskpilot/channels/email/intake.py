@@ -38,6 +38,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
+from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)
 INTAKE = Principal.system("mail-intake")
@@ -53,7 +54,7 @@ class MailSource:
     uid: int | None = None
 
 
-def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSource,
+def ingest(session: Session, *, settings: Settings, triage: TriageEngine, raw: bytes, source: MailSource,
            envelope_sender: str | None = None) -> IntakeResult:
     """Take one mail into the desk inside the caller's transaction; safe to call again with the same mail.
 
@@ -74,7 +75,7 @@ def ingest(session: Session, *, settings: Settings, raw: bytes, source: MailSour
     if inbound is None:
         _advance_cursor(session, source)
         return IntakeResult(IntakeOutcome.DUPLICATE)
-    result = _file(session, settings=settings, parsed=parsed, inbound=inbound)
+    result = _file(session, settings=settings, triage=triage, parsed=parsed, inbound=inbound)
     _advance_cursor(session, source)
     return result
 
@@ -122,14 +123,15 @@ def _claim(session: Session, *, settings: Settings, raw: bytes, parsed: ParsedMa
     return inbound
 
 
-def _file(session: Session, *, settings: Settings, parsed: ParsedMail, inbound: InboundMail) -> IntakeResult:
+def _file(session: Session, *, settings: Settings, triage: TriageEngine, parsed: ParsedMail,
+          inbound: InboundMail) -> IntakeResult:
     if parsed.auto_reply:
         inbound.status, inbound.error = InboundStatus.IGNORED_AUTOREPLY, parsed.auto_reply
         session.flush()
         return IntakeResult(IntakeOutcome.IGNORED, inbound.id)
     try:
         with session.begin_nested():
-            ticket, message = _to_ticket(session, settings=settings, parsed=parsed)
+            ticket, message = _to_ticket(session, settings=settings, triage=triage, parsed=parsed)
     except DomainError as exc:
         inbound.status, inbound.error = InboundStatus.FAILED_INTAKE, exc.message
         session.flush()
@@ -147,14 +149,15 @@ def _file(session: Session, *, settings: Settings, parsed: ParsedMail, inbound: 
     return IntakeResult(IntakeOutcome.THREADED, inbound.id, ticket.id)
 
 
-def _to_ticket(session: Session, *, settings: Settings, parsed: ParsedMail) -> tuple[Ticket, TicketMessage | None]:
+def _to_ticket(session: Session, *, settings: Settings, triage: TriageEngine, parsed: ParsedMail
+               ) -> tuple[Ticket, TicketMessage | None]:
     """The ticket the mail lands on, and the message added (None when the mail opened the ticket)."""
     sender = requester_for(session, settings=settings, address=parsed.from_address, name=parsed.from_name)
     target = thread_target(session, parsed=parsed, sender=sender)
     if target is not None and target.status not in (TicketStatus.CLOSED, TicketStatus.MERGED):
         return target, _append(session, ticket=target, sender=sender, parsed=parsed)
     follow_up = f"Follow-up to DP-{target.id}, which is {target.status}.\n\n" if target is not None else ""
-    ticket, _triage = open_ticket(session, actor=INTAKE, settings=settings, data=TicketCreate(
+    ticket, _triage = open_ticket(session, actor=INTAKE, settings=settings, triage=triage, data=TicketCreate(
         subject=(" ".join(parsed.subject.split()) or "(no subject)")[:300],
         description=(follow_up + parsed.clean_text)[:MAX_BODY], channel=Channel.EMAIL, requester_id=sender.id))
     return ticket, None

@@ -23,7 +23,7 @@ def _send_interval(settings: Settings) -> float | None:
 @job("mail.poll", every=_poll_interval, retry=RetryPolicy(max_attempts=3, backoff_seconds=30.0))
 def poll_mail(context: JobContext, _payload: Payload) -> str:
     """Take new mail from every configured mailbox; a mailbox that failed makes the run fail (and retry)."""
-    report = imap.poll_once(context.sessions, settings=context.settings)
+    report = imap.poll_once(context.sessions, settings=context.settings, triage=context.runtime.triage)
     if report.errors:
         raise ProviderError(f"{report.summary()}; failed: {'; '.join(report.errors)}", retryable=True)
     return report.summary()

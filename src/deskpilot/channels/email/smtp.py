@@ -20,6 +20,7 @@ from deskpilot.channels.base import IntakeResult
 from deskpilot.channels.email.intake import MailSource, ingest
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
+from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)
 LISTENER_MAILBOX = "smtp"
@@ -27,12 +28,12 @@ _DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 _OVERSIZE = "552 5.3.4 Message size exceeds the fixed maximum message size"
 
 
-def receive(factory: sessionmaker[Session], *, settings: Settings, raw: bytes,
+def receive(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine, raw: bytes,
             mailbox: str = LISTENER_MAILBOX, envelope_sender: str | None = None) -> IntakeResult:
     """Take one mail delivered to the listener, in its own transaction. `envelope_sender` is the SMTP
     `MAIL FROM` ("" for the null sender `<>` of bounces and auto-replies)."""
     with unit_of_work(factory) as session:
-        return ingest(session, settings=settings, raw=raw, source=MailSource(mailbox),
+        return ingest(session, settings=settings, triage=triage, raw=raw, source=MailSource(mailbox),
                       envelope_sender=envelope_sender)
 
 
@@ -45,16 +46,18 @@ def envelope_sender(mail_from: str | None) -> str:
 class IntakeHandler:
     """aiosmtpd handler: every accepted mail goes through `receive` off the event loop."""
 
-    def __init__(self, factory: sessionmaker[Session], settings: Settings) -> None:
+    def __init__(self, factory: sessionmaker[Session], settings: Settings, triage: TriageEngine) -> None:
         self.factory = factory
         self.settings = settings
+        self.triage = triage
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         try:
-            result = await asyncio.to_thread(receive, self.factory, settings=self.settings, raw=raw,
+            result = await asyncio.to_thread(receive, self.factory, settings=self.settings,
+                                             triage=self.triage, raw=raw,
                                              envelope_sender=envelope_sender(envelope.mail_from))
         except (SQLAlchemyError, OSError) as exc:
             log.error("could not store a mail from %s, asked the sender to retry: %s", envelope.mail_from, exc)
@@ -91,10 +94,11 @@ class IntakeController(Controller):
         return LongLineSMTP(self.handler, max_message_bytes=self.max_message_bytes, **self.SMTP_kwargs)
 
 
-def start_listener(factory: sessionmaker[Session], *, settings: Settings, host: str | None = None,
-                   port: int | None = None) -> Controller:
+def start_listener(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
+                   host: str | None = None, port: int | None = None) -> Controller:
     """Start the SMTP listener in a background thread; call `.stop()` on the result to end it."""
-    controller = IntakeController(IntakeHandler(factory, settings), max_message_bytes=settings.mail_max_message_bytes,
+    controller = IntakeController(IntakeHandler(factory, settings, triage),
+                                  max_message_bytes=settings.mail_max_message_bytes,
                                   hostname=host or settings.mail_smtpd_host, port=port or settings.mail_smtpd_port)
     controller.start()
     return controller

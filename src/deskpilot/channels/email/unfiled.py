@@ -17,6 +17,7 @@ from deskpilot.intake import open_ticket
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
+from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,11 @@ def _text(mail: InboundMail) -> str:
     return mail.body_text.strip() or "(no readable text; see the stored mail)"
 
 
-def file_as_ticket(session: Session, *, actor: Principal, settings: Settings, inbound_id: int,
+def file_as_ticket(session: Session, *, actor: Principal, settings: Settings, triage: TriageEngine, inbound_id: int,
                    requester_id: int) -> InboundMail:
     """Open a ticket from an unfiled mail for `requester_id` (triaged like any new ticket)."""
     mail = _unfiled(session, actor, inbound_id)
-    ticket, _triage = open_ticket(session, actor=actor, settings=settings, data=TicketCreate(
+    ticket, _outcome = open_ticket(session, actor=actor, settings=settings, triage=triage, data=TicketCreate(
         subject=(" ".join(mail.subject.split()) or "(no subject)")[:300], description=_text(mail)[:MAX_BODY],
         channel=Channel.EMAIL, requester_id=requester_id))
     mail.status, mail.ticket_id = InboundStatus.PROCESSED, ticket.id
