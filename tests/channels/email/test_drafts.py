@@ -12,6 +12,7 @@ from deskpilot.channels.email.drafts import draft_for_ticket
 from deskpilot.channels.email.smtp import receive
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
+from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import mail
 from tests.factories import make_desk
 
@@ -30,14 +31,14 @@ class RecordingComposer(AnswerComposer):
 
 
 def test_the_draft_answers_the_latest_mail_with_the_composers_cited_text(
-        factory: sessionmaker[Session], mail_settings: Settings) -> None:
+        factory: sessionmaker[Session], mail_settings: Settings, mail_triage: TriageEngine) -> None:
     with unit_of_work(factory) as session:
         desk = make_desk(session)
-    first = receive(factory, settings=mail_settings, raw=mail(sender="alice@northwind.example",
-                                                               message_id="d1@northwind.example"))
+    first = receive(factory, settings=mail_settings, triage=mail_triage,
+                    raw=mail(sender="alice@northwind.example", message_id="d1@northwind.example"))
     follow_up = mail(sender="alice@northwind.example", in_reply_to="d1@northwind.example",
                      body="Now it also shows error E42.\n\nThanks,\nAlice")
-    receive(factory, settings=mail_settings, raw=follow_up)
+    receive(factory, settings=mail_settings, triage=mail_triage, raw=follow_up)
     composer = RecordingComposer()
 
     with factory() as session:
