@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from deskpilot.errors import InvalidInput, ProviderError
 from deskpilot.ml.baselines import TfidfSvmBaseline
-from deskpilot.ml.text_classifier import FORMAT_VERSION, ClassifierConfig, TextClassifier, training_data_hash
+from deskpilot.ml.text_classifier import FORMAT_VERSION, ClassifierConfig, TextClassifier
+from deskpilot.ml.training_data import training_data_hash
 from tests.ml.conftest import TokenHashEmbedder, read_slice
 
 _HOSTILE_TEXT = st.one_of(

@@ -10,7 +10,6 @@ always one of the training labels; below the threshold the prediction is flagged
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -25,7 +24,7 @@ import scipy.sparse as sp
 import sklearn
 
 from deskpilot import __version__
-from deskpilot.errors import InvalidInput, ProviderError
+from deskpilot.errors import ProviderError
 from deskpilot.ml.calibration import (
     CorrectnessModel,
     CrossValidation,
@@ -35,6 +34,7 @@ from deskpilot.ml.calibration import (
 from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
 from deskpilot.ml.features import TextFeatures
 from deskpilot.ml.linear_scorer import FittedLinear, fit_linear_svm, neighbour_similarity
+from deskpilot.ml.training_data import as_text, scrambled_texts, training_data_hash, validated_training_data
 
 log = logging.getLogger(__name__)
 
@@ -88,33 +88,6 @@ class ClassPrediction:
     top_terms: tuple[TermContribution, ...]
 
 
-def scrambled_texts(texts: Sequence[str], *, seed: int, share: float = 0.1) -> list[str]:
-    """Texts that belong to no label, made from a sample of `texts`: half with their characters
-    shuffled, half as word salad drawn across many texts."""
-    rng = np.random.default_rng(seed)
-    count = max(30, int(len(texts) * share))
-    words = [w for t in texts for w in t.split()] or ["?"]
-    out: list[str] = []
-    for i in rng.integers(0, len(texts), size=count):
-        length = max(1, len(texts[i].split()))
-        if len(out) % 2:
-            chars = list(texts[i]) or ["?"]
-            rng.shuffle(chars)
-            out.append("".join(chars))
-        else:
-            out.append(" ".join(words[j] for j in rng.integers(0, len(words), size=length)))
-    return out
-
-
-def training_data_hash(texts: Sequence[str], labels: Sequence[str]) -> str:
-    """sha256 over the (text, label) pairs in order; identifies the data a model was trained on."""
-    digest = hashlib.sha256()
-    for text, label in zip(texts, labels, strict=True):
-        digest.update(json.dumps([text, label], ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
-
-
 class TextClassifier:
     """Closed-set text classifier with calibrated confidence, abstention and term explanations."""
 
@@ -141,7 +114,7 @@ class TextClassifier:
 
     def train(self, texts: Sequence[str], labels: Sequence[str], *, progress: Progress | None = None) -> Self:
         """Fit on (texts, labels); cross-validation on this data calibrates and sets the threshold."""
-        texts, labels = _validated(texts, labels)
+        texts, labels = validated_training_data(texts, labels)
         names = tuple(sorted(set(labels)))
         targets = np.array([names.index(label) for label in labels], dtype=np.int64)
         features = self._new_features()
@@ -223,7 +196,7 @@ class TextClassifier:
         """Classify a batch; every label returned is one of the training labels. `vectors`, when the caller
         already embedded `texts` (cut to EMBED_MAX_CHARS) with this model's embedder, are used as they are."""
         model, features = self._require_model(), self._require_features()
-        texts = [_as_text(t) for t in texts]
+        texts = [as_text(t) for t in texts]
         if not texts:
             return []
         if vectors is None or features.embedder is None:
@@ -384,18 +357,3 @@ class TextClassifier:
 
 def _half(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return vectors.astype(np.float16).astype(np.float32)
-
-
-def _as_text(value: object) -> str:
-    return value if isinstance(value, str) else ("" if value is None else str(value))
-
-
-def _validated(texts: Sequence[str], labels: Sequence[str]) -> tuple[list[str], list[str]]:
-    if len(texts) != len(labels):
-        raise InvalidInput(f"{len(texts)} texts but {len(labels)} labels; give one label per text")
-    clean_labels = [str(label).strip() for label in labels]
-    if any(not label for label in clean_labels):
-        raise InvalidInput("every training text needs a non-empty label")
-    if len(set(clean_labels)) < 2:
-        raise InvalidInput("training needs at least two distinct labels")
-    return [_as_text(t) for t in texts], clean_labels
