@@ -148,6 +148,8 @@ class Settings(BaseSettings):
     mail_smtpd_port: int = Field(default=8025, ge=1, le=65535)
     mail_acknowledge: bool = True
     mail_max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # The largest file a person attaches to a ticket in the portal, console, chat or API (bigger: 413).
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     # The largest mail the SMTP listener takes (bigger ones get 552); lines may be as long as the mail.
     mail_max_message_bytes: int = Field(default=50 * 1024 * 1024, ge=64 * 1024)
     mail_unknown_sender: UnknownSender = UnknownSender.CREATE_REQUESTER

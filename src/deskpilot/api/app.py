@@ -8,7 +8,7 @@ from deskpilot import __version__
 from deskpilot.accounts.passwords import configure_hasher
 from deskpilot.api import errors, openapi
 from deskpilot.api.admission import AdmissionLimit
-from deskpilot.api.body_limits import JsonBodyLimits
+from deskpilot.api.body_limits import FormBodyLimit, JsonBodyLimits
 from deskpilot.api.idempotency.middleware import IdempotentPosts
 from deskpilot.api.routes import (
     accounts,
@@ -21,6 +21,7 @@ from deskpilot.api.routes import (
     mail,
     runbooks,
     setup,
+    ticket_attachments,
     tickets,
     triage,
 )
@@ -30,6 +31,9 @@ from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.web.pages import install_pages
+
+# The multipart framing and the other fields of an upload form, beside the file itself.
+FORM_OVERHEAD_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, runtime: AiRuntime | None = None) -> FastAPI:
@@ -48,14 +52,15 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.session_factory = session_factory(app.state.engine)
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
-    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks,
-                   mail):
+    for module in (health, accounts, tickets, ticket_attachments, triage, setup, audit, kb, assist, analytics,
+                   conversations, runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)
     app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
     app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
     app.add_middleware(JsonBodyLimits, self_bounded=frozenset({kb.IMPORT_PATH}))
+    app.add_middleware(FormBodyLimit, max_bytes=settings.attachment_max_bytes + FORM_OVERHEAD_BYTES)
     app.add_middleware(errors.ErrorBoundary, handlers=app.exception_handlers)
     if settings.uses_https:
         app.add_middleware(StrictTransportSecurity)

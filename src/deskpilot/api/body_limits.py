@@ -13,6 +13,8 @@ import re
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from deskpilot.errors import TooLarge
+
 MAX_JSON_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 64
 # A string (to its closing quote, or to the end when unterminated, so a scan never restarts) or a bracket.
@@ -101,3 +103,34 @@ class JsonBodyLimits:
     @staticmethod
     async def _refuse(status: int, code: str, message: str, scope: Scope, receive: Receive, send: Send) -> None:
         await JSONResponse({"error": code, "message": message}, status_code=status)(scope, receive, send)
+
+
+class FormBodyLimit:
+    """ASGI middleware: a form or upload body (any non-JSON POST) larger than `max_bytes` gets 413 before the
+    multipart parser spools it to disk: at once when Content-Length says so, else as soon as the stream
+    passes the limit."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD") or _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        message = (f"The upload is larger than {self.max_bytes // (1024 * 1024)} MiB "
+                   "(DESKPILOT_ATTACHMENT_MAX_BYTES); compress it or share a link instead.")
+        if _declared_length(scope) > self.max_bytes:
+            await JsonBodyLimits._refuse(413, "too_large", message, scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            received = await receive()
+            seen += len(received.get("body", b""))
+            if seen > self.max_bytes:
+                raise TooLarge(message)
+            return received
+
+        await self.app(scope, counted, send)

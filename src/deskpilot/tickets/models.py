@@ -168,3 +168,25 @@ class SavedQueueView(Base):
     name: Mapped[str] = mapped_column(String(80))
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TicketAttachment(Base):
+    """A file on a ticket (from an e-mail, the portal, the console or the API), kept in DATA_DIR under its
+    SHA-256. `internal` files (on an internal note) are shown to staff only, like the note."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"),
+                                                   default=None)
+    filename: Mapped[str] = mapped_column(String(255))
+    declared_type: Mapped[str] = mapped_column(String(255), default="application/octet-stream")
+    sniffed_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

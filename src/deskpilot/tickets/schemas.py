@@ -167,3 +167,25 @@ class QueueViewRead(BaseModel):
     id: int
     name: str
     filters: dict[str, str]
+
+
+class AttachmentRead(BaseModel):
+    """A file on a ticket; `url` downloads it (as a file; add `?inline=true` to view an image or PDF)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    ticket_id: int
+    message_id: int | None
+    filename: str
+    declared_type: str
+    sniffed_type: str
+    size: int
+    sha256: str
+    channel: Channel
+    internal: bool
+    created_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def url(self) -> str:
+        return f"/api/v1/tickets/{self.ticket_id}/attachments/{self.id}"

@@ -28,7 +28,7 @@ from deskpilot.channels.email import outbound
 from deskpilot.channels.email.models import InboundMail, InboundStatus, MailboxCursor
 from deskpilot.channels.email.parse import ParsedMail, parse_mail
 from deskpilot.channels.email.requesters import requester_for
-from deskpilot.channels.email.store import store_attachments, store_raw
+from deskpilot.channels.email.store import link_to_ticket, store_attachments, store_raw
 from deskpilot.channels.email.threads import thread_target
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
@@ -36,6 +36,7 @@ from deskpilot.errors import DomainError
 from deskpilot.intake import open_ticket
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
+from deskpilot.tickets.file_types import sniff
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
 from deskpilot.triage.engine import TriageEngine
@@ -139,6 +140,7 @@ def _file(session: Session, *, settings: Settings, triage: TriageEngine, parsed:
         return IntakeResult(IntakeOutcome.FAILED, inbound.id)
     inbound.ticket_id, inbound.ticket_message_id = ticket.id, message.id if message else None
     session.flush()
+    link_to_ticket(session, inbound, internal=message is not None and message.kind is MessageKind.INTERNAL_NOTE)
     if message is None:
         if parsed.no_acknowledgement is not None:
             log.info("mail %s opened DP-%s without an acknowledgement: %s", parsed.message_id, ticket.id,
@@ -159,12 +161,25 @@ def _to_ticket(session: Session, *, settings: Settings, triage: TriageEngine, pa
     follow_up = f"Follow-up to DP-{target.id}, which is {target.status}.\n\n" if target is not None else ""
     ticket, _triage = open_ticket(session, actor=INTAKE, settings=settings, triage=triage, data=TicketCreate(
         subject=(" ".join(parsed.subject.split()) or "(no subject)")[:300],
-        description=(follow_up + parsed.clean_text)[:MAX_BODY], channel=Channel.EMAIL, requester_id=sender.id))
+        description=(follow_up + _readable_body(parsed))[:MAX_BODY], channel=Channel.EMAIL, requester_id=sender.id))
     return ticket, None
 
 
+def _readable_body(parsed: ParsedMail) -> str:
+    """The mail's text; when it has none, the text of its plain-text attachments, else a pointer to the files
+    (shown and downloadable on the ticket), so no ticket opens with an empty description."""
+    if parsed.clean_text:
+        return parsed.clean_text
+    texts = [a.content.decode("utf-8", "replace") for a in parsed.attachments
+             if a.content is not None and a.content_type == "text/plain" and sniff(a.content) == "text/plain"]
+    if any(t.strip() for t in texts):
+        return "\n\n".join(t.strip() for t in texts if t.strip())
+    names = ", ".join(a.filename for a in parsed.attachments)
+    return f"(no text; see the attachments of the mail: {names})" if names else "(the mail had no text)"
+
+
 def _append(session: Session, *, ticket: Ticket, sender: User, parsed: ParsedMail) -> TicketMessage:
-    body = parsed.clean_text or "(no text; see the attachments of the mail)"
+    body = _readable_body(parsed)
     if sender.id == ticket.requester_id:
         data = MessageCreate(body=body[:MAX_BODY], kind=MessageKind.PUBLIC_REPLY, channel=Channel.EMAIL)
         return tickets.add_message(session, actor=Principal.of(sender), ticket_id=ticket.id, data=data)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email.models import UNFILED, InboundMail, InboundStatus
+from deskpilot.channels.email.store import link_to_ticket
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, NotFound
 from deskpilot.intake import open_ticket
@@ -52,6 +53,7 @@ def file_as_ticket(session: Session, *, actor: Principal, settings: Settings, tr
         channel=Channel.EMAIL, requester_id=requester_id))
     mail.status, mail.ticket_id = InboundStatus.PROCESSED, ticket.id
     session.flush()
+    link_to_ticket(session, mail, internal=False)
     log.info("%s filed mail %s as DP-%s", actor.username, inbound_id, ticket.id)
     return mail
 
@@ -64,6 +66,7 @@ def attach_to_ticket(session: Session, *, actor: Principal, inbound_id: int, tic
         body=note[:MAX_BODY], kind=MessageKind.INTERNAL_NOTE, channel=Channel.EMAIL))
     mail.status, mail.ticket_id, mail.ticket_message_id = InboundStatus.PROCESSED, ticket_id, message.id
     session.flush()
+    link_to_ticket(session, mail, internal=True)
     log.info("%s attached mail %s to DP-%s", actor.username, inbound_id, ticket_id)
     return mail
 

@@ -1,0 +1,44 @@
+"""Files kept on disk under their SHA-256, written once.
+
+A file is written before the database transaction that refers to it commits. Because the name is the
+content's hash, a crash in between leaves at most an unreferenced file that the retry writes again, byte
+for byte; nothing is ever overwritten with different content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+
+def content_path(prefix: str, sha256: str) -> str:
+    """The relative path of content with this digest under `prefix` (fanned out by the first two hex digits)."""
+    return f"{prefix}/{sha256[:2]}/{sha256}"
+
+
+def write_once(root: Path, relative: str, data: bytes) -> None:
+    """Write `data` to `root/relative` atomically (temporary file, fsync, rename), unless it is already there."""
+    target = root / relative
+    if target.exists() and target.stat().st_size == len(data):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def store(root: Path, prefix: str, data: bytes) -> tuple[str, str]:
+    """Keep `data` under `root/prefix`; returns (relative path, SHA-256)."""
+    digest = hashlib.sha256(data).hexdigest()
+    relative = content_path(prefix, digest)
+    write_once(root, relative, data)
+    return relative, digest
