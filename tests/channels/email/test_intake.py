@@ -16,6 +16,7 @@ from deskpilot.channels.email.models import InboundMail, InboundStatus, Outbound
 from deskpilot.channels.email.smtp import receive
 from deskpilot.config import Settings, UnknownSender
 from deskpilot.db import unit_of_work
+from deskpilot.tickets import attachments as ticket_files
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
@@ -146,6 +147,24 @@ def test_a_20_mb_attachment_is_skipped_but_the_raw_mail_is_kept(
         big, small = row.attachments
         assert (big["filename"], big["stored"], big["size"]) == ("crash.dmp", False, 20 * 1024 * 1024)
         assert (mail_settings.mail_dir / small["path"]).read_bytes() == b"%PDF-1.4 tiny"
+        requester = Principal.of(session.scalars(select(User).where(User.email == "jane@acme.example")).one())
+        shown = ticket_files.visible(session, actor=requester, ticket_id=result.ticket_id)
+        assert [(a.filename, a.sniffed_type) for a in shown] == [("form.pdf", "application/pdf")]
+        download = ticket_files.download(session, actor=requester, data_dir=mail_settings.data_dir,
+                                         ticket_id=result.ticket_id, attachment_id=shown[0].id, inline=True)
+        assert download.path.read_bytes() == b"%PDF-1.4 tiny" and download.media_type == "application/pdf"
+
+
+def test_a_mail_whose_text_is_only_in_an_attachment_opens_a_ticket_with_that_text(
+        factory: sessionmaker[Session], mail_settings: Settings, mail_triage: TriageEngine) -> None:
+    message = EmailMessage()
+    message["From"], message["Subject"], message["Message-ID"] = "jane@acme.example", "Log", "<log@acme.example>"
+    message.add_attachment(b"VPN client log: error 809 at 09:14", maintype="text", subtype="plain",
+                           filename="vpn.log")
+    result = receive(factory, settings=mail_settings, triage=mail_triage, raw=message.as_bytes())
+    with factory() as session:
+        ticket = session.get(Ticket, result.ticket_id)
+        assert ticket is not None and ticket.description == "VPN client log: error 809 at 09:14"
 
 
 def test_a_parser_failure_is_recorded_for_agents_and_never_lost(
