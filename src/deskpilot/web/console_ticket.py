@@ -18,6 +18,7 @@ from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.kb import drafts
+from deskpilot.tickets import attachments
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
@@ -69,6 +70,7 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
         "draft": shown, "staff": staff,
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
         "can_work": can_work(session, viewer.principal, ticket),
+        "files": attachments.visible(session, actor=viewer.principal, ticket_id=ticket_id),
     }, viewer=viewer, section="/console")
 
 

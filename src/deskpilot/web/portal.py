@@ -12,6 +12,7 @@ from deskpilot import intake
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
+from deskpilot.tickets import attachments
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import TicketStatus
@@ -98,6 +99,7 @@ def _ticket_page(request: Request, session: Session, viewer: Viewer, ticket_id: 
         "can_reply": ticket.status not in (TicketStatus.CLOSED, TicketStatus.MERGED)
                      and (own or can_work(session, viewer.principal, ticket)),
         "can_confirm": own and ticket.status is TicketStatus.RESOLVED,
+        "files": attachments.visible(session, actor=viewer.principal, ticket_id=ticket_id),
         **_thread_context(session, viewer, ticket_id, ticket.requester_id),
     }
     section = "/tickets" if own or not viewer.is_staff else "/queue"

@@ -37,7 +37,7 @@ def make_templates() -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     env.globals.update(version=__version__, human_help_path=HUMAN_HELP_PATH, csrf_field=csrf.FIELD,
                        priority_label=wording.priority_label, status_label=wording.status_label,
-                       absolute=wording.absolute, relative=wording.relative)
+                       absolute=wording.absolute, relative=wording.relative, file_size=wording.file_size)
     env.filters["markdown"] = article_html
     return Jinja2Templates(env=env)
 

@@ -127,3 +127,12 @@ def sla_promise(clocks: TicketClocks, now: datetime) -> str | None:
         return None
     return (f"a first reply by {absolute(first.due_at)} ({relative(first.due_at, now)}) and a resolution by "
             f"{absolute(resolution.due_at)} ({relative(resolution.due_at, now)})")
+
+
+def file_size(size: int) -> str:
+    """1 234 567 bytes → "1.2 MB"; people read sizes, not byte counts."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
