@@ -78,6 +78,11 @@ class MailboxSettings(BaseModel):
     password: str = ""
     folder: str = "INBOX"
     ssl: bool = True
+    # AI drafts inside the mailbox: a grounded draft reply for each new requester mail is appended to this
+    # folder (empty: off), the mail is tagged with IMAP keywords (category, priority, ticket), and drafts the
+    # agents sent from their mail client are recognised in `sent_folder` and counted as accepted or edited.
+    drafts_folder: str = ""
+    sent_folder: str = "Sent"
 
 
 class Settings(BaseSettings):

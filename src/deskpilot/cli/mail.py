@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.email import delivery, imap
+from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
 from deskpilot.channels.email.models import InboundMail, InboundStatus
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.cli.context import load_settings
@@ -41,13 +42,15 @@ def cmd_poll(args: argparse.Namespace) -> int:
     if not settings.mail_mailboxes:
         raise InvalidInput("No mailboxes configured; set DESKPILOT_MAIL_MAILBOXES to a JSON list of "
                            '{"name", "host", "port", "username", "password", "folder", "ssl"} objects.')
-    triage = build_runtime(settings).triage
+    runtime = build_runtime(settings)
+    drafts = MailboxDrafts(settings, runtime.kb)
     with _factory(settings) as factory:
         if args.once:
-            report = imap.poll_once(factory, settings=settings, triage=triage)
+            report = imap.poll_once(factory, settings=settings, triage=runtime.triage, drafts=drafts)
             _print_report(report)
             return 1 if report.errors else 0
-        imap.run(factory, settings=settings, triage=triage, stop=threading.Event(), on_pass=_print_report)
+        imap.run(factory, settings=settings, triage=runtime.triage, stop=threading.Event(), on_pass=_print_report,
+                 drafts=drafts)
     return 0
 
 

@@ -39,21 +39,28 @@ def _workable(session: Session, actor: Principal, ticket_id: int) -> Ticket:
 
 
 def create(session: Session, *, actor: Principal, settings: Settings, index: KbIndex, ticket_id: int) -> AiDecision:
-    """Compose a grounded draft reply to the ticket and record it as a DRAFT decision about the ticket.
+    """Compose a grounded draft reply to the ticket and record it as a DRAFT decision about the ticket."""
+    return compose(session, settings=settings, index=index, ticket=_workable(session, actor, ticket_id))
+
+
+def compose(session: Session, *, settings: Settings, index: KbIndex, ticket: Ticket,
+            question: str | None = None) -> AiDecision:
+    """The draft for `ticket` (answering `question`, by default its description), recorded as a DRAFT decision.
+    No permission check: `create` checks the agent's; the shared mailbox's drafts are the desk's own work.
 
     `index` must already be synced; every cited (slug, version) is checked against the database once more, so
     a draft never cites a version that is no longer the approved one.
     """
-    ticket = _workable(session, actor, ticket_id)
+    asked = question or ticket.description or ticket.subject
     composer = AnswerComposer(HybridRetriever(index), abstain_below=settings.answer_abstain_below)
-    draft = draft_reply(ticket.description or ticket.subject, composer, context=ticket.subject)
+    draft = draft_reply(asked, composer, context=ticket.subject)
     answer = only_approved(draft.answer, approved_versions(session))
     if answer is not draft.answer:
         draft = agent_draft(answer)
     cited = [{"citation": s.citation, "slug": s.slug, "version": s.version} for s in answer.sentences]
     return decisions.record_decision(
         session, kind=DecisionKind.DRAFT, model_version=f"kb-hybrid/{index.embedder.model_id}",
-        input_redacted=redact_pii(ticket.description or ticket.subject).text,
+        input_redacted=redact_pii(asked).text,
         outputs={"text": draft.text, "citations": list(answer.citations)},
         confidence=answer.confidence, abstained=answer.abstained, sources=cited,
         subject_type="ticket", subject_id=ticket.id)
@@ -86,8 +93,15 @@ def send(session: Session, *, actor: Principal, ticket_id: int, draft_id: int, t
     draft = get(session, actor=actor, ticket_id=ticket_id, draft_id=draft_id)
     message = tickets.add_message(session, actor=actor, ticket_id=ticket_id, data=MessageCreate(
         body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel), ai_assisted=True))
-    suggested = str(draft.outputs.get("text", "")).strip()
-    action = FeedbackAction.ACCEPTED if suggested == text.strip() else FeedbackAction.EDITED
-    decisions.record_feedback(session, decision_id=draft.id, field=REPLY, action=action, suggested_value=suggested,
-                              final_value=text, actor_id=actor.user_id, actor_name=actor.username)
+    judge_sent(session, draft=draft, text=text, actor=actor)
     return message
+
+
+def judge_sent(session: Session, *, draft: AiDecision, text: str, actor: Principal) -> AiFeedback:
+    """Feedback on a draft that was sent: ACCEPTED when sent as drafted, EDITED otherwise."""
+    suggested = str(draft.outputs.get("text", "")).strip()
+    action = FeedbackAction.ACCEPTED if " ".join(suggested.split()) == " ".join(text.split()) \
+        else FeedbackAction.EDITED
+    return decisions.record_feedback(session, decision_id=draft.id, field=REPLY, action=action,
+                                     suggested_value=suggested, final_value=text, actor_id=actor.user_id,
+                                     actor_name=actor.username)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.base import IntakeOutcome, IntakeResult
 from deskpilot.channels.email.intake import MailSource, ingest, last_uid
+from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
@@ -61,8 +62,8 @@ def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:
     return client
 
 
-def _select(client: imaplib.IMAP4, folder: str) -> int:
-    status, data = client.select(folder, readonly=True)
+def _select(client: imaplib.IMAP4, folder: str, *, readonly: bool = True) -> int:
+    status, data = client.select(folder, readonly=readonly)
     if status != "OK":
         raise ProviderError(f"IMAP folder {folder!r} cannot be opened: {data!r}", retryable=False)
     _, values = client.response("UIDVALIDITY")
@@ -86,9 +87,13 @@ def fetch(client: imaplib.IMAP4, uid: int) -> bytes | None:
 
 
 def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
-                 mailbox: MailboxSettings, client: imaplib.IMAP4, report: PollReport) -> None:
-    """Take every new mail of one mailbox, each in its own transaction, up to the batch size."""
-    uidvalidity = _select(client, mailbox.folder)
+                 mailbox: MailboxSettings, client: imaplib.IMAP4, report: PollReport,
+                 drafts: MailboxDrafts | None = None) -> None:
+    """Take every new mail of one mailbox, each in its own transaction, up to the batch size; with `drafts`
+    and a drafts folder, first note the drafts agents sent, then tag each new mail and draft a reply to it."""
+    if drafts is not None:
+        drafts.recognise_sent(factory, client, mailbox)
+    uidvalidity = _select(client, mailbox.folder, readonly=not (drafts and mailbox.drafts_folder))
     with factory() as session:
         start = last_uid(session, mailbox=mailbox.name, uidvalidity=uidvalidity)
     for uid in new_uids(client, start)[: settings.mail_batch_size]:
@@ -100,17 +105,21 @@ def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, triage: 
                             source=MailSource(mailbox.name, uidvalidity, uid))
         report.add(result)
         log.info("%s uid %d: %s (ticket %s)", mailbox.name, uid, result.outcome, result.ticket_id)
+        if drafts is not None:
+            drafts.after_mail(factory, client, mailbox, uid, result)
 
 
 def poll_once(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
-              connector: Callable[[MailboxSettings], imaplib.IMAP4] = connect) -> PollReport:
+              connector: Callable[[MailboxSettings], imaplib.IMAP4] = connect,
+              drafts: MailboxDrafts | None = None) -> PollReport:
     """One pass over every configured mailbox; a mailbox that fails is reported, the others still run."""
     report = PollReport()
     for mailbox in settings.mail_mailboxes:
         try:
             client = connector(mailbox)
             try:
-                poll_mailbox(factory, settings=settings, triage=triage, mailbox=mailbox, client=client, report=report)
+                poll_mailbox(factory, settings=settings, triage=triage, mailbox=mailbox, client=client, report=report,
+                             drafts=drafts)
             finally:
                 _logout(client)
         except (ProviderError, OSError, imaplib.IMAP4.error) as exc:
@@ -171,10 +180,10 @@ def _idle(client: imaplib.IMAP4, seconds: float) -> None:
 
 
 def run(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine, stop: threading.Event,
-        on_pass: Callable[[PollReport], None] | None = None) -> None:
+        on_pass: Callable[[PollReport], None] | None = None, drafts: MailboxDrafts | None = None) -> None:
     """Poll until `stop` is set; between passes wait with IDLE (one mailbox) or the poll interval."""
     while not stop.is_set():
-        report = poll_once(factory, settings=settings, triage=triage)
+        report = poll_once(factory, settings=settings, triage=triage, drafts=drafts)
         if on_pass is not None:
             on_pass(report)
         if report.taken >= settings.mail_batch_size:

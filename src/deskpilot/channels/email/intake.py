@@ -74,10 +74,10 @@ def ingest(session: Session, *, settings: Settings, triage: TriageEngine, raw: b
         return _record_unparseable(session, settings=settings, raw=raw, source=source, error=exc)
     inbound = _claim(session, settings=settings, raw=raw, parsed=parsed, source=source)
     if inbound is None:
-        _advance_cursor(session, source)
+        advance_cursor(session, source)
         return IntakeResult(IntakeOutcome.DUPLICATE)
     result = _file(session, settings=settings, triage=triage, parsed=parsed, inbound=inbound)
-    _advance_cursor(session, source)
+    advance_cursor(session, source)
     return result
 
 
@@ -204,11 +204,11 @@ def _record_unparseable(session: Session, *, settings: Settings, raw: bytes, sou
         session.add(inbound)
         session.flush()
         existing = inbound.id
-    _advance_cursor(session, source)
+    advance_cursor(session, source)
     return IntakeResult(IntakeOutcome.FAILED, existing)
 
 
-def _advance_cursor(session: Session, source: MailSource) -> None:
+def advance_cursor(session: Session, source: MailSource) -> None:
     if source.uid is None:
         return
     cursor = session.scalar(select(MailboxCursor).where(MailboxCursor.mailbox == source.mailbox,

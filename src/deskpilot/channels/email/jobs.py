@@ -7,6 +7,7 @@ its own unit of work (a mailbox cursor or an outbox row moves with it), so a ret
 from __future__ import annotations
 
 from deskpilot.channels.email import delivery, imap
+from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
 from deskpilot.config import Settings
 from deskpilot.errors import ProviderError
 from deskpilot.jobs.base import JobContext, Payload, RetryPolicy, job
@@ -23,7 +24,9 @@ def _send_interval(settings: Settings) -> float | None:
 @job("mail.poll", every=_poll_interval, retry=RetryPolicy(max_attempts=3, backoff_seconds=30.0))
 def poll_mail(context: JobContext, _payload: Payload) -> str:
     """Take new mail from every configured mailbox; a mailbox that failed makes the run fail (and retry)."""
-    report = imap.poll_once(context.sessions, settings=context.settings, triage=context.runtime.triage)
+    drafts = MailboxDrafts(context.settings, context.runtime.kb)
+    report = imap.poll_once(context.sessions, settings=context.settings, triage=context.runtime.triage,
+                            drafts=drafts)
     if report.errors:
         raise ProviderError(f"{report.summary()}; failed: {'; '.join(report.errors)}", retryable=True)
     return report.summary()

@@ -80,7 +80,7 @@ def queue_acknowledgement(session: Session, *, settings: Settings, ticket_id: in
     return _queue(session, settings=settings, ticket=ticket, kind=OutboundKind.ACKNOWLEDGEMENT, body=body)
 
 
-def _record_first_response(session: Session, *, ticket_id: int, at: datetime) -> None:
+def record_first_response(session: Session, *, ticket_id: int, at: datetime) -> None:
     """Stamp every mail of the ticket still waiting for an answer with its handling time."""
     waiting = session.scalars(select(InboundMail).where(
         InboundMail.ticket_id == ticket_id, InboundMail.first_response_at.is_(None),
@@ -97,7 +97,7 @@ def queue_reply(session: Session, *, settings: Settings, message: TicketMessage)
         raise ValueError(f"ticket {message.ticket_id} of message {message.id} does not exist")
     mail = _queue(session, settings=settings, ticket=ticket, kind=OutboundKind.REPLY, body=message.body,
                   message=message)
-    _record_first_response(session, ticket_id=ticket.id, at=message.created_at)
+    record_first_response(session, ticket_id=ticket.id, at=message.created_at)
     session.flush()
     return mail
 
