@@ -84,7 +84,7 @@ def test_a_failure_after_the_ticket_write_loses_nothing_and_duplicates_nothing(
         monkeypatch: pytest.MonkeyPatch,
         mail_triage: TriageEngine) -> None:
     dovecot.append(imap_settings.mail_mailboxes[0].folder, *(mail(subject=f"Request {n}") for n in range(5)))
-    real_advance = intake._advance_cursor
+    real_advance = intake.advance_cursor
     calls = {"n": 0}
 
     def crash_on_third(session: Session, source: intake.MailSource) -> None:
@@ -93,12 +93,12 @@ def test_a_failure_after_the_ticket_write_loses_nothing_and_duplicates_nothing(
             raise RuntimeError("power cut after the ticket was written")
         real_advance(session, source)
 
-    monkeypatch.setattr(intake, "_advance_cursor", crash_on_third)
+    monkeypatch.setattr(intake, "advance_cursor", crash_on_third)
     with pytest.raises(RuntimeError):
         imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
     assert _counts(factory) == (2, 2, 2)
 
-    monkeypatch.setattr(intake, "_advance_cursor", real_advance)
+    monkeypatch.setattr(intake, "advance_cursor", real_advance)
     imap.poll_once(factory, settings=imap_settings, triage=mail_triage)
 
     assert _counts(factory) == (5, 5, 5)
