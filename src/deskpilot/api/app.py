@@ -15,6 +15,7 @@ from deskpilot.api.routes import (
     analytics,
     assist,
     audit,
+    conversation_attachments,
     conversations,
     health,
     kb,
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, triage, setup, audit, kb, assist, analytics,
-                   conversations, runbooks, mail):
+                   conversations, conversation_attachments, runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

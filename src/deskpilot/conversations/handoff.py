@@ -16,6 +16,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import DecisionKind
 from deskpilot.config import Settings
+from deskpilot.conversations import attachments
 from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.state import Author
 from deskpilot.tickets import service as tickets
@@ -189,4 +190,5 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     decisions.attach_subject(session, decision_id=decision.id, subject_type="conversation",
                              subject_id=conversation.id)
     conversation.ticket_id = ticket.id
+    attachments.link_to_ticket(session, conversation)
     return HandedOver(ticket=ticket, triage=outcome)

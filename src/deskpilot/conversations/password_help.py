@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.models import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
-from deskpilot.conversations import service
+from deskpilot.conversations import attachments, service
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
@@ -219,6 +219,7 @@ def set_password(session: Session, *, actor: Principal, conversation_id: int, ne
                                       new_password=new_password, directory_factory=tools.directory_factory)
     _set(conversation, stage="done", run_id=run.id, automated=run.status is RunStatus.SUCCEEDED)
     conversation.ticket_id = conversation.ticket_id or run.ticket_id
+    attachments.link_to_ticket(session, conversation)
     if run.status is RunStatus.SUCCEEDED:
         conversation.resolution = Resolution.AUTOMATED
         service.say(session, conversation, ASSISTANT,

@@ -38,6 +38,46 @@ class Download:
     disposition: str
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    declared_type: str
+    sniffed_type: str
+    size: int
+    sha256: str
+    path: str
+
+
+def store_checked(data_dir: Path, max_bytes: int, upload: Upload) -> StoredFile:
+    """Check a person's upload (not empty, within `max_bytes`, no program or script) and keep it on disk."""
+    if not upload.content:
+        raise InvalidInput("The file is empty; choose the file again.")
+    if len(upload.content) > max_bytes:
+        raise TooLarge(f"The file is {len(upload.content) // 1024} KiB; the limit is {max_bytes // 1024} KiB "
+                       "(DESKPILOT_ATTACHMENT_MAX_BYTES). Compress it or share a link instead.")
+    filename = file_types.clean_filename(upload.filename)
+    sniffed = file_types.sniff(upload.content)
+    reason = file_types.blocked_reason(filename, sniffed)
+    if reason:
+        raise InvalidInput(reason)
+    path, digest = content_store.store(data_dir, UPLOAD_PREFIX, upload.content)
+    return StoredFile(filename, (upload.declared_type or file_types.OPAQUE)[:255], sniffed, len(upload.content),
+                      digest, path)
+
+
+def served(data_dir: Path, attachment: TicketAttachment, *, inline: bool) -> Download:
+    """How to hand out a stored file: the bytes decide the type; only passive types are ever shown inline."""
+    path = data_dir / attachment.path
+    if not path.is_file():
+        raise NotFound(f"The file of attachment {attachment.id} is missing from the data directory ({path}); "
+                       "restore it from the last backup.")
+    with path.open("rb") as head:  # the bytes decide, also for files stored before sniffing was recorded
+        media_type = file_types.served_type(file_types.sniff(head.read(4096)))
+    show_inline = inline and media_type != file_types.OPAQUE
+    return Download(attachment, path, media_type,
+                    file_types.content_disposition(attachment.filename, inline=show_inline))
+
+
 def _is_staff(actor: Principal) -> bool:
     return has(actor, Permission.TICKET_NOTE) or has(actor, Permission.TICKET_READ_ALL)
 
@@ -52,28 +92,17 @@ def add(session: Session, *, actor: Principal, data_dir: Path, max_bytes: int, t
         require_work(session, actor, ticket)
     if ticket.status in (TicketStatus.CLOSED, TicketStatus.MERGED):
         raise InvalidInput(f"DP-{ticket.id} is {ticket.status}; attach the file to a new ticket instead.")
-    if not upload.content:
-        raise InvalidInput("The file is empty; choose the file again.")
-    if len(upload.content) > max_bytes:
-        raise TooLarge(f"The file is {len(upload.content) // 1024} KiB; the limit is {max_bytes // 1024} KiB "
-                       "(DESKPILOT_ATTACHMENT_MAX_BYTES). Compress it or share a link instead.")
-    filename = file_types.clean_filename(upload.filename)
-    sniffed = file_types.sniff(upload.content)
-    reason = file_types.blocked_reason(filename, sniffed)
-    if reason:
-        raise InvalidInput(reason)
-    path, digest = content_store.store(data_dir, UPLOAD_PREFIX, upload.content)
+    stored = store_checked(data_dir, max_bytes, upload)
     attachment = TicketAttachment(
-        ticket_id=ticket.id, message_id=message_id, filename=filename,
-        declared_type=(upload.declared_type or file_types.OPAQUE)[:255], sniffed_type=sniffed,
-        size=len(upload.content), sha256=digest, path=path, channel=channel, internal=internal,
-        uploaded_by_id=actor.user_id)
+        ticket_id=ticket.id, message_id=message_id, filename=stored.filename, declared_type=stored.declared_type,
+        sniffed_type=stored.sniffed_type, size=stored.size, sha256=stored.sha256, path=stored.path,
+        channel=channel, internal=internal, uploaded_by_id=actor.user_id)
     session.add(attachment)
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="ticket.attachment",
                  subject_type="ticket", subject_id=ticket.id,
-                 after={"attachment_id": attachment.id, "filename": filename, "size": attachment.size,
-                        "sha256": digest, "internal": internal})
+                 after={"attachment_id": attachment.id, "filename": stored.filename, "size": stored.size,
+                        "sha256": stored.sha256, "internal": internal})
     return attachment
 
 
@@ -112,12 +141,4 @@ def download(session: Session, *, actor: Principal, data_dir: Path, ticket_id: i
                       None)
     if attachment is None:
         raise NotFound(f"No attachment {attachment_id} on DP-{ticket_id} that you can see.")
-    path = data_dir / attachment.path
-    if not path.is_file():
-        raise NotFound(f"The file of attachment {attachment_id} is missing from the data directory ({path}); "
-                       "restore it from the last backup.")
-    with path.open("rb") as head:  # the bytes decide, also for files stored before sniffing was recorded
-        media_type = file_types.served_type(file_types.sniff(head.read(4096)))
-    show_inline = inline and media_type != file_types.OPAQUE
-    return Download(attachment, path, media_type,
-                    file_types.content_disposition(attachment.filename, inline=show_inline))
+    return served(data_dir, attachment, inline=inline)

@@ -172,12 +172,16 @@ class SavedQueueView(Base):
 
 class TicketAttachment(Base):
     """A file on a ticket (from an e-mail, the portal, the console or the API), kept in DATA_DIR under its
-    SHA-256. `internal` files (on an internal note) are shown to staff only, like the note."""
+    SHA-256. `internal` files (on an internal note) are shown to staff only, like the note. A file sent in a
+    chat before any ticket exists has only its `conversation_id`; the ticket the chat opens takes it."""
 
     __tablename__ = "ticket_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True,
+                                                  default=None)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"),
+                                                        index=True, default=None)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"),
                                                    default=None)
     filename: Mapped[str] = mapped_column(String(255))

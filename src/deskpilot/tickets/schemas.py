@@ -170,11 +170,13 @@ class QueueViewRead(BaseModel):
 
 
 class AttachmentRead(BaseModel):
-    """A file on a ticket; `url` downloads it (as a file; add `?inline=true` to view an image or PDF)."""
+    """A file on a ticket (or sent in a chat); `url` downloads it (as a file; add `?inline=true` to view an image,
+    a PDF or text in the browser)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: int
-    ticket_id: int
+    ticket_id: int | None
+    conversation_id: int | None
     message_id: int | None
     filename: str
     declared_type: str
@@ -188,4 +190,6 @@ class AttachmentRead(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def url(self) -> str:
+        if self.ticket_id is None:
+            return f"/api/v1/conversations/{self.conversation_id}/attachments/{self.id}"
         return f"/api/v1/tickets/{self.ticket_id}/attachments/{self.id}"

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import IdPath, SessionDep, chat_assistant
-from deskpilot.conversations import flow, password_help, service
+from deskpilot.conversations import attachments, flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
@@ -43,7 +43,8 @@ def _own(session: Session, viewer: Viewer, conversation_id: int, *, lock: bool =
 def chat_context(session: Session, viewer: Viewer, conversation: Conversation) -> dict[str, Any]:
     ticket = session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
     return {"conversation": conversation, "state_label": STATE_LABELS[conversation.state], "ticket": ticket,
-            "messages": message_views(session, conversation, viewer_id=viewer.user_id), "poll": POLL_SECONDS}
+            "messages": message_views(session, conversation, viewer_id=viewer.user_id), "poll": POLL_SECONDS,
+            "files": attachments.of(session, actor=viewer.principal, conversation_id=conversation.id)}
 
 
 def _chat_page(request: Request, session: Session, viewer: Viewer, conversation: Conversation, *,

@@ -38,8 +38,12 @@ def add_attachment(ticket_id: IdPath, file: Annotated[UploadFile, File(descripti
 def download_attachment(ticket_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentPrincipal,
                         settings: SettingsDep, inline: Annotated[bool, Query()] = False) -> FileResponse:
     """The file: downloaded as an opaque file unless it is a passive type (image, PDF, text) asked `inline`."""
-    found = attachments.download(session, actor=actor, data_dir=settings.data_dir, ticket_id=ticket_id,
-                                 attachment_id=attachment_id, inline=inline)
+    return file_response(attachments.download(session, actor=actor, data_dir=settings.data_dir, ticket_id=ticket_id,
+                                               attachment_id=attachment_id, inline=inline))
+
+
+def file_response(found: attachments.Download) -> FileResponse:
+    """A stored file with headers that keep the browser from running or guessing anything in it."""
     return FileResponse(found.path, media_type=found.media_type, headers={
         "Content-Disposition": found.disposition, "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store"})

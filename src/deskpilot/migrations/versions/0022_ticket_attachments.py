@@ -5,7 +5,8 @@ Revises: 0015
 Create Date: 2026-12-02 19:45:00
 
 Attachments of filed mails were stored under DATA_DIR/mail/attachments but shown nowhere. Each file on a
-ticket (from e-mail, portal, console or API) is now a row pointing at its content-addressed file; the
+ticket (from e-mail, portal, console, chat or API) is now a row pointing at its content-addressed file (a
+chat's file has only its conversation until the chat opens a ticket); the
 mails filed before this revision get their rows here, internal when the mail landed as an internal note.
 """
 
@@ -28,7 +29,8 @@ def upgrade() -> None:
     op.create_table(
         'ticket_attachments',
         sa.Column('id', sa.Integer(), nullable=False),
-        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),
+        sa.Column('conversation_id', sa.Integer(), nullable=True),
         sa.Column('message_id', sa.Integer(), nullable=True),
         sa.Column('filename', sa.String(length=255), nullable=False),
         sa.Column('declared_type', sa.String(length=255), nullable=False),
@@ -41,6 +43,8 @@ def upgrade() -> None:
         sa.Column('internal', sa.Boolean(), nullable=False),
         sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
         sa.Column('created_at', deskpilot.db.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['conversation_id'], ['conversations.id'],
+                                name=op.f('fk_ticket_attachments_conversation_id_conversations'), ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['message_id'], ['ticket_messages.id'],
                                 name=op.f('fk_ticket_attachments_message_id_ticket_messages'), ondelete='SET NULL'),
         sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_attachments_ticket_id_tickets'),
@@ -50,6 +54,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_attachments')),
     )
     op.create_index(op.f('ix_ticket_attachments_ticket_id'), 'ticket_attachments', ['ticket_id'], unique=False)
+    op.create_index(op.f('ix_ticket_attachments_conversation_id'), 'ticket_attachments', ['conversation_id'],
+                    unique=False)
     _link_filed_mails()
 
 
@@ -78,5 +84,6 @@ def _link_filed_mails() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_ticket_attachments_conversation_id'), table_name='ticket_attachments')
     op.drop_index(op.f('ix_ticket_attachments_ticket_id'), table_name='ticket_attachments')
     op.drop_table('ticket_attachments')
