@@ -83,7 +83,11 @@ def test_status_needs_the_existing_ticket_named_and_no_new_one() -> None:
                    _said("assistant", "Try restarting your laptop.", "slow-computer"), before=frozenset({12}))
     assert judge(case, named).right
     assert judge(case, new_ticket).observed is Observed.NEW_TICKET
+    quoted = _seen("awaiting_confirmation",
+                   _said("assistant", "About DP-12: restart the dock.", "monitor-docking-station"),
+                   before=frozenset({12}))
     assert (judge(case, echoed).observed, judge(case, echoed).right) == (Observed.ANSWER, False)
+    assert judge(case, quoted).observed is Observed.ANSWER
 
 
 def test_a_handoff_is_judged_from_the_state() -> None:

@@ -88,9 +88,12 @@ def _desk_says(observation: Observation) -> Iterable[ObservedMessage]:
 
 
 def names_existing_ticket(observation: Observation) -> bool:
-    """Whether a desk message names one of the requester's tickets that existed before the conversation."""
+    """Whether a desk message names one of the requester's tickets that existed before the conversation.
+
+    A status reply comes from the database, not from an article: a message citing articles does not count,
+    so an answer that merely echoes the question's ticket number is judged as the answer it is."""
     names = [re.compile(rf"\bDP-{ticket_id}\b") for ticket_id in observation.tickets_before]
-    return any(name.search(m.body) for m in _desk_says(observation) for name in names)
+    return any(name.search(m.body) for m in _desk_says(observation) if not m.cited for name in names)
 
 
 def observed_handling(observation: Observation) -> Observed:
