@@ -3,12 +3,18 @@ no channel table), in the API and on the dashboard."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email.models import InboundMail, InboundStatus
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets import work_time
+from deskpilot.tickets.enums import Channel, MessageKind
+from deskpilot.tickets.schemas import MessageCreate
 from tests.api.conftest import Clients
+from tests.conftest import FrozenClock
 from tests.factories import Desk, open_ticket
 
 
@@ -28,3 +34,33 @@ def test_the_kpi_report_keeps_the_e_mail_handling_time(clients: Clients, session
     assert response.status_code == 200, response.text
     [kpi] = [k for k in response.json()["kpis"] if k["key"] == "email_first_response_minutes"]
     assert (kpi["value"], kpi["numerator"], kpi["denominator"]) == (60.0, 120.0, 2)
+
+
+def _email_ticket_replied(session: Session, desk: Desk, clock: FrozenClock, *, minutes: float,
+                          ai_assisted: bool) -> None:
+    """An e-mail ticket that carol opens in the console and answers `minutes` later."""
+    ticket = open_ticket(session, desk, desk.alice, queue=desk.service_desk)
+    ticket.channel = Channel.EMAIL
+    carol = Principal.of(desk.carol)
+    assert work_time.record_start(session, actor=carol, ticket_id=ticket.id) is not None
+    clock.advance(minutes=minutes / 2)
+    assert work_time.record_start(session, actor=carol, ticket_id=ticket.id) is None, "once between replies"
+    assert work_time.record_start(session, actor=Principal.of(desk.audrey), ticket_id=ticket.id) is None
+    clock.advance(minutes=minutes / 2)
+    tickets.add_message(session, actor=carol, ticket_id=ticket.id, data=MessageCreate(
+        body="Restart the router, please.", kind=MessageKind.PUBLIC_REPLY, channel=Channel.EMAIL,
+        ai_assisted=ai_assisted))
+    clock.advance(minutes=60)
+
+
+def test_agent_minutes_per_e_mail_with_and_without_an_ai_draft(clients: Clients, session: Session, desk: Desk,
+                                                               clock: FrozenClock) -> None:
+    clock.now = datetime.now(UTC) - timedelta(hours=5)
+    _email_ticket_replied(session, desk, clock, minutes=4.5, ai_assisted=False)
+    _email_ticket_replied(session, desk, clock, minutes=1.5, ai_assisted=True)
+    _email_ticket_replied(session, desk, clock, minutes=1.0, ai_assisted=True)
+    session.commit()
+    kpis = {k["key"]: k for k in clients["lena"].get("/api/v1/analytics/kpis").json()["kpis"]}
+    assert (kpis["email_agent_minutes"]["value"], kpis["email_agent_minutes"]["denominator"]) == (7.0 / 3, 3)
+    assert kpis["email_agent_minutes_ai_draft"]["value"] == 1.25
+    assert kpis["email_agent_minutes_no_draft"]["value"] == 4.5

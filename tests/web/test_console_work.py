@@ -15,7 +15,7 @@ from deskpilot.audit.decisions_models import AiFeedback, DecisionKind, FeedbackA
 from deskpilot.audit.models import AuditEvent
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel
-from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.models import Ticket, TicketWorkStart
 from deskpilot.tickets.schemas import TicketCreate
 from tests.factories import Desk, make_queue, make_team, open_ticket
 from tests.web.conftest import PageClient
@@ -152,3 +152,19 @@ def test_every_console_ticket_shows_the_requester_name_organisation_and_contact(
         assert f'<dd id="requester-name">{name}</dd>' in page.text
         assert f'<dd id="requester-organisation">{team}</dd>' in page.text
         assert f'<a href="mailto:{email}">{email}</a>' in page.text
+
+
+def test_opening_a_ticket_in_the_console_starts_the_agents_clock_once(browser: PageClient, session: Session,
+                                                                      desk: Desk) -> None:
+    ticket = open_ticket(session, desk, desk.alice, queue=desk.service_desk)
+    session.commit()
+    browser.sign_in("carol")
+    page = browser.get(f"/console/tickets/{ticket.id}")
+    assert f'hx-post="/console/tickets/{ticket.id}/opened"' in page.text
+    path = f"/console/tickets/{ticket.id}"
+    for _ in range(2):
+        opened = browser.post_form(f"{path}/opened", {}, from_page=path)
+        assert opened.status_code == 204
+    session.expire_all()
+    starts = session.scalars(select(TicketWorkStart).where(TicketWorkStart.ticket_id == ticket.id)).all()
+    assert [s.agent_id for s in starts] == [desk.carol.id]

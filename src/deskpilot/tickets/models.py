@@ -194,3 +194,16 @@ class TicketAttachment(Base):
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TicketWorkStart(Base):
+    """An agent opened a ticket to work on it (the console records it once per agent between replies), so the
+    minutes from opening to replying can be measured: the desk's "agent minutes per e-mail"."""
+
+    __tablename__ = "ticket_work_starts"
+    __table_args__ = (Index("ix_ticket_work_starts_ticket_agent", "ticket_id", "agent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    agent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -25,13 +25,15 @@ from deskpilot.web import (
     staff,
     suggestions,
     ticket_files,
+    work_starts,
 )
 from deskpilot.web.templating import STATIC_DIR, make_templates
 
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router, ticket_files.router)
+                                         admin.router, console_mail.router, ticket_files.router,
+                                         work_starts.router)
 
 
 def install_pages(app: FastAPI) -> None:

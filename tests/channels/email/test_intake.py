@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from email.message import EmailMessage
 
 import pytest
@@ -70,6 +71,26 @@ def test_a_subject_tag_threads_for_the_requester_but_not_for_a_stranger(
 
     assert (own.outcome, own.ticket_id) == (IntakeOutcome.THREADED, first.ticket_id)
     assert other.outcome is IntakeOutcome.TICKET_CREATED and other.ticket_id != first.ticket_id
+
+
+def test_an_outlook_reply_without_references_threads_by_its_thread_index_for_the_requester_only(
+        factory: sessionmaker[Session], mail_settings: Settings, mail_triage: TriageEngine) -> None:
+    with unit_of_work(factory) as session:
+        make_desk(session)
+    root = bytes(range(22))
+    first = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(
+        sender="alice@northwind.example", extra=f"Thread-Index: {base64.b64encode(root).decode()}"))
+    reply_index = base64.b64encode(root + b"\x01\x02\x03\x04\x05").decode()
+    own = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(
+        sender="alice@northwind.example", subject="RE: printer", extra=f"Thread-Index: {reply_index}"))
+    other = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(
+        sender="bob@northwind.example", subject="RE: printer", extra=f"Thread-Index: {reply_index}"))
+    broken = receive(factory, settings=mail_settings, triage=mail_triage, raw=mail(
+        sender="alice@northwind.example", subject="RE: printer", extra="Thread-Index: not base64 at all!"))
+
+    assert (own.outcome, own.ticket_id) == (IntakeOutcome.THREADED, first.ticket_id)
+    assert other.outcome is IntakeOutcome.TICKET_CREATED, "a copied Thread-Index threads for no stranger"
+    assert broken.outcome is IntakeOutcome.TICKET_CREATED
 
 
 def test_a_colleague_replying_on_the_thread_becomes_an_attributed_internal_note(

@@ -110,6 +110,7 @@ def _claim(session: Session, *, settings: Settings, raw: bytes, parsed: ParsedMa
         mailbox=source.mailbox, uidvalidity=source.uidvalidity, uid=source.uid,
         status=InboundStatus.PROCESSED, from_address=parsed.from_address[:320], subject=parsed.subject[:998],
         in_reply_to=parsed.in_reply_to[0] if parsed.in_reply_to else None, references=list(parsed.references),
+        thread_index_root=parsed.thread_index_root,
         body_text=parsed.text[:_MAX_STORED_TEXT], raw_sha256=parsed.raw_sha256, raw_size=len(raw),
         raw_path=store_raw(settings.mail_dir, raw, parsed.raw_sha256),
         attachments=store_attachments(settings.mail_dir, parsed.attachments), received_at=utcnow(),

@@ -66,6 +66,8 @@ class InboundMail(Base):
     subject: Mapped[str] = mapped_column(String(998), default="")
     in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Outlook's conversation (the first 22 bytes of Thread-Index, hex), for replies that drop References.
+    thread_index_root: Mapped[str | None] = mapped_column(String(44), default=None, index=True)
     body_text: Mapped[str] = mapped_column(Text, default="")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     raw_sha256: Mapped[str] = mapped_column(String(64))

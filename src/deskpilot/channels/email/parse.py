@@ -7,6 +7,8 @@ decoded by hand when the modern header classes reject it, and every body part is
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
 import hashlib
 import re
@@ -68,12 +70,23 @@ class ParsedMail:
     raw_sha256: str
     body_sha256: str
     defects: tuple[str, ...]
+    thread_index_root: str | None = None
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
         """Every Message-ID this mail says it follows, nearest first."""
         seen: dict[str, None] = dict.fromkeys(self.in_reply_to + tuple(reversed(self.references)))
         return tuple(seen)
+
+
+def thread_index_root(value: str) -> str | None:
+    """The conversation Outlook's `Thread-Index` names: its first 22 bytes (a FILETIME and a GUID), in hex.
+    Every reply in an Outlook conversation keeps them and appends 5 bytes; None when absent or malformed."""
+    try:
+        decoded = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return decoded[:22].hex() if len(decoded) >= 22 else None
 
 
 def normalise_message_id(value: str) -> str:
@@ -275,4 +288,5 @@ def parse_mail(raw: bytes, *, max_attachment_bytes: int = 10 * 1024 * 1024,
         no_acknowledgement=no_acknowledgement(header=lambda name: _header(msg, name), from_address=from_address,
                                               envelope_sender=envelope_sender),
         raw_sha256=digest, body_sha256=body_digest(readable), defects=tuple(dict.fromkeys(defects)),
+        thread_index_root=thread_index_root(_header(msg, "Thread-Index")),
     )

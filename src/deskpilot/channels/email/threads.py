@@ -1,4 +1,5 @@
-"""Which ticket a mail belongs to: by the Message-IDs it answers, else by a `[DP-n]` subject tag."""
+"""Which ticket a mail belongs to: by the Message-IDs it answers, else by Outlook's conversation (Thread-Index)
+or a `[DP-n]` subject tag."""
 
 from __future__ import annotations
 
@@ -39,10 +40,18 @@ def _follow_merges(session: Session, ticket: Ticket) -> Ticket:
 def thread_target(session: Session, *, parsed: ParsedMail, sender: User) -> Ticket | None:
     """The ticket this mail continues, following merges; None for a new conversation.
 
-    Message-ID threading is trusted (our ids are unguessable and theirs were on the thread). A bare
-    `[DP-n]` tag is anyone's to type, so it threads only for the ticket's requester or desk staff.
+    Message-ID threading is trusted (our ids are unguessable and theirs were on the thread). Outlook's
+    Thread-Index and a bare `[DP-n]` tag are anyone's to copy, so they thread only for the ticket's
+    requester or desk staff.
     """
     ticket_id = _by_message_ids(session, parsed.thread_ids)
+    if ticket_id is None and parsed.thread_index_root is not None:
+        same = session.scalar(select(InboundMail.ticket_id).where(
+            InboundMail.thread_index_root == parsed.thread_index_root, InboundMail.ticket_id.is_not(None))
+            .order_by(InboundMail.id.desc()).limit(1))
+        conversation = session.get(Ticket, same) if same is not None else None
+        if conversation is not None and (conversation.requester_id == sender.id or sender.role in _STAFF):
+            ticket_id = conversation.id
     if ticket_id is None and parsed.ticket_number is not None:
         tagged = session.get(Ticket, parsed.ticket_number)
         if tagged is not None and (tagged.requester_id == sender.id or sender.role in _STAFF):
