@@ -68,6 +68,17 @@ class LdapMatchField(StrEnum):
     EMAIL = "email"
 
 
+class OAuth2Client(BaseModel):
+    """OAuth2 for a mail server (SASL XOAUTH2), as Microsoft 365 and Gmail require: access tokens come from the
+    refresh-token grant at `token_url` and are refreshed before they expire."""
+
+    token_url: str = Field(min_length=1)
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    refresh_token: str = Field(min_length=1)
+    scope: str = ""
+
+
 class MailboxSettings(BaseModel):
     """One IMAP mailbox the desk reads; `name` is the stable key stored with every mail from it."""
 
@@ -83,6 +94,8 @@ class MailboxSettings(BaseModel):
     # agents sent from their mail client are recognised in `sent_folder` and counted as accepted or edited.
     drafts_folder: str = ""
     sent_folder: str = "Sent"
+    # Sign in with OAuth2 (XOAUTH2) instead of the password.
+    oauth2: OAuth2Client | None = None
 
 
 class Settings(BaseSettings):
@@ -149,6 +162,7 @@ class Settings(BaseSettings):
     mail_smtp_username: str = ""
     mail_smtp_password: str = ""
     mail_smtp_starttls: bool = False
+    mail_smtp_oauth2: OAuth2Client | None = None
     mail_smtpd_host: str = "127.0.0.1"
     mail_smtpd_port: int = Field(default=8025, ge=1, le=65535)
     mail_acknowledge: bool = True

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -111,8 +112,10 @@ class Dovecot:
         client.logout()
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
+@contextmanager
+def running_dovecot(extra_config: str = "", files: dict[str, str] | None = None) -> Iterator[Dovecot]:
+    """A Dovecot on a free loopback port with a throw-away configuration (plus `extra_config` and `files`
+    written beside it, `{root}` replaced by its directory)."""
     binary = _dovecot_binary()
     # Not under pytest's tmp dir: that is private to root, and Dovecot's mail processes run as nobody.
     root = Path(tempfile.mkdtemp(prefix="deskpilot-dovecot-"))
@@ -121,26 +124,37 @@ def dovecot() -> Iterator[Dovecot]:
         (root / sub).mkdir()
     os.chown(root / "mail", _MAIL_UID, _MAIL_UID)
     (root / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}::::\n")
+    for name, text in (files or {}).items():
+        (root / name).write_text(text.replace("{root}", str(root)))
     port = free_port()
     config = root / "dovecot.conf"
-    config.write_text(_CONFIG.format(root=root, port=port, uid=_MAIL_UID))
+    config.write_text(_CONFIG.format(root=root, port=port, uid=_MAIL_UID) + extra_config.replace("{root}", str(root)))
     process = subprocess.Popen([binary, "-F", "-c", str(config)])
     server = Dovecot("127.0.0.1", port)
     deadline = time.monotonic() + 20
     while True:
         try:
-            server.client().logout()
-            break
+            with socket.create_connection((server.host, port), timeout=1):
+                break
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
                 log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
                 process.kill()
                 raise RuntimeError(f"Dovecot did not start on port {port}:\n{log}") from None
             time.sleep(0.2)
-    yield server
-    process.terminate()
-    process.wait(timeout=20)
-    shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    with running_dovecot() as server:
+        server.client().logout()
+        yield server
 
 
 @dataclass

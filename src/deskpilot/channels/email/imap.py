@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from deskpilot.channels.base import IntakeOutcome, IntakeResult
 from deskpilot.channels.email.intake import MailSource, ingest, last_uid
 from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
+from deskpilot.channels.email.oauth2 import token_source, xoauth2
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
@@ -55,7 +56,12 @@ def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:
     client_class = imaplib.IMAP4_SSL if mailbox.ssl else imaplib.IMAP4
     try:
         client = client_class(mailbox.host, mailbox.port, timeout=_TIMEOUT_SECONDS)
-        client.login(mailbox.username, mailbox.password)
+        if mailbox.oauth2 is not None:
+            response = xoauth2(mailbox.username, token_source(mailbox.oauth2).access_token()).encode()
+            # A failed XOAUTH2 gets an error challenge; the empty answer lets the server end with NO.
+            client.authenticate("XOAUTH2", lambda challenge: b"" if challenge else response)
+        else:
+            client.login(mailbox.username, mailbox.password)
     except (OSError, imaplib.IMAP4.error) as exc:
         raise ProviderError(f"IMAP mailbox {mailbox.name!r} at {mailbox.host}:{mailbox.port}: {exc}",
                             retryable=True) from exc
