@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from email.message import EmailMessage
 
 import pytest
@@ -144,7 +145,16 @@ def test_the_whole_corpus_is_taken_without_a_crash_and_every_mail_is_recorded(
     paths = sorted(CORPUS.glob("*.eml"))
     results = [receive(factory, settings=mail_settings, triage=mail_triage, raw=p.read_bytes()) for p in paths]
     with factory() as session:
-        assert len(session.scalars(select(InboundMail)).all()) == len(paths)
+        mails = session.scalars(select(InboundMail)).all()
+        assert len(mails) == len(paths)
+        stored = [(m, part) for m in mails if m.ticket_id for part in m.attachments if part["stored"]]
+        assert stored, "the corpus has mails with attachments"
+        for filed, part in stored:  # every attachment of a filed mail is on its ticket, byte for byte
+            [on_ticket] = [a for a in ticket_files.visible(session, actor=Principal.system(), ticket_id=filed.ticket_id)
+                           if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
+            download = ticket_files.download(session, actor=Principal.system(), data_dir=mail_settings.data_dir,
+                                             ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
+            assert hashlib.sha256(download.path.read_bytes()).hexdigest() == part["sha256"]
     assert {r.outcome for r in results} <= {IntakeOutcome.TICKET_CREATED, IntakeOutcome.IGNORED,
                                             IntakeOutcome.FAILED, IntakeOutcome.THREADED}
 

@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.models import User
+from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import imap
 from deskpilot.channels.email.models import InboundMail, InboundStatus, OutboundMail
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.config import Settings
+from deskpilot.tickets import attachments as ticket_files
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage.engine import TriageEngine
-from tests.channels.email.conftest import Dovecot, free_port
+from tests.channels.email.conftest import CORPUS, Dovecot, free_port
 
 UGLY = Path(__file__).parent / "ugly"
 DESK = "servicedesk@desk.example"
@@ -30,7 +32,7 @@ class Listener:
     def __init__(self, port: int) -> None:
         self.port = port
 
-    def deliver(self, name: str, *, envelope_from: str = "jane@acme.example", prefix: bytes = b"") -> None:
+    def deliver(self, name: str | Path, *, envelope_from: str = "jane@acme.example", prefix: bytes = b"") -> None:
         raw = prefix + (UGLY / name).read_bytes()
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
             client.sendmail(envelope_from, [DESK], raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
@@ -172,3 +174,21 @@ def test_broken_mime_a_bom_and_foreign_quote_headers_still_give_the_sender_and_t
     with factory() as session:
         requester = session.get(User, ticket.requester_id)
         assert requester is not None and requester.email == sender
+
+
+def test_every_ugly_mail_through_smtp_is_kept_and_every_attachment_is_downloadable_from_its_ticket(
+        factory: sessionmaker[Session], listener: Listener, mail_settings: Settings) -> None:
+    names = [*sorted(UGLY.glob("*.eml")), *sorted(CORPUS.glob("*.eml"))]
+    for path in names:
+        listener.deliver(path)  # a refusal raises here
+    with factory() as session:
+        mails = session.scalars(select(InboundMail)).all()
+        assert len(mails) == len(names), "no mail lost"
+        files = [(m, part) for m in mails if m.ticket_id for part in m.attachments if part["stored"]]
+        assert files, "the corpus has filed mails with attachments"
+        for filed, part in files:
+            [on_ticket] = [a for a in ticket_files.visible(session, actor=Principal.system(), ticket_id=filed.ticket_id)
+                           if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
+            download = ticket_files.download(session, actor=Principal.system(), data_dir=mail_settings.data_dir,
+                                             ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
+            assert download.path.stat().st_size == part["size"]
