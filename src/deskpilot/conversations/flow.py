@@ -16,7 +16,7 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, password_help, service, troubleshoot
+from deskpilot.conversations import handoff, password_help, service, ticket_updates, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.replies import Reply, classify, wants_human
@@ -141,8 +141,9 @@ def _triage(session: Session, conversation: Conversation, assistant: Assistant,
                              requester_id=conversation.requester_id)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
-    # A new question starts new facts; what the requester told about the problem (device, error) still holds.
-    kept = {key: conversation.facts[key] for key in (troubleshoot.SAID,) if key in conversation.facts}
+    # A new question starts new facts; what the requester told (device, error) and what was relayed still hold.
+    kept = {key: conversation.facts[key] for key in (troubleshoot.SAID, ticket_updates.RELAYED)
+            if key in conversation.facts}
     conversation.facts = kept | {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
                                  "priority": outcome.result.priority, "queue": outcome.queue}
     return outcome.result.category, outcome.result.confidence
