@@ -125,3 +125,16 @@ def test_talk_to_a_human_mid_conversation_and_the_agent_answers(
     # htmx polling brings the agent's reply to the requester's open page without a reload.
     expect(alice.locator(".from-agent")).to_contain_text("checking the VPN gateway", timeout=15_000)
     _shot(alice, artifacts_dir, "human-desktop")
+
+    # A reply written on the ticket in the console reaches the open chat too, as does the resolution.
+    ticket_id = session.query(Conversation).one().ticket_id
+    carol.get_by_role("link", name=f"DP-{ticket_id}", exact=True).click()
+    expect(carol.locator("#requester-name")).to_contain_text("Alice")
+    carol.get_by_label("Reply", exact=True).fill("The Berlin gateway was restarted, please try again.")
+    carol.get_by_role("button", name="Send reply").click()
+    carol.get_by_label("Status").select_option("resolved")
+    carol.get_by_role("button", name="Change status").click()
+    expect(alice.locator(".from-system").filter(has_text="The Berlin gateway was restarted")).to_have_count(
+        1, timeout=15_000)
+    expect(alice.locator("#chat-transcript")).to_contain_text(f"DP-{ticket_id} has been resolved", timeout=15_000)
+    _shot(alice, artifacts_dir, "ticket-reply-in-chat-desktop")
