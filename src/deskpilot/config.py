@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     troubleshoot_offer_after: int = Field(default=3, ge=1, le=50,
                                           description="failed troubleshooting steps after which the chat offers a "
                                                       "ticket or more steps")
+    chat_away_minutes: int = Field(default=15, ge=1, description="minutes without a message after which a chat's "
+                                   "requester counts as gone: agent replies on its ticket are then e-mailed too")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")

@@ -1,10 +1,19 @@
 """An agent's reply and status changes on a chat's ticket reach the chat, over the real API on both databases:
-told once, and a reply the agent wrote in the chat itself is not repeated."""
+told once, and a reply the agent wrote in the chat itself is not repeated; once the requester has left the
+chat, replies go out by e-mail through the outbox."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.principal import Principal
+from deskpilot.channels.email import outbound
+from deskpilot.channels.email.models import OutboundMail
+from deskpilot.conversations import flow, service
+from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.tickets import service as tickets
+from deskpilot.tickets.schemas import MessageCreate
 from tests.api.conftest import Clients, clients  # noqa: F401 - fixture of the tests in this file
 from tests.conversations.conftest import load_chat_kb
 from tests.factories import Desk
@@ -36,3 +45,24 @@ def test_an_agent_reply_and_the_resolution_on_the_ticket_appear_in_the_linked_ch
     assert bodies.count("Hi Alice, which office are you in?") == 1
     assert not any("gateway log checked" in b for b in bodies)
     assert sum(f"DP-{ticket_id} has been resolved" in b for b in bodies) == 1
+
+
+def test_replies_after_the_requester_left_the_chat_are_e_mailed_once(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session)
+    session.commit()
+    alice, carol = Principal.of(desk.alice), Principal.of(desk.carol)
+    assistant = chat_assistant(ai_runtime, session)
+    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body="talk to a human")
+    ticket_id = conversation.ticket_id
+    assert ticket_id is not None
+
+    tickets.add_message(session, actor=carol, ticket_id=ticket_id, data=MessageCreate(body="Looking at it now."))
+    assert outbound.queue_pending_replies(session, settings=ai_runtime.settings) == 0  # she is still in the chat
+    service.close(session, actor=alice, conversation_id=conversation.id)
+    tickets.add_message(session, actor=carol, ticket_id=ticket_id, data=MessageCreate(body="Fixed: try again."))
+    assert outbound.queue_pending_replies(session, settings=ai_runtime.settings) == 1
+    assert outbound.queue_pending_replies(session, settings=ai_runtime.settings) == 0
+    mail = session.scalars(select(OutboundMail)).one()
+    assert (mail.to_address, mail.body, mail.ticket_id) == (desk.alice.email, "Fixed: try again.", ticket_id)
