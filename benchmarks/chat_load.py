@@ -186,16 +186,20 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
             stats.errors.append(f"create: {response.status_code} {response.text[:200]}")
             return
         conversation = response.json()["id"]
+        state = response.json()["state"]
         sent.append(first)
         for turn in range(2, turns + 1):
             if think:
                 time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - a person typing, not security
-            body = "no" if turn == 2 else f"Still not working, turn {turn} of conversation {number}"
+            # The assistant asks before it opens a ticket (after a few failed steps): the requester says yes.
+            body = ("no" if turn == 2 else f"Yes please, turn {turn} of conversation {number}"
+                    if state == "offering_ticket" else f"Still not working, turn {turn} of conversation {number}")
             response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats)
             if response.status_code != 201:
                 stats.errors.append(f"turn {turn}: {response.status_code} {response.text[:200]}")
                 return
             sent.append(body)
+            state = response.json()["conversation"]["state"]
             if response.json()["conversation"]["ticket_id"] is not None and not opened:
                 opened = True
                 with stats.lock:

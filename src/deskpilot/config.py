@@ -132,6 +132,11 @@ class Settings(BaseSettings):
                                    description="fields triage sets on new tickets when confident (others: suggest)")
     triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    troubleshoot_offer_after: int = Field(default=3, ge=1, le=50,
+                                          description="failed troubleshooting steps after which the chat offers a "
+                                                      "ticket or more steps")
+    chat_away_minutes: int = Field(default=15, ge=1, description="minutes without a message after which a chat's "
+                                   "requester counts as gone: agent replies on its ticket are then e-mailed too")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")

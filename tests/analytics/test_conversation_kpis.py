@@ -217,7 +217,8 @@ def test_hand_offs_are_counted_by_reason(session: Session, chats: Chats) -> None
     report = _report(session, chats.settings)
     rows = {r[0]: (r[2], r[3]) for r in report.table("handoff_reasons").rows}
     assert rows == {"requester_asked": (1, 1), "no_article": (1, 1), "answer_did_not_help": (0, 0),
-                    "steps_exhausted": (1, 1), "other": (0, 0), "direct": (2, 2)}  # C6 agent, C10 reset
+                    "steps_exhausted": (1, 1), "steps_failed": (0, 0), "other": (0, 0),
+                    "direct": (2, 2)}  # C6 agent, C10 reset
     # Here every conversation was handed over once, so the rows add up to the hand-off rate's numerator.
     assert sum(r[3] for r in report.table("handoff_reasons").rows) == report.figure("handoff_rate").numerator
 

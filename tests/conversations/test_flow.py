@@ -43,13 +43,13 @@ def _say(session: Session, desk: Desk, assistant: flow.Assistant, conversation: 
                      assistant=assistant, idempotency_key=key)
 
 
-def _walk_steps_until_ticket(session: Session, desk: Desk, assistant: flow.Assistant,
-                             conversation: Conversation) -> None:
-    for _ in range(20):
-        if conversation.state is S.TICKET_CREATED:
-            return
-        _say(session, desk, assistant, conversation, "Still not working, the panel says Authentication failed")
-    pytest.fail("the steps never ended in a ticket")
+def _walk_steps_until_offer(session: Session, desk: Desk, assistant: flow.Assistant,
+                            conversation: Conversation) -> int:
+    for failed in range(20):
+        if conversation.state is S.OFFERING_TICKET:
+            return failed
+        _say(session, desk, assistant, conversation, "Still not working")
+    pytest.fail("the steps never ended in a ticket offer")
 
 
 def test_vpn_question_is_answered_with_sources_and_yes_is_a_recorded_deflection(
@@ -112,15 +112,17 @@ def test_a_problem_that_survives_the_steps_becomes_a_ticket_with_the_full_contex
     assert conversation.state is S.TROUBLESHOOTING
     first_step = conversation.messages[-1]
     assert first_step.body.startswith("Step 1 of ") and first_step.citations
-    _walk_steps_until_ticket(session, desk, assistant, conversation)
+    failed = _walk_steps_until_offer(session, desk, assistant, conversation)
+    assert failed == assistant.settings.troubleshoot_offer_after
+    assert conversation.ticket_id is None
+    _say(session, desk, assistant, conversation, "Yes, open a ticket")
 
     ticket = session.get(Ticket, conversation.ticket_id)
     assert ticket is not None and ticket.channel is Channel.CHAT and ticket.requester_id == desk.alice.id
     walk = conversation.troubleshooting
-    citation = f"[{walk['slug']} v{walk['version']}]"
     assert "AI summary (AI-assisted" in ticket.description and PROBLEM in ticket.description
-    assert f"Steps already tried ({len(walk['steps'])})" in ticket.description
-    assert f"{citation} → result: “Still not working, the panel says Authentication failed”" in ticket.description
+    assert f"Steps already tried ({assistant.settings.troubleshoot_offer_after})" in ticket.description
+    assert f"[{walk['slug']} v{walk['version']}, step 1] → result: “Still not working”" in ticket.description
     assert "Client: Windows 10/11 / Chrome 120" in ticket.description
     assert "Transcript:" in ticket.description and "Requester: " + PROBLEM in ticket.description
     note = session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id,
@@ -219,7 +221,9 @@ def test_on_the_whole_demo_kb_a_clear_topic_gets_steps_and_an_unknown_one_a_tick
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var")
     assistant = chat_assistant(build_runtime(settings), session)
     vpn = _start(session, desk, assistant, PROBLEM)
-    assert vpn.state in (S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING)
+    assert vpn.state in (S.AWAITING_CONFIRMATION, S.CLARIFYING, S.TROUBLESHOOTING)
     assert vpn.ticket_id is None
     coffee = _start(session, desk, assistant, "How do I descale the coffee machine in the kitchen?")
+    assert coffee.state is S.OFFERING_TICKET and coffee.ticket_id is None
+    _say(session, desk, assistant, coffee, "yes")
     assert coffee.state is S.TICKET_CREATED and coffee.ticket_id is not None

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from deskpilot.assist.index_store import KbDocument
 from deskpilot.conversations.diagnostics import client_info
+from deskpilot.conversations.error_messages import match_step
+from deskpilot.conversations.facets import chosen, clarification, stated_values
 from deskpilot.conversations.replies import Reply, classify, wants_human
-from deskpilot.conversations.steps import numbered_steps
+from deskpilot.conversations.steps import covers_action, numbered_steps, tried_actions
 from deskpilot.demo import KB_DIR
 
 
@@ -52,3 +55,34 @@ def test_client_diagnostics_name_os_and_browser() -> None:
               "Version/17.0 Mobile/15E148 Safari/604.1")
     assert client_info(safari)["os"] == "iOS" and client_info(safari)["browser"] == "Safari 17"
     assert client_info(None) == {} and len(client_info("x" * 5000)["user_agent"]) == 512
+
+
+def test_tried_actions_are_read_from_how_people_say_it_and_match_the_step_that_asks_for_them() -> None:
+    assert tried_actions("I already restarted the laptop") == {"restart"}
+    assert tried_actions("i rebooted it already") == {"restart"}
+    assert tried_actions("I have tried reinstalling GlobalProtect") == {"reinstall"}
+    assert tried_actions("already tried that, still not working") == set()
+    step = '"Could not connect to the service": the background service stopped. Restart the laptop. Or open Services.'
+    assert covers_action(step, {"restart"}) == "restart"
+    assert covers_action("If the portal field is empty, enter it and click Connect.", {"connect"}) is None
+
+
+def test_typed_errors_find_their_step_exactly_or_nearly_and_a_lone_word_finds_nothing() -> None:
+    doc = KbDocument("vpn-error-codes", 1, "VPN error messages", '1. **"Authentication failed"**: your password.\n'
+                     '2. **"Portal address not valid"**: a typo.\n3. Update fails with `0x800f0922`: free space.')
+    found = match_step("Gateway Berlin: Authentification failed", [doc])
+    assert found is not None and (found.number, found.error) == (1, "Authentication failed")
+    by_code = match_step("the update says 0x800F0922 again", [doc])
+    assert by_code is not None and by_code.number == 3
+    assert match_step("it failed", [doc]) is None
+
+
+def test_the_device_question_offers_only_the_values_the_competing_articles_name() -> None:
+    windows = KbDocument("vpn-win", 1, "Connect to the company VPN on Windows", "1. a")
+    mac = KbDocument("vpn-mac", 1, "Connect to the company VPN on macOS", "1. a")
+    printer = KbDocument("printer-mac", 1, "Add a printer on macOS", "1. a")
+    offer = clarification("My VPN won't connect", [windows], [windows, mac, printer], {})
+    assert offer is not None and offer.options == {"Windows": "vpn-win", "macOS": "vpn-mac"}
+    assert clarification("My VPN won't connect", [windows], [windows, mac], {"device": "macOS"}) is None
+    assert stated_values("on my MacBook Pro") == {"device": "macOS"}
+    assert chosen("the mac one", offer) == "macOS" and chosen("2", offer) == "macOS" and chosen("hm", offer) is None

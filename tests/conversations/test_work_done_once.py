@@ -77,8 +77,9 @@ def test_a_chat_ending_in_a_ticket_after_the_steps_triages_once_and_writes_the_t
     for _ in range(20):
         if conversation.state is ConversationState.TICKET_CREATED:
             break
-        flow.post(session, actor=alice, conversation_id=conversation.id, body="no, still not working",
-                  assistant=assistant)
+        # The assistant asks before it opens a ticket: after a few failed steps, the requester says yes.
+        reply = "yes" if conversation.state is ConversationState.OFFERING_TICKET else "no, still not working"
+        flow.post(session, actor=alice, conversation_id=conversation.id, body=reply, assistant=assistant)
     session.commit()
     assert conversation.state is ConversationState.TICKET_CREATED
     assert _triage_decisions(session) == 1
@@ -92,6 +93,8 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     assistant, embedder = _counted_assistant(session, tmp_path)
     conversation: Conversation = flow.start(session, actor=Principal.of(desk.alice), assistant=assistant,
                                             body=COFFEE)[0]
+    assert conversation.state is ConversationState.OFFERING_TICKET
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="yes", assistant=assistant)
     session.commit()
     assert conversation.state is ConversationState.TICKET_CREATED
     assert _triage_decisions(session) == 1

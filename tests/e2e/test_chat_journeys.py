@@ -1,5 +1,6 @@
-"""The chat in headless Chromium: a VPN question deflected by an article, a problem that survives the steps and
-becomes a ticket an agent sees with the full context, "Talk to a human" mid-conversation, and CSAT.
+"""The chat in headless Chromium: a VPN question deflected by an article; the VPN journey (which device?, a typed
+error sent to its step, a ticket offered and opened on yes) that an agent reads with cause and diagnostics;
+"Talk to a human" mid-conversation, and CSAT.
 
 Screenshots go to test-artifacts/ (e2e-chat-*.png) for a person to look at.
 """
@@ -61,33 +62,40 @@ def test_vpn_question_is_deflected_by_an_article_and_rated(
     expect(alice.get_by_role("heading", name="Connect to the company VPN on Windows")).to_be_visible()
 
 
-def test_a_problem_survives_the_steps_becomes_a_ticket_and_an_agent_sees_the_context(
+def test_vpn_journey_asks_the_device_reads_a_typed_error_and_asks_before_the_ticket_an_agent_reads(
         signed_in: SignIn, session: Session, desk: Desk, sla_24x7: None, artifacts_dir: Path) -> None:
     del sla_24x7
-    _kb(session)
-    alice = signed_in("alice", viewport=PHONE)
-    _ask(alice, PROBLEM)
-    # Retrieval learns from earlier questions, so the assistant may answer first: "no" then leads to the steps.
-    if alice.get_by_role("button", name="No, it did not help").count():
-        alice.get_by_role("button", name="No, it did not help").click()
-    expect(alice.locator(".from-assistant").last).to_contain_text("Step 1 of 8")
-    _shot(alice, artifacts_dir, "step-phone")
-    for _ in range(8):
-        alice.get_by_label("Your message").fill("Still not working: the panel says Authentication failed")
-        alice.get_by_role("button", name="Send", exact=True).click()
-    notice = alice.get_by_role("status")
-    expect(notice).to_contain_text("continues as request DP-")
+    load_chat_kb(session, (*ARTICLES, "vpn-connect-macos", "vpn-error-codes"))
+    session.commit()
+    alice = signed_in("alice", viewport=PHONE, javascript=False)
+    _ask(alice, "My VPN won't connect")
+    expect(alice.locator(".from-assistant").last).to_contain_text("Which device is this on?")
+    _shot(alice, artifacts_dir, "device-question-phone")
+    alice.get_by_role("button", name="macOS").click()
+    expect(alice.locator(".from-assistant").last).to_contain_text("Step 1 of 7 from “Connect to the company VPN on "
+                                                                  "macOS”")
+    alice.get_by_label("Your message").fill("Still not working, now it says Authentication failed")
+    alice.get_by_role("button", name="Send", exact=True).click()
+    expect(alice.locator(".from-assistant").last).to_contain_text("“Authentication failed” is covered by")
+    _shot(alice, artifacts_dir, "error-step-phone")
+    alice.get_by_role("button", name="Still not working").click()
+    expect(alice.locator(".from-assistant").last).to_contain_text("Shall I open a ticket")
+    alice.get_by_role("button", name="Yes, open a ticket").click()
+    expect(alice.get_by_role("status")).to_contain_text("continues as request DP-")
     expect(alice.locator(".from-system").last).to_contain_text("You can expect a first reply by")
     _shot(alice, artifacts_dir, "ticket-phone")
 
     conversation = session.query(Conversation).one()
     carol = signed_in("carol")
     carol.get_by_role("navigation", name="Main").get_by_role("link", name="Live chats").click()
-    carol.get_by_role("link", name=PROBLEM).click()
+    carol.get_by_role("link", name="My VPN won't connect").click()
     carol.get_by_role("link", name=f"DP-{conversation.ticket_id}", exact=True).click()
     page_text = carol.locator("main")
     expect(page_text).to_contain_text("AI summary (AI-assisted")
-    expect(page_text).to_contain_text("Steps already tried (8)")
+    expect(page_text).to_contain_text("Steps already tried (2)")
+    expect(page_text).to_contain_text("Device (requester said): macOS")
+    expect(page_text).to_contain_text("Error shown (requester typed): “Authentication failed”")
+    expect(page_text).to_contain_text("Probable cause [vpn-error-codes v1]")
     expect(page_text).to_contain_text("Suggested SLA")
     _shot(carol, artifacts_dir, "agent-ticket-desktop")
     del desk
@@ -117,3 +125,16 @@ def test_talk_to_a_human_mid_conversation_and_the_agent_answers(
     # htmx polling brings the agent's reply to the requester's open page without a reload.
     expect(alice.locator(".from-agent")).to_contain_text("checking the VPN gateway", timeout=15_000)
     _shot(alice, artifacts_dir, "human-desktop")
+
+    # A reply written on the ticket in the console reaches the open chat too, as does the resolution.
+    ticket_id = session.query(Conversation).one().ticket_id
+    carol.get_by_role("link", name=f"DP-{ticket_id}", exact=True).click()
+    expect(carol.locator("#requester-name")).to_contain_text("Alice")
+    carol.get_by_label("Reply", exact=True).fill("The Berlin gateway was restarted, please try again.")
+    carol.get_by_role("button", name="Send reply").click()
+    carol.get_by_label("Status").select_option("resolved")
+    carol.get_by_role("button", name="Change status").click()
+    expect(alice.locator(".from-system").filter(has_text="The Berlin gateway was restarted")).to_have_count(
+        1, timeout=15_000)
+    expect(alice.locator("#chat-transcript")).to_contain_text(f"DP-{ticket_id} has been resolved", timeout=15_000)
+    _shot(alice, artifacts_dir, "ticket-reply-in-chat-desktop")

@@ -40,6 +40,7 @@ REASONS = {
     HandoffReason.NO_ARTICLE: "The assistant found no approved article that answers the question.",
     HandoffReason.ANSWER_DID_NOT_HELP: "The answer did not help and its article has no steps to try.",
     HandoffReason.STEPS_EXHAUSTED: "Every troubleshooting step was tried without success.",
+    HandoffReason.STEPS_FAILED: "Several troubleshooting steps failed and the requester chose a ticket.",
     HandoffReason.OTHER: "A reason the assistant words differently (see the ticket's AI summary).",
 }
 DIRECT_REASON = ("A person took over without the assistant's hand-off: an agent joined on their own, or a "

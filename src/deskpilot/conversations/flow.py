@@ -8,32 +8,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbIndex
-from deskpilot.assist.retrieval import RetrievalParams, SearchResult
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, password_help, service
+from deskpilot.conversations import handoff, password_help, service, ticket_updates, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason as R
-from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb.answering import answer_question
-from deskpilot.kb.history import DEFLECTION_FIELD
-from deskpilot.kb.service import document_url
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
-from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
 from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.service import triage_request
@@ -44,8 +38,6 @@ ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
 CONTEXT_TURNS = 6
 CONFIRM = "Did this solve it? Answer yes or no."
-STEPS_MIN_COVERAGE = 0.75  # share of the question's content words in the article, to try its steps
-STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it works now."
 
 
 @dataclass(frozen=True)
@@ -124,8 +116,8 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         _mirror_to_ticket(session, conversation, actor, text)
     elif conversation.state is S.AWAITING_CONFIRMATION:
         _after_answer(session, conversation, actor, assistant, text)
-    elif conversation.state is S.TROUBLESHOOTING:
-        _after_step(session, conversation, actor, assistant, text)
+    elif conversation.state in troubleshoot.STATES:
+        _troubleshoot(session, conversation, actor, assistant, text)
     elif conversation.state is S.SELF_SERVICE:
         question = password_help.on_message(session, conversation, actor, assistant.tools(), text)
         if question:
@@ -149,8 +141,11 @@ def _triage(session: Session, conversation: Conversation, assistant: Assistant,
                              requester_id=conversation.requester_id)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
-    conversation.facts = {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
-                          "priority": outcome.result.priority, "queue": outcome.queue}
+    # A new question starts new facts; what the requester told (device, error) and what was relayed still hold.
+    kept = {key: conversation.facts[key] for key in (troubleshoot.SAID, ticket_updates.RELAYED)
+            if key in conversation.facts}
+    conversation.facts = kept | {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
+                                 "priority": outcome.result.priority, "queue": outcome.queue}
     return outcome.result.category, outcome.result.confidence
 
 
@@ -164,14 +159,18 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
     if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
                                                   question_vector=vector, intent=intent, intent_score=intent_score):
         return
+    if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
+        return
     outcome = answer_question(session, actor=actor, index=assistant.index, question=question,
                               context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
                               rephraser=assistant.rephraser, question_vector=vector)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
+    if troubleshoot.clarify(session, conversation, actor, assistant, question, outcome.search):
+        return
     answer = outcome.answer
     if not answer.abstained:
-        citations = [_citation(d.slug, d.version, d.title) for d in outcome.sources]
+        citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in outcome.sources]
         service.say(session, conversation, ASSISTANT, f"{answer.text}\n\n{CONFIRM}", citations=citations,
                     confidence=answer.confidence, decision_id=outcome.decision_id)
         conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
@@ -179,41 +178,16 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
                                                    "answer_citations": list(answer.citations)}
         service.transition(session, conversation, E.ANSWERED, actor=actor)
         return
-    slug = _best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
+    slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
     if slug is None:
-        _open_ticket(session, conversation, actor, assistant,
-                     reason="The assistant found no approved article that answers it.", code=R.NO_ARTICLE)
+        troubleshoot.offer_ticket(session, conversation, actor, opening="I found no approved article that answers "
+                                  "this.", reason="The assistant found no approved article that answers it.",
+                                  code=R.NO_ARTICLE)
         return
     service.say(session, conversation, ASSISTANT,
                 "I am not sure I have the exact answer, but an article that may fit has steps we can try "
                 "together.", confidence=answer.confidence, decision_id=outcome.decision_id)
-    _start_steps(session, conversation, actor, assistant, slug)
-
-
-def _citation(slug: str, version: int, title: str) -> dict[str, Any]:
-    return {"citation": f"[{slug} v{version}]", "slug": slug, "version": version, "title": title,
-            "url": document_url(slug, version)}
-
-
-def _best_article_with_steps(result: SearchResult, abstain_below: float) -> str | None:
-    """The top-ranked article that has numbered steps, when the evidence is weak but not absent.
-
-    Weak but present: the calibrated confidence is at least half the answer threshold, or the top article
-    is on the question's topic even though several articles on it compete, which is what pulls the
-    confidence down ("my VPN does not connect from home" against five VPN articles on the demo KB: 0.23):
-    close in meaning (cosine at the retriever's evidence floor) or holding most of the question's words.
-    The steps are offered as "may fit", one at a time, and a person is one click away. `result` is the
-    search the abstained answer ran (top 3), not a second one.
-    """
-    evidence = result.evidence
-    on_topic = evidence is not None and (evidence.cosine >= RetrievalParams().evidence_floor
-                                         or evidence.coverage >= STEPS_MIN_COVERAGE)
-    if result.confidence < abstain_below / 2 and not on_topic:
-        return None
-    for hit in result.hits:
-        if numbered_steps(hit.document.text):
-            return hit.slug
-    return None
+    troubleshoot.start_steps(session, conversation, actor, assistant, slug)
 
 
 def _after_answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
@@ -222,96 +196,32 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
     answers = [*conversation.facts.get("answers", []), {"question": CONFIRM, "answer": text[:500]}]
     conversation.facts = conversation.facts | {"answers": answers}
     if reply is Reply.YES:
-        _confirm_deflection(session, conversation, actor, "resolved by self-service")
-        _resolve(session, conversation, actor, "Glad that solved it.")
+        troubleshoot.confirm_deflection(session, conversation, actor, "resolved by self-service")
+        troubleshoot.resolve(session, conversation, actor, "Glad that solved it.")
     elif reply is Reply.NO:
+        troubleshoot.remember(conversation, text)
+        if troubleshoot.start_from_error(session, conversation, actor, assistant, text):
+            return
         slug = conversation.facts.get("answer_slug")
         document = assistant.index.documents.get(str(slug)) if slug else None
         if document is None or not numbered_steps(document.text):
-            _open_ticket(session, conversation, actor, assistant,
-                         reason="The suggested answer did not help and its article has no steps to try.",
-                         code=R.ANSWER_DID_NOT_HELP)
+            troubleshoot.offer_ticket(session, conversation, actor, opening="Sorry that did not solve it, and its "
+                                      "article has no steps to try.",
+                                      reason="The suggested answer did not help and its article has no steps to try.",
+                                      code=R.ANSWER_DID_NOT_HELP)
             return
-        service.say(session, conversation, ASSISTANT, "Sorry that did not solve it. Let us go through the steps "
-                    "one at a time.")
-        _start_steps(session, conversation, actor, assistant, document.slug)
+        troubleshoot.start_steps(session, conversation, actor, assistant, document.slug,
+                                 opening="Sorry that did not solve it. Let us go through the steps one at a time.")
     else:
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
         _answer(session, conversation, actor, assistant, text)
 
 
-def _confirm_deflection(session: Session, conversation: Conversation, actor: Principal, how: str) -> None:
-    """The answer's article solved it: feedback on the answer decision (the KB learns the question from it)."""
-    decision_id = conversation.facts.get("answer_decision_id")
-    if decision_id:
-        decisions.record_feedback(session, decision_id=int(decision_id), field=DEFLECTION_FIELD,
-                                  action=FeedbackAction.ACCEPTED, suggested_value="answer", final_value=how,
-                                  actor_id=actor.user_id, actor_name=actor.username)
-
-
-def _start_steps(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-                 slug: str) -> None:
-    document = assistant.index.documents[slug]
-    conversation.troubleshooting = {"slug": slug, "version": document.version, "title": document.title,
-                                    "steps": numbered_steps(document.text), "results": []}
-    service.transition(session, conversation, E.TROUBLESHOOT, actor=actor)
-    _ask_step(session, conversation)
-
-
-def _ask_step(session: Session, conversation: Conversation) -> None:
-    walk = conversation.troubleshooting
-    number, steps = len(walk["results"]) + 1, walk["steps"]
-    citation = _citation(walk["slug"], walk["version"], walk["title"])
-    service.say(session, conversation, ASSISTANT,
-                f"Step {number} of {len(steps)} from \u201c{walk['title']}\u201d: {steps[number - 1]} "
-                f"{citation['citation']}\n\n{STEP_QUESTION}", citations=[citation])
-
-
-def _after_step(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-                text: str) -> None:
-    if classify(text) is Reply.YES:
-        if conversation.troubleshooting.get("slug") == conversation.facts.get("answer_slug"):
-            _confirm_deflection(session, conversation, actor, "resolved by the article's steps")
-        _resolve(session, conversation, actor, "Great, the steps solved it.")
-        return
-    walk = dict(conversation.troubleshooting)
-    walk["results"] = [*walk["results"], text[:500]]
-    conversation.troubleshooting = walk
-    if len(walk["results"]) < len(walk["steps"]):
-        service.transition(session, conversation, E.STEP_DONE, actor=actor)
-        _ask_step(session, conversation)
-        return
-    _open_ticket(session, conversation, actor, assistant,
-                 reason=f"All {len(walk['steps'])} steps of \u201c{walk['title']}\u201d were tried without success.",
-                 code=R.STEPS_EXHAUSTED)
-
-
-def _resolve(session: Session, conversation: Conversation, actor: Principal, opening: str) -> None:
-    conversation.resolution = Resolution.SELF_SERVICE
-    service.say(session, conversation, ASSISTANT, f"{opening} I have closed this conversation as solved.")
-    service.transition(session, conversation, E.SOLVED, actor=actor)
-    service.ask_for_rating(session, conversation)
-
-
-def _promise(ticket: Ticket) -> str:
-    if ticket.first_response_due_at is None:
-        return "The service desk will reply as soon as possible."
-    promise = f"You can expect a first reply by {handoff.format_when(ticket.first_response_due_at)}"
-    if ticket.resolution_due_at is not None:
-        promise += f" and a resolution by {handoff.format_when(ticket.resolution_due_at)}"
-    return promise + "."
-
-
-def _open_ticket(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, *,
-                 reason: str, code: R) -> None:
-    handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
-                                 triage=assistant.triage, reason=reason, code=code)
-    conversation.resolution = Resolution.TICKET
-    service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
-    service.say(session, conversation, SYSTEM,
-                f"I could not solve this here, so I opened ticket DP-{handed.ticket.id} for you with everything "
-                f"we tried. {_promise(handed.ticket)} A person from the service desk will reply here and on "
-                "the ticket.")
+def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                  text: str) -> None:
+    question = troubleshoot.on_message(session, conversation, actor, assistant, text)
+    if question:
+        _answer(session, conversation, actor, assistant, question)
 
 
 def _hand_off(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant) -> None:
@@ -329,7 +239,7 @@ def _hand_off(session: Session, conversation: Conversation, actor: Principal, as
         ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
     service.transition(session, conversation, E.HANDOFF, actor=actor)
     service.say(session, conversation, SYSTEM,
-                f"You asked for a person: DP-{ticket.id} is with the service desk. {_promise(ticket)} A member "
+                f"You asked for a person: DP-{ticket.id} is with the service desk. {handoff.promise(ticket)} A member "
                 "of the service desk will join this chat; everything you write until then is kept and shown "
                 "to them.")
 

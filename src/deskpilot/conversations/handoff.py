@@ -38,6 +38,7 @@ class HandoffReason(StrEnum):
     NO_ARTICLE = "no_article"                     # no approved article answers the question
     ANSWER_DID_NOT_HELP = "answer_did_not_help"   # the answer did not solve it and its article has no steps
     STEPS_EXHAUSTED = "steps_exhausted"           # every troubleshooting step was tried without success
+    STEPS_FAILED = "steps_failed"                 # several steps failed and the requester chose a ticket
     OTHER = "other"
 
 
@@ -71,6 +72,16 @@ def format_when(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC") if moment else "not set"
 
 
+def promise(ticket: Ticket) -> str:
+    """When the requester can expect a reply and a resolution, from the ticket's SLA."""
+    if ticket.first_response_due_at is None:
+        return "The service desk will reply as soon as possible."
+    said = f"You can expect a first reply by {format_when(ticket.first_response_due_at)}"
+    if ticket.resolution_due_at is not None:
+        said += f" and a resolution by {format_when(ticket.resolution_due_at)}"
+    return said + "."
+
+
 def _author(session: Session, message: ConversationMessage) -> str:
     if message.author_kind is Author.REQUESTER:
         return "Requester"
@@ -92,18 +103,36 @@ def transcript(session: Session, conversation: Conversation) -> str:
 
 def _steps_tried(conversation: Conversation) -> list[str]:
     walk = conversation.troubleshooting
-    citation = f"[{walk.get('slug')} v{walk.get('version')}]"
-    return [f"{n}. {step} {citation} → result: \u201c{result}\u201d"
-            for n, (step, result) in enumerate(zip(walk.get("steps", []), walk.get("results", []), strict=False),
-                                               start=1)]
+    lines = [f"{n}. {t['step']} [{t['slug']} v{t['version']}, step {t['number']}] → result: \u201c{t['result']}\u201d"
+             for n, t in enumerate(walk.get("tried", []), start=1)]
+    lines += [f"Skipped: {s['step']} [{s['slug']} v{s['version']}, step {s['number']}], because {s['because']}"
+              for s in walk.get("skipped", [])]
+    return lines
 
 
 def _diagnostics(conversation: Conversation) -> list[str]:
+    """What the requester told (device, errors shown, what they had done), then what the browser sent."""
+    said = conversation.facts.get("requester_said", {})
+    lines = [f"{facet.capitalize()} (requester said): {said[facet]}" for facet in ("device", "office") if facet in said]
+    lines += [f"Error shown (requester typed): \u201c{error}\u201d" for error in said.get("errors", [])]
+    lines += [f"Already done (requester said): \u201c{note}\u201d" for note in said.get("tried_notes", [])]
     client = conversation.client
-    lines = [f"Client: {client.get('os', 'unknown')} / {client.get('browser', 'unknown')} "
-             f"(User-Agent: {client.get('user_agent', 'not sent')})"]
+    lines.append(f"Client: {client.get('os', 'unknown')} / {client.get('browser', 'unknown')} "
+                 f"(User-Agent: {client.get('user_agent', 'not sent')})")
     lines += [f"Asked \u201c{a['question']}\u201d, answered \u201c{a['answer']}\u201d"
               for a in conversation.facts.get("answers", [])]
+    return lines
+
+
+def _articles_say(conversation: Conversation) -> list[str]:
+    """Probable cause and next fix from the articles whose steps failed, each cited."""
+    lines = []
+    for source in conversation.troubleshooting.get("causes", []):
+        cited = f"[{source['slug']} v{source['version']}]"
+        if source.get("cause"):
+            lines.append(f"Probable cause {cited}: {source['cause']}")
+        if source.get("next"):
+            lines.append(f"Suggested next step {cited}: {source['next']}")
     return lines
 
 
@@ -116,8 +145,12 @@ def summary(conversation: Conversation, *, reason: str) -> str:
     if suggested:
         text += f" The assistant suggested {', '.join(suggested)}, which did not solve it."
     steps = _steps_tried(conversation)
-    parts = [text, "", f"Steps already tried ({len(steps)}):", *(steps or ["none"]), "",
+    tried = len(conversation.troubleshooting.get("tried", []))
+    parts = [text, "", f"Steps already tried ({tried}):", *(steps or ["none"]), "",
              "Diagnostics gathered:", *_diagnostics(conversation)]
+    causes = _articles_say(conversation)
+    if causes:
+        parts += ["", "From the articles tried:", *causes]
     return "\n".join(parts)
 
 
@@ -146,7 +179,8 @@ def _context_note(outcome: TriageOutcome) -> str:
     solved = [s for s in outcome.similar if s.resolution]
     if solved:
         best = solved[0]
-        lines.append(f"Probable cause and suggested fix [DP-{best.ticket_id}] (similarity {best.score:.2f}, "
+        lines.append(f"Probable cause and suggested fix from a similar resolved ticket [DP-{best.ticket_id}] "
+                     f"(similarity {best.score:.2f}, "
                      f"\u201c{best.subject}\u201d): {best.resolution}")
         lines += [f"Also similar: [DP-{s.ticket_id}] \u201c{s.subject}\u201d ({s.score:.2f}): {s.resolution}"
                   for s in solved[1:3]]
@@ -184,7 +218,7 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     decision = decisions.record_decision(
         session, kind=DecisionKind.SUMMARY, model_version=SUMMARY_MODEL, input_redacted=outcome.result.redacted_text,
         outputs={"ticket_id": ticket.id, "reason": reason, "reason_code": code.value,
-                 "steps_tried": len(walk.get("results", []))},
+                 "steps_tried": len(walk.get("tried", []))},
         confidence=outcome.result.confidence, abstained=False, sources=sources,
         explanation={"conversation_id": conversation.id})
     decisions.attach_subject(session, decision_id=decision.id, subject_type="conversation",

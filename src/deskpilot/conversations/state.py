@@ -16,7 +16,9 @@ from deskpilot.errors import Conflict
 class ConversationState(StrEnum):
     ASSISTANT_ANSWERING = "assistant_answering"
     AWAITING_CONFIRMATION = "awaiting_confirmation"
+    CLARIFYING = "clarifying"            # the assistant asked which of the articles' facts applies (OS, device)
     TROUBLESHOOTING = "troubleshooting"
+    OFFERING_TICKET = "offering_ticket"  # the assistant asked "shall I open a ticket?" and waits for yes or no
     SELF_SERVICE = "self_service"
     WAITING_FOR_HUMAN = "waiting_for_human"
     WITH_HUMAN = "with_human"
@@ -42,7 +44,9 @@ class ConversationEvent(StrEnum):
     NEW_QUESTION = "new_question"        # the requester asked something else instead of confirming
     TROUBLESHOOT = "troubleshoot"        # not solved / low confidence: walk an article's steps
     OFFER_SELF_SERVICE = "offer_self_service"  # a password problem: the assistant offers the approved reset
-    STEP_DONE = "step_done"              # one step tried, more remain
+    CLARIFY = "clarify"                  # the best articles differ by a fact: ask which one applies
+    STEP_DONE = "step_done"              # one step tried, more remain (or the walk moves to another article)
+    OFFER_TICKET = "offer_ticket"        # the assistant cannot solve it (now): it asks before opening a ticket
     SOLVED = "solved"                    # the requester confirms the problem is gone
     TICKET_OPENED = "ticket_opened"      # the assistant could not help: a ticket carries the context on
     HANDOFF = "handoff"                  # "talk to a human"
@@ -52,19 +56,29 @@ class ConversationEvent(StrEnum):
 
 
 S, E = ConversationState, ConversationEvent
-_ASSISTANT_STATES = frozenset({S.ASSISTANT_ANSWERING, S.AWAITING_CONFIRMATION, S.TROUBLESHOOTING, S.SELF_SERVICE})
+_ASSISTANT_STATES = frozenset({S.ASSISTANT_ANSWERING, S.AWAITING_CONFIRMATION, S.CLARIFYING, S.TROUBLESHOOTING,
+                               S.OFFERING_TICKET, S.SELF_SERVICE})
 _HUMAN_STATES = frozenset({S.WAITING_FOR_HUMAN, S.WITH_HUMAN, S.TICKET_CREATED})
 
 TRANSITIONS: dict[ConversationState, dict[ConversationEvent, ConversationState]] = {
     S.ASSISTANT_ANSWERING: {E.ANSWERED: S.AWAITING_CONFIRMATION, E.TROUBLESHOOT: S.TROUBLESHOOTING,
                             E.TICKET_OPENED: S.TICKET_CREATED, E.HANDOFF: S.WAITING_FOR_HUMAN,
                             E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED,
-                            E.OFFER_SELF_SERVICE: S.SELF_SERVICE},
+                            E.OFFER_SELF_SERVICE: S.SELF_SERVICE, E.CLARIFY: S.CLARIFYING,
+                            E.OFFER_TICKET: S.OFFERING_TICKET},
     S.AWAITING_CONFIRMATION: {E.SOLVED: S.RESOLVED, E.TROUBLESHOOT: S.TROUBLESHOOTING,
                               E.NEW_QUESTION: S.ASSISTANT_ANSWERING, E.TICKET_OPENED: S.TICKET_CREATED,
-                              E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+                              E.OFFER_TICKET: S.OFFERING_TICKET, E.HANDOFF: S.WAITING_FOR_HUMAN,
+                              E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+    S.CLARIFYING: {E.TROUBLESHOOT: S.TROUBLESHOOTING, E.NEW_QUESTION: S.ASSISTANT_ANSWERING,
+                   E.OFFER_TICKET: S.OFFERING_TICKET, E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN,
+                   E.CLOSED: S.RESOLVED},
     S.TROUBLESHOOTING: {E.STEP_DONE: S.TROUBLESHOOTING, E.SOLVED: S.RESOLVED, E.TICKET_OPENED: S.TICKET_CREATED,
-                        E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+                        E.OFFER_TICKET: S.OFFERING_TICKET, E.HANDOFF: S.WAITING_FOR_HUMAN,
+                        E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
+    S.OFFERING_TICKET: {E.TICKET_OPENED: S.TICKET_CREATED, E.STEP_DONE: S.TROUBLESHOOTING,
+                        E.NEW_QUESTION: S.ASSISTANT_ANSWERING, E.SOLVED: S.RESOLVED, E.HANDOFF: S.WAITING_FOR_HUMAN,
+                        E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.SELF_SERVICE: {E.SOLVED: S.RESOLVED, E.NEW_QUESTION: S.ASSISTANT_ANSWERING, E.TICKET_OPENED: S.TICKET_CREATED,
                      E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},
     S.TICKET_CREATED: {E.HANDOFF: S.WAITING_FOR_HUMAN, E.AGENT_JOINED: S.WITH_HUMAN, E.CLOSED: S.RESOLVED},

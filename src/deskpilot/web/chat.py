@@ -64,6 +64,11 @@ def _quick_replies(conversation: Conversation) -> list[str]:
         return ["Yes, that solved it", "No, it did not help"]
     if state is S.TROUBLESHOOTING:
         return ["Yes, that fixed it", "Still not working"]
+    if state is S.CLARIFYING:
+        return list(conversation.facts.get("clarify", {}).get("options", {}))
+    if state is S.OFFERING_TICKET:
+        can_continue = conversation.facts.get("ticket_offer", {}).get("can_continue")
+        return ["Yes, open a ticket", "Continue with the next step" if can_continue else "No, thanks"]
     if state is S.SELF_SERVICE and conversation.facts.get("self_service", {}).get("stage") == "offered":
         return ["Yes, send the code", "No, thanks"]
     return []

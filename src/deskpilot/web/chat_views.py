@@ -17,7 +17,9 @@ _EMPHASIS = re.compile(r"\*\*|__|`")
 STATE_LABELS = {
     ConversationState.ASSISTANT_ANSWERING: "With the assistant",
     ConversationState.AWAITING_CONFIRMATION: "Waiting for your answer",
+    ConversationState.CLARIFYING: "Waiting for your answer",
     ConversationState.TROUBLESHOOTING: "Troubleshooting step by step",
+    ConversationState.OFFERING_TICKET: "Waiting for your answer",
     ConversationState.SELF_SERVICE: "Resetting your password",
     ConversationState.WAITING_FOR_HUMAN: "Waiting for a person",
     ConversationState.WITH_HUMAN: "With a person from the service desk",

@@ -16,6 +16,7 @@ from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.clock import utcnow
+from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.kb import drafts
 from deskpilot.tickets import attachments
@@ -156,10 +157,12 @@ def send_reply(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body:
         raise InvalidInput("Write the reply before sending it.")
     if draft_id is not None:
         message = drafts.send(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft_id, text=text)
+        ticket_updates.relay(session, ticket_id=ticket_id)
         return _back(ticket_id, f"#message-{message.id}")
     ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
     message = tickets.add_message(session, actor=viewer.principal, ticket_id=ticket_id, data=MessageCreate(
         body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel)))
+    ticket_updates.relay(session, ticket_id=ticket_id)
     return _back(ticket_id, f"#message-{message.id}")
 
 
@@ -197,4 +200,5 @@ def merge(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
 def change_status(ticket_id: IdPath, session: SessionDep, viewer: FormViewer,
                   status: Annotated[TicketStatus, Form()]) -> Response:
     tickets.change_status(session, actor=viewer.principal, ticket_id=ticket_id, target=status)
+    ticket_updates.relay(session, ticket_id=ticket_id)
     return _back(ticket_id)

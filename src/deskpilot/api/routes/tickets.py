@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from deskpilot import intake
 from deskpilot.api.deps import CurrentPrincipal, IdPath, IndexDep, Limit, Offset, RuntimeDep, SessionDep, SettingsDep
+from deskpilot.conversations import ticket_updates
 from deskpilot.kb import drafts
 from deskpilot.tickets import queue_views, service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
@@ -96,13 +97,15 @@ def change_status(ticket_id: IdPath, data: StatusChange, session: SessionDep,
                   actor: CurrentPrincipal) -> TicketRead:
     ticket = service.change_status(session, actor=actor, ticket_id=ticket_id, target=data.status,
                                    comment=data.comment)
+    ticket_updates.relay(session, ticket_id=ticket_id)
     return TicketRead.model_validate(ticket)
 
 
 def _shortcut(target: TicketStatus, name: str) -> None:
     def handler(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> TicketRead:
-        return TicketRead.model_validate(service.change_status(session, actor=actor, ticket_id=ticket_id,
-                                                               target=target))
+        ticket = service.change_status(session, actor=actor, ticket_id=ticket_id, target=target)
+        ticket_updates.relay(session, ticket_id=ticket_id)
+        return TicketRead.model_validate(ticket)
 
     router.add_api_route(f"/{{ticket_id}}/{name}", handler, methods=["POST"], operation_id=f"{name}_ticket",
                          summary=f"{name.capitalize()} a ticket", response_model=TicketRead)
@@ -128,7 +131,9 @@ def list_messages(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipa
 @router.post("/{ticket_id}/messages", status_code=status.HTTP_201_CREATED, operation_id="add_ticket_message")
 def add_message(ticket_id: IdPath, data: MessageCreate, session: SessionDep,
                 actor: CurrentPrincipal) -> MessageRead:
-    return MessageRead.model_validate(service.add_message(session, actor=actor, ticket_id=ticket_id, data=data))
+    message = service.add_message(session, actor=actor, ticket_id=ticket_id, data=data)
+    ticket_updates.relay(session, ticket_id=ticket_id)
+    return MessageRead.model_validate(message)
 
 
 @router.post("/{ticket_id}/draft-reply", status_code=status.HTTP_201_CREATED, operation_id="draft_ticket_reply")

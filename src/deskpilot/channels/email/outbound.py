@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
@@ -20,6 +21,8 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email.models import InboundMail, OutboundKind, OutboundMail
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
+from deskpilot.conversations.models import Conversation, ConversationMessage
+from deskpilot.conversations.state import Author
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
@@ -128,9 +131,31 @@ def queue_pending_replies(session: Session, *, settings: Settings) -> int:
                TicketMessage.id.not_in(queued))
         .order_by(TicketMessage.id)).all()
     count = 0
-    for message in candidates:
+    for message in [*candidates, *_unseen_chat_replies(session, settings=settings, queued=queued)]:
         author = accounts.get(session, user_id=message.author_id) if message.author_id else None
         if author is not None and author.role in _STAFF:
             queue_reply(session, settings=settings, message=message)
             count += 1
     return count
+
+
+def _unseen_chat_replies(session: Session, *, settings: Settings, queued: Select[Any]) -> list[TicketMessage]:
+    """Staff replies on a chat's ticket written after the requester left the chat: after it ended, or after
+    their last message when they have not written for `chat_away_minutes`. The chat shows them too; the mail
+    reaches someone who is no longer looking."""
+    last_said = (select(ConversationMessage.conversation_id, func.max(ConversationMessage.created_at).label("at"))
+                 .where(ConversationMessage.author_kind == Author.REQUESTER)
+                 .group_by(ConversationMessage.conversation_id).subquery())
+    rows = session.execute(
+        select(TicketMessage, Conversation.resolved_at, last_said.c.at)
+        .join(Conversation, Conversation.ticket_id == TicketMessage.ticket_id)
+        .join(last_said, last_said.c.conversation_id == Conversation.id)
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(TicketMessage.kind == MessageKind.PUBLIC_REPLY, TicketMessage.author_id.is_not(None),
+               TicketMessage.author_id != Ticket.requester_id, TicketMessage.created_at > last_said.c.at,
+               TicketMessage.id.not_in(queued), Ticket.id.not_in(select(InboundMail.ticket_id).where(
+                   InboundMail.ticket_id.is_not(None))))
+        .order_by(TicketMessage.id)).all()
+    away = utcnow() - timedelta(minutes=settings.chat_away_minutes)
+    return list(dict.fromkeys(message for message, ended, at in rows
+                              if (message.created_at >= ended if ended is not None else at <= away)))

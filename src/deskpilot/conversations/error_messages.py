@@ -1,0 +1,79 @@
+"""Typed error messages and codes matched to the article step that covers them. Pure functions.
+
+Error-code articles quote each message in a step (`**"Authentication failed"**: your password ...`) and name
+codes such as `0x800f0922`. A requester who writes "Gateway Berlin: Authentication failed" or "it says
+0x800f0922" gets that step directly: a code matches exactly, a quoted message when nearly all of its words
+appear in the requester's text in order (so "Authentification failed" still finds it, a lone "failed" does not).
+Semantic search ranks the topic; this finds the exact step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from deskpilot.assist.index_store import KbDocument
+from deskpilot.conversations.steps import numbered_steps
+
+_QUOTED = re.compile(r"[\"\u201c\u201e]([^\"\u201c\u201d\u201e\n]{4,120})[\"\u201d]")
+_CODE = re.compile(r"\b(0x[0-9a-f]{6,8}|[A-Z]{1,4}-?\d{3,5})\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9]+")
+MIN_WORDS = 2        # a one-word quote ("Failed") is too common to name one step
+MIN_SIMILARITY = 0.85  # share of the quoted message's letters found, in order, in the requester's words
+
+
+@dataclass(frozen=True)
+class ErrorMatch:
+    """The step of `document` (1-based `number`) that covers `error`, the message or code as the article has it."""
+
+    document: KbDocument
+    number: int
+    error: str
+    score: float
+
+
+def codes(text: str) -> set[str]:
+    """Error codes in `text`, lower-cased: `0x800f0922`, `E-1234`, `ERR404`-style identifiers with digits."""
+    return {c.lower().replace("-", "") for c in _CODE.findall(text)}
+
+
+def _similarity(message: str, words: list[str]) -> float:
+    """How well `message` appears in `words`: the best window of the same length, compared letter by letter."""
+    wanted = _WORD.findall(message.lower())
+    if len(wanted) < MIN_WORDS or len(words) < len(wanted):
+        return 0.0
+    target = " ".join(wanted)
+    best = 0.0
+    for start in range(len(words) - len(wanted) + 1):
+        window = " ".join(words[start:start + len(wanted)])
+        best = max(best, SequenceMatcher(None, target, window).ratio())
+    return best
+
+
+def match_step(text: str, documents: Iterable[KbDocument]) -> ErrorMatch | None:
+    """The article step that covers an error message or code the requester typed, or None."""
+    typed_codes = codes(text)
+    words = _WORD.findall(text.lower())
+    best: ErrorMatch | None = None
+    for document in documents:
+        if not _QUOTED.search(document.text) and not (typed_codes and _CODE.search(document.text)):
+            continue
+        for number, step in enumerate(numbered_steps(document.text), start=1):
+            for code in typed_codes & codes(step):
+                return ErrorMatch(document, number, code, 1.0)
+            for message in _QUOTED.findall(step):
+                score = _similarity(message, words)
+                if score >= MIN_SIMILARITY and (best is None or score > best.score):
+                    best = ErrorMatch(document, number, message.strip(), score)
+    return best
+
+
+def typed_error(text: str) -> str | None:
+    """The error the requester quoted or named ("it says 'Portal address not valid'"), for the diagnostics."""
+    quoted = _QUOTED.search(text) or re.search(r"'([^'\n]{4,120})'", text)
+    if quoted:
+        return quoted.group(1).strip()
+    found = _CODE.search(text)
+    return found.group(1) if found else None

@@ -1,0 +1,143 @@
+"""Troubleshooting like a good colleague, on both databases, over the demo VPN articles: the device question,
+a typed error sent to the step that covers it, steps the requester already did skipped, a ticket offered after
+three failed steps (and opened only on yes), and a ticket whose summary an agent can act on."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.audit import decisions
+from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.conversations import flow
+from deskpilot.conversations.handoff import HandoffReason
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.state import ConversationState
+from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.tickets.enums import MessageKind
+from deskpilot.tickets.models import Ticket, TicketMessage
+from tests.conversations.conftest import load_chat_kb
+from tests.factories import Desk
+from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
+
+S = ConversationState
+VPN_ARTICLES = ("vpn-connect-windows", "vpn-connect-macos", "vpn-mobile-devices", "vpn-error-codes", "printer-add",
+                "password-reset-self-service")
+CLIENT = {"os": "Windows 10/11", "browser": "Chrome 120", "user_agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/120"}
+
+
+@pytest.fixture
+def vpn_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
+    """The session's assistant over the demo's VPN articles for Windows, macOS and phones, and the error codes."""
+    del desk, sla_24x7
+    load_chat_kb(session, VPN_ARTICLES)
+    session.commit()
+    return chat_assistant(ai_runtime, session)
+
+
+def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *lines: str) -> Conversation:
+    alice = Principal.of(desk.alice)
+    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body=lines[0], client=CLIENT)
+    for line in lines[1:]:
+        flow.post(session, actor=alice, conversation_id=conversation.id, body=line, assistant=assistant)
+    return conversation
+
+
+def _last(conversation: Conversation) -> str:
+    return conversation.messages[-1].body
+
+
+def test_the_assistant_asks_which_device_and_walks_the_macos_article_skipping_what_was_done(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "My VPN won't connect")
+    assert conversation.state is S.CLARIFYING and conversation.ticket_id is None
+    assert "Which device" in _last(conversation)
+    assert all(option in _last(conversation) for option in ("Windows", "macOS", "Phone or tablet"))
+    assert "Step" not in _last(conversation)
+
+    _chat_more(session, desk, vpn_desk, conversation, "It's a MacBook, and I already checked that GlobalProtect is "
+                                                      "installed")
+    assert conversation.state is S.TROUBLESHOOTING
+    assert conversation.facts["requester_said"]["device"] == "macOS"
+    walk = conversation.troubleshooting
+    assert walk["slug"] == "vpn-connect-macos" and walk["current"] == 2
+    assert [(s["number"], s["slug"]) for s in walk["skipped"]] == [(1, "vpn-connect-macos")]
+    assert "skipped step 1" in _last(conversation) and "Step 2 of 7" in _last(conversation)
+    assert conversation.messages[-1].citations[0]["slug"] == "vpn-connect-macos"
+
+
+def test_a_device_the_requester_volunteers_is_not_asked_again(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "My VPN won't connect on my Mac")
+    assert conversation.state is not S.CLARIFYING
+    assert conversation.facts["requester_said"]["device"] == "macOS"
+    cited = conversation.messages[-1].citations or conversation.messages[-2].citations
+    assert cited[0]["slug"] == "vpn-connect-macos"
+
+
+def test_a_typed_error_goes_to_the_error_code_step_and_a_new_error_is_read_not_counted(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "Gateway Berlin: Authentication failed")
+    walk = conversation.troubleshooting
+    assert conversation.state is S.TROUBLESHOOTING
+    assert (walk["slug"], walk["current"]) == ("vpn-error-codes", 1)
+    assert "\u201cAuthentication failed\u201d is covered by" in _last(conversation)
+
+    _chat_more(session, desk, vpn_desk, conversation, 'still not working, now it says "Portal address not valid"')
+    walk = conversation.troubleshooting
+    assert (walk["slug"], walk["current"]) == ("vpn-error-codes", 5)
+    assert conversation.facts["requester_said"]["errors"] == ["Authentication failed", "Portal address not valid"]
+    assert [t["result"] for t in walk["tried"]] == ['still not working, now it says "Portal address not valid"']
+
+
+def test_after_three_failed_steps_a_ticket_is_offered_and_continue_walks_on(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "My VPN won't connect", "Windows", "no", "still not working",
+                         "that did not help either")
+    assert conversation.state is S.OFFERING_TICKET and conversation.ticket_id is None
+    assert "tried 3 steps" in _last(conversation) and "Shall I open a ticket" in _last(conversation)
+
+    _chat_more(session, desk, vpn_desk, conversation, "Continue with the next step")
+    assert conversation.state is S.TROUBLESHOOTING and conversation.troubleshooting["current"] == 4
+    _chat_more(session, desk, vpn_desk, conversation, "talk to a human")
+    assert conversation.state is S.WAITING_FOR_HUMAN and conversation.ticket_id is not None
+
+
+def test_no_to_the_ticket_offer_opens_nothing(session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "How do I descale the coffee machine in the kitchen?")
+    assert conversation.state is S.OFFERING_TICKET and conversation.ticket_id is None
+    _chat_more(session, desk, vpn_desk, conversation, "no")
+    assert conversation.state is S.ASSISTANT_ANSWERING and conversation.ticket_id is None
+    assert session.scalar(select(Ticket).where(Ticket.requester_id == desk.alice.id)) is None
+
+
+def test_the_ticket_carries_cause_fix_diagnostics_and_cited_steps(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "My VPN won't connect", "macOS",
+                         "Gateway Berlin: Authentication failed", "no", "yes")
+    assert conversation.state is S.TICKET_CREATED
+    ticket = session.get(Ticket, conversation.ticket_id)
+    assert ticket is not None
+    text = ticket.description
+    assert "Device (requester said): macOS" in text
+    assert "Error shown (requester typed): \u201cAuthentication failed\u201d" in text
+    assert "[vpn-connect-macos v1, step 1] → result: \u201cGateway Berlin: Authentication failed\u201d" in text
+    assert "[vpn-error-codes v1, step 1] → result: \u201cno\u201d" in text
+    assert "Probable cause [vpn-error-codes v1]: Most failures are caused by an expired password" in text
+    assert "Suggested next step [vpn-error-codes v1]: Collect the logs" in text
+    assert "Client: Windows 10/11 / Chrome 120" in text
+    note = session.scalar(select(TicketMessage).where(TicketMessage.ticket_id == ticket.id,
+                                                      TicketMessage.kind == MessageKind.INTERNAL_NOTE))
+    assert note is not None and "Probable cause [vpn-error-codes v1]" in note.body
+    summary = next(d for d in decisions.for_subject(session, subject_type="conversation", subject_id=conversation.id)
+                   if d.kind is DecisionKind.SUMMARY)
+    assert summary.outputs["reason_code"] == HandoffReason.STEPS_EXHAUSTED.value
+    assert summary.outputs["steps_tried"] == 2
+
+
+def _chat_more(session: Session, desk: Desk, assistant: flow.Assistant, conversation: Conversation,
+               line: str) -> None:
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body=line,
+              assistant=assistant)
