@@ -67,7 +67,7 @@ def test_vpn_journey_asks_the_device_reads_a_typed_error_and_asks_before_the_tic
     del sla_24x7
     load_chat_kb(session, (*ARTICLES, "vpn-connect-macos", "vpn-error-codes"))
     session.commit()
-    alice = signed_in("alice", viewport=PHONE, javascript=False)
+    alice = signed_in("alice", viewport=PHONE)
     _ask(alice, "My VPN won't connect")
     expect(alice.locator(".from-assistant").last).to_contain_text("Which device is this on?")
     _shot(alice, artifacts_dir, "device-question-phone")
