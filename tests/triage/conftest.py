@@ -14,6 +14,7 @@ from deskpilot.runtime import build_runtime
 from deskpilot.triage import categories
 from deskpilot.triage.engine import CATEGORY_COMPONENT, TriageEngine
 from deskpilot.triage.similar import ticket_text
+from deskpilot.triage.taxonomy_schemas import CategoryCreate
 from deskpilot.triage.training import train_component
 from tests.factories import SYSTEM, Desk
 
@@ -50,6 +51,7 @@ def seed_categories(session: Session, desk: Desk) -> None:
     routes = {"Hardware": desk.service_desk, "Network & VPN": desk.network}
     for name in DEMO_CATEGORIES:
         queue = routes.get(name)
-        categories.create(session, actor=SYSTEM, name=name, default_queue_id=queue.id if queue else None)
+        categories.create(session, actor=SYSTEM, data=CategoryCreate(name=name,
+                                                                     default_queue_id=queue.id if queue else None))
 
 

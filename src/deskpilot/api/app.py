@@ -21,6 +21,7 @@ from deskpilot.api.routes import (
     mail,
     runbooks,
     setup,
+    taxonomy,
     tickets,
     triage,
 )
@@ -48,8 +49,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.session_factory = session_factory(app.state.engine)
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
-    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks,
-                   mail):
+    for module in (health, accounts, tickets, triage, taxonomy, setup, audit, kb, assist, analytics, conversations,
+                   runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

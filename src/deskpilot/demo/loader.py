@@ -25,6 +25,7 @@ from deskpilot.tickets.history import HistoricalTicket, import_history
 from deskpilot.tickets.models import BusinessCalendarRecord, Queue
 from deskpilot.tickets.setup_schemas import CalendarCreate, EscalationLevelIn, QueueCreate, SlaPolicyCreate
 from deskpilot.triage import categories
+from deskpilot.triage.taxonomy_schemas import CategoryCreate
 
 log = logging.getLogger(__name__)
 LOADER = Principal.system("demo-loader")
@@ -67,8 +68,9 @@ def _load_categories(session: Session, seed: dict[str, Any]) -> None:
     for category in seed["categories"]:
         if category["name"] not in known:
             queue = _by_name(session, Queue, category["default_queue"])
-            categories.create(session, actor=LOADER, name=category["name"], description=category["description"],
-                              default_queue_id=queue.id)
+            categories.create(session, actor=LOADER, data=CategoryCreate(
+                name=category["name"], description=category["description"],
+                examples=category.get("examples", []), default_queue_id=queue.id))
 
 
 def _team_id(session: Session, name: str | None) -> int | None:
