@@ -127,13 +127,14 @@ def _load_tickets(session: Session) -> int:
     return import_history(session, actor=LOADER, records=records)
 
 
-def load_demo(session: Session) -> DemoSummary:
-    """Put the whole demo organisation and its history into the database (existing rows are kept)."""
+def load_demo(session: Session, *, with_history: bool = True) -> DemoSummary:
+    """Put the whole demo organisation and its history into the database (existing rows are kept). Without
+    the history it is the desk on its first day: people, taxonomy and KB, no tickets."""
     seed = read_seed()
     _load_org(session, seed)
     _load_categories(session, seed)
     users = _load_people(session, seed)
-    tickets = _load_tickets(session)
+    tickets = _load_tickets(session) if with_history else 0
     kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1
     log.info("demo loaded: %d users, %d tickets, %d KB articles", users, tickets, len(kb.created))
     logins = [(u["username"], u["role"]) for u in seed["users"]]
