@@ -43,14 +43,19 @@ def _triaged(data: TicketCreate, outcome: TriageOutcome, auto: set[str]) -> Tick
 
 
 def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, settings: Settings,
-                triage: TriageEngine, triaged: TriageOutcome | None = None) -> tuple[Ticket, TriageOutcome]:
+                triage: TriageEngine, triaged: TriageOutcome | None = None,
+                requester_text: str | None = None) -> tuple[Ticket, TriageOutcome]:
     """Triage the request once with the runtime's `triage` engine (or take `triaged`, a triage the caller
     already ran on it) and create the ticket in one write with what triage is confident about (per the review gate).
+
+    `requester_text`, when the description is composed by the desk (a chat hand-off's summary and transcript),
+    is the requester's own words: triage, similar tickets and major-incident linking judge only those.
 
     When triage abstains the ticket goes to the fallback (human triage) queue without a category.
     """
     stated = data.model_fields_set
-    outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=data.description,
+    body = data.description if requester_text is None else requester_text
+    outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=body,
                                         requester_id=data.requester_id or actor.user_id,
                                         stated_impact=data.impact if "impact" in stated else None,
                                         stated_urgency=data.urgency if "urgency" in stated else None)
