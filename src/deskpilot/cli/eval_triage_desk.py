@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from deskpilot.audit.keyring import configure_audit
 from deskpilot.cli.context import database, load_settings
 from deskpilot.demo.eval import TRIAGE_REQUESTS
 from deskpilot.demo.loader import load_demo
@@ -41,6 +42,7 @@ def run(requests: list[DeskRequest], progress: Any) -> list[DeskScore]:
     settings = load_settings()
     with tempfile.TemporaryDirectory(prefix="deskpilot-eval-") as directory:
         settings = settings.model_copy(update={"data_dir": Path(directory), "database_url": ""})
+        configure_audit(settings)  # the copy's audit key lives in the temporary directory too
         progress("loading a fresh copy of the demo desk ...")
         upgrade(settings.resolved_database_url)
         embedder = load_embedder(settings.embedding_model)
