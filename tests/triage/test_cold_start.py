@@ -17,6 +17,7 @@ from deskpilot.triage import corrections
 from deskpilot.triage.engine import COLD_START
 from deskpilot.triage.models import CorrectedExample
 from deskpilot.triage.service import triage_request
+from tests.factories import make_desk
 
 
 def test_issue_examples_are_routed_and_prioritised_without_any_history(session: Session,
@@ -57,3 +58,17 @@ def test_an_agents_correction_routes_the_next_similar_request_at_once(session: S
                            body="Projector in meeting room Elbe shows no picture from the laptop")
     assert again.result.category == corrected and not again.result.abstained
     assert any("corrected by an agent" in term for term in again.result.top_terms)
+
+
+def test_what_the_requester_chose_on_the_form_sets_the_priority(session: Session, ai_runtime: AiRuntime) -> None:
+    desk = make_desk(session)
+    requester = Principal.of(desk.alice)
+    many_blocked = TicketCreate(subject="Cannot print", description="The printer does not print",
+                                impact=Level.HIGH, urgency=Level.HIGH)
+    ticket, outcome = intake.open_ticket(session, actor=requester, data=many_blocked,
+                                         settings=ai_runtime.settings, triage=ai_runtime.triage)
+    assert ticket.priority == Priority.P1 and outcome.result.priority is Priority.P1
+    unstated = TicketCreate(subject="Cannot print", description="The printer does not print")
+    ticket, _ = intake.open_ticket(session, actor=requester, data=unstated, settings=ai_runtime.settings,
+                                   triage=ai_runtime.triage)
+    assert ticket.priority == Priority.P4

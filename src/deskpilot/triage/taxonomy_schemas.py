@@ -4,13 +4,14 @@ and the numbered versions every edit makes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from deskpilot.validation import DbId, InputModel
 
 MAX_EXAMPLES = 30
+Example = Annotated[str, Field(max_length=300)]
 
 
 def _clean_examples(examples: list[str] | None) -> list[str] | None:
@@ -23,7 +24,7 @@ def _clean_examples(examples: list[str] | None) -> list[str] | None:
 class CategoryCreate(InputModel):
     name: str = Field(min_length=1, max_length=120, pattern=r"\S")
     description: str = Field(default="", max_length=500)
-    examples: list[str] = Field(default_factory=list, max_length=MAX_EXAMPLES,
+    examples: list[Example] = Field(default_factory=list, max_length=MAX_EXAMPLES,
                                 description="requests in a requester's words that belong in this category")
     default_queue_id: DbId | None = None
 
@@ -35,7 +36,7 @@ class CategoryCreate(InputModel):
 
 class CategoryUpdate(InputModel):
     description: str | None = Field(default=None, max_length=500)
-    examples: list[str] | None = Field(default=None, max_length=MAX_EXAMPLES)
+    examples: list[Example] | None = Field(default=None, max_length=MAX_EXAMPLES)
     default_queue_id: DbId | None = None
     active: bool | None = None
 
