@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from deskpilot import intake
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.principal import Principal
+from deskpilot.analytics.filters import KpiFilter
+from deskpilot.analytics.report import build_report
+from deskpilot.clock import utcnow
 from deskpilot.demo.loader import load_demo
 from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.enums import Level, Priority
@@ -54,6 +57,8 @@ def test_an_agents_correction_routes_the_next_similar_request_at_once(session: S
     intake.update_ticket(session, actor=agent, ticket_id=ticket.id, data=TicketUpdate(category=corrected))
     [example] = session.scalars(select(CorrectedExample)).all()
     assert example.category == corrected and example.ticket_id == ticket.id and corrections.count(session) == 1
+    report = build_report(session, KpiFilter.of(now=utcnow()), settings)
+    assert report.figure("triage_corrections_learned").value == 1
     again = triage_request(session, engine=engine, subject="Projector",
                            body="Projector in meeting room Elbe shows no picture from the laptop")
     assert again.result.category == corrected and not again.result.abstained

@@ -18,6 +18,7 @@ from deskpilot.analytics.sql import ratio
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
+from deskpilot.triage.models import CorrectedExample
 
 # An override of a triage field is the agent rejecting that suggestion.
 _REJECTING = (FeedbackAction.REJECTED, FeedbackAction.OVERRIDDEN)
@@ -164,3 +165,14 @@ def drafts_used(session: Session, flt: KpiFilter) -> int:
     return int(session.scalar(query.where(
         AiFeedback.decision_kind == DecisionKind.DRAFT,
         AiFeedback.action.in_((FeedbackAction.ACCEPTED, FeedbackAction.EDITED)))) or 0)
+
+
+def corrections_learned(session: Session, flt: KpiFilter) -> Kpi:
+    """Category corrections made in the period on tickets in scope, which triage now consults as examples."""
+    count = session.scalar(select(func.count()).select_from(CorrectedExample)
+                           .join(Ticket, Ticket.id == CorrectedExample.ticket_id)
+                           .where(flt.scope(), CorrectedExample.created_at >= flt.start,
+                                  CorrectedExample.created_at < flt.end)) or 0
+    return Kpi("triage_corrections_learned", "Category corrections triage learned from", float(count), Unit.COUNT,
+               "agents' category corrections in the period, kept as examples triage consults at once (the next "
+               "retrain learns them too)", float(count))
