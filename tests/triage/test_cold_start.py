@@ -20,6 +20,7 @@ from deskpilot.triage import corrections
 from deskpilot.triage.engine import COLD_START
 from deskpilot.triage.models import CorrectedExample
 from deskpilot.triage.service import triage_request
+from deskpilot.triage.training import Examples, TrainedVersion, cold_start_accuracy, learned_beats_cold_start
 from tests.factories import make_desk
 
 
@@ -77,3 +78,20 @@ def test_what_the_requester_chose_on_the_form_sets_the_priority(session: Session
     ticket, _ = intake.open_ticket(session, actor=requester, data=unstated, settings=ai_runtime.settings,
                                    triage=ai_runtime.triage)
     assert ticket.priority == Priority.P4
+
+
+def test_the_learned_model_takes_over_only_when_it_beats_cold_start_out_of_fold(session: Session,
+                                                                               ai_runtime: AiRuntime) -> None:
+    load_demo(session, with_history=False)
+    history = Examples(texts=["GlobalProtect keeps disconnecting at home", "Toner is empty on the 2nd floor",
+                              "I need the Visio licence", "My surname changed after the wedding"],
+                       categories=["Network & VPN", "Printing", "Software & Licences", "Identity & Access"],
+                       priorities=["P3", "P4", "P4", "P4"])
+    cold = cold_start_accuracy(session, history, embedder=ai_runtime.triage.embedder)
+    assert cold is not None and 0.0 <= cold <= 1.0
+    notes: list[str] = []
+    for learned, promoted in ((cold, False), (min(cold + 0.01, 1.0), cold < 1.0)):
+        trained = TrainedVersion("triage-category", "v0001", {"cv_accuracy": learned}, len(history.texts))
+        assert learned_beats_cold_start(trained, cold, examples=len(history.texts), progress=notes.append) is promoted
+        assert trained.metrics["cold_start_accuracy"] == cold
+    assert "does not beat cold start" in notes[0]

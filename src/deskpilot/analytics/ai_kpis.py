@@ -18,7 +18,6 @@ from deskpilot.analytics.sql import ratio
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
-from deskpilot.triage.models import CorrectedExample
 
 # An override of a triage field is the agent rejecting that suggestion.
 _REJECTING = (FeedbackAction.REJECTED, FeedbackAction.OVERRIDDEN)
@@ -168,11 +167,13 @@ def drafts_used(session: Session, flt: KpiFilter) -> int:
 
 
 def corrections_learned(session: Session, flt: KpiFilter) -> Kpi:
-    """Category corrections made in the period on tickets in scope, which triage now consults as examples."""
-    count = session.scalar(select(func.count()).select_from(CorrectedExample)
-                           .join(Ticket, Ticket.id == CorrectedExample.ticket_id)
-                           .where(flt.scope(), CorrectedExample.created_at >= flt.start,
-                                  CorrectedExample.created_at < flt.end)) or 0
-    return Kpi("triage_corrections_learned", "Category corrections triage learned from", float(count), Unit.COUNT,
-               "agents' category corrections in the period, kept as examples triage consults at once (the next "
-               "retrain learns them too)", float(count))
+    """Triage categories agents corrected in the period: each one is kept as an example triage consults at
+    once (triage/corrections.py, written in the same step as this feedback)."""
+    query = select(func.count()).select_from(AiFeedback).where(
+        AiFeedback.decision_kind == DecisionKind.TRIAGE, AiFeedback.field == "category",
+        AiFeedback.action == FeedbackAction.OVERRIDDEN, AiFeedback.final_value.is_not(None),
+        AiFeedback.final_value != "")
+    count = float(session.scalar(feedback_in(flt, query)) or 0)
+    return Kpi("triage_corrections_learned", "Category corrections triage learned from", count, Unit.COUNT,
+               "triage categories agents corrected in the period; triage consults each at once as an example "
+               "and the next retrain learns it", count)

@@ -82,16 +82,15 @@ def cold_start_accuracy(session: Session, examples: Examples, *, embedder: Embed
     return sum(p.label == c for p, c in zip(predictions, examples.categories, strict=True)) / len(examples.texts)
 
 
-def _learned_beats_cold_start(session: Session, category: TrainedVersion, examples: Examples, *,
-                              embedder: Embedder, progress: Progress) -> bool:
-    """Promote the learned category model only when its out-of-fold accuracy beats cold start on this
-    history: the switch point is measured on the desk's own tickets, not a fixed number of them."""
-    cold = cold_start_accuracy(session, examples, embedder=embedder)
+def learned_beats_cold_start(category: TrainedVersion, cold: float | None, *, examples: int,
+                             progress: Progress) -> bool:
+    """Promote the learned category model only when its out-of-fold accuracy beats cold start's accuracy on
+    the same history: the switch point is measured on the desk's own tickets, not a fixed number of them."""
     learned = float(str(category.metrics.get("cv_accuracy", 0.0)))
     category.metrics["cold_start_accuracy"] = cold
     if cold is not None and learned <= cold:
         progress(f"category {category.version}: kept inactive, out-of-fold accuracy {learned:.3f} does not beat "
-                 f"cold start {cold:.3f} on the same {len(examples.texts)} tickets")
+                 f"cold start {cold:.3f} on the same {examples} tickets")
         return False
     progress(f"category {category.version}: out-of-fold accuracy {learned:.3f} beats cold start "
              f"{'n/a' if cold is None else f'{cold:.3f}'}: promoted")
@@ -105,7 +104,8 @@ def train_from_history(session: Session, settings: Settings, *, embedder: Embedd
     examples = history_examples(session)
     category = train_component(settings, CATEGORY_COMPONENT, examples.texts, examples.categories,
                                embedder=embedder, promote=False, progress=progress)
-    if promote and _learned_beats_cold_start(session, category, examples, embedder=embedder, progress=progress):
+    if promote and learned_beats_cold_start(category, cold_start_accuracy(session, examples, embedder=embedder),
+                                            examples=len(examples.texts), progress=progress):
         store(settings, CATEGORY_COMPONENT).promote(category.version)
     trained = [category]
     counts = Counter(examples.priorities)
