@@ -18,6 +18,7 @@ from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.priority import priority_for
 from deskpilot.tickets.schemas import TicketCreate, TicketTriage, TicketUpdate
+from deskpilot.triage import corrections
 from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.pipeline import TriageResult
 from deskpilot.triage.service import TriageOutcome, triage_request
@@ -42,14 +43,22 @@ def _triaged(data: TicketCreate, outcome: TriageOutcome, auto: set[str]) -> Tick
 
 
 def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, settings: Settings,
-                triage: TriageEngine, triaged: TriageOutcome | None = None) -> tuple[Ticket, TriageOutcome]:
+                triage: TriageEngine, triaged: TriageOutcome | None = None,
+                requester_text: str | None = None) -> tuple[Ticket, TriageOutcome]:
     """Triage the request once with the runtime's `triage` engine (or take `triaged`, a triage the caller
     already ran on it) and create the ticket in one write with what triage is confident about (per the review gate).
 
+    `requester_text`, when the description is composed by the desk (a chat hand-off's summary and transcript),
+    is the requester's own words: triage, similar tickets and major-incident linking judge only those.
+
     When triage abstains the ticket goes to the fallback (human triage) queue without a category.
     """
-    outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=data.description,
-                                        requester_id=data.requester_id or actor.user_id)
+    stated = data.model_fields_set
+    body = data.description if requester_text is None else requester_text
+    outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=body,
+                                        requester_id=data.requester_id or actor.user_id,
+                                        stated_impact=data.impact if "impact" in stated else None,
+                                        stated_urgency=data.urgency if "urgency" in stated else None)
     ticket = tickets.create(session, actor=actor, data=data,
                             triaged=_triaged(data, outcome, auto_apply_fields(settings)))
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
@@ -106,6 +115,9 @@ def update_ticket(session: Session, *, actor: Principal, ticket_id: int, data: T
                                   suggested_value=None if suggested is None else str(suggested),
                                   final_value=None if final is None else str(final), actor_id=actor.user_id,
                                   actor_name=actor.username)
+        if field == "category" and action is FeedbackAction.OVERRIDDEN and final:
+            corrections.remember(session, actor=actor, text=decision.input_redacted, category=str(final),
+                                 ticket_id=ticket_id)
     return ticket
 
 

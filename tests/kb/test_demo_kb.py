@@ -18,4 +18,4 @@ def test_demo_articles_are_loaded_approved_and_only_once(session: Session) -> No
     assert {d.version for d in documents} == {1}
     vpn = next(d for d in documents if d.slug == "vpn-error-codes")
     assert vpn.title == "GlobalProtect VPN error messages and fixes" and vpn.text.startswith("**Applies to:**")
-    assert vpn.category == "Hardware" and "globalprotect" in vpn.tags and vpn.queue_id is not None
+    assert vpn.category == "Network & VPN" and "globalprotect" in vpn.tags and vpn.queue_id is not None

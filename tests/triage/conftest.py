@@ -14,15 +14,19 @@ from deskpilot.runtime import build_runtime
 from deskpilot.triage import categories
 from deskpilot.triage.engine import CATEGORY_COMPONENT, TriageEngine
 from deskpilot.triage.similar import ticket_text
+from deskpilot.triage.taxonomy_schemas import CategoryCreate
 from deskpilot.triage.training import train_component
 from tests.factories import SYSTEM, Desk
 
 PER_CATEGORY = 25
+DEMO_CATEGORIES = ("Network & VPN", "Identity & Access", "Access requests", "E-mail & Collaboration", "Hardware",
+                   "Software & Licences", "Printing", "Security incident", "Business applications",
+                   "Files & Storage", "Purchasing", "General enquiry")
 
 
 @pytest.fixture(scope="session")
 def triage_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings whose model store holds an active category model trained on 200 demo tickets."""
+    """Settings whose model store holds an active category model trained on up to 25 demo tickets per category."""
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path_factory.mktemp("triage-var"))
     counts: dict[str, int] = {}
     texts, labels = [], []
@@ -44,10 +48,10 @@ def triage_engine(triage_settings: Settings) -> TriageEngine:
 
 
 def seed_categories(session: Session, desk: Desk) -> None:
-    routes = {"Hardware": desk.service_desk, "Access": desk.network}
-    for name in ("Hardware", "HR Support", "Access", "Miscellaneous", "Storage", "Purchase", "Internal Project",
-                 "Administrative rights"):
+    routes = {"Hardware": desk.service_desk, "Network & VPN": desk.network}
+    for name in DEMO_CATEGORIES:
         queue = routes.get(name)
-        categories.create(session, actor=SYSTEM, name=name, default_queue_id=queue.id if queue else None)
+        categories.create(session, actor=SYSTEM, data=CategoryCreate(name=name,
+                                                                     default_queue_id=queue.id if queue else None))
 
 

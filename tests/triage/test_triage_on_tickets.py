@@ -53,12 +53,12 @@ def test_agent_override_is_stored_as_feedback(session: Session, triage_settings:
                                          settings=triage_settings, triage=triage_engine)
     lena = Principal.of(desk.lena)
     intake.update_ticket(session, actor=lena, ticket_id=ticket.id,
-                         data=TicketUpdate(category="Purchase", priority=Priority.P1))
+                         data=TicketUpdate(category="Purchasing", priority=Priority.P1))
     decision = intake.latest_triage(session, ticket_id=ticket.id)
     assert decision is not None
     by_field = {f.field: f for f in decision.feedback}
     assert by_field["category"].action is FeedbackAction.OVERRIDDEN
-    assert by_field["category"].final_value == "Purchase"
+    assert by_field["category"].final_value == "Purchasing"
     expected = FeedbackAction.ACCEPTED if outcome.result.priority is Priority.P1 else FeedbackAction.OVERRIDDEN
     assert by_field["priority"].action is expected
 
@@ -78,7 +78,7 @@ def test_nonsense_and_out_of_scope_text_abstain(triage_engine: TriageEngine) -> 
 def test_only_configured_categories_are_ever_output(text: str, triage_engine: TriageEngine) -> None:
     model = triage_engine.models().category
     assert model is not None
-    allowed = {"Hardware", "Access", "Storage"}
+    allowed = {"Hardware", "Printing", "Files & Storage"}
     result = run_pipeline(subject="", body=text, classifier=model, allowed=allowed, abstain_below=0.45)
     assert result.category in allowed | {None}
     assert result.priority in set(Priority)

@@ -164,3 +164,16 @@ def drafts_used(session: Session, flt: KpiFilter) -> int:
     return int(session.scalar(query.where(
         AiFeedback.decision_kind == DecisionKind.DRAFT,
         AiFeedback.action.in_((FeedbackAction.ACCEPTED, FeedbackAction.EDITED)))) or 0)
+
+
+def corrections_learned(session: Session, flt: KpiFilter) -> Kpi:
+    """Triage categories agents corrected in the period: each one is kept as an example triage consults at
+    once (triage/corrections.py, written in the same step as this feedback)."""
+    query = select(func.count()).select_from(AiFeedback).where(
+        AiFeedback.decision_kind == DecisionKind.TRIAGE, AiFeedback.field == "category",
+        AiFeedback.action == FeedbackAction.OVERRIDDEN, AiFeedback.final_value.is_not(None),
+        AiFeedback.final_value != "")
+    count = float(session.scalar(feedback_in(flt, query)) or 0)
+    return Kpi("triage_corrections_learned", "Category corrections triage learned from", count, Unit.COUNT,
+               "triage categories agents corrected in the period; triage consults each at once as an example "
+               "and the next retrain learns it", count)

@@ -48,7 +48,7 @@ def build_report(session: Session, flt: KpiFilter, settings: Settings,
     backlog, ageing = ticket_kpis.backlog(session, flt)
     feedback_table, per_kind = ai_kpis.feedback_table(session, flt)
     accuracy, accuracy_fields, accuracy_categories = ai_kpis.triage_accuracy(session, flt)
-    figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy]
+    figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy, ai_kpis.corrections_learned(session, flt)]
     figures += [kpi for source in figure_sources if (kpi := source(session, flt)) is not None]
     chats = conversation_kpis.conversation_kpis(session, flt)
     figures += chats.figures

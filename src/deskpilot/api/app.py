@@ -22,6 +22,7 @@ from deskpilot.api.routes import (
     mail,
     runbooks,
     setup,
+    taxonomy,
     ticket_attachments,
     tickets,
     triage,
@@ -53,8 +54,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.session_factory = session_factory(app.state.engine)
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
-    for module in (health, accounts, tickets, ticket_attachments, triage, setup, audit, kb, assist, analytics,
-                   conversations, conversation_attachments, runbooks, mail):
+    for module in (health, accounts, tickets, ticket_attachments, triage, taxonomy, setup, audit, kb, assist,
+                   analytics, conversations, conversation_attachments, runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

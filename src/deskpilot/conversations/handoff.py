@@ -207,7 +207,7 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     asked = conversation.facts.get("triage_decision_id")
     triaged = intake.recorded_triage(session, decision_id=int(asked)) if asked else None
     ticket, outcome = intake.open_ticket(session, actor=requester, data=data, settings=settings, triage=triage,
-                                         triaged=triaged)
+                                         triaged=triaged, requester_text=conversation.subject or "")
     note = f"{summary(conversation, reason=reason)}\n\n{_context_note(outcome)}"
     tickets.add_message(session, actor=ASSISTANT, ticket_id=ticket.id,
                         data=MessageCreate(body=note, kind=MessageKind.INTERNAL_NOTE, channel=Channel.CHAT,

@@ -25,6 +25,7 @@ from deskpilot.tickets.history import HistoricalTicket, import_history
 from deskpilot.tickets.models import BusinessCalendarRecord, Queue
 from deskpilot.tickets.setup_schemas import CalendarCreate, EscalationLevelIn, QueueCreate, SlaPolicyCreate
 from deskpilot.triage import categories
+from deskpilot.triage.taxonomy_schemas import CategoryCreate
 
 log = logging.getLogger(__name__)
 LOADER = Principal.system("demo-loader")
@@ -67,8 +68,9 @@ def _load_categories(session: Session, seed: dict[str, Any]) -> None:
     for category in seed["categories"]:
         if category["name"] not in known:
             queue = _by_name(session, Queue, category["default_queue"])
-            categories.create(session, actor=LOADER, name=category["name"], description=category["description"],
-                              default_queue_id=queue.id)
+            categories.create(session, actor=LOADER, data=CategoryCreate(
+                name=category["name"], description=category["description"],
+                examples=category.get("examples", []), default_queue_id=queue.id))
 
 
 def _team_id(session: Session, name: str | None) -> int | None:
@@ -125,13 +127,14 @@ def _load_tickets(session: Session) -> int:
     return import_history(session, actor=LOADER, records=records)
 
 
-def load_demo(session: Session) -> DemoSummary:
-    """Put the whole demo organisation and its history into the database (existing rows are kept)."""
+def load_demo(session: Session, *, with_history: bool = True) -> DemoSummary:
+    """Put the whole demo organisation and its history into the database (existing rows are kept). Without
+    the history it is the desk on its first day: people, taxonomy and KB, no tickets."""
     seed = read_seed()
     _load_org(session, seed)
     _load_categories(session, seed)
     users = _load_people(session, seed)
-    tickets = _load_tickets(session)
+    tickets = _load_tickets(session) if with_history else 0
     kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1
     log.info("demo loaded: %d users, %d tickets, %d KB articles", users, tickets, len(kb.created))
     logins = [(u["username"], u["role"]) for u in seed["users"]]

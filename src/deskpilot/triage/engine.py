@@ -7,16 +7,24 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound, ProviderError
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.model_store import ModelStore
 from deskpilot.ml.text_classifier import TextClassifier
+from deskpilot.triage.cold_start import WithCorrections
+from deskpilot.triage.pipeline import Classifier
 from deskpilot.triage.similar import RecentVectors, TicketIndex
+from deskpilot.triage.taxonomy_models import TaxonomyModels
 
 log = logging.getLogger(__name__)
 
 CATEGORY_COMPONENT = "triage-category"
+COLD_START = "triage-cold-start"
+COLD_START_NOTE = ("cold start: category read from the desk's category descriptions, example requests, KB articles "
+                   "and corrections (no learned model is active yet)")
 PRIORITY_COMPONENT = "triage-priority"
 
 
@@ -41,6 +49,16 @@ class TriageModels:
                f"{self.priority_version or 'none'}"
 
 
+@dataclass(frozen=True)
+class CategoryModel:
+    """The classifier one triage uses and the version it records: the learned model (with the agents'
+    corrections in front) once there is one, else the cold-start classifier over the desk's taxonomy."""
+
+    classifier: Classifier | None
+    version: str
+    note: str | None = None
+
+
 class TriageEngine:
     """The triage models of one data directory, the similar-tickets index and the recent tickets' vectors,
     all on the runtime's one embedder."""
@@ -52,6 +70,7 @@ class TriageEngine:
         self.recent = RecentVectors(embedder)
         self._models = TriageModels(None, None, None, None)
         self._lock = threading.Lock()
+        self.taxonomy = TaxonomyModels(embedder, COLD_START)
 
     def models(self) -> TriageModels:
         """The currently active model versions; a version promoted since the last call is loaded now."""
@@ -77,3 +96,13 @@ class TriageEngine:
             # triage abstains (tickets go to human triage) until `deskpilot train triage` is run.
             log.warning("triage model %s %s cannot be used: %s", component, version, exc.message)
             return None, None
+
+    def category_model(self, session: Session, models: TriageModels) -> CategoryModel:
+        """The learned category model, or cold start when none is active; the corrections in front of either."""
+        taxonomy = self.taxonomy.current(session)
+        if models.category is not None:
+            return CategoryModel(WithCorrections(models.category, taxonomy.memory),
+                                 f"{CATEGORY_COMPONENT}:{models.category_version}")
+        if taxonomy.cold is None:
+            return CategoryModel(None, f"{CATEGORY_COMPONENT}:none")
+        return CategoryModel(WithCorrections(taxonomy.cold, taxonomy.memory), taxonomy.version, COLD_START_NOTE)

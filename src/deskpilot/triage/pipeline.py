@@ -57,14 +57,32 @@ def _closed_set(prediction: ClassPrediction, allowed: Collection[str]) -> tuple[
     return None, 0.0, True
 
 
+def _with_learned_priority(matrix: Priority, learned: ClassPrediction, reasons: list[str]) -> tuple[Priority, str]:
+    """The text model is one signal: when confident and more urgent than impact × urgency it raises the
+    priority by one step; it never lowers what the requester's words and form fields say."""
+    if learned.abstained or learned.label not in Priority.__members__:
+        return matrix, "impact × urgency"
+    order = list(Priority)
+    proposed = order.index(Priority(learned.label))
+    if proposed >= order.index(matrix):
+        return matrix, f"impact × urgency (history model agrees or says lower: {learned.label})"
+    raised = order[order.index(matrix) - 1]
+    reasons.append(f"similar past tickets were {learned.label} ({learned.confidence:.2f}): raised one step")
+    return raised, f"impact × urgency, raised by the history model ({learned.confidence:.2f})"
+
+
 def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allowed: Collection[str],
                  abstain_below: float, requester_is_vip: bool = False,
-                 priority_model: Classifier | None = None, embedder: Embedder | None = None) -> TriageResult:
+                 priority_model: Classifier | None = None, embedder: Embedder | None = None,
+                 model_note: str | None = None, stated_impact: Level | None = None,
+                 stated_urgency: Level | None = None) -> TriageResult:
     """Triage one request. With no classifier, or below `abstain_below`, the category is withheld. With an
-    `embedder` the redacted text is embedded once, for both models and for the caller (`TriageResult.vector`)."""
+    `embedder` the redacted text is embedded once, for both models and for the caller (`TriageResult.vector`).
+    `model_note` says which kind of category model decided (shown to the agent with the reasons)."""
     text = normalise_ticket_text(subject, body)
     redaction = redact_pii(text.combined)
-    signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip)
+    signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip,
+                                    stated_impact=stated_impact, stated_urgency=stated_urgency)
     mood = score_sentiment(redaction.text)
     reasons = list(signals.reasons) + list(mood.reasons)
     vectors = embedder.encode([redaction.text[:EMBED_MAX_CHARS]]) if embedder is not None else None
@@ -72,6 +90,8 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
     if classifier is None:
         reasons.append("no triage model is trained yet (run `deskpilot train triage`)")
     else:
+        if model_note:
+            reasons.append(model_note)
         prediction = classifier.predict([redaction.text], vectors=vectors)[0]
         category, confidence, abstained = _closed_set(prediction, allowed)
         abstained = abstained or confidence < abstain_below or category is None
@@ -82,8 +102,7 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
     priority, source = priority_for(signals.impact, signals.urgency), "impact × urgency"
     if priority_model is not None:
         learned = priority_model.predict([redaction.text], vectors=vectors)[0]
-        if not learned.abstained and learned.label in Priority.__members__:
-            priority, source = Priority(learned.label), f"learned from history ({learned.confidence:.2f})"
+        priority, source = _with_learned_priority(priority, learned, reasons)
     return TriageResult(
         language=detect_language(redaction.text).code, redacted_text=redaction.text,
         pii_found=sorted({f.type.value for f in redaction.findings}), category=category,

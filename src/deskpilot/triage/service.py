@@ -17,9 +17,10 @@ from deskpilot.audit.decisions_models import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
+from deskpilot.tickets.enums import Level
 from deskpilot.tickets.models import Queue
 from deskpilot.triage import categories
-from deskpilot.triage.engine import TriageEngine
+from deskpilot.triage.engine import PRIORITY_COMPONENT, TriageEngine
 from deskpilot.triage.pipeline import TriageResult, run_pipeline
 from deskpilot.triage.similar import MajorIncident, SimilarTicket, detect_major_incident
 from deskpilot.triage.sla_suggestion import SlaSuggestion, suggest_sla
@@ -54,33 +55,38 @@ def _queue_for(session: Session, category: str | None, fallback: str) -> Queue |
 
 
 def triage_request(session: Session, *, engine: TriageEngine, subject: str, body: str,
-                   requester_id: int | None = None, exclude_ticket: int | None = None) -> TriageOutcome:
+                   requester_id: int | None = None, exclude_ticket: int | None = None,
+                   stated_impact: Level | None = None, stated_urgency: Level | None = None) -> TriageOutcome:
     """Classify, prioritise and route one request with the runtime's triage `engine`; suggest its SLA and
     escalation path; find similar resolved tickets and a probable major incident; store the whole decision
-    (redacted). The redacted text is embedded once, for the models and the similar-tickets search."""
+    (redacted). The redacted text is embedded once, for the models and the similar-tickets search.
+    `stated_impact` / `stated_urgency` are what the requester chose on a form (floors for the signals)."""
     settings, models = engine.settings, engine.models()
     requester = session.get(User, requester_id) if requester_id else None
     allowed = {c.name for c in categories.get_all(session)}
-    result = run_pipeline(subject=subject, body=body, classifier=models.category, allowed=allowed,
+    category_model = engine.category_model(session, models)
+    result = run_pipeline(subject=subject, body=body, classifier=category_model.classifier, allowed=allowed,
                           abstain_below=settings.triage_abstain_below,
                           requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority,
-                          embedder=engine.embedder)
+                          embedder=engine.embedder, model_note=category_model.note,
+                          stated_impact=stated_impact, stated_urgency=stated_urgency)
     queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
     vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
     similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
     incident = detect_major_incident(session, engine.recent, vector, exclude=exclude_ticket)
     if exclude_ticket is not None:
         engine.recent.remember(exclude_ticket, vector)
+    model_version = f"{category_model.version}+{PRIORITY_COMPONENT}:{models.priority_version or 'none'}"
     sla = suggest_sla(session, priority=result.priority, queue_id=queue.id if queue else None, now=utcnow())
     decision = decisions.record_decision(
-        session, kind=DecisionKind.TRIAGE, model_version=models.model_version, input_redacted=result.redacted_text,
+        session, kind=DecisionKind.TRIAGE, model_version=model_version, input_redacted=result.redacted_text,
         outputs={}, confidence=result.confidence, abstained=result.abstained,
         sources=[{"ticket_id": s.ticket_id, "score": s.score} for s in similar],
         explanation={"top_terms": result.top_terms, "alternatives": result.alternatives, "reasons": result.reasons,
                      "priority_source": result.priority_source, "sla_reason": sla.reason,
                      "major_incident": asdict(incident) if incident else None})
     outcome = TriageOutcome(result=result, queue_id=queue.id if queue else None, queue=queue.name if queue else None,
-                            sla=sla, similar=similar, major_incident=incident, model_version=models.model_version,
+                            sla=sla, similar=similar, major_incident=incident, model_version=model_version,
                             decision_id=decision.id)
     decision.outputs = audit.jsonable(outcome.outputs())
     return outcome

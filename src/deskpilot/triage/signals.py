@@ -50,7 +50,7 @@ _CUES = (
         Level.HIGH,
         None,
         r"\b(?:everyone|everybody|all (?:users|staff|employees|colleagues|of us|agents|branches|sites)"
-        r"|(?:whole|entire) (?:office|company|team|department|floor|building|site|organi[sz]ation|org)"
+        r"|(?:whole|entire) (?:[a-z]+ )?(?:office|company|team|department|floor|building|site|organi[sz]ation|org)"
         r"|(?:company|organi[sz]ation|site|enterprise)[- ]wide"
         r"|customers? (?:are |were )?(?:affected|impacted)"
         r"|customer[- ]facing|production|prod (?:is |went )?down|nobody can|no one can"
@@ -81,6 +81,7 @@ _CUES = (
         None,
         Level.HIGH,
         r"\b(?:can ?not|can't|cannot|unable to|not able to) (?:work|do (?:my|any) work|log ?in at all)"
+        r"|\b(?:nobody|no one|none of us) (?:can|is able to) (?:work|log ?in|do (?:any|their) work)"
         r"|\b(?:kann nicht arbeiten|completely blocked)\b",
     ),
     _cue(
@@ -129,12 +130,13 @@ def _raise(current: Level, proposed: Level | None) -> Level:
 
 
 def assess_impact_urgency(
-    text: str, *, requester_is_vip: bool = False, affected_users: int | None = None
+    text: str, *, requester_is_vip: bool = False, affected_users: int | None = None,
+    stated_impact: Level | None = None, stated_urgency: Level | None = None,
 ) -> ImpactUrgency:
     """Impact and urgency from `text` (normalised subject + body) and the requester's context.
 
     A VIP requester raises urgency by one level; `affected_users` (when a form asked) sets a floor
-    for impact.
+    for impact; so do the impact and urgency the requester chose on a form (`stated_*`).
     """
     reasons: list[str] = []
     no_rush = _NO_RUSH.search(text)
@@ -151,6 +153,10 @@ def assess_impact_urgency(
         floor = Level.HIGH if affected_users >= WIDE_IMPACT_USERS else Level.MEDIUM
         impact = _raise(impact, floor)
         reasons.append(f"{affected_users} users affected")
+    for what, stated in (("impact", stated_impact), ("urgency", stated_urgency)):
+        if stated is not None and stated is not Level.LOW:
+            reasons.append(f"requester chose {what} {stated.value} on the form")
+    impact, urgency = _raise(impact, stated_impact), _raise(urgency, stated_urgency)
     if requester_is_vip:
         urgency = _BY_RANK[min(_RANK[urgency] + 1, _RANK[Level.HIGH])]
         reasons.append("VIP requester")

@@ -16,6 +16,7 @@ from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage import categories
+from deskpilot.triage.cold_start import CORRECTION, PrototypeClassifier, taxonomy_prototypes
 from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
 from deskpilot.triage.similar import ticket_text
 
@@ -70,12 +71,43 @@ def train_component(settings: Settings, component: str, texts: list[str], labels
     return TrainedVersion(component, version, dict(model.metadata.get("metrics", {})), len(texts))
 
 
+def cold_start_accuracy(session: Session, examples: Examples, *, embedder: Embedder) -> float | None:
+    """How the cold-start classifier (taxonomy + KB only) does on the desk's history. It never saw these
+    tickets, so this is an out-of-sample figure, comparable with the learned model's out-of-fold accuracy.
+    Corrections are left out: a corrected ticket would otherwise be judged against itself."""
+    prototypes = [p for p in taxonomy_prototypes(session) if not p.source.startswith(CORRECTION)]
+    if not prototypes or not examples.texts:
+        return None
+    predictions = PrototypeClassifier.build(prototypes, embedder).predict(examples.texts)
+    return sum(p.label == c for p, c in zip(predictions, examples.categories, strict=True)) / len(examples.texts)
+
+
+def learned_beats_cold_start(category: TrainedVersion, cold: float | None, *, examples: int,
+                             progress: Progress) -> bool:
+    """Promote the learned category model only when its out-of-fold accuracy beats cold start's accuracy on
+    the same history: the switch point is measured on the desk's own tickets, not a fixed number of them."""
+    learned = float(str(category.metrics.get("cv_accuracy", 0.0)))
+    category.metrics["cold_start_accuracy"] = cold
+    if cold is not None and learned <= cold:
+        progress(f"category {category.version}: kept inactive, out-of-fold accuracy {learned:.3f} does not beat "
+                 f"cold start {cold:.3f} on the same {examples} tickets")
+        return False
+    progress(f"category {category.version}: out-of-fold accuracy {learned:.3f} beats cold start "
+             f"{'n/a' if cold is None else f'{cold:.3f}'}: promoted")
+    return True
+
+
 def train_from_history(session: Session, settings: Settings, *, embedder: Embedder, promote: bool,
                        progress: Progress) -> list[TrainedVersion]:
-    """The category model, and the priority model when the history has enough of each priority."""
+    """The category model (promoted only when it beats cold start out of fold), and the priority model when
+    the history has enough of each priority."""
     examples = history_examples(session)
-    trained = [train_component(settings, CATEGORY_COMPONENT, examples.texts, examples.categories,
-                               embedder=embedder, promote=promote, progress=progress)]
+    category = train_component(settings, CATEGORY_COMPONENT, examples.texts, examples.categories,
+                               embedder=embedder, promote=False, progress=progress)
+    if promote and learned_beats_cold_start(category, cold_start_accuracy(session, examples, embedder=embedder),
+                                            examples=len(examples.texts), progress=progress):
+        store(settings, CATEGORY_COMPONENT).promote(category.version)
+    trained = [category]
     counts = Counter(examples.priorities)
     if len(counts) < 2 or min(counts.values()) < MIN_PER_LABEL:
         progress("priority: not enough history per priority; triage keeps the impact × urgency matrix")

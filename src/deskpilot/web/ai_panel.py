@@ -58,6 +58,8 @@ class TriagePanel:
     suggestions: list[Suggestion]
     similar: list[tuple[int, str]]
     major_incident: dict[str, Any] | None
+    # Why: the cues behind the priority and the model's evidence for the category (triage's explanation).
+    reasons: list[str]
 
 
 def summary(ticket: Ticket, messages: list[TicketMessage]) -> list[str]:
@@ -91,8 +93,13 @@ def triage_panel(session: Session, *, actor: Principal, settings: Settings, tick
         shown = queue_names.get(int(value), str(value)) if field == "queue" and value else str(value or "—")
         suggestions.append(Suggestion(field, field.title(), None if value is None else str(value), shown,
                                       "" if current is None else str(current), field_gate))
+    why = decision.explanation
+    reasons = [str(r) for r in why.get("reasons", [])] + [str(t) for t in why.get("top_terms", [])
+                                                          if str(t).startswith(("closest:", "like the request"))]
+    if why.get("priority_source"):
+        reasons.append(f"priority: {why['priority_source']}")
     return TriagePanel(decision.id, decision.confidence, decision.abstained, suggestions,
-                       _similar(session, actor, decision), decision.explanation.get("major_incident"))
+                       _similar(session, actor, decision), why.get("major_incident"), reasons)
 
 
 def _similar(session: Session, actor: Principal, decision: AiDecision) -> list[tuple[int, str]]:

@@ -57,6 +57,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Users", "/admin/users", _admin),
     NavLink("Teams", "/admin/teams", _admin),
     NavLink("Queues", "/admin/queues", _admin),
+    NavLink("Taxonomy", "/admin/taxonomy", _admin),
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),

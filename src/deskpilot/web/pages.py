@@ -13,6 +13,7 @@ from deskpilot.web import (
     account,
     admin,
     admin_setup,
+    admin_taxonomy,
     auth_pages,
     chat,
     chat_agent,
@@ -32,7 +33,7 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router, ticket_files.router,
+                                         admin_taxonomy.router, admin.router, console_mail.router, ticket_files.router,
                                          work_starts.router)
 
 

@@ -1,0 +1,167 @@
+"""Triage from what the desk already knows, before (and beside) any learned model.
+
+The desk's taxonomy says what belongs in each category (a description and example requests), each approved
+KB article names the category whose requests it answers, and agents' corrections say where a request really
+belonged. Each of these is a *prototype* of its category; a request goes to the category of its nearest
+prototypes (sentence-vector cosine). With no history this is the classifier; once a learned model beats it
+out of fold (see training.py) the learned model takes over and the corrections stay in front of it
+(`WithCorrections`) until the next retrain has learned them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.kb import service as kb
+from deskpilot.ml.embeddings import Embedder, Vectors
+from deskpilot.ml.features import EMBED_MAX_CHARS
+from deskpilot.ml.text_classifier import ClassPrediction, ScoredLabel, TermContribution
+from deskpilot.triage import categories
+from deskpilot.triage.models import CorrectedExample
+from deskpilot.triage.pipeline import Classifier
+
+# Softmax temperature over per-category cosine scores, and how many of a category's nearest prototypes count.
+# Both were chosen on the demo desk's written history (src/deskpilot/demo/tickets.csv, which cold start never
+# reads) — never on the demo test set (src/deskpilot/demo/eval/triage_requests.yaml).
+TEMPERATURE = 0.05
+NEAREST = 2
+ARTICLE_INTRO_CHARS = 400
+MEMORY_LIMIT = 5000
+# A request at least this close to a corrected one takes the corrected category, whatever the model says.
+CORRECTION_MATCH = 0.86
+CORRECTION = "corrected by an agent"
+
+
+@dataclass(frozen=True)
+class Prototype:
+    category: str
+    text: str
+    source: str
+
+
+def _article_intro(title: str, body: str) -> str:
+    return f"{title}. {' '.join(body.split())[:ARTICLE_INTRO_CHARS]}"
+
+
+def corrections(session: Session, allowed: set[str]) -> list[Prototype]:
+    """The latest agent corrections into a category the desk still uses."""
+    rows = session.scalars(select(CorrectedExample).order_by(CorrectedExample.id.desc()).limit(MEMORY_LIMIT))
+    return [Prototype(r.category, r.text, f"{CORRECTION} on ticket DP-{r.ticket_id}" if r.ticket_id else CORRECTION)
+            for r in rows if r.category in allowed]
+
+
+def taxonomy_prototypes(session: Session) -> list[Prototype]:
+    """Descriptions, example requests and the approved KB articles of every active category, and the
+    corrections agents made."""
+    active = categories.get_all(session)
+    allowed = {c.name for c in active}
+    prototypes = []
+    for category in active:
+        if category.description:
+            prototypes.append(Prototype(category.name, f"{category.name}: {category.description}", "description"))
+        prototypes += [Prototype(category.name, example, "example request") for example in category.examples]
+    prototypes += [Prototype(d.category, _article_intro(d.title, d.text), f"KB article {d.title!r}")
+                   for d in kb.approved_documents(session) if d.category in allowed]
+    return prototypes + corrections(session, allowed)
+
+
+def fingerprint(prototypes: Sequence[Prototype]) -> str:
+    digest = hashlib.sha256()
+    for p in prototypes:
+        digest.update(f"{p.category}\x1f{p.text}\x1e".encode())
+    return digest.hexdigest()
+
+
+class PrototypeClassifier:
+    """Nearest-prototype classifier: the score of a category is the mean cosine of a text to its `NEAREST`
+    closest prototypes; a softmax over the scores is the confidence; the best prototype is the explanation."""
+
+    def __init__(self, prototypes: Sequence[Prototype], vectors: Vectors, embedder: Embedder) -> None:
+        self._prototypes = list(prototypes)
+        self._vectors = vectors
+        self._embedder = embedder
+        self._labels = tuple(sorted({p.category for p in prototypes}))
+        self._label_index = np.array([self._labels.index(p.category) for p in prototypes])
+
+    @classmethod
+    def build(cls, prototypes: Sequence[Prototype], embedder: Embedder) -> PrototypeClassifier:
+        vectors = embedder.encode([p.text[:EMBED_MAX_CHARS] for p in prototypes])
+        return cls(prototypes, vectors, embedder)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._labels
+
+    def scores(self, vectors: Vectors) -> np.ndarray:
+        """Per text, per label: the mean of the `NEAREST` best cosines to that label's prototypes."""
+        similarity = vectors @ self._vectors.T
+        result = np.full((len(vectors), len(self._labels)), -1.0)
+        for index in range(len(self._labels)):
+            own = similarity[:, self._label_index == index]
+            best = -np.sort(-own, axis=1)[:, :NEAREST]
+            result[:, index] = best.mean(axis=1)
+        return result
+
+    def encode(self, texts: Sequence[str], vectors: Vectors | None = None) -> Vectors:
+        """`vectors` when the caller has them, else the texts embedded once (cut as the models cut them)."""
+        return vectors if vectors is not None else self._embedder.encode([t[:EMBED_MAX_CHARS] for t in texts])
+
+    def nearest(self, texts: Sequence[str], vectors: Vectors | None = None) -> list[tuple[Prototype, float]]:
+        """The closest prototype of each text and its cosine."""
+        similarity = self.encode(texts, vectors) @ self._vectors.T
+        best = np.argmax(similarity, axis=1)
+        return [(self._prototypes[int(i)], float(similarity[row, i])) for row, i in enumerate(best)]
+
+    def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
+        if not self._labels or not texts:
+            return [ClassPrediction("", 0.0, True, (), ()) for _ in texts]
+        vectors = self.encode(texts, vectors)
+        scores = self.scores(vectors)
+        logits = scores / TEMPERATURE
+        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        nearest = np.argmax(vectors @ self._vectors.T, axis=1)
+        predictions = []
+        for row, probs in enumerate(probabilities):
+            order = np.argsort(-probs)
+            best = self._prototypes[int(nearest[row])]
+            predictions.append(ClassPrediction(
+                label=self._labels[int(order[0])], confidence=float(probs[order[0]]), abstained=False,
+                alternatives=tuple(ScoredLabel(self._labels[int(i)], float(probs[i])) for i in order[:3]),
+                top_terms=(TermContribution(f"closest: {best.source}", float(scores[row].max())),)))
+        return predictions
+
+
+class WithCorrections:
+    """A learned model with the agents' corrections in front: a request nearly identical to a corrected one
+    takes the corrected category at once, without waiting for the next retrain."""
+
+    def __init__(self, model: Classifier, memory: PrototypeClassifier | None) -> None:
+        self._model = model
+        self._memory = memory
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        extra = self._memory.labels if self._memory else ()
+        return tuple(sorted(set(self._model.labels) | set(extra)))
+
+    def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
+        predictions = self._model.predict(texts, vectors=vectors)
+        if self._memory is None:
+            return predictions
+        result = []
+        for prediction, (corrected, score) in zip(predictions, self._memory.nearest(texts, vectors), strict=True):
+            if score < CORRECTION_MATCH:
+                result.append(prediction)
+                continue
+            result.append(ClassPrediction(
+                label=corrected.category, confidence=score, abstained=False,
+                alternatives=(ScoredLabel(corrected.category, score), *prediction.alternatives[:2]),
+                top_terms=(TermContribution(f"like the request {corrected.source}", score),)))
+        return result
