@@ -48,6 +48,11 @@ def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
 
+def _works_on_kb(viewer: Viewer) -> bool:
+    # The API's rule for drafts and history (kb/access.py): writers, approvers and auditors.
+    return has(viewer.principal, Permission.KB_EDIT) or has(viewer.principal, Permission.AUDIT_READ)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -62,6 +67,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Live chats", "/agent/chats", _staff),
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
+    NavLink("Knowledge", "/kb", _works_on_kb),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

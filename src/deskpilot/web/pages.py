@@ -21,6 +21,10 @@ from deskpilot.web import (
     console_ticket,
     dashboard,
     error_pages,
+    kb_editor,
+    kb_pages,
+    kb_review,
+    kb_sources,
     portal,
     staff,
     suggestions,
@@ -30,7 +34,10 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router)
+                                         admin.router, console_mail.router,
+                                         # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
+                                         kb_sources.router, kb_editor.router, kb_review.router,
+                                         kb_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:
