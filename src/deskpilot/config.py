@@ -114,6 +114,8 @@ class Settings(BaseSettings):
                                    description="fields triage sets on new tickets when confident (others: suggest)")
     triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    help_centre_public: bool = Field(default=False, description="let visitors who are not signed in read the help "
+                                                                "centre's approved articles at /help")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")

@@ -71,6 +71,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),
+    NavLink("Help centre", "/help", _can_request),
     NavLink("My account", "/account", _everyone),
 )
 

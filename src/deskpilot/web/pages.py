@@ -21,6 +21,7 @@ from deskpilot.web import (
     console_ticket,
     dashboard,
     error_pages,
+    help_centre,
     kb_editor,
     kb_pages,
     kb_review,
@@ -37,7 +38,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          admin.router, console_mail.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
-                                         kb_pages.router)
+                                         kb_pages.router, help_centre.router)
 
 
 def install_pages(app: FastAPI) -> None:
