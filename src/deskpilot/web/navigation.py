@@ -53,6 +53,10 @@ def _works_on_kb(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.KB_EDIT) or has(viewer.principal, Permission.AUDIT_READ)
 
 
+def _audits(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.AUDIT_READ)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -68,6 +72,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
     NavLink("Knowledge", "/kb", _works_on_kb),
+    NavLink("Audit", "/audit", _audits),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

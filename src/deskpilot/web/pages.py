@@ -13,6 +13,7 @@ from deskpilot.web import (
     account,
     admin,
     admin_setup,
+    audit_pages,
     auth_pages,
     chat,
     chat_agent,
@@ -38,7 +39,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          admin.router, console_mail.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
-                                         kb_pages.router, help_centre.router)
+                                         kb_pages.router, help_centre.router, audit_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:
