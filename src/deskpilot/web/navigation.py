@@ -57,6 +57,10 @@ def _audits(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.AUDIT_READ)
 
 
+def _reads_runbooks(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.RUNBOOK_READ)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -72,6 +76,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
     NavLink("Knowledge", "/kb", _works_on_kb),
+    NavLink("Runbooks", "/runbooks", _reads_runbooks),
     NavLink("Audit", "/audit", _audits),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),

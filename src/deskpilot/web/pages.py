@@ -28,6 +28,8 @@ from deskpilot.web import (
     kb_review,
     kb_sources,
     portal,
+    runbook_pages,
+    runbook_runs,
     staff,
     suggestions,
 )
@@ -39,7 +41,9 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          admin.router, console_mail.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
-                                         kb_pages.router, help_centre.router, audit_pages.router)
+                                         kb_pages.router, help_centre.router, audit_pages.router,
+                                         # /runbooks/runs before /runbooks/{name}.
+                                         runbook_runs.router, runbook_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:
