@@ -16,7 +16,7 @@ from deskpilot.tickets.models import Queue
 from tests.factories import Desk
 from tests.web.conftest import PageClient
 
-ADMIN_PAGES = ["/admin", "/admin/users", "/admin/teams", "/admin/queues"]
+ADMIN_PAGES = ["/admin", "/admin/users", "/admin/teams", "/admin/queues", "/admin/sla"]
 
 
 def _see_server_writes(session: Session) -> None:

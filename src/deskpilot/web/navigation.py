@@ -70,6 +70,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Users", "/admin/users", _admin),
     NavLink("Teams", "/admin/teams", _admin),
     NavLink("Queues", "/admin/queues", _admin),
+    NavLink("Service levels", "/admin/sla", _admin),
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),

@@ -13,6 +13,7 @@ from deskpilot.web import (
     account,
     admin,
     admin_setup,
+    admin_sla,
     audit_pages,
     auth_pages,
     chat,
@@ -38,7 +39,7 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router,
+                                         admin.router, admin_sla.router, console_mail.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,

@@ -4,9 +4,7 @@ a fresh dry-run with the same parameters, the permissions of the signed-in user.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -27,7 +25,7 @@ from deskpilot.web.runbook_pages import (
     runbook_page,
 )
 from deskpilot.web.templating import render
-from deskpilot.web.viewer import Viewer
+from deskpilot.web.viewer import PostedForm, Viewer
 
 router = APIRouter(include_in_schema=False)
 RUNS_PATH = RUNBOOKS_PATH + "/runs"
@@ -53,14 +51,6 @@ def _request(name: str, form: FormData, *, dry_run_id: int | None = None) -> exe
                                dry_run_id=dry_run_id)
 
 
-async def _form(request: Request) -> FormData:
-    """The posted form (already read and checked for its CSRF token by the viewer dependency)."""
-    return await request.form()
-
-
-FormDep = Annotated[FormData, Depends(_form)]
-
-
 def _start(request: Request, session: Session, viewer: Viewer, *, name: str, form: FormData,
            mode: RunMode) -> Response:
     settings = request.app.state.settings
@@ -80,14 +70,14 @@ def _start(request: Request, session: Session, viewer: Viewer, *, name: str, for
 
 @router.post(RUNBOOKS_PATH + "/{name}/dry-run")
 def dry_run(name: NamePath, request: Request, session: SessionDep, viewer: RunbookFormViewer,
-            form: FormDep) -> Response:
+            form: PostedForm) -> Response:
     """Preview what a run would change; nothing is changed."""
     return _start(request, session, viewer, name=name, form=form, mode=RunMode.DRY_RUN)
 
 
 @router.post(RUNBOOKS_PATH + "/{name}/run")
 def run(name: NamePath, request: Request, session: SessionDep, viewer: RunbookFormViewer,
-        form: FormDep) -> Response:
+        form: PostedForm) -> Response:
     """Execute after the dry-run shown on the page (its id travels with the form)."""
     return _start(request, session, viewer, name=name, form=form, mode=RunMode.EXECUTE)
 
