@@ -71,6 +71,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Teams", "/admin/teams", _admin),
     NavLink("Queues", "/admin/queues", _admin),
     NavLink("Service levels", "/admin/sla", _admin),
+    # Administrators may work tickets too; their menu leads to the console without a lead's other links.
+    NavLink("Console", "/console", _admin),
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),
