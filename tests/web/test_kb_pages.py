@@ -151,7 +151,10 @@ def test_an_auditor_reads_the_knowledge_base_but_gets_no_write_controls(browser:
     assert 'href="/kb"' in browser.get("/account").text
     page = browser.get(article)
     assert page.status_code == 200 and "Submit for review" not in page.text and "Retire" not in page.text
-    assert "New article" not in browser.get("/kb").text
+    listing = browser.get("/kb").text
+    assert "New article" not in listing and 'href="/api/v1/kb/export?format=csv"' in listing
+    exported = browser.get("/api/v1/kb/export", params={"format": "csv"})
+    assert exported.status_code == 200 and exported.text.startswith("doc_id,title,text")
     assert browser.get("/kb/new").status_code == 403
     assert browser.post_form("/kb", {"title": "x", "body": "y"}, from_page="/kb").status_code == 403
 
