@@ -51,6 +51,8 @@ def test_an_agent_writes_and_submits_and_a_lead_approves_with_a_note(browser: Pa
     assert "Approve and publish" not in browser.get(article).text
 
     second_browser.sign_in("lena")
+    waiting = second_browser.get("/kb").text.split('id="in-review-title"')[1].split("</section>")[0]
+    assert f'href="{article}">Book a meeting room</a> v1 by carol' in waiting
     review = second_browser.get(article)
     assert "Approve and publish" in review.text and "first version" in review.text
     approved = second_browser.post_form(f"{article}/versions/1/approve", {"note": "clear steps"}, from_page=article)

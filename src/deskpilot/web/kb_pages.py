@@ -51,7 +51,8 @@ def articles(request: Request, session: SessionDep, viewer: KbViewer, page: Page
     listed = [{"article": a, "pending": pending_version(a), "uses": uses.get(a.slug, 0)} for a in rows]
     params = {"q": search, "status": status.value if status else ""}
     return render(request, "kb/articles.html", {
-        "articles": listed, "q": search, "status": status, "statuses": STATUS_LABELS, "usage_days": USAGE_DAYS,
+        "articles": listed, "in_review": service.in_review(session, actor=viewer.principal), "q": search,
+        "status": status, "statuses": STATUS_LABELS, "usage_days": USAGE_DAYS,
         "version_labels": VERSION_LABELS, "can_edit": can_edit(viewer), "can_approve": can_approve(viewer),
         "pagination": Pagination.of(page=page, total=total, per_page=PER_PAGE, path=KB_PATH, params=params),
     }, viewer=viewer)
