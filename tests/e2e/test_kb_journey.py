@@ -56,10 +56,9 @@ def test_an_agent_writes_a_lead_approves_and_the_chat_cites_the_article(
 
     lena = signed_in("lena")
     lena.get_by_role("navigation", name="Main").get_by_role("link", name="Knowledge").click()
-    lena.get_by_role("combobox", name="Status").select_option(label="draft")
-    lena.get_by_role("button", name="Show").click()
     expect(lena.get_by_role("row", name=TITLE)).to_contain_text("v1 in review")
-    lena.get_by_role("link", name=TITLE).click()
+    waiting = lena.get_by_role("region", name="Waiting for review (1)")
+    waiting.get_by_role("link", name=TITLE).click()
     expect(lena.locator("#pending-title")).to_have_text("Version 1 is in review")
     expect(lena.get_by_text("Submitted by carol")).to_contain_text("room booking questions")
     lena.get_by_label("Note for the record (optional)").fill("Checked with Facilities")
