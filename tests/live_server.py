@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.api.app import create_app
 from deskpilot.config import Environment, Settings
+from deskpilot.runtime import AiRuntime
 from tests.factories import Desk, make_desk
 
 
@@ -28,11 +29,12 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
-    """Serve the app for `settings` with uvicorn on a free loopback port; yields its base URL."""
+def serving(settings: Settings, runtime: AiRuntime | None = None) -> Iterator[str]:
+    """Serve the app for `settings` with uvicorn on a free loopback port; yields its base URL. Pass the session's
+    `ai_runtime` to spare the model loading of a second runtime."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                                           proxy_headers=False))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port,
+                                           log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

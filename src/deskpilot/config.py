@@ -137,6 +137,8 @@ class Settings(BaseSettings):
                                                       "ticket or more steps")
     chat_away_minutes: int = Field(default=15, ge=1, description="minutes without a message after which a chat's "
                                    "requester counts as gone: agent replies on its ticket are then e-mailed too")
+    help_centre_public: bool = Field(default=False, description="let visitors who are not signed in read the help "
+                                                                "centre's approved articles at /help")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")

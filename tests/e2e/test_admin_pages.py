@@ -16,7 +16,8 @@ def test_an_admin_creates_a_queue_and_a_user_changes_their_role_and_deactivates_
     adam = signed_in("adam")
     expect(adam.get_by_role("heading", name="Administration")).to_be_visible()
     menu = adam.get_by_role("navigation", name="Main")
-    expect(menu.get_by_role("link", name="Console")).to_have_count(0)
+    expect(menu.get_by_role("link", name="Console")).to_have_count(1)
+    expect(menu.get_by_role("link", name="Queue", exact=True)).to_have_count(0)
 
     menu.get_by_role("link", name="Queues").click()
     adam.get_by_label("Queue name").fill("Printers")

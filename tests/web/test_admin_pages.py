@@ -16,7 +16,7 @@ from deskpilot.tickets.models import Queue
 from tests.factories import Desk
 from tests.web.conftest import PageClient
 
-ADMIN_PAGES = ["/admin", "/admin/users", "/admin/teams", "/admin/queues"]
+ADMIN_PAGES = ["/admin", "/admin/users", "/admin/teams", "/admin/queues", "/admin/sla"]
 
 
 def _see_server_writes(session: Session) -> None:
@@ -39,7 +39,7 @@ def test_the_administrator_gets_the_admin_menu_instead_of_a_leads(browser: PageC
     nav = page.text.split('aria-label="Main"')[1].split("</nav>")[0]
     for link in ('href="/admin/users"', 'href="/admin/teams"', 'href="/admin/queues"'):
         assert link in nav
-    assert 'href="/console"' not in nav and 'href="/tickets/new"' not in nav
+    assert 'href="/console"' in nav and 'href="/queue"' not in nav and 'href="/tickets/new"' not in nav
 
 
 @pytest.mark.parametrize("username", ["lena", "carol", "alice", "audrey"])
@@ -181,7 +181,28 @@ def test_a_queue_created_on_the_page_belongs_to_the_chosen_team(browser: PageCli
     queue = session.scalar(select(Queue).where(Queue.name == "Printers"))
     assert queue is not None and queue.team_id == team_id
     listing = browser.get("/admin/queues").text
-    assert re.search(r"Printers</th>\s*<td>Paper jams</td>\s*<td>Network Ops</td>", listing)
+    assert re.search(r"Printers</a></th>\s*<td>Paper jams</td>\s*<td>Network Ops</td>", listing)
     duplicate = browser.post_form("/admin/queues", {"name": "Printers"}, from_page="/admin/queues")
     assert duplicate.status_code == 409 and 'value="Printers"' in duplicate.text
     assert "queue.create" in _actions(session, "queue")
+
+
+def test_an_admin_renames_a_queue_and_hands_it_to_another_team(browser: PageClient, desk: Desk,
+                                                               session: Session) -> None:
+    queue, other = desk.service_desk, desk.dave.teams[0]
+    browser.sign_in("adam")
+    page = browser.get(f"/admin/queues/{queue.id}")
+    assert page.status_code == 200 and f'value="{queue.name}"' in page.text
+    blank = browser.post_form(f"/admin/queues/{queue.id}", {"name": " ", "team_id": str(other.id)},
+                              from_page=f"/admin/queues/{queue.id}")
+    assert blank.status_code == 422 and 'id="name-error"' in blank.text
+    clash = browser.post_form(f"/admin/queues/{queue.id}", {"name": desk.network.name},
+                              from_page=f"/admin/queues/{queue.id}")
+    assert clash.status_code == 409 and "exists already" in clash.text
+    saved = browser.post_form(f"/admin/queues/{queue.id}", {"name": "First Line", "description": "Walk-ins and calls",
+                                                            "team_id": str(other.id)},
+                              from_page=f"/admin/queues/{queue.id}")
+    assert saved.headers["location"] == "/admin/queues?saved=1"
+    _see_server_writes(session)
+    assert (queue.name, queue.description, queue.team_id) == ("First Line", "Walk-ins and calls", other.id)
+    assert "queue.update" in _actions(session, "queue")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from deskpilot.analytics import ai_kpis, conversation_kpis, ticket_kpis
+from deskpilot.analytics import ai_kpis, conversation_kpis, kb_kpis, ticket_kpis
 from deskpilot.analytics.drift import DriftReport, drift_report
 from deskpilot.analytics.figures import FigureSource, Kpi, KpiTable, kpi_table
 from deskpilot.analytics.filters import KpiFilter
@@ -51,7 +51,7 @@ def build_report(session: Session, flt: KpiFilter, settings: Settings,
     figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy, ai_kpis.corrections_learned(session, flt)]
     figures += [kpi for source in figure_sources if (kpi := source(session, flt)) is not None]
     chats = conversation_kpis.conversation_kpis(session, flt)
-    figures += chats.figures
+    figures += [*chats.figures, kb_kpis.help_centre_helpful(session, flt)]
     created = int(figures[0].value or 0)
     triage_kept = int(accuracy[0].numerator or 0)
     figures += value_kpis(ValueInputs(tickets=created, triage_kept=triage_kept,

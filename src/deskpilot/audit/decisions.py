@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import service as audit
@@ -59,6 +60,21 @@ def for_subject(session: Session, *, subject_type: str, subject_id: str | int,
     if kind is not None:
         query = query.where(AiDecision.kind == kind)
     return list(session.scalars(query.order_by(AiDecision.id)))
+
+
+def get_all(session: Session, *, kind: DecisionKind | None = None, since: datetime | None = None,
+            until: datetime | None = None, offset: int = 0, limit: int = 50) -> tuple[list[AiDecision], int]:
+    """A page of AI decisions, newest first, and the total matching (for auditors)."""
+    query = select(AiDecision)
+    if kind is not None:
+        query = query.where(AiDecision.kind == kind)
+    if since is not None:
+        query = query.where(AiDecision.created_at >= since)
+    if until is not None:
+        query = query.where(AiDecision.created_at < until)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(AiDecision.id.desc()).offset(offset).limit(limit))
+    return list(rows), total
 
 
 def get_feedback(session: Session, *, decision_id: int) -> list[AiFeedback]:

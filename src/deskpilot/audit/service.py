@@ -132,9 +132,11 @@ def verify(session: Session) -> VerifyResult:
 
 def get_all(session: Session, *, subject_type: str | None = None, subject_id: str | None = None,
             action: str | None = None, since: datetime | None = None, until: datetime | None = None,
-            offset: int = 0, limit: int = 100) -> tuple[list[AuditEvent], int]:
+            actor_name: str | None = None, offset: int = 0, limit: int = 100) -> tuple[list[AuditEvent], int]:
     """A page of events, newest first, and the total matching."""
     query = select(AuditEvent)
+    if actor_name:
+        query = query.where(AuditEvent.actor_name == actor_name)
     if subject_type:
         query = query.where(AuditEvent.subject_type == subject_type)
     if subject_id:

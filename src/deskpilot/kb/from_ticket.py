@@ -86,3 +86,10 @@ def draft_from_ticket(session: Session, *, actor: Principal, ticket_id: int) -> 
         slug=slug, title=title, body=body, queue_id=ticket.queue_id, category=ticket.category, tags=tags,
         change_note=f"drafted from DP-{ticket.id}"))
     return workflow.submit(session, actor=actor, article_id=article.id, version=1)
+
+
+def drafted_ticket_ids(session: Session, *, ticket_ids: list[int]) -> dict[int, int]:
+    """ticket id → the article drafted from it, for those of `ticket_ids` that were drafted already."""
+    query = (select(KbArticleVersion.source_ticket_id, KbArticleVersion.article_id)
+             .where(KbArticleVersion.source_ticket_id.in_(ticket_ids)))
+    return {ticket_id: article_id for ticket_id, article_id in session.execute(query) if ticket_id is not None}

@@ -148,6 +148,14 @@ def get_version(session: Session, *, actor: Principal, article_id: int, version:
     return found
 
 
+def in_review(session: Session, *, actor: Principal, limit: int = 50) -> list[KbArticleVersion]:
+    """The versions waiting for a reviewer, longest waiting first (writers, approvers and auditors)."""
+    require_unpublished(actor)
+    query = (select(KbArticleVersion).where(KbArticleVersion.status == KbVersionStatus.IN_REVIEW)
+             .order_by(KbArticleVersion.submitted_at, KbArticleVersion.id).limit(limit))
+    return list(session.scalars(query))
+
+
 def add_version(session: Session, *, actor: Principal, article_id: int, data: KbVersionCreate) -> KbArticleVersion:
     """A new draft version; refused while another version is still a draft or in review."""
     require(actor, Permission.KB_EDIT)

@@ -91,6 +91,13 @@ def get(session: Session, *, name: str) -> Runbook:
     return runbook
 
 
+def get_by_id(session: Session, *, runbook_id: int) -> Runbook:
+    runbook = session.get(Runbook, runbook_id)
+    if runbook is None:
+        raise NotFound(f"No runbook with id {runbook_id}.")
+    return runbook
+
+
 def get_all(session: Session) -> list[Runbook]:
     return list(session.scalars(select(Runbook).order_by(Runbook.name)))
 

@@ -12,7 +12,7 @@ from deskpilot.audit import service as audit
 from deskpilot.errors import Conflict, InvalidInput, NotFound
 from deskpilot.tickets.calendar import BusinessCalendar
 from deskpilot.tickets.models import BusinessCalendarRecord, EscalationLevel, Queue, SlaPolicy
-from deskpilot.tickets.setup_schemas import CalendarCreate, QueueCreate, SlaPolicyCreate
+from deskpilot.tickets.setup_schemas import CalendarCreate, QueueCreate, QueueUpdate, SlaPolicyCreate
 
 
 def _team_exists(session: Session, team_id: int | None) -> None:
@@ -52,6 +52,29 @@ def create_queue(session: Session, *, actor: Principal, data: QueueCreate) -> Qu
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="queue.create",
                  subject_type="queue", subject_id=queue.id, after=data.model_dump(mode="json"))
+    return queue
+
+
+def get_queue(session: Session, *, actor: Principal, queue_id: int) -> Queue:
+    require(actor, Permission.DIRECTORY_READ)
+    queue = session.get(Queue, queue_id)
+    if queue is None:
+        raise NotFound(f"No queue with id {queue_id}.")
+    return queue
+
+
+def update_queue(session: Session, *, actor: Principal, queue_id: int, data: QueueUpdate) -> Queue:
+    """Rename a queue, describe it or hand it to another team; tickets in it stay where they are."""
+    require(actor, Permission.TEAM_MANAGE)
+    queue = get_queue(session, actor=actor, queue_id=queue_id)
+    if session.scalar(select(Queue.id).where(Queue.name == data.name, Queue.id != queue_id)):
+        raise Conflict(f"A queue named {data.name!r} exists already.")
+    _team_exists(session, data.team_id)
+    before = {"name": queue.name, "description": queue.description, "team_id": queue.team_id}
+    queue.name, queue.description, queue.team_id = data.name, data.description, data.team_id
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="queue.update",
+                 subject_type="queue", subject_id=queue.id, before=before, after=data.model_dump(mode="json"))
     return queue
 
 

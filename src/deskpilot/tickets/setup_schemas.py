@@ -41,6 +41,14 @@ class QueueCreate(InputModel):
     escalation_levels: list[EscalationLevelIn] = Field(default_factory=list, max_length=10)
 
 
+class QueueUpdate(InputModel):
+    """A queue's name, description and owning team (its escalation path is kept)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=500)
+    team_id: DbId | None = None
+
+
 class QueueRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int

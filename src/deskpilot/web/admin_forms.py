@@ -13,7 +13,7 @@ from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
 from deskpilot.errors import PermissionDenied
-from deskpilot.tickets.setup_schemas import QueueCreate
+from deskpilot.tickets.setup_schemas import QueueCreate, QueueUpdate
 from deskpilot.web.viewer import FormViewer, Viewer, ViewerDep
 
 FormText = Annotated[str, Form()]
@@ -108,6 +108,14 @@ class QueueForm:
     description: str = ""
     team_id: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+
+    def to_update(self) -> QueueUpdate | None:
+        try:
+            return QueueUpdate.model_validate({"name": self.name.strip(), "description": self.description.strip(),
+                                               "team_id": self.team_id or None})
+        except ValidationError as exc:
+            self.errors = field_errors(exc)
+            return None
 
     def to_queue(self) -> QueueCreate | None:
         try:

@@ -89,8 +89,9 @@ def _queues_page(request: Request, session: Session, viewer: Viewer, *, form: Qu
 
 
 @router.get(QUEUES)
-def queues(request: Request, session: SessionDep, viewer: AdminViewer, created: bool = False) -> Response:
-    notice = "The queue was created." if created else None
+def queues(request: Request, session: SessionDep, viewer: AdminViewer, created: bool = False,
+           saved: bool = False) -> Response:
+    notice = "The queue was created." if created else "The queue was saved." if saved else None
     return _queues_page(request, session, viewer, form=QueueForm(), notice=notice)
 
 
@@ -107,3 +108,36 @@ def create_queue(request: Request, session: SessionDep, viewer: AdminFormViewer,
         session.rollback()
         return _queues_page(request, session, viewer, form=form, problem=exc.message, status_code=exc.status_code)
     return RedirectResponse(f"{QUEUES}?created=1", status_code=303)
+
+
+def _queue_page(request: Request, session: Session, viewer: Viewer, *, queue_id: int, form: QueueForm,
+                problem: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "admin/queue.html", {
+        "queue": setup.get_queue(session, actor=viewer.principal, queue_id=queue_id), "form": form,
+        "teams": accounts.get_teams(session, actor=viewer.principal), "problem": problem, "notice": None,
+    }, viewer=viewer, section=QUEUES, status_code=status_code)
+
+
+@router.get(QUEUES + "/{queue_id}")
+def queue(queue_id: IdPath, request: Request, session: SessionDep, viewer: AdminViewer) -> Response:
+    found = setup.get_queue(session, actor=viewer.principal, queue_id=queue_id)
+    form = QueueForm(name=found.name, description=found.description,
+                     team_id=str(found.team_id) if found.team_id else "")
+    return _queue_page(request, session, viewer, queue_id=queue_id, form=form)
+
+
+@router.post(QUEUES + "/{queue_id}")
+def update_queue(queue_id: IdPath, request: Request, session: SessionDep, viewer: AdminFormViewer,
+                 name: FormText = "", description: FormText = "", team_id: FormText = "") -> Response:
+    """Rename a queue, change its description or its owning team."""
+    form = QueueForm(name=name, description=description, team_id=team_id)
+    data = form.to_update()
+    if data is None:
+        return _queue_page(request, session, viewer, queue_id=queue_id, form=form, status_code=422)
+    try:
+        setup.update_queue(session, actor=viewer.principal, queue_id=queue_id, data=data)
+    except DomainError as exc:
+        session.rollback()
+        return _queue_page(request, session, viewer, queue_id=queue_id, form=form, problem=exc.message,
+                           status_code=exc.status_code)
+    return RedirectResponse(f"{QUEUES}?saved=1", status_code=303)

@@ -48,6 +48,19 @@ def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
 
+def _works_on_kb(viewer: Viewer) -> bool:
+    # The API's rule for drafts and history (kb/access.py): writers, approvers and auditors.
+    return has(viewer.principal, Permission.KB_EDIT) or has(viewer.principal, Permission.AUDIT_READ)
+
+
+def _audits(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.AUDIT_READ)
+
+
+def _reads_runbooks(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.RUNBOOK_READ)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -58,14 +71,21 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Teams", "/admin/teams", _admin),
     NavLink("Queues", "/admin/queues", _admin),
     NavLink("Taxonomy", "/admin/taxonomy", _admin),
+    NavLink("Service levels", "/admin/sla", _admin),
+    # Administrators may work tickets too; their menu leads to the console without a lead's other links.
+    NavLink("Console", "/console", _admin),
     NavLink("Queue", "/queue", _staff),
     NavLink("Console", "/console", _staff),
     NavLink("Live chats", "/agent/chats", _staff),
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
+    NavLink("Knowledge", "/kb", _works_on_kb),
+    NavLink("Runbooks", "/runbooks", _reads_runbooks),
+    NavLink("Audit", "/audit", _audits),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),
+    NavLink("Help centre", "/help", _can_request),
     NavLink("My account", "/account", _everyone),
 )
 

@@ -13,7 +13,9 @@ from deskpilot.web import (
     account,
     admin,
     admin_setup,
+    admin_sla,
     admin_taxonomy,
+    audit_pages,
     auth_pages,
     chat,
     chat_agent,
@@ -22,7 +24,14 @@ from deskpilot.web import (
     console_ticket,
     dashboard,
     error_pages,
+    help_centre,
+    kb_editor,
+    kb_pages,
+    kb_review,
+    kb_sources,
     portal,
+    runbook_pages,
+    runbook_runs,
     staff,
     suggestions,
     ticket_files,
@@ -33,8 +42,13 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin_taxonomy.router, admin.router, console_mail.router, ticket_files.router,
-                                         work_starts.router)
+                                         admin_taxonomy.router, admin.router, admin_sla.router, console_mail.router,
+                                         ticket_files.router, work_starts.router,
+                                         # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
+                                         kb_sources.router, kb_editor.router, kb_review.router,
+                                         kb_pages.router, help_centre.router, audit_pages.router,
+                                         # /runbooks/runs before /runbooks/{name}.
+                                         runbook_runs.router, runbook_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:

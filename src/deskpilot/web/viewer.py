@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
+from starlette.datastructures import FormData
 
 from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
@@ -79,6 +80,14 @@ def form_viewer(viewer: ViewerDep, settings: SettingsDep,
 
 
 FormViewer = Annotated[Viewer, Depends(form_viewer)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The whole posted form, for forms whose field names vary (one per runbook parameter or weekday)."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 def staff_viewer(viewer: ViewerDep) -> Viewer:
