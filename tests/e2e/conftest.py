@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,3 +90,23 @@ def signed_in(chromium: Browser, live_server: str) -> Iterator[SignIn]:  # noqa:
     """Open a fresh browser context of the given size and sign a persona in through the sign-in page."""
     with browser_sessions(chromium, live_server) as sign_in:
         yield sign_in
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A browser journey exercises the pages, not the database: each runs on one database kind, SQLite or
+    PostgreSQL by a stable hash of its name, so the browser suite covers both kinds at half the cost (the API,
+    page and service tests run everything on both)."""
+    here = Path(__file__).parent
+    kinds = ("sqlite", "postgresql")
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        kind = callspec.params.get("database_url") if callspec is not None else None
+        if kind is None or here not in Path(str(item.path)).parents:
+            keep.append(item)
+            continue
+        chosen = kinds[zlib.crc32(item.nodeid.split("[", 1)[0].encode()) % 2]
+        (keep if kind == chosen else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
