@@ -13,7 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind
 from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Environment, Settings
-from deskpilot.conversations import flow
+from deskpilot.conversations import flow, intents
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.conversations.state import ConversationState
@@ -49,7 +49,8 @@ def _counted_assistant(session: Session, tmp_path: Path) -> tuple[flow.Assistant
     embedder = CountingEmbedder()
     runtime = AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
                         triage=TriageEngine(settings, embedder),
-                        reset_intent=ResetIntent.embedded_by(embedder))
+                        reset_intent=ResetIntent.embedded_by(embedder),
+                        intents=intents.load_or_train(settings, embedder))
     assistant = chat_assistant(runtime, session)
     embedder.texts.clear()
     return assistant, embedder

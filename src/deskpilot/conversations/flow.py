@@ -1,4 +1,5 @@
-"""The assistant's side of a chat: triage → grounded answer with sources → "Did this solve it?" → guided
+"""The assistant's side of a chat: what is asked (`intents.py`) → small talk, ticket status, a ticket on request
+or a person at once; a problem or how-to gets triage → grounded answer with sources → "Did this solve it?" → guided
 troubleshooting one step at a time → a ticket with the full context, or a person whenever asked.
 
 The state machine (`state.py`) decides who may speak; this module decides what the assistant says.
@@ -19,8 +20,9 @@ from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, password_help, service
+from deskpilot.conversations import handoff, password_help, routing, service, small_talk, status
 from deskpilot.conversations.handoff import HandoffReason as R
+from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
@@ -29,6 +31,7 @@ from deskpilot.errors import PermissionDenied
 from deskpilot.kb.answering import answer_question
 from deskpilot.kb.history import DEFLECTION_FIELD
 from deskpilot.kb.service import document_url
+from deskpilot.ml.embeddings import Vectors
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.tickets import service as tickets
@@ -36,7 +39,6 @@ from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
 from deskpilot.triage.engine import TriageEngine
-from deskpilot.triage.service import triage_request
 
 log = logging.getLogger(__name__)
 S, E = ConversationState, ConversationEvent
@@ -51,14 +53,15 @@ STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it wor
 @dataclass(frozen=True)
 class Assistant:
     """What the assistant answers with: the synced KB index (and its embedder), the settings, the reset
-    examples' vectors, the triage engine, an optional verified rephraser; the self-service reset's code mailer
-    and directory (the configured SMTP server and LDAP by default). `runtime.chat_assistant` builds it for any
-    channel."""
+    examples' vectors, the triage engine, the intent model, an optional verified rephraser; the self-service
+    reset's code mailer and directory (the configured SMTP server and LDAP by default).
+    `runtime.chat_assistant` builds it for any channel."""
 
     index: KbIndex
     settings: Settings
     reset_intent: password_help.ResetIntent
     triage: TriageEngine
+    intents: IntentModel
     rephraser: Rephraser | None = None
     mailer: Mailer | None = None
     directory_factory: DirectoryFactory | None = None
@@ -122,6 +125,10 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         _hand_off(session, conversation, actor, assistant)
     elif conversation.owner_kind is Owner.HUMAN:
         _mirror_to_ticket(session, conversation, actor, text)
+    elif conversation.state is S.ASSISTANT_ANSWERING:
+        _respond_to_request(session, conversation, actor, assistant, text)
+    elif _reads_as(assistant, text, Intent.HANDOFF):
+        _hand_off(session, conversation, actor, assistant)
     elif conversation.state is S.AWAITING_CONFIRMATION:
         _after_answer(session, conversation, actor, assistant, text)
     elif conversation.state is S.TROUBLESHOOTING:
@@ -130,8 +137,54 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         question = password_help.on_message(session, conversation, actor, assistant.tools(), text)
         if question:
             _answer(session, conversation, actor, assistant, question, offer_self_service=False)
+
+
+def _reads_as(assistant: Assistant, text: str, intent: Intent) -> bool:
+    """Mid-answer or mid-steps, only a confident request for a person changes the course."""
+    return assistant.intents.read(text).intent is intent
+
+
+def _respond_to_request(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                        text: str) -> None:
+    """A message to the assistant with nothing pending but maybe a ticket's description: read what it asks."""
+    # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
+    vector = assistant.index.embedder.encode([text.strip()])[0]
+    reading = assistant.intents.read(text, vector=vector)
+    routing.record(conversation, reading)
+    if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
+        _open_requested(session, conversation, actor, assistant, text)
+        return
+    routing.wait_for_description(conversation, False)
+    brief = small_talk.answer(reading.intent)
+    if brief is not None:
+        service.say(session, conversation, ASSISTANT, brief, confidence=reading.confidence)
+    elif reading.intent is Intent.HANDOFF:
+        _hand_off(session, conversation, actor, assistant)
+    elif reading.intent is Intent.TICKET_STATUS:
+        answer = status.status_reply(session, actor=actor, text=text)
+        conversation.facts = conversation.facts | {"status_ticket_ids": answer.ticket_ids}
+        service.say(session, conversation, ASSISTANT, answer.text, confidence=reading.confidence)
+    elif reading.intent is Intent.OPEN_TICKET:
+        routing.wait_for_description(conversation, True)
+        service.say(session, conversation, ASSISTANT, routing.ASK_WHAT_IS_WRONG, confidence=reading.confidence)
     else:
-        _answer(session, conversation, actor, assistant, text)
+        _answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
+
+
+def _open_requested(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                    text: str) -> None:
+    """The requester asked for a ticket and has now said what is wrong: open it with their words."""
+    routing.wait_for_description(conversation, False)
+    conversation.subject = " ".join(text.split())[:300]
+    routing.triage_onto(session, conversation, assistant.triage, text)
+    handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
+                                 triage=assistant.triage, reason="The requester asked to open a ticket.",
+                                 code=R.REQUESTER_ASKED)
+    conversation.resolution = Resolution.TICKET
+    service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
+    service.say(session, conversation, SYSTEM,
+                f"I opened ticket DP-{handed.ticket.id} for you: \u201c{handed.ticket.subject}\u201d. "
+                f"{_promise(handed.ticket)} A person from the service desk will reply here and on the ticket.")
 
 
 def _context(conversation: Conversation) -> str:
@@ -142,25 +195,17 @@ def _context(conversation: Conversation) -> str:
     return " || ".join(parts)
 
 
-def _triage(session: Session, conversation: Conversation, assistant: Assistant,
-            question: str) -> tuple[str | None, float]:
-    """Triage the question onto the conversation; returns the category (intent) and its confidence."""
-    outcome = triage_request(session, engine=assistant.triage, subject=question[:300], body=question,
-                             requester_id=conversation.requester_id)
-    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
-                             subject_id=conversation.id)
-    conversation.facts = {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
-                          "priority": outcome.result.priority, "queue": outcome.queue}
-    return outcome.result.category, outcome.result.confidence
-
-
 def _answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-            question: str, *, offer_self_service: bool = True) -> None:
+            question: str, *, offer_self_service: bool = True, question_vector: Vectors | None = None,
+            reading: IntentReading | None = None) -> None:
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
-    intent, intent_score = _triage(session, conversation, assistant, question)
-    # The question is embedded once here; the reset offer and the retrieval use this vector.
-    vector = assistant.index.embedder.encode([question.strip()])[0]
+    intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question)
+    if reading is not None and reading.intent in routing.SELF_SERVICE_INTENTS:
+        intent, intent_score = routing.SELF_SERVICE_INTENTS[reading.intent], reading.confidence
+    # Embedded once per question; the reset offer and the retrieval use this vector.
+    vector = question_vector if question_vector is not None else assistant.index.embedder.encode(
+        [question.strip()])[0]
     if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
                                                   question_vector=vector, intent=intent, intent_score=intent_score):
         return
