@@ -25,7 +25,7 @@ from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
 from tests.factories import Desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
-COFFEE = "How do I descale the coffee machine in the kitchen?"
+UNANSWERED = "Jira shows error 500 when I open the sprint board"
 PROBLEM = "My VPN does not connect from home"
 
 
@@ -92,13 +92,14 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     del sla_24x7
     assistant, embedder = _counted_assistant(session, tmp_path)
     conversation: Conversation = flow.start(session, actor=Principal.of(desk.alice), assistant=assistant,
-                                            body=COFFEE)[0]
+                                            body=UNANSWERED)[0]
     session.commit()
     assert conversation.state is ConversationState.TICKET_CREATED
     assert _triage_decisions(session) == 1
     assert session.scalar(select(func.count()).select_from(AiDecision)
                           .where(AiDecision.kind == DecisionKind.ANSWER)) == 1
     assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
-    # The runtime's one embedder serves triage too: the question once, triage's redacted ticket text once.
+    # The runtime's one embedder serves triage too: the question once (for its intent, the reset offer and the
+    # retrieval), triage's redacted ticket text once.
     triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
-    assert embedder.texts == [triaged, COFFEE]
+    assert embedder.texts == [UNANSWERED, triaged]
