@@ -125,12 +125,13 @@ def load_or_train(settings: Settings, embedder: Embedder) -> IntentModel:
     with _lock:
         model = _models.get(key)
         if model is None:
-            model = _stored_or_trained(settings.model_dir / STORE_NAME / digest[:16], embedder)
+            model = load_stored_or_train(settings.model_dir / STORE_NAME / digest[:16], embedder)
             _models[key] = model
         return model
 
 
-def _stored_or_trained(directory: Path, embedder: Embedder) -> IntentModel:
+def load_stored_or_train(directory: Path, embedder: Embedder) -> IntentModel:
+    """The model stored in `directory`, or a new one trained and stored there (replacing an unusable one)."""
     if directory.is_dir():
         try:
             return IntentModel(IntentClassifier.load(directory, embedder=embedder))
