@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deskpilot.cli import eval_classify, eval_retrieval
+from deskpilot.cli import eval_classify, eval_intents, eval_retrieval
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -12,3 +12,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     eval_sub = parser.add_subparsers(dest="eval_command", required=True, metavar="WHAT")
     eval_classify.register(eval_sub)
     eval_retrieval.register(eval_sub)
+    eval_intents.register(eval_sub)
