@@ -11,7 +11,7 @@ from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKin
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
-from deskpilot.tickets import facts
+from deskpilot.tickets import facts, requester_limits
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
 from deskpilot.tickets.enums import Level, Priority
@@ -46,8 +46,10 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
     """Triage the request once with the runtime's `triage` engine (or take `triaged`, a triage the caller
     already ran on it) and create the ticket in one write with what triage is confident about (per the review gate).
 
-    When triage abstains the ticket goes to the fallback (human triage) queue without a category.
+    When triage abstains the ticket goes to the fallback (human triage) queue without a category. A requester
+    past the hourly ticket limit is refused (RateLimited) before anything is triaged.
     """
+    requester_limits.check_new_ticket(session, actor=actor, settings=settings)
     outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=data.description,
                                         requester_id=data.requester_id or actor.user_id)
     ticket = tickets.create(session, actor=actor, data=data,

@@ -19,6 +19,7 @@ from deskpilot.api.routes import (
     health,
     kb,
     mail,
+    requester_limits,
     runbooks,
     setup,
     tickets,
@@ -48,8 +49,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.session_factory = session_factory(app.state.engine)
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
-    for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks,
-                   mail):
+    for module in (health, accounts, tickets, requester_limits, triage, setup, audit, kb, assist, analytics,
+                   conversations, runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -85,6 +85,7 @@ def start(session: Session, *, actor: Principal, assistant: Assistant, body: str
           channel: Channel = Channel.CHAT, client: dict[str, str] | None = None,
           idempotency_key: str | None = None) -> tuple[Conversation, Turn | None]:
     """A new conversation, and the first turn when the requester already said what they need."""
+    service.check_new_conversation(session, actor=actor, settings=assistant.settings)
     conversation = service.create(session, actor=actor, channel=channel, client=client)
     if body is None or not body.strip():
         return conversation, None

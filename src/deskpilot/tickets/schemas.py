@@ -167,3 +167,19 @@ class QueueViewRead(BaseModel):
     id: int
     name: str
     filters: dict[str, str]
+
+
+class LimitLiftCreate(BaseModel):
+    """A lead lets one requester past the hourly ticket and conversation limits for `hours`."""
+
+    hours: int = Field(default=24, ge=1, le=24 * 30)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LimitLiftRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    requester_id: int
+    lifted_by_id: int | None
+    reason: str
+    lifted_until: datetime
