@@ -4,6 +4,8 @@ a ticket is opened on request only after the requester said what is wrong."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,7 +14,9 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.conversations import flow
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationState
+from deskpilot.errors import RateLimited
 from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.tickets import requester_limits
 from deskpilot.tickets.models import Ticket
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
@@ -121,3 +125,18 @@ def test_a_ticket_on_request_is_opened_only_after_asking_what_is_wrong(session: 
     ticket = session.get(Ticket, conversation.ticket_id)
     assert ticket is not None and ticket.subject.startswith("The label printer in the warehouse")
     assert f"DP-{ticket.id}" in _last_reply(conversation)
+
+
+def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_opened(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    limited = dataclasses.replace(assistant, settings=assistant.settings.model_copy(
+        update={"requester_max_conversations_per_hour": 2}))
+    _chat(session, desk, limited, "hi")
+    _chat(session, desk, limited, "thanks")
+    with pytest.raises(RateLimited, match="DESKPILOT_REQUESTER_MAX_CONVERSATIONS_PER_HOUR"):
+        _chat(session, desk, limited, "hello again")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Conversation)) == 2
+    requester_limits.lift(session, actor=Principal.of(desk.lena), requester_id=desk.alice.id, hours=1,
+                          reason="Testing the chat with the desk")
+    assert _chat(session, desk, limited, "hello again").facts["intent"] == "greeting"
