@@ -48,6 +48,10 @@ def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
 
+def _lifts_limits(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.REQUESTER_LIMIT_LIFT) and not _admin(viewer)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -62,6 +66,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Live chats", "/agent/chats", _staff),
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
+    NavLink("Requester limits", "/requester-limits", _lifts_limits),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

@@ -22,6 +22,7 @@ from deskpilot.web import (
     dashboard,
     error_pages,
     portal,
+    requester_limits,
     staff,
     suggestions,
 )
@@ -30,7 +31,8 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router)
+                                         admin.router, console_mail.router,
+                                         requester_limits.router)
 
 
 def install_pages(app: FastAPI) -> None:
