@@ -18,6 +18,7 @@ from deskpilot.errors import RateLimited
 from deskpilot.runtime import AiRuntime, chat_assistant
 from deskpilot.tickets import requester_limits
 from deskpilot.tickets.models import Ticket
+from tests.conversations.conftest import load_chat_kb
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -140,3 +141,17 @@ def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_o
     requester_limits.lift(session, actor=Principal.of(desk.lena), requester_id=desk.alice.id, hours=1,
                           reason="Testing the chat with the desk")
     assert _chat(session, desk, limited, "hello again").facts["intent"] == "greeting"
+
+
+def test_real_agent_please_mid_troubleshooting_hands_off_but_a_no_is_still_an_answer(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session)
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "My VPN does not connect from home", "no")
+    assert conversation.state is S.TROUBLESHOOTING
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="real agent please",
+              assistant=assistant)
+    session.commit()
+    assert conversation.state is S.WAITING_FOR_HUMAN and conversation.ticket_id is not None

@@ -128,7 +128,7 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         _mirror_to_ticket(session, conversation, actor, text)
     elif conversation.state is S.ASSISTANT_ANSWERING:
         _respond_to_request(session, conversation, actor, assistant, text)
-    elif _reads_as(assistant, text, Intent.HANDOFF):
+    elif _asks_for_a_person(assistant, text):
         _hand_off(session, conversation, actor, assistant)
     elif conversation.state is S.AWAITING_CONFIRMATION:
         _after_answer(session, conversation, actor, assistant, text)
@@ -140,9 +140,10 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
             _answer(session, conversation, actor, assistant, question, offer_self_service=False)
 
 
-def _reads_as(assistant: Assistant, text: str, intent: Intent) -> bool:
-    """Mid-answer or mid-steps, only a confident request for a person changes the course."""
-    return assistant.intents.read(text).intent is intent
+def _asks_for_a_person(assistant: Assistant, text: str) -> bool:
+    """Mid-answer or mid-steps, only a confident request for a person changes the course; a yes or no is an
+    answer to the question asked and is not read (nor embedded) here."""
+    return classify(text) is Reply.OTHER and assistant.intents.read(text).intent is Intent.HANDOFF
 
 
 def _respond_to_request(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
