@@ -122,12 +122,12 @@ def hand_off(session: Session, *, actor: Principal, conversation_id: int, assist
 
 def _respond(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
              text: str) -> None:
-    if wants_human(text):
+    if conversation.state is S.ASSISTANT_ANSWERING:
+        _respond_to_request(session, conversation, actor, assistant, text)
+    elif wants_human(text):
         _hand_off(session, conversation, actor, assistant)
     elif conversation.owner_kind is Owner.HUMAN:
         _mirror_to_ticket(session, conversation, actor, text)
-    elif conversation.state is S.ASSISTANT_ANSWERING:
-        _respond_to_request(session, conversation, actor, assistant, text)
     elif _asks_for_a_person(assistant, text):
         _hand_off(session, conversation, actor, assistant)
     elif conversation.state is S.AWAITING_CONFIRMATION:
@@ -151,7 +151,7 @@ def _respond_to_request(session: Session, conversation: Conversation, actor: Pri
     """A message to the assistant with nothing pending but maybe a ticket's description: read what it asks."""
     # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
     vector = assistant.index.embedder.encode([text.strip()])[0]
-    reading = assistant.intents.read(text, vector=vector)
+    reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
     routing.record(conversation, reading)
     if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
         _open_requested(session, conversation, actor, assistant, text)

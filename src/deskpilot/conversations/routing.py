@@ -6,6 +6,7 @@ handling. A question's triage replaces the other facts of the previous question,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from deskpilot.audit import decisions
 from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.replies import wants_human
 from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.service import triage_request
 
@@ -30,6 +32,11 @@ class Pending(StrEnum):
     """What the assistant asked for and waits on."""
 
     TICKET_DESCRIPTION = "ticket_description"
+
+
+def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
+    """"Talk to a human" and its kin (`replies.wants_human`) are a hand-off whatever the model read."""
+    return replace(reading, intent=Intent.HANDOFF) if wants_human(text) else reading
 
 
 def record(conversation: Conversation, reading: IntentReading) -> None:
