@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from deskpilot.cli.context import load_settings
+from deskpilot.config import get_settings
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.intents import evaluate_intents, format_intent_report
 from deskpilot.ml.embeddings import load_embedder
@@ -29,7 +29,7 @@ def register(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     if not 2 <= args.folds <= 20:
         raise InvalidInput("--folds must be between 2 and 20")
-    embedder = load_embedder(load_settings().embedding_model)
+    embedder = load_embedder(get_settings().embedding_model)
     result = evaluate_intents(embedder, folds=args.folds, progress=_progress)
     print(json.dumps(result, indent=2) if args.json else format_intent_report(result))
     return 0

@@ -17,6 +17,7 @@ import logging
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +29,7 @@ from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, ProviderError
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.features import EMBED_MAX_CHARS
-from deskpilot.ml.text_classifier import ClassifierConfig, TextClassifier
+from deskpilot.ml.text_classifier import ClassifierConfig, ClassPrediction, TextClassifier
 from deskpilot.ml.training_data import training_data_hash
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,18 @@ class IntentModel:
 
     def read(self, text: str, *, vector: Vectors | None = None) -> IntentReading:
         vectors = None if vector is None else vector.reshape(1, -1)
-        prediction = self.classifier.predict([text[:EMBED_MAX_CHARS]], vectors=vectors)[0]
-        predicted = Intent(prediction.label)
-        intent = Intent.KB_QUESTION if prediction.abstained else predicted
-        return IntentReading(intent=intent, predicted=predicted, confidence=round(prediction.confidence, 4),
-                             abstained=prediction.abstained)
+        return _reading(self.classifier.predict([text[:EMBED_MAX_CHARS]], vectors=vectors)[0])
+
+    def read_all(self, texts: Sequence[str]) -> list[IntentReading]:
+        """Read a batch (embedded in batches): for evaluations."""
+        return [_reading(p) for p in self.classifier.predict([t[:EMBED_MAX_CHARS] for t in texts])]
+
+
+def _reading(prediction: ClassPrediction) -> IntentReading:
+    predicted = Intent(prediction.label)
+    intent = Intent.KB_QUESTION if prediction.abstained else predicted
+    return IntentReading(intent=intent, predicted=predicted, confidence=round(prediction.confidence, 4),
+                         abstained=prediction.abstained)
 
 
 def train(embedder: Embedder, path: Path = EXAMPLES_PATH) -> IntentModel:
