@@ -111,8 +111,10 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
 def served(database_url: str, data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
     """`deskpilot serve` in a child process on a free loopback port (its URL and pid), until the block ends."""
     port = _free_port()
+    # Load-test requesters open far more tickets and conversations per hour than a person may: no hourly limits.
     env = os.environ | {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(data_dir),
-                        "DESKPILOT_ENVIRONMENT": "test"}
+                        "DESKPILOT_ENVIRONMENT": "test", "DESKPILOT_REQUESTER_MAX_TICKETS_PER_HOUR": "0",
+                        "DESKPILOT_REQUESTER_MAX_CONVERSATIONS_PER_HOUR": "0"}
     log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "deskpilot.cli", "serve", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)

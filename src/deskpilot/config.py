@@ -211,6 +211,11 @@ class Settings(BaseSettings):
     runbook_run_timeout_seconds: float = Field(default=300.0, gt=0, le=86_400)
     runbook_dry_run_valid_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
+    # Abuse and noise: new tickets and conversations one requester may open per hour (0: no limit); a lead
+    # lifts the limit for a requester for a while (POST /api/v1/requesters/{id}/limit-lift).
+    requester_max_tickets_per_hour: int = Field(default=20, ge=0, le=100_000)
+    requester_max_conversations_per_hour: int = Field(default=30, ge=0, le=100_000)
+
     # Self-service password reset in chat.
     self_service_min_confidence: float = Field(default=0.6, ge=0.0, le=1.0)
     self_service_code_minutes: int = Field(default=10, ge=1, le=60)

@@ -11,7 +11,7 @@ from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKin
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
-from deskpilot.tickets import facts
+from deskpilot.tickets import facts, requester_limits
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
 from deskpilot.tickets.enums import Level, Priority
@@ -51,8 +51,10 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
     `requester_text`, when the description is composed by the desk (a chat hand-off's summary and transcript),
     is the requester's own words: triage, similar tickets and major-incident linking judge only those.
 
-    When triage abstains the ticket goes to the fallback (human triage) queue without a category.
+    When triage abstains the ticket goes to the fallback (human triage) queue without a category. A requester
+    past the hourly ticket limit is refused (RateLimited) before anything is triaged.
     """
+    requester_limits.check_new_ticket(session, actor=actor, settings=settings)
     stated = data.model_fields_set
     body = data.description if requester_text is None else requester_text
     outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=body,

@@ -1,5 +1,5 @@
-"""The AI runtime: the embedder, the KB index holder, the triage engine, the reset examples' vectors and the
-optional rephraser,
+"""The AI runtime: the embedder, the KB index holder, the triage engine, the chat's intent model, the reset
+examples' vectors and the optional rephraser,
 built once per process from `Settings` by whatever starts it (the app factory, a CLI command, the e-mail
 poller) and passed down. Any channel builds the chat assistant from it and a session; no HTTP request needed.
 """
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.assist.verifier import LlmRephraser, Rephraser
 from deskpilot.config import Settings
+from deskpilot.conversations import intents
 from deskpilot.conversations.flow import Assistant
 from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.kb.indexing import IndexHolder
@@ -31,6 +32,7 @@ class AiRuntime:
     kb: IndexHolder
     triage: TriageEngine
     reset_intent: ResetIntent
+    intents: intents.IntentModel
     rephraser: Rephraser | None = None
 
 
@@ -41,6 +43,7 @@ def build_runtime(settings: Settings) -> AiRuntime:
     return AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
                      triage=TriageEngine(settings, embedder),
                      reset_intent=ResetIntent.embedded_by(embedder),
+                     intents=intents.load_or_train(settings, embedder),
                      rephraser=LlmRephraser(client) if client else None)
 
 
@@ -48,5 +51,5 @@ def chat_assistant(runtime: AiRuntime, session: Session, *, mailer: Mailer | Non
                    directory_factory: DirectoryFactory | None = None) -> Assistant:
     """The chat assistant for one turn of any channel; the KB index is synced inside `session`'s transaction."""
     return Assistant(index=runtime.kb.current(session), settings=runtime.settings, reset_intent=runtime.reset_intent,
-                     triage=runtime.triage, rephraser=runtime.rephraser, mailer=mailer,
+                     triage=runtime.triage, intents=runtime.intents, rephraser=runtime.rephraser, mailer=mailer,
                      directory_factory=directory_factory)

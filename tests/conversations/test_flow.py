@@ -28,6 +28,7 @@ from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in 
 S = ConversationState
 VPN_QUESTION = "How do I connect to the company VPN on Windows?"
 PROBLEM = "My VPN does not connect from home"
+UNANSWERED = "Jira shows error 500 when I open the sprint board"
 CLIENT = {"os": "Windows 10/11", "browser": "Chrome 120", "user_agent": "Mozilla/5.0 (Windows NT 10.0) Chrome/120"}
 
 
@@ -214,7 +215,8 @@ def test_html_is_stored_as_text_and_an_unknown_conversation_is_not_found(
 
 def test_on_the_whole_demo_kb_a_clear_topic_gets_steps_and_an_unknown_one_a_ticket(
         session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
-    """Several VPN articles compete, so the answer's confidence is low; the question is still on topic."""
+    """Several VPN articles compete, so the answer's confidence is low; the question is still on topic. An IT
+    question no article answers becomes a ticket; a kitchen question is out of scope and opens nothing."""
     del sla_24x7
     load_chat_kb(session, tuple(p.stem for p in KB_DIR.glob("*.md")))
     session.commit()
@@ -223,7 +225,10 @@ def test_on_the_whole_demo_kb_a_clear_topic_gets_steps_and_an_unknown_one_a_tick
     vpn = _start(session, desk, assistant, PROBLEM)
     assert vpn.state in (S.AWAITING_CONFIRMATION, S.CLARIFYING, S.TROUBLESHOOTING)
     assert vpn.ticket_id is None
+    unknown = _start(session, desk, assistant, UNANSWERED)
+    assert unknown.state is S.OFFERING_TICKET and unknown.ticket_id is None
+    _say(session, desk, assistant, unknown, "yes")
+    assert unknown.state is S.TICKET_CREATED and unknown.ticket_id is not None
     coffee = _start(session, desk, assistant, "How do I descale the coffee machine in the kitchen?")
-    assert coffee.state is S.OFFERING_TICKET and coffee.ticket_id is None
-    _say(session, desk, assistant, coffee, "yes")
-    assert coffee.state is S.TICKET_CREATED and coffee.ticket_id is not None
+    assert coffee.state is S.ASSISTANT_ANSWERING and coffee.ticket_id is None
+    assert coffee.facts["intent"] == "out_of_scope"

@@ -13,7 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit.decisions_models import AiDecision, DecisionKind
 from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Environment, Settings
-from deskpilot.conversations import flow
+from deskpilot.conversations import flow, intents
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.conversations.state import ConversationState
@@ -25,7 +25,7 @@ from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
 from tests.factories import Desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
-COFFEE = "How do I descale the coffee machine in the kitchen?"
+UNANSWERED = "Jira shows error 500 when I open the sprint board"
 PROBLEM = "My VPN does not connect from home"
 
 
@@ -49,7 +49,8 @@ def _counted_assistant(session: Session, tmp_path: Path) -> tuple[flow.Assistant
     embedder = CountingEmbedder()
     runtime = AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
                         triage=TriageEngine(settings, embedder),
-                        reset_intent=ResetIntent.embedded_by(embedder))
+                        reset_intent=ResetIntent.embedded_by(embedder),
+                        intents=intents.load_or_train(settings, embedder))
     assistant = chat_assistant(runtime, session)
     embedder.texts.clear()
     return assistant, embedder
@@ -92,7 +93,7 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     del sla_24x7
     assistant, embedder = _counted_assistant(session, tmp_path)
     conversation: Conversation = flow.start(session, actor=Principal.of(desk.alice), assistant=assistant,
-                                            body=COFFEE)[0]
+                                            body=UNANSWERED)[0]
     assert conversation.state is ConversationState.OFFERING_TICKET
     flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="yes", assistant=assistant)
     session.commit()
@@ -101,6 +102,7 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     assert session.scalar(select(func.count()).select_from(AiDecision)
                           .where(AiDecision.kind == DecisionKind.ANSWER)) == 1
     assert _ticket_writes(session, conversation.ticket_id) == ["ticket.create"]
-    # The runtime's one embedder serves triage too: the question once, triage's redacted ticket text once.
+    # The runtime's one embedder serves triage too: the question once (for its intent, the reset offer and the
+    # retrieval), triage's redacted ticket text once.
     triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
-    assert embedder.texts == [triaged, COFFEE]
+    assert embedder.texts == [UNANSWERED, triaged]

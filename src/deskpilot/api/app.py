@@ -20,6 +20,7 @@ from deskpilot.api.routes import (
     health,
     kb,
     mail,
+    requester_limits,
     runbooks,
     setup,
     taxonomy,
@@ -54,8 +55,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.session_factory = session_factory(app.state.engine)
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
-    for module in (health, accounts, tickets, ticket_attachments, triage, taxonomy, setup, audit, kb, assist,
-                   analytics, conversations, conversation_attachments, runbooks, mail):
+    for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
+                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

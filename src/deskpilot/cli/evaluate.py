@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deskpilot.cli import eval_classify, eval_conversations, eval_retrieval, eval_triage_desk
+from deskpilot.cli import eval_classify, eval_conversations, eval_intents, eval_retrieval, eval_triage_desk
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,3 +14,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     eval_conversations.register(eval_sub)
     eval_retrieval.register(eval_sub)
     eval_triage_desk.register(eval_sub)
+    eval_intents.register(eval_sub)

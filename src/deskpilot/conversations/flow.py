@@ -1,4 +1,5 @@
-"""The assistant's side of a chat: triage → grounded answer with sources → "Did this solve it?" → guided
+"""The assistant's side of a chat: what is asked (`intents.py`) → small talk, ticket status, a ticket on request
+or a person at once; a problem or how-to gets triage → grounded answer with sources → "Did this solve it?" → guided
 troubleshooting one step at a time → a ticket with the full context, or a person whenever asked.
 
 The state machine (`state.py`) decides who may speak; this module decides what the assistant says.
@@ -16,21 +17,30 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, password_help, service, ticket_updates, troubleshoot
+from deskpilot.conversations import (
+    handoff,
+    password_help,
+    routing,
+    service,
+    small_talk,
+    status,
+    troubleshoot,
+)
 from deskpilot.conversations.handoff import HandoffReason as R
-from deskpilot.conversations.models import Conversation, ConversationMessage
+from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
+from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb.answering import answer_question
+from deskpilot.ml.embeddings import Vectors
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.schemas import MessageCreate
 from deskpilot.triage.engine import TriageEngine
-from deskpilot.triage.service import triage_request
 
 log = logging.getLogger(__name__)
 S, E = ConversationState, ConversationEvent
@@ -43,14 +53,15 @@ CONFIRM = "Did this solve it? Answer yes or no."
 @dataclass(frozen=True)
 class Assistant:
     """What the assistant answers with: the synced KB index (and its embedder), the settings, the reset
-    examples' vectors, the triage engine, an optional verified rephraser; the self-service reset's code mailer
-    and directory (the configured SMTP server and LDAP by default). `runtime.chat_assistant` builds it for any
-    channel."""
+    examples' vectors, the triage engine, the intent model, an optional verified rephraser; the self-service
+    reset's code mailer and directory (the configured SMTP server and LDAP by default).
+    `runtime.chat_assistant` builds it for any channel."""
 
     index: KbIndex
     settings: Settings
     reset_intent: password_help.ResetIntent
     triage: TriageEngine
+    intents: IntentModel
     rephraser: Rephraser | None = None
     mailer: Mailer | None = None
     directory_factory: DirectoryFactory | None = None
@@ -74,6 +85,7 @@ def start(session: Session, *, actor: Principal, assistant: Assistant, body: str
           channel: Channel = Channel.CHAT, client: dict[str, str] | None = None,
           idempotency_key: str | None = None) -> tuple[Conversation, Turn | None]:
     """A new conversation, and the first turn when the requester already said what they need."""
+    service.check_new_conversation(session, actor=actor, settings=assistant.settings)
     conversation = service.create(session, actor=actor, channel=channel, client=client)
     if body is None or not body.strip():
         return conversation, None
@@ -110,10 +122,14 @@ def hand_off(session: Session, *, actor: Principal, conversation_id: int, assist
 
 def _respond(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
              text: str) -> None:
-    if wants_human(text):
+    if conversation.state is S.ASSISTANT_ANSWERING:
+        _respond_to_request(session, conversation, actor, assistant, text)
+    elif wants_human(text):
         _hand_off(session, conversation, actor, assistant)
     elif conversation.owner_kind is Owner.HUMAN:
         _mirror_to_ticket(session, conversation, actor, text)
+    elif _asks_for_a_person(assistant, text):
+        _hand_off(session, conversation, actor, assistant)
     elif conversation.state is S.AWAITING_CONFIRMATION:
         _after_answer(session, conversation, actor, assistant, text)
     elif conversation.state in troubleshoot.STATES:
@@ -122,8 +138,55 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         question = password_help.on_message(session, conversation, actor, assistant.tools(), text)
         if question:
             _answer(session, conversation, actor, assistant, question, offer_self_service=False)
+
+
+def _asks_for_a_person(assistant: Assistant, text: str) -> bool:
+    """Mid-answer or mid-steps, only a confident request for a person changes the course; a yes or no is an
+    answer to the question asked and is not read (nor embedded) here."""
+    return classify(text) is Reply.OTHER and assistant.intents.read(text).intent is Intent.HANDOFF
+
+
+def _respond_to_request(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                        text: str) -> None:
+    """A message to the assistant with nothing pending but maybe a ticket's description: read what it asks."""
+    # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
+    vector = assistant.index.embedder.encode([text.strip()])[0]
+    reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
+    routing.record(conversation, reading)
+    if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
+        _open_requested(session, conversation, actor, assistant, text)
+        return
+    routing.wait_for_description(conversation, False)
+    brief = small_talk.answer(reading.intent)
+    if brief is not None:
+        service.say(session, conversation, ASSISTANT, brief, confidence=reading.confidence)
+    elif reading.intent is Intent.HANDOFF:
+        _hand_off(session, conversation, actor, assistant)
+    elif reading.intent is Intent.TICKET_STATUS:
+        answer = status.status_reply(session, actor=actor, text=text)
+        conversation.facts = conversation.facts | {"status_ticket_ids": answer.ticket_ids}
+        service.say(session, conversation, ASSISTANT, answer.text, confidence=reading.confidence)
+    elif reading.intent is Intent.OPEN_TICKET:
+        routing.wait_for_description(conversation, True)
+        service.say(session, conversation, ASSISTANT, routing.ASK_WHAT_IS_WRONG, confidence=reading.confidence)
     else:
-        _answer(session, conversation, actor, assistant, text)
+        _answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
+
+
+def _open_requested(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                    text: str) -> None:
+    """The requester asked for a ticket and has now said what is wrong: open it with their words."""
+    routing.wait_for_description(conversation, False)
+    conversation.subject = " ".join(text.split())[:300]
+    routing.triage_onto(session, conversation, assistant.triage, text)
+    handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
+                                 triage=assistant.triage, reason="The requester asked to open a ticket.",
+                                 code=R.REQUESTER_ASKED)
+    conversation.resolution = Resolution.TICKET
+    service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
+    service.say(session, conversation, SYSTEM,
+                f"I opened ticket DP-{handed.ticket.id} for you: \u201c{handed.ticket.subject}\u201d. "
+                f"{handoff.promise(handed.ticket)} A person from the service desk will reply here and on the ticket.")
 
 
 def _context(conversation: Conversation) -> str:
@@ -134,28 +197,17 @@ def _context(conversation: Conversation) -> str:
     return " || ".join(parts)
 
 
-def _triage(session: Session, conversation: Conversation, assistant: Assistant,
-            question: str) -> tuple[str | None, float]:
-    """Triage the question onto the conversation; returns the category (intent) and its confidence."""
-    outcome = triage_request(session, engine=assistant.triage, subject=question[:300], body=question,
-                             requester_id=conversation.requester_id)
-    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
-                             subject_id=conversation.id)
-    # A new question starts new facts; what the requester told (device, error) and what was relayed still hold.
-    kept = {key: conversation.facts[key] for key in (troubleshoot.SAID, ticket_updates.RELAYED)
-            if key in conversation.facts}
-    conversation.facts = kept | {"triage_decision_id": outcome.decision_id, "category": outcome.result.category,
-                                 "priority": outcome.result.priority, "queue": outcome.queue}
-    return outcome.result.category, outcome.result.confidence
-
-
 def _answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-            question: str, *, offer_self_service: bool = True) -> None:
+            question: str, *, offer_self_service: bool = True, question_vector: Vectors | None = None,
+            reading: IntentReading | None = None) -> None:
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
-    intent, intent_score = _triage(session, conversation, assistant, question)
-    # The question is embedded once here; the reset offer and the retrieval use this vector.
-    vector = assistant.index.embedder.encode([question.strip()])[0]
+    intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question)
+    if reading is not None and reading.intent in routing.SELF_SERVICE_INTENTS:
+        intent, intent_score = routing.SELF_SERVICE_INTENTS[reading.intent], reading.confidence
+    # Embedded once per question; the reset offer and the retrieval use this vector.
+    vector = question_vector if question_vector is not None else assistant.index.embedder.encode(
+        [question.strip()])[0]
     if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
                                                   question_vector=vector, intent=intent, intent_score=intent_score):
         return

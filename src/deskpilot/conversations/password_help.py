@@ -37,6 +37,10 @@ S, E = ConversationState, ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 CODE = re.compile(r"^\s*(\d{6})\s*$")
 MASKED_CODE = "(one-time code entered)"
+# A word with lower case, upper case and a digit is what a password policy asks for: a question that offers the
+# reset ("set it to Hunter2-Hunter2") keeps it out of the facts the fallback answer reads.
+PASSWORD_LIKE = re.compile(r"(?=\S*\d)(?=\S*[a-z])(?=\S*[A-Z])\S{8,}")
+MASKED_PASSWORD = "(hidden)"
 START_WORDS = re.compile(r"\b(yes|yep|yeah|ok|okay|sure|please|reset|start|go ahead|do it|unlock)\b", re.IGNORECASE)
 DECLINE_WORDS = re.compile(r"\b(no|nope|not now|don't|do not|cancel|stop)\b", re.IGNORECASE)
 
@@ -101,7 +105,8 @@ def offer(session: Session, conversation: Conversation, actor: Principal, tools:
         return False
     if not _available(session, settings, actor):
         return False
-    conversation.facts = conversation.facts | {"self_service": {"stage": "offered", "question": question[:2000]}}
+    kept = PASSWORD_LIKE.sub(MASKED_PASSWORD, question[:2000])
+    conversation.facts = conversation.facts | {"self_service": {"stage": "offered", "question": kept}}
     service.transition(session, conversation, E.OFFER_SELF_SERVICE, actor=actor)
     service.say(session, conversation, ASSISTANT,
                 "This sounds like a password problem. I can reset the password of your own account right here: "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true, update
+from sqlalchemy import ColumnElement, false, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import User
@@ -17,10 +17,12 @@ from deskpilot.accounts.permissions import Permission, has, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
+from deskpilot.config import Settings
 from deskpilot.conversations import state as machine
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from deskpilot.tickets import requester_limits
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import Channel, MessageKind
@@ -101,6 +103,17 @@ def get_all(session: Session, *, actor: Principal, states: Sequence[Conversation
 def _record(session: Session, actor: Principal, action: str, conversation: Conversation, **after: Any) -> None:
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action=action,
                  subject_type="conversation", subject_id=conversation.id, after=after or None)
+
+
+def check_new_conversation(session: Session, *, actor: Principal, settings: Settings) -> None:
+    """Refuse a requester's new conversation past `requester_max_conversations_per_hour` (RateLimited)."""
+    if not requester_limits.limited(actor) or actor.user_id is None:
+        return
+    opened = session.scalar(select(func.count()).select_from(Conversation).where(
+        Conversation.requester_id == actor.user_id, Conversation.created_at >= utcnow() - requester_limits.WINDOW))
+    requester_limits.refuse_past_limit(session, requester_id=actor.user_id, opened=opened or 0,
+                                       limit=settings.requester_max_conversations_per_hour, what="conversations",
+                                       setting="DESKPILOT_REQUESTER_MAX_CONVERSATIONS_PER_HOUR")
 
 
 def create(session: Session, *, actor: Principal, channel: Channel = Channel.CHAT,

@@ -193,3 +193,19 @@ class AttachmentRead(BaseModel):
         if self.ticket_id is None:
             return f"/api/v1/conversations/{self.conversation_id}/attachments/{self.id}"
         return f"/api/v1/tickets/{self.ticket_id}/attachments/{self.id}"
+
+
+class LimitLiftCreate(BaseModel):
+    """A lead lets one requester past the hourly ticket and conversation limits for `hours`."""
+
+    hours: int = Field(default=24, ge=1, le=24 * 30)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LimitLiftRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    requester_id: int
+    lifted_by_id: int | None
+    reason: str
+    lifted_until: datetime

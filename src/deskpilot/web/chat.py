@@ -16,7 +16,7 @@ from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
 from deskpilot.conversations.transactions import retried
-from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from deskpilot.kb.service import approved_documents
 from deskpilot.tickets.models import Ticket
 from deskpilot.web.chat_views import STATE_LABELS, message_views
@@ -100,8 +100,12 @@ def start(request: Request, session: SessionDep, viewer: FormViewer,
         return _start_page(request, session, viewer, draft=message[:service.MAX_MESSAGE], error=exc.message,
                            status_code=422)
     client = client_info(request.headers.get("user-agent"))
-    conversation_id = retried(session, lambda db: flow.start(
-        db, actor=viewer.principal, body=text, assistant=chat_assistant(request, db), client=client)[0].id)
+    try:
+        conversation_id = retried(session, lambda db: flow.start(
+            db, actor=viewer.principal, body=text, assistant=chat_assistant(request, db), client=client)[0].id)
+    except RateLimited as exc:
+        session.rollback()
+        return _start_page(request, session, viewer, draft=text, error=exc.message, status_code=429)
     return _see_other(f"/chat/{conversation_id}#latest")
 
 
@@ -130,10 +134,10 @@ def send(request: Request, conversation_id: IdPath, session: SessionDep, viewer:
         retried(session, lambda db: flow.post(db, actor=viewer.principal, conversation_id=conversation_id, body=body,
                                               assistant=chat_assistant(request, db),
                                               idempotency_key=client_key[:80] or None))
-    except (InvalidInput, Conflict) as exc:
+    except (InvalidInput, Conflict, RateLimited) as exc:
         session.rollback()
         conversation = _own(session, viewer, conversation_id)
-        status = 422 if isinstance(exc, InvalidInput) else 409
+        status = exc.status_code
         return _chat_page(request, session, viewer, conversation, draft=body[:service.MAX_MESSAGE],
                           error=exc.message, status_code=status)
     return _see_other(f"/chat/{conversation_id}#latest")

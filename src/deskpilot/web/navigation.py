@@ -61,6 +61,10 @@ def _reads_runbooks(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.RUNBOOK_READ)
 
 
+def _lifts_limits(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.REQUESTER_LIMIT_LIFT) and not _admin(viewer)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -82,6 +86,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Knowledge", "/kb", _works_on_kb),
     NavLink("Runbooks", "/runbooks", _reads_runbooks),
     NavLink("Audit", "/audit", _audits),
+    NavLink("Requester limits", "/requester-limits", _lifts_limits),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

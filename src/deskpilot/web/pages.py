@@ -30,6 +30,7 @@ from deskpilot.web import (
     kb_review,
     kb_sources,
     portal,
+    requester_limits,
     runbook_pages,
     runbook_runs,
     staff,
@@ -48,7 +49,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_sources.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
-                                         runbook_runs.router, runbook_pages.router)
+                                         runbook_runs.router, runbook_pages.router,
+                                         requester_limits.router)
 
 
 def install_pages(app: FastAPI) -> None:

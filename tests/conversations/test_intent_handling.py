@@ -1,0 +1,157 @@
+"""Each intent gets its handling in the chat, on both databases: small talk and out-of-scope requests open
+nothing, a request for a person hands off at once, a status question lists only the asker's own tickets, and
+a ticket is opened on request only after the requester said what is wrong."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.conversations import flow
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.state import Author, ConversationState
+from deskpilot.errors import RateLimited
+from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.tickets import requester_limits
+from deskpilot.tickets.models import Ticket
+from tests.conversations.conftest import load_chat_kb
+from tests.factories import Desk, open_ticket
+from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
+
+S = ConversationState
+
+
+@pytest.fixture
+def assistant(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
+    """The session's runtime over an empty KB: none of these handlings may reach the KB."""
+    del desk, sla_24x7
+    return chat_assistant(ai_runtime, session)
+
+
+def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *bodies: str) -> Conversation:
+    alice = Principal.of(desk.alice)
+    conversation, _ = flow.start(session, actor=alice, assistant=assistant, body=bodies[0])
+    for body in bodies[1:]:
+        flow.post(session, actor=alice, conversation_id=conversation.id, body=body, assistant=assistant)
+    session.commit()
+    return conversation
+
+
+def _tickets(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Ticket)) or 0
+
+
+def _last_reply(conversation: Conversation) -> str:
+    return [m for m in conversation.messages if m.author_kind is not Author.REQUESTER][-1].body
+
+
+@pytest.mark.parametrize(("body", "intent"), [("hi", "greeting"), ("thanks!", "thanks"),
+                                               ("are you a bot?", "bot_question"), ("help", "capabilities")])
+def test_small_talk_gets_a_brief_answer_no_article_and_no_ticket(session: Session, desk: Desk,
+                                                                 assistant: flow.Assistant, body: str,
+                                                                 intent: str) -> None:
+    conversation = _chat(session, desk, assistant, body)
+    assert conversation.facts["intent"] == intent and conversation.facts["intent_confidence"] > 0.5
+    assert conversation.state is S.ASSISTANT_ANSWERING and conversation.ticket_id is None
+    assert _tickets(session) == 0
+    assert all(not m.citations for m in conversation.messages)
+
+
+def test_out_of_scope_says_so_offers_a_person_and_opens_nothing(session: Session, desk: Desk,
+                                                               assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "book a meeting room in the new building")
+    assert conversation.facts["intent"] == "out_of_scope"
+    assert "outside what the IT service desk handles" in _last_reply(conversation)
+    assert "talk to a human" in _last_reply(conversation)
+    assert conversation.state is S.ASSISTANT_ANSWERING and _tickets(session) == 0
+
+
+@pytest.mark.parametrize("body", ["real agent please", "give me a person please", "I want a human"])
+def test_a_request_for_a_person_hands_off_at_once(session: Session, desk: Desk, assistant: flow.Assistant,
+                                                  body: str) -> None:
+    conversation = _chat(session, desk, assistant, body)
+    assert conversation.state is S.WAITING_FOR_HUMAN and conversation.ticket_id is not None
+    assert f"DP-{conversation.ticket_id}" in _last_reply(conversation)
+
+
+def test_a_request_for_a_person_instead_of_the_ticket_s_description_hands_off(session: Session, desk: Desk,
+                                                              assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "I need to open an incident", "give me a person please")
+    assert conversation.state is S.WAITING_FOR_HUMAN
+
+
+def test_a_status_question_lists_only_the_asker_s_own_tickets(session: Session, desk: Desk,
+                                                              assistant: flow.Assistant) -> None:
+    mine = open_ticket(session, desk, desk.alice, subject="Laptop screen flickers")
+    mine.assignee_id = desk.carol.id
+    theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")
+    session.commit()
+    conversation = _chat(session, desk, assistant, "what's the status of my incident?")
+    reply = _last_reply(conversation)
+    assert conversation.facts["intent"] == "ticket_status"
+    assert conversation.facts["status_ticket_ids"] == [mine.id]
+    assert f"DP-{mine.id}" in reply and "Laptop screen flickers" in reply and desk.carol.full_name in reply
+    assert f"DP-{theirs.id}" not in reply and "secret" not in reply
+    assert conversation.ticket_id is None and _tickets(session) == 2
+
+
+def test_a_named_ticket_of_someone_else_is_not_shown(session: Session, desk: Desk,
+                                                     assistant: flow.Assistant) -> None:
+    theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")
+    session.commit()
+    conversation = _chat(session, desk, assistant, f"any update on DP-{theirs.id}?")
+    assert f"cannot find DP-{theirs.id}" in _last_reply(conversation)
+    assert "secret" not in _last_reply(conversation) and conversation.facts["status_ticket_ids"] == []
+
+
+def test_a_status_question_without_tickets_says_so_and_offers_one(session: Session, desk: Desk,
+                                                                  assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "is my ticket closed?")
+    assert "no tickets" in _last_reply(conversation) and "open a ticket" in _last_reply(conversation)
+    assert _tickets(session) == 0
+
+
+def test_a_ticket_on_request_is_opened_only_after_asking_what_is_wrong(session: Session, desk: Desk,
+                                                                       assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "I need to open an incident")
+    assert "What is wrong?" in _last_reply(conversation) and _tickets(session) == 0
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+              body="The label printer in the warehouse prints garbage since this morning", assistant=assistant)
+    session.commit()
+    assert conversation.state is S.TICKET_CREATED and conversation.ticket_id is not None
+    ticket = session.get(Ticket, conversation.ticket_id)
+    assert ticket is not None and ticket.subject.startswith("The label printer in the warehouse")
+    assert f"DP-{ticket.id}" in _last_reply(conversation)
+
+
+def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_opened(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    limited = dataclasses.replace(assistant, settings=assistant.settings.model_copy(
+        update={"requester_max_conversations_per_hour": 2}))
+    _chat(session, desk, limited, "hi")
+    _chat(session, desk, limited, "thanks")
+    with pytest.raises(RateLimited, match="DESKPILOT_REQUESTER_MAX_CONVERSATIONS_PER_HOUR"):
+        _chat(session, desk, limited, "hello again")
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(Conversation)) == 2
+    requester_limits.lift(session, actor=Principal.of(desk.lena), requester_id=desk.alice.id, hours=1,
+                          reason="Testing the chat with the desk")
+    assert _chat(session, desk, limited, "hello again").facts["intent"] == "greeting"
+
+
+def test_real_agent_please_mid_troubleshooting_hands_off_but_a_no_is_still_an_answer(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session, ("vpn-connect-windows",))  # one article with steps keeps the index small
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "My VPN does not connect from home", "no")
+    assert conversation.state is S.TROUBLESHOOTING
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="real agent please",
+              assistant=assistant)
+    session.commit()
+    assert conversation.state is S.WAITING_FOR_HUMAN and conversation.ticket_id is not None
