@@ -114,6 +114,14 @@ class Settings(BaseSettings):
                                    description="fields triage sets on new tickets when confident (others: suggest)")
     triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    answer_confident_above: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="answers whose calibrated probability of being right is below this are given with a caution; "
+                    "unset: the threshold that held 95% answer precision in cross-validation (shipped with the "
+                    "span scorer)")
+    answer_rerank: bool = Field(default=False,
+                                description="pick the answer among the spans of the first three articles (the span "
+                                            "scorer reranks them) instead of the first article only")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")
