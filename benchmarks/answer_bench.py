@@ -12,7 +12,7 @@ before/after the rerank, and the precision/coverage curve of the answer confiden
 chosen for 95% precision. `--write` saves the models fitted on
 all turns as the package's `assist/span_weights.json`.
 
-`latency` answers the titles of the 56 demo-KB articles (3 rounds) on the real embedder and prints the
+`latency` answers the titles of the 56 demo-KB articles (`--rounds`, default 3) on the real embedder and prints the
 p50/p95 of retrieval + rerank + span answer, beside retrieval + today's composer, in the same run.
 """
 
@@ -71,7 +71,7 @@ def collect(args: argparse.Namespace) -> None:
     data.save(Path(args.out))
 
 
-def latency(_: argparse.Namespace) -> None:
+def latency(args: argparse.Namespace) -> None:
     documents = [KbDocument(d.slug, 1, d.title, d.body) for d in read_folder(DEMO_KB)]
     index = KbIndex(default_embedder())
     index.add_documents(documents)
@@ -79,7 +79,7 @@ def latency(_: argparse.Namespace) -> None:
     composer = AnswerComposer(retriever, abstain_below=0.0)
     questions = [RetrievalQuery.from_dialogue(d.title) for d in documents]
     ours, today = [], []
-    for _round in range(3):
+    for _round in range(args.rounds):
         for query in questions:
             start = time.perf_counter()
             composer.compose(query, retriever.search(query, k=3))
@@ -106,7 +106,9 @@ def main() -> None:
     rows.add_argument("--index-dir", required=True, help="the corpus index is saved here once and reused")
     rows.add_argument("--out", required=True, help="the .npz to write")
     rows.set_defaults(func=collect)
-    sub.add_parser("latency").set_defaults(func=latency)
+    timing = sub.add_parser("latency")
+    timing.add_argument("--rounds", type=int, default=3)
+    timing.set_defaults(func=latency)
     args = parser.parse_args()
     args.func(args)
 
