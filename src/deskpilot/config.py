@@ -139,6 +139,14 @@ class Settings(BaseSettings):
                                    "requester counts as gone: agent replies on its ticket are then e-mailed too")
     help_centre_public: bool = Field(default=False, description="let visitors who are not signed in read the help "
                                                                 "centre's approved articles at /help")
+    answer_confident_above: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="answers whose calibrated probability of being right is below this are given with a caution; "
+                    "unset: the threshold that held 95% answer precision in cross-validation (shipped with the "
+                    "span scorer)")
+    answer_rerank: bool = Field(default=False,
+                                description="pick the answer among the spans of the first three articles (the span "
+                                            "scorer reranks them) instead of the first article only")
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")

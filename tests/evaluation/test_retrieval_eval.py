@@ -53,7 +53,7 @@ def test_eval_retrieve_prints_ours_and_the_baseline_as_json(
     assert main([*argv, "--history", str(files["history"]), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     keys = {"mrr", "p_at_1", "recall_at_5", "ndcg_at_10", "p50_ms", "p95_ms"}
-    assert keys <= set(result) and keys <= set(result["baseline"])
+    assert keys <= set(result) and keys <= set(result["baseline"]) and keys <= set(result["reranked"])
     assert result["p_at_1"] >= result["baseline"]["p_at_1"]
     assert result["mrr"] > 0.7
     assert main(argv) == 0
@@ -80,6 +80,13 @@ def test_eval_answers_scores_cited_answers(files: dict[str, Path], capsys: pytes
     assert result["answer_rate"] == 1.0
     assert result["citation_coverage"] == 1.0
     assert result["f1"] > 0.5
+    today = result["baseline"]
+    assert {"f1", "answer_rate", "f1_answered", "citation_coverage", "precision"} <= set(today)
+    assert sum(result["decisions"].values()) == result["queries"] == today["queries"]
+    assert [c["coverage"] for c in result["precision_coverage"]][0] == 1.0
+    assert 0.0 <= result["precision"] <= 1.0 and result["p95_ms"] > 0
+    assert main(argv[:-1]) == 0
+    assert "answer precision" in capsys.readouterr().out
 
 
 def test_bad_input_exits_2_with_a_clear_message(

@@ -1,4 +1,9 @@
-"""Grounded, extractive answers: sentences or numbered steps from the best article, each one cited.
+"""Grounded, extractive answers: the span of the top articles that answers the question, each sentence cited.
+
+A trained scorer (`span_scorer`) ranks candidate spans (`spans`: sentences, sentence pairs, whole runs
+of numbered steps) of the top three articles, so it also reranks the articles; a "how do I" question
+whose best span is a step gets the whole procedure. The answer carries the calibrated probability that
+it is right and the decision it leads to (answer, answer with a caution, hand over).
 
 Nothing is invented: every sentence of an answer is copied from an indexed chunk and carries the
 citation `[slug vN]` of the article version it came from. Below the confidence threshold the
@@ -9,22 +14,25 @@ its output is shown only when the verifier finds every kept sentence supported b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
-from deskpilot.assist.chunking import Chunk, split_sentences
+from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.grounded import STEP, CitedSentence, GroundedAnswer, render
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
+from deskpilot.assist.span_scorer import SpanScorer, decide
+from deskpilot.assist.spans import HOW_TO, CandidateSpan, UnitVectors, candidate_spans, span_features, whole_procedure
 from deskpilot.assist.verifier import Rephraser, verified_rephrasing
-from deskpilot.ml.lexical_index import tokenize
 
 HANDOFF_MESSAGE = (
     "I could not find a reliable answer in the knowledge base, so I am handing this over to a member "
     "of the service desk, who will follow up with you."
 )
 AI_ASSISTED_LABEL = "AI-assisted draft: check it before sending."
+RERANK_ARTICLES = 3
 
 
 @dataclass(frozen=True)
@@ -37,20 +45,28 @@ class AgentDraft:
 
 
 class AnswerComposer:
-    """Retrieves, selects the evidence that addresses the question, cites it, or abstains."""
+    """Retrieves, picks the span that answers the question with the trained scorer, cites it, or abstains."""
 
     def __init__(
         self,
         retriever: HybridRetriever,
         *,
         abstain_below: float,
-        max_sentences: int = 2,
         rephraser: Rephraser | None = None,
+        scorer: SpanScorer | None = None,
+        confident_above: float | None = None,
+        unit_vectors: UnitVectors | None = None,
+        rerank: bool = False,
     ) -> None:
         self.retriever = retriever
         self.abstain_below = abstain_below
-        self.max_sentences = max_sentences
         self.rephraser = rephraser
+        self.scorer = scorer or shipped_scorer()
+        self.confident_above = (confident_above if confident_above is not None
+                                else float(self.scorer.metadata.get("confident_above", 0.5)))
+        self.unit_vectors = unit_vectors or UnitVectors(retriever.index.embedder, capacity=2_000)
+        # Off: spans of the first article only; on: of the first three, so the scorer also reranks them.
+        self.articles = RERANK_ARTICLES if rerank else 1
 
     def answer(self, query: RetrievalQuery) -> GroundedAnswer:
         """A grounded answer to a (dialogue) question, or an abstention with a hand-off message."""
@@ -60,54 +76,55 @@ class AnswerComposer:
         """The answer for an already computed search result (so callers can record both)."""
         if not result.hits or result.confidence < self.abstain_below:
             return GroundedAnswer((), result.confidence, True, HANDOFF_MESSAGE)
-        sentences = self.select_evidence(query, result)
-        if not sentences:
+        choice = self.choose_span(query, result)
+        if choice is None:
             return GroundedAnswer((), result.confidence, True, HANDOFF_MESSAGE)
-        extractive = GroundedAnswer(sentences, result.confidence, False, render(sentences))
+        span, probability = choice
+        sentences = tuple(_cite(span.chunk, text) for text in span.texts)
+        decision = decide(abstained=False, probability=probability, confident_above=self.confident_above)
+        extractive = GroundedAnswer(sentences, result.confidence, False, render(sentences),
+                                    answer_probability=probability, decision=decision)
         if self.rephraser is None:
             return extractive
         return verified_rephrasing(query.text, extractive, self.rephraser, self.retriever.index.embedder)
 
-    def select_evidence(self, query: RetrievalQuery, result: SearchResult) -> tuple[CitedSentence, ...]:
-        """The sentences (or the run of numbered steps) of the top article that best match the question."""
-        top = result.hits[0]
-        units = [(chunk.chunk, text) for chunk in top.chunks for text in split_sentences(chunk.chunk.text)]
-        if not units:
-            return ()
-        scores = self._unit_scores(query, result, [text for _, text in units])
-        best = int(np.argmax(scores))
-        picked = self._steps_around(units, best) if STEP.match(units[best][1]) else [best]
-        for index in np.argsort(-scores):
-            if len(picked) >= self.max_sentences:
-                break
-            same_chunk = units[int(index)][0] is units[best][0]
-            if int(index) not in picked and same_chunk and scores[index] >= 0.8 * scores[best]:
-                picked.append(int(index))
-        return tuple(_cite(units[i][0], units[i][1]) for i in sorted(picked))
+    def choose_span(self, query: RetrievalQuery, result: SearchResult) -> tuple[CandidateSpan, float] | None:
+        """The best-scored candidate span and the calibrated probability that it answers the question."""
+        spans, scores = self.scored_spans(query, result)
+        if not spans:
+            return None
+        order = np.argsort(-scores)
+        best = spans[int(order[0])]
+        runner_up = float(scores[order[1]]) if len(order) > 1 else 0.0
+        probability = self.scorer.answer_probability(float(scores[order[0]]), runner_up, result.confidence,
+                                                     best.rank)
+        if HOW_TO.search(query.text) and any(STEP.match(t) for t in best.texts):
+            best = whole_procedure(best)
+        return best, probability
 
-    def _unit_scores(self, query: RetrievalQuery, result: SearchResult, texts: list[str]) -> npt.NDArray[np.float64]:
-        vectors = self.retriever.index.embedder.encode(texts)
-        semantic = vectors @ result.query_vector
-        wanted = set(tokenize(query.text))
-        if query.context:
-            wanted |= set(tokenize(query.context[0].text))
-        overlap = np.asarray([len(wanted & set(tokenize(t))) / (len(wanted) or 1) for t in texts])
-        scores: npt.NDArray[np.float64] = semantic + overlap
-        return scores
+    def scored_spans(self, query: RetrievalQuery, result: SearchResult
+                     ) -> tuple[list[CandidateSpan], npt.NDArray[np.float64]]:
+        """The candidate spans of the top articles and the scorer's probability for each."""
+        spans = candidate_spans(result, articles=self.articles)
+        if not spans:
+            return [], np.zeros(0)
+        return spans, self.scorer.span.probability(span_features(query, result, spans, self.unit_vectors))
 
-    @staticmethod
-    def _steps_around(units: list[tuple[Chunk, str]], best: int) -> list[int]:
-        """The whole run of consecutive steps the best unit belongs to, in the same chunk."""
-        chunk = units[best][0]
-        start = best
-        while start > 0 and units[start - 1][0] is chunk and STEP.match(units[start - 1][1]):
-            start -= 1
-        end = best
-        while end + 1 < len(units) and units[end + 1][0] is chunk and STEP.match(units[end + 1][1]):
-            end += 1
-        if start > 0 and units[start - 1][0] is chunk and units[start - 1][1].rstrip().endswith(":"):
-            start -= 1
-        return list(range(start, end + 1))
+    def reranked(self, query: RetrievalQuery, result: SearchResult) -> list[str]:
+        """Article slugs ordered by their best span's score; articles beyond the scored ones keep their order."""
+        spans, scores = self.scored_spans(query, result)
+        best: dict[str, float] = {}
+        for span, score in zip(spans, scores, strict=True):
+            slug = result.hits[span.rank].slug
+            best[slug] = max(best.get(slug, 0.0), float(score))
+        scored = sorted(best, key=lambda slug: -best[slug])
+        return scored + [h.slug for h in result.hits if h.slug not in best]
+
+
+@cache
+def shipped_scorer() -> SpanScorer:
+    """The span scorer shipped with the package, read once per process (it is immutable)."""
+    return SpanScorer.load()
 
 
 def _cite(chunk: Chunk, text: str) -> CitedSentence:

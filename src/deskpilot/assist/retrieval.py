@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from deskpilot.assist.chunking import Chunk
-from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.ml.lexical_index import term_weights, tokenize
@@ -94,6 +94,10 @@ class SearchResult:
     confidence: float
     query_vector: npt.NDArray[np.float32]
     evidence: Evidence | None = None
+    # The turn-weighted query (utterance + earlier turns) and the latest agent turn, unit length, so the
+    # span scorer reuses them instead of embedding the dialogue again.
+    context_vector: npt.NDArray[np.float32] | None = None
+    agent_vector: npt.NDArray[np.float32] | None = None
 
     def explanation(self) -> dict[str, Any]:
         """What supported the top article, signal by signal, for the record of an AI decision."""
@@ -135,6 +139,11 @@ class _ChunkScores:
     fused: npt.NDArray[np.float32]
     dense: npt.NDArray[np.float32]
     lexical: npt.NDArray[np.float32]
+
+
+def _unit(vector: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    norm = float(np.linalg.norm(vector)) or 1.0
+    return (vector / norm).astype(np.float32)
 
 
 def _z(scores: npt.NDArray[np.float32], live: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
@@ -186,7 +195,16 @@ class HybridRetriever:
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
-        return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence)
+        return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,
+                            _unit(query_vector), self._agent_vector(query, dense_turns, turn_vectors))
+
+    @staticmethod
+    def _agent_vector(query: RetrievalQuery, dense_turns: list[tuple[str, float]],
+                      turn_vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32] | None:
+        """The embedded latest agent turn, when it is among the turns the dense query used."""
+        agent = next((turn.text for turn in query.context if turn.speaker is Speaker.AGENT), None)
+        rows = [row for row, (text, _) in enumerate(dense_turns) if row and text == agent]
+        return turn_vectors[rows[0]] if rows else None
 
     def _turn_vectors(self, texts: list[str], utterance_vector: npt.NDArray[np.float32] | None
                       ) -> npt.NDArray[np.float32]:

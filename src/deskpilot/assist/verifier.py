@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -95,4 +96,4 @@ def verified_rephrasing(
     kept = verify(generated, extractive.sentences, embedder)
     if not kept:
         return extractive
-    return GroundedAnswer(kept, extractive.confidence, False, render(kept), rephrased=True)
+    return replace(extractive, sentences=kept, text=render(kept), rephrased=True)

@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import re
 import string
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from deskpilot.assist.compose import AnswerComposer
-from deskpilot.assist.grounded import GroundedAnswer
+from deskpilot.assist.grounded import AnswerDecision, GroundedAnswer, render
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.spans import UnitVectors
 from deskpilot.errors import InvalidInput
+from deskpilot.evaluation.answer_baseline import baseline_evidence
 from deskpilot.evaluation.datasets import read_csv_rows
-from deskpilot.evaluation.retrieval import Progress, read_corpus, read_queries, silent
+from deskpilot.evaluation.retrieval import Progress, percentile, read_corpus, read_queries, silent
+from deskpilot.evaluation.span_curve import RIGHT_F1, precision_curve
 from deskpilot.ml.embeddings import Embedder, default_embedder
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -96,6 +102,35 @@ def summarise(scored: Sequence[ScoredAnswer]) -> dict[str, object]:
     }
 
 
+def _score(answer: GroundedAnswer, reference: str, index: KbIndex, abstain_below: float) -> ScoredAnswer:
+    f1 = 0.0 if answer.abstained else token_f1(answer.text, reference)
+    withheld = answer.abstained or answer.confidence < abstain_below
+    return ScoredAnswer(answer, f1, _citation_checks(answer, index), len(answer.sentences), withheld)
+
+
+def _precision(scored: Sequence[ScoredAnswer]) -> float:
+    answered = [s for s in scored if not s.abstained]
+    return sum(s.f1 >= RIGHT_F1 for s in answered) / len(answered) if answered else 0.0
+
+
+def _ours(scored: Sequence[ScoredAnswer], latencies: Sequence[float]) -> dict[str, object]:
+    """The figures only the trained composer has: decisions, precision/coverage curve, latency."""
+    probability = np.asarray([s.answer.answer_probability for s in scored])
+    f1 = np.asarray([s.f1 for s in scored])
+    decisions = Counter(s.answer.decision.value for s in scored if not s.abstained)
+    answered = [s for s in scored if not s.abstained and s.answer.decision is AnswerDecision.ANSWER]
+    return {
+        "precision": _precision(scored),
+        "decisions": {d.value: decisions.get(d.value, 0) for d in AnswerDecision if d is not AnswerDecision.HAND_OVER}
+        | {AnswerDecision.HAND_OVER.value: sum(s.abstained for s in scored)},
+        "confident_precision": _precision(answered),
+        "confident_rate": len(answered) / len(scored),
+        "precision_coverage": precision_curve(np.nan_to_num(probability), f1 >= RIGHT_F1, f1),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+    }
+
+
 def evaluate_answers(
     corpus: Path,
     queries: Path,
@@ -105,7 +140,7 @@ def evaluate_answers(
     embedder: Embedder | None = None,
     progress: Progress = silent,
 ) -> dict[str, object]:
-    """Compose an answer for every query that has a reference answer and score it."""
+    """Compose an answer for every query that has a reference answer and score it, beside the baseline."""
     documents = read_corpus(corpus)
     references = read_answers(answers)
     labelled = [q for q in read_queries(queries, {d.slug for d in documents}) if q.query_id in references]
@@ -114,32 +149,45 @@ def evaluate_answers(
     progress(f"indexing {len(documents)} documents")
     index = KbIndex(embedder or default_embedder())
     index.add_documents(documents)
-    # Compose every answer (threshold 0) so the curve covers all of them; the threshold then decides.
-    composer = AnswerComposer(HybridRetriever(index), abstain_below=0.0)
-    scored = []
+    retriever = HybridRetriever(index)
+    # Compose every answer (threshold 0) so the curves cover all of them; the threshold then decides.
+    composer = AnswerComposer(retriever, abstain_below=0.0, unit_vectors=UnitVectors(index.embedder))
+    scored, baseline, latencies = [], [], []
     for number, item in enumerate(labelled, start=1):
-        answer = composer.answer(item.query)
-        f1 = 0.0 if answer.abstained else token_f1(answer.text, references[item.query_id])
-        withheld = answer.abstained or answer.confidence < abstain_below
-        scored.append(ScoredAnswer(answer, f1, _citation_checks(answer, index), len(answer.sentences), withheld))
-        if number % 500 == 0:
+        start = time.perf_counter()
+        result = retriever.search(item.query, k=3)
+        answer = composer.compose(item.query, result)
+        latencies.append((time.perf_counter() - start) * 1000)
+        reference = references[item.query_id]
+        scored.append(_score(answer, reference, index, abstain_below))
+        sentences = baseline_evidence(item.query, result, index.embedder) if result.hits else ()
+        before = GroundedAnswer(sentences, result.confidence, not sentences, render(sentences))
+        baseline.append(_score(before, reference, index, abstain_below))
+        if number % 200 == 0:
             progress(f"answers: {number}/{len(labelled)}")
-    return {**summarise(scored), "abstain_below": abstain_below}
+    today = {**summarise(baseline), "precision": _precision(baseline)}
+    return {**summarise(scored), **_ours(scored, latencies), "abstain_below": abstain_below,
+            "confident_above": composer.confident_above, "baseline": today}
 
 
 def format_answer_report(result: dict[str, object]) -> str:
-    """A plain-text report with the precision/abstention curve."""
-    lines = [
-        f"queries            {result['queries']}",
-        f"abstain below      {result['abstain_below']}",
-        f"token F1           {result['f1']:.3f}",
-        f"answer rate        {result['answer_rate']:.3f}",
-        f"F1 when answered   {result['f1_answered']:.3f}",
-        f"citation coverage  {result['citation_coverage']:.3f}",
-        "",
-        "answer rate  F1 answered  min confidence",
-    ]
-    curve = result["curve"]
-    assert isinstance(curve, list)
+    """A plain-text report: ours beside today's composer, the decisions and the precision/coverage curve."""
+    today = result["baseline"]
+    curve, coverage, decisions = result["curve"], result["precision_coverage"], result["decisions"]
+    assert isinstance(today, dict) and isinstance(curve, list) and isinstance(coverage, list)
+    assert isinstance(decisions, dict)
+    lines = [f"queries {result['queries']}, abstain below {result['abstain_below']}, "
+             f"confident above {float(result['confident_above']):.3f}",  # type: ignore[arg-type]
+             f"{'':<20}{'ours':>8}{'today':>8}"]
+    for key, label in [("f1", "token F1"), ("answer_rate", "answer rate"), ("f1_answered", "F1 when answered"),
+                       ("precision", "answer precision"), ("citation_coverage", "citation coverage")]:
+        ours = float(result[key])  # type: ignore[arg-type]
+        lines.append(f"{label:<20}{ours:>8.3f}{float(today[key]):>8.3f}")
+    lines.append(f"p50 / p95 ms        {result['p50_ms']:.1f} / {result['p95_ms']:.1f}")
+    lines.append("decisions           " + ", ".join(f"{k} {v}" for k, v in decisions.items()))
+    lines += ["", "coverage  precision  F1 answered  min probability"]
+    lines += [f"{c['coverage']:>8.0%}  {c['precision']:>9.3f}  {c['f1_answered']:>11.3f}  {c['min_probability']:>15.3f}"
+              for c in coverage]
+    lines += ["", "answer rate  F1 answered  min confidence"]
     lines += [f"{c['answer_rate']:>11.0%}  {c['f1_answered']:>11.3f}  {c['min_confidence']:>14.3f}" for c in curve]
     return "\n".join(lines)

@@ -11,7 +11,8 @@ question.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,7 +55,11 @@ def only_approved(answer: GroundedAnswer, approved: dict[str, int]) -> GroundedA
     log.warning("dropped %d sentence(s) citing unapproved versions", len(answer.sentences) - len(kept))
     if not kept:
         return GroundedAnswer((), answer.confidence, True, HANDOFF_MESSAGE)
-    return GroundedAnswer(kept, answer.confidence, False, render(kept), rephrased=answer.rephrased)
+    return replace(answer, sentences=kept, text=render(kept))
+
+
+def _finite(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 4)
 
 
 def _near_misses(result: SearchResult) -> list[dict[str, object]]:
@@ -64,14 +69,18 @@ def _near_misses(result: SearchResult) -> list[dict[str, object]]:
 
 def answer_question(session: Session, *, actor: Principal, index: KbIndex, question: str, context: str = "",
                     abstain_below: float, rephraser: Rephraser | None = None,
-                    question_vector: Vectors | None = None) -> AnswerOutcome:
+                    question_vector: Vectors | None = None, confident_above: float | None = None,
+                    rerank: bool = False) -> AnswerOutcome:
     """A grounded answer whose every sentence cites an approved version, or an abstention stored as a gap.
 
     `index` must already be synced (see `indexing.IndexHolder.current`). Pass `question_vector` when the
     caller already embedded the (stripped) question; the search it ran comes back with the outcome.
+    `confident_above` (default: the span scorer's cross-validated threshold) splits answering outright from
+    answering with a caution (`answer.decision`); `rerank` lets the answer come from the first three articles.
     """
     retriever = HybridRetriever(index)
-    composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser)
+    composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser,
+                              confident_above=confident_above, rerank=rerank)
     query = RetrievalQuery.from_dialogue(question, context)
     result = retriever.search(query, k=3, utterance_vector=question_vector)
     answer = only_approved(composer.compose(query, result), approved_versions(session))
@@ -80,7 +89,8 @@ def answer_question(session: Session, *, actor: Principal, index: KbIndex, quest
     decision = record_decision(
         session, kind=DecisionKind.ANSWER, model_version=f"kb-hybrid/{index.embedder.model_id}",
         input_redacted=redacted, outputs={"text": answer.text, "citations": list(answer.citations),
-                                          "rephrased": answer.rephrased},
+                                          "rephrased": answer.rephrased, "decision": answer.decision.value,
+                                          "answer_probability": _finite(answer.answer_probability)},
         confidence=answer.confidence, abstained=answer.abstained,
         sources=[{"slug": s, "version": index.documents[s].version} for s in cited],
         explanation={"candidates": _near_misses(result), "evidence": result.explanation()})

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deskpilot.assist.grounded import AnswerDecision
 from deskpilot.kb.models import KbArticleStatus, KbVersionStatus
 from deskpilot.validation import DbId, InputModel
 
@@ -190,3 +191,5 @@ class AnswerRead(BaseModel):
     rephrased: bool
     sources: list[AnswerSourceRead]
     decision_id: int
+    decision: AnswerDecision = AnswerDecision.ANSWER
+    answer_probability: float | None = None

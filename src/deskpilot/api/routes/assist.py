@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
@@ -40,11 +41,13 @@ def answer(data: AnswerRequest, session: SessionDep, actor: CurrentPrincipal, in
            settings: SettingsDep, rephraser: RephraserDep) -> AnswerRead:
     """Answer from approved articles only, citing each sentence as `[slug vN]`, or abstain and hand over."""
     outcome = answer_question(session, actor=actor, index=index, question=data.question, context=data.context,
-                              abstain_below=settings.answer_abstain_below, rephraser=rephraser)
+                              abstain_below=settings.answer_abstain_below, rephraser=rephraser,
+                              confident_above=settings.answer_confident_above, rerank=settings.answer_rerank)
     result = outcome.answer
+    probability = None if math.isnan(result.answer_probability) else result.answer_probability
     return AnswerRead(
         text=result.text, confidence=result.confidence, abstained=result.abstained, rephrased=result.rephrased,
-        decision_id=outcome.decision_id,
+        decision_id=outcome.decision_id, decision=result.decision, answer_probability=probability,
         sentences=[AnswerSentenceRead(text=s.text, citation=s.citation, slug=s.slug, version=s.version)
                    for s in result.sentences],
         sources=[AnswerSourceRead(citation=d.citation, slug=d.slug, version=d.version, title=d.title, url=d.url)
