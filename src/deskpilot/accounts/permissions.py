@@ -31,6 +31,7 @@ class Permission(StrEnum):
     RUNBOOK_ROLLBACK = "runbook:rollback"
     RUNBOOK_MANAGE = "runbook:manage"
     JOBS_READ = "jobs:read"
+    AI_GOVERN = "ai:govern"
 
 
 _AGENT = {
@@ -40,7 +41,7 @@ _AGENT = {
 }
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
                   Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
-                  Permission.RUNBOOK_ROLLBACK}
+                  Permission.RUNBOOK_ROLLBACK, Permission.AI_GOVERN}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),

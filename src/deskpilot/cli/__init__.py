@@ -7,10 +7,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, audit, backup, demo, evaluate, jobs, kb, mail, runbooks, train, worker
+from deskpilot.cli import admin, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, audit, backup, demo, evaluate, jobs, kb, mail, runbooks, train, worker]
+_GROUPS = [admin, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:
