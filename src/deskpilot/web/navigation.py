@@ -48,6 +48,10 @@ def _reads_kpis(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.ANALYTICS_READ)
 
 
+def _governs_ai(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.AI_GOVERN)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -62,6 +66,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Live chats", "/agent/chats", _staff),
     NavLink("Unfiled mail", "/console/mail", _works_tickets),
     NavLink("Dashboard", "/dashboard", _reads_kpis),
+    NavLink("AI governance", "/governance/replay", _governs_ai),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

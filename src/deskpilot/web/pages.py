@@ -21,6 +21,7 @@ from deskpilot.web import (
     console_ticket,
     dashboard,
     error_pages,
+    governance,
     portal,
     staff,
     suggestions,
@@ -30,7 +31,7 @@ from deskpilot.web.templating import STATIC_DIR, make_templates
 PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.router, console_queue.router,
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
-                                         admin.router, console_mail.router)
+                                         admin.router, console_mail.router, governance.router)
 
 
 def install_pages(app: FastAPI) -> None:
