@@ -16,6 +16,7 @@ from deskpilot.api.routes import (
     assist,
     audit,
     conversations,
+    governance,
     health,
     kb,
     mail,
@@ -49,7 +50,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, triage, setup, audit, kb, assist, analytics, conversations, runbooks,
-                   mail):
+                   mail, governance):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
@@ -72,3 +72,37 @@ class ReplayRun(Base):
     candidate_version: Mapped[str] = mapped_column(String(40))
     passed: Mapped[bool] = mapped_column(Boolean)
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Capability(StrEnum):
+    """An AI capability that can be switched per channel or queue."""
+
+    TRIAGE_AUTO_APPLY = "triage_auto_apply"
+    CHAT_DEFLECTION = "chat_deflection"
+    SELF_SERVICE_ACTIONS = "self_service_actions"
+    EMAIL_DRAFTS = "email_drafts"
+
+
+class AiMode(StrEnum):
+    """off: the AI does nothing; shadow: it decides and records, nobody sees it; suggest: agents see it and
+    accept; auto: it acts (the behaviour without a switch)."""
+
+    OFF = "off"
+    SHADOW = "shadow"
+    SUGGEST = "suggest"
+    AUTO = "auto"
+
+
+class AiSwitch(Base):
+    """The mode of one capability in one scope: "*" (everywhere), "channel:<name>" or "queue:<name>"."""
+
+    __tablename__ = "ai_switches"
+    __table_args__ = (UniqueConstraint("capability", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capability: Mapped[Capability] = mapped_column(enum_column(Capability, "ai_capability"))
+    scope: Mapped[str] = mapped_column(String(140))
+    mode: Mapped[AiMode] = mapped_column(enum_column(AiMode, "ai_mode"))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    changed_by: Mapped[str] = mapped_column(String(120))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -5,7 +5,8 @@ Revises: 0015
 Create Date: 2026-12-02 19:40:00
 
 `deskpilot replay build | import` store each version of the replay set with its cases' provenance;
-`deskpilot replay run` and `deskpilot models promote` store what the gate compared and concluded.
+`deskpilot replay run` and `deskpilot models promote` store what the gate compared and concluded;
+`ai_switches` holds the kill switch and pilot mode of each AI capability per channel or queue.
 """
 
 from collections.abc import Sequence
@@ -65,9 +66,24 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_replay_runs_set_id'), 'replay_runs', ['set_id'], unique=False)
     op.create_index(op.f('ix_replay_runs_created_at'), 'replay_runs', ['created_at'], unique=False)
+    op.create_table(
+        'ai_switches',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('capability', sa.Enum('triage_auto_apply', 'chat_deflection', 'self_service_actions', 'email_drafts',
+                                        name='ai_capability', native_enum=False, length=32), nullable=False),
+        sa.Column('scope', sa.String(length=140), nullable=False),
+        sa.Column('mode', sa.Enum('off', 'shadow', 'suggest', 'auto', name='ai_mode', native_enum=False, length=32),
+                  nullable=False),
+        sa.Column('reason', sa.String(length=500), nullable=False),
+        sa.Column('changed_by', sa.String(length=120), nullable=False),
+        sa.Column('changed_at', deskpilot.db.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_ai_switches')),
+        sa.UniqueConstraint('capability', 'scope', name=op.f('uq_ai_switches_capability')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('ai_switches')
     op.drop_index(op.f('ix_replay_runs_created_at'), table_name='replay_runs')
     op.drop_index(op.f('ix_replay_runs_set_id'), table_name='replay_runs')
     op.drop_table('replay_runs')
