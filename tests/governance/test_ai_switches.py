@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskpilot import intake
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
@@ -21,9 +22,14 @@ from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.governance import switches
 from deskpilot.governance.models import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
+from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.tickets.schemas import TicketCreate
+from deskpilot.triage import categories
+from deskpilot.triage.engine import TriageEngine
 from tests.conversations.conftest import assistant, desk, load_chat_kb  # noqa: F401 - fixtures of these tests
 from tests.factories import SYSTEM, Desk
+from tests.governance.conftest import demo_rows
 from tests.live_server import live_server, server_settings, serving  # noqa: F401 - fixture of these tests
 from tests.runbooks.mail_sink import Sink, sink  # noqa: F401 - fixture of these tests
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of these tests
@@ -107,3 +113,23 @@ def test_the_kill_switch_stops_deflection_in_a_second_app_process(
     assert body["state"] == "ticket_created" and body["ticket_id"] is not None
     listed = httpx.get(f"{live_server}/api/v1/governance/switches", headers=lena, timeout=30).json()
     assert [(s["capability"], s["scope"], s["mode"]) for s in listed] == [("chat_deflection", "*", "off")]
+
+
+def test_triage_in_shadow_records_its_decision_but_sets_nothing_on_the_ticket(
+        session: Session, desk: Desk, model_settings: Settings, ai_runtime: AiRuntime) -> None:  # noqa: F811
+    for name in sorted({row.category for row in demo_rows()}):
+        categories.create(session, actor=SYSTEM, name=name, default_queue_id=desk.network.id)
+    engine = TriageEngine(model_settings, ai_runtime.embedder)
+    row = next(r for r in demo_rows() if r.category == "Hardware")
+    data = TicketCreate(subject=row.subject, description=row.description, requester_id=desk.alice.id)
+
+    auto, _ = intake.open_ticket(session, actor=SYSTEM, data=data, settings=model_settings, triage=engine)
+    assert (auto.category, auto.queue_id) == ("Hardware", desk.network.id)
+    switches.set_mode(session, actor=Principal.of(desk.lena), capability=Capability.TRIAGE_AUTO_APPLY,
+                      new_mode=AiMode.SHADOW)
+    shadowed, outcome = intake.open_ticket(session, actor=SYSTEM, data=data, settings=model_settings, triage=engine)
+
+    assert (shadowed.category, shadowed.queue_id) == (None, None)
+    decision = session.get(AiDecision, outcome.decision_id)
+    assert decision is not None and decision.category == "Hardware"
+    assert decision.explanation["governance_mode"] == "shadow"
