@@ -14,7 +14,7 @@ from deskpilot.cli import main
 from deskpilot.config import Settings
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 from tests.factories import make_user
-from tests.governance.conftest import DEGRADED, resolved_history
+from tests.governance.conftest import DEGRADED, demo_rows, resolved_history
 
 
 @pytest.fixture
@@ -49,3 +49,18 @@ def test_replay_gate_from_the_command_line(env: None, session: Session, model_se
     assert "rolled back to v0001" in capsys.readouterr().out
     actions = [e.action for e in audit.get_all(session, subject_type="model")[0]]
     assert actions == ["model.rolled_back", "model.promoted_with_override", "model.promote_refused"]
+
+
+def test_retraining_a_live_model_goes_through_the_gate(env: None, model_settings: Settings, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "build"]) == 0
+    degraded = tmp_path / "degraded.csv"
+    degraded.write_text("text,label\n" + "".join(
+        f"{row.subject},{'Hardware' if row.category == DEGRADED else row.category}\n"
+        for row in demo_rows(per_category=5)), encoding="utf-8")
+    capsys.readouterr()
+
+    assert main(["train", "triage", "--csv", str(degraded)]) == 2
+    assert f"{DEGRADED}: accuracy 100.0% → 0.0%" in capsys.readouterr().err
+    models = store(model_settings, CATEGORY_COMPONENT)
+    assert models.active_version() == "v0001" and [v.version for v in models.list_versions()][-1] == "v0003"

@@ -36,7 +36,9 @@ def _report(trained: list[TrainedVersion], promoted: bool) -> None:
 def cmd_train_triage(args: argparse.Namespace) -> int:
     settings = load_settings()
     embedder = load_embedder(settings.embedding_model)
-    promote = not args.no_promote
+    # Once a category model is live, a new one goes live only through the replay gate (below), never directly.
+    gated = not args.no_promote and store(settings, CATEGORY_COMPONENT).active_version() is not None
+    promote = not args.no_promote and not gated
     if args.csv:
         rows = read_labelled(Path(args.csv))
         trained = [train_component(settings, CATEGORY_COMPONENT, [r.text for r in rows], [r.label for r in rows],
@@ -47,6 +49,13 @@ def cmd_train_triage(args: argparse.Namespace) -> int:
             _progress("indexing resolved tickets for 'similar tickets'")
             TicketIndex(settings.index_dir / "tickets", embedder).refresh(session)
     _report(trained, promote)
+    if gated:
+        with database(settings) as session:
+            done = promotion.promote(session, actor=Principal.system("cli"), settings=settings, embedder=embedder,
+                                     component=CATEGORY_COMPONENT, version=trained[0].version)
+        if done.replay is not None:
+            print(format_report(done.replay.id, done.replay.report))
+        print(f"{CATEGORY_COMPONENT}: {done.version} is active")
     return 0
 
 
