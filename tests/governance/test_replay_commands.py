@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from deskpilot.accounts.models import Role
 from deskpilot.audit import service as audit
 from deskpilot.cli import main
 from deskpilot.config import Settings
+from deskpilot.db import make_engine, session_factory
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
+from tests.conftest import migrated_database
 from tests.factories import make_user
 from tests.governance.conftest import DEGRADED, demo_rows, resolved_history
 
@@ -51,8 +54,16 @@ def test_replay_gate_from_the_command_line(env: None, session: Session, model_se
     assert actions == ["model.rolled_back", "model.promoted_with_override", "model.promote_refused"]
 
 
-def test_retraining_a_live_model_goes_through_the_gate(env: None, model_settings: Settings, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_retraining_a_live_model_goes_through_the_gate(monkeypatch: pytest.MonkeyPatch, model_settings: Settings,
+                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Training with MiniLM is the cost here and the same on both databases: one SQLite database of its own.
+    for url in migrated_database("sqlite", tmp_path):
+        monkeypatch.setenv("DESKPILOT_DATABASE_URL", url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(model_settings.data_dir))
+    engine = make_engine(os.environ["DESKPILOT_DATABASE_URL"])
+    with session_factory(engine)() as session:
+        resolved_history(session)
+    engine.dispose()
     assert main(["replay", "build"]) == 0
     degraded = tmp_path / "degraded.csv"
     degraded.write_text("text,label\n" + "".join(
