@@ -19,10 +19,11 @@ from deskpilot.config import Environment, Settings
 from deskpilot.conversations import flow
 from deskpilot.conversations.flow import Assistant
 from deskpilot.errors import InvalidInput, PermissionDenied
-from deskpilot.governance import switches
+from deskpilot.governance import pilot, switches
 from deskpilot.governance.models import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
 from deskpilot.runtime import AiRuntime
+from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.triage import categories
@@ -133,3 +134,14 @@ def test_triage_in_shadow_records_its_decision_but_sets_nothing_on_the_ticket(
     decision = session.get(AiDecision, outcome.decision_id)
     assert decision is not None and decision.category == "Hardware"
     assert decision.explanation["governance_mode"] == "shadow"
+
+    # The pilot report: people later filed one as Hardware (agreed) and another as Access (would have been wrong).
+    other, _ = intake.open_ticket(session, actor=SYSTEM, data=data, settings=model_settings, triage=engine)
+    for ticket, final in ((shadowed, "Hardware"), (other, "Access")):
+        ticket.category, ticket.status = final, TicketStatus.RESOLVED
+    session.commit()
+    report = pilot.triage_report(session, actor=Principal.of(desk.lena), settings=model_settings,
+                                 since=auto.created_at)
+    assert (report.held_back, report.compared, report.agreed, report.agreement) == (2, 2, 1, 0.5)
+    assert report.minutes_saved == model_settings.kpi_minutes_saved_per_triage
+    assert report.wrong == [(other.id, "Hardware", "Access")]

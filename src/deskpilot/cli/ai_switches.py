@@ -1,13 +1,16 @@
-"""`deskpilot ai switch CAPABILITY MODE` and `deskpilot ai switches`: the AI kill switch from the command line."""
+"""`deskpilot ai switch CAPABILITY MODE`, `deskpilot ai switches` and `deskpilot pilot report`: the AI kill switch
+and pilot modes from the command line."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
-from deskpilot.governance import switches
+from deskpilot.clock import utcnow
+from deskpilot.governance import pilot, switches
 from deskpilot.governance.models import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
 
@@ -37,6 +40,21 @@ def cmd_ai_switches(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pilot_report(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        report = pilot.triage_report(session, actor=CLI, settings=settings,
+                                     since=utcnow() - timedelta(days=args.days))
+    agreement = "n/a" if report.agreement is None else f"{100 * report.agreement:.1f}%"
+    print(f"triage held back by an AI switch in the last {args.days} days: {report.held_back} decisions; "
+          f"{report.compared} on tickets people resolved since")
+    print(f"agreement with the final category: {agreement} ({report.agreed} of {report.compared}); "
+          f"time that would have been saved: {report.minutes_saved:.0f} min")
+    for ticket_id, ai_category, final in report.wrong[:20]:
+        print(f"  would have been wrong: DP-{ticket_id}: AI {ai_category or '(abstained)'}, final {final}")
+    return 0
+
+
 def register(sub: Sub) -> None:
     ai = sub.add_parser("ai", help="the AI kill switch and pilot modes").add_subparsers(dest="ai_cmd", required=True)
     switch = ai.add_parser("switch", help="put a capability into off / shadow / suggest / auto; audited")
@@ -48,3 +66,8 @@ def register(sub: Sub) -> None:
     switch.add_argument("--reason", default="", help="why, for the audit log and the leads' e-mail")
     switch.set_defaults(func=cmd_ai_switch)
     ai.add_parser("switches", help="the switches that are set").set_defaults(func=cmd_ai_switches)
+    pilot_cmd = sub.add_parser("pilot", help="compare a capability in shadow with what people did").add_subparsers(
+        dest="pilot_cmd", required=True)
+    report = pilot_cmd.add_parser("report", help="triage in shadow or suggest against the final categories")
+    report.add_argument("--days", type=int, default=30, help="the period, ending now (default 30 days)")
+    report.set_defaults(func=cmd_pilot_report)
