@@ -21,10 +21,12 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 from deskpilot.governance import replay_sets
-from deskpilot.governance.models import CaseKind, ReplayCase, ReplayRun
+from deskpilot.governance.models import CaseKind, ReplayCase, ReplayRun, ReplaySet
 from deskpilot.governance.replay_answers import AnswerCase, replay_answers
 from deskpilot.governance.replay_triage import TriageCase, replay_triage
 from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.model_store import ModelStore
+from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
 
 # The field of a triage case each model component predicts.
@@ -73,6 +75,19 @@ def verdict(report: dict[str, Any], *, max_drop_points: float, precision_floor: 
     return problems
 
 
+def _replay_model(replay_set: ReplaySet, models: ModelStore[TextClassifier], current_version: str | None,
+                  candidate_version: str, field: str, embedder: Embedder) -> dict[str, Any]:
+    cases = _triage_cases(replay_set.cases, field)
+    if not cases:
+        raise InvalidInput(f"replay set v{replay_set.version} has no triage cases with a {field}; run "
+                           "`deskpilot replay build` after tickets resolve")
+    current = models.load_version(current_version) if current_version else None
+    proposed = models.load_version(candidate_version)
+    # Embed once for both, and not at all when neither model uses sentence vectors.
+    embeds = any(m is not None and m.config.embeddings for m in (current, proposed))
+    return replay_triage(cases, current=current, candidate=proposed, embedder=embedder if embeds else None)
+
+
 def run(session: Session, *, actor: Principal, settings: Settings, embedder: Embedder, candidate: Candidate,
         index: KbIndex | None = None, set_version: int | None = None) -> ReplayRun:
     """Replay the set (the newest unless `set_version`) through the current and the candidate; store the run.
@@ -89,16 +104,8 @@ def run(session: Session, *, actor: Principal, settings: Settings, embedder: Emb
                               "candidate": candidate.describe(), "max_drop_points": settings.replay_max_drop_points,
                               "answer_precision_floor": settings.replay_answer_precision_floor}
     if candidate.model_version is not None:
-        cases = _triage_cases(replay_set.cases, FIELD_OF[candidate.component])
-        if not cases:
-            raise InvalidInput(f"replay set v{replay_set.version} has no triage cases with a "
-                               f"{FIELD_OF[candidate.component]}; run `deskpilot replay build` after tickets resolve")
-        current = models.load_version(current_version) if current_version else None
-        proposed = models.load_version(candidate.model_version)
-        # Embed once for both, and not at all when neither model uses sentence vectors.
-        embeds = any(m is not None and m.config.embeddings for m in (current, proposed))
-        report["triage"] = replay_triage(cases, current=current, candidate=proposed,
-                                         embedder=embedder if embeds else None)
+        report["triage"] = _replay_model(replay_set, models, current_version, candidate.model_version,
+                                         FIELD_OF[candidate.component], embedder)
     answer_cases = _answer_cases(replay_set.cases)
     if index is not None and answer_cases:
         threshold = settings.answer_abstain_below
