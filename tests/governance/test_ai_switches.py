@@ -28,6 +28,7 @@ from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.triage import categories
 from deskpilot.triage.engine import TriageEngine
+from deskpilot.web.ai_panel import triage_panel
 from tests.conversations.conftest import assistant, desk, load_chat_kb  # noqa: F401 - fixtures of these tests
 from tests.factories import SYSTEM, Desk
 from tests.governance.conftest import demo_rows
@@ -134,6 +135,9 @@ def test_triage_in_shadow_records_its_decision_but_sets_nothing_on_the_ticket(
     decision = session.get(AiDecision, outcome.decision_id)
     assert decision is not None and decision.category == "Hardware"
     assert decision.explanation["governance_mode"] == "shadow"
+    lena = Principal.of(desk.lena)
+    assert triage_panel(session, actor=lena, settings=model_settings, ticket=shadowed) is None  # agents see nothing
+    assert triage_panel(session, actor=lena, settings=model_settings, ticket=auto) is not None
 
     # The pilot report: people later filed one as Hardware (agreed) and another as Access (would have been wrong).
     other, _ = intake.open_ticket(session, actor=SYSTEM, data=data, settings=model_settings, triage=engine)
