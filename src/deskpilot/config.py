@@ -160,6 +160,13 @@ class Settings(BaseSettings):
     kpi_currency: str = Field(default="EUR", max_length=8)
     drift_js_threshold: float = Field(default=0.1, gt=0, le=1, description="Jensen-Shannon divergence alert level")
     drift_psi_threshold: float = Field(default=0.25, gt=0, description="population stability index alert level")
+    # Drawn from the training distribution itself, n decisions give an expected PSI near 9/n over ten bins and a JS
+    # divergence near 7/(8 n ln 2) over eight categories: at 100 that is 0.09 and 0.013, well under the alert levels.
+    drift_min_decisions: int = Field(default=100, ge=1, description="decisions a period needs before drift alerts")
+    replay_max_drop_points: float = Field(default=2.0, ge=0, le=100, description=(
+        "the replay gate refuses a change when any category's accuracy drops by more than this many points"))
+    replay_answer_precision_floor: float = Field(default=0.8, ge=0, le=1, description=(
+        "the replay gate refuses a retrieval change whose answer precision on the replay set is below this"))
 
     llm_base_url: str = ""
     llm_model: str = ""

@@ -11,6 +11,8 @@ from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKin
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
+from deskpilot.governance import switches
+from deskpilot.governance.models import Capability
 from deskpilot.tickets import facts, requester_limits
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work
@@ -61,8 +63,11 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
                                         requester_id=data.requester_id or actor.user_id,
                                         stated_impact=data.impact if "impact" in stated else None,
                                         stated_urgency=data.urgency if "urgency" in stated else None)
+    # Off, shadow or suggest (an AI switch): triage is recorded on the ticket but sets none of its fields.
+    held = switches.withheld(session, Capability.TRIAGE_AUTO_APPLY, decision_id=outcome.decision_id,
+                             channel=data.channel, queue=outcome.queue)
     ticket = tickets.create(session, actor=actor, data=data,
-                            triaged=_triaged(data, outcome, auto_apply_fields(settings)))
+                            triaged=_triaged(data, outcome, set() if held else auto_apply_fields(settings)))
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
     return ticket, outcome
 

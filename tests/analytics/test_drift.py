@@ -42,7 +42,7 @@ def settings(tmp_path: Path) -> Settings:
     version.mkdir(parents=True)
     (version / "metadata.json").write_text(json.dumps(TRAINING), encoding="utf-8")
     (version.parent / "active.json").write_text(json.dumps({"active": "v0001", "history": []}), encoding="utf-8")
-    return Settings(environment=Environment.TEST, data_dir=tmp_path)
+    return Settings(environment=Environment.TEST, data_dir=tmp_path, drift_min_decisions=20)
 
 
 def _decide(session: Session, category: str, confidence: float, model: str = "v0001",
@@ -71,6 +71,19 @@ def test_a_shifted_mix_raises_the_alert_and_a_matching_one_does_not(session: Ses
     assert shifted.confidence_psi is not None and shifted.confidence_psi > settings.drift_psi_threshold
     assert shifted.alert and "drifted" in shifted.message
     assert shifted.periods.rows[0][0] == "2026-11-23" and shifted.periods.rows[0][1] == 20
+
+
+def test_too_few_decisions_never_alert_however_far_they_drift(session: Session, clock: FrozenClock,
+                                                             settings: Settings) -> None:
+    for _ in range(14):
+        _decide(session, "Storage", 0.15)  # a fresh install: 14 tickets, all unlike the training data
+    session.commit()
+    period = KpiFilter.of(now=utcnow(), first_day=date(2026, 11, 23), last_day=date(2026, 11, 23))
+    report = drift_report(session, period, settings.model_copy(update={"drift_min_decisions": 100}))
+    assert report.confidence_psi is not None and report.confidence_psi > settings.drift_psi_threshold
+    assert not report.alert and report.periods.rows[0][4] == "no"
+    assert "Too few triage decisions to judge drift: 14 in this period, at least 100" in report.message
+    assert drift_report(session, period, settings.model_copy(update={"drift_min_decisions": 14})).alert
 
 
 def test_confidences_fall_in_tenths_and_abstentions_count_in_the_histogram_only(

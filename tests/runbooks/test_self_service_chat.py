@@ -17,6 +17,8 @@ from deskpilot.conversations import flow, password_help, service
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import ConversationState
 from deskpilot.errors import InvalidInput, NotFound
+from deskpilot.governance import switches
+from deskpilot.governance.models import AiMode, Capability
 from deskpilot.ml.embeddings import default_embedder
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest
@@ -134,6 +136,17 @@ def test_no_offer_while_the_reset_runbook_is_not_approved(
     with pytest.raises(InvalidInput, match="not waiting"):
         password_help.set_password(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
                                    new_password=NEW, tools=assistant.tools())
+
+
+def test_no_offer_while_an_ai_switch_holds_self_service_actions_back(
+        session: Session, mail_settings: Settings, desk_ready: Desk) -> None:
+    switches.set_mode(session, actor=Principal.of(desk_ready.adam), capability=Capability.SELF_SERVICE_ACTIONS,
+                      new_mode=AiMode.OFF, scope="channel:chat")
+    assistant = _assistant(session, mail_settings)
+    conversation, _ = flow.start(session, actor=Principal.of(desk_ready.alice), assistant=assistant,
+                                 body="I forgot my password and cannot sign in")
+    assert conversation.state is not S.SELF_SERVICE
+    assert not any("one-time code" in body for body in _bodies(session, conversation))
 
 
 def test_the_offer_follows_meaning_not_keywords(tmp_path: Path) -> None:

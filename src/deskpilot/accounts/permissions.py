@@ -32,6 +32,7 @@ class Permission(StrEnum):
     RUNBOOK_MANAGE = "runbook:manage"
     JOBS_READ = "jobs:read"
     REQUESTER_LIMIT_LIFT = "requester:limit_lift"
+    AI_GOVERN = "ai:govern"
 
 
 _AGENT = {
@@ -41,7 +42,8 @@ _AGENT = {
 }
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
                   Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
-                  Permission.RUNBOOK_ROLLBACK, Permission.REQUESTER_LIMIT_LIFT}
+                  Permission.RUNBOOK_ROLLBACK, Permission.REQUESTER_LIMIT_LIFT,
+                  Permission.AI_GOVERN}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),

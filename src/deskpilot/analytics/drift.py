@@ -161,16 +161,19 @@ def drift_from(profile: TrainingProfile, mix: dict[str, dict[str, float]], hist:
     total_hist = [sum(h[i] for h in hist.values()) for i in range(BINS)]
     js = jensen_shannon(total_mix, profile.label_counts) if total_mix else None
     psi = population_stability(profile.confidence_histogram, total_hist)
-    alert = (js is not None and js > settings.drift_js_threshold) or psi > settings.drift_psi_threshold
+    decided = int(sum(total_hist))
+    # A handful of tickets always looks different from the training mix: too few decisions never alert.
+    alert = decided >= settings.drift_min_decisions and (
+        (js is not None and js > settings.drift_js_threshold) or psi > settings.drift_psi_threshold)
     periods = []
     for key in sorted(hist):
         key_js = jensen_shannon(mix[key], profile.label_counts) if key in mix else None
         key_psi = population_stability(profile.confidence_histogram, hist[key])
-        key_alert = (key_js is not None and key_js > settings.drift_js_threshold) or \
-            key_psi > settings.drift_psi_threshold
+        key_alert = sum(hist[key]) >= settings.drift_min_decisions and (
+            (key_js is not None and key_js > settings.drift_js_threshold) or key_psi > settings.drift_psi_threshold)
         periods.append((key, int(sum(hist[key])), key_js, key_psi, "yes" if key_alert else "no"))
     return DriftReport(
-        profile, js, psi, alert, _message(alert, js, psi, settings),
+        profile, js, psi, alert, _message(alert, js, psi, settings, decided),
         KpiTable("drift", "Drift by period", (flt.grain, "decisions", "category_js", "confidence_psi", "alert"),
                  periods),
         _shares("drift_categories", "Category mix: training data vs this period", "category",
@@ -191,10 +194,13 @@ def _shares(name: str, title: str, what: str, keys: list[Any], training: dict[An
     return KpiTable(name, title, (what, "training_share", "period_share", "period_count"), rows)
 
 
-def _message(alert: bool, js: float | None, psi: float, settings: Settings) -> str:
+def _message(alert: bool, js: float | None, psi: float, settings: Settings, decided: int) -> str:
     js_text = "n/a" if js is None else f"{js:.3f}"
     figures = (f"category mix JS divergence {js_text} (alert above {settings.drift_js_threshold:g}), "
                f"confidence PSI {psi:.3f} (alert above {settings.drift_psi_threshold:g})")
+    if decided < settings.drift_min_decisions:
+        return (f"Too few triage decisions to judge drift: {decided} in this period, at least "
+                f"{settings.drift_min_decisions} needed (DESKPILOT_DRIFT_MIN_DECISIONS); so far {figures}.")
     if alert:
         return f"Triage input has drifted from the training data: {figures}. Review recent tickets and retrain."
     return f"Within the thresholds: {figures}."

@@ -17,6 +17,7 @@ from deskpilot.api.routes import (
     audit,
     conversation_attachments,
     conversations,
+    governance,
     health,
     kb,
     mail,
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
-                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail):
+                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -7,10 +7,24 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from deskpilot.cli import admin, audit, backup, demo, evaluate, jobs, kb, mail, runbooks, train, worker
+from deskpilot.cli import (
+    admin,
+    ai_switches,
+    audit,
+    backup,
+    demo,
+    evaluate,
+    jobs,
+    kb,
+    mail,
+    replay,
+    runbooks,
+    train,
+    worker,
+)
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, audit, backup, demo, evaluate, jobs, kb, mail, runbooks, train, worker]
+_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,9 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts import service as accounts
+from deskpilot.accounts.principal import Principal
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
+from deskpilot.errors import NotFound
 from deskpilot.evaluation.datasets import read_labelled
+from deskpilot.governance import promotion
+from deskpilot.governance.report import format_report
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
 from deskpilot.triage.similar import TicketIndex
@@ -29,7 +36,9 @@ def _report(trained: list[TrainedVersion], promoted: bool) -> None:
 def cmd_train_triage(args: argparse.Namespace) -> int:
     settings = load_settings()
     embedder = load_embedder(settings.embedding_model)
-    promote = not args.no_promote
+    # Once a category model is live, a new one goes live only through the replay gate (below), never directly.
+    gated = not args.no_promote and store(settings, CATEGORY_COMPONENT).active_version() is not None
+    promote = not args.no_promote and not gated
     if args.csv:
         rows = read_labelled(Path(args.csv))
         trained = [train_component(settings, CATEGORY_COMPONENT, [r.text for r in rows], [r.label for r in rows],
@@ -40,6 +49,13 @@ def cmd_train_triage(args: argparse.Namespace) -> int:
             _progress("indexing resolved tickets for 'similar tickets'")
             TicketIndex(settings.index_dir / "tickets", embedder).refresh(session)
     _report(trained, promote)
+    if gated:
+        with database(settings) as session:
+            done = promotion.promote(session, actor=Principal.system("cli"), settings=settings, embedder=embedder,
+                                     component=CATEGORY_COMPONENT, version=trained[0].version)
+        if done.replay is not None:
+            print(format_report(done.replay.id, done.replay.report))
+        print(f"{CATEGORY_COMPONENT}: {done.version} is active")
     return 0
 
 
@@ -51,14 +67,36 @@ def cmd_models_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(session: Session, username: str | None) -> Principal:
+    """The lead or admin a promotion is recorded for (`--by`), or the CLI itself."""
+    if not username:
+        return Principal.system("cli")
+    user = accounts.get_by_username(session, username=username)
+    if user is None:
+        raise NotFound(f"No user {username!r}.")
+    return Principal.of(user)
+
+
 def cmd_models_promote(args: argparse.Namespace) -> int:
-    store(load_settings(), args.component).promote(args.version)
-    print(f"{args.component}: {args.version} is active")
+    settings = load_settings()
+    with database(settings) as session:
+        done = promotion.promote(session, actor=_actor(session, args.by), settings=settings,
+                                 embedder=load_embedder(settings.embedding_model), component=args.component,
+                                 version=args.version, override_reason=args.override_reason)
+    if done.replay is not None:
+        print(format_report(done.replay.id, done.replay.report))
+    if done.replay is not None and not done.replay.passed:
+        print(f"{args.component}: {args.version} is active, overriding the replay gate: {done.override_reason}")
+    else:
+        print(f"{args.component}: {args.version} is active")
     return 0
 
 
 def cmd_models_rollback(args: argparse.Namespace) -> int:
-    version = store(load_settings(), args.component).rollback()
+    settings = load_settings()
+    with database(settings) as session:
+        version = promotion.rollback(session, actor=_actor(session, args.by), settings=settings,
+                                     component=args.component)
     print(f"{args.component}: rolled back to {version}")
     return 0
 
@@ -78,6 +116,8 @@ def register(sub: Sub) -> None:
         parser = models.add_parser(name, help=help_text)
         parser.add_argument("--component", default=CATEGORY_COMPONENT,
                             choices=[CATEGORY_COMPONENT, PRIORITY_COMPONENT])
+        parser.add_argument("--by", help="the lead or admin to record as the actor (default: cli)")
         if name == "promote":
             parser.add_argument("version")
+            parser.add_argument("--override-reason", help="promote although the replay gate refuses; audited")
         parser.set_defaults(func=func)

@@ -33,6 +33,8 @@ from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
+from deskpilot.governance import switches
+from deskpilot.governance.models import Capability
 from deskpilot.kb.answering import answer_question
 from deskpilot.ml.embeddings import Vectors
 from deskpilot.runbooks.mailer import Mailer
@@ -218,6 +220,11 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
                               rephraser=assistant.rephraser, question_vector=vector)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
+    if switches.withheld(session, Capability.CHAT_DEFLECTION, decision_id=outcome.decision_id,
+                         channel=conversation.channel, queue=conversation.facts.get("queue")):
+        troubleshoot.open_ticket(session, conversation, actor, assistant, reason=switches.WITHHELD_REASON,
+                                 code=R.OTHER)
+        return
     if troubleshoot.clarify(session, conversation, actor, assistant, question, outcome.search):
         return
     answer = outcome.answer

@@ -26,6 +26,8 @@ from deskpilot.conversations import attachments, service
 from deskpilot.conversations.models import Conversation, Resolution
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from deskpilot.governance import switches
+from deskpilot.governance.models import AiMode, Capability
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runbooks import self_service
 from deskpilot.runbooks import service as runbooks
@@ -105,6 +107,9 @@ def offer(session: Session, conversation: Conversation, actor: Principal, tools:
         return False
     if not _available(session, settings, actor):
         return False
+    if switches.mode(session, Capability.SELF_SERVICE_ACTIONS, channel=conversation.channel,
+                     queue=conversation.facts.get("queue")) is not AiMode.AUTO:
+        return False  # an AI switch holds self-service actions back: the question gets the usual help instead
     kept = PASSWORD_LIKE.sub(MASKED_PASSWORD, question[:2000])
     conversation.facts = conversation.facts | {"self_service": {"stage": "offered", "question": kept}}
     service.transition(session, conversation, E.OFFER_SELF_SERVICE, actor=actor)

@@ -18,6 +18,7 @@ from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit.decisions_models import AiDecision
 from deskpilot.config import Settings
 from deskpilot.errors import DomainError
+from deskpilot.governance.models import AiMode
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Queue, Ticket, TicketMessage
 
@@ -79,7 +80,8 @@ def summary(ticket: Ticket, messages: list[TicketMessage]) -> list[str]:
 def triage_panel(session: Session, *, actor: Principal, settings: Settings, ticket: Ticket) -> TriagePanel | None:
     """The latest triage decision on the ticket as suggestions, or None when it was never triaged."""
     decision = intake.latest_triage(session, ticket_id=ticket.id)
-    if decision is None:
+    # A triage an AI switch held back in shadow (or off) is recorded for the pilot report, never shown.
+    if decision is None or decision.explanation.get("governance_mode") in (AiMode.SHADOW, AiMode.OFF):
         return None
     queue_names = {q.id: q.name for q in session.query(Queue).all()}
     out = decision.outputs

@@ -16,6 +16,7 @@ from deskpilot.analytics.figures import Kpi, Unit
 from deskpilot.analytics.report import KpiReport
 from deskpilot.api.deps import SessionDep
 from deskpilot.channels.email import kpis as email_kpis
+from deskpilot.governance import switches
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue
 from deskpilot.web.charts import bar_chart, share_bars
@@ -84,4 +85,5 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
         "format_kpi": format_kpi, "charts": _charts(report), "query": query, "filters": params,
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
         "channels": list(Channel),
+        "ai_switches": switches.not_on_auto(session), "describe_switch": switches.describe,
     }, viewer=viewer)

@@ -65,6 +65,10 @@ def _lifts_limits(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.REQUESTER_LIMIT_LIFT) and not _admin(viewer)
 
 
+def _governs_ai(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.AI_GOVERN)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -87,6 +91,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Runbooks", "/runbooks", _reads_runbooks),
     NavLink("Audit", "/audit", _audits),
     NavLink("Requester limits", "/requester-limits", _lifts_limits),
+    NavLink("Replay gate", "/governance/replay", _governs_ai),
+    NavLink("AI switches", "/governance/switches", _governs_ai),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

@@ -24,6 +24,7 @@ from deskpilot.web import (
     console_ticket,
     dashboard,
     error_pages,
+    governance,
     help_centre,
     kb_editor,
     kb_pages,
@@ -50,7 +51,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router)
+                                         requester_limits.router, governance.router)
 
 
 def install_pages(app: FastAPI) -> None:

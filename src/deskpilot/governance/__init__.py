@@ -1,0 +1,1 @@
+"""Governance: replay sets and the gate in front of every AI change."""
