@@ -1,7 +1,7 @@
 """governance: versioned replay sets of approved cases and the replay runs that gate AI changes
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-02 19:40:00
 
 `deskpilot replay build | import` store each version of the replay set with its cases' provenance;
@@ -17,7 +17,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0017'
-down_revision: str | None = '0015'
+down_revision: str | None = '0016'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
