@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.index_store import KbIndex
-from deskpilot.assist.retrieval import RetrievalParams, SearchResult
+from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import SearchResult
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.config import Settings
-from deskpilot.conversations import handoff, password_help, service
+from deskpilot.conversations import handoff, password_help, phrases, service
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
 from deskpilot.conversations.replies import Reply, classify, wants_human
@@ -43,7 +43,7 @@ S, E = ConversationState, ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
 CONTEXT_TURNS = 6
-CONFIRM = "Did this solve it? Answer yes or no."
+CONFIRM = phrases.phrase("confirm", phrases.ENGLISH)
 STEPS_MIN_COVERAGE = 0.75  # share of the question's content words in the article, to try its steps
 STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it works now."
 
@@ -158,21 +158,28 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
             question: str, *, offer_self_service: bool = True) -> None:
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
+    previous_language = conversation.facts.get("language")
     intent, intent_score = _triage(session, conversation, assistant, question)
+    language = phrases.requester_language(question, previous_language)
+    conversation.facts = conversation.facts | {"language": language}
     # The question is embedded once here; the reset offer and the retrieval use this vector.
     vector = assistant.index.embedder.encode([question.strip()])[0]
     if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
                                                   question_vector=vector, intent=intent, intent_score=intent_score):
         return
-    outcome = answer_question(session, actor=actor, index=assistant.index, question=question,
+    index = _search_index(assistant.index, language)
+    outcome = answer_question(session, actor=actor, index=index, question=question,
                               context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
-                              rephraser=assistant.rephraser, question_vector=vector)
+                              rephraser=assistant.rephraser, language=language,
+                              question_vector=vector if index is assistant.index else None)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     answer = outcome.answer
     if not answer.abstained:
         citations = [_citation(d.slug, d.version, d.title) for d in outcome.sources]
-        service.say(session, conversation, ASSISTANT, f"{answer.text}\n\n{CONFIRM}", citations=citations,
+        text = f"{_language_notice(outcome.sources[0], language)}{answer.text}"
+        service.say(session, conversation, ASSISTANT, f"{text}\n\n{phrases.phrase('confirm', language)}",
+                    citations=citations,
                     confidence=answer.confidence, decision_id=outcome.decision_id)
         conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
                                                    "answer_slug": outcome.sources[0].slug,
@@ -184,10 +191,22 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
         _open_ticket(session, conversation, actor, assistant,
                      reason="The assistant found no approved article that answers it.", code=R.NO_ARTICLE)
         return
-    service.say(session, conversation, ASSISTANT,
-                "I am not sure I have the exact answer, but an article that may fit has steps we can try "
-                "together.", confidence=answer.confidence, decision_id=outcome.decision_id)
+    service.say(session, conversation, ASSISTANT, phrases.phrase("may_fit", language),
+                confidence=answer.confidence, decision_id=outcome.decision_id)
     _start_steps(session, conversation, actor, assistant, slug)
+
+
+def _search_index(index: KbIndex, language: str) -> KbIndex:
+    """A question not in English is searched with the multilingual embedder (when the runtime has one)."""
+    return (index.cross_lingual() or index) if language != phrases.ENGLISH else index
+
+
+def _language_notice(document: KbDocument, language: str) -> str:
+    """Said before an answer from an article not in the requester's language (the English original)."""
+    if document.language == language:
+        return ""
+    notice = phrases.phrase("article_in_english", language)
+    return f"{notice}\n\n" if notice else ""
 
 
 def _citation(slug: str, version: int, title: str) -> dict[str, Any]:
@@ -206,8 +225,7 @@ def _best_article_with_steps(result: SearchResult, abstain_below: float) -> str 
     search the abstained answer ran (top 3), not a second one.
     """
     evidence = result.evidence
-    on_topic = evidence is not None and (evidence.cosine >= RetrievalParams().evidence_floor
-                                         or evidence.coverage >= STEPS_MIN_COVERAGE)
+    on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE)
     if result.confidence < abstain_below / 2 and not on_topic:
         return None
     for hit in result.hits:
@@ -308,10 +326,9 @@ def _open_ticket(session: Session, conversation: Conversation, actor: Principal,
                                  triage=assistant.triage, reason=reason, code=code)
     conversation.resolution = Resolution.TICKET
     service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
-    service.say(session, conversation, SYSTEM,
-                f"I could not solve this here, so I opened ticket DP-{handed.ticket.id} for you with everything "
-                f"we tried. {_promise(handed.ticket)} A person from the service desk will reply here and on "
-                "the ticket.")
+    service.say(session, conversation, SYSTEM, phrases.phrase(
+        "ticket_opened", conversation.facts.get("language", phrases.ENGLISH), ticket=handed.ticket.id,
+        promise=_promise(handed.ticket)))
 
 
 def _hand_off(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant) -> None:
@@ -328,10 +345,9 @@ def _hand_off(session: Session, conversation: Conversation, actor: Principal, as
     else:
         ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
     service.transition(session, conversation, E.HANDOFF, actor=actor)
-    service.say(session, conversation, SYSTEM,
-                f"You asked for a person: DP-{ticket.id} is with the service desk. {_promise(ticket)} A member "
-                "of the service desk will join this chat; everything you write until then is kept and shown "
-                "to them.")
+    service.say(session, conversation, SYSTEM, phrases.phrase(
+        "handed_off", conversation.facts.get("language", phrases.ENGLISH), ticket=ticket.id,
+        promise=_promise(ticket)))
 
 
 def _mirror_to_ticket(session: Session, conversation: Conversation, actor: Principal, text: str) -> None:

@@ -189,4 +189,5 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     decisions.attach_subject(session, decision_id=decision.id, subject_type="conversation",
                              subject_id=conversation.id)
     conversation.ticket_id = ticket.id
+    ticket.language = conversation.facts.get("language")
     return HandedOver(ticket=ticket, triage=outcome)

@@ -64,16 +64,18 @@ def _near_misses(result: SearchResult) -> list[dict[str, object]]:
 
 def answer_question(session: Session, *, actor: Principal, index: KbIndex, question: str, context: str = "",
                     abstain_below: float, rephraser: Rephraser | None = None,
-                    question_vector: Vectors | None = None) -> AnswerOutcome:
+                    question_vector: Vectors | None = None, language: str | None = None) -> AnswerOutcome:
     """A grounded answer whose every sentence cites an approved version, or an abstention stored as a gap.
 
     `index` must already be synced (see `indexing.IndexHolder.current`). Pass `question_vector` when the
-    caller already embedded the (stripped) question; the search it ran comes back with the outcome.
+    caller already embedded the (stripped) question with `index.embedder`; the search it ran comes back with
+    the outcome. With the requester's `language`, the answer comes from the article in that language when the
+    KB has a translation, else from the original (see `KbIndex.articles_for_language`).
     """
     retriever = HybridRetriever(index)
     composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser)
     query = RetrievalQuery.from_dialogue(question, context)
-    result = retriever.search(query, k=3, utterance_vector=question_vector)
+    result = retriever.search(query, k=3, utterance_vector=question_vector, language=language)
     answer = only_approved(composer.compose(query, result), approved_versions(session))
     redacted = redact_pii(question).text
     cited = list(dict.fromkeys(s.slug for s in answer.sentences))
