@@ -36,10 +36,12 @@ __all__ = [
 ]
 
 
-# See `RetrievalParams.evidence_floor`; the multilingual floor was chosen on the German and French questions
-# of benchmarks/data/multilingual_questions.jsonl with off-topic ones (docs/benchmarks.md), not on es/zh.
+# See `RetrievalParams.evidence_floor`; the multilingual floor and weight were chosen by `deskpilot eval
+# multilingual` on the German and French questions of benchmarks/data/multilingual_questions.csv (off-topic ones
+# included), not on Spanish or Chinese (docs/benchmarks.md).
 RETRIEVAL_EVIDENCE_FLOOR = 0.53
 MULTILINGUAL_EVIDENCE_FLOOR = 0.80
+MULTILINGUAL_EVIDENCE_WEIGHT = 10.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class RetrievalParams:
         """The defaults for an index embedded by `model_id`: raw cosines, hence the evidence floor, are on
         each model's own scale (multilingual-e5's unrelated texts sit near 0.75, MiniLM's near 0.1)."""
         if model_id == MULTILINGUAL_MODEL_ID:
-            return cls(evidence_floor=MULTILINGUAL_EVIDENCE_FLOOR)
+            return cls(evidence_floor=MULTILINGUAL_EVIDENCE_FLOOR, evidence_weight=MULTILINGUAL_EVIDENCE_WEIGHT)
         return cls()
 
 
