@@ -188,15 +188,6 @@ class KbIndex:
                 or ((d.translation_of is None or d.translation_of not in self.documents)
                     and (d.slug, language) not in translated)}
 
-    def in_language(self, slug: str, language: str) -> KbDocument | None:
-        """The article `slug` itself or its translation written in `language`, if the index has one."""
-        document = self.documents.get(slug)
-        if document is None:
-            return None
-        original = document.translation_of if document.translation_of in self.documents else slug
-        group = [d for d in self.documents.values() if original in (d.slug, d.translation_of)]
-        return next((d for d in group if d.language == language), None)
-
     def cross_lingual(self) -> KbIndex | None:
         """This index as the multilingual embedder sees it (same chunks, documents and BM25; the multilingual
         vectors; no English past questions), for questions not in English; None without that embedder."""
