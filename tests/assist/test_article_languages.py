@@ -1,11 +1,12 @@
-"""Article languages: front matter read on import, and which articles a question in a language is answered
-from (the translation into it, else the original; never a translation into another language)."""
+"""Article languages: front matter read on import; questions are ranked over the originals and answered from
+the translation into their language when there is one."""
 
 from __future__ import annotations
 
 import pytest
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
 from deskpilot.errors import InvalidInput
 from deskpilot.kb.importer import parse_markdown
 from deskpilot.runtime import AiRuntime
@@ -28,7 +29,7 @@ def test_front_matter_names_the_language_and_the_original() -> None:
         parse_markdown("x.md", "---\nlanguage: [de]\n---\nbody")
 
 
-def test_a_question_is_searched_over_its_language_and_the_untranslated_originals(ai_runtime: AiRuntime) -> None:
+def test_questions_are_ranked_over_the_originals_and_answered_from_the_translation(ai_runtime: AiRuntime) -> None:
     index = KbIndex(ai_runtime.embedder)
     index.add_documents([
         KbDocument("vpn", 1, "VPN on Windows", "1. Open GlobalProtect."),
@@ -37,8 +38,11 @@ def test_a_question_is_searched_over_its_language_and_the_untranslated_originals
         KbDocument("printer", 1, "Add a printer", "1. Open Company Portal."),
         KbDocument("kantine", 1, "Speiseplan", "1. Intranet öffnen.", language="de"),
     ])
-    assert index.articles_for_language("en") == {"vpn", "printer", "kantine"}
-    assert index.articles_for_language("de") == {"vpn-de", "printer", "kantine"}
-    assert index.articles_for_language("es") == {"vpn", "printer", "kantine"}
+    assert index.originals() == {"vpn", "printer", "kantine"}
+    assert index.translation("vpn", "de") == index.documents["vpn-de"]
+    assert index.translation("vpn", "es") is None and index.translation("printer", "de") is None
+    query = RetrievalQuery("How do I connect the VPN on Windows?")
+    hits = HybridRetriever(index).search(query, k=3, language="de").hits
+    assert [h.slug for h in hits][:1] == ["vpn-de"] and "vpn" not in [h.slug for h in hits]
     index.remove_documents(["vpn"])
-    assert index.articles_for_language("es") == {"vpn-de", "vpn-fr", "printer", "kantine"}
+    assert index.originals() == {"vpn-de", "vpn-fr", "printer", "kantine"}

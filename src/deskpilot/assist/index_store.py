@@ -10,8 +10,8 @@ An index is a directory: `manifest.json`, `documents.json`, `lexical/`, `vectors
 Questions not in English are searched with a second, multilingual embedder over the same chunks
 (`cross_lingual`): its vectors (`ml_vectors/`, `ml_titles/`) are computed the first time such a question
 comes, kept up to date with the articles from then on, and saved with the index. Each article has a
-language and may be the translation of another (`KbDocument.translation_of`); a question in a language is
-searched over the articles in that language and the originals that have no translation into it.
+language and may be the translation of another (`KbDocument.translation_of`): questions are ranked over the
+originals, and the answer comes from the translation into the question's language when there is one.
 """
 
 from __future__ import annotations
@@ -178,15 +178,15 @@ class KbIndex:
         z = (scores - scores[live].mean()) / (float(scores[live].std()) or 1.0)
         return {slug: float(z[row]) for row, slug in enumerate(self.titles.row_ids()) if slug is not None}
 
-    def articles_for_language(self, language: str) -> set[str]:
-        """The articles a question in `language` is answered from: those written in it, and every original
-        that has no translation into it (translations into other languages are left out)."""
-        translated = {(d.translation_of, d.language) for d in self.documents.values()
-                      if d.translation_of in self.documents}
+    def originals(self) -> set[str]:
+        """The articles that translate no indexed article: what a question is ranked over, in any language."""
         return {d.slug for d in self.documents.values()
-                if d.language == language
-                or ((d.translation_of is None or d.translation_of not in self.documents)
-                    and (d.slug, language) not in translated)}
+                if d.translation_of is None or d.translation_of not in self.documents}
+
+    def translation(self, slug: str, language: str) -> KbDocument | None:
+        """The indexed translation of the original `slug` into `language`, if there is one."""
+        return next((d for d in self.documents.values() if d.translation_of == slug and d.language == language),
+                    None)
 
     def cross_lingual(self) -> KbIndex | None:
         """This index as the multilingual embedder sees it (same chunks, documents and BM25; the multilingual

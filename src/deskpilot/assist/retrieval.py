@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -190,10 +190,12 @@ class HybridRetriever:
         """The `k` best articles for a (dialogue) query, with their best chunks and a confidence.
 
         Pass `utterance_vector` when the caller already embedded `query.text`: only earlier turns are embedded.
-        With `language`, only the articles a question in that language is answered from are searched
-        (`KbIndex.articles_for_language`); without it, every article.
+        With `language`, the originals are ranked (`KbIndex.originals`) and each is replaced by its translation
+        into `language` when the index has one; the confidence is the original's. Without it, every article is
+        ranked. Ranking translations beside originals was measured worse: a partly translated KB pulled every
+        French question to its four French articles on shared words (P@1 0.70 → 0.30, docs/benchmarks.md).
         """
-        allowed = self.index.articles_for_language(language) if language else None
+        allowed = self.index.originals() if language else None
         p = self.params
         lexical_turns = query.weighted_turns(
             decay=p.lexical_decay, agent_weight=p.lexical_agent_weight, max_turns=p.max_turns
@@ -212,7 +214,20 @@ class HybridRetriever:
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
+        if language:
+            hits = [self._in_language(hit, language, query_vector) for hit in hits]
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence)
+
+    def _in_language(self, hit: ArticleHit, language: str, query_vector: npt.NDArray[np.float32]) -> ArticleHit:
+        """`hit` with the article's translation into `language` and its chunks closest to the query, if any."""
+        document = self.index.translation(hit.slug, language)
+        if document is None or not hit.chunks:
+            return hit
+        best = hit.chunks[0]
+        chunks = sorted(self.index.chunks_of(document.slug),
+                        key=lambda c: -float(self.index.vectors.vector(c.chunk_id).reshape(-1) @ query_vector))
+        return replace(hit, document=document, chunks=tuple(
+            ScoredChunk(c, best.score, best.lexical, best.dense) for c in chunks[: self.params.chunks_per_article]))
 
     def _turn_vectors(self, texts: list[str], utterance_vector: npt.NDArray[np.float32] | None
                       ) -> npt.NDArray[np.float32]:
