@@ -40,8 +40,8 @@ __all__ = [
 # multilingual` on the German and French questions of benchmarks/data/multilingual_questions.csv (off-topic ones
 # included), not on Spanish or Chinese (docs/benchmarks.md).
 RETRIEVAL_EVIDENCE_FLOOR = 0.53
-MULTILINGUAL_EVIDENCE_FLOOR = 0.80
-MULTILINGUAL_EVIDENCE_WEIGHT = 10.0
+MULTILINGUAL_EVIDENCE_FLOOR = 0.825
+MULTILINGUAL_EVIDENCE_WEIGHT = 40.0
 
 
 @dataclass(frozen=True)
