@@ -150,6 +150,9 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default="all-MiniLM-L6-v2-onnx-int8",
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")
+    multilingual_model: str = Field(default="multilingual-e5-small-q4",
+                                    description="the second embedder, for questions not in English (cross-lingual "
+                                                "KB search); empty turns it off")
 
     # KPI value model: what a task costs without AI help, and what the AI costs to run.
     kpi_minutes_per_ticket: float = Field(default=15.0, ge=0, description="agent minutes to handle a ticket unaided")

@@ -18,6 +18,7 @@ from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import Embedder, load_embedder
 from deskpilot.ml.llm_client import LlmClient
+from deskpilot.ml.multilingual import load_multilingual_embedder
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.triage.engine import TriageEngine
@@ -37,10 +38,13 @@ class AiRuntime:
 
 
 def build_runtime(settings: Settings) -> AiRuntime:
-    """Load the configured embedder (`DESKPILOT_EMBEDDING_MODEL`) and set up everything that uses it."""
+    """Load the configured embedders (`DESKPILOT_EMBEDDING_MODEL`, and `DESKPILOT_MULTILINGUAL_MODEL` for
+    questions not in English: each once per process) and set up everything that uses them."""
     embedder = load_embedder(settings.embedding_model)
+    multilingual = load_multilingual_embedder(settings.multilingual_model)
     client = LlmClient.from_settings(settings)
-    return AiRuntime(settings=settings, embedder=embedder, kb=IndexHolder(settings.index_dir, embedder),
+    return AiRuntime(settings=settings, embedder=embedder,
+                     kb=IndexHolder(settings.index_dir, embedder, multilingual=multilingual),
                      triage=TriageEngine(settings, embedder),
                      reset_intent=ResetIntent.embedded_by(embedder),
                      intents=intents.load_or_train(settings, embedder),

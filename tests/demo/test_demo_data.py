@@ -32,6 +32,11 @@ QUEUES = {"Service Desk L1", "Network", "Identity & Access", "End-user Hardware"
 TICKET_COLUMNS = ["external_id", "subject", "description", "category", "queue", "priority", "channel",
                   "status", "created_days_ago", "resolved_after_hours", "requester", "assignee", "resolution"]
 ARTICLE_FIELDS = {"slug", "title", "queue", "category", "tags", "owner"}
+TRANSLATION_FIELDS = ARTICLE_FIELDS | {"language", "translation_of"}
+# The article's headings in each language the demo KB has translations in: steps, fallback, cause.
+HEADINGS = {"en": ("Steps", "If this did not help", "Cause"),
+            "de": ("Schritte", "Wenn das nicht geholfen hat", "Ursache"),
+            "fr": ("Étapes", "Si cela n'a pas aidé", "Cause")}
 KEBAB = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 INTERVAL = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
@@ -184,7 +189,7 @@ def test_article_front_matter_is_valid(articles: list[tuple[Path, dict[str, Any]
     queues = {q["name"] for q in seed["queues"]}
     categories = {c["name"] for c in seed["categories"]}
     for path, meta, _ in articles:
-        assert set(meta) == ARTICLE_FIELDS, f"{path.name}: fields {sorted(meta)}"
+        assert set(meta) in (ARTICLE_FIELDS, TRANSLATION_FIELDS), f"{path.name}: fields {sorted(meta)}"
         assert isinstance(meta["title"], str) and meta["title"].strip(), path.name
         assert meta["queue"] in queues, path.name
         assert meta["category"] in categories, path.name
@@ -195,14 +200,26 @@ def test_article_front_matter_is_valid(articles: list[tuple[Path, dict[str, Any]
     assert {meta["queue"] for _, meta, _ in articles} == queues  # every queue has articles
 
 
+def test_translations_name_an_english_original_and_keep_its_metadata(
+        articles: list[tuple[Path, dict[str, Any], str]]) -> None:
+    by_slug = {meta["slug"]: meta for _, meta, _ in articles}
+    translations = [meta for meta in by_slug.values() if "translation_of" in meta]
+    assert {m["language"] for m in translations} == {"de", "fr"}
+    for meta in translations:
+        original = by_slug[meta["translation_of"]]
+        assert "language" not in original and meta["slug"] == f"{original['slug']}-{meta['language']}"
+        assert [meta[k] for k in ("queue", "category", "tags")] == [original[k] for k in ("queue", "category", "tags")]
+
+
 def test_article_bodies_have_numbered_steps(articles: list[tuple[Path, dict[str, Any], str]]) -> None:
-    for path, _, body in articles:
+    for path, meta, body in articles:
+        steps_heading, fallback, cause = HEADINGS[meta.get("language", "en")]
         headings = re.findall(r"^## (.+)$", body, re.M)
-        assert "Steps" in headings and "If this did not help" in headings, f"{path.name}: {headings}"
-        assert set(headings) <= {"Steps", "If this did not help", "Cause"}, f"{path.name}: {headings}"
+        assert steps_heading in headings and fallback in headings, f"{path.name}: {headings}"
+        assert set(headings) <= {steps_heading, fallback, cause}, f"{path.name}: {headings}"
         intro = body.split("## ", 1)[0]
         assert len(intro.split()) >= 15, f"{path.name}: no Applies to / Symptoms paragraph"
-        steps = re.split(r"^## ", body.split("## Steps", 1)[1], maxsplit=1, flags=re.M)[0]
+        steps = re.split(r"^## ", body.split(f"## {steps_heading}", 1)[1], maxsplit=1, flags=re.M)[0]
         numbers = [int(n) for n in re.findall(r"^(\d+)\. \S", steps, re.M)]
         assert len(numbers) >= 3 and numbers[:3] == [1, 2, 3], f"{path.name}: steps {numbers}"
         words = len(body.split())

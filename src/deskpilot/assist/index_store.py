@@ -6,10 +6,17 @@ The index also holds the past questions each article answered (`history`, see `a
 belong to the article across its versions and are forgotten when the article is removed.
 An index is a directory: `manifest.json`, `documents.json`, `lexical/`, `vectors/`, `titles/` and
 `history/` (an index saved before history existed loads with an empty one).
+
+Questions not in English are searched with a second, multilingual embedder over the same chunks
+(`cross_lingual`): its vectors (`ml_vectors/`, `ml_titles/`) are computed the first time such a question
+comes, kept up to date with the articles from then on, and saved with the index. Each article has a
+language and may be the translation of another (`KbDocument.translation_of`): questions are ranked over the
+originals, and the answer comes from the translation into the question's language when there is one.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -26,6 +33,7 @@ from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.manifest import read_manifest, write_manifest
+from deskpilot.ml.multilingual import PassageEmbedder
 from deskpilot.ml.vector_index import ExactVectorIndex
 
 log = logging.getLogger(__name__)
@@ -41,6 +49,8 @@ class KbDocument:
     title: str
     text: str
     url: str = ""
+    language: str = "en"
+    translation_of: str | None = None
 
     @property
     def citation(self) -> str:
@@ -57,8 +67,13 @@ def chunk_text_for_search(document: KbDocument, chunk: Chunk) -> str:
 class KbIndex:
     """Chunks, documents and the two indexes over them; the unit the retriever searches."""
 
-    def __init__(self, embedder: Embedder, *, max_words: int = 180) -> None:
+    def __init__(self, embedder: Embedder, *, max_words: int = 180,
+                 multilingual: PassageEmbedder | None = None) -> None:
         self.embedder = embedder
+        self.multilingual = multilingual
+        self.ml_vectors: ExactVectorIndex | None = None
+        self.ml_titles: ExactVectorIndex | None = None
+        self._cross_lingual: KbIndex | None = None
         self.max_words = max_words
         self.lexical = Bm25Index()
         self.vectors = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
@@ -86,6 +101,7 @@ class KbIndex:
         if not documents:
             return
         self._lexical_row_of_vector_row = None
+        self._cross_lingual = None
         slugs = [d.slug for d in documents]
         if len(set(slugs)) != len(slugs):
             raise InvalidInput("the same article slug appears twice in one batch")
@@ -105,6 +121,9 @@ class KbIndex:
         self.lexical.add(chunk_ids, texts)
         self.vectors.add(chunk_ids, self.embedder.encode(texts))
         self.titles.add(slugs, self.embedder.encode([d.title for d in documents]))
+        if self.multilingual is not None and self.ml_vectors is not None and self.ml_titles is not None:
+            self.ml_vectors.add(chunk_ids, self.multilingual.encode_passages(texts))
+            self.ml_titles.add(slugs, self.multilingual.encode_passages([d.title for d in documents]))
 
     def _chunk(self, document: KbDocument) -> list[Chunk]:
         chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
@@ -118,14 +137,19 @@ class KbIndex:
 
     def _remove_chunks(self, slugs: Sequence[str]) -> None:
         self._lexical_row_of_vector_row = None
+        self._cross_lingual = None
         for slug in slugs:
             chunk_ids = self._chunk_ids_of.pop(slug, [])
             self.lexical.remove(chunk_ids)
             self.vectors.remove(chunk_ids)
+            if self.ml_vectors is not None:
+                self.ml_vectors.remove(chunk_ids)
             for chunk_id in chunk_ids:
                 self.chunks.pop(chunk_id, None)
             self.documents.pop(slug, None)
         self.titles.remove(slugs)
+        if self.ml_titles is not None:
+            self.ml_titles.remove(slugs)
 
     def score_all(
         self, terms: Mapping[str, float], query_vector: npt.NDArray[np.float32]
@@ -154,6 +178,43 @@ class KbIndex:
         z = (scores - scores[live].mean()) / (float(scores[live].std()) or 1.0)
         return {slug: float(z[row]) for row, slug in enumerate(self.titles.row_ids()) if slug is not None}
 
+    def originals(self) -> set[str]:
+        """The articles that translate no indexed article: what a question is ranked over, in any language."""
+        return {d.slug for d in self.documents.values()
+                if d.translation_of is None or d.translation_of not in self.documents}
+
+    def translation(self, slug: str, language: str) -> KbDocument | None:
+        """The indexed translation of the original `slug` into `language`, if there is one."""
+        return next((d for d in self.documents.values() if d.translation_of == slug and d.language == language),
+                    None)
+
+    def cross_lingual(self) -> KbIndex | None:
+        """This index as the multilingual embedder sees it (same chunks, documents and BM25; the multilingual
+        vectors; no English past questions), for questions not in English; None without that embedder."""
+        if self.multilingual is None:
+            return None
+        if self.ml_vectors is None or self.ml_titles is None:
+            self._embed_multilingual(self.multilingual)
+        if self._cross_lingual is None:
+            view = copy.copy(self)
+            view.embedder, view.multilingual = self.multilingual, None
+            view.vectors, view.titles = self.ml_vectors, self.ml_titles  # type: ignore[assignment]
+            view.history = QuestionHistory(self.multilingual)
+            view._lexical_row_of_vector_row = None
+            self._cross_lingual = view
+        return self._cross_lingual
+
+    def _embed_multilingual(self, multilingual: PassageEmbedder) -> None:
+        chunk_ids = list(self.chunks)
+        texts = [chunk_text_for_search(self.documents[self.chunks[c].slug], self.chunks[c]) for c in chunk_ids]
+        vectors = ExactVectorIndex(model_id=multilingual.model_id, dimension=multilingual.dimension)
+        vectors.add(chunk_ids, multilingual.encode_passages(texts))
+        titles = ExactVectorIndex(model_id=multilingual.model_id, dimension=multilingual.dimension)
+        slugs = list(self.documents)
+        titles.add(slugs, multilingual.encode_passages([self.documents[s].title for s in slugs]))
+        self.ml_vectors, self.ml_titles = vectors, titles
+        log.info("multilingual vectors computed for %d chunks", len(chunk_ids))
+
     def chunks_of(self, slug: str) -> list[Chunk]:
         """The chunks of an indexed article, in reading order."""
         return [self.chunks[c] for c in self._chunk_ids_of.get(slug, [])]
@@ -165,6 +226,9 @@ class KbIndex:
         self.vectors.save(directory / "vectors")
         self.titles.save(directory / "titles")
         self.history.save(directory / "history")
+        if self.ml_vectors is not None and self.ml_titles is not None:
+            self.ml_vectors.save(directory / "ml_vectors")
+            self.ml_titles.save(directory / "ml_titles")
         docs = [asdict(d) for d in self.documents.values()]
         (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
         manifest = {
@@ -179,11 +243,21 @@ class KbIndex:
         write_manifest(directory, manifest)
 
     @classmethod
-    def load(cls, directory: Path, embedder: Embedder) -> KbIndex:
+    def load(cls, directory: Path, embedder: Embedder, *, multilingual: PassageEmbedder | None = None) -> KbIndex:
         """Read an index written by `save`; refuses one built by another embedder or format."""
         manifest = read_manifest(directory, kind="kb-index", format_version=FORMAT_VERSION, what="a KB index",
                                  remedy="rebuild it (deskpilot kb reindex)")
-        index = cls(embedder, max_words=int(manifest["max_words"]))
+        index = cls(embedder, max_words=int(manifest["max_words"]), multilingual=multilingual)
+        if multilingual is not None and (directory / "ml_titles").is_dir():
+            try:
+                index.ml_vectors = ExactVectorIndex.load(directory / "ml_vectors",
+                                                         expected_model_id=multilingual.model_id)
+                index.ml_titles = ExactVectorIndex.load(directory / "ml_titles",
+                                                        expected_model_id=multilingual.model_id)
+            except (InvalidInput, OSError, ValueError, KeyError) as exc:
+                # Computed again when the next question not in English comes.
+                log.warning("%s: multilingual vectors not loaded (%s)", directory, exc)
+                index.ml_vectors = index.ml_titles = None
         index.lexical = Bm25Index.load(directory / "lexical")
         index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
         index.titles = ExactVectorIndex.load(directory / "titles", expected_model_id=embedder.model_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.ml.lexical_index import term_weights, tokenize
+from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
 
 __all__ = [
     "ArticleHit",
@@ -33,6 +34,14 @@ __all__ = [
     "RetrievalQuery",
     "SearchResult",
 ]
+
+
+# See `RetrievalParams.evidence_floor`; the multilingual floor and weight were chosen by `deskpilot eval
+# multilingual` on the German and French questions of benchmarks/data/multilingual_questions.csv (off-topic ones
+# included), not on Spanish or Chinese (docs/benchmarks.md).
+RETRIEVAL_EVIDENCE_FLOOR = 0.53
+MULTILINGUAL_EVIDENCE_FLOOR = 0.825
+MULTILINGUAL_EVIDENCE_WEIGHT = 40.0
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,17 @@ class RetrievalParams:
     # evidence above (below) `evidence_floor`, so a question outside the KB's domain abstains however
     # clearly one article wins the per-query normalised ranking. Chosen on a hand-written development
     # set on the demo KB (docs/benchmarks.md, "Abstention on the demo KB"); coverage did not help there.
-    evidence_floor: float = 0.53
+    evidence_floor: float = RETRIEVAL_EVIDENCE_FLOOR
     evidence_weight: float = 10.0
     coverage_weight: float = 0.0
+
+    @classmethod
+    def for_model(cls, model_id: str) -> RetrievalParams:
+        """The defaults for an index embedded by `model_id`: raw cosines, hence the evidence floor, are on
+        each model's own scale (multilingual-e5's unrelated texts sit near 0.75, MiniLM's near 0.1)."""
+        if model_id == MULTILINGUAL_MODEL_ID:
+            return cls(evidence_floor=MULTILINGUAL_EVIDENCE_FLOOR, evidence_weight=MULTILINGUAL_EVIDENCE_WEIGHT)
+        return cls()
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,12 @@ class Evidence:
 
     cosine: float
     coverage: float
+    floor: float = RETRIEVAL_EVIDENCE_FLOOR
+
+    @property
+    def on_topic(self) -> bool:
+        """Whether the top article is close in meaning to the question on its embedder's scale."""
+        return self.cosine >= self.floor
 
     def score(self, coverage_weight: float) -> float:
         return self.cosine + coverage_weight * self.coverage
@@ -161,7 +184,7 @@ class HybridRetriever:
 
     def __init__(self, index: KbIndex, params: RetrievalParams | None = None) -> None:
         self.index = index
-        self.params = params or RetrievalParams()
+        self.params = params or RetrievalParams.for_model(index.embedder.model_id)
         self.history: QuestionHistory = index.history
 
     def learn_history(self, questions: Sequence[PastQuestion]) -> None:
@@ -172,11 +195,16 @@ class HybridRetriever:
         self.history.add([q for q in questions if q.slug in self.index.documents])
 
     def search(self, query: RetrievalQuery, *, k: int = 10,
-               utterance_vector: npt.NDArray[np.float32] | None = None) -> SearchResult:
+               utterance_vector: npt.NDArray[np.float32] | None = None, language: str | None = None) -> SearchResult:
         """The `k` best articles for a (dialogue) query, with their best chunks and a confidence.
 
         Pass `utterance_vector` when the caller already embedded `query.text`: only earlier turns are embedded.
+        With `language`, the originals are ranked (`KbIndex.originals`) and each is replaced by its translation
+        into `language` when the index has one; the confidence is the original's. Without it, every article is
+        ranked. Ranking translations beside originals was measured worse: a partly translated KB pulled every
+        French question to its four French articles on shared words (P@1 0.70 → 0.30, docs/benchmarks.md).
         """
+        allowed = self.index.originals() if language else None
         p = self.params
         lexical_turns = query.weighted_turns(
             decay=p.lexical_decay, agent_weight=p.lexical_agent_weight, max_turns=p.max_turns
@@ -188,13 +216,15 @@ class HybridRetriever:
         turn_vectors = self._turn_vectors([text for text, _ in dense_turns], given)
         query_vector = np.asarray([w for _, w in dense_turns], dtype=np.float32) @ turn_vectors
         terms = term_weights(lexical_turns)
-        scored = self._fused_chunk_scores(terms, query_vector)
+        scored = self._fused_chunk_scores(terms, query_vector, allowed)
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
-        hits = self._articles(scored, turn_vectors[0], query_vector, k)
+        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed)
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
+        if language:
+            hits = [self._in_language(hit, language, query_vector) for hit in hits]
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,
                             _unit(query_vector), self._agent_vector(query, dense_turns, turn_vectors))
 
@@ -206,6 +236,17 @@ class HybridRetriever:
         rows = [row for row, (text, _) in enumerate(dense_turns) if row and text == agent]
         return turn_vectors[rows[0]] if rows else None
 
+    def _in_language(self, hit: ArticleHit, language: str, query_vector: npt.NDArray[np.float32]) -> ArticleHit:
+        """`hit` with the article's translation into `language` and its chunks closest to the query, if any."""
+        document = self.index.translation(hit.slug, language)
+        if document is None or not hit.chunks:
+            return hit
+        best = hit.chunks[0]
+        chunks = sorted(self.index.chunks_of(document.slug),
+                        key=lambda c: -float(self.index.vectors.vector(c.chunk_id).reshape(-1) @ query_vector))
+        return replace(hit, document=document, chunks=tuple(
+            ScoredChunk(c, best.score, best.lexical, best.dense) for c in chunks[: self.params.chunks_per_article]))
+
     def _turn_vectors(self, texts: list[str], utterance_vector: npt.NDArray[np.float32] | None
                       ) -> npt.NDArray[np.float32]:
         if utterance_vector is None or not texts:
@@ -214,10 +255,12 @@ class HybridRetriever:
         return np.vstack([first, self.index.embedder.encode(texts[1:])]) if len(texts) > 1 else first
 
     def _fused_chunk_scores(
-        self, terms: dict[str, float], query_vector: npt.NDArray[np.float32]
+        self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None
     ) -> _ChunkScores | None:
         ids, dense, lexical = self.index.score_all(terms, query_vector)
         live = np.isfinite(dense)
+        if allowed is not None:
+            live &= np.asarray([c is not None and self.index.chunks[c].slug in allowed for c in ids], dtype=bool)
         if not live.any():
             return None
         dense_part = self.params.dense_weight * _z(dense, live)
@@ -238,10 +281,10 @@ class HybridRetriever:
         cosine = max(float(np.dot(v.reshape(-1), query_vector)) for v in vectors) / norm
         total = sum(terms.values())
         if total <= 0:
-            return Evidence(cosine, 0.0)
+            return Evidence(cosine, 0.0, self.params.evidence_floor)
         vocabulary = set(tokenize(top.document.title)) | set(tokenize(top.document.text))
         coverage = sum(w for term, w in terms.items() if term in vocabulary) / total
-        return Evidence(cosine, coverage)
+        return Evidence(cosine, coverage, self.params.evidence_floor)
 
     def _articles(
         self,
@@ -249,6 +292,7 @@ class HybridRetriever:
         utterance: npt.NDArray[np.float32],
         query_vector: npt.NDArray[np.float32],
         k: int,
+        allowed: set[str] | None = None,
     ) -> list[ArticleHit]:
         ids, scores = fused.ids, fused.fused
         support = self.history.support(utterance) if len(self.history) else []
@@ -267,7 +311,7 @@ class HybridRetriever:
             )
         floor = min((c[-1].score for c in by_article.values()), default=0.0)
         for slug in votes:
-            if slug not in by_article and slug in self.index.documents:
+            if slug not in by_article and slug in self.index.documents and (allowed is None or slug in allowed):
                 # Known only through history: enters at the lowest candidate score, its votes lift it.
                 by_article[slug] = [ScoredChunk(self.index.chunks_of(slug)[0], floor)]
         hits = []

@@ -1,4 +1,4 @@
-"""`deskpilot eval retrieve` and `deskpilot eval answers`: KB search and grounded answers on a dataset."""
+"""`deskpilot eval retrieve`, `eval answers` and `eval multilingual`: KB search and grounded answers on a dataset."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ import sys
 from pathlib import Path
 
 from deskpilot.config import get_settings
+from deskpilot.demo import KB_DIR
+from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.answers import evaluate_answers, format_answer_report
+from deskpilot.evaluation.multilingual import evaluate_multilingual, format_report
 from deskpilot.evaluation.retrieval import evaluate_retrieval, format_table
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
+from deskpilot.ml.multilingual import load_multilingual_embedder
 
 
 def _progress(message: str) -> None:
@@ -34,6 +40,13 @@ def register(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     answers.add_argument("--json", action="store_true", help="print one JSON object")
     answers.set_defaults(func=_run_answers)
 
+    multilingual = eval_sub.add_parser(
+        "multilingual", help="questions in other languages on a KB: multilingual search beside the English baseline")
+    multilingual.add_argument("--questions", type=Path, required=True, help="CSV language,text,slug (empty: off topic)")
+    multilingual.add_argument("--kb", type=Path, default=KB_DIR, help="folder of articles (default: the demo KB)")
+    multilingual.add_argument("--json", action="store_true", help="print one JSON object")
+    multilingual.set_defaults(func=_run_multilingual)
+
 
 def _run_retrieve(args: argparse.Namespace) -> int:
     result = evaluate_retrieval(args.corpus, args.queries, args.history, progress=_progress)
@@ -45,4 +58,16 @@ def _run_answers(args: argparse.Namespace) -> int:
     threshold = args.abstain_below if args.abstain_below is not None else get_settings().answer_abstain_below
     result = evaluate_answers(args.corpus, args.queries, args.answers, abstain_below=threshold, progress=_progress)
     print(json.dumps(result) if args.json else format_answer_report(result))
+    return 0
+
+
+def _run_multilingual(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    model = load_multilingual_embedder(settings.multilingual_model or MULTILINGUAL_MODEL_ID)
+    if model is None:
+        raise InvalidInput("no multilingual embedding model")
+    result = evaluate_multilingual(args.questions, args.kb, embedder=load_embedder(settings.embedding_model),
+                                   multilingual=model, abstain_below=settings.answer_abstain_below,
+                                   progress=_progress)
+    print(json.dumps(result) if args.json else format_report(result))
     return 0

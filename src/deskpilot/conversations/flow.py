@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.config import Settings
 from deskpilot.conversations import (
     handoff,
     password_help,
+    phrases,
     routing,
     service,
     small_talk,
@@ -49,7 +50,7 @@ S, E = ConversationState, ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
 CONTEXT_TURNS = 6
-CONFIRM = "Did this solve it? Answer yes or no."
+CONFIRM = phrases.phrase("confirm", phrases.ENGLISH)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,10 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
             reading: IntentReading | None = None) -> None:
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
+    previous_language = conversation.facts.get("language")
     intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question)
+    language = phrases.requester_language(question, previous_language)
+    conversation.facts = conversation.facts | {"language": language}
     if reading is not None and reading.intent in routing.SELF_SERVICE_INTENTS:
         intent, intent_score = routing.SELF_SERVICE_INTENTS[reading.intent], reading.confidence
     # Embedded once per question; the reset offer and the retrieval use this vector.
@@ -215,9 +219,11 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
         return
     if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
         return
-    outcome = answer_question(session, actor=actor, index=assistant.index, question=question,
+    index = _search_index(assistant.index, language)
+    outcome = answer_question(session, actor=actor, index=index, question=question,
                               context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
-                              rephraser=assistant.rephraser, question_vector=vector)
+                              rephraser=assistant.rephraser, language=language,
+                              question_vector=vector if index is assistant.index else None)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     if switches.withheld(session, Capability.CHAT_DEFLECTION, decision_id=outcome.decision_id,
@@ -230,7 +236,9 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
     answer = outcome.answer
     if not answer.abstained:
         citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in outcome.sources]
-        service.say(session, conversation, ASSISTANT, f"{answer.text}\n\n{CONFIRM}", citations=citations,
+        text = f"{_language_notice(outcome.sources[0], language)}{answer.text}"
+        service.say(session, conversation, ASSISTANT, f"{text}\n\n{phrases.phrase('confirm', language)}",
+                    citations=citations,
                     confidence=answer.confidence, decision_id=outcome.decision_id)
         conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
                                                    "answer_slug": outcome.sources[0].slug,
@@ -243,10 +251,22 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
                                   "this.", reason="The assistant found no approved article that answers it.",
                                   code=R.NO_ARTICLE)
         return
-    service.say(session, conversation, ASSISTANT,
-                "I am not sure I have the exact answer, but an article that may fit has steps we can try "
-                "together.", confidence=answer.confidence, decision_id=outcome.decision_id)
+    service.say(session, conversation, ASSISTANT, phrases.phrase("may_fit", language),
+                confidence=answer.confidence, decision_id=outcome.decision_id)
     troubleshoot.start_steps(session, conversation, actor, assistant, slug)
+
+
+def _search_index(index: KbIndex, language: str) -> KbIndex:
+    """A question not in English is searched with the multilingual embedder (when the runtime has one)."""
+    return (index.cross_lingual() or index) if language != phrases.ENGLISH else index
+
+
+def _language_notice(document: KbDocument, language: str) -> str:
+    """Said before an answer from an article not in the requester's language (the English original)."""
+    if document.language == language:
+        return ""
+    notice = phrases.phrase("article_in_english", language)
+    return f"{notice}\n\n" if notice else ""
 
 
 def _after_answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
@@ -297,10 +317,9 @@ def _hand_off(session: Session, conversation: Conversation, actor: Principal, as
     else:
         ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
     service.transition(session, conversation, E.HANDOFF, actor=actor)
-    service.say(session, conversation, SYSTEM,
-                f"You asked for a person: DP-{ticket.id} is with the service desk. {handoff.promise(ticket)} A member "
-                "of the service desk will join this chat; everything you write until then is kept and shown "
-                "to them.")
+    service.say(session, conversation, SYSTEM, phrases.phrase(
+        "handed_off", conversation.facts.get("language", phrases.ENGLISH), ticket=ticket.id,
+        promise=handoff.promise(ticket)))
 
 
 def _mirror_to_ticket(session: Session, conversation: Conversation, actor: Principal, text: str) -> None:

@@ -225,4 +225,5 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
                              subject_id=conversation.id)
     conversation.ticket_id = ticket.id
     attachments.link_to_ticket(session, conversation)
+    ticket.language = conversation.facts.get("language")
     return HandedOver(ticket=ticket, triage=outcome)

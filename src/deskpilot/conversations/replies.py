@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-_WORDS = re.compile(r"[a-z']+")
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# English, then German, French, Spanish and Chinese (written without spaces, so whole short replies).
 _YES = {"yes", "yeah", "yep", "yup", "y", "ok", "okay", "solved", "fixed", "works", "worked", "perfect", "great",
-        "thanks", "thank", "resolved", "sorted"}
-_NO = {"no", "nope", "n", "nah", "not", "didn't", "didnt", "doesn't", "doesnt", "still", "failed", "fails"}
+        "thanks", "thank", "resolved", "sorted",
+        "ja", "jawohl", "danke", "gelöst", "funktioniert", "oui", "merci", "résolu", "si", "sí", "gracias",
+        "resuelto", "是", "是的", "好的", "谢谢", "解决了", "可以了"}
+_NO = {"no", "nope", "n", "nah", "not", "didn't", "didnt", "doesn't", "doesnt", "still", "failed", "fails",
+       "nein", "nicht", "immer", "non", "pas", "toujours", "todavía", "sigue", "否", "不", "没有", "不行", "还是不行"}
 _YES_PHRASES = ("that fixed it", "it works", "it worked", "that worked", "problem solved", "all good",
                 "that solved it", "yes it did", "it is fixed", "it's fixed")
 _NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "not working", "still not",

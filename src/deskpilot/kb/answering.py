@@ -70,19 +70,21 @@ def _near_misses(result: SearchResult) -> list[dict[str, object]]:
 def answer_question(session: Session, *, actor: Principal, index: KbIndex, question: str, context: str = "",
                     abstain_below: float, rephraser: Rephraser | None = None,
                     question_vector: Vectors | None = None, confident_above: float | None = None,
-                    rerank: bool = False) -> AnswerOutcome:
+                    rerank: bool = False, language: str | None = None) -> AnswerOutcome:
     """A grounded answer whose every sentence cites an approved version, or an abstention stored as a gap.
 
     `index` must already be synced (see `indexing.IndexHolder.current`). Pass `question_vector` when the
-    caller already embedded the (stripped) question; the search it ran comes back with the outcome.
-    `confident_above` (default: the span scorer's cross-validated threshold) splits answering outright from
-    answering with a caution (`answer.decision`); `rerank` lets the answer come from the first three articles.
+    caller already embedded the (stripped) question with `index.embedder`; the search it ran comes back with
+    the outcome. `confident_above` (default: the span scorer's cross-validated threshold) splits answering
+    outright from answering with a caution (`answer.decision`); `rerank` lets the answer come from the first
+    three articles. With the requester's `language`, the answer comes from the article in that language when
+    the KB has a translation, else from the original (see `KbIndex.articles_for_language`).
     """
     retriever = HybridRetriever(index)
     composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser,
                               confident_above=confident_above, rerank=rerank)
     query = RetrievalQuery.from_dialogue(question, context)
-    result = retriever.search(query, k=3, utterance_vector=question_vector)
+    result = retriever.search(query, k=3, utterance_vector=question_vector, language=language)
     answer = only_approved(composer.compose(query, result), approved_versions(session))
     redacted = redact_pii(question).text
     cited = list(dict.fromkeys(s.slug for s in answer.sentences))

@@ -1,6 +1,6 @@
 """YAML front matter of an imported Markdown article, read within bounds an uploader cannot stretch.
 
-Front matter is six short fields, so it is refused when it is longer than MAX_CHARS, nests deeper than
+Front matter is eight short fields, so it is refused when it is longer than MAX_CHARS, nests deeper than
 MAX_DEPTH or uses anchors and aliases (which can expand a few bytes into an enormous document); the YAML
 parser is pure Python and costs seconds per hundred kilobytes, so every limit is checked before or while
 it parses, never after.
@@ -15,7 +15,7 @@ import yaml
 
 from deskpilot.errors import InvalidInput
 
-FIELDS = frozenset({"slug", "title", "queue", "category", "tags", "owner"})
+FIELDS = frozenset({"slug", "title", "queue", "category", "tags", "owner", "language", "translation_of"})
 MAX_CHARS = 4_096
 MAX_DEPTH = 4
 _OPENING = re.compile(r"---[ \t]*\r?\n")
@@ -73,7 +73,7 @@ def parse(source: str, raw: str) -> dict[str, Any]:
     tags = meta.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput(f"{source}: tags must be a list of strings.")
-    for key in ("slug", "title", "queue", "category", "owner"):
+    for key in ("slug", "title", "queue", "category", "owner", "language", "translation_of"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             raise InvalidInput(f"{source}: {key} must be text.")
     return meta

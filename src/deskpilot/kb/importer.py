@@ -54,6 +54,8 @@ class ImportedDocument:
     category: str | None = None
     tags: tuple[str, ...] = ()
     owner: str | None = None
+    language: str = "en"
+    translation_of: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,7 +83,8 @@ def parse_markdown(source: str, text: str) -> ImportedDocument:
     return ImportedDocument(source=source, slug=meta.get("slug") or slugify(Path(source).stem), title=title,
                             body=_without_title_heading(body, title), queue=meta.get("queue"),
                             category=meta.get("category"), tags=tuple(meta.get("tags", [])),
-                            owner=meta.get("owner"))
+                            owner=meta.get("owner"), language=meta.get("language") or "en",
+                            translation_of=meta.get("translation_of"))
 
 
 def parse_html(source: str, text: str) -> ImportedDocument:
@@ -168,7 +171,8 @@ def _resolve(session: Session, documents: list[ImportedDocument]) -> list[tuple[
         try:
             data = KbArticleCreate(slug=doc.slug, title=doc.title, body=doc.body, category=doc.category,
                                    tags=list(doc.tags), queue_id=queues.get(doc.queue or ""),
-                                   owner_id=owners.get(doc.owner or ""), change_note=f"imported from {doc.source}")
+                                   owner_id=owners.get(doc.owner or ""), change_note=f"imported from {doc.source}",
+                                   language=doc.language, translation_of=doc.translation_of)
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'document'}: {e['msg']}" for e in exc.errors()[:3])
             raise InvalidInput(f"{doc.source}: {problems}.") from exc

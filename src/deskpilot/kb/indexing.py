@@ -35,6 +35,7 @@ from deskpilot.errors import InvalidInput
 from deskpilot.kb import history
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
 from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.multilingual import PassageEmbedder
 
 log = logging.getLogger(__name__)
 INDEX_SUBDIR = "kb"
@@ -68,7 +69,7 @@ def index_path(index_dir: Path) -> Path:
 
 def as_index_document(document: ApprovedDocument) -> KbDocument:
     return KbDocument(slug=document.slug, version=document.version, title=document.title, text=document.text,
-                      url=document.url)
+                      url=document.url, language=document.language, translation_of=document.translation_of)
 
 
 def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
@@ -160,9 +161,10 @@ def save_history(index: KbIndex, index_dir: Path) -> None:
     _swap_in(index_path(index_dir) / HISTORY_SUBDIR, index.history.save)
 
 
-def rebuild(session: Session, *, index_dir: Path, embedder: Embedder) -> KbIndex:
+def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
+            multilingual: PassageEmbedder | None = None) -> KbIndex:
     """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`)."""
-    index = KbIndex(embedder)
+    index = KbIndex(embedder, multilingual=multilingual)
     index.add_documents(as_index_document(d) for d in approved_documents(session))
     learn(session, index=index, max_new=None)
     save(index, index_dir)
@@ -171,13 +173,14 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder) -> KbIndex
     return index
 
 
-def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder) -> KbIndex:
+def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
+                    multilingual: PassageEmbedder | None = None) -> KbIndex:
     """The saved index brought up to date, or a rebuilt one when none is saved or it cannot be read."""
     try:
-        index = KbIndex.load(index_path(index_dir), embedder)
+        index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual)
     except (InvalidInput, OSError, ValueError, KeyError) as exc:
         log.info("KB index not loaded (%s); rebuilding", exc)
-        return rebuild(session, index_dir=index_dir, embedder=embedder)
+        return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual)
     changed = sync(session, index=index)
     learned = learn(session, index=index, max_new=None)
     if changed:
@@ -195,10 +198,12 @@ class IndexHolder:
     """
 
     def __init__(self, index_dir: Path, embedder: Embedder, *,
-                 history_refresh_seconds: float = HISTORY_REFRESH_SECONDS) -> None:
+                 history_refresh_seconds: float = HISTORY_REFRESH_SECONDS,
+                 multilingual: PassageEmbedder | None = None) -> None:
         self.index_dir = index_dir
         self.history_refresh_seconds = history_refresh_seconds
         self._embedder = embedder
+        self._multilingual = multilingual
         self._index: KbIndex | None = None
         self._learned_at = 0.0
         self._lock = threading.Lock()
@@ -211,7 +216,8 @@ class IndexHolder:
         """
         with self._lock:
             if self._index is None:
-                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder)
+                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
+                                              multilingual=self._multilingual)
                 self._learned_at = time.monotonic()
                 return self._index
             fresh: KbIndex | None = None

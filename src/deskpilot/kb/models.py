@@ -39,6 +39,9 @@ class KbArticle(Base):
     queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"), default=None)
     category: Mapped[str | None] = mapped_column(String(120), default=None)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language the article is written in, and the slug of the article it translates (None: an original).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    translation_of: Mapped[str | None] = mapped_column(String(120), default=None)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     status: Mapped[KbArticleStatus] = mapped_column(enum_column(KbArticleStatus, "kb_article_status"),
                                                     default=KbArticleStatus.DRAFT)

@@ -15,6 +15,8 @@ MAX_BODY = 100_000
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Field(min_length=1, max_length=120, pattern=SLUG_PATTERN)]
 Tag = Annotated[str, Field(min_length=1, max_length=60, pattern=SLUG_PATTERN)]
+# An ISO 639-1 code, optionally with a region or script: "en", "de", "pt-br", "zh-hans".
+Language = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")]
 Title = Annotated[str, Field(min_length=1, max_length=300, pattern=r"\S")]
 Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY, pattern=r"\S")]
 Note = Annotated[str, Field(max_length=1000)]
@@ -29,6 +31,8 @@ class KbArticleCreate(InputModel):
     tags: list[Tag] = Field(default_factory=list, max_length=30)
     owner_id: DbId | None = None
     change_note: Note = ""
+    language: Language = "en"
+    translation_of: Slug | None = None
 
 
 class KbVersionCreate(InputModel):
@@ -98,6 +102,8 @@ class KbArticleRead(BaseModel):
     category: str | None
     tags: list[str]
     owner_id: int | None
+    language: str = "en"
+    translation_of: str | None = None
     status: KbArticleStatus
     approved_version: int | None
     created_at: datetime

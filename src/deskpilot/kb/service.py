@@ -72,6 +72,7 @@ def create(session: Session, *, actor: Principal, data: KbArticleCreate,
     check_references(session, queue_id=data.queue_id, owner_id=data.owner_id)
     article = KbArticle(slug=data.slug, title=data.title.strip(), queue_id=data.queue_id, category=data.category,
                         tags=list(dict.fromkeys(data.tags)), owner_id=data.owner_id or actor.user_id,
+                        language=data.language, translation_of=data.translation_of,
                         status=KbArticleStatus.DRAFT, created_at=utcnow())
     version = new_version(article, actor, title=data.title, body=data.body, change_note=data.change_note,
                           source_ticket_id=source_ticket_id)
@@ -212,6 +213,8 @@ class ApprovedDocument:
     queue_id: int | None
     category: str | None
     tags: tuple[str, ...]
+    language: str = "en"
+    translation_of: str | None = None
 
 
 def document_url(slug: str, version: int) -> str:
@@ -229,7 +232,7 @@ def approved_documents(session: Session, *, slugs: list[str] | None = None) -> l
         query = query.where(KbArticle.slug.in_(slugs))
     return [ApprovedDocument(slug=a.slug, version=v.version, title=v.title, text=v.body,
                              url=document_url(a.slug, v.version), queue_id=a.queue_id, category=a.category,
-                             tags=tuple(a.tags))
+                             tags=tuple(a.tags), language=a.language, translation_of=a.translation_of)
             for a, v in session.execute(query.order_by(KbArticle.slug))]
 
 

@@ -107,6 +107,8 @@ class Ticket(Base):
     # A copy of the decision's id like the values beside it (no foreign key: nothing here may hold up
     # deleting a decision, and a foreign key would have rebuilt this table on SQLite).
     intake_triage_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The language the requester wrote in (detected), so the agent replies in it.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
     intake_category: Mapped[str | None] = mapped_column(String(120), default=None)
     intake_queue_id: Mapped[int | None] = mapped_column(Integer, default=None)
     intake_priority: Mapped[str | None] = mapped_column(String(32), default=None)

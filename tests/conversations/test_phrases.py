@@ -1,0 +1,47 @@
+"""The phrase catalogue and the requester's language: pure, no database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from deskpilot.conversations import phrases
+from deskpilot.conversations.replies import Reply, classify
+
+
+def test_every_phrase_has_english_and_the_same_fields_in_every_language() -> None:
+    for key, texts in phrases.CATALOGUE.items():
+        assert phrases.ENGLISH in texts and set(texts) <= phrases.LANGUAGES, key
+        fields = {frozenset(re.findall(r"\{(\w+)\}", text)) for text in texts.values() if text}
+        assert len(fields) == 1, f"{key}: {fields}"
+
+
+def test_a_language_without_a_catalogue_gets_english() -> None:
+    assert phrases.phrase("confirm", "it") == phrases.phrase("confirm", "en") == "Did this solve it? Answer yes or no."
+    handed_off = phrases.phrase("handed_off", "de", ticket=7, promise="")
+    assert handed_off.startswith("Sie haben nach einer Person gefragt: DP-7")
+
+
+@pytest.mark.parametrize(("question", "previous", "expected"), [
+    ("Mein VPN verbindet sich nicht", None, "de"),
+    ("Mes impressions restent bloquées dans la file d'attente", None, "fr"),
+    ("¿Cómo restablezco mi contraseña?", "en", "es"),
+    ("我的打印机无法打印", None, "zh"),
+    ("My VPN won't connect from home", None, "en"),
+    ("VPN?", "de", "de"),            # too short to tell: the conversation keeps its language
+    ("ok", None, "en"),
+    ("MFA new phone", None, "en"),   # the lite model says Thai; only catalogue languages are acted on
+])
+def test_the_requester_language_comes_from_a_confident_guess_else_the_conversation(
+        question: str, previous: str | None, expected: str) -> None:
+    assert phrases.requester_language(question, previous) == expected
+
+
+@pytest.mark.parametrize(("reply", "expected"), [
+    ("ja, danke", Reply.YES), ("Nein, funktioniert immer noch nicht", Reply.NO), ("oui merci", Reply.YES),
+    ("non", Reply.NO), ("sí", Reply.YES), ("todavía no funciona", Reply.NO), ("是的", Reply.YES),
+    ("没有", Reply.NO), ("didn't help", Reply.NO), ("yes thanks", Reply.YES),
+])
+def test_yes_and_no_are_understood_in_the_catalogue_languages(reply: str, expected: Reply) -> None:
+    assert classify(reply) is expected
