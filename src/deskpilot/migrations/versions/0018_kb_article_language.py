@@ -1,7 +1,7 @@
 """kb: an article's language and the article it translates; the language of a ticket's requester
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02 19:50:00
 
 The assistant answers a question from the article in the requester's language when the KB has a
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0018'
-down_revision: str | None = '0015'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

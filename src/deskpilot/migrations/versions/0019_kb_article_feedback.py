@@ -1,7 +1,7 @@
 """kb: "was this helpful?" answers from the help centre, per article version
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 19:50:00
 
 Readers of the help centre say whether an article helped; the KPI report counts the share that did.
@@ -15,7 +15,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0019'
-down_revision: str | None = '0017'
+down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """tickets: lifts of the per-requester hourly limits on new tickets and conversations
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-02 20:00:00
 
 One requester opened 305 tickets in 2 minutes: new tickets and conversations are now limited per requester
@@ -16,7 +16,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0020'
-down_revision: str | None = '0015'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """tickets: attachments on tickets, shown and downloadable; e-mail attachments already on disk linked
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-02 19:45:00
 
 Attachments of filed mails were stored under DATA_DIR/mail/attachments but shown nowhere. Each file on a
@@ -20,7 +20,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0022'
-down_revision: str | None = '0019'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
