@@ -24,7 +24,7 @@ def test_a_screenshot_sent_in_the_chat_is_on_the_agents_ticket(
     _ask(alice, PROBLEM)
     alice.get_by_label("Send a screenshot or a log file").set_input_files(
         files=[{"name": "vpn-error.png", "mimeType": "image/png", "buffer": PNG}])
-    alice.get_by_role("button", name="Send file").click()
+    alice.get_by_role("button", name="Attach file").click()
     expect(alice.locator("#chat-files")).to_contain_text("vpn-error.png")
     alice.get_by_role("button", name="Talk to a human").click()
     notice = alice.locator(".from-system").last

@@ -1,5 +1,5 @@
 """Two triage category models trained once per session on the demo history: a good one, and a degraded one
-that never learned "Access" (its Access examples were labelled Hardware). Both use character n-grams only,
+that never learned "Access requests" (its examples were labelled Hardware). Both use character n-grams only,
 so they load whatever embedder a process has, and a test stores them as versions of its own model store."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from deskpilot.triage.similar import ticket_text
 from tests.factories import make_user
 
 PER_CATEGORY = 12
-DEGRADED = "Access"
+DEGRADED = "Access requests"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.triage import categories
 from deskpilot.triage.engine import TriageEngine
+from deskpilot.triage.taxonomy_schemas import CategoryCreate
 from deskpilot.web.ai_panel import triage_panel
 from tests.conversations.conftest import assistant, desk, load_chat_kb  # noqa: F401 - fixtures of these tests
 from tests.factories import SYSTEM, Desk
@@ -120,7 +121,7 @@ def test_the_kill_switch_stops_deflection_in_a_second_app_process(
 def test_triage_in_shadow_records_its_decision_but_sets_nothing_on_the_ticket(
         session: Session, desk: Desk, model_settings: Settings, ai_runtime: AiRuntime) -> None:  # noqa: F811
     for name in sorted({row.category for row in demo_rows()}):
-        categories.create(session, actor=SYSTEM, name=name, default_queue_id=desk.network.id)
+        categories.create(session, actor=SYSTEM, data=CategoryCreate(name=name, default_queue_id=desk.network.id))
     engine = TriageEngine(model_settings, ai_runtime.embedder)
     row = next(r for r in demo_rows() if r.category == "Hardware")
     data = TicketCreate(subject=row.subject, description=row.description, requester_id=desk.alice.id)
@@ -139,13 +140,13 @@ def test_triage_in_shadow_records_its_decision_but_sets_nothing_on_the_ticket(
     assert triage_panel(session, actor=lena, settings=model_settings, ticket=shadowed) is None  # agents see nothing
     assert triage_panel(session, actor=lena, settings=model_settings, ticket=auto) is not None
 
-    # The pilot report: people later filed one as Hardware (agreed) and another as Access (would have been wrong).
+    # The pilot report: people filed one as Hardware (agreed), another as Identity & Access (it would have been wrong).
     other, _ = intake.open_ticket(session, actor=SYSTEM, data=data, settings=model_settings, triage=engine)
-    for ticket, final in ((shadowed, "Hardware"), (other, "Access")):
+    for ticket, final in ((shadowed, "Hardware"), (other, "Identity & Access")):
         ticket.category, ticket.status = final, TicketStatus.RESOLVED
     session.commit()
     report = pilot.triage_report(session, actor=Principal.of(desk.lena), settings=model_settings,
                                  since=auto.created_at)
     assert (report.held_back, report.compared, report.agreed, report.agreement) == (2, 2, 1, 0.5)
     assert report.minutes_saved == model_settings.kpi_minutes_saved_per_triage
-    assert report.wrong == [(other.id, "Hardware", "Access")]
+    assert report.wrong == [(other.id, "Hardware", "Identity & Access")]

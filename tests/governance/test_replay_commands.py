@@ -31,7 +31,8 @@ def env(monkeypatch: pytest.MonkeyPatch, database_url: str, session: Session, mo
 def test_replay_gate_from_the_command_line(env: None, session: Session, model_settings: Settings, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", "build"]) == 0
-    assert "replay set v1: 96 cases (96 resolved_ticket)" in capsys.readouterr().out
+    cases = len(demo_rows())
+    assert f"replay set v1: {cases} cases ({cases} resolved_ticket)" in capsys.readouterr().out
     bad = tmp_path / "cases.csv"
     bad.write_text("question,category\nVPN is down,Hardware\nPrinter jammed\n", encoding="utf-8")
     assert main(["replay", "import", str(bad)]) == 2

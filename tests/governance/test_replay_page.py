@@ -12,7 +12,7 @@ from deskpilot.config import Settings
 from deskpilot.governance import gate, replay_sets
 from deskpilot.runtime import AiRuntime
 from tests.factories import Desk
-from tests.governance.conftest import DEGRADED, resolved_history
+from tests.governance.conftest import DEGRADED, demo_rows, resolved_history
 from tests.live_server import desk, live_server  # noqa: F401 - fixtures of the tests in this module
 from tests.web.conftest import PageClient
 
@@ -41,7 +41,7 @@ def test_leads_see_the_last_replay_runs_side_by_side_and_agents_do_not(
     assert text.index("triage-category v0001") < text.index("triage-category v0002")  # newest first
     assert "refused" in text and "passed" in text
     assert f"<th scope=\"row\">{DEGRADED}</th>" in text and "100.0% → 0.0% (-100.0 points" in text
-    assert "What changed in run" in text and "v1: 96 cases" in text
+    assert "What changed in run" in text and f"v1: {len(demo_rows())} cases" in text
     assert 'href="/governance/replay"' in text
 
     browser.cookies.clear()
