@@ -106,7 +106,7 @@ def test_after_three_failed_steps_a_ticket_is_offered_and_continue_walks_on(
 
 
 def test_no_to_the_ticket_offer_opens_nothing(session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
-    conversation = _chat(session, desk, vpn_desk, "How do I descale the coffee machine in the kitchen?")
+    conversation = _chat(session, desk, vpn_desk, "Jira shows error 500 when I open the sprint board")
     assert conversation.state is S.OFFERING_TICKET and conversation.ticket_id is None
     _chat_more(session, desk, vpn_desk, conversation, "no")
     assert conversation.state is S.ASSISTANT_ANSWERING and conversation.ticket_id is None

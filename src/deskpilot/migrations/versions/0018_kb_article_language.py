@@ -24,13 +24,12 @@ def upgrade() -> None:
     with op.batch_alter_table('kb_articles', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=16), nullable=False, server_default='en'))
         batch_op.add_column(sa.Column('translation_of', sa.String(length=120), nullable=True))
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=16), nullable=True))
+    # Plain ADD/DROP COLUMN (SQLite 3.35+): rebuilding tickets would trip the foreign keys that point at it.
+    op.add_column('tickets', sa.Column('language', sa.String(length=16), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_column('language')
+    op.drop_column('tickets', 'language')
     with op.batch_alter_table('kb_articles', schema=None) as batch_op:
         batch_op.drop_column('translation_of')
         batch_op.drop_column('language')
