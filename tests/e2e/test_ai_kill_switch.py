@@ -34,7 +34,7 @@ def test_an_admin_flips_the_chat_kill_switch_and_the_chat_hands_over(
     alice.get_by_role("navigation", name="Main").get_by_role("link", name="Ask the assistant").click()
     alice.get_by_label("What do you need help with?").fill(VPN_QUESTION)
     alice.get_by_role("button", name="Ask", exact=True).click()
-    expect(alice.get_by_text("so I opened ticket DP-")).to_be_visible()
+    expect(alice.get_by_text("I opened ticket DP-")).to_be_visible()
     expect(alice.locator(".citation")).to_have_count(0)
     expect(alice.get_by_text("Did this solve it?")).to_have_count(0)
 

@@ -67,7 +67,7 @@ def test_a_requester_resets_her_password_in_the_portal_chat(
     expect(alice.locator(".from-assistant").last).to_contain_text("I sent a 6-digit code to a****@northwind.example")
     code = sink[0].last_code()
     alice.get_by_label("Your message").fill(code)
-    alice.get_by_role("button", name="Send").click()
+    alice.get_by_role("button", name="Send", exact=True).click()
     expect(alice.get_by_role("heading", name="Choose your new password")).to_be_visible()
     expect(alice.locator(".chat-transcript")).to_contain_text(MASKED_CODE)
     expect(alice.locator(".chat-transcript")).not_to_contain_text(code)

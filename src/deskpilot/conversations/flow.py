@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit import decisions
 from deskpilot.config import Settings
@@ -161,6 +163,8 @@ def _respond_to_request(session: Session, conversation: Conversation, actor: Pri
         return
     routing.wait_for_description(conversation, False)
     brief = small_talk.answer(reading.intent)
+    if reading.intent is Intent.OUT_OF_SCOPE and _kb_covers(assistant, text, vector):
+        brief = None  # the desk's own approved articles say what is in scope (a room-booking article, say)
     if brief is not None:
         service.say(session, conversation, ASSISTANT, brief, confidence=reading.confidence)
     elif reading.intent is Intent.HANDOFF:
@@ -174,6 +178,13 @@ def _respond_to_request(session: Session, conversation: Conversation, actor: Pri
         service.say(session, conversation, ASSISTANT, routing.ASK_WHAT_IS_WRONG, confidence=reading.confidence)
     else:
         _answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
+
+
+def _kb_covers(assistant: Assistant, text: str, vector: Vectors) -> bool:
+    """Whether the KB answers the question confidently, though the intent model thought it out of scope."""
+    result = HybridRetriever(assistant.index).search(RetrievalQuery.from_dialogue(text, ""), k=3,
+                                                     utterance_vector=vector)
+    return result.confidence >= assistant.settings.answer_abstain_below
 
 
 def _open_requested(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
