@@ -113,6 +113,14 @@ def test_no_to_the_ticket_offer_opens_nothing(session: Session, desk: Desk, vpn_
     assert session.scalar(select(Ticket).where(Ticket.requester_id == desk.alice.id)) is None
 
 
+def test_please_open_a_ticket_mid_walk_opens_one_at_once(session: Session, desk: Desk,
+                                                          vpn_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, vpn_desk, "My VPN won't connect")
+    assert conversation.state is S.CLARIFYING
+    _chat_more(session, desk, vpn_desk, conversation, "no luck, please open a ticket for me")
+    assert conversation.state is S.TICKET_CREATED and conversation.ticket_id is not None
+
+
 def test_the_ticket_carries_cause_fix_diagnostics_and_cited_steps(
         session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
     conversation = _chat(session, desk, vpn_desk, "My VPN won't connect", "macOS",

@@ -32,7 +32,7 @@ from deskpilot.conversations import (
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
 from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
-from deskpilot.conversations.replies import Reply, classify, wants_human
+from deskpilot.conversations.replies import Reply, classify, wants_human, wants_ticket
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
@@ -53,6 +53,8 @@ ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
 CONTEXT_TURNS = 6
 CONFIRM = phrases.phrase("confirm", phrases.ENGLISH)
+# Mid-answer or mid-steps, "please open a ticket" opens one at once, with what was tried so far.
+TICKET_ON_REQUEST = frozenset({S.AWAITING_CONFIRMATION, S.CLARIFYING, S.TROUBLESHOOTING, S.OFFERING_TICKET})
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ def _respond(session: Session, conversation: Conversation, actor: Principal, ass
         _mirror_to_ticket(session, conversation, actor, text)
     elif _asks_for_a_person(assistant, text):
         _hand_off(session, conversation, actor, assistant)
+    elif conversation.state in TICKET_ON_REQUEST and wants_ticket(text):
+        troubleshoot.open_ticket(session, conversation, actor, assistant, code=R.REQUESTER_ASKED,
+                                 reason="The requester asked to open a ticket.")
     elif conversation.state is S.AWAITING_CONFIRMATION:
         _after_answer(session, conversation, actor, assistant, text)
     elif conversation.state in troubleshoot.STATES:

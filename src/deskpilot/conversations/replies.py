@@ -21,6 +21,10 @@ _NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "no
 _HUMAN = re.compile(r"\b(talk|speak|chat|connect|put me through)\b.{0,20}\b(human|person|agent|someone|somebody|"
                     r"technician|people|staff|service desk)\b|^\s*(human|agent|operator|a person)\W*$"
                     r"|\breal (person|human)\b", re.IGNORECASE)
+# An explicit request for a ticket, in the languages the chat speaks ("please open a ticket for me").
+_TICKET = re.compile(r"\b(open|create|raise|log|file|make|start)\b.{0,25}\b(ticket|incident)\b|\bticket,? please\b"
+                     r"|\bticket\b.{0,20}\b(er)?öffnen\b|\bouvrir un ticket\b|\babrir (un|una) (ticket|incidencia)\b"
+                     r"|开工单|提交工单", re.IGNORECASE)
 SHORT_REPLY_WORDS = 8
 
 
@@ -33,6 +37,11 @@ class Reply(StrEnum):
 def wants_human(text: str) -> bool:
     """Whether the requester asks for a person ("talk to a human", "agent please", ...)."""
     return bool(_HUMAN.search(text))
+
+
+def wants_ticket(text: str) -> bool:
+    """Whether the requester asks in so many words for a ticket to be opened."""
+    return bool(_TICKET.search(text))
 
 
 def classify(text: str) -> Reply:
