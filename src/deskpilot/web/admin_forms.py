@@ -3,38 +3,48 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Form
+from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
-from deskpilot.errors import PermissionDenied
+from deskpilot.errors import DomainError
 from deskpilot.tickets.setup_schemas import QueueCreate, QueueUpdate
-from deskpilot.web.viewer import FormViewer, Viewer, ViewerDep
+from deskpilot.web.viewer import PageGuard, Viewer
 
 FormText = Annotated[str, Form()]
 FormIds = Annotated[list[str] | None, Form()]
 NOT_ADMIN = "The admin pages are for administrators. Ask an administrator if you need a change to users or queues."
 
 
-def admin_viewer(viewer: ViewerDep) -> Viewer:
-    """The viewer of an admin page; 403 for every role but administrator."""
-    if not has(viewer.principal, Permission.USER_MANAGE):
-        raise PermissionDenied(NOT_ADMIN)
-    return viewer
+# Administrators only (the API's user:manage).
+ADMIN = PageGuard(lambda principal: has(principal, Permission.USER_MANAGE), NOT_ADMIN)
+AdminViewer = Annotated[Viewer, Depends(ADMIN.page)]
+AdminFormViewer = Annotated[Viewer, Depends(ADMIN.form)]
 
 
-def admin_form_viewer(viewer: FormViewer) -> Viewer:
-    """The administrator posting an admin form with a valid CSRF token; 403 otherwise."""
-    return admin_viewer(viewer)
+T = TypeVar("T")
 
 
-AdminViewer = Annotated[Viewer, Depends(admin_viewer)]
-AdminFormViewer = Annotated[Viewer, Depends(admin_form_viewer)]
+def save_or_show(session: Session, data: T | None, save: Callable[[T], object],
+                 show: Callable[[str | None, int], Response], saved: str) -> Response:
+    """The admin forms' one flow: an invalid form is shown again as typed (422, fields marked); a save the
+    service refuses is shown again with its reason and status, nothing kept; a saved one redirects to `saved`."""
+    if data is None:
+        return show(None, 422)
+    try:
+        save(data)
+    except DomainError as exc:
+        session.rollback()
+        return show(exc.message, exc.status_code)
+    return RedirectResponse(saved, status_code=303)
 
 
 def initial_password() -> str:

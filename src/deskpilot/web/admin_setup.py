@@ -11,7 +11,7 @@ from deskpilot.accounts import service as accounts
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.errors import DomainError
 from deskpilot.tickets import setup
-from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, QueueForm, TeamForm
+from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, QueueForm, TeamForm, save_or_show
 from deskpilot.web.navigation import ADMIN_PATH
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import Viewer
@@ -50,15 +50,9 @@ def teams(request: Request, session: SessionDep, viewer: AdminViewer, saved: boo
 def create_team(request: Request, session: SessionDep, viewer: AdminFormViewer, name: FormText = "",
                 description: FormText = "") -> Response:
     form = TeamForm(name=name, description=description)
-    data = form.to_team()
-    if data is None:
-        return _teams_page(request, session, viewer, form=form, status_code=422)
-    try:
-        accounts.create_team(session, actor=viewer.principal, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _teams_page(request, session, viewer, form=form, problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{TEAMS}?saved=1", status_code=303)
+    return save_or_show(session, form.to_team(), lambda data: accounts.create_team(
+        session, actor=viewer.principal, data=data), lambda problem, status_code: _teams_page(
+        request, session, viewer, form=form, problem=problem, status_code=status_code), f"{TEAMS}?saved=1")
 
 
 @router.post(TEAMS + "/{team_id}")
@@ -99,15 +93,9 @@ def queues(request: Request, session: SessionDep, viewer: AdminViewer, created: 
 def create_queue(request: Request, session: SessionDep, viewer: AdminFormViewer, name: FormText = "",
                  description: FormText = "", team_id: FormText = "") -> Response:
     form = QueueForm(name=name, description=description, team_id=team_id)
-    data = form.to_queue()
-    if data is None:
-        return _queues_page(request, session, viewer, form=form, status_code=422)
-    try:
-        setup.create_queue(session, actor=viewer.principal, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _queues_page(request, session, viewer, form=form, problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{QUEUES}?created=1", status_code=303)
+    return save_or_show(session, form.to_queue(), lambda data: setup.create_queue(
+        session, actor=viewer.principal, data=data), lambda problem, status_code: _queues_page(
+        request, session, viewer, form=form, problem=problem, status_code=status_code), f"{QUEUES}?created=1")
 
 
 def _queue_page(request: Request, session: Session, viewer: Viewer, *, queue_id: int, form: QueueForm,
@@ -131,13 +119,7 @@ def update_queue(queue_id: IdPath, request: Request, session: SessionDep, viewer
                  name: FormText = "", description: FormText = "", team_id: FormText = "") -> Response:
     """Rename a queue, change its description or its owning team."""
     form = QueueForm(name=name, description=description, team_id=team_id)
-    data = form.to_update()
-    if data is None:
-        return _queue_page(request, session, viewer, queue_id=queue_id, form=form, status_code=422)
-    try:
-        setup.update_queue(session, actor=viewer.principal, queue_id=queue_id, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _queue_page(request, session, viewer, queue_id=queue_id, form=form, problem=exc.message,
-                           status_code=exc.status_code)
-    return RedirectResponse(f"{QUEUES}?saved=1", status_code=303)
+    return save_or_show(session, form.to_update(), lambda data: setup.update_queue(
+        session, actor=viewer.principal, queue_id=queue_id, data=data), lambda problem, status_code: _queue_page(
+        request, session, viewer, queue_id=queue_id, form=form, problem=problem, status_code=status_code),
+        f"{QUEUES}?saved=1")

@@ -8,17 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import SessionDep
-from deskpilot.errors import DomainError
 from deskpilot.tickets import setup
 from deskpilot.tickets.calendar import WEEKDAYS
 from deskpilot.tickets.enums import Priority
 from deskpilot.tickets.setup_schemas import CalendarCreate, SlaPolicyCreate
-from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, field_errors
+from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, field_errors, save_or_show
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import PostedForm, Viewer
 
@@ -99,15 +98,9 @@ def create_calendar(request: Request, session: SessionDep, viewer: AdminFormView
     typed = CalendarForm(name=str(form.get("calendar_name", "")), timezone=str(form.get("timezone", "")),
                          hours={day: str(form.get(f"hours_{day}", "")) for day in WEEKDAYS},
                          holidays=str(form.get("holidays", "")))
-    data = typed.to_calendar()
-    if data is None:
-        return _page(request, session, viewer, calendar=typed, status_code=422)
-    try:
-        setup.create_calendar(session, actor=viewer.principal, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, viewer, calendar=typed, problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{SLA}?created=calendar", status_code=303)
+    return save_or_show(session, typed.to_calendar(), lambda data: setup.create_calendar(
+        session, actor=viewer.principal, data=data), lambda problem, status_code: _page(
+        request, session, viewer, calendar=typed, problem=problem, status_code=status_code), f"{SLA}?created=calendar")
 
 
 @router.post(SLA + "/policies")
@@ -117,12 +110,6 @@ def create_policy(request: Request, session: SessionDep, viewer: AdminFormViewer
     typed = PolicyForm(name=policy_name, priority=priority, queue_id=queue_id,
                        first_response_minutes=first_response_minutes, resolution_minutes=resolution_minutes,
                        calendar_id=calendar_id)
-    data = typed.to_policy()
-    if data is None:
-        return _page(request, session, viewer, policy=typed, status_code=422)
-    try:
-        setup.create_policy(session, actor=viewer.principal, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, viewer, policy=typed, problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{SLA}?created=policy", status_code=303)
+    return save_or_show(session, typed.to_policy(), lambda data: setup.create_policy(
+        session, actor=viewer.principal, data=data), lambda problem, status_code: _page(
+        request, session, viewer, policy=typed, problem=problem, status_code=status_code), f"{SLA}?created=policy")

@@ -18,11 +18,10 @@ from deskpilot.api.deps import SessionDep
 from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import DecisionKind
-from deskpilot.errors import PermissionDenied
 from deskpilot.web.portal import PageNumber
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import Pagination
-from deskpilot.web.viewer import Viewer, ViewerDep
+from deskpilot.web.viewer import PageGuard, Viewer
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PATH = "/audit"
@@ -31,14 +30,9 @@ NOT_AUDITOR = "The audit log is for auditors and administrators."
 Text = Annotated[str, Query(max_length=120)]
 
 
-def audit_viewer(viewer: ViewerDep) -> Viewer:
-    """The viewer of an audit page: the API's rule (audit:read), so auditors and administrators."""
-    if not has(viewer.principal, Permission.AUDIT_READ):
-        raise PermissionDenied(NOT_AUDITOR)
-    return viewer
-
-
-AuditViewer = Annotated[Viewer, Depends(audit_viewer)]
+# The API's rule (audit:read), so auditors and administrators.
+AUDIT = PageGuard(lambda principal: has(principal, Permission.AUDIT_READ), NOT_AUDITOR)
+AuditViewer = Annotated[Viewer, Depends(AUDIT.page)]
 
 
 def _day(value: str, label: str, problems: list[str]) -> date | None:

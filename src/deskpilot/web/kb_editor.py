@@ -7,7 +7,8 @@ service, which checks the author may write.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -24,6 +25,8 @@ from deskpilot.web.article_html import article_html
 from deskpilot.web.kb_forms import KB_PATH, ArticleForm, KbFormViewer, KbViewer, can_edit
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import Viewer
+
+T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
 PREVIEW = "preview"
@@ -113,17 +116,26 @@ def add_version(article_id: IdPath, request: Request, session: SessionDep, viewe
                 intent: FormText = "") -> Response:
     _require_writer(viewer)
     form = ArticleForm(title=title, body=body, change_note=change_note)
-    data = None if intent == PREVIEW else form.to_version()
+    return _submit(request, session, viewer, article_id=article_id, version=None, form=form, intent=intent,
+                   data=None if intent == PREVIEW else form.to_version(),
+                   save=lambda data: service.add_version(session, actor=viewer.principal, article_id=article_id,
+                                                         data=data), done="versioned")
+
+
+def _submit(request: Request, session: Session, viewer: Viewer, *, article_id: int, version: int | None,
+            form: ArticleForm, intent: str, data: T | None, save: Callable[[T], object], done: str) -> Response:
+    """The editor's one flow: a preview (or an invalid form) shows the editor again with the preview; a save
+    the service refuses shows it with the reason, nothing kept; a saved one goes back to the article."""
     if data is None:
-        return _version_editor(request, session, viewer, article_id=article_id, version=None, form=form,
+        return _version_editor(request, session, viewer, article_id=article_id, version=version, form=form,
                                show_preview=True, status_code=200 if intent == PREVIEW else 422)
     try:
-        service.add_version(session, actor=viewer.principal, article_id=article_id, data=data)
+        save(data)
     except DomainError as exc:
         session.rollback()
-        return _version_editor(request, session, viewer, article_id=article_id, version=None, form=form,
+        return _version_editor(request, session, viewer, article_id=article_id, version=version, form=form,
                                problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{KB_PATH}/{article_id}?done=versioned", status_code=303)
+    return RedirectResponse(f"{KB_PATH}/{article_id}?done={done}", status_code=303)
 
 
 @router.get(KB_PATH + "/{article_id}/versions/{version}/edit")
@@ -143,14 +155,7 @@ def save_draft(article_id: IdPath, version: IdPath, request: Request, session: S
     """Save a draft's title, text and change note (a version in review is frozen: the service refuses)."""
     _require_writer(viewer)
     form = ArticleForm(title=title, body=body, change_note=change_note)
-    data = None if intent == PREVIEW else form.to_update()
-    if data is None:
-        return _version_editor(request, session, viewer, article_id=article_id, version=version, form=form,
-                               show_preview=True, status_code=200 if intent == PREVIEW else 422)
-    try:
-        service.update_draft(session, actor=viewer.principal, article_id=article_id, version=version, data=data)
-    except DomainError as exc:
-        session.rollback()
-        return _version_editor(request, session, viewer, article_id=article_id, version=version, form=form,
-                               problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{KB_PATH}/{article_id}?done=saved", status_code=303)
+    return _submit(request, session, viewer, article_id=article_id, version=version, form=form, intent=intent,
+                   data=None if intent == PREVIEW else form.to_update(),
+                   save=lambda data: service.update_draft(session, actor=viewer.principal, article_id=article_id,
+                                                          version=version, data=data), done="saved")

@@ -9,32 +9,22 @@ from fastapi import Depends
 from pydantic import ValidationError
 
 from deskpilot.accounts.permissions import Permission, has
-from deskpilot.errors import PermissionDenied
 from deskpilot.kb.access import sees_unpublished
 from deskpilot.kb.importer import slugify
 from deskpilot.kb.schemas import KbArticleCreate, KbVersionCreate, KbVersionUpdate
 from deskpilot.validation import InputModel
 from deskpilot.web.admin_forms import field_errors
-from deskpilot.web.viewer import FormViewer, Viewer, ViewerDep
+from deskpilot.web.viewer import PageGuard, Viewer
 
 KB_PATH = "/kb"
 NOT_KB_STAFF = ("The knowledge-base workspace is for the people who write, approve and audit articles. "
                 "Approved articles are answered from in the assistant (Ask the assistant).")
 
 
-def kb_viewer(viewer: ViewerDep) -> Viewer:
-    """The viewer of a knowledge-base page: writers, approvers and auditors (the API's rule for drafts)."""
-    if not sees_unpublished(viewer.principal):
-        raise PermissionDenied(NOT_KB_STAFF)
-    return viewer
-
-
-def kb_form_viewer(viewer: FormViewer) -> Viewer:
-    return kb_viewer(viewer)
-
-
-KbViewer = Annotated[Viewer, Depends(kb_viewer)]
-KbFormViewer = Annotated[Viewer, Depends(kb_form_viewer)]
+# Writers, approvers and auditors (the API's rule for drafts).
+KB_STAFF = PageGuard(sees_unpublished, NOT_KB_STAFF)
+KbViewer = Annotated[Viewer, Depends(KB_STAFF.page)]
+KbFormViewer = Annotated[Viewer, Depends(KB_STAFF.form)]
 
 
 def can_edit(viewer: Viewer) -> bool:

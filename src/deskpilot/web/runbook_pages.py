@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.api.deps import SessionDep
-from deskpilot.errors import DomainError, PermissionDenied
+from deskpilot.errors import DomainError
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
 from deskpilot.runbooks.models import VersionStatus
 from deskpilot.web.admin_forms import FormText
 from deskpilot.web.templating import render
-from deskpilot.web.viewer import FormViewer, Viewer, ViewerDep
+from deskpilot.web.viewer import PageGuard, Viewer
 
 router = APIRouter(include_in_schema=False)
 RUNBOOKS_PATH = "/runbooks"
@@ -27,19 +27,10 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=100_000)]
 NOT_RUNBOOK_READER = "Runbooks are for the service desk's staff and auditors."
 
 
-def runbook_viewer(viewer: ViewerDep) -> Viewer:
-    """The viewer of a runbook page: the API's rule (runbook:read)."""
-    if not has(viewer.principal, Permission.RUNBOOK_READ):
-        raise PermissionDenied(NOT_RUNBOOK_READER)
-    return viewer
-
-
-def runbook_form_viewer(viewer: FormViewer) -> Viewer:
-    return runbook_viewer(viewer)
-
-
-RunbookViewer = Annotated[Viewer, Depends(runbook_viewer)]
-RunbookFormViewer = Annotated[Viewer, Depends(runbook_form_viewer)]
+# The API's rule (runbook:read).
+RUNBOOK_READERS = PageGuard(lambda principal: has(principal, Permission.RUNBOOK_READ), NOT_RUNBOOK_READER)
+RunbookViewer = Annotated[Viewer, Depends(RUNBOOK_READERS.page)]
+RunbookFormViewer = Annotated[Viewer, Depends(RUNBOOK_READERS.form)]
 
 
 def may(viewer: Viewer) -> dict[str, bool]:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 
 from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.api.uploads import read_upload
 from deskpilot.conversations import attachments as chat_files
 from deskpilot.tickets import attachments
 from deskpilot.tickets.enums import Channel
@@ -23,7 +24,7 @@ def attach_file(request: Request, ticket_id: IdPath, session: SessionDep, viewer
                 file: Annotated[UploadFile, File()], internal: Annotated[bool, Form()] = False,
                 back: Annotated[Literal["portal", "console"], Form()] = "portal") -> RedirectResponse:
     settings = request.app.state.settings
-    upload = attachments.Upload(file.filename, file.content_type, file.file.read(settings.attachment_max_bytes + 1))
+    upload = read_upload(file, max_bytes=settings.attachment_max_bytes)
     added = attachments.add(session, actor=viewer.principal, data_dir=settings.data_dir,
                             max_bytes=settings.attachment_max_bytes, ticket_id=ticket_id, upload=upload,
                             channel=Channel.PORTAL, internal=internal)
@@ -35,7 +36,7 @@ def attach_file(request: Request, ticket_id: IdPath, session: SessionDep, viewer
 def send_file(request: Request, conversation_id: IdPath, session: SessionDep, viewer: FormViewer,
               file: Annotated[UploadFile, File()]) -> RedirectResponse:
     settings = request.app.state.settings
-    upload = attachments.Upload(file.filename, file.content_type, file.file.read(settings.attachment_max_bytes + 1))
+    upload = read_upload(file, max_bytes=settings.attachment_max_bytes)
     chat_files.add(session, actor=viewer.principal, data_dir=settings.data_dir, max_bytes=settings.attachment_max_bytes,
                    conversation_id=conversation_id, upload=upload)
     return RedirectResponse(f"/chat/{conversation_id}#latest", status_code=303)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -88,6 +89,23 @@ async def posted_form(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+@dataclass(frozen=True)
+class PageGuard:
+    """A page area's access rule, the same as its API's: `page` guards its pages, `form` its form posts (with a
+    valid CSRF token too); a viewer the rule refuses gets 403 with `refusal`."""
+
+    allows: Callable[[Principal], bool]
+    refusal: str
+
+    def page(self, viewer: ViewerDep) -> Viewer:
+        if not self.allows(viewer.principal):
+            raise PermissionDenied(self.refusal)
+        return viewer
+
+    def form(self, viewer: FormViewer) -> Viewer:
+        return self.page(viewer)
 
 
 def staff_viewer(viewer: ViewerDep) -> Viewer:

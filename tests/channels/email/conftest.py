@@ -7,6 +7,7 @@ throw-away configuration: one passwd-file user, maildirs in a temporary director
 
 from __future__ import annotations
 
+import hashlib
 import imaplib
 import os
 import secrets
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -28,9 +29,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskpilot.accounts.principal import Principal
+from deskpilot.channels.email.models import InboundMail
 from deskpilot.config import Environment, MailboxSettings, Settings
 from deskpilot.db import session_factory
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.tickets import attachments as ticket_files
 from deskpilot.triage.engine import TriageEngine
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -226,3 +230,17 @@ def mail(*, sender: str = "jane@acme.example", subject: str = "Printer on floor 
     headers += [line for line in extra.splitlines() if line]
     headers += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
     return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode("utf-8")
+
+
+def assert_attachments_on_their_tickets(session: Session, mails: Sequence[InboundMail], data_dir: Path) -> None:
+    """Every stored attachment of a filed mail is on its ticket and downloads byte for byte."""
+    stored = [(m, part) for m in mails if m.ticket_id for part in m.attachments if part["stored"]]
+    assert stored, "the corpus has filed mails with attachments"
+    for filed, part in stored:
+        assert filed.ticket_id is not None
+        [on_ticket] = [a for a in ticket_files.visible(session, actor=Principal.system(), ticket_id=filed.ticket_id)
+                       if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
+        download = ticket_files.download(session, actor=Principal.system(), data_dir=data_dir,
+                                         ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
+        content = download.path.read_bytes()
+        assert len(content) == part["size"] and hashlib.sha256(content).hexdigest() == part["sha256"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from email.message import EmailMessage
 
 import pytest
@@ -23,7 +22,7 @@ from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.triage.engine import TriageEngine
-from tests.channels.email.conftest import CORPUS, mail
+from tests.channels.email.conftest import CORPUS, assert_attachments_on_their_tickets, mail
 from tests.factories import make_desk
 
 
@@ -147,14 +146,7 @@ def test_the_whole_corpus_is_taken_without_a_crash_and_every_mail_is_recorded(
     with factory() as session:
         mails = session.scalars(select(InboundMail)).all()
         assert len(mails) == len(paths)
-        stored = [(m, part) for m in mails if m.ticket_id for part in m.attachments if part["stored"]]
-        assert stored, "the corpus has mails with attachments"
-        for filed, part in stored:  # every attachment of a filed mail is on its ticket, byte for byte
-            [on_ticket] = [a for a in ticket_files.visible(session, actor=Principal.system(), ticket_id=filed.ticket_id)
-                           if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
-            download = ticket_files.download(session, actor=Principal.system(), data_dir=mail_settings.data_dir,
-                                             ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
-            assert hashlib.sha256(download.path.read_bytes()).hexdigest() == part["sha256"]
+        assert_attachments_on_their_tickets(session, mails, mail_settings.data_dir)
     assert {r.outcome for r in results} <= {IntakeOutcome.TICKET_CREATED, IntakeOutcome.IGNORED,
                                             IntakeOutcome.FAILED, IntakeOutcome.THREADED}
 

@@ -12,15 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.models import User
-from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import imap
 from deskpilot.channels.email.models import InboundMail, InboundStatus, OutboundMail
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.config import Settings
-from deskpilot.tickets import attachments as ticket_files
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage.engine import TriageEngine
-from tests.channels.email.conftest import CORPUS, Dovecot, free_port
+from tests.channels.email.conftest import CORPUS, Dovecot, assert_attachments_on_their_tickets, free_port
 
 UGLY = Path(__file__).parent / "ugly"
 DESK = "servicedesk@desk.example"
@@ -184,11 +182,4 @@ def test_every_ugly_mail_through_smtp_is_kept_and_every_attachment_is_downloadab
     with factory() as session:
         mails = session.scalars(select(InboundMail)).all()
         assert len(mails) == len(names), "no mail lost"
-        files = [(m, part) for m in mails if m.ticket_id for part in m.attachments if part["stored"]]
-        assert files, "the corpus has filed mails with attachments"
-        for filed, part in files:
-            [on_ticket] = [a for a in ticket_files.visible(session, actor=Principal.system(), ticket_id=filed.ticket_id)
-                           if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
-            download = ticket_files.download(session, actor=Principal.system(), data_dir=mail_settings.data_dir,
-                                             ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
-            assert download.path.stat().st_size == part["size"]
+        assert_attachments_on_their_tickets(session, mails, mail_settings.data_dir)

@@ -9,8 +9,8 @@ from fastapi.responses import FileResponse
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
 from deskpilot.api.routes.ticket_attachments import file_response
+from deskpilot.api.uploads import read_upload
 from deskpilot.conversations import attachments
-from deskpilot.tickets.attachments import Upload
 from deskpilot.tickets.schemas import AttachmentRead
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -28,7 +28,7 @@ def list_attachments(conversation_id: IdPath, session: SessionDep, actor: Curren
 def add_attachment(conversation_id: IdPath, file: Annotated[UploadFile, File(description="The file to send.")],
                    session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep) -> AttachmentRead:
     """Send a file in your conversation; it goes onto the ticket the conversation has or opens."""
-    upload = Upload(file.filename, file.content_type, file.file.read(settings.attachment_max_bytes + 1))
+    upload = read_upload(file, max_bytes=settings.attachment_max_bytes)
     added = attachments.add(session, actor=actor, data_dir=settings.data_dir, max_bytes=settings.attachment_max_bytes,
                             conversation_id=conversation_id, upload=upload)
     return AttachmentRead.model_validate(added)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
+from deskpilot.api.uploads import read_upload
 from deskpilot.tickets import attachments
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.schemas import AttachmentRead
@@ -27,7 +28,7 @@ def add_attachment(ticket_id: IdPath, file: Annotated[UploadFile, File(descripti
                    internal: Annotated[bool, Form(description="Staff only: visible to staff, not the requester.")]
                    = False) -> AttachmentRead:
     """Attach a file (at most DESKPILOT_ATTACHMENT_MAX_BYTES; programs and scripts are refused)."""
-    upload = attachments.Upload(file.filename, file.content_type, file.file.read(settings.attachment_max_bytes + 1))
+    upload = read_upload(file, max_bytes=settings.attachment_max_bytes)
     added = attachments.add(session, actor=actor, data_dir=settings.data_dir, max_bytes=settings.attachment_max_bytes,
                             ticket_id=ticket_id, upload=upload, channel=Channel.API, internal=internal)
     return AttachmentRead.model_validate(added)
