@@ -33,6 +33,8 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     REQUESTER_LIMIT_LIFT = "requester:limit_lift"
     AI_GOVERN = "ai:govern"
+    # Data-protection rights (export today, erasure next): admins only, every use audited.
+    PRIVACY_MANAGE = "privacy:manage"
 
 
 _AGENT = {

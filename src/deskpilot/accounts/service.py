@@ -68,6 +68,10 @@ def get_by_username(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
+def get_by_email(session: Session, *, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
 def get_all(session: Session, *, actor: Principal, role: Role | None = None, offset: int = 0,
             limit: int = 50) -> tuple[list[User], int]:
     """Users for the directory: staff see everyone, requesters see nobody but themselves."""

@@ -21,6 +21,7 @@ from deskpilot.api.routes import (
     health,
     kb,
     mail,
+    privacy,
     requester_limits,
     runbooks,
     setup,
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
-                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance):
+                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
+                   privacy):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -17,6 +17,7 @@ from deskpilot.cli import (
     jobs,
     kb,
     mail,
+    privacy,
     replay,
     runbooks,
     train,
@@ -24,7 +25,7 @@ from deskpilot.cli import (
 )
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker]
+_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, privacy, replay, runbooks, train, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from deskpilot.web import (
     account,
     admin,
+    admin_privacy,
     admin_setup,
     admin_sla,
     admin_taxonomy,
@@ -45,7 +46,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          console_ticket.router, dashboard.router, suggestions.router, chat.router,
                                          chat_agent.router, account.router, admin_setup.router,
                                          admin_taxonomy.router, admin.router, admin_sla.router, console_mail.router,
-                                         ticket_files.router, work_starts.router,
+                                         ticket_files.router, work_starts.router, admin_privacy.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,
