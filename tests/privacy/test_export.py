@@ -13,6 +13,7 @@ from sqlalchemy import select
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.audit.models import AuditEvent
+from deskpilot.cli import main
 from deskpilot.db import unit_of_work
 from deskpilot.errors import NotFound, PermissionDenied
 from deskpilot.privacy.export import export_person, find_person
@@ -90,3 +91,17 @@ def test_only_admins_export_and_an_unknown_person_is_named(traces: Traces, tmp_p
     assert not (tmp_path / "a.zip").exists() and list(tmp_path.glob(".export-*")) == []
     with pytest.raises(NotFound, match="nobody@nowhere"):
         _export(traces, "nobody@nowhere.example", tmp_path / "b.zip")
+
+
+def test_the_command_writes_the_archive_with_progress_and_names_a_missing_person(
+        traces: Traces, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        deskpilot_entry_points: Path) -> None:
+    monkeypatch.setenv("DESKPILOT_DATABASE_URL", traces.settings.resolved_database_url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(traces.settings.data_dir))
+    output = tmp_path / "out" / "alice.zip"
+    assert main(["privacy", "export", "alice", "--output", str(output)]) == 0
+    printed = capsys.readouterr()
+    assert "tickets: " in printed.err and "email: " in printed.err and str(output) in printed.out
+    assert markers("alice")["mail-file"] in _text(zipfile.ZipFile(output))
+    assert main(["privacy", "export", "nobody", "--output", str(tmp_path / "x.zip")]) == 2
+    assert "users list" in capsys.readouterr().err and not (tmp_path / "x.zip").exists()
