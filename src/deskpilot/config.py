@@ -10,7 +10,7 @@ from ipaddress import ip_network
 from itertools import pairwise
 from math import log, log2
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -96,6 +96,10 @@ class MailboxSettings(BaseModel):
     sent_folder: str = "Sent"
     # Sign in with OAuth2 (XOAUTH2) instead of the password.
     oauth2: OAuth2Client | None = None
+
+
+# The roles of accounts/models.Role, by name (the core knows no accounts).
+RoleName = Literal["requester", "agent", "lead", "admin", "auditor"]
 
 
 class Settings(BaseSettings):
@@ -204,6 +208,22 @@ class Settings(BaseSettings):
     # Worker: seconds between runs of a periodic job, by job name, overriding the job's own default;
     # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
     job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    # Single sign-on with OpenID Connect (authorization code + PKCE). Set the issuer, client id and secret to
+    # show "Sign in with ..." on the sign-in page; the provider's groups claim sets role and teams at each
+    # sign-in: DESKPILOT_OIDC_ROLE_GROUPS='{"desk-admins": "admin", "desk-agents": "agent"}',
+    # DESKPILOT_OIDC_TEAM_GROUPS='{"desk-agents": "Service Desk"}'. DESKPILOT_LOCAL_PASSWORDS=false then turns
+    # the password sign-in off (the page and POST /api/v1/auth/login) so the provider is the only way in.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile groups"
+    oidc_groups_claim: str = Field(default="groups", pattern=r"^[\w.:/-]{1,100}$")
+    oidc_role_groups: dict[str, RoleName] = Field(default_factory=dict)
+    oidc_team_groups: dict[str, str] = Field(default_factory=dict)
+    oidc_label: str = Field(default="single sign-on", max_length=60)
+    oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    local_passwords: bool = True
 
     # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
     ldap_url: str = ""

@@ -16,7 +16,7 @@ from deskpilot.accounts.passwords import verify_password
 from deskpilot.accounts.service import get_by_username, token_digest
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
-from deskpilot.errors import NotAuthenticated
+from deskpilot.errors import NotAuthenticated, PermissionDenied
 
 
 def client_address(peer: str, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:
@@ -86,3 +86,9 @@ def user_for_session(session: Session, *, secret: str) -> User | None:
 
 def close_session(session: Session, *, secret: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == token_digest(secret)))
+
+
+def require_local_passwords(*, enabled: bool, provider_label: str) -> None:
+    """Refuse password sign-in when the desk turned it off for its identity provider."""
+    if not enabled:
+        raise PermissionDenied(f"Password sign-in is switched off on this desk; sign in with {provider_label}.")

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from deskpilot.accounts import login
+from deskpilot.accounts import login, oidc
 from deskpilot.accounts.principal import Principal
 from deskpilot.api.deps import SESSION_COOKIE, SessionDep, SettingsDep
 from deskpilot.config import Settings
@@ -18,6 +18,8 @@ from deskpilot.web.templating import render
 from deskpilot.web.viewer import FormViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
+# Set beside the session cookie by a single sign-on, so signing out also ends the provider's session.
+SSO_SESSION_COOKIE = "deskpilot_sso"
 FormText = Annotated[str, Form()]
 
 
@@ -28,12 +30,14 @@ def safe_next(path: str) -> str | None:
     return path
 
 
-def _sign_in_page(request: Request, settings: Settings, *, next_path: str, username: str = "",
+def sign_in_page(request: Request, settings: Settings, *, next_path: str, username: str = "",
                   problem: str | None = None, notice: str | None = None, status_code: int = 200) -> Response:
     binding = request.cookies.get(csrf.PRESESSION_COOKIE) or csrf.new_presession_secret()
     response = render(request, "auth/sign_in.html", {
         "username": username, "next_path": next_path, "problem": problem, "notice": notice,
         "show_human_link": False,  # it would lead straight back here
+        "sso_label": settings.oidc_label if oidc.is_configured(settings) else None,
+        "local_passwords": settings.local_passwords,
         "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
     }, viewer=None, status_code=status_code)
     response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",
@@ -50,7 +54,7 @@ def sign_in_form(request: Request, settings: SettingsDep, session: SessionDep, n
         viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
         return RedirectResponse(safe_next(next) or landing_path(viewer), status_code=303)
     notice = "You are signed out." if signed_out else None
-    return _sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice)
+    return sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice)
 
 
 @router.post("/sign-in")
@@ -60,9 +64,10 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
     binding = request.cookies.get(csrf.PRESESSION_COOKIE)
     if not csrf.is_valid(secret_key=settings.secret_key, binding=binding, submitted=csrf_token):
         raise PermissionDenied(csrf.REJECTED + " If it keeps happening, allow cookies for this site.")
+    login.require_local_passwords(enabled=settings.local_passwords, provider_label=settings.oidc_label)
     next_path = safe_next(next) or ""
     if not username.strip() or not password:
-        return _sign_in_page(request, settings, next_path=next_path, username=username, status_code=422,
+        return sign_in_page(request, settings, next_path=next_path, username=username, status_code=422,
                              problem="Enter your username and your password.")
     client = login.client_address(request.client.host if request.client else "unknown",
                                   request.headers.get("x-forwarded-for"), settings.trusted_proxies)
@@ -74,7 +79,7 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
                                   per_client=settings.login_attempts_per_client_per_minute)
     except (NotAuthenticated, RateLimited) as exc:
         # Returning (not raising) commits the recorded failed attempt, so the rate limit keeps counting.
-        return _sign_in_page(request, settings, next_path=next_path, username=username[:64],
+        return sign_in_page(request, settings, next_path=next_path, username=username[:64],
                              problem=exc.message, status_code=exc.status_code)
     secret = login.open_session(session, user=user, hours=settings.session_hours)
     viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
@@ -86,8 +91,14 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
 
 
 @router.post("/sign-out")
-def sign_out(session: SessionDep, viewer: FormViewer) -> Response:
+def sign_out(request: Request, session: SessionDep, settings: SettingsDep, viewer: FormViewer) -> Response:
+    """End the desk's session; after a single sign-on, the identity provider's session too when it offers that."""
     login.close_session(session, secret=viewer.session_secret)
-    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    after = "/sign-in?signed_out=1"
+    if request.cookies.get(SSO_SESSION_COOKIE) and oidc.is_configured(settings):
+        after = oidc.sign_out_url(oidc.discover(settings), settings,
+                                  after=settings.base_url.rstrip("/") + after) or after
+    response = RedirectResponse(after, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SSO_SESSION_COOKIE)
     return response

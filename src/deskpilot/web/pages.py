@@ -35,6 +35,7 @@ from deskpilot.web import (
     requester_limits,
     runbook_pages,
     runbook_runs,
+    sso_pages,
     staff,
     suggestions,
     ticket_files,
@@ -47,6 +48,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          chat_agent.router, account.router, admin_setup.router,
                                          admin_taxonomy.router, admin.router, admin_sla.router, console_mail.router,
                                          ticket_files.router, work_starts.router, admin_privacy.router,
+                                         sso_pages.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,

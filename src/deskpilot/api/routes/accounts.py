@@ -29,7 +29,9 @@ router = APIRouter(prefix="/api/v1", tags=["accounts"])
 @router.post("/auth/login", operation_id="login")
 def sign_in(data: LoginRequest, request: Request, response: Response, session: SessionDep,
             settings: SettingsDep) -> UserRead:
-    """Sign in with a password; sets the session cookie used by the pages."""
+    """Sign in with a password; sets the session cookie used by the pages. Refused (403) when the desk turned
+    password sign-in off for its identity provider."""
+    login.require_local_passwords(enabled=settings.local_passwords, provider_label=settings.oidc_label)
     client = login.client_address(request.client.host if request.client else "unknown",
                                   request.headers.get("x-forwarded-for"), settings.trusted_proxies)
     user = login.authenticate(session, username=data.username, password=data.password, client=client,
