@@ -29,10 +29,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(settings: Settings, runtime: AiRuntime | None = None) -> Iterator[str]:
-    """Serve the app for `settings` with uvicorn on a free loopback port; yields its base URL. Pass the session's
-    `ai_runtime` to spare the model loading of a second runtime."""
-    port = _free_port()
+def serving(settings: Settings, runtime: AiRuntime | None = None, port: int | None = None) -> Iterator[str]:
+    """Serve the app for `settings` with uvicorn on a free loopback port (or `port`, when the settings must name
+    the URL beforehand); yields its base URL. Pass the session's `ai_runtime` to spare the model loading of a
+    second runtime."""
+    port = port or _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, runtime), host="127.0.0.1", port=port,
                                            log_level="warning", proxy_headers=False))
     thread = threading.Thread(target=server.run, daemon=True)

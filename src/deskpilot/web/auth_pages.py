@@ -31,13 +31,14 @@ def safe_next(path: str) -> str | None:
 
 
 def sign_in_page(request: Request, settings: Settings, *, next_path: str, username: str = "",
-                  problem: str | None = None, notice: str | None = None, status_code: int = 200) -> Response:
+                 problem: str | None = None, notice: str | None = None, status_code: int = 200,
+                 offer_provider_sign_out: bool = False) -> Response:
     binding = request.cookies.get(csrf.PRESESSION_COOKIE) or csrf.new_presession_secret()
     response = render(request, "auth/sign_in.html", {
         "username": username, "next_path": next_path, "problem": problem, "notice": notice,
         "show_human_link": False,  # it would lead straight back here
         "sso_label": settings.oidc_label if oidc.is_configured(settings) else None,
-        "local_passwords": settings.local_passwords,
+        "local_passwords": settings.local_passwords, "offer_provider_sign_out": offer_provider_sign_out,
         "presession_token": csrf.token_for(secret_key=settings.secret_key, binding=binding),
     }, viewer=None, status_code=status_code)
     response.set_cookie(csrf.PRESESSION_COOKIE, binding, httponly=True, samesite="lax",
@@ -47,14 +48,15 @@ def sign_in_page(request: Request, settings: Settings, *, next_path: str, userna
 
 @router.get("/sign-in")
 def sign_in_form(request: Request, settings: SettingsDep, session: SessionDep, next: str = "",
-                 signed_out: bool = False) -> Response:
+                 signed_out: bool = False, sso: bool = False) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     user = login.user_for_session(session, secret=secret) if secret else None
     if user is not None and secret is not None:
         viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
         return RedirectResponse(safe_next(next) or landing_path(viewer), status_code=303)
     notice = "You are signed out." if signed_out else None
-    return sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice)
+    return sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice,
+                        offer_provider_sign_out=signed_out and sso and oidc.is_configured(settings))
 
 
 @router.post("/sign-in")
@@ -91,14 +93,12 @@ def sign_in(request: Request, session: SessionDep, settings: SettingsDep, userna
 
 
 @router.post("/sign-out")
-def sign_out(request: Request, session: SessionDep, settings: SettingsDep, viewer: FormViewer) -> Response:
-    """End the desk's session; after a single sign-on, the identity provider's session too when it offers that."""
+def sign_out(request: Request, session: SessionDep, viewer: FormViewer) -> Response:
+    """End the desk's session. After a single sign-on the sign-in page offers to end the provider's session too
+    (a link: the pages' CSP lets forms lead only to this site)."""
     login.close_session(session, secret=viewer.session_secret)
-    after = "/sign-in?signed_out=1"
-    if request.cookies.get(SSO_SESSION_COOKIE) and oidc.is_configured(settings):
-        after = oidc.sign_out_url(oidc.discover(settings), settings,
-                                  after=settings.base_url.rstrip("/") + after) or after
-    response = RedirectResponse(after, status_code=303)
+    sso = bool(request.cookies.get(SSO_SESSION_COOKIE))
+    response = RedirectResponse("/sign-in?signed_out=1" + ("&sso=1" if sso else ""), status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     response.delete_cookie(SSO_SESSION_COOKIE)
     return response

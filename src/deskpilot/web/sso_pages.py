@@ -88,3 +88,13 @@ def callback(request: Request, session: SessionDep, settings: SettingsDep, code:
                         max_age=settings.session_hours * 3600, secure=settings.uses_https)
     response.delete_cookie(ATTEMPT_COOKIE)
     return response
+
+
+@router.get("/sign-in/sso/sign-out")
+def provider_sign_out(settings: SettingsDep) -> Response:
+    """On to the provider's end-session page, which comes back to the sign-in page; or straight there when the
+    provider publishes none."""
+    _configured(settings)
+    after = settings.base_url.rstrip("/") + "/sign-in?signed_out=1"
+    return RedirectResponse(oidc.sign_out_url(oidc.discover(settings), settings, after=after) or after,
+                            status_code=303)
