@@ -242,6 +242,11 @@ class Settings(BaseSettings):
     ldap_match_field: LdapMatchField = LdapMatchField.USERNAME
     ldap_tls_ca_file: str = ""
     ldap_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Directory sync (`deskpilot directory sync`, job `directory.sync`): people under the user base become
+    # accounts; group cn → role and group cn → team as for single sign-on; people who leave the directory or
+    # are disabled there are deactivated (sessions and tokens end).
+    ldap_sync_role_groups: dict[str, RoleName] = Field(default_factory=dict)
+    ldap_sync_team_groups: dict[str, str] = Field(default_factory=dict)
 
     # Runbooks: what actions may reach, how long they may take, how fresh a dry-run must be.
     runbook_http_allowed_hosts: list[str] = Field(default_factory=list)

@@ -49,6 +49,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_vip: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The directory entry this account is synced from (accounts/directory_sync.py); None for local accounts.
+    directory_dn: Mapped[str | None] = mapped_column(String(500), default=None, index=True)
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
 
 

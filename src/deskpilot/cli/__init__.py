@@ -13,6 +13,7 @@ from deskpilot.cli import (
     audit,
     backup,
     demo,
+    directory,
     evaluate,
     jobs,
     kb,
@@ -25,7 +26,8 @@ from deskpilot.cli import (
 )
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, privacy, replay, runbooks, train, worker]
+_GROUPS = [admin, ai_switches, audit, backup, demo, directory, evaluate, jobs, kb, mail, privacy, replay, runbooks,
+           train, worker]
 
 
 def build_parser() -> argparse.ArgumentParser:
