@@ -35,14 +35,15 @@ class Faults:
     requests: int = 0
     answered_429: int = 0
     export_pages: int = 0
+    body: dict[str, object] = field(default_factory=lambda: {"error": "TooManyRequests",
+                                                              "description": "Rate limit exceeded"})
 
     def throttled(self) -> Response | None:
         self.requests += 1
         if self.storm > 0 or (self.rate_every and self.requests % self.rate_every == 0):
             self.storm = max(0, self.storm - 1)
             self.answered_429 += 1
-            return JSONResponse({"error": "TooManyRequests", "description": "Rate limit exceeded"}, status_code=429,
-                                headers={"Retry-After": self.retry_after})
+            return JSONResponse(self.body, status_code=429, headers={"Retry-After": self.retry_after})
         return None
 
     def export_page(self) -> None:
