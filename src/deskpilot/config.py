@@ -205,6 +205,10 @@ class Settings(BaseSettings):
     # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
     job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
 
+    # ITSM connectors by name, each with its configuration (base URL / instance and credentials), as JSON:
+    # DESKPILOT_CONNECTORS='{"zendesk": {"subdomain": "acme", "email": "a@acme.com", "api_token": "..."}}'.
+    connectors: dict[str, dict[str, str]] = Field(default_factory=dict, repr=False)
+
     # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
     ldap_url: str = ""
     ldap_flavour: LdapFlavour = LdapFlavour.OPENLDAP

@@ -22,9 +22,11 @@ from deskpilot.cli import (
     train,
     worker,
 )
+from deskpilot.cli import connectors as connector_commands
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker]
+_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker,
+           connector_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -60,7 +60,8 @@ def comment_from_journal(raw: Raw, *, authors: Mapping[str, str] | None = None) 
     """A `sys_journal_field` row: `comments` are public (the caller sees them), `work_notes` internal."""
     author = raw.get("sys_created_by") or ""
     return ExternalComment(external_id=raw["sys_id"], body=raw.get("value") or "",
-                           public=raw.get("element") == "comments", author_id=(authors or {}).get(author, author) or None,
+                           public=raw.get("element") == "comments",
+                           author_id=(authors or {}).get(author, author) or None,
                            created_at=when(raw["sys_created_on"]))
 
 
@@ -87,6 +88,11 @@ def ticket_from_servicenow(raw: Raw, *, instance: str, journal: Iterable[Raw] = 
                            audit: Iterable[Raw] = (), authors: Mapping[str, str] | None = None) -> ExternalTicket:
     """An incident with its journal entries, attachments and audit rows."""
     state = str(raw.get("state") or raw.get("incident_state") or "1")
+    comments = [comment_from_journal(j, authors=authors) for j in journal]
+    if raw.get("close_notes"):  # the resolution the caller was given, kept on the incident rather than the journal
+        closed = raw.get("resolved_at") or raw.get("closed_at") or raw["sys_updated_on"]
+        comments.append(ExternalComment(external_id=f"{raw['sys_id']}:close_notes", body=raw["close_notes"],
+                                        public=True, author_id=_ref(raw.get("assigned_to")), created_at=when(closed)))
     return ExternalTicket(
         external_id=raw["sys_id"], number=raw["number"], subject=raw.get("short_description") or "",
         description=raw.get("description") or "", status=STATE.get(state, TicketStatus.OPEN),
@@ -95,7 +101,7 @@ def ticket_from_servicenow(raw: Raw, *, instance: str, journal: Iterable[Raw] = 
         assignee_id=_ref(raw.get("assigned_to")), group_id=_ref(raw.get("assignment_group")),
         created_at=when(raw["sys_created_on"]), updated_at=when(raw["sys_updated_on"]),
         url=incident_url(instance, raw["sys_id"]),
-        comments=tuple(comment_from_journal(j, authors=authors) for j in journal),
+        comments=tuple(comments),
         attachments=tuple(attachment_from_servicenow(a) for a in attachments),
         history=history_from_audit(audit, authors=authors))
 

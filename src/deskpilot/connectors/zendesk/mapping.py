@@ -89,7 +89,7 @@ def ticket_from_zendesk(raw: Raw, *, comments: Iterable[Raw] = (), audits: Itera
         priority=PRIORITY.get(raw.get("priority") or ""), category=category_of(raw, category_field),
         requester_id=_id(raw.get("requester_id")), assignee_id=_id(raw.get("assignee_id")),
         group_id=_id(raw.get("group_id")), created_at=when(raw["created_at"]), updated_at=when(raw["updated_at"]),
-        url=raw["url"], comments=tuple(comment_from_zendesk(c) for c in listed[1:]),
+        url=raw.get("url") or "", comments=tuple(comment_from_zendesk(c) for c in listed[1:]),
         attachments=tuple(attachment_from_zendesk(a) for c in listed for a in c.get("attachments") or []),
         history=history_from_audits(audits))
 
@@ -126,7 +126,7 @@ def comment_to_zendesk(body: str, *, public: bool) -> dict[str, Any]:
 def article_from_zendesk(raw: Raw) -> ExternalArticle:
     """A Help Center article; `body` stays HTML (the import turns it into the KB's text)."""
     return ExternalArticle(external_id=str(raw["id"]), title=raw["title"], body=raw.get("body") or "",
-                           published=not raw.get("draft", False), url=raw["html_url"],
+                           published=not raw.get("draft", False), url=raw.get("html_url") or "",
                            updated_at=when(raw["updated_at"]), category=_id(raw.get("section_id")))
 
 
@@ -139,5 +139,5 @@ def groups_from_zendesk(groups: Iterable[Raw], memberships: Iterable[Raw]) -> tu
     members: dict[str, list[str]] = {}
     for membership in memberships:
         members.setdefault(str(membership["group_id"]), []).append(str(membership["user_id"]))
-    return tuple(ExternalGroup(external_id=str(g["id"]), name=g["name"], member_ids=tuple(members.get(str(g["id"]), [])))
-                 for g in groups if not g.get("deleted"))
+    return tuple(ExternalGroup(external_id=str(g["id"]), name=g["name"],
+                               member_ids=tuple(members.get(str(g["id"]), []))) for g in groups if not g.get("deleted"))
