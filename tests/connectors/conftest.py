@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.entry_points import install
+from tests.entry_points import deskpilot_entry_points, install
+
+__all__ = ["deskpilot_entry_points", "memorydesk_installed"]
 
 
 @pytest.fixture

@@ -154,7 +154,6 @@ def _export(records: list[Raw], request: Request, key: str, desk: ZendeskDesk) -
         ordered = [r for r in ordered if datetime.fromisoformat(r["updated_at"].replace("Z", "+00:00")) >= start]
     page = ordered[:size]
     after_cursor = _cursor(page[-1]) if page else query.get("cursor") or _cursor({"updated_at": "", "id": 0})
-    desk.faults.export_page()
     return {key: page, "after_cursor": after_cursor, "before_cursor": None,
             "after_url": f"{desk.base}{request.url.path}?cursor={after_cursor}", "end_of_stream": len(ordered) <= size}
 
@@ -190,6 +189,7 @@ def build_app(desk: ZendeskDesk) -> FastAPI:
 
     @app.get("/api/v2/incremental/tickets/cursor.json")
     def ticket_export(request: Request) -> Raw:
+        desk.faults.export_page()
         return _export(list(desk.tickets.values()), request, "tickets", desk)
 
     @app.get("/api/v2/incremental/users/cursor.json")
