@@ -18,12 +18,10 @@ from deskpilot.cli import main
 from deskpilot.connectors.importing import saved_cursor
 from deskpilot.kb.models import KbArticle, KbVersionStatus
 from deskpilot.tickets.models import Ticket, TicketAttachment
-from tests.conftest import TEST_AUDIT_KEY
 from tests.connectors.desks import Holdings, VendorDesk, holdings, run, vendor_desk
 from tests.factories import make_desk
 
 VENDORS = ["zendesk", "servicenow"]
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def expected(desk: VendorDesk, per_ticket_messages: int) -> Holdings:
@@ -92,19 +90,6 @@ def test_a_429_storm_loses_and_duplicates_nothing(vendor: str, session: Session,
     assert 0 < during.tickets <= 10 and cursor is not None
     assert finished.stopped is None
     assert after == expected(desk, MESSAGES[vendor])
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, session: Session, tmp_path: Path,
-            deskpilot_entry_points: Path) -> dict[str, str]:
-    """The CLI's environment for this test's database, with this checkout's connectors installed."""
-    del session  # the fixture empties the database first
-    env = {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(tmp_path / "var"),
-           "DESKPILOT_AUDIT_KEY": TEST_AUDIT_KEY, "DESKPILOT_PASSWORD_TIME_COST": "1",
-           "DESKPILOT_PASSWORD_MEMORY_KIB": "64"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env | {"PYTHONPATH": os.pathsep.join([str(deskpilot_entry_points), str(ROOT / "src"), str(ROOT)])}
 
 
 @pytest.mark.parametrize("vendor", VENDORS)

@@ -84,14 +84,14 @@ def _user_id(session: Session, username: str) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    connector, key = _connector(args.name, args.file, settings.connectors)
     streams = tuple(s.strip() for s in args.only.split(",")) if args.only else importing.STREAMS
     unknown = sorted(set(streams) - set(importing.STREAMS))
     if unknown:
         raise InvalidInput(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(importing.STREAMS)}.")
     if args.page_size < 1 or args.page_size > 1000:
         raise InvalidInput("--page-size must be between 1 and 1000.")
+    settings = load_settings()
+    connector, key = _connector(args.name, args.file, settings.connectors)
     with _units(settings.resolved_database_url) as units:
         with units() as session:
             fallback = _user_id(session, args.fallback_requester) if args.fallback_requester else None
@@ -99,7 +99,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                         max_attachment_bytes=settings.attachment_max_bytes, fallback_requester_id=fallback)
         print(f"importing {', '.join(streams)} from {args.file or args.name}", file=sys.stderr)
         report = importing.run_import(units=units, connector=connector, target=target, key=key,
-                                      page_size=args.page_size, streams=streams, progress=_progress)
+                                      page_size=args.page_size, streams=streams, progress=_progress,
+                                      from_start=args.from_start)
     _report(report, args.report)
     return 1 if report.stopped else 0
 
@@ -118,5 +119,7 @@ def register(sub: Sub) -> None:
     imp.add_argument("--page-size", type=int, default=100, help="records per page and transaction (default 100)")
     imp.add_argument("--fallback-requester", help="a desk username to file tickets under whose requester has no "
                                                   "account (exports often carry names only)")
+    imp.add_argument("--from-start", action="store_true", help="read everything again instead of resuming, to "
+                     "pick up records skipped before (what was imported stays as it is)")
     imp.add_argument("--report", help="write every skipped record with its reason to this JSON file")
     imp.set_defaults(func=cmd_import)

@@ -102,9 +102,9 @@ def _store(session: Session, connector: Connector, stream: str, target: Target, 
 
 
 def _import_stream(*, units: UnitOfWork, connector: Connector, target: Target, key: str, stream: str,
-                   page_size: int, report: ImportReport, progress: Progress) -> None:
+                   page_size: int, report: ImportReport, progress: Progress, from_start: bool) -> None:
     with units() as session:
-        cursor = saved_cursor(session, key=key, stream=stream)
+        cursor = None if from_start else saved_cursor(session, key=key, stream=stream)
     totals = report.streams.setdefault(stream, StreamReport())
     while True:
         page = _fetch(connector, stream, cursor, page_size)
@@ -125,9 +125,11 @@ def _import_stream(*, units: UnitOfWork, connector: Connector, target: Target, k
 
 
 def run_import(*, units: UnitOfWork, connector: Connector, target: Target, key: str, page_size: int = 100,
-               streams: tuple[str, ...] = STREAMS, progress: Progress = lambda _: None) -> ImportReport:
+               streams: tuple[str, ...] = STREAMS, progress: Progress = lambda _: None,
+               from_start: bool = False) -> ImportReport:
     """Import `streams` from `connector` into the desk; `key` names the cursors (the connector, or an export
-    file). Stops at the first page the ITSM cannot give (report.stopped), everything before it stored."""
+    file). Stops at the first page the ITSM cannot give (report.stopped), everything before it stored.
+    `from_start` reads everything again, for records skipped before (what is already here stays as it is)."""
     report = ImportReport()
     try:
         if "tickets" in streams:
@@ -136,7 +138,7 @@ def run_import(*, units: UnitOfWork, connector: Connector, target: Target, key: 
                 target = replace(target, queues_by_group=storing.queues_by_group(session, groups))
         for stream in streams:
             _import_stream(units=units, connector=connector, target=target, key=key, stream=stream,
-                           page_size=page_size, report=report, progress=progress)
+                           page_size=page_size, report=report, progress=progress, from_start=from_start)
     except ProviderError as exc:
         report.stopped = exc.message
     return report

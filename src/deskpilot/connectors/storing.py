@@ -199,7 +199,7 @@ def store_tickets(session: Session, *, target: Target, tickets: tuple[ExternalTi
         if requester_id is None:
             result.skipped.append(Skipped("ticket", ticket.number, f"its requester {ticket.requester_id or '(none)'} "
                                           "has no desk account (see the users skipped, or "
-                                          "pass --fallback-requester)"))
+                                          "import again with --fallback-requester and --from-start)"))
             continue
         fresh[key] = ticket
         records.append(_historical(ticket, target=target, users=users, staff=staff, requester_id=requester_id))
