@@ -224,6 +224,9 @@ class Settings(BaseSettings):
     oidc_label: str = Field(default="single sign-on", max_length=60)
     oidc_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     local_passwords: bool = True
+    # ITSM connectors by name, each with its configuration (base URL / instance and credentials), as JSON:
+    # DESKPILOT_CONNECTORS='{"zendesk": {"subdomain": "acme", "email": "a@acme.com", "api_token": "..."}}'.
+    connectors: dict[str, dict[str, str]] = Field(default_factory=dict, repr=False)
 
     # Identity directory (runbooks). AD: flavour active_directory, user attribute sAMAccountName, ldaps://.
     ldap_url: str = ""

@@ -6,6 +6,7 @@ from deskpilot.api.idempotency import models as idempotency_models
 from deskpilot.audit import decisions_models
 from deskpilot.audit import models as audit_models
 from deskpilot.channels.email import models as mail_models
+from deskpilot.connectors import models as connector_models
 from deskpilot.conversations import models as conversation_models
 from deskpilot.db import Base
 from deskpilot.governance import models as governance_models
@@ -20,4 +21,4 @@ metadata = Base.metadata
 
 __all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "governance_models",
            "idempotency_models", "job_models", "kb_models", "limit_models", "mail_models", "conversation_models",
-           "runbook_models", "tickets_models", "triage_models"]
+           "runbook_models", "tickets_models", "triage_models", "connector_models"]

@@ -24,10 +24,11 @@ from deskpilot.cli import (
     train,
     worker,
 )
+from deskpilot.cli import connectors as connector_commands
 from deskpilot.errors import DomainError
 
 _GROUPS = [admin, ai_switches, audit, backup, demo, directory, evaluate, jobs, kb, mail, privacy, replay, runbooks,
-           train, worker]
+           train, worker, connector_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

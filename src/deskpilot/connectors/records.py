@@ -144,3 +144,12 @@ class CommentDraft:
 
     body: str
     public: bool = False
+
+
+@dataclass(frozen=True)
+class ExportRecords:
+    """What a product's export file holds, in the desk's terms (see connectors/exports.py)."""
+
+    tickets: tuple[ExternalTicket, ...] = ()
+    articles: tuple[ExternalArticle, ...] = ()
+    users: tuple[ExternalUser, ...] = ()

@@ -125,6 +125,19 @@ def record_mail_parts(session: Session, *, ticket_id: int, message_id: int | Non
     return recorded
 
 
+def record_imported(session: Session, *, ticket_id: int, stored: StoredFile, channel: Channel, internal: bool,
+                    uploaded_by_id: int | None) -> TicketAttachment:
+    """A file of a ticket imported from an ITSM (checked and stored by `store_checked`) on its ticket; the ticket
+    may be closed already, unlike `add`, since history arrives closed."""
+    attachment = TicketAttachment(
+        ticket_id=ticket_id, filename=stored.filename, declared_type=stored.declared_type,
+        sniffed_type=stored.sniffed_type, size=stored.size, sha256=stored.sha256, path=stored.path, channel=channel,
+        internal=internal, uploaded_by_id=uploaded_by_id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
 def visible(session: Session, *, actor: Principal, ticket_id: int) -> list[TicketAttachment]:
     """The ticket's files the actor may see (requesters never see internal ones)."""
     ticket = get_visible(session, actor=actor, ticket_id=ticket_id)

@@ -18,6 +18,16 @@ from deskpilot.tickets.models import SlaPause, Ticket, TicketMessage
 
 
 @dataclass(frozen=True)
+class HistoricalReply:
+    """A later message of a ticket from an ITSM: a public reply or an internal note, with its author and time."""
+
+    author_id: int | None
+    body: str
+    internal: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class HistoricalTicket:
     external_id: str
     subject: str
@@ -33,6 +43,7 @@ class HistoricalTicket:
     first_responded_at: datetime | None
     resolved_at: datetime | None
     resolution: str | None
+    replies: tuple[HistoricalReply, ...] = ()
 
 
 def _ticket(record: HistoricalTicket) -> Ticket:
@@ -48,6 +59,10 @@ def _ticket(record: HistoricalTicket) -> Ticket:
     ticket.messages.append(TicketMessage(author_id=record.requester_id, kind=MessageKind.PUBLIC_REPLY,
                                          channel=record.channel, body=record.description or record.subject,
                                          created_at=record.created_at))
+    for reply in record.replies:
+        ticket.messages.append(TicketMessage(
+            author_id=reply.author_id, kind=MessageKind.INTERNAL_NOTE if reply.internal else MessageKind.PUBLIC_REPLY,
+            channel=record.channel, body=reply.body, created_at=reply.created_at))
     if record.status is TicketStatus.WAITING_ON_CUSTOMER:
         # The clock has been stopped since the desk asked its question.
         ticket.pauses.append(SlaPause(paused_at=record.first_responded_at or record.created_at))
