@@ -138,13 +138,30 @@ class PrototypeClassifier:
         return predictions
 
 
+def agreeing(prediction: ClassPrediction, second: ClassPrediction) -> ClassPrediction:
+    """`prediction` when `second` (an independent classifier's) names another label; when both name the same one,
+    that label with the confidence that not both are wrong, 1 - (1 - p1)(1 - p2), and not abstained."""
+    if second.label != prediction.label or not second.label:
+        return prediction
+    confidence = 1.0 - (1.0 - prediction.confidence) * (1.0 - second.confidence)
+    return ClassPrediction(
+        label=prediction.label, confidence=confidence, abstained=False, alternatives=prediction.alternatives,
+        top_terms=(*prediction.top_terms, TermContribution(f"the taxonomy agrees ({second.confidence:.2f})",
+                                                           second.confidence)))
+
+
 class WithCorrections:
     """A learned model with the agents' corrections in front: a request nearly identical to a corrected one
-    takes the corrected category at once, without waiting for the next retrain."""
+    takes the corrected category at once, without waiting for the next retrain. With `taxonomy` (the cold-start
+    prototypes) beside a learned model, the two are independent opinions: where they name the same category the
+    confidence is that not both are wrong (`agreeing`), so a request the history model alone is unsure of but
+    the desk's own taxonomy places the same way is not sent to human triage."""
 
-    def __init__(self, model: Classifier, memory: PrototypeClassifier | None) -> None:
+    def __init__(self, model: Classifier, memory: PrototypeClassifier | None,
+                 taxonomy: PrototypeClassifier | None = None) -> None:
         self._model = model
         self._memory = memory
+        self._taxonomy = taxonomy
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -153,6 +170,10 @@ class WithCorrections:
 
     def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
         predictions = self._model.predict(texts, vectors=vectors)
+        if self._taxonomy is not None:
+            vectors = self._taxonomy.encode(texts, vectors)
+            opinions = self._taxonomy.predict(texts, vectors=vectors)
+            predictions = [agreeing(p, o) for p, o in zip(predictions, opinions, strict=True)]
         if self._memory is None:
             return predictions
         result = []

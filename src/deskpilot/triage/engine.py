@@ -101,7 +101,7 @@ class TriageEngine:
         """The learned category model, or cold start when none is active; the corrections in front of either."""
         taxonomy = self.taxonomy.current(session)
         if models.category is not None:
-            return CategoryModel(WithCorrections(models.category, taxonomy.memory),
+            return CategoryModel(WithCorrections(models.category, taxonomy.memory, taxonomy.cold),
                                  f"{CATEGORY_COMPONENT}:{models.category_version}")
         if taxonomy.cold is None:
             return CategoryModel(None, f"{CATEGORY_COMPONENT}:none")
