@@ -105,4 +105,5 @@ class TriageEngine:
                                  f"{CATEGORY_COMPONENT}:{models.category_version}")
         if taxonomy.cold is None:
             return CategoryModel(None, f"{CATEGORY_COMPONENT}:none")
-        return CategoryModel(WithCorrections(taxonomy.cold, taxonomy.memory), taxonomy.version, COLD_START_NOTE)
+        return CategoryModel(WithCorrections(taxonomy.cold, taxonomy.memory, taxonomy.lexical), taxonomy.version,
+                             COLD_START_NOTE)
