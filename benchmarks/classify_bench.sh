@@ -25,3 +25,10 @@ run banking77 --train "$DATA/banking77/train.csv" --test "$DATA/banking77/test.c
 run clinc150 --train "$DATA/clinc150/train.csv" --test "$DATA/clinc150/val.csv"
 run hwu64 --train "$DATA/hwu64/train.csv" --test "$DATA/hwu64/test.csv"
 run it_tickets --train "$DATA/it_tickets/train.csv" --cv 5
+
+# Cold start (issue 15): label names only (0 shots) and 5 / 10 examples per label, beside the baseline.
+for shots in 0 5 10; do
+  run "banking77-${shots}shot" --train "$DATA/banking77/train.csv" --test "$DATA/banking77/test.csv" --shots "$shots"
+  run "clinc150-${shots}shot" --train "$DATA/clinc150/train.csv" --test "$DATA/clinc150/val.csv" --shots "$shots"
+  run "hwu64-${shots}shot" --train "$DATA/hwu64/train.csv" --test "$DATA/hwu64/test.csv" --shots "$shots"
+done

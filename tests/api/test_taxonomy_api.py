@@ -39,3 +39,18 @@ def test_only_admins_edit_and_bad_input_is_refused_with_a_reason(clients: Client
     assert clients["adam"].patch(f"{CATEGORIES}/99999", json={"active": False}).status_code == 404
     versions = clients["adam"].get("/api/v1/triage/taxonomy/versions").json()
     assert [v["change"] for v in versions] == ["added Printing"]
+
+
+def test_admin_sets_a_services_criticality_and_a_bad_one_is_refused(clients: Clients, desk: Desk) -> None:
+    created = clients["adam"].post(CATEGORIES, json={"name": "Business applications", "criticality": "high"})
+    assert created.status_code == 201 and created.json()["criticality"] == "high"
+    assert clients["adam"].post(CATEGORIES, json={"name": "Printing"}).json()["criticality"] == "standard"
+    category_id = created.json()["id"]
+    changed = clients["adam"].patch(f"{CATEGORIES}/{category_id}", json={"criticality": "critical"})
+    assert changed.status_code == 200 and changed.json()["criticality"] == "critical"
+    bad = clients["adam"].patch(f"{CATEGORIES}/{category_id}", json={"criticality": "very"})
+    assert bad.status_code == 422 and "criticality" in bad.text
+    assert clients["carol"].patch(f"{CATEGORIES}/{category_id}", json={"criticality": "standard"}).status_code == 403
+    latest = clients["adam"].get("/api/v1/triage/taxonomy/versions").json()[0]
+    assert latest["change"] == "changed Business applications: criticality"
+    assert {c["name"]: c["criticality"] for c in latest["categories"]}["Business applications"] == "critical"

@@ -118,3 +118,44 @@ def test_either_test_file_or_cross_validation_is_required(
 ) -> None:
     assert main(["eval", "classify", "--train", str(split_files[0])]) == 2
     assert "--test TEST.csv or --cv K" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shots", [0, 3])
+def test_cold_start_shots_keep_the_public_keys_and_say_what_they_trained_on(
+    split_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], shots: int
+) -> None:
+    train, test = split_files
+    assert main(["eval", "classify", "--train", str(train), "--test", str(test), "--shots", str(shots), "--json"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert set(report) == JSON_KEYS | {"baseline", "shots", "train_rows", "test_rows"}
+    assert set(report["baseline"]) == JSON_KEYS
+    assert report["shots"] == shots and report["test_rows"] == 12
+    assert report["train_rows"] == len(LABELS) * (shots + 1)
+    assert "card_arrival -> 'card arrival'" in captured.err
+    assert report["accuracy"] > 1 / len(LABELS) and report["baseline"]["accuracy"] > 0
+
+
+def test_cold_start_table_names_the_zero_shot_methods(
+    split_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    train, test = split_files
+    assert main(["eval", "classify", "--train", str(train), "--test", str(test), "--shots", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "cold start with 0 example(s) per label" in out
+    assert "cold-start prototypes" in out and "label-name match" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [(["--cv", "2", "--shots", "5"], "--shots K needs --test"), (["--shots", "-1"], "--shots must be between 0")],
+)
+def test_bad_shots_exit_2_with_a_message(
+    split_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    train, test = split_files
+    args = ["eval", "classify", "--train", str(train), *extra]
+    if "--cv" not in extra:
+        args += ["--test", str(test)]
+    assert main(args) == 2
+    assert message in capsys.readouterr().err

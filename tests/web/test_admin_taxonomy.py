@@ -47,3 +47,24 @@ def test_a_bad_category_is_refused_with_its_reason_and_non_admins_get_403(browse
     assert twice.status_code == 409 and "exists already" in twice.text
     second_browser.sign_in("lena")
     assert second_browser.get("/admin/taxonomy").status_code == 403
+
+
+def test_admin_sets_a_services_criticality_in_the_browser(browser: PageClient, desk: Desk, session: Session) -> None:
+    del desk
+    browser.sign_in("adam")
+    added = browser.post_form("/admin/taxonomy", {"name": "Business applications", "criticality": "high"},
+                              from_page="/admin/taxonomy")
+    assert added.status_code == 303
+    session.rollback()
+    category = session.scalar(select(TriageCategory).where(TriageCategory.name == "Business applications"))
+    assert category is not None and category.criticality.value == "high"
+    edited = browser.post_form(f"/admin/taxonomy/{category.id}", {"criticality": "critical", "active": "1"},
+                               from_page="/admin/taxonomy")
+    assert edited.status_code == 303
+    page = browser.get("/admin/taxonomy").text
+    assert f'id="criticality-{category.id}"' in page and '<option value="critical" selected>' in page
+    bad = browser.post_form(f"/admin/taxonomy/{category.id}", {"criticality": "very", "active": "1"},
+                            from_page="/admin/taxonomy")
+    assert bad.status_code == 422 and "criticality" in bad.text
+    session.rollback()
+    assert session.get(TriageCategory, category.id).criticality.value == "critical"  # type: ignore[union-attr]

@@ -13,6 +13,7 @@ from deskpilot.evaluation.classify import (
     ClassifyReport,
     check_labelled,
     evaluate_cross_validation,
+    evaluate_shots,
     evaluate_split,
 )
 from deskpilot.evaluation.datasets import read_labelled
@@ -39,6 +40,9 @@ def register(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--train", type=Path, required=True, metavar="TRAIN.csv")
     parser.add_argument("--test", type=Path, metavar="TEST.csv")
     parser.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validation on --train (no --test)")
+    parser.add_argument("--shots", type=int, metavar="K",
+                        help="cold start (needs --test): train on K examples per label of --train plus label "
+                        "descriptions derived from the label names; 0 = the names only")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 
@@ -48,10 +52,15 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInput("give either --test TEST.csv or --cv K (K-fold cross-validation on --train)")
     train = read_labelled(args.train)
     check_labelled(train, source=str(args.train))
+    if args.shots is not None and args.test is None:
+        raise InvalidInput("--shots K needs --test TEST.csv (the cold start is measured on a test split)")
     if args.test is not None:
         test = read_labelled(args.test)
         check_labelled(test, source=str(args.test))
-        report = evaluate_split(train, test, progress=_progress)
+        if args.shots is not None:
+            report = evaluate_shots(train, test, shots=args.shots, progress=_progress)
+        else:
+            report = evaluate_split(train, test, progress=_progress)
     else:
         report = evaluate_cross_validation(train, folds=args.cv, progress=_progress)
     if args.json:
@@ -72,6 +81,8 @@ def _cell(scores: ClassifierScores, key: str, pattern: str) -> str:
 
 def _table(report: ClassifyReport, args: argparse.Namespace) -> str:
     where = f"{report.cv_folds}-fold CV on {args.train}" if report.cv_folds else f"{args.train} -> {args.test}"
+    if report.shots is not None:
+        where += f", cold start with {report.shots} example(s) per label"
     lines = [
         f"triage classification: {where} ({report.train_rows} train / {report.test_rows} test rows, "
         f"{report.labels} labels)",
@@ -81,6 +92,14 @@ def _table(report: ClassifyReport, args: argparse.Namespace) -> str:
         if report.ours.in_scope_accuracy is None and key in ("in_scope_accuracy", "oos_recall"):
             continue
         lines.append(f"{key:<20} {_cell(report.ours, key, pattern):>12} {_cell(report.baseline, key, pattern):>12}")
-    lines.append("ours: MiniLM sentence vectors + TF-IDF word/char n-grams, linear SVM, calibrated on train CV")
-    lines.append("baseline: TF-IDF word 1-2 + char_wb 2-5 grams, linear SVM (C=1), no sentence vectors")
+    lines += _legend(report.shots)
     return "\n".join(lines)
+
+
+def _legend(shots: int | None) -> list[str]:
+    if shots == 0:
+        return ["ours: cold-start prototypes, the label descriptions (from the names) as MiniLM sentence vectors",
+                "baseline: lexical label-name match (most shared word stems; none shared = abstain)"]
+    described = "" if shots is None else " (the K examples + one label description per label)"
+    return [f"ours: MiniLM sentence vectors + TF-IDF word/char n-grams, linear SVM, calibrated on train CV{described}",
+            f"baseline: TF-IDF word 1-2 + char_wb 2-5 grams, linear SVM (C=1), no sentence vectors{described}"]

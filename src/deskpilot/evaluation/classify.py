@@ -2,7 +2,8 @@
 
 Both are trained on the training data only (their thresholds come from cross-validation inside it),
 then measured in the same run: quality on the test data, training time, batch throughput and
-single-text latency. When `oos` occurs, an abstention counts as predicting `oos`.
+single-text latency. When `oos` occurs, an abstention counts as predicting `oos`. With `shots` the run is
+a cold start instead (see few_shot.py): label names only, or K examples per label.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
@@ -17,6 +19,14 @@ from sklearn.model_selection import StratifiedKFold
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation import metrics
 from deskpilot.evaluation.datasets import LabelledText
+from deskpilot.evaluation.few_shot import (
+    DescriptionPrototypes,
+    LabelNameMatch,
+    check_shots,
+    label_description,
+    sample_shots,
+    with_descriptions,
+)
 from deskpilot.ml.baselines import TfidfSvmBaseline
 from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
 from deskpilot.ml.text_classifier import ClassPrediction, TextClassifier
@@ -47,10 +57,24 @@ class ClassifyReport:
     test_rows: int
     labels: int
     cv_folds: int | None = None
+    shots: int | None = None
 
     def as_json(self) -> dict[str, object]:
-        """The public JSON shape: our scores at the top level and the baseline's under `baseline`."""
-        return {**asdict(self.ours), "baseline": asdict(self.baseline)}
+        """The public JSON shape: our scores at the top level and the baseline's under `baseline` (and
+        `shots`, `train_rows`, `test_rows` for a cold-start run)."""
+        report: dict[str, object] = {**asdict(self.ours), "baseline": asdict(self.baseline)}
+        if self.shots is not None:
+            report.update(shots=self.shots, train_rows=self.train_rows, test_rows=self.test_rows)
+        return report
+
+
+class _Trainable(Protocol):
+    @property
+    def component(self) -> str: ...
+
+    def train(self, texts: Sequence[str], labels: Sequence[str], *, progress: Progress | None = None) -> Any: ...
+
+    def predict(self, texts: Sequence[str]) -> list[ClassPrediction]: ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +119,7 @@ def effective_labels(predictions: Sequence[ClassPrediction], *, oos_label: str |
 
 
 def _run(
-    model: TextClassifier,
+    model: _Trainable,
     train: Sequence[LabelledText],
     test: Sequence[LabelledText],
     *,
@@ -204,6 +228,42 @@ def evaluate_cross_validation(
         test_rows=len(data) // folds,
         labels=len(set(labels)),
         cv_folds=folds,
+    )
+
+
+def evaluate_shots(
+    train: Sequence[LabelledText],
+    test: Sequence[LabelledText],
+    *,
+    shots: int,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> ClassifyReport:
+    """Cold start: ours and the baseline from the label names only (`shots` = 0) or from `shots` examples per
+    label of `train` plus the label names, both measured on `test` in the same run."""
+    check_shots(shots)
+    _require_labels(train, test)
+    oos = _oos_label(train, test)
+    encoder = embedder or default_embedder()
+    labels = sorted({r.label for r in train})
+    rows = with_descriptions(sample_shots(train, shots), labels, oos_label=oos)
+    if shots == 0:
+        ours_model: _Trainable = DescriptionPrototypes(embedder=encoder)
+        base_model: _Trainable = LabelNameMatch()
+    else:
+        ours_model, base_model = TextClassifier(embedder=encoder), TfidfSvmBaseline()
+    if progress is not None:
+        named = ", ".join(f"{label} -> {label_description(label)!r}" for label in labels[:3])
+        progress(f"{shots} shot(s): {len(rows)} training rows, label descriptions from the names ({named}, ...)")
+    ours = _run(ours_model, rows, test, oos_label=oos, progress=progress)
+    base = _run(base_model, rows, test, oos_label=oos, progress=progress)
+    return ClassifyReport(
+        ours=_scores([ours], oos_label=oos),
+        baseline=_scores([base], oos_label=oos),
+        train_rows=len(rows),
+        test_rows=len(test),
+        labels=len(labels),
+        shots=shots,
     )
 
 

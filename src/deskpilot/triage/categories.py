@@ -38,7 +38,8 @@ def _check_queue(session: Session, queue_id: int | None) -> None:
 
 def _snapshot(category: TriageCategory) -> dict[str, Any]:
     return {"name": category.name, "description": category.description, "examples": list(category.examples),
-            "default_queue_id": category.default_queue_id, "active": category.active}
+            "default_queue_id": category.default_queue_id, "active": category.active,
+            "criticality": category.criticality.value}
 
 
 def _record_version(session: Session, *, actor: Principal, change: str) -> TaxonomyVersion:
@@ -59,7 +60,7 @@ def create(session: Session, *, actor: Principal, data: CategoryCreate) -> Triag
         raise Conflict(f"A category named {data.name!r} exists already.")
     _check_queue(session, data.default_queue_id)
     category = TriageCategory(name=data.name, description=data.description, examples=list(data.examples),
-                              default_queue_id=data.default_queue_id)
+                              default_queue_id=data.default_queue_id, criticality=data.criticality)
     session.add(category)
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="triage_category.create",
@@ -69,7 +70,8 @@ def create(session: Session, *, actor: Principal, data: CategoryCreate) -> Triag
 
 
 def update(session: Session, *, actor: Principal, category_id: int, data: CategoryUpdate) -> TriageCategory:
-    """Change a category's description, examples, queue or active flag (admins); a new taxonomy version."""
+    """Change a category's description, examples, queue, criticality or active flag (admins); a new taxonomy
+    version."""
     require(actor, Permission.TEAM_MANAGE)
     category = get(session, category_id=category_id)
     changes = data.model_dump(exclude_unset=True)

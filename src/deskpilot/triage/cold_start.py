@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -78,6 +79,23 @@ def fingerprint(prototypes: Sequence[Prototype]) -> str:
     return digest.hexdigest()
 
 
+def nearest_scores(similarity: np.ndarray, label_index: np.ndarray, labels: int) -> np.ndarray:
+    """Per text (row of `similarity` to every prototype), per label: the mean of its `NEAREST` best similarities
+    to that label's prototypes."""
+    result = np.full((len(similarity), labels), -1.0)
+    for index in range(labels):
+        own = similarity[:, label_index == index]
+        result[:, index] = -np.sort(-own, axis=1)[:, :NEAREST].mean(axis=1)
+    return result
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    logits = scores / TEMPERATURE
+    probabilities: np.ndarray = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return probabilities
+
+
 class PrototypeClassifier:
     """Nearest-prototype classifier: the score of a category is the mean cosine of a text to its `NEAREST`
     closest prototypes; a softmax over the scores is the confidence; the best prototype is the explanation."""
@@ -100,13 +118,7 @@ class PrototypeClassifier:
 
     def scores(self, vectors: Vectors) -> np.ndarray:
         """Per text, per label: the mean of the `NEAREST` best cosines to that label's prototypes."""
-        similarity = vectors @ self._vectors.T
-        result = np.full((len(vectors), len(self._labels)), -1.0)
-        for index in range(len(self._labels)):
-            own = similarity[:, self._label_index == index]
-            best = -np.sort(-own, axis=1)[:, :NEAREST]
-            result[:, index] = best.mean(axis=1)
-        return result
+        return nearest_scores(vectors @ self._vectors.T, self._label_index, len(self._labels))
 
     def encode(self, texts: Sequence[str], vectors: Vectors | None = None) -> Vectors:
         """`vectors` when the caller has them, else the texts embedded once (cut as the models cut them)."""
@@ -123,9 +135,7 @@ class PrototypeClassifier:
             return [ClassPrediction("", 0.0, True, (), ()) for _ in texts]
         vectors = self.encode(texts, vectors)
         scores = self.scores(vectors)
-        logits = scores / TEMPERATURE
-        probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        probabilities = _softmax(scores)
         nearest = np.argmax(vectors @ self._vectors.T, axis=1)
         predictions = []
         for row, probs in enumerate(probabilities):
@@ -138,13 +148,60 @@ class PrototypeClassifier:
         return predictions
 
 
-class WithCorrections:
-    """A learned model with the agents' corrections in front: a request nearly identical to a corrected one
-    takes the corrected category at once, without waiting for the next retrain."""
+class LexicalPrototypes:
+    """The same prototypes read by their words (TF-IDF word 1-2-grams, cosine) instead of sentence vectors, scored
+    and normalised as `PrototypeClassifier` does: an independent second opinion for cold start."""
 
-    def __init__(self, model: Classifier, memory: PrototypeClassifier | None) -> None:
+    def __init__(self, prototypes: Sequence[Prototype]) -> None:
+        self._labels = tuple(sorted({p.category for p in prototypes}))
+        self._label_index = np.array([self._labels.index(p.category) for p in prototypes])
+        self._words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode")
+        self._matrix = self._words.fit_transform([p.text for p in prototypes])
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return self._labels
+
+    def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
+        del vectors  # read by words only
+        if not texts:
+            return []
+        similarity = (self._words.transform(texts) @ self._matrix.T).toarray()
+        probabilities = _softmax(nearest_scores(similarity, self._label_index, len(self._labels)))
+        predictions = []
+        for probs in probabilities:
+            order = np.argsort(-probs)
+            predictions.append(ClassPrediction(
+                label=self._labels[int(order[0])], confidence=float(probs[order[0]]), abstained=False,
+                alternatives=tuple(ScoredLabel(self._labels[int(i)], float(probs[i])) for i in order[:3]),
+                top_terms=()))
+        return predictions
+
+
+def agreeing(prediction: ClassPrediction, second: ClassPrediction) -> ClassPrediction:
+    """`prediction` when `second` (an independent classifier's) names another label; when both name the same one,
+    that label with the confidence that not both are wrong, 1 - (1 - p1)(1 - p2), and not abstained."""
+    if second.label != prediction.label or not second.label:
+        return prediction
+    confidence = 1.0 - (1.0 - prediction.confidence) * (1.0 - second.confidence)
+    return ClassPrediction(
+        label=prediction.label, confidence=confidence, abstained=False, alternatives=prediction.alternatives,
+        top_terms=(*prediction.top_terms, TermContribution(f"a second opinion agrees ({second.confidence:.2f})",
+                                                           second.confidence)))
+
+
+class WithCorrections:
+    """A model with the agents' corrections in front: a request nearly identical to a corrected one takes the
+    corrected category at once, without waiting for the next retrain. `taxonomy` is a second, independent opinion
+    (the cold-start prototypes beside a learned model; the prototypes read by their words beside the cold-start
+    ones): where both name the same category the confidence is that not both are wrong (`agreeing`), so a request
+    one model alone is unsure of but the other places the same way is not sent to human triage."""
+
+    def __init__(self, model: Classifier, memory: PrototypeClassifier | None,
+                 taxonomy: Classifier | None = None) -> None:
         self._model = model
         self._memory = memory
+        self._taxonomy = taxonomy
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -153,6 +210,9 @@ class WithCorrections:
 
     def predict(self, texts: Sequence[str], *, vectors: Vectors | None = None) -> list[ClassPrediction]:
         predictions = self._model.predict(texts, vectors=vectors)
+        if self._taxonomy is not None:
+            opinions = self._taxonomy.predict(texts, vectors=vectors)
+            predictions = [agreeing(p, o) for p, o in zip(predictions, opinions, strict=True)]
         if self._memory is None:
             return predictions
         result = []

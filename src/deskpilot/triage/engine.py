@@ -101,8 +101,9 @@ class TriageEngine:
         """The learned category model, or cold start when none is active; the corrections in front of either."""
         taxonomy = self.taxonomy.current(session)
         if models.category is not None:
-            return CategoryModel(WithCorrections(models.category, taxonomy.memory),
+            return CategoryModel(WithCorrections(models.category, taxonomy.memory, taxonomy.cold),
                                  f"{CATEGORY_COMPONENT}:{models.category_version}")
         if taxonomy.cold is None:
             return CategoryModel(None, f"{CATEGORY_COMPONENT}:none")
-        return CategoryModel(WithCorrections(taxonomy.cold, taxonomy.memory), taxonomy.version, COLD_START_NOTE)
+        return CategoryModel(WithCorrections(taxonomy.cold, taxonomy.memory, taxonomy.lexical), taxonomy.version,
+                             COLD_START_NOTE)

@@ -4,13 +4,22 @@ its versions, and the corrected examples triage consults before the next retrain
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from deskpilot.clock import utcnow
-from deskpilot.db import Base, UtcDateTime
+from deskpilot.db import Base, UtcDateTime, enum_column
+
+
+class Criticality(StrEnum):
+    """How much the business depends on the service a category stands for; priority reads it as impact."""
+
+    STANDARD = "standard"
+    HIGH = "high"
+    CRITICAL = "critical"
 
 
 class TriageCategory(Base):
@@ -25,6 +34,8 @@ class TriageCategory(Base):
     default_queue_id: Mapped[int | None] = mapped_column(ForeignKey("queues.id", ondelete="SET NULL"), default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+    criticality: Mapped[Criticality] = mapped_column(enum_column(Criticality, "service_criticality"),
+                                                     default=Criticality.STANDARD, server_default="standard")
 
 
 class TaxonomyVersion(Base):

@@ -3,7 +3,7 @@ sentiment → confidence and abstention. Pure: the caller supplies the model and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -13,10 +13,11 @@ from deskpilot.ml.text_classifier import ClassPrediction
 from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.priority import priority_for
 from deskpilot.triage.language import detect_language
+from deskpilot.triage.models import Criticality
 from deskpilot.triage.normalise import normalise_ticket_text
 from deskpilot.triage.pii import redact_pii
 from deskpilot.triage.sentiment import score_sentiment
-from deskpilot.triage.signals import assess_impact_urgency
+from deskpilot.triage.signals import assess_impact_urgency, with_service_criticality
 
 
 class Classifier(Protocol):
@@ -75,10 +76,12 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
                  abstain_below: float, requester_is_vip: bool = False,
                  priority_model: Classifier | None = None, embedder: Embedder | None = None,
                  model_note: str | None = None, stated_impact: Level | None = None,
-                 stated_urgency: Level | None = None) -> TriageResult:
+                 stated_urgency: Level | None = None,
+                 criticality: Mapping[str, Criticality] | None = None) -> TriageResult:
     """Triage one request. With no classifier, or below `abstain_below`, the category is withheld. With an
     `embedder` the redacted text is embedded once, for both models and for the caller (`TriageResult.vector`).
-    `model_note` says which kind of category model decided (shown to the agent with the reasons)."""
+    `model_note` says which kind of category model decided (shown to the agent with the reasons). `criticality`
+    (per category, the service it stands for) raises the impact once the category is decided."""
     text = normalise_ticket_text(subject, body)
     redaction = redact_pii(text.combined)
     signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip,
@@ -99,6 +102,11 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
         terms = [t.term for t in prediction.top_terms]
         if abstained:
             reasons.append(f"category confidence {confidence:.2f} is too low: routed to human triage")
+        elif category is not None and criticality:
+            service = with_service_criticality(signals, service=category,
+                                               criticality=criticality.get(category, Criticality.STANDARD))
+            reasons += service.reasons[len(signals.reasons):]
+            signals = service
     priority, source = priority_for(signals.impact, signals.urgency), "impact × urgency"
     if priority_model is not None:
         learned = priority_model.predict([redaction.text], vectors=vectors)[0]

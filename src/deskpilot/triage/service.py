@@ -63,13 +63,15 @@ def triage_request(session: Session, *, engine: TriageEngine, subject: str, body
     `stated_impact` / `stated_urgency` are what the requester chose on a form (floors for the signals)."""
     settings, models = engine.settings, engine.models()
     requester = session.get(User, requester_id) if requester_id else None
-    allowed = {c.name for c in categories.get_all(session)}
+    configured = categories.get_all(session)
+    allowed = {c.name for c in configured}
     category_model = engine.category_model(session, models)
     result = run_pipeline(subject=subject, body=body, classifier=category_model.classifier, allowed=allowed,
                           abstain_below=settings.triage_abstain_below,
                           requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority,
                           embedder=engine.embedder, model_note=category_model.note,
-                          stated_impact=stated_impact, stated_urgency=stated_urgency)
+                          stated_impact=stated_impact, stated_urgency=stated_urgency,
+                          criticality={c.name: c.criticality for c in configured})
     queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
     vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
     similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)

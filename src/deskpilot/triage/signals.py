@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from deskpilot.tickets.enums import Level, Priority
 from deskpilot.tickets.priority import DEFAULT_MATRIX, priority_for
+from deskpilot.triage.models import Criticality
 
 # With this many affected users (a portal form field) the impact is high without any wording.
 WIDE_IMPACT_USERS = 10
@@ -161,6 +162,18 @@ def assess_impact_urgency(
         urgency = _BY_RANK[min(_RANK[urgency] + 1, _RANK[Level.HIGH])]
         reasons.append("VIP requester")
     return ImpactUrgency(impact=impact, urgency=urgency, reasons=reasons)
+
+
+def with_service_criticality(signals: ImpactUrgency, *, service: str, criticality: Criticality) -> ImpactUrgency:
+    """The signals once the service a request is about is known: a `high`-criticality service makes the impact
+    at least medium; a `critical` one raises it one level (and at least to medium); `standard` changes nothing."""
+    if criticality is Criticality.STANDARD:
+        return signals
+    impact = _raise(signals.impact, Level.MEDIUM)
+    if criticality is Criticality.CRITICAL:
+        impact = _raise(impact, _BY_RANK[min(_RANK[signals.impact] + 1, _RANK[Level.HIGH])])
+    reason = f"{criticality.value}-criticality service: {service}"
+    return ImpactUrgency(impact=impact, urgency=signals.urgency, reasons=[*signals.reasons, reason])
 
 
 def suggest_priority(

@@ -15,7 +15,14 @@ from deskpilot.kb import service as kb
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.features import EMBED_MAX_CHARS
 from deskpilot.triage import categories
-from deskpilot.triage.cold_start import CORRECTION, Prototype, PrototypeClassifier, fingerprint, taxonomy_prototypes
+from deskpilot.triage.cold_start import (
+    CORRECTION,
+    LexicalPrototypes,
+    Prototype,
+    PrototypeClassifier,
+    fingerprint,
+    taxonomy_prototypes,
+)
 from deskpilot.triage.models import CorrectedExample
 
 
@@ -33,11 +40,13 @@ def taxonomy_state(session: Session) -> str:
 
 @dataclass(frozen=True)
 class TaxonomyClassifiers:
-    """`cold`: every prototype (None when the desk has none); `memory`: the corrections only; `version`."""
+    """`cold`: every prototype (None when the desk has none); `lexical`: the same prototypes read by their words;
+    `memory`: the corrections only; `version`."""
 
     cold: PrototypeClassifier | None
     memory: PrototypeClassifier | None
     version: str
+    lexical: LexicalPrototypes | None = None
 
 
 class TaxonomyModels:
@@ -64,7 +73,8 @@ class TaxonomyModels:
             cold=PrototypeClassifier(prototypes, vectors, self._embedder) if prototypes else None,
             memory=PrototypeClassifier([prototypes[i] for i in corrected], vectors[corrected], self._embedder)
             if corrected else None,
-            version=f"{self._prefix}:{fingerprint(prototypes)[:12]}")
+            version=f"{self._prefix}:{fingerprint(prototypes)[:12]}",
+            lexical=LexicalPrototypes(prototypes) if prototypes else None)
         with self._lock:
             self._state, self._built = state, built
         return built

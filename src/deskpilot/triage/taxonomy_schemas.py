@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deskpilot.triage.models import Criticality
 from deskpilot.validation import DbId, InputModel
 
 MAX_EXAMPLES = 30
@@ -27,6 +28,9 @@ class CategoryCreate(InputModel):
     examples: list[Example] = Field(default_factory=list, max_length=MAX_EXAMPLES,
                                 description="requests in a requester's words that belong in this category")
     default_queue_id: DbId | None = None
+    criticality: Criticality = Field(default=Criticality.STANDARD,
+                                     description="how much the business depends on this service: standard, high "
+                                                 "(impact at least medium) or critical (impact one level higher)")
 
     @field_validator("examples")
     @classmethod
@@ -39,6 +43,7 @@ class CategoryUpdate(InputModel):
     examples: list[Example] | None = Field(default=None, max_length=MAX_EXAMPLES)
     default_queue_id: DbId | None = None
     active: bool | None = None
+    criticality: Criticality | None = None
 
     @field_validator("examples")
     @classmethod
@@ -55,6 +60,7 @@ class CategoryRead(BaseModel):
     examples: list[str]
     default_queue_id: int | None
     active: bool
+    criticality: Criticality
 
 
 class TaxonomyVersionRead(BaseModel):

@@ -1,6 +1,7 @@
 """The admin page of the desk's taxonomy: each category's description, example requests (one per line), default
-queue and whether triage may use it; a new category; and the version history (who changed what, when). Every
-change goes through the triage area's categories service, the same one as /api/v1/triage/categories."""
+queue, the criticality of its service (a priority signal) and whether triage may use it; a new category; and the
+version history (who changed what, when). Every change goes through the triage area's categories service, the
+same one as /api/v1/triage/categories."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.errors import DomainError
 from deskpilot.tickets import setup
 from deskpilot.triage import categories
+from deskpilot.triage.models import Criticality
 from deskpilot.triage.taxonomy_schemas import CategoryCreate, CategoryUpdate
 from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, field_errors
 from deskpilot.web.templating import render
@@ -37,7 +39,7 @@ def _page(request: Request, session: Session, viewer: Viewer, *, problem: str | 
     return render(request, "admin/taxonomy.html", {
         "categories": categories.get_all(session, active_only=False), "queues": queues,
         "queue_names": {q.id: q.name for q in queues}, "problem": problem, "notice": notice,
-        "errors": errors or {},
+        "errors": errors or {}, "criticalities": [c.value for c in Criticality],
         "versions": categories.versions(session, actor=viewer.principal)[:SHOWN_VERSIONS],
     }, viewer=viewer, status_code=status_code)
 
@@ -50,10 +52,12 @@ def taxonomy(request: Request, session: SessionDep, viewer: AdminViewer, saved: 
 
 @router.post(TAXONOMY)
 def create_category(request: Request, session: SessionDep, viewer: AdminFormViewer, name: FormText = "",
-                    description: FormText = "", examples: FormText = "", default_queue_id: FormText = "") -> Response:
+                    description: FormText = "", examples: FormText = "", default_queue_id: FormText = "",
+                    criticality: FormText = Criticality.STANDARD.value) -> Response:
     try:
-        data = CategoryCreate(name=name.strip(), description=description.strip(), examples=_lines(examples),
-                              default_queue_id=_queue_id(default_queue_id))
+        data = CategoryCreate.model_validate({
+            "name": name.strip(), "description": description.strip(), "examples": _lines(examples),
+            "default_queue_id": _queue_id(default_queue_id), "criticality": criticality.strip()})
         categories.create(session, actor=viewer.principal, data=data)
     except ValidationError as exc:
         return _page(request, session, viewer, problem="The category was not added: correct the fields below.",
@@ -67,11 +71,13 @@ def create_category(request: Request, session: SessionDep, viewer: AdminFormView
 @router.post(TAXONOMY + "/{category_id}")
 def update_category(category_id: IdPath, request: Request, session: SessionDep, viewer: AdminFormViewer,
                     description: FormText = "", examples: FormText = "", default_queue_id: FormText = "",
-                    active: FormText = "") -> Response:
+                    active: FormText = "", criticality: FormText = "") -> Response:
     """Save one category's fields; the taxonomy gets a new version when something changed."""
     try:
-        data = CategoryUpdate(description=description.strip(), examples=_lines(examples),
-                              default_queue_id=_queue_id(default_queue_id), active=bool(active))
+        data = CategoryUpdate.model_validate({
+            "description": description.strip(), "examples": _lines(examples),
+            "default_queue_id": _queue_id(default_queue_id), "active": bool(active),
+            "criticality": criticality.strip() or None})
         categories.update(session, actor=viewer.principal, category_id=category_id, data=data)
     except ValidationError as exc:
         return _page(request, session, viewer, problem="The category was not saved: correct the fields below.",
