@@ -1,7 +1,7 @@
 """What an LLM rephraser adds to grounded answers, and what the verifier rejects, on doc2dial dev turns.
 
     PYTHONPATH=src .venv/bin/python benchmarks/rephraser_bench.py --base-url http://127.0.0.1:8077/v1 \
-        --model gemma3-270m [--sample 40] [--json]
+        --model gemma3-270m [--sample 40] [--index-dir /tmp/d2d] [--json]
 
 Needs an OpenAI-compatible endpoint (llama.cpp server, Ollama, vLLM); never part of the test suite or the
 default install. A deterministic sample of labelled turns (smallest crc32 of the query id) is searched
@@ -32,7 +32,7 @@ from typing import Any
 from deskpilot.assist.chunking import split_sentences
 from deskpilot.assist.compose import AnswerComposer
 from deskpilot.assist.grounded import GroundedAnswer
-from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.assist.verifier import LlmRephraser, verify
 from deskpilot.errors import ProviderError
@@ -58,9 +58,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     labelled = [q for q in read_queries(data / "queries_dev.csv", {d.slug for d in documents})
                 if q.query_id in references]
     labelled = sorted(labelled, key=lambda q: zlib.crc32(q.query_id.encode()))[: args.sample]
-    print(f"indexing {len(documents)} passages", file=sys.stderr, flush=True)
-    index = KbIndex(default_embedder())
-    index.add_documents(documents)
+    index = _index(documents, Path(args.index_dir) if args.index_dir else None)
     retriever = HybridRetriever(index)
     composer = AnswerComposer(retriever, abstain_below=0.0)
     client = LlmClient(base_url=args.base_url, model=args.model, timeout_seconds=args.timeout)
@@ -74,6 +72,18 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
         print(f"{number}/{len(labelled)} {rows[-1]['llm_ms']:.0f} ms", file=sys.stderr, flush=True)
     client.close()
     return _summary(rows, args)
+
+
+def _index(documents: list[KbDocument], directory: Path | None) -> KbIndex:
+    """The corpus index, loaded from `directory` when it was saved there before (else built, and saved)."""
+    if directory is not None and directory.exists():
+        return KbIndex.load(directory, default_embedder())
+    print(f"indexing {len(documents)} passages", file=sys.stderr, flush=True)
+    index = KbIndex(default_embedder())
+    index.add_documents(documents)
+    if directory is not None:
+        index.save(directory)
+    return index
 
 
 def _one(question: str, answer: GroundedAnswer, reference: str, rephraser: LlmRephraser,
@@ -148,6 +158,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=40, help="how many labelled turns (default 40)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per model call")
     parser.add_argument("--data", default=str(DATASETS), help="the shared datasets folder")
+    parser.add_argument("--index-dir", help="save the corpus index here once and reuse it")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     result = _measure(args)
