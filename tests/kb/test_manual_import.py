@@ -145,3 +145,13 @@ def test_the_api_imports_a_base64_pdf_and_names_a_bad_one(clients: Clients) -> N
     broken = clients["carol"].post("/api/v1/kb/import", json={"files": [
         {"filename": "broken.pdf", "content": base64.b64encode(b"%PDF-1.4 junk").decode(), "encoding": "base64"}]})
     assert broken.status_code == 422 and "broken.pdf: not a readable PDF" in broken.json()["message"]
+
+
+def test_layout_tables_unclosed_cells_and_forms_lose_no_text() -> None:
+    page = ("<form action='/x'><h1>Printer codes</h1><table><tr><td>Menu</td><td>Codes of the P20:"
+            "<table><tr><td>E1</td><td>paper jam</td></tr><tr><td>E2</td><td>no toner</td></tr></table>"
+            " Call us for others.</td></tr></table><table><tr><th>Tray<th>Paper<tr><td>1<td>A4</table>"
+            "<p>Last line.</p></form>")
+    assert html_to_text(page)[1] == (
+        "# Printer codes\n\n| Menu | Codes of the P20: E1 paper jam ; E2 no toner Call us for others. |\n"
+        "| --- | --- |\n\n| Tray | Paper |\n| --- | --- |\n| 1 | A4 |\n\nLast line.")

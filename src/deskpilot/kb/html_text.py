@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 _BLOCKS = {"p", "div", "section", "article", "br", "pre", "blockquote", "dl", "dt", "dd", "caption"}
 _SKIP = {"script", "style", "head", "nav", "footer", "noscript", "template", "iframe", "object", "svg", "button",
-         "form", "select", "textarea"}
+         "select", "textarea"}
 _ROW = re.compile(r"^\s*\|.*\|\s*$")
 _ITEM = re.compile(r"^\s*(?:\d+\.|-)\s")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
@@ -30,8 +30,8 @@ class _Converter(HTMLParser):
         self._heading: int | None = None
         self._lists: list[list[int]] = []  # one entry per open list: [next number] for <ol>, [] for <ul>
         self._indent = ""
-        self._rows: list[list[str]] | None = None  # the rows of the open table
-        self._cell: list[str] | None = None
+        self._tables: list[list[list[str]]] = []  # the rows of each open table, innermost last
+        self._cells: list[tuple[int, list[str]]] = []  # open cells: (depth of their table, text parts)
 
     def _break(self) -> None:
         text = _SPACES.sub(" ", "".join(self.current)).strip()
@@ -45,12 +45,15 @@ class _Converter(HTMLParser):
         if tag in _SKIP:
             self._skip_depth += 1
         elif tag == "table":
-            self._break()
-            self._rows = []
-        elif tag == "tr" and self._rows is not None:
-            self._rows.append([])
-        elif tag in ("td", "th") and self._rows is not None:
-            self._cell = []
+            if not self._tables:
+                self._break()
+            self._tables.append([])
+        elif tag == "tr" and self._tables:
+            self._close_cell()
+            self._tables[-1].append([])
+        elif tag in ("td", "th") and self._tables:
+            self._close_cell()  # an unclosed cell of this table ends where the next one starts
+            self._cells.append((len(self._tables), []))
         elif tag == "title":
             self._in_title = True
         elif re.fullmatch(r"h[1-6]", tag):
@@ -77,15 +80,15 @@ class _Converter(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self._skip_depth = max(self._skip_depth - 1, 0)
-        elif tag in ("td", "th") and self._rows is not None and self._cell is not None:
-            if not self._rows:
-                self._rows.append([])
-            cell = _SPACES.sub(" ", "".join(self._cell)).strip().replace("|", "\\|")
-            self._rows[-1].append(cell)
-            self._cell = None
-        elif tag == "table" and self._rows is not None:
-            self._table(self._rows)
-            self._rows, self._cell = None, None
+        elif tag in ("td", "th"):
+            self._close_cell()
+        elif tag == "table" and self._tables:
+            self._close_cell()
+            rows = self._tables.pop()
+            if self._cells:  # a table inside a cell (a layout table) becomes that cell's text
+                self._cells[-1][1].append(" " + " ; ".join(" ".join(row) for row in rows if any(row)) + " ")
+            elif not self._tables:
+                self._table(rows)
         elif tag == "title":
             self._in_title = False
         elif re.fullmatch(r"h[1-6]", tag):
@@ -99,6 +102,16 @@ class _Converter(HTMLParser):
                 self._lists.pop()
         elif tag == "li" or tag in _BLOCKS:
             self._break()
+
+    def _close_cell(self) -> None:
+        """End the open cell of the innermost table, if any, adding its text to the table's last row."""
+        if not self._cells or self._cells[-1][0] != len(self._tables):
+            return
+        _, parts = self._cells.pop()
+        rows = self._tables[-1]
+        if not rows:
+            rows.append([])
+        rows[-1].append(_SPACES.sub(" ", "".join(parts)).strip().replace("|", "\\|"))
 
     def _table(self, rows: list[list[str]]) -> None:
         """The table as pipe rows, its own block; a one-cell-wide or empty table is just its text."""
@@ -120,9 +133,9 @@ class _Converter(HTMLParser):
             self.title += data
         elif self._skip_depth:
             return
-        elif self._cell is not None:
-            self._cell.append(data.replace("\n", " "))
-        elif self._rows is None:
+        elif self._cells:
+            self._cells[-1][1].append(data.replace("\n", " "))
+        elif not self._tables:
             self.current.append(data.replace("\n", " "))
 
 
