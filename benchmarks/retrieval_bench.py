@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/retrieval_bench.py scale [--chunks 100000]
     .venv/bin/python benchmarks/retrieval_bench.py cv
+    .venv/bin/python benchmarks/retrieval_bench.py titles --dataset stackfaq|doc2dial [--index-dir D] [--half 0]
 
 `scale` builds a KB index of N chunks made of public texts (../shared/datasets), measures the full
 build, the p50/p95 of complete hybrid queries (query embedding included) and the update of one
@@ -11,6 +12,14 @@ the remaining vectors are random unit vectors, which cost exactly the same to se
 
 `cv` chooses turn weights and the fusion weight by 5-fold cross-validation over doc2dial dialogues
 and prints the held-out figures (the defaults in deskpilot.assist.retrieval come from this run).
+
+`titles` asks whether the article-title similarity (`RetrievalParams.title_weight`) pays: every query is
+searched once by the product retriever (title weight 0, 50 articles deep), the z-normalised title
+cosine of each candidate is added with weights 0–3, and the weight is chosen on 4 of 5 folds (over
+dialogues for doc2dial, over queries for StackFAQ) and scored on the 5th. It also prints the corpus's
+title agreement: the share of (at most 200) articles whose title is closest to one of their own chunks.
+`--half 0|1` keeps the dialogues whose crc32 is even / odd (doc2dial's dev half), `--index-dir` saves or
+reuses the corpus index.
 """
 
 from __future__ import annotations
@@ -19,13 +28,14 @@ import argparse
 import csv
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
-from deskpilot.evaluation.retrieval import percentile
+from deskpilot.assist.retrieval import HybridRetriever, RetrievalParams, RetrievalQuery
+from deskpilot.evaluation.retrieval import percentile, read_corpus, read_queries
 from deskpilot.ml.embeddings import DIMENSION, default_embedder
 from deskpilot.ml.lexical_index import term_weights
 
@@ -187,13 +197,96 @@ def run_cv(folds: int = 5) -> None:
         print(f"{key:<12} {np.mean([h[key] for h in held_out]):.3f} (cross-validated, {folds} folds over dialogues)")
 
 
+TITLE_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def title_agreement(index: KbIndex, sample: int = 200) -> float:
+    """Share of a fixed sample of articles whose title vector is closest to one of their own chunks."""
+    slugs = sorted(index.documents, key=lambda s: zlib.crc32(s.encode()))[:sample]
+    owners = [index.chunks[c].slug if c else None for c in index.vectors.row_ids()]
+    own = sum(owners[int(np.argmax(index.vectors.score_all(index.titles.vector(s))))] == s for s in slugs)
+    return own / len(slugs) if slugs else 0.0
+
+
+def _title_candidates(dataset: str, index_dir: str | None, half: int | None
+                      ) -> tuple[list[list[tuple[str, float, float]]], list[str], list[str]]:
+    """Per query: (slug, hybrid score, title z-score) of its 50 best articles; the gold slug; the group."""
+    root = DATA / dataset
+    documents = read_corpus(root / "corpus.csv")
+    queries = read_queries(root / ("queries_dev.csv" if dataset == "doc2dial" else "queries_train.csv"),
+                           {d.slug for d in documents})
+    group = [q.query_id.rsplit("_", 1)[0] if dataset == "doc2dial" else q.query_id for q in queries]
+    keep = [half is None or zlib.crc32(g.encode()) % 2 == half for g in group]
+    queries = [q for q, k in zip(queries, keep, strict=True) if k]
+    group = [g for g, k in zip(group, keep, strict=True) if k]
+    directory = Path(index_dir) if index_dir else None
+    if directory is not None and directory.exists():
+        index = KbIndex.load(directory, default_embedder())
+    else:
+        index = KbIndex(default_embedder())
+        index.add_documents(documents)
+        if directory is not None:
+            index.save(directory)
+    print(f"title agreement {title_agreement(index):.3f}; distinct titles "
+          f"{len({d.title for d in documents}) / len(documents):.3f}", flush=True)
+    retriever = HybridRetriever(index, RetrievalParams(title_weight=0.0))
+    candidates = []
+    for number, item in enumerate(queries, start=1):
+        result = retriever.search(item.query, k=50)
+        vector = result.context_vector
+        titles = index.title_scores(vector) if vector is not None else {}
+        candidates.append([(h.slug, h.score, titles.get(h.slug, 0.0)) for h in result.hits])
+        if number % 200 == 0:
+            print(f"{number}/{len(queries)} queries searched", file=sys.stderr, flush=True)
+    return candidates, [q.doc_id for q in queries], group
+
+
+def _title_scores(candidates: list[list[tuple[str, float, float]]], gold: list[str], weight: float,
+                  rows: np.ndarray) -> dict[str, float]:
+    ranks = []
+    for row in rows:
+        order = sorted(candidates[row], key=lambda c: -(c[1] + weight * c[2]))
+        slugs = [c[0] for c in order]
+        ranks.append(slugs.index(gold[row]) + 1 if gold[row] in slugs else 10_000)
+    rank = np.asarray(ranks)
+    return {"mrr": float(np.mean(np.where(rank <= 10, 1 / rank, 0))), "p_at_1": float(np.mean(rank == 1)),
+            "recall_at_5": float(np.mean(rank <= 5))}
+
+
+def run_titles(dataset: str, index_dir: str | None, half: int | None, folds: int = 5) -> None:
+    candidates, gold, group = _title_candidates(dataset, index_dir, half)
+    groups = np.asarray(group)
+    unique = np.unique(groups)
+    np.random.default_rng(0).shuffle(unique)
+    everything = np.arange(len(gold))
+    print(f"{dataset}: {len(gold)} queries" + (f" (half {half})" if half is not None else ""))
+    for weight in TITLE_WEIGHTS:
+        scores = _title_scores(candidates, gold, weight, everything)
+        print(f"title weight {weight:<5} (in-sample) " + "  ".join(f"{k} {v:.3f}" for k, v in scores.items()))
+    held_out = []
+    for fold in np.array_split(unique, folds):
+        test = np.isin(groups, fold)
+        weight = max(TITLE_WEIGHTS, key=lambda w: _title_scores(candidates, gold, w, np.flatnonzero(~test))["mrr"])
+        held_out.append(_title_scores(candidates, gold, weight, np.flatnonzero(test)))
+        print(f"fold: chosen title weight {weight}")
+    baseline = _title_scores(candidates, gold, 0.0, everything)
+    for key in held_out[0]:
+        print(f"{key:<12} {np.mean([h[key] for h in held_out]):.3f} cross-validated "
+              f"(title weight 0: {baseline[key]:.3f}; {folds} folds)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["scale", "cv"])
+    parser.add_argument("mode", choices=["scale", "cv", "titles"])
     parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--dataset", choices=["stackfaq", "doc2dial"], default="stackfaq")
+    parser.add_argument("--index-dir", help="titles: save the corpus index here once and reuse it")
+    parser.add_argument("--half", type=int, choices=[0, 1], help="titles: only the dialogues of this half")
     args = parser.parse_args()
     if args.mode == "scale":
         run_scale(args.chunks)
+    elif args.mode == "titles":
+        run_titles(args.dataset, args.index_dir, args.half)
     else:
         run_cv()
 

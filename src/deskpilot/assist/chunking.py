@@ -1,9 +1,10 @@
 """Split an article into retrievable chunks without tearing headings or numbered steps apart.
 
 Markdown-aware: `#` headings open sections (each chunk knows its heading path), a run of numbered or
-bulleted items is one block together with the sentence that introduces it, and blocks are packed
-into chunks of about `max_words`. Text without Markdown structure falls back to paragraphs, then
-sentences.
+bulleted items, or the rows of a pipe table, is one block together with the sentence that introduces
+it, and blocks are packed into chunks of about `max_words`. A table too long for one chunk is cut
+between rows and each part repeats the header. Text without Markdown structure falls back to
+paragraphs, then sentences.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:\d{1,3}[.)]|[-*+•])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b\d[.)])(?<!\b\d\d[.)])\s+(?=[\"'(\[]?[A-Z0-9])")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")
 _INLINE_STEP = re.compile(r"\s+(?=(?:Step\s+)?\d{1,2}[.)]\s+[A-Z])")
 
 
@@ -41,16 +44,17 @@ class _Block:
     heading_path: tuple[str, ...]
     text: str
     is_list: bool
+    is_table: bool = False
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; a numbered step or list item stays one unit."""
+    """Sentences of a passage; a numbered step, list item or table row stays one unit."""
     units: list[str] = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or _HEADING.match(line):
+        if not line or _HEADING.match(line) or _TABLE_RULE.match(line):
             continue
-        if _LIST_ITEM.match(line):
+        if _LIST_ITEM.match(line) or _TABLE_ROW.match(line):
             units.append(line)
             continue
         for sentence in _SENTENCE_END.split(line):
@@ -63,26 +67,35 @@ def _blocks(text: str) -> list[_Block]:
     path: list[tuple[int, str]] = []
     blocks: list[_Block] = []
     lines: list[str] = []
-    in_list = False
+    in_list = in_table = False
 
     def flush() -> None:
-        nonlocal lines, in_list
+        nonlocal lines, in_list, in_table
         if lines:
             headings = tuple(h for _, h in path)
             body = "\n".join(lines)
-            if in_list and blocks and not blocks[-1].is_list and blocks[-1].text.rstrip().endswith(":"):
-                intro = blocks.pop()
-                body = f"{intro.text}\n{body}"
-            blocks.append(_Block(headings, body, in_list))
-        lines, in_list = [], False
+            structured = in_list or in_table
+            previous = blocks[-1] if blocks else None
+            if (structured and previous is not None and not (previous.is_list or previous.is_table)
+                    and previous.text.rstrip().endswith(":")):
+                body = f"{blocks.pop().text}\n{body}"
+            blocks.append(_Block(headings, body, in_list, in_table))
+        lines, in_list, in_table = [], False, False
 
     for raw in text.splitlines():
         line = raw.rstrip()
         heading = _HEADING.match(line)
+        if in_table and not _TABLE_ROW.match(line):
+            flush()
         if heading:
             flush()
             level = len(heading.group(1))
             path = [(lv, h) for lv, h in path if lv < level] + [(level, heading.group(2))]
+        elif _TABLE_ROW.match(line):
+            if lines and not in_table:
+                flush()
+            in_table = True
+            lines.append(line.strip())
         elif not line.strip():
             if not in_list:
                 flush()
@@ -102,19 +115,25 @@ def _blocks(text: str) -> list[_Block]:
 
 
 def _split_long(block: _Block, max_words: int) -> list[_Block]:
-    """A block longer than twice the budget is cut at item (list) or sentence boundaries."""
+    """A block longer than twice the budget is cut at item, row (each part keeps the table's header) or
+    sentence boundaries."""
     if len(block.text.split()) <= 2 * max_words:
         return [block]
-    units = block.text.split("\n") if block.is_list else split_sentences(block.text)
+    units = block.text.split("\n") if block.is_list or block.is_table else split_sentences(block.text)
+    header: list[str] = []
+    if block.is_table:
+        rule = next((i for i, unit in enumerate(units) if _TABLE_RULE.match(unit)), None)
+        if rule is not None:
+            header, units = units[: rule + 1], units[rule + 1 :]
     parts: list[_Block] = []
-    current: list[str] = []
+    current: list[str] = list(header)
     for unit in units:
-        if current and len(" ".join(current + [unit]).split()) > max_words:
-            parts.append(_Block(block.heading_path, "\n".join(current), block.is_list))
-            current = []
+        if len(current) > len(header) and len(" ".join(current + [unit]).split()) > max_words:
+            parts.append(_Block(block.heading_path, "\n".join(current), block.is_list, block.is_table))
+            current = list(header)
         current.append(unit)
-    if current:
-        parts.append(_Block(block.heading_path, "\n".join(current), block.is_list))
+    if len(current) > len(header):
+        parts.append(_Block(block.heading_path, "\n".join(current), block.is_list, block.is_table))
     return parts
 
 

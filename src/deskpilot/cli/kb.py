@@ -52,7 +52,7 @@ def cmd_kb_reindex(_: argparse.Namespace) -> int:
 def register(sub: Sub) -> None:
     kb = sub.add_parser("kb", help="knowledge base: import, export, reindex").add_subparsers(dest="kb_cmd",
                                                                                           required=True)
-    imp = kb.add_parser("import", help="import Markdown/HTML/CSV files (a folder or one file); all or nothing")
+    imp = kb.add_parser("import", help="import Markdown/HTML/PDF/CSV files (a folder or one file); all or nothing")
     imp.add_argument("path")
     imp.add_argument("--approve", action="store_true", help="publish at once instead of importing drafts")
     imp.set_defaults(func=cmd_kb_import)

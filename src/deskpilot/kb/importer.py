@@ -1,4 +1,4 @@
-"""Importing articles: a folder (or uploaded files) of Markdown / HTML, and CSV `doc_id,title,text`.
+"""Importing articles: a folder (or uploaded files) of Markdown / HTML / PDF, and CSV `doc_id,title,text`.
 
 Parsing is pure (`parse_file`); `import_documents` validates the whole batch before writing anything,
 so a bad file or row is named in an InvalidInput and nothing is imported. A slug that already exists
@@ -8,6 +8,8 @@ import is safe. Article metadata (queue, category, tags, owner) is taken only wh
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 import re
@@ -27,6 +29,7 @@ from deskpilot.errors import InvalidInput, PermissionDenied, TooLarge
 from deskpilot.kb import front_matter, service, workflow
 from deskpilot.kb.html_text import html_to_text
 from deskpilot.kb.models import KbArticle, KbArticleVersion
+from deskpilot.kb.pdf_text import pdf_to_text
 from deskpilot.kb.schemas import (
     MAX_IMPORT_FILE_CHARS,
     MAX_IMPORT_FILES,
@@ -39,7 +42,7 @@ from deskpilot.safe_csv import restore
 from deskpilot.tickets.models import Queue
 
 CSV_COLUMNS = ["doc_id", "title", "text"]
-SUFFIXES = (".md", ".markdown", ".html", ".htm", ".csv")
+SUFFIXES = (".md", ".markdown", ".html", ".htm", ".csv", ".pdf")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,13 @@ def parse_html(source: str, text: str) -> ImportedDocument:
                             body=_without_title_heading(body, title))
 
 
+def parse_pdf(source: str, data: bytes) -> ImportedDocument:
+    """A PDF (a manual): title from its metadata or first heading; headings, steps and paragraphs kept."""
+    title, body = pdf_to_text(source, data)
+    return ImportedDocument(source=source, slug=slugify(Path(source).stem), title=title or Path(source).stem,
+                            body=_without_title_heading(body, title))
+
+
 def parse_csv(source: str, text: str) -> list[ImportedDocument]:
     """Rows of `doc_id,title,text` (cells neutralised by our CSV export are restored); doc_id → slug."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
@@ -117,8 +127,10 @@ def parse_csv(source: str, text: str) -> list[ImportedDocument]:
 
 
 def parse_file(name: str, content: str) -> list[ImportedDocument]:
-    """The articles in one file, by its suffix (.md/.markdown, .html/.htm, .csv)."""
+    """The articles in one text file, by its suffix (.md/.markdown, .html/.htm, .csv); see `parse_bytes`."""
     suffix = Path(name).suffix.lower()
+    if suffix == ".pdf":
+        raise InvalidInput(f"{name}: a PDF is binary; send its bytes base64-encoded (encoding \"base64\").")
     if suffix in (".md", ".markdown"):
         return [parse_markdown(name, content)]
     if suffix in (".html", ".htm"):
@@ -126,6 +138,27 @@ def parse_file(name: str, content: str) -> list[ImportedDocument]:
     if suffix == ".csv":
         return parse_csv(name, content)
     raise InvalidInput(f"{name}: unsupported file type {suffix or '(none)'}; use {', '.join(SUFFIXES)}.")
+
+
+def parse_bytes(name: str, data: bytes) -> list[ImportedDocument]:
+    """The articles in one file given as bytes: a PDF is parsed as such, any other file must be UTF-8 text."""
+    if Path(name).suffix.lower() == ".pdf":
+        return [parse_pdf(name, data)]
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{name}: not UTF-8 text (byte {exc.start}); nothing was imported.") from exc
+    return parse_file(name, content)
+
+
+def _decoded(file: KbImportFile) -> list[ImportedDocument]:
+    if file.encoding == "text":
+        return parse_file(file.filename, file.content)
+    try:
+        data = base64.b64decode(file.content, validate=True)
+    except binascii.Error as exc:
+        raise InvalidInput(f"{file.filename}: the content is not valid base64 ({exc}).") from exc
+    return parse_bytes(file.filename, data)
 
 
 def parse_upload(files: list[KbImportFile]) -> list[ImportedDocument]:
@@ -136,7 +169,7 @@ def parse_upload(files: list[KbImportFile]) -> list[ImportedDocument]:
         if len(file.content) > MAX_IMPORT_FILE_CHARS:
             raise TooLarge(f"{file.filename} has {len(file.content):,} characters; a file may have at most "
                            f"{MAX_IMPORT_FILE_CHARS:,}. Split it into smaller articles.")
-    return [doc for file in files for doc in parse_file(file.filename, file.content)]
+    return [doc for file in files for doc in _decoded(file)]
 
 
 def read_folder(path: Path) -> list[ImportedDocument]:
@@ -146,11 +179,7 @@ def read_folder(path: Path) -> list[ImportedDocument]:
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
     documents: list[ImportedDocument] = []
     for file in files:
-        try:
-            content = file.read_bytes().decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"{file.name}: not UTF-8 text (byte {exc.start}); nothing was imported.") from exc
-        documents.extend(parse_file(str(file.relative_to(path) if path.is_dir() else file.name), content))
+        documents.extend(parse_bytes(str(file.relative_to(path) if path.is_dir() else file.name), file.read_bytes()))
     return documents
 
 
@@ -207,7 +236,7 @@ def import_documents(session: Session, *, actor: Principal, documents: list[Impo
     """Create or version every document; with `approve`, publish them at once (approvers only)."""
     authorize_import(actor, approve=approve)
     if not documents:
-        raise InvalidInput("No articles found to import (.md, .markdown, .html, .htm or .csv files).")
+        raise InvalidInput("No articles found to import (.md, .markdown, .html, .htm, .csv or .pdf files).")
     checked = _resolve(session, documents)
     result = KbImportResult(created=[], updated=[], unchanged=[])
     for doc, data in checked:

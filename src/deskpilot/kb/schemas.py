@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -135,7 +135,9 @@ MAX_IMPORT_BYTES = 16_000_000
 class KbImportFile(InputModel):
     filename: str = Field(min_length=1, max_length=255)
     content: str = Field(description=f"At most {MAX_IMPORT_FILE_CHARS:,} characters, or the import is refused "
-                                     "with 413.")
+                                     "with 413. A .pdf file's bytes are sent base64-encoded.")
+    encoding: Literal["text", "base64"] = Field(
+        "text", description="`base64` for binary files (PDF); `text` for Markdown, HTML and CSV.")
 
 
 class KbImportRequest(InputModel):

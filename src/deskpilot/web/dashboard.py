@@ -19,6 +19,7 @@ from deskpilot.channels.email import kpis as email_kpis
 from deskpilot.governance import switches
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue
+from deskpilot.web.answer_curve import answer_curve
 from deskpilot.web.charts import bar_chart, share_bars
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import ViewerDep
@@ -86,4 +87,5 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
         "channels": list(Channel),
         "ai_switches": switches.not_on_auto(session), "describe_switch": switches.describe,
+        "answer_curve": answer_curve(request.app.state.settings),
     }, viewer=viewer)

@@ -180,7 +180,7 @@ async def _import_request(request: Request, actor: CurrentPrincipal) -> KbImport
 @router.post("/import", operation_id="import_kb_articles", openapi_extra=json_body(KbImportRequest))
 def import_articles(data: Annotated[KbImportRequest, Depends(_import_request)], session: SessionDep,
                     actor: CurrentPrincipal, request: Request, tasks: BackgroundTasks) -> KbImportResult:
-    """Import Markdown (front matter optional), HTML and CSV `doc_id,title,text` files; all or nothing."""
+    """Import Markdown (front matter optional), HTML, PDF (base64) and CSV `doc_id,title,text` files; all or nothing."""
     importer.authorize_import(actor, approve=data.approve)
     documents = importer.parse_upload(data.files)
     result = importer.import_documents(session, actor=actor, documents=documents, approve=data.approve)
