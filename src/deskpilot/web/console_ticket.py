@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.accounts.models import Role, User
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
@@ -30,7 +29,7 @@ from deskpilot.web import ai_panel
 from deskpilot.web.chat_views import citation_href
 from deskpilot.web.forms import TicketFieldsForm, normalise
 from deskpilot.web.templating import render
-from deskpilot.web.ticket_views import message_views, requester_view, ticket_view
+from deskpilot.web.ticket_views import assignable_staff, message_views, requester_view, ticket_view
 from deskpilot.web.viewer import FormViewer, StaffViewer
 
 router = APIRouter(include_in_schema=False)
@@ -53,8 +52,7 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
     index = kb_index(request, session)
     shown = drafts.get(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft) if draft else None
     panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket)
-    staff = session.execute(select(User.id, User.full_name).where(
-        User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)).all()
+    staff = assignable_staff(session)
     return render(request, "console/ticket.html", {
         "ticket": ticket_view(session, ticket, viewer=viewer, now=utcnow()), "raw": ticket,
         "messages": message_views(session, messages, viewer=viewer, requester_id=ticket.requester_id),

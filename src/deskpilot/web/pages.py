@@ -19,6 +19,7 @@ from deskpilot.web import (
     auth_pages,
     chat,
     chat_agent,
+    console_bulk,
     console_mail,
     console_queue,
     console_ticket,
@@ -51,7 +52,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router, governance.router)
+                                         requester_limits.router, governance.router, console_bulk.router)
 
 
 def install_pages(app: FastAPI) -> None:
