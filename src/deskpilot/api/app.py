@@ -15,6 +15,7 @@ from deskpilot.api.routes import (
     analytics,
     assist,
     audit,
+    canned_responses,
     conversation_attachments,
     conversations,
     governance,
@@ -57,7 +58,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     app.state.writer_session_factory = session_factory(app.state.engine, writes=True)
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
-                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance):
+                   kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
+                   canned_responses):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)
