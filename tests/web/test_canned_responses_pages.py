@@ -11,14 +11,14 @@ from deskpilot.tickets.canned_schemas import CannedResponseWrite
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import PageClient, csrf_token
 
-PAGE = "/admin/canned-responses"
+PAGE = "/canned-responses"
 
 
 def test_a_lead_creates_edits_and_deletes_a_canned_response(browser: PageClient, desk: Desk) -> None:
     browser.sign_in("lena")
     page = browser.get(PAGE)
     assert page.status_code == 200 and "{{requester.name}}" in page.text
-    assert 'href="/admin/canned-responses"' in browser.get("/account").text
+    assert 'href="/canned-responses"' in browser.get("/account").text
     token = csrf_token(page.text)
     refused = browser.post(PAGE, data={"csrf_token": token, "title": "Typo", "body": "Hi {{requester.nme}}"})
     assert refused.status_code == 422 and "Unknown placeholder" in refused.text
@@ -31,7 +31,7 @@ def test_a_lead_creates_edits_and_deletes_a_canned_response(browser: PageClient,
     listed = browser.get(created.headers["location"])
     assert "The canned response was created" in listed.text and "Network only" in listed.text
     assert "VPN steps" in listed.text
-    response_id = int(listed.text.split('href="/admin/canned-responses/')[1].split('"')[0])
+    response_id = int(listed.text.split('href="/canned-responses/')[1].split('"')[0])
     edit = browser.get(f"{PAGE}/{response_id}")
     assert "Edit canned response" in edit.text
     saved = browser.post(f"{PAGE}/{response_id}", data={"csrf_token": token, "title": "VPN reconnect", "body": "x"})
@@ -46,7 +46,7 @@ def test_agents_and_auditors_cannot_open_the_management_page(browser: PageClient
         browser.cookies.clear()
         browser.sign_in(who)
         assert browser.get(PAGE).status_code == 403, who
-        assert 'href="/admin/canned-responses"' not in browser.get("/account").text
+        assert 'href="/canned-responses"' not in browser.get("/account").text
 
 
 def test_an_agent_inserts_a_canned_response_after_what_they_typed(browser: PageClient, session: Session,

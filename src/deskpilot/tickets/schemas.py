@@ -141,7 +141,8 @@ class BulkAssign(InputModel):
 
 
 class BulkStatus(InputModel):
-    """Move every ticket to one status (the lifecycle applies to each: an open ticket is resolved before closed)."""
+    """Move every ticket to one status; the lifecycle applies to each (an open ticket must be resolved before it is
+    closed, or it is reported as not changed)."""
 
     action: Literal["status"]
     ticket_ids: TicketIds

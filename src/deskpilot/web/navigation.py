@@ -95,7 +95,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Runbooks", "/runbooks", _reads_runbooks),
     NavLink("Audit", "/audit", _audits),
     NavLink("Requester limits", "/requester-limits", _lifts_limits),
-    NavLink("Canned responses", "/admin/canned-responses", _manages_canned),
+    NavLink("Canned responses", "/canned-responses", _manages_canned),
     NavLink("Replay gate", "/governance/replay", _governs_ai),
     NavLink("AI switches", "/governance/switches", _governs_ai),
     NavLink("My tickets", "/tickets", _can_request),

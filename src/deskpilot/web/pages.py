@@ -12,12 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from deskpilot.web import (
     account,
     admin,
-    admin_canned,
     admin_setup,
     admin_sla,
     admin_taxonomy,
     audit_pages,
     auth_pages,
+    canned_pages,
     chat,
     chat_agent,
     console_bulk,
@@ -54,7 +54,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
                                          requester_limits.router, governance.router, console_bulk.router,
-                                         admin_canned.router)
+                                         canned_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:

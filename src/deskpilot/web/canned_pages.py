@@ -1,6 +1,7 @@
 """Pages for canned responses (team leads and administrators, like the API's canned:manage): the list with a new
 response form, and each response's edit form with a delete button. Every change goes through the canned-response
-service, which validates (known placeholders, an existing queue, a title unique in its scope) and audits it."""
+service, which validates (known placeholders, an existing queue, a title unique in its scope) and audits it. The
+pages are not under /admin, the administrators' own area: team leads keep them too, from their menu."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from deskpilot.web.templating import render
 from deskpilot.web.viewer import PageGuard, Viewer
 
 router = APIRouter(include_in_schema=False)
-CANNED = "/admin/canned-responses"
+CANNED = "/canned-responses"
 MANAGERS = PageGuard(lambda principal: has(principal, Permission.CANNED_MANAGE),
                      "Canned responses are managed by team leads and administrators; you can insert them into replies.")
 ManagerViewer = Annotated[Viewer, Depends(MANAGERS.page)]
