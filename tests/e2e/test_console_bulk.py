@@ -48,7 +48,8 @@ def test_agent_bulk_assigns_closes_and_merges_tickets(signed_in: SignIn, session
     for ticket_id in vpn:
         expect(carol.get_by_label(f"Select DP-{ticket_id}")).to_be_checked()
     carol.get_by_role("button", name="Merge selected").click()
-    expect(carol.locator("#bulk-result")).to_contain_text(f"Merged 2 tickets: DP-{vpn[1]}, DP-{vpn[2]}.")
+    expect(carol.locator("#bulk-result")).to_contain_text(
+        f"Merged 2 tickets into DP-{vpn[0]}: DP-{vpn[1]}, DP-{vpn[2]}.")
     carol.screenshot(path=str(artifacts_dir / "console-bulk-merge.png"), full_page=True)
 
     carol.goto(f"/console/tickets/{vpn[0]}")

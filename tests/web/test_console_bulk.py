@@ -37,7 +37,7 @@ def test_a_blank_merge_into_keeps_the_oldest_ticked_ticket(browser: PageClient, 
         "csrf_token": csrf_token(browser.get("/console").text), "action": "merge", "keep": "",
         "ticket_ids": [str(i) for i in reversed(ids)]})
     assert answer.status_code == 200, answer.text
-    assert f"Merged 2 tickets: DP-{ids[2]}, DP-{ids[1]}." in answer.text
+    assert f"Merged 2 tickets into DP-{ids[0]}: DP-{ids[2]}, DP-{ids[1]}." in answer.text
     session.expire_all()
     assert [session.get(Ticket, i).status for i in ids] == [  # type: ignore[union-attr]
         TicketStatus.NEW, TicketStatus.MERGED, TicketStatus.MERGED]

@@ -15,7 +15,7 @@ from deskpilot.api.deps import SessionDep
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput
 from deskpilot.tickets import bulk
-from deskpilot.tickets.schemas import BULK_MAX, BulkChange
+from deskpilot.tickets.schemas import BULK_MAX, BulkChange, BulkMerge
 from deskpilot.web.console_queue import queue_page
 from deskpilot.web.forms import MAX_ID, ConsoleFilters
 from deskpilot.web.ticket_views import BulkLine, BulkReport
@@ -67,10 +67,12 @@ def parse_change(form: dict[str, str], ticket_ids: list[str], viewer: Viewer) ->
         raise InvalidInput(f"The bulk action was not applied: {where}: {error['msg']}.") from None
 
 
-def report(action: str, outcomes: list[bulk.BulkOutcome]) -> BulkReport:
+def report(change: BulkChange, outcomes: list[bulk.BulkOutcome]) -> BulkReport:
     changed = [f"DP-{o.ticket_id}" for o in outcomes if o.changed]
     failed = sum(not o.ok for o in outcomes)
-    headline = f"{_DONE[action]} {len(changed)} ticket{'' if len(changed) == 1 else 's'}"
+    headline = f"{_DONE[change.action]} {len(changed)} ticket{'' if len(changed) == 1 else 's'}"
+    if isinstance(change, BulkMerge):
+        headline += f" into DP-{change.into_ticket_id}"
     headline += f": {', '.join(changed)}." if changed else "."
     if failed:
         headline += f" {failed} not changed (see below)."
@@ -91,4 +93,4 @@ def bulk_change(request: Request, session: SessionDep, viewer: FormViewer, form:
         for outcome in outcomes:
             if outcome.changed:
                 ticket_updates.relay(session, ticket_id=outcome.ticket_id)
-    return queue_page(request, session, viewer, chosen, bulk=report(change.action, outcomes))
+    return queue_page(request, session, viewer, chosen, bulk=report(change, outcomes))
