@@ -107,6 +107,20 @@ ROUTES: dict[str, Route] = {
                                 _statuses(403, 403, 403, 403, 403, 200, 200, 401)),
     "export audit log": Route("GET", lambda c: "/api/v1/audit/export", None,
                               _statuses(403, 403, 403, 403, 403, 200, 200, 401)),
+    "bulk change": Route("POST", lambda c: f"{T}/bulk", lambda c: {"action": "priority", "priority": "P2",
+                                                                   "ticket_ids": [c.ticket, c.other]},
+                         _statuses(403, 403, 200, 200, 200, 200, 403, 401)),
+    "bulk merge": Route("POST", lambda c: f"{T}/bulk", lambda c: {"action": "merge", "into_ticket_id": c.ticket,
+                                                                  "ticket_ids": [c.other]},
+                        _statuses(403, 403, 200, 200, 200, 200, 403, 401)),
+    "set escalation path": Route("PUT", lambda c: f"/api/v1/queues/{c.desk.network.id}/escalation-path",
+                                 lambda c: {"levels": [{"level": 1, "trigger": "breach", "notify_role": "lead"}]},
+                                 _statuses(403, 403, 403, 403, 200, 200, 403, 401)),
+    "list canned responses": Route("GET", lambda c: "/api/v1/canned-responses", None,
+                                   _statuses(403, 403, 200, 200, 200, 200, 200, 401)),
+    "create canned response": Route("POST", lambda c: "/api/v1/canned-responses",
+                                    lambda c: {"title": f"Hello {c.role}", "body": "Hello {{requester.name}}"},
+                                    _statuses(403, 403, 403, 403, 201, 201, 403, 401)),
 }
 
 

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     AI_GOVERN = "ai:govern"
     # Data-protection rights (export today, erasure next): admins only, every use audited.
     PRIVACY_MANAGE = "privacy:manage"
+    CANNED_MANAGE = "canned:manage"
 
 
 _AGENT = {
@@ -45,7 +46,7 @@ _AGENT = {
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
                   Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
                   Permission.RUNBOOK_ROLLBACK, Permission.REQUESTER_LIMIT_LIFT,
-                  Permission.AI_GOVERN}
+                  Permission.AI_GOVERN, Permission.CANNED_MANAGE}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),

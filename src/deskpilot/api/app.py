@@ -15,6 +15,7 @@ from deskpilot.api.routes import (
     analytics,
     assist,
     audit,
+    canned_responses,
     conversation_attachments,
     conversations,
     governance,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy):
+                   privacy, canned_responses):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.permissions import Permission, require
+from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.tickets.models import EscalationLevel, EscalationNotice, Queue, Ticket
 from deskpilot.tickets.sla import OPEN, SweepReport, TicketClocks, refresh
@@ -76,3 +78,12 @@ def sweep(session: Session, *, now: datetime) -> SweepReport:
         report.notices += _escalate(session, ticket=ticket, result=result, now=now)
     session.flush()
     return report
+
+
+def recent_notices(session: Session, *, actor: Principal, queue_id: int, limit: int = 20) -> list[EscalationNotice]:
+    """The newest escalation notices the sweep raised for tickets now in the queue: the path at work."""
+    require(actor, Permission.SLA_READ)
+    return list(session.scalars(select(EscalationNotice).join(Ticket, Ticket.id == EscalationNotice.ticket_id)
+                                .where(Ticket.queue_id == queue_id)
+                                .order_by(EscalationNotice.created_at.desc(), EscalationNotice.id.desc())
+                                .limit(limit)))

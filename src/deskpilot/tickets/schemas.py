@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -126,6 +126,69 @@ class Assignment(InputModel):
 
 class MergeRequest(InputModel):
     into_ticket_id: DbId
+
+
+BULK_MAX = 100
+TicketIds = Annotated[list[DbId], Field(min_length=1, max_length=BULK_MAX, description="the tickets to change")]
+
+
+class BulkAssign(InputModel):
+    """Assign every ticket to one staff member, or unassign them (null)."""
+
+    action: Literal["assign"]
+    ticket_ids: TicketIds
+    assignee_id: DbId | None
+
+
+class BulkStatus(InputModel):
+    """Move every ticket to one status; the lifecycle applies to each (an open ticket must be resolved before it is
+    closed, or it is reported as not changed)."""
+
+    action: Literal["status"]
+    ticket_ids: TicketIds
+    status: TicketStatus
+
+
+class BulkPriority(InputModel):
+    action: Literal["priority"]
+    ticket_ids: TicketIds
+    priority: Priority
+
+
+class BulkQueue(InputModel):
+    """Route every ticket to one queue, or to none (null: waiting for triage)."""
+
+    action: Literal["queue"]
+    ticket_ids: TicketIds
+    queue_id: DbId | None
+
+
+class BulkMerge(InputModel):
+    """Keep `into_ticket_id`; every other ticket is merged into it as a duplicate."""
+
+    action: Literal["merge"]
+    ticket_ids: TicketIds
+    into_ticket_id: DbId
+
+
+BulkChange = Annotated[BulkAssign | BulkStatus | BulkPriority | BulkQueue | BulkMerge, Field(discriminator="action")]
+
+
+class BulkItemRead(BaseModel):
+    """What happened to one ticket: changed (`ok`), or not, with the error code and message a single change
+    would have answered."""
+
+    ticket_id: int
+    ok: bool
+    error: str | None = None
+    message: str | None = None
+
+
+class BulkResultRead(BaseModel):
+    action: str
+    changed: int
+    failed: int
+    items: list[BulkItemRead]
 
 
 class DraftSourceRead(BaseModel):

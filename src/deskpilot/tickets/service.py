@@ -249,10 +249,39 @@ def merge(session: Session, *, actor: Principal, ticket_id: int, into_ticket_id:
     before = snapshot(duplicate)
     apply_status(session, ticket=duplicate, target=TicketStatus.MERGED)
     duplicate.merged_into_id = target.id
-    note = f"DP-{duplicate.id} ({duplicate.subject}) was merged into this ticket."
     session.add(TicketMessage(ticket_id=target.id, author_id=actor.user_id, kind=MessageKind.INTERNAL_NOTE,
-                              channel=Channel.API, body=note, created_at=utcnow()))
+                              channel=Channel.API, body=merge_note(session, duplicate), created_at=utcnow()))
     session.flush()
     _record(session, actor, "ticket.merge", duplicate, before=before, after=snapshot(duplicate))
     return target
 
+
+MERGE_NOTE_MESSAGES = 20
+MERGE_NOTE_CHARS = 1000
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MERGE_NOTE_CHARS else text[:MERGE_NOTE_CHARS] + " …"
+
+
+def merge_note(session: Session, duplicate: Ticket) -> str:
+    """The internal note left on the kept ticket: which ticket was merged, who asked it, its description and its
+    messages (the first MERGE_NOTE_MESSAGES, each cut at MERGE_NOTE_CHARS), so nothing the duplicate held is lost
+    from view."""
+    requester = session.get(User, duplicate.requester_id)
+    who = f"{requester.full_name or requester.username} <{requester.email}>" if requester else "unknown"
+    lines = [f"DP-{duplicate.id} ({duplicate.subject}) was merged into this ticket as a duplicate.",
+             f"Its requester: {who}."]
+    if duplicate.description.strip():
+        lines.append(f"Its description: {_cut(duplicate.description)}")
+    messages = list(duplicate.messages)
+    if messages:
+        lines.append("Its messages:")
+    for message in messages[:MERGE_NOTE_MESSAGES]:
+        author = session.get(User, message.author_id) if message.author_id else None
+        name = (author.full_name or author.username) if author else "deskpilot"
+        kind = " (internal note)" if message.kind is MessageKind.INTERNAL_NOTE else ""
+        lines.append(f"— {name}{kind}, {message.created_at:%Y-%m-%d %H:%M} UTC: {_cut(message.body)}")
+    if len(messages) > MERGE_NOTE_MESSAGES:
+        lines.append(f"… and {len(messages) - MERGE_NOTE_MESSAGES} more on DP-{duplicate.id}.")
+    return "\n".join(lines)

@@ -12,7 +12,15 @@ from deskpilot.audit import service as audit
 from deskpilot.errors import Conflict, InvalidInput, NotFound
 from deskpilot.tickets.calendar import BusinessCalendar
 from deskpilot.tickets.models import BusinessCalendarRecord, EscalationLevel, Queue, SlaPolicy
-from deskpilot.tickets.setup_schemas import CalendarCreate, QueueCreate, QueueUpdate, SlaPolicyCreate
+from deskpilot.tickets.setup_schemas import (
+    CalendarCreate,
+    EscalationLevelIn,
+    EscalationPathUpdate,
+    EscalationTrigger,
+    QueueCreate,
+    QueueUpdate,
+    SlaPolicyCreate,
+)
 
 
 def _team_exists(session: Session, team_id: int | None) -> None:
@@ -38,20 +46,55 @@ def create_queue(session: Session, *, actor: Principal, data: QueueCreate) -> Qu
     if session.scalar(select(Queue).where(Queue.name == data.name)):
         raise Conflict(f"A queue named {data.name!r} exists already.")
     _team_exists(session, data.team_id)
-    levels = [lvl.level for lvl in data.escalation_levels]
-    if len(levels) != len(set(levels)):
-        raise InvalidInput("Escalation levels must be distinct numbers.")
-    for lvl in data.escalation_levels:
-        _team_exists(session, lvl.notify_team_id)
-    queue = Queue(name=data.name, description=data.description, team_id=data.team_id, escalation_levels=[
-        EscalationLevel(level=lvl.level, trigger=lvl.trigger.value, after_minutes=lvl.after_minutes,
-                        notify_team_id=lvl.notify_team_id,
-                        notify_role=lvl.notify_role.value if lvl.notify_role else None)
-        for lvl in data.escalation_levels])
+    queue = Queue(name=data.name, description=data.description, team_id=data.team_id,
+                  escalation_levels=_escalation_levels(session, data.escalation_levels))
     session.add(queue)
     session.flush()
     audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="queue.create",
                  subject_type="queue", subject_id=queue.id, after=data.model_dump(mode="json"))
+    return queue
+
+
+def _fires_at(level: EscalationLevelIn) -> tuple[int, int]:
+    return (0, 0) if level.trigger is EscalationTrigger.NEAR_BREACH else (1, level.after_minutes)
+
+
+def _escalation_levels(session: Session, levels: list[EscalationLevelIn]) -> list[EscalationLevel]:
+    """The rows of an escalation path, once it is valid: distinct level numbers, teams that exist, and each level
+    firing no earlier than the one below it (near breach first, then breach levels by their minutes)."""
+    numbers = [lvl.level for lvl in levels]
+    if len(numbers) != len(set(numbers)):
+        raise InvalidInput("Escalation levels must be distinct numbers.")
+    for lvl in levels:
+        _team_exists(session, lvl.notify_team_id)
+    ordered = sorted(levels, key=lambda lvl: lvl.level)
+    for lower, higher in zip(ordered, ordered[1:], strict=False):
+        if _fires_at(higher) < _fires_at(lower):
+            raise InvalidInput(f"Level {higher.level} would fire before level {lower.level}: a higher level must "
+                               "come later (near breach first, then breach levels with growing minutes).")
+    return [EscalationLevel(level=lvl.level, trigger=lvl.trigger.value, after_minutes=lvl.after_minutes,
+                            notify_team_id=lvl.notify_team_id,
+                            notify_role=lvl.notify_role.value if lvl.notify_role else None) for lvl in ordered]
+
+
+def _path(queue: Queue) -> list[dict[str, object]]:
+    return [{"level": lvl.level, "trigger": lvl.trigger, "after_minutes": lvl.after_minutes,
+             "notify_team_id": lvl.notify_team_id, "notify_role": lvl.notify_role} for lvl in queue.escalation_levels]
+
+
+def set_escalation_path(session: Session, *, actor: Principal, queue_id: int, data: EscalationPathUpdate) -> Queue:
+    """Replace a queue's escalation path; the next SLA sweep walks the new one. A level a ticket already reached
+    is not raised again for that ticket (notices are kept per ticket and level number)."""
+    require(actor, Permission.SLA_MANAGE)
+    queue = get_queue(session, actor=actor, queue_id=queue_id)
+    levels = _escalation_levels(session, data.levels)
+    before = _path(queue)
+    queue.escalation_levels.clear()
+    session.flush()  # the old rows go first: the new ones may reuse their level numbers
+    queue.escalation_levels.extend(levels)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="queue.escalation_path",
+                 subject_type="queue", subject_id=queue.id, before=before, after=_path(queue))
     return queue
 
 

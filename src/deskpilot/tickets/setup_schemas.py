@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deskpilot.accounts.models import Role
 from deskpilot.tickets.enums import Priority
@@ -23,6 +24,15 @@ class EscalationLevelIn(InputModel):
     after_minutes: int = Field(default=0, ge=0, le=60 * 24 * 30)
     notify_team_id: DbId | None = None
     notify_role: Role | None = None
+
+    @model_validator(mode="after")
+    def _notifies_someone(self) -> EscalationLevelIn:
+        if self.notify_team_id is None and self.notify_role is None:
+            raise ValueError(f"level {self.level} notifies nobody: choose a team to notify, a role, or both")
+        if self.trigger is EscalationTrigger.NEAR_BREACH and self.after_minutes:
+            raise ValueError(f"level {self.level}: a near-breach level fires as soon as a clock is near breach; "
+                             "minutes after the breach apply to breach levels only, so leave them at 0")
+        return self
 
 
 class EscalationLevelRead(BaseModel):
@@ -47,6 +57,12 @@ class QueueUpdate(InputModel):
     name: str = Field(min_length=1, max_length=120)
     description: str = Field(default="", max_length=500)
     team_id: DbId | None = None
+
+
+class EscalationPathUpdate(InputModel):
+    """A queue's whole escalation path, replacing the one it has (an empty list: the queue escalates nobody)."""
+
+    levels: list[EscalationLevelIn] = Field(max_length=10)
 
 
 class QueueRead(BaseModel):
@@ -91,3 +107,17 @@ class SlaPolicyRead(BaseModel):
     resolution_minutes: int
     calendar_id: int
     near_breach_ratio: float
+
+
+class EscalationNoticeRead(BaseModel):
+    """A notification the SLA sweep raised: which ticket reached which level of its queue's path, and whom it tells."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    ticket_id: int
+    level: int
+    trigger: str
+    notify_team_id: int | None
+    notify_role: str | None
+    reason: str
+    created_at: datetime

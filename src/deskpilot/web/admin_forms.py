@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Form
 from fastapi.responses import RedirectResponse, Response
@@ -16,7 +16,8 @@ from deskpilot.accounts.models import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
 from deskpilot.errors import DomainError
-from deskpilot.tickets.setup_schemas import QueueCreate, QueueUpdate
+from deskpilot.tickets.models import Queue
+from deskpilot.tickets.setup_schemas import EscalationPathUpdate, QueueCreate, QueueUpdate
 from deskpilot.web.viewer import PageGuard, Viewer
 
 FormText = Annotated[str, Form()]
@@ -133,4 +134,66 @@ class QueueForm:
                                                "team_id": self.team_id or None})
         except ValidationError as exc:
             self.errors = field_errors(exc)
+            return None
+
+
+ESCALATION_ROWS_MAX = 10
+_BLANK_ROWS = 2
+
+
+@dataclass
+class EscalationRow:
+    """One level of a queue's escalation path as typed; a blank level number or a ticked Remove drops the row."""
+
+    level: str = ""
+    trigger: str = "breach"
+    after_minutes: str = "0"
+    notify_team_id: str = ""
+    notify_role: str = ""
+    remove: bool = False
+
+    @property
+    def kept(self) -> bool:
+        return bool(self.level.strip()) and not self.remove
+
+
+@dataclass
+class EscalationForm:
+    rows: list[EscalationRow] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, queue: Queue) -> EscalationForm:
+        """The queue's path, with blank rows to add levels."""
+        rows = [EscalationRow(level=str(lvl.level), trigger=lvl.trigger, after_minutes=str(lvl.after_minutes),
+                              notify_team_id=str(lvl.notify_team_id or ""), notify_role=lvl.notify_role or "")
+                for lvl in queue.escalation_levels]
+        blank = min(_BLANK_ROWS, ESCALATION_ROWS_MAX - len(rows))
+        return cls(rows=rows + [EscalationRow() for _ in range(max(0, blank))])
+
+    @classmethod
+    def posted(cls, form: dict[str, str]) -> EscalationForm:
+        """The rows of a posted form (fields level_0, trigger_0, ... up to ESCALATION_ROWS_MAX rows)."""
+        count = int(form["rows"]) if form.get("rows", "").isdigit() else 0
+        return cls(rows=[EscalationRow(
+            level=form.get(f"level_{i}", ""), trigger=form.get(f"trigger_{i}", ""),
+            after_minutes=form.get(f"after_minutes_{i}", "") or "0", notify_team_id=form.get(f"notify_team_{i}", ""),
+            notify_role=form.get(f"notify_role_{i}", ""), remove=f"remove_{i}" in form)
+            for i in range(min(count, ESCALATION_ROWS_MAX))])
+
+    def to_update(self) -> EscalationPathUpdate | None:
+        """The path to save, or None with the problems marked on their rows."""
+        kept = [i for i, row in enumerate(self.rows) if row.kept]
+        levels: list[dict[str, Any]] = [{
+            "level": self.rows[i].level.strip(), "trigger": self.rows[i].trigger,
+            "after_minutes": self.rows[i].after_minutes.strip(), "notify_team_id": self.rows[i].notify_team_id or None,
+            "notify_role": self.rows[i].notify_role or None} for i in kept]
+        try:
+            return EscalationPathUpdate.model_validate({"levels": levels})
+        except ValidationError as exc:
+            for error in exc.errors():
+                location = error["loc"]
+                row = kept[int(location[1])] if len(location) > 1 and isinstance(location[1], int) else 0
+                where = f"{location[2]}: " if len(location) > 2 else ""
+                self.errors.setdefault(row, where + str(error["msg"]).removeprefix("Value error, "))
             return None

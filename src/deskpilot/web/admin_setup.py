@@ -1,5 +1,6 @@
 """Admin pages for the desk's set-up: the overview, teams (create, rename, describe) and queues (list with their
-owning team, create). Every change goes through the accounts and set-up services."""
+owning team, create, edit, and each queue's escalation path). Every change goes through the accounts and set-up
+services."""
 
 from __future__ import annotations
 
@@ -8,13 +9,23 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
+from deskpilot.accounts.models import Role
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.errors import DomainError
-from deskpilot.tickets import setup
-from deskpilot.web.admin_forms import AdminFormViewer, AdminViewer, FormText, QueueForm, TeamForm, save_or_show
+from deskpilot.tickets import escalation, setup
+from deskpilot.tickets.setup_schemas import EscalationTrigger
+from deskpilot.web.admin_forms import (
+    AdminFormViewer,
+    AdminViewer,
+    EscalationForm,
+    FormText,
+    QueueForm,
+    TeamForm,
+    save_or_show,
+)
 from deskpilot.web.navigation import ADMIN_PATH
 from deskpilot.web.templating import render
-from deskpilot.web.viewer import Viewer
+from deskpilot.web.viewer import PostedForm, Viewer
 
 router = APIRouter(include_in_schema=False)
 TEAMS = "/admin/teams"
@@ -98,20 +109,39 @@ def create_queue(request: Request, session: SessionDep, viewer: AdminFormViewer,
         request, session, viewer, form=form, problem=problem, status_code=status_code), f"{QUEUES}?created=1")
 
 
-def _queue_page(request: Request, session: Session, viewer: Viewer, *, queue_id: int, form: QueueForm,
-                problem: str | None = None, status_code: int = 200) -> Response:
+def _queue_page(request: Request, session: Session, viewer: Viewer, *, queue_id: int, form: QueueForm | None = None,
+                path: EscalationForm | None = None, problem: str | None = None, notice: str | None = None,
+                status_code: int = 200) -> Response:
+    """A queue's form and its escalation path, each as typed when it was refused, with the sweep's latest notices."""
+    found = setup.get_queue(session, actor=viewer.principal, queue_id=queue_id)
+    teams = accounts.get_teams(session, actor=viewer.principal)
+    form = form or QueueForm(name=found.name, description=found.description,
+                             team_id=str(found.team_id) if found.team_id else "")
     return render(request, "admin/queue.html", {
-        "queue": setup.get_queue(session, actor=viewer.principal, queue_id=queue_id), "form": form,
-        "teams": accounts.get_teams(session, actor=viewer.principal), "problem": problem, "notice": None,
+        "queue": found, "form": form, "teams": teams, "team_names": {t.id: t.name for t in teams},
+        "path": path or EscalationForm.of(found), "roles": [role.value for role in Role],
+        "triggers": [(t.value, t.value.replace("_", " ")) for t in EscalationTrigger],
+        "notices": escalation.recent_notices(session, actor=viewer.principal, queue_id=queue_id),
+        "problem": problem, "notice": notice,
     }, viewer=viewer, section=QUEUES, status_code=status_code)
 
 
 @router.get(QUEUES + "/{queue_id}")
-def queue(queue_id: IdPath, request: Request, session: SessionDep, viewer: AdminViewer) -> Response:
-    found = setup.get_queue(session, actor=viewer.principal, queue_id=queue_id)
-    form = QueueForm(name=found.name, description=found.description,
-                     team_id=str(found.team_id) if found.team_id else "")
-    return _queue_page(request, session, viewer, queue_id=queue_id, form=form)
+def queue(queue_id: IdPath, request: Request, session: SessionDep, viewer: AdminViewer, saved: str = "") -> Response:
+    notice = {"path": "The escalation path was saved: the SLA sweep walks it from its next run."}.get(saved)
+    return _queue_page(request, session, viewer, queue_id=queue_id, notice=notice)
+
+
+@router.post(QUEUES + "/{queue_id}/escalation")
+def set_escalation_path(queue_id: IdPath, request: Request, session: SessionDep, viewer: AdminFormViewer,
+                        form: PostedForm) -> Response:
+    """Replace the queue's escalation path with the rows as typed (blank or removed rows are dropped)."""
+    path = EscalationForm.posted({key: str(value) for key, value in form.items()})
+    return save_or_show(session, path.to_update(), lambda data: setup.set_escalation_path(
+        session, actor=viewer.principal, queue_id=queue_id, data=data), lambda problem, status_code: _queue_page(
+        request, session, viewer, queue_id=queue_id, path=path,
+        problem=problem or "The escalation path was not saved: correct the rows marked below.",
+        status_code=status_code), f"{QUEUES}/{queue_id}?saved=path#escalation-title")
 
 
 @router.post(QUEUES + "/{queue_id}")

@@ -9,7 +9,9 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from deskpilot.accounts.permissions import Permission, has
 from deskpilot.api.deps import SessionDep
 from deskpilot.clock import utcnow
 from deskpilot.tickets import queue_views
@@ -21,8 +23,8 @@ from deskpilot.tickets.schemas import TicketSort
 from deskpilot.tickets.sla_clock import SlaState
 from deskpilot.web.forms import ConsoleFilters
 from deskpilot.web.templating import render
-from deskpilot.web.ticket_views import ticket_view
-from deskpilot.web.viewer import FormViewer, StaffViewer
+from deskpilot.web.ticket_views import BulkReport, assignable_staff, ticket_view
+from deskpilot.web.viewer import FormViewer, StaffViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
 LIMIT = 100
@@ -46,6 +48,12 @@ def console_queue(request: Request, session: SessionDep, viewer: StaffViewer, st
                   sort: Choice = "") -> Response:
     """The tickets the viewer can work, most urgent SLA first by default."""
     chosen = ConsoleFilters.parse(status=status, queue=queue, priority=priority, mine=mine, q=q, sort=sort)
+    return queue_page(request, session, viewer, chosen)
+
+
+def queue_page(request: Request, session: Session, viewer: Viewer, chosen: ConsoleFilters, *,
+               bulk: BulkReport | None = None, status_code: int = 200) -> Response:
+    """The queue for `chosen` filters; `bulk` reports what a bulk action just did, ticket by ticket."""
     rows, total = tickets.get_all(session, actor=viewer.principal, status=chosen.status, queue_id=chosen.queue_id,
                                   priority=chosen.priority, assignee_id=viewer.user_id if chosen.mine else None,
                                   search=chosen.q or None, sort=chosen.sort, limit=LIMIT)
@@ -66,7 +74,9 @@ def console_queue(request: Request, session: SessionDep, viewer: StaffViewer, st
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
         "views": [(v.id, v.name, urlencode(v.filters)) for v in queue_views.get_all(session, actor=viewer.principal)],
         "query": urlencode({k: v for k, v in filters.items() if v}),
-    }, viewer=viewer)
+        "can_bulk": has(viewer.principal, Permission.TICKET_WORK), "bulk": bulk,
+        "staff": assignable_staff(session) if has(viewer.principal, Permission.TICKET_WORK) else [],
+    }, viewer=viewer, status_code=status_code)
 
 
 @router.post("/console/views")

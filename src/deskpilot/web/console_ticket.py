@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.accounts.models import Role, User
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
@@ -19,7 +18,7 @@ from deskpilot.clock import utcnow
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.kb import drafts
-from deskpilot.tickets import attachments
+from deskpilot.tickets import attachments, canned
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import can_work
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus
@@ -28,10 +27,10 @@ from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
 from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
 from deskpilot.web.chat_views import citation_href
-from deskpilot.web.forms import TicketFieldsForm, normalise
+from deskpilot.web.forms import MAX_ID, TicketFieldsForm, normalise
 from deskpilot.web.templating import render
-from deskpilot.web.ticket_views import message_views, requester_view, ticket_view
-from deskpilot.web.viewer import FormViewer, StaffViewer
+from deskpilot.web.ticket_views import assignable_staff, message_views, requester_view, ticket_view
+from deskpilot.web.viewer import FormViewer, StaffViewer, Viewer
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=100_000)]
@@ -47,14 +46,19 @@ def _back(ticket_id: int, suffix: str = "") -> RedirectResponse:
 def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, viewer: StaffViewer,
                    draft: int | None = None) -> Response:
     """The ticket with its AI panel; `draft` shows a recorded draft decision in the reply box."""
+    return ticket_page(request, session, viewer, ticket_id=ticket_id, draft=draft)
+
+
+def ticket_page(request: Request, session: Session, viewer: Viewer, *, ticket_id: int, draft: int | None = None,
+                reply_text: str | None = None) -> Response:
+    """The console's ticket page; `reply_text` is what the reply box holds (default: the draft's text, or empty)."""
     settings = request.app.state.settings
     ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
     messages = tickets.get_messages(session, actor=viewer.principal, ticket_id=ticket_id)
     index = kb_index(request, session)
     shown = drafts.get(session, actor=viewer.principal, ticket_id=ticket_id, draft_id=draft) if draft else None
     panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=settings, ticket=ticket)
-    staff = session.execute(select(User.id, User.full_name).where(
-        User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)).all()
+    staff = assignable_staff(session)
     return render(request, "console/ticket.html", {
         "ticket": ticket_view(session, ticket, viewer=viewer, now=utcnow()), "raw": ticket,
         "messages": message_views(session, messages, viewer=viewer, requester_id=ticket.requester_id),
@@ -69,6 +73,9 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
         "articles": [(citation, title, citation_href(citation))
                      for citation, title, _ in ai_panel.kb_suggestions(index, ticket)],
         "draft": shown, "staff": staff,
+        "reply_text": reply_text if reply_text is not None else str(shown.outputs["text"]) if shown else "",
+        "canned": canned.for_ticket(session, actor=viewer.principal, ticket=ticket)
+        if can_work(session, viewer.principal, ticket) else [],
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
         "can_work": can_work(session, viewer.principal, ticket),
         "files": attachments.visible(session, actor=viewer.principal, ticket_id=ticket_id),
@@ -164,6 +171,22 @@ def send_reply(ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body:
         body=text, kind=MessageKind.PUBLIC_REPLY, channel=Channel(ticket.channel)))
     ticket_updates.relay(session, ticket_id=ticket_id)
     return _back(ticket_id, f"#message-{message.id}")
+
+
+@router.post("/console/tickets/{ticket_id}/reply/canned")
+def insert_canned(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer, body: Text = "",
+                  canned_id: Annotated[int, Form(ge=1, le=MAX_ID)] = 0,
+                  draft_id: Annotated[int | None, Form()] = None) -> Response:
+    """Insert a canned response, filled in for this ticket, after what the reply box holds. htmx swaps the reply
+    box alone; without JavaScript the page comes back with the box filled and nothing typed lost."""
+    if not canned_id:
+        raise InvalidInput("Choose a canned response to insert.")
+    text = canned.fill(session, actor=viewer.principal, response_id=canned_id, ticket_id=ticket_id)
+    typed = normalise(body).rstrip()
+    reply_text = f"{typed}\n\n{text}" if typed else text
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "console/_reply_body.html", {"reply_text": reply_text}, viewer=viewer)
+    return ticket_page(request, session, viewer, ticket_id=ticket_id, draft=draft_id, reply_text=reply_text)
 
 
 @router.post("/console/tickets/{ticket_id}/note")

@@ -65,6 +65,10 @@ def _lifts_limits(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.REQUESTER_LIMIT_LIFT) and not _admin(viewer)
 
 
+def _manages_canned(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.CANNED_MANAGE)
+
+
 def _governs_ai(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.AI_GOVERN)
 
@@ -91,6 +95,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Runbooks", "/runbooks", _reads_runbooks),
     NavLink("Audit", "/audit", _audits),
     NavLink("Requester limits", "/requester-limits", _lifts_limits),
+    NavLink("Canned responses", "/canned-responses", _manages_canned),
     NavLink("Replay gate", "/governance/replay", _governs_ai),
     NavLink("AI switches", "/governance/switches", _governs_ai),
     NavLink("My tickets", "/tickets", _can_request),

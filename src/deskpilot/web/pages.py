@@ -18,8 +18,10 @@ from deskpilot.web import (
     admin_taxonomy,
     audit_pages,
     auth_pages,
+    canned_pages,
     chat,
     chat_agent,
+    console_bulk,
     console_mail,
     console_queue,
     console_ticket,
@@ -54,7 +56,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router, governance.router)
+                                         requester_limits.router, governance.router, console_bulk.router,
+                                         canned_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
+from deskpilot.accounts.models import Role, User
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.tickets import sla
 from deskpilot.tickets.enums import MessageKind, TicketStatus
@@ -131,3 +133,28 @@ class Pagination:
     @property
     def next_href(self) -> str | None:
         return self.href(self.page + 1) if self.page < self.pages else None
+
+
+def assignable_staff(session: Session) -> list[Row[tuple[int, str]]]:
+    """(id, name) of the active agents, leads and admins, for the "Assign to" drop-downs."""
+    return list(session.execute(select(User.id, User.full_name).where(
+        User.role.in_([Role.AGENT, Role.LEAD, Role.ADMIN]), User.is_active.is_(True)).order_by(User.full_name)))
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    ticket_id: int
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class BulkReport:
+    """What a bulk action did, for the queue page: a headline, then one line per ticket."""
+
+    headline: str
+    lines: tuple[BulkLine, ...] = ()
+
+    @property
+    def failed(self) -> tuple[BulkLine, ...]:
+        return tuple(line for line in self.lines if not line.ok)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from deskpilot.api.deps import CurrentPrincipal, SessionDep
-from deskpilot.tickets import setup
+from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep
+from deskpilot.tickets import escalation, setup
 from deskpilot.tickets.setup_schemas import (
     CalendarCreate,
     CalendarRead,
+    EscalationNoticeRead,
+    EscalationPathUpdate,
     QueueCreate,
     QueueRead,
     SlaPolicyCreate,
@@ -26,6 +28,21 @@ def list_queues(session: SessionDep, actor: CurrentPrincipal) -> list[QueueRead]
 @router.post("/queues", status_code=status.HTTP_201_CREATED, operation_id="create_queue")
 def create_queue(data: QueueCreate, session: SessionDep, actor: CurrentPrincipal) -> QueueRead:
     return QueueRead.model_validate(setup.create_queue(session, actor=actor, data=data))
+
+
+@router.put("/queues/{queue_id}/escalation-path", operation_id="set_queue_escalation_path")
+def set_escalation_path(queue_id: IdPath, data: EscalationPathUpdate, session: SessionDep,
+                        actor: CurrentPrincipal) -> QueueRead:
+    """Replace the queue's escalation path (admins and leads); the SLA sweep walks the new path from its next run."""
+    return QueueRead.model_validate(setup.set_escalation_path(session, actor=actor, queue_id=queue_id, data=data))
+
+
+@router.get("/queues/{queue_id}/escalations", operation_id="list_queue_escalations")
+def list_escalations(queue_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> list[EscalationNoticeRead]:
+    """The newest notices the SLA sweep raised for tickets in the queue (staff and auditors)."""
+    setup.get_queue(session, actor=actor, queue_id=queue_id)
+    return [EscalationNoticeRead.model_validate(n)
+            for n in escalation.recent_notices(session, actor=actor, queue_id=queue_id)]
 
 
 @router.get("/calendars", operation_id="list_calendars")

@@ -10,10 +10,13 @@ from deskpilot import intake
 from deskpilot.api.deps import CurrentPrincipal, IdPath, IndexDep, Limit, Offset, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.conversations import ticket_updates
 from deskpilot.kb import drafts
-from deskpilot.tickets import queue_views, service
+from deskpilot.tickets import bulk, queue_views, service
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.schemas import (
     Assignment,
+    BulkChange,
+    BulkItemRead,
+    BulkResultRead,
     DraftFeedbackRead,
     DraftRejection,
     DraftReplyRead,
@@ -72,6 +75,20 @@ def save_queue_view(data: QueueViewSave, session: SessionDep, actor: CurrentPrin
     """Save queue filters under a name for the caller, replacing their view of the same name."""
     view = queue_views.save(session, actor=actor, name=data.name, filters=data.filters)
     return QueueViewRead.model_validate(view)
+
+
+@router.post("/bulk", operation_id="bulk_change_tickets")
+def bulk_change(data: BulkChange, session: SessionDep, actor: CurrentPrincipal) -> BulkResultRead:
+    """One change (assign, status, priority, queue or merge) to up to 100 tickets. Each ticket changes or not on
+    its own, with the same rules as a single change; `items` says per ticket what happened and why not."""
+    outcomes = bulk.apply(session, actor=actor, change=data, update=intake.update_ticket)
+    if data.action == "status":
+        for outcome in outcomes:
+            if outcome.ok:
+                ticket_updates.relay(session, ticket_id=outcome.ticket_id)
+    items = [BulkItemRead(ticket_id=o.ticket_id, ok=o.ok, error=o.error, message=o.message) for o in outcomes]
+    return BulkResultRead(action=data.action, changed=sum(o.changed for o in outcomes),
+                          failed=sum(not o.ok for o in outcomes), items=items)
 
 
 @router.get("/{ticket_id}", operation_id="get_ticket")
