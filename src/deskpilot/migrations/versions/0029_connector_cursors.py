@@ -1,7 +1,7 @@
 """connectors: the persisted cursor of each ITSM stream and the links from vendor users to desk users
 
 Revision ID: 0029
-Revises: 0024
+Revises: 0028
 Create Date: 2026-12-03 06:20:00
 
 An import stores a page's records and the cursor after them in one transaction, so a crash or a 429 storm
@@ -16,7 +16,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0029'
-down_revision: str | None = '0024'
+down_revision: str | None = '0028'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

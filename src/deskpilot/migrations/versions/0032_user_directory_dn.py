@@ -1,7 +1,7 @@
 """accounts: the directory entry a user was synced from, so a person who leaves the directory is deactivated
 
 Revision ID: 0032
-Revises: 0024
+Revises: 0029
 Create Date: 2026-12-03 07:00:00
 
 Only accounts the directory sync made or matched carry a DN; local accounts (the first administrator, service
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0032'
-down_revision: str | None = '0024'
+down_revision: str | None = '0029'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
