@@ -33,6 +33,7 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     REQUESTER_LIMIT_LIFT = "requester:limit_lift"
     AI_GOVERN = "ai:govern"
+    AI_REVIEW = "ai:review"
 
 
 _AGENT = {
@@ -43,7 +44,7 @@ _AGENT = {
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
                   Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
                   Permission.RUNBOOK_ROLLBACK, Permission.REQUESTER_LIMIT_LIFT,
-                  Permission.AI_GOVERN}
+                  Permission.AI_GOVERN, Permission.AI_REVIEW}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),
