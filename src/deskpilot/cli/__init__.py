@@ -18,13 +18,15 @@ from deskpilot.cli import (
     kb,
     mail,
     replay,
+    review,
     runbooks,
     train,
     worker,
 )
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker]
+_GROUPS = [admin, ai_switches, audit, backup, demo, evaluate, jobs, kb, mail, replay, runbooks, train, worker,
+           review]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ router = APIRouter(include_in_schema=False)
 HEADLINE = ("tickets_created", "first_contact_resolution", "mttr_hours", "sla_breach_rate", "backlog",
             "ai_acceptance_rate", "triage_accuracy_category", "deflection_rate", "self_service_completion_rate",
             "csat_ai_handled", "csat_human_handled", "agent_minutes_saved", "cost_per_ticket", "roi",
-            "email_agent_minutes_ai_draft", "email_agent_minutes_no_draft")
+            "email_agent_minutes_ai_draft", "email_agent_minutes_no_draft", "ai_review_accuracy")
 
 
 def format_kpi(kpi: Kpi) -> str:
