@@ -28,7 +28,7 @@ from deskpilot.governance import gate, replay_sets
 from deskpilot.governance.models import CaseKind, KbChangeSet, ReplayRun
 from deskpilot.kb import workflow
 from deskpilot.kb.models import KbArticle, KbArticleStatus, KbArticleVersion, KbVersionStatus
-from deskpilot.kb.service import article_snapshot, document_url, record
+from deskpilot.kb.service import article_snapshot, document_url, get_version, record
 from deskpilot.ml.embeddings import Embedder
 
 ALL = ("*", "all")
@@ -50,19 +50,17 @@ def in_review(session: Session, *, slugs: Sequence[str] = ALL[:1]) -> list[KbArt
     return found
 
 
-def versions_of(session: Session, *, refs: Sequence[tuple[int, int]]) -> list[KbArticleVersion]:
-    """The versions named by (article id, version number), each in review."""
+def versions_of(session: Session, *, actor: Principal, refs: Sequence[tuple[int, int]]) -> list[KbArticleVersion]:
+    """The versions named by (article id, version number), each in review (the kb workflow's wording)."""
+    require(actor, Permission.KB_APPROVE)
     if not refs:
         raise InvalidInput("name at least one article version of the change set")
     found = []
     for article_id, number in dict.fromkeys(refs):
-        version = session.scalar(select(KbArticleVersion).where(KbArticleVersion.article_id == article_id,
-                                                                KbArticleVersion.version == number))
-        if version is None:
-            raise NotFound(f"No version {number} of the knowledge-base article with id {article_id}.")
+        version = get_version(session, actor=actor, article_id=article_id, version=number)
         if version.status is not KbVersionStatus.IN_REVIEW:
-            raise Conflict(f"{version.article.slug} v{number} is {version.status}; a change set is made of versions "
-                           "in review.")
+            raise Conflict(f"{version.article.slug} v{number} is {version.status}; only a version that is "
+                           f"{KbVersionStatus.IN_REVIEW} can be approved.")
         found.append(version)
     if len({v.article_id for v in found}) != len(found):
         raise InvalidInput("a change set holds one version per article")

@@ -25,6 +25,7 @@ from deskpilot.web import (
     dashboard,
     error_pages,
     governance,
+    governance_board,
     help_centre,
     kb_editor,
     kb_pages,
@@ -51,7 +52,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router, governance.router)
+                                         requester_limits.router, governance.router, governance_board.router)
 
 
 def install_pages(app: FastAPI) -> None:
