@@ -16,7 +16,7 @@ from deskpilot.analytics.figures import Kpi, Unit
 from deskpilot.analytics.report import KpiReport
 from deskpilot.api.deps import SessionDep
 from deskpilot.channels.email import kpis as email_kpis
-from deskpilot.governance import switches
+from deskpilot.governance import pilot, switches
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue
 from deskpilot.web.charts import bar_chart, share_bars
@@ -80,10 +80,15 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
               "channel": channel.value if channel else ""}
     query = urlencode({k: v for k, v in params.items() if v})
     figures = {k.key: k for k in report.figures}
+    settings = request.app.state.settings
+    shadow = [("Triage", pilot.triage_report(session, actor=viewer.principal, settings=settings, since=flt.start)),
+              ("Chat answers", pilot.answer_report(session, actor=viewer.principal, settings=settings,
+                                                   since=flt.start))]
     return render(request, "dashboard/index.html", {
         "report": report, "headline": [figures[key] for key in HEADLINE if key in figures],
         "format_kpi": format_kpi, "charts": _charts(report), "query": query, "filters": params,
         "queues": session.execute(select(Queue.id, Queue.name).order_by(Queue.name)).all(),
         "channels": list(Channel),
         "ai_switches": switches.not_on_auto(session), "describe_switch": switches.describe,
+        "pilot": shadow, "flt_start": flt.first_day.isoformat(),
     }, viewer=viewer)
