@@ -54,8 +54,9 @@ def test_a_breaking_change_set_is_refused_overridden_with_a_reason_and_rolled_ba
     session.commit()
     assert _printer(session).approved_version == 1 and degraded.status is KbVersionStatus.IN_REVIEW
     refusal = audit.get_all(session, action="kb.change_set_refused")[0][0]
-    assert refusal.actor_name == "lena" and refusal.after["versions"] == ["printer-add v2"]
     run = gate.recent_runs(session, actor=lena)[0]
+    assert refusal.actor_name == "lena" and refusal.after == {
+        "versions": ["printer-add v2"], "replay_run": run.id, "regressions": run.report["regressions"]}
     assert not run.passed and run.component == "kb"
     rows = run.report["answers"]["by_intent"]
     assert rows["printer-add"]["delta_points"] == -100.0
@@ -68,8 +69,9 @@ def test_a_breaking_change_set_is_refused_overridden_with_a_reason_and_rolled_ba
     assert _printer(session).approved_version == 2
     assert chat_answer(session, parts, desk, PRINTER_QUESTION) != before
     approved = audit.get_all(session, action="kb.change_set_approved_with_override")[0][0]
+    assert approved.after is not None and approved.after["replay_run"] == change_set.replay_run_id
     assert approved.after["override_reason"] == "The printer article moves to the facilities wiki today"
-    assert approved.after["replay_run"] == change_set.replay_run_id and approved.after["regressions"]
+    assert approved.after["regressions"]
 
     with pytest.raises(InvalidInput, match="Say why"):
         kb_changes.rollback(session, actor=lena, change_set_id=change_set.id, reason=" ")
@@ -96,7 +98,8 @@ def test_a_harmless_change_set_passes_the_gate_and_several_versions_go_live_toge
     lena = Principal.of(desk.lena)
     answer_cases_set(session, lena)
     printer = _printer(session).versions[0]
-    submit_version(session, desk, "printer-add", title=printer.title, body=printer.body + "\nAsk reception for a badge.")
+    submit_version(session, desk, "printer-add", title=printer.title,
+                   body=printer.body + "\nAsk reception for a badge.")
     submit_version(session, desk, "outlook-not-syncing", title="Outlook is not receiving or sending e-mail",
                    body=session.query(KbArticle).filter_by(slug="outlook-not-syncing").one().versions[0].body)
 
@@ -113,8 +116,8 @@ def test_a_harmless_change_set_passes_the_gate_and_several_versions_go_live_toge
         kb_changes.in_review(session, slugs=["printer-add"])
 
 
-def test_answer_settings_changes_go_through_the_same_gate(session: Session, desk: Desk, ai_runtime: AiRuntime,
-                                                          tmp_path: Path) -> None:  # noqa: F811
+def test_answer_settings_changes_go_through_the_same_gate(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, tmp_path: Path) -> None:  # noqa: F811
     parts = gate_parts(session, ai_runtime, tmp_path)
     lena = Principal.of(desk.lena)
     assert settings_gate.gate_settings_change(session, parts.runtime, {"answer_abstain_below": "0.99"},
