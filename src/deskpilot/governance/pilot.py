@@ -130,9 +130,9 @@ def answer_report(session: Session, *, actor: Principal, settings: Settings, sin
     held = [r for r in rows if isinstance(r[1], dict) and "governance_mode" in r[1]]
     done = [r for r in held if r[4] is not None and r[5] in FINAL]
     desk = _desk_articles(session, [r[4] for r in done]) if done else {}
-    verdicts = dict(session.execute(select(AiReview.item_ref, AiReview.verdict).where(
+    verdicts = {ref: verdict for ref, verdict in session.execute(select(AiReview.item_ref, AiReview.verdict).where(
         AiReview.kind == ReviewKind.ANSWER, AiReview.verdict.is_not(None),
-        AiReview.item_ref.in_([r[0] for r in done])))) if done else {}
+        AiReview.item_ref.in_([r[0] for r in done])))} if done else {}
     agreed = answered_right = missed = 0
     wrong = []
     for decision_id, _, abstained, sources, ticket_id, _ in done:
