@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
@@ -169,6 +169,5 @@ def reviewed_answers(session: Session) -> list[AiReview]:
     """Answers and drafts with a verdict and an article, for the replay set (newest first)."""
     return list(session.scalars(
         select(AiReview).where(AiReview.kind.in_([ReviewKind.ANSWER, ReviewKind.DRAFT]),
-                               AiReview.verdict.is_not(None), AiReview.article.is_not(None),
-                               and_(AiReview.question != ""))
+                               AiReview.verdict.is_not(None), AiReview.article.is_not(None), AiReview.question != "")
         .order_by(AiReview.id.desc()).limit(MAX_CANDIDATES)))
