@@ -36,6 +36,7 @@ class Permission(StrEnum):
     # Data-protection rights (export today, erasure next): admins only, every use audited.
     PRIVACY_MANAGE = "privacy:manage"
     CANNED_MANAGE = "canned:manage"
+    AI_REVIEW = "ai:review"
 
 
 _AGENT = {
@@ -46,7 +47,7 @@ _AGENT = {
 _LEAD = _AGENT | {Permission.TICKET_WORK_ALL_QUEUES, Permission.TICKET_READ_ALL, Permission.SLA_MANAGE,
                   Permission.KB_APPROVE, Permission.ANALYTICS_READ, Permission.RUNBOOK_APPROVE,
                   Permission.RUNBOOK_ROLLBACK, Permission.REQUESTER_LIMIT_LIFT,
-                  Permission.AI_GOVERN, Permission.CANNED_MANAGE}
+                  Permission.AI_GOVERN, Permission.CANNED_MANAGE, Permission.AI_REVIEW}
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.REQUESTER: frozenset({Permission.TICKET_CREATE}),

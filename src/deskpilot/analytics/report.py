@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from deskpilot.analytics import ai_kpis, conversation_kpis, kb_kpis, ticket_kpis
+from deskpilot.analytics import ai_kpis, conversation_kpis, kb_kpis, review_kpis, ticket_kpis
 from deskpilot.analytics.drift import DriftReport, drift_report
 from deskpilot.analytics.figures import FigureSource, Kpi, KpiTable, kpi_table
 from deskpilot.analytics.filters import KpiFilter
@@ -49,6 +49,8 @@ def build_report(session: Session, flt: KpiFilter, settings: Settings,
     feedback_table, per_kind = ai_kpis.feedback_table(session, flt)
     accuracy, accuracy_fields, accuracy_categories = ai_kpis.triage_accuracy(session, flt)
     figures += [backlog, *ai_kpis.feedback_kpis(per_kind), *accuracy, ai_kpis.corrections_learned(session, flt)]
+    reviewed, review_table = review_kpis.review_accuracy(session, flt)
+    figures += reviewed
     figures += [kpi for source in figure_sources if (kpi := source(session, flt)) is not None]
     chats = conversation_kpis.conversation_kpis(session, flt)
     figures += [*chats.figures, kb_kpis.help_centre_helpful(session, flt)]
@@ -61,7 +63,7 @@ def build_report(session: Session, flt: KpiFilter, settings: Settings,
     tables = [kpi_table(figures), trends(session, flt, "day"), trends(session, flt, "week"), ageing,
               ticket_kpis.by_queue(session, flt), ticket_kpis.escalations(session, flt), feedback_table,
               accuracy_fields, accuracy_categories, *chats.tables, drift.periods, drift.categories,
-              drift.confidence]
+              drift.confidence, review_table]
     return KpiReport(flt, figures, {t.name: t for t in tables}, drift)
 
 

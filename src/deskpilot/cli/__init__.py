@@ -20,6 +20,7 @@ from deskpilot.cli import (
     mail,
     privacy,
     replay,
+    review,
     runbooks,
     train,
     worker,
@@ -27,8 +28,8 @@ from deskpilot.cli import (
 from deskpilot.cli import connectors as connector_commands
 from deskpilot.errors import DomainError
 
-_GROUPS = [admin, ai_switches, audit, backup, demo, directory, evaluate, jobs, kb, mail, privacy, replay, runbooks,
-           train, worker, connector_commands]
+_GROUPS = [admin, ai_switches, audit, backup, demo, directory, evaluate, jobs, kb, mail, privacy, replay, review,
+           runbooks, train, worker, connector_commands]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -42,9 +42,10 @@ def cmd_ai_switches(_: argparse.Namespace) -> int:
 
 def cmd_pilot_report(args: argparse.Namespace) -> int:
     settings = load_settings()
+    since = utcnow() - timedelta(days=args.days)
     with database(settings) as session:
-        report = pilot.triage_report(session, actor=CLI, settings=settings,
-                                     since=utcnow() - timedelta(days=args.days))
+        report = pilot.triage_report(session, actor=CLI, settings=settings, since=since)
+        answers = pilot.answer_report(session, actor=CLI, settings=settings, since=since)
     agreement = "n/a" if report.agreement is None else f"{100 * report.agreement:.1f}%"
     print(f"triage held back by an AI switch in the last {args.days} days: {report.held_back} decisions; "
           f"{report.compared} on tickets people resolved since")
@@ -52,6 +53,15 @@ def cmd_pilot_report(args: argparse.Namespace) -> int:
           f"time that would have been saved: {report.minutes_saved:.0f} min")
     for ticket_id, ai_category, final in report.wrong[:20]:
         print(f"  would have been wrong: DP-{ticket_id}: AI {ai_category or '(abstained)'}, final {final}")
+    agreement = "n/a" if answers.agreement is None else f"{100 * answers.agreement:.1f}%"
+    print(f"chat answers held back by an AI switch in the last {args.days} days: {answers.held_back}; "
+          f"{answers.compared} on tickets people resolved since")
+    print(f"agreement with the desk: {agreement} ({answers.agreed} of {answers.compared}); would have answered "
+          f"right: {answers.answered_right}, would have been wrong: {len(answers.wrong)}, missed: {answers.missed}; "
+          f"time that would have been saved: {answers.minutes_saved:.0f} min")
+    for item in answers.wrong[:20]:
+        print(f"  would have been wrong: DP-{item.ticket_id}: AI answered from {item.ai_article}, the desk cited "
+              f"{', '.join(item.desk_articles) or 'no article'}")
     return 0
 
 
@@ -68,6 +78,7 @@ def register(sub: Sub) -> None:
     ai.add_parser("switches", help="the switches that are set").set_defaults(func=cmd_ai_switches)
     pilot_cmd = sub.add_parser("pilot", help="compare a capability in shadow with what people did").add_subparsers(
         dest="pilot_cmd", required=True)
-    report = pilot_cmd.add_parser("report", help="triage in shadow or suggest against the final categories")
+    report = pilot_cmd.add_parser("report", help="triage and chat answers in shadow or suggest against what people "
+                                                 "did")
     report.add_argument("--days", type=int, default=30, help="the period, ending now (default 30 days)")
     report.set_defaults(func=cmd_pilot_report)

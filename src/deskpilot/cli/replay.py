@@ -7,11 +7,15 @@ import json
 import sys
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbIndex
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
+from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
-from deskpilot.governance import gate, replay_sets
+from deskpilot.governance import gate, kb_changes, replay_sets, settings_gate
 from deskpilot.governance.models import ReplaySet
 from deskpilot.governance.report import format_report
 from deskpilot.kb.indexing import IndexHolder
@@ -68,16 +72,36 @@ def cmd_replay_list(_: argparse.Namespace) -> int:
     return 0
 
 
+def _candidate(session: Session, args: argparse.Namespace, settings: Settings, index: KbIndex | None
+               ) -> gate.Candidate:
+    """`--candidate VERSION` (a triage model), `kb:SLUG,...` / `kb:*` (the versions in review) or
+    `settings:key=value,...` (answer settings), with `--answer-abstain-below`."""
+    given = args.candidate or ""
+    kind, _, rest = given.partition(":")
+    if kind == "kb":
+        if index is None:
+            raise InvalidInput("a KB change set is replayed on the answer cases; drop --no-answers")
+        versions = kb_changes.in_review(session, slugs=rest.split(","))
+        return gate.Candidate(kb_index=kb_changes.candidate_index(index, versions),
+                              kb_change=kb_changes.describe(versions),
+                              answer_abstain_below=args.answer_abstain_below)
+    if kind == "settings":
+        overrides = settings_gate.validated(settings, settings_gate.parse_overrides(rest))
+        return gate.Candidate(settings=overrides, answer_abstain_below=args.answer_abstain_below)
+    return gate.Candidate(component=args.component, model_version=args.candidate,
+                          answer_abstain_below=args.answer_abstain_below)
+
+
 def cmd_replay_run(args: argparse.Namespace) -> int:
     if args.candidate is None and args.answer_abstain_below is None:
-        raise InvalidInput("name a candidate: --candidate VERSION (a triage model) and/or --answer-abstain-below X")
+        raise InvalidInput("name a candidate: --candidate VERSION (a triage model), kb:SLUG,... (KB versions in "
+                           "review), settings:key=value,... and/or --answer-abstain-below X")
     settings = load_settings()
     embedder = load_embedder(settings.embedding_model)
     with database(settings) as session:
         index = IndexHolder(settings.index_dir, embedder).current(session) if not args.no_answers else None
         run = gate.run(session, actor=CLI, settings=settings, embedder=embedder, index=index, set_version=args.set,
-                       candidate=gate.Candidate(component=args.component, model_version=args.candidate,
-                                                answer_abstain_below=args.answer_abstain_below))
+                       candidate=_candidate(session, args, settings, index))
         if args.json:
             print(json.dumps({"run": run.id, "passed": run.passed, **run.report}, indent=2))
         else:
@@ -99,7 +123,9 @@ def register(sub: Sub) -> None:
     exp.set_defaults(func=cmd_replay_export)
     replay.add_parser("list", help="the replay set versions, newest first").set_defaults(func=cmd_replay_list)
     run = replay.add_parser("run", help="replay through the current and a candidate; exit 1 when the gate refuses")
-    run.add_argument("--candidate", help="a triage model version from `deskpilot models list`")
+    run.add_argument("--candidate", help="a triage model version from `deskpilot models list`; kb:SLUG[,SLUG...] "
+                     "or kb:* (the article versions in review, swapped into the live KB); settings:key=value[,...] "
+                     "(answer_abstain_below, answer_confident_above, answer_rerank)")
     run.add_argument("--component", default=CATEGORY_COMPONENT, choices=[CATEGORY_COMPONENT, PRIORITY_COMPONENT])
     run.add_argument("--answer-abstain-below", type=float, help="a candidate answer abstention threshold")
     run.add_argument("--set", type=int, help="the replay set version (default: the newest)")

@@ -6,6 +6,7 @@ Both formats carry the same fields per case:
     question   what the requester wrote (PII is redacted on import)
     category   triage: the expected category            queue, priority: optional expectations
     article    answer: the slug of the expected article answer: or the approved answer text
+    wrong_article  answer: the slug of an article a reviewer found answers it wrong (a negative case)
 
 A bad case is refused with its line number, and nothing of the file is imported.
 """
@@ -24,7 +25,7 @@ from deskpilot.errors import InvalidInput
 from deskpilot.governance.models import CaseKind
 from deskpilot.tickets.enums import Priority
 
-FIELDS = ("kind", "question", "category", "queue", "priority", "article", "answer")
+FIELDS = ("kind", "question", "category", "queue", "priority", "article", "answer", "wrong_article")
 # What an export adds (where the case came from); read back without meaning, so an export imports as it is.
 EXPORT_ONLY = ("source",)
 MAX_CASES = 20_000
@@ -118,7 +119,8 @@ def _case(name: str, line: int, row: Mapping[str, Any]) -> CuratedCase:
             raise InvalidInput(f"{where}: priority {priority!r} is not one of P1, P2, P3, P4")
         expected = {"category": category, "queue": _text(row, "queue"), "priority": priority}
     else:
-        if not article and not answer:
+        wrong = _text(row, "wrong_article")
+        if not article and not answer and not wrong:
             raise InvalidInput(f"{where}: an answer case needs the expected article (slug) or answer text")
-        expected = {"article": article, "answer": answer}
+        expected = {"article": article, "answer": answer, "wrong_article": wrong}
     return CuratedCase(line=line, kind=kind, question=question, expected={k: v for k, v in expected.items() if v})

@@ -1,4 +1,5 @@
-"""Tables of governance: versioned replay sets of approved cases, and the replay runs that gated a change."""
+"""Tables of governance: versioned replay sets of approved cases, the replay runs that gated a change, the AI
+switches, the answer review queue, and the KB change sets approved through the gate."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
@@ -27,6 +28,7 @@ class CaseSource(StrEnum):
     DEFLECTION = "deflection"
     DRAFT = "draft"
     CURATED = "curated"
+    REVIEW = "review"
 
 
 class ReplaySet(Base):
@@ -106,3 +108,63 @@ class AiSwitch(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     changed_by: Mapped[str] = mapped_column(String(120))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReviewKind(StrEnum):
+    """What the governance board reviews: a chat answer, an AI reply draft, a runbook run."""
+
+    ANSWER = "answer"
+    DRAFT = "draft"
+    RUNBOOK_RUN = "runbook_run"
+
+
+class Verdict(StrEnum):
+    CORRECT = "correct"
+    WRONG = "wrong"
+    UNSAFE = "unsafe"
+
+
+class AiReview(Base):
+    """One sampled AI output in the review queue, and the reviewer's verdict once given.
+
+    `item_ref` is the record reviewed (an AI decision id for answers and drafts, a runbook run id); the question
+    and output are copied (redacted) so the verdict stays readable when the record ages out."""
+
+    __tablename__ = "ai_reviews"
+    __table_args__ = (UniqueConstraint("kind", "item_ref"), Index("ix_ai_reviews_verdict_reviewed", "verdict",
+                                                                  "reviewed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReviewKind] = mapped_column(enum_column(ReviewKind, "ai_review_kind"))
+    item_ref: Mapped[int] = mapped_column(Integer)
+    intent: Mapped[str] = mapped_column(String(120))
+    confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    question: Mapped[str] = mapped_column(Text, default="")
+    output: Mapped[str] = mapped_column(Text, default="")
+    # The article the answer or draft was built from (None for a runbook run or an answer without one).
+    article: Mapped[str | None] = mapped_column(String(120), default=None)
+    sampled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    sampled_by: Mapped[str] = mapped_column(String(120))
+    verdict: Mapped[Verdict | None] = mapped_column(enum_column(Verdict, "ai_review_verdict"), default=None)
+    note: Mapped[str] = mapped_column(String(1000), default="")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    reviewer_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class KbChangeSet(Base):
+    """KB versions approved together through the replay gate, with the versions they replaced, so the set can
+    be rolled back as one. `items`: [{"article_id", "slug", "version", "previous"}] (previous None: the
+    article was new)."""
+
+    __tablename__ = "kb_change_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    replay_run_id: Mapped[int | None] = mapped_column(ForeignKey("replay_runs.id", ondelete="SET NULL"),
+                                                      default=None)
+    override_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    approved_by: Mapped[str] = mapped_column(String(120))
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    rolled_back_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    rolled_back_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -4,6 +4,8 @@ A build reads four kinds of approved case:
 - resolved (or closed) tickets: the redacted subject + description → the final category, queue, priority;
 - confirmed deflections and resolved tickets whose reply cites an article: question → article (kb.history);
 - drafts an agent sent as they were or edited: question → the answer the agent approved;
+- answers and drafts the governance board reviewed: correct ones as question → article, wrong or unsafe ones
+  as negative cases (question → not that article);
 - curated cases of the previous version (imported by a lead), carried over with their provenance.
 Every build or import writes the next version; a version is never changed afterwards, so a replay run
 names exactly what it replayed.
@@ -23,8 +25,9 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
 from deskpilot.errors import NotFound
+from deskpilot.governance import reviews
 from deskpilot.governance.curated import EXPORT_ONLY, FIELDS, parse_cases
-from deskpilot.governance.models import CaseKind, CaseSource, ReplayCase, ReplaySet
+from deskpilot.governance.models import CaseKind, CaseSource, ReplayCase, ReplaySet, Verdict
 from deskpilot.kb import history
 from deskpilot.kb.service import approved_versions
 from deskpilot.safe_csv import SafeCsvWriter
@@ -60,7 +63,7 @@ def build(session: Session, *, actor: Principal) -> ReplaySet:
     """Assemble the next version from the desk's history and the previous version's curated cases."""
     require(actor, Permission.AI_GOVERN)
     cases = [*_resolved_tickets(session), *_answered_questions(session), *_approved_drafts(session),
-             *_curated_of(latest(session))]
+             *_reviewed(session), *_curated_of(latest(session))]
     return _store(session, actor=actor, cases=cases, provenance={"made_by": "build"})
 
 
@@ -85,7 +88,8 @@ def export_csv(replay_set: ReplaySet) -> Iterator[str]:
         expected = case.expected
         writer.writerow([case.kind.value, redact_pii(case.question).text,
                          *(expected.get(f, "") for f in FIELDS[2:5]), expected.get("article", ""),
-                         redact_pii(str(expected.get("answer", ""))).text, case.source.value])
+                         redact_pii(str(expected.get("answer", ""))).text, expected.get("wrong_article", ""),
+                         case.source.value])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -156,4 +160,13 @@ def _approved_drafts(session: Session) -> list[ReplayCase]:
             expected["article"] = first["slug"]
         cases.append(ReplayCase(kind=CaseKind.ANSWER, source=CaseSource.DRAFT, source_ref=f"decision:{decision_id}",
                                 question=question, expected=expected))
+    return cases
+
+
+def _reviewed(session: Session) -> list[ReplayCase]:
+    cases = []
+    for item in reviews.reviewed_answers(session):
+        expected = {"article": item.article} if item.verdict is Verdict.CORRECT else {"wrong_article": item.article}
+        cases.append(ReplayCase(kind=CaseKind.ANSWER, source=CaseSource.REVIEW, source_ref=f"review:{item.id}",
+                                question=item.question, expected=expected))
     return cases

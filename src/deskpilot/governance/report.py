@@ -28,13 +28,15 @@ def _triage_lines(triage: dict[str, Any]) -> list[str]:
 def _answer_lines(answers: dict[str, Any]) -> list[str]:
     now, then = answers["current"], answers["candidate"]
     lines = [f"{'answers (by expected article)':<34} {'cases':>5}  {'precision now':>13} {'candidate':>10}  "
-             f"{'deflection now':>14} {'candidate':>10}"]
-    for intent, row in [*answers["by_intent"].items(), ("ALL", answers)]:
+             f"{'deflection now':>14} {'candidate':>10} {'change':>8}"]
+    overall = {**answers, "delta_points": round(100 * (then["deflection"] - now["deflection"]), 2)}
+    for intent, row in [*answers["by_intent"].items(), ("ALL", overall)]:
         lines.append(f"{intent[:34]:<34} {row['cases']:>5}  {_pct(row['current']['precision']):>13} "
                      f"{_pct(row['candidate']['precision']):>10}  {_pct(row['current']['deflection']):>14} "
-                     f"{_pct(row['candidate']['deflection']):>10}")
+                     f"{_pct(row['candidate']['deflection']):>10} {row.get('delta_points', 0.0):>+7.1f}p")
     lines.append(f"abstention now {_pct(now['abstention'])} (below {now['abstain_below']}), candidate "
-                 f"{_pct(then['abstention'])} (below {then['abstain_below']}); {now['latency_ms']:.1f} ms per answer")
+                 f"{_pct(then['abstention'])} (below {then['abstain_below']}); {now['latency_ms']:.1f} ms per answer "
+                 f"now, candidate {then['latency_ms']:.1f} ms")
     return lines
 
 
@@ -59,4 +61,6 @@ def format_report(run_id: int, report: dict[str, Any]) -> str:
         lines.append("REFUSED: " + "; ".join(report["regressions"]))
     else:
         lines.append(f"PASSED: no category drops more than {report['max_drop_points']:g} points")
+    if report.get("component") in ("kb", "settings") and not report.get("answers"):
+        lines.append("note: the replay set has no answer cases, so the answers were not compared")
     return "\n".join(lines)

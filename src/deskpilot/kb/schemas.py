@@ -59,6 +59,8 @@ class KbReview(InputModel):
 
 class KbApproval(InputModel):
     note: str | None = Field(default=None, max_length=2000)
+    override_reason: str | None = Field(default=None, max_length=500, description=(
+        "approve although the replay gate refuses (a lead's reason, audited)"))
 
 
 class KbVersionRead(BaseModel):

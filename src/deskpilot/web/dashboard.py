@@ -16,7 +16,7 @@ from deskpilot.analytics.figures import Kpi, Unit
 from deskpilot.analytics.report import KpiReport
 from deskpilot.api.deps import SessionDep
 from deskpilot.channels.email import kpis as email_kpis
-from deskpilot.governance import switches
+from deskpilot.governance import pilot, switches
 from deskpilot.tickets.enums import Channel
 from deskpilot.tickets.models import Queue
 from deskpilot.web.answer_curve import answer_curve
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 HEADLINE = ("tickets_created", "first_contact_resolution", "mttr_hours", "sla_breach_rate", "backlog",
             "ai_acceptance_rate", "triage_accuracy_category", "deflection_rate", "self_service_completion_rate",
             "csat_ai_handled", "csat_human_handled", "agent_minutes_saved", "cost_per_ticket", "roi",
-            "email_agent_minutes_ai_draft", "email_agent_minutes_no_draft")
+            "email_agent_minutes_ai_draft", "email_agent_minutes_no_draft", "ai_review_accuracy")
 
 
 def format_kpi(kpi: Kpi) -> str:
@@ -81,6 +81,10 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
               "channel": channel.value if channel else ""}
     query = urlencode({k: v for k, v in params.items() if v})
     figures = {k.key: k for k in report.figures}
+    settings = request.app.state.settings
+    shadow = [("Triage", pilot.triage_report(session, actor=viewer.principal, settings=settings, since=flt.start)),
+              ("Chat answers", pilot.answer_report(session, actor=viewer.principal, settings=settings,
+                                                   since=flt.start))]
     return render(request, "dashboard/index.html", {
         "report": report, "headline": [figures[key] for key in HEADLINE if key in figures],
         "format_kpi": format_kpi, "charts": _charts(report), "query": query, "filters": params,
@@ -88,4 +92,5 @@ def dashboard(request: Request, session: SessionDep, viewer: ViewerDep,
         "channels": list(Channel),
         "ai_switches": switches.not_on_auto(session), "describe_switch": switches.describe,
         "answer_curve": answer_curve(request.app.state.settings),
+        "pilot": shadow, "flt_start": flt.first_day.isoformat(),
     }, viewer=viewer)

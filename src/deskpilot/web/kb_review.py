@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.api.deps import IdPath, RuntimeDep, SessionDep
 from deskpilot.errors import DomainError
+from deskpilot.governance import kb_changes
 from deskpilot.kb import workflow
 from deskpilot.web.admin_forms import FormText
 from deskpilot.web.kb_forms import KB_PATH, KbFormViewer
@@ -28,7 +29,11 @@ def _step(request: Request, session: Session, viewer: Viewer, *, article_id: int
     try:
         change()
     except DomainError as exc:
-        session.rollback()
+        # A refusal that wrote its record (the replay gate's run and audit event) keeps it.
+        if exc.recorded:
+            session.commit()
+        else:
+            session.rollback()
         return article_page(request, session, viewer, article_id=article_id, problem=exc.message,
                             status_code=exc.status_code)
     return RedirectResponse(f"{KB_PATH}/{article_id}?done={done}", status_code=303)
@@ -47,10 +52,15 @@ def submit(article_id: IdPath, version: IdPath, request: Request, session: Sessi
 
 @router.post(V + "/approve")
 def approve(article_id: IdPath, version: IdPath, request: Request, session: SessionDep, viewer: KbFormViewer,
-            note: FormText = "") -> Response:
-    """Publish the version; the chat answers from it from the next question on (the index follows the DB)."""
-    return _step(request, session, viewer, article_id=article_id, done="approved", change=lambda: workflow.approve(
-        session, actor=viewer.principal, article_id=article_id, version=version, note=note.strip() or None))
+            ai: RuntimeDep, note: FormText = "", override_reason: FormText = "") -> Response:
+    """Publish the version through the replay gate (a KB change set of one; a lead's reason overrides a refusal);
+    the chat answers from it from the next question on (the index follows the DB)."""
+    def change() -> object:
+        return kb_changes.approve(
+            session, actor=viewer.principal, settings=ai.settings, embedder=ai.embedder,
+            index=lambda: ai.kb.current(session), note=note.strip() or None, override_reason=override_reason[:500],
+            versions=kb_changes.versions_of(session, actor=viewer.principal, refs=[(article_id, version)]))
+    return _step(request, session, viewer, article_id=article_id, done="approved", change=change)
 
 
 @router.post(V + "/reject")

@@ -73,6 +73,10 @@ def _governs_ai(viewer: Viewer) -> bool:
     return has(viewer.principal, Permission.AI_GOVERN)
 
 
+def _reviews_ai(viewer: Viewer) -> bool:
+    return has(viewer.principal, Permission.AI_REVIEW)
+
+
 def _everyone(viewer: Viewer) -> bool:
     del viewer
     return True
@@ -98,6 +102,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Canned responses", "/canned-responses", _manages_canned),
     NavLink("Replay gate", "/governance/replay", _governs_ai),
     NavLink("AI switches", "/governance/switches", _governs_ai),
+    NavLink("Answer review", "/governance/review", _reviews_ai),
+    NavLink("KB change sets", "/governance/kb", _governs_ai),
     NavLink("My tickets", "/tickets", _can_request),
     NavLink("New request", "/tickets/new", _can_request),
     NavLink("Ask the assistant", "/chat", _can_request),

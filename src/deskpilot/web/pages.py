@@ -28,6 +28,7 @@ from deskpilot.web import (
     dashboard,
     error_pages,
     governance,
+    governance_board,
     help_centre,
     kb_editor,
     kb_pages,
@@ -57,7 +58,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
                                          requester_limits.router, governance.router, console_bulk.router,
-                                         canned_pages.router)
+                                         canned_pages.router, governance_board.router)
 
 
 def install_pages(app: FastAPI) -> None:

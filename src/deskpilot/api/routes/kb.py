@@ -10,10 +10,11 @@ from pydantic import ValidationError
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.api.body_limits import MAX_JSON_DEPTH, json_depth_exceeds
-from deskpilot.api.deps import MAX_ID, CurrentPrincipal, IdPath, Limit, Offset, SessionDep
+from deskpilot.api.deps import MAX_ID, CurrentPrincipal, IdPath, Limit, Offset, RuntimeDep, SessionDep
 from deskpilot.api.openapi import json_body
 from deskpilot.api.routes.assist import refresh_index
 from deskpilot.errors import InvalidInput, TooLarge
+from deskpilot.governance import kb_changes
 from deskpilot.kb import export, importer, service, workflow
 from deskpilot.kb.from_ticket import draft_from_ticket
 from deskpilot.kb.models import KbArticle, KbArticleStatus
@@ -125,11 +126,15 @@ def submit_version(article_id: IdPath, version: VersionPath, session: SessionDep
 
 @router.post(V + "/approve", operation_id="approve_kb_article_version")
 def approve_version(article_id: IdPath, version: VersionPath, data: KbApproval, session: SessionDep,
-                    actor: CurrentPrincipal, request: Request, tasks: BackgroundTasks) -> KbVersionRead:
-    """Publish a version in review; its chunks replace the old version's in the index after the commit."""
-    approved = workflow.approve(session, actor=actor, article_id=article_id, version=version, note=data.note)
+                    actor: CurrentPrincipal, request: Request, tasks: BackgroundTasks, ai: RuntimeDep) -> KbVersionRead:
+    """Publish a version in review through the replay gate (a change set of one; 409 when it refuses, unless an
+    override reason is given); its chunks replace the old version's in the index after the commit."""
+    versions = kb_changes.versions_of(session, actor=actor, refs=[(article_id, version)])
+    kb_changes.approve(session, actor=actor, settings=ai.settings, embedder=ai.embedder,
+                       index=lambda: ai.kb.current(session), versions=versions, note=data.note,
+                       override_reason=data.override_reason)
     tasks.add_task(refresh_index, request.app)
-    return KbVersionRead.model_validate(approved)
+    return KbVersionRead.model_validate(versions[0])
 
 
 @router.post(V + "/reject", operation_id="reject_kb_article_version")
