@@ -1,7 +1,7 @@
 """triage: each category (the service a request is about) has a business criticality that priority reads
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0027
 Create Date: 2026-12-03 06:10:00
 
 `standard` changes nothing; `high` makes the impact at least medium; `critical` raises it one level (and at
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0028'
-down_revision: str | None = '0025'
+down_revision: str | None = '0027'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
