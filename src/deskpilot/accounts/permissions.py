@@ -33,6 +33,8 @@ class Permission(StrEnum):
     JOBS_READ = "jobs:read"
     REQUESTER_LIMIT_LIFT = "requester:limit_lift"
     AI_GOVERN = "ai:govern"
+    # The desk's own settings over the environment: AI thresholds, mail and directory connections (admins).
+    SETTINGS_MANAGE = "settings:manage"
 
 
 _AGENT = {

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from deskpilot.web import (
     account,
     admin,
+    admin_ai,
     admin_setup,
     admin_sla,
     admin_taxonomy,
@@ -51,7 +52,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router, governance.router)
+                                         requester_limits.router, governance.router, admin_ai.router)
 
 
 def install_pages(app: FastAPI) -> None:
