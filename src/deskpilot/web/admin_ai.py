@@ -42,8 +42,8 @@ def ai_settings_page(request: Request, session: SessionDep, viewer: SettingsView
 
 
 @router.post(AI_SETTINGS + "/{name}")
-def change(request: Request, name: Annotated[str, Path(max_length=80)], session: SessionDep, viewer: SettingsFormViewer, value: FormText = "",
-           fields: FormIds = None, reason: FormText = "",
+def change(request: Request, name: Annotated[str, Path(max_length=80)], session: SessionDep,
+           viewer: SettingsFormViewer, value: FormText = "", fields: FormIds = None, reason: FormText = "",
            action: Annotated[str, Form(pattern="^(set|reset)$")] = "set") -> Response:
     """Set the value typed (or chosen), or take the override back (`action=reset`)."""
     typed = ",".join(fields or []) if name == "triage_auto_apply" else value
