@@ -28,6 +28,7 @@ from deskpilot.web import (
     governance,
     help_centre,
     kb_editor,
+    kb_import,
     kb_pages,
     kb_review,
     kb_sources,
@@ -48,7 +49,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          admin_taxonomy.router, admin.router, admin_sla.router, console_mail.router,
                                          ticket_files.router, work_starts.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
-                                         kb_sources.router, kb_editor.router, kb_review.router,
+                                         kb_sources.router, kb_import.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
