@@ -12,6 +12,7 @@ from deskpilot.api.body_limits import FormBodyLimit, JsonBodyLimits
 from deskpilot.api.idempotency.middleware import IdempotentPosts
 from deskpilot.api.routes import (
     accounts,
+    admin_connections,
     admin_settings,
     analytics,
     assist,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   admin_settings):
+                   admin_settings, admin_connections):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

@@ -63,23 +63,45 @@ def in_force(session: Session, settings: Settings) -> Settings:
     return overrides.apply(session, settings)
 
 
-def change(session: Session, *, actor: Principal, settings: Settings, group: str, values: dict[str, str],
-           reason: str = "") -> list[str]:
-    """Store the fields of `group` typed in `values` that differ from what is in force (a blank secret keeps the
-    stored one); all are checked before any is stored. Returns the names changed."""
-    require(actor, Permission.SETTINGS_MANAGE)
-    names = _group(group)
-    current = in_force(session, settings)
+def _changed(current: Settings, group: str, values: dict[str, str]) -> dict[str, Any]:
+    """The fields of `group` typed in `values` that differ from `current`, each checked (a blank secret keeps
+    the stored one)."""
     wanted: dict[str, Any] = {}
-    for name in names:
+    for name in _group(group):
         if name not in values or (overrides.is_secret(name) and not values[name]):
             continue
         typed = values[name].strip() if not overrides.is_secret(name) else values[name]
         if overrides.validated(name, typed) != overrides.validated(name, getattr(current, name)):
             wanted[name] = typed
+    return wanted
+
+
+def trial(session: Session, *, actor: Principal, settings: Settings, group: str, values: dict[str, str]
+          ) -> Settings:
+    """The settings in force with `values` typed for `group` applied, nothing stored: what "Test connection"
+    tries before the administrator saves."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    current = in_force(session, settings)
+    wanted = _changed(current, group, values)
+    return current.model_copy(update={name: overrides.typed(name, value) for name, value in wanted.items()})
+
+
+def change(session: Session, *, actor: Principal, settings: Settings, group: str, values: dict[str, str],
+           reason: str = "") -> list[str]:
+    """Store the fields of `group` typed in `values` that differ from what is in force (a blank secret keeps the
+    stored one); all are checked before any is stored. Returns the names changed."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    wanted = _changed(in_force(session, settings), group, values)
     for name, value in wanted.items():
         overrides.change(session, actor=actor, name=name, value=value, reason=reason, audit_as=AUDIT_ACTION)
     return list(wanted)
+
+
+def trial_mailbox(session: Session, *, actor: Principal, settings: Settings, values: dict[str, str]
+                  ) -> MailboxSettings:
+    """The mailbox as typed (a blank password: the stored one), checked, nothing stored."""
+    require(actor, Permission.SETTINGS_MANAGE)
+    return _typed_mailbox(list(in_force(session, settings).mail_mailboxes), values)
 
 
 def save_mailbox(session: Session, *, actor: Principal, settings: Settings, values: dict[str, str],
@@ -87,6 +109,15 @@ def save_mailbox(session: Session, *, actor: Principal, settings: Settings, valu
     """Add an IMAP mailbox or change the one of the same name (a blank password keeps its password)."""
     require(actor, Permission.SETTINGS_MANAGE)
     boxes = list(in_force(session, settings).mail_mailboxes)
+    box = _typed_mailbox(boxes, values)
+    existing = any(other.name == box.name for other in boxes)
+    new = [box if other.name == box.name else other for other in boxes] if existing else [*boxes, box]
+    what = f"{'changed' if existing else 'added'} {box.name}"
+    _store_mailboxes(session, actor=actor, boxes=new, reason=reason, what=what)
+    return box
+
+
+def _typed_mailbox(boxes: list[MailboxSettings], values: dict[str, str]) -> MailboxSettings:
     name = values.get("name", "").strip()
     existing = next((box for box in boxes if box.name == name), None)
     typed: dict[str, Any] = {key: values[key].strip() for key in MAILBOX_FIELDS if key in values and key != "ssl"}
@@ -97,15 +128,11 @@ def save_mailbox(session: Session, *, actor: Principal, settings: Settings, valu
         typed["password"] = values.get("password", "")
     base = existing.model_dump() if existing else {}
     try:
-        box = MailboxSettings.model_validate({**base, **typed})
+        return MailboxSettings.model_validate({**base, **typed})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise InvalidInput(f"Mailbox {name or '(no name)'}: {where}: {first['msg']}") from None
-    new = [box if other.name == name else other for other in boxes] if existing else [*boxes, box]
-    what = f"{'changed' if existing else 'added'} {name}"
-    _store_mailboxes(session, actor=actor, boxes=new, reason=reason, what=what)
-    return box
 
 
 def remove_mailbox(session: Session, *, actor: Principal, settings: Settings, name: str, reason: str = "") -> None:

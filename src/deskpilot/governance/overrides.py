@@ -64,6 +64,11 @@ def validated(name: str, value: Any) -> Any:
         raise InvalidInput(f"{name}: {problem['msg']} (got {problem.get('input')!r})") from None
 
 
+def typed(name: str, value: Any) -> Any:
+    """`value` as the setting's own type (checked)."""
+    return _adapter(name).validate_python(validated(name, value))
+
+
 def _newest(session: Session) -> dict[str, SettingVersion]:
     newest = select(SettingVersion.name, func.max(SettingVersion.version).label("version")).group_by(
         SettingVersion.name).subquery()

@@ -38,3 +38,50 @@ class SettingVersionRead(BaseModel):
     reason: str
     changed_by: str
     changed_at: datetime
+
+
+class ConnectionFieldRead(BaseModel):
+    name: str
+    value: str | int | float | bool | None = Field(description="the value in force; for a secret, whether it is set")
+    source: Literal["default", "env", "admin"]
+    secret: bool
+
+
+class MailboxRead(BaseModel):
+    name: str
+    host: str
+    port: int
+    username: str
+    folder: str
+    ssl: bool
+    password: bool = Field(description="whether a password is set (it is never returned)")
+    oauth2: bool
+
+
+class ConnectionsRead(BaseModel):
+    smtp: list[ConnectionFieldRead]
+    ldap: list[ConnectionFieldRead]
+    mailboxes: list[MailboxRead]
+    mailboxes_source: Literal["default", "env", "admin"]
+
+
+class ConnectionChange(BaseModel):
+    values: dict[str, str] = Field(description="setting name → value as text; a blank secret keeps the stored one",
+                                   max_length=20)
+    reason: str = Field(default="", max_length=500)
+
+
+class MailboxChange(BaseModel):
+    host: str = Field(max_length=255)
+    port: int = Field(default=993, ge=1, le=65535)
+    username: str = Field(max_length=255)
+    password: str = Field(default="", max_length=1000, description="blank keeps the stored password")
+    folder: str = Field(default="INBOX", max_length=255)
+    ssl: bool = True
+    reason: str = Field(default="", max_length=500)
+
+
+class ConnectionCheckRead(BaseModel):
+    ok: bool
+    summary: str
+    advice: str

@@ -13,6 +13,7 @@ from deskpilot.web import (
     account,
     admin,
     admin_ai,
+    admin_connections,
     admin_setup,
     admin_sla,
     admin_taxonomy,
@@ -53,7 +54,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
-                                         requester_limits.router, governance.router, admin_ai.router)
+                                         requester_limits.router, governance.router, admin_ai.router,
+                                         admin_connections.router)
 
 
 def install_pages(app: FastAPI) -> None:
