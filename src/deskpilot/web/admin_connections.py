@@ -56,31 +56,6 @@ def connections_page(request: Request, session: SessionDep, viewer: SettingsView
     return _page(request, session, viewer, notice=_SAVED.get(saved))
 
 
-@router.post(CONNECTIONS + "/{group}")
-def save(request: Request, group: Group, session: SessionDep, viewer: SettingsFormViewer, form: PostedForm,
-         reason: Annotated[str, Form(max_length=500)] = "") -> Response:
-    try:
-        connections.change(session, actor=viewer.principal, settings=get_settings(request), group=group,
-                           values=form_values(form, connections.GROUPS[group]), reason=reason)
-    except DomainError as exc:
-        session.rollback()
-        return _page(request, session, viewer, problem=exc.message, status_code=exc.status_code)
-    return RedirectResponse(f"{CONNECTIONS}?saved={group}#{group}", status_code=303)
-
-
-@router.post(CONNECTIONS + "/{group}/test")
-def test(request: Request, group: Group, session: SessionDep, viewer: SettingsFormViewer,
-         form: PostedForm) -> Response:
-    """Connect with the values typed (blank secrets: the stored ones); the result as a fragment for htmx."""
-    try:
-        trial = connections.trial(session, actor=viewer.principal, settings=get_settings(request), group=group,
-                                  values=form_values(form, connections.GROUPS[group]))
-        result = check_smtp(trial) if group == "smtp" else check_ldap(trial)
-    except DomainError as exc:
-        result = CheckResult(False, exc.message, "Correct the field and try again.")
-    return _result(request, viewer, result)
-
-
 def _mailbox_values(form: FormData) -> dict[str, str]:
     return {key: str(form.get(key)) for key in connections.MAILBOX_FIELDS if isinstance(form.get(key), str)}
 
@@ -117,6 +92,32 @@ def remove_mailbox(request: Request, name: Annotated[str, Path(max_length=64)], 
         session.rollback()
         return _page(request, session, viewer, problem=exc.message, status_code=exc.status_code)
     return RedirectResponse(f"{CONNECTIONS}?saved=removed#mailboxes", status_code=303)
+
+
+# After the mailbox routes: /mailboxes/test is not a group's test.
+@router.post(CONNECTIONS + "/{group}")
+def save(request: Request, group: Group, session: SessionDep, viewer: SettingsFormViewer, form: PostedForm,
+         reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    try:
+        connections.change(session, actor=viewer.principal, settings=get_settings(request), group=group,
+                           values=form_values(form, connections.GROUPS[group]), reason=reason)
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, viewer, problem=exc.message, status_code=exc.status_code)
+    return RedirectResponse(f"{CONNECTIONS}?saved={group}#{group}", status_code=303)
+
+
+@router.post(CONNECTIONS + "/{group}/test")
+def test(request: Request, group: Group, session: SessionDep, viewer: SettingsFormViewer,
+         form: PostedForm) -> Response:
+    """Connect with the values typed (blank secrets: the stored ones); the result as a fragment for htmx."""
+    try:
+        trial = connections.trial(session, actor=viewer.principal, settings=get_settings(request), group=group,
+                                  values=form_values(form, connections.GROUPS[group]))
+        result = check_smtp(trial) if group == "smtp" else check_ldap(trial)
+    except DomainError as exc:
+        result = CheckResult(False, exc.message, "Correct the field and try again.")
+    return _result(request, viewer, result)
 
 
 def _result(request: Request, viewer: Viewer, result: CheckResult) -> Response:
