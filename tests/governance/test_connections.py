@@ -130,6 +130,12 @@ def test_the_connections_api_never_returns_a_secret_and_tests_for_admins_only(
     assert wrong["ok"] is False and "535" in wrong["summary"]
     right = httpx.post(f"{api}/smtp/test", headers=adam, json={"values": {}}, timeout=30).json()
     assert right["ok"] is True
+    garbage = httpx.post(f"{api}/ldap/test", headers=adam, timeout=30,
+                         json={"values": {"ldap_url": "ftp:// nowhere", "ldap_base_dn": "dc=x"}})
+    assert garbage.status_code == 200 and garbage.json()["ok"] is False
+    odd_host = httpx.post(f"{api}/smtp/test", headers=adam, timeout=30,
+                          json={"values": {"mail_smtp_host": "h\u00f6st..x"}})
+    assert odd_host.status_code == 200 and odd_host.json()["ok"] is False
     bad = httpx.put(f"{api}/smtp", headers=adam, json={"values": {"mail_smtp_port": "0"}}, timeout=30)
     assert bad.status_code == 422
     lena = {"Authorization": f"Bearer {tokens['lena']}"}

@@ -12,6 +12,8 @@ from deskpilot.config import Settings
 from deskpilot.errors import DomainError
 from deskpilot.runbooks.identity import LdapDirectory
 
+CHECK_TIMEOUT_SECONDS = 15.0
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -23,11 +25,16 @@ class CheckResult:
 
 
 def check_ldap(settings: Settings) -> CheckResult:
-    """Bind as DESKPILOT_LDAP_BIND_DN and read the base entry."""
+    """Bind as DESKPILOT_LDAP_BIND_DN and read the base entry, waiting at most CHECK_TIMEOUT_SECONDS."""
     if not settings.ldap_url or not settings.ldap_base_dn:
         return CheckResult(False, "No directory is configured.", "Enter the directory URL and the base DN.")
+    settings = settings.model_copy(update={"ldap_timeout_seconds": min(settings.ldap_timeout_seconds,
+                                                                       CHECK_TIMEOUT_SECONDS)})
     try:
         directory = LdapDirectory(settings)
+    except (LDAPException, ValueError) as exc:
+        return CheckResult(False, f"The directory settings cannot be used: {exc}",
+                           "Check the URL (ldap://host:389 or ldaps://host:636), the CA file and the bind DN.")
     except DomainError as exc:
         refused = "refused the service account" in exc.message
         return CheckResult(False, exc.message, "Check the bind DN and its password." if refused else
@@ -38,7 +45,7 @@ def check_ldap(settings: Settings) -> CheckResult:
         if not found:
             return CheckResult(False, f"Signed in, but the base DN {settings.ldap_base_dn!r} was not found.",
                                "Check the base DN, and that the service account may read it.")
-    except LDAPException as exc:
+    except (LDAPException, ValueError) as exc:
         return CheckResult(False, f"Signed in, but searching {settings.ldap_base_dn!r} failed: {exc}",
                            "Check the base DN, and that the service account may read it.")
     finally:

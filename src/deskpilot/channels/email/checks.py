@@ -3,6 +3,7 @@ server (EHLO, STARTTLS, login) without sending anything; each within a timeout, 
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import smtplib
 
@@ -23,12 +24,18 @@ def check_imap(mailbox: MailboxSettings) -> CheckResult:
         return CheckResult(False, exc.message, "Check the user name and password (or the OAuth2 client)." if refused
                            else "Check the host, the port and SSL (993 with SSL, 143 without), and that this host "
                                 "can reach the server.")
+    except ValueError as exc:  # a host or user name that cannot be spelled in the protocol (not ASCII/IDNA)
+        return CheckResult(False, f"The mailbox settings cannot be used: {exc}", "Check the host and user name.")
     try:
         select_folder(client, mailbox.folder)
     except ProviderError as exc:
         return CheckResult(False, f"Signed in, but {exc.message}", "Check the folder name (INBOX by default).")
+    except (OSError, ValueError, imaplib.IMAP4.error) as exc:
+        return CheckResult(False, f"Signed in, but the folder {mailbox.folder!r} cannot be opened: {exc}",
+                           "Check the folder name (INBOX by default).")
     finally:
-        client.logout()
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
+            client.logout()
     return CheckResult(True, f"Signed in to {mailbox.host}:{mailbox.port} as {mailbox.username} and opened "
                              f"{mailbox.folder}.")
 
@@ -50,7 +57,7 @@ def check_smtp(settings: Settings) -> CheckResult:
         said = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         return CheckResult(False, f"The SMTP server {host}:{port} refused the sign-in: {exc.smtp_code} {said}",
                            "Check the user name and password.")
-    except (OSError, smtplib.SMTPException) as exc:
+    except (OSError, ValueError, smtplib.SMTPException) as exc:
         return CheckResult(False, f"The SMTP server {host}:{port} cannot be used: {exc}",
                            "Check the host and port (25, 587 with STARTTLS), STARTTLS, and that this host can "
                            "reach the server.")
