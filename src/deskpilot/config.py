@@ -179,6 +179,8 @@ class Settings(BaseSettings):
     llm_model: str = ""
     llm_api_key: str = ""
     llm_timeout_seconds: float = Field(default=30.0, gt=0)
+    answer_rephrase: bool = Field(default=True, description="rephrase grounded answers with the LLM when one is "
+                                                            "configured (the verifier keeps only faithful ones)")
 
     # E-mail channel. Mailboxes come as JSON: DESKPILOT_MAIL_MAILBOXES='[{"name": "support", ...}]'.
     mail_mailboxes: list[MailboxSettings] = Field(default_factory=list)

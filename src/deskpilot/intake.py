@@ -11,7 +11,7 @@ from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKin
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
-from deskpilot.governance import switches
+from deskpilot.governance import ai_settings, switches
 from deskpilot.governance.models import Capability
 from deskpilot.tickets import facts, requester_limits
 from deskpilot.tickets import service as tickets
@@ -56,13 +56,15 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
     When triage abstains the ticket goes to the fallback (human triage) queue without a category. A requester
     past the hourly ticket limit is refused (RateLimited) before anything is triaged.
     """
+    settings = ai_settings.effective(session, settings)
     requester_limits.check_new_ticket(session, actor=actor, settings=settings)
     stated = data.model_fields_set
     body = data.description if requester_text is None else requester_text
     outcome = triaged or triage_request(session, engine=triage, subject=data.subject, body=body,
                                         requester_id=data.requester_id or actor.user_id,
                                         stated_impact=data.impact if "impact" in stated else None,
-                                        stated_urgency=data.urgency if "urgency" in stated else None)
+                                        stated_urgency=data.urgency if "urgency" in stated else None,
+                                        settings=settings)
     # Off, shadow or suggest (an AI switch): triage is recorded on the ticket but sets none of its fields.
     held = switches.withheld(session, Capability.TRIAGE_AUTO_APPLY, decision_id=outcome.decision_id,
                              channel=data.channel, queue=outcome.queue)

@@ -15,6 +15,7 @@ from deskpilot.config import Settings
 from deskpilot.conversations import intents
 from deskpilot.conversations.flow import Assistant
 from deskpilot.conversations.password_help import ResetIntent
+from deskpilot.governance import ai_settings
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import Embedder, load_embedder
 from deskpilot.ml.llm_client import LlmClient
@@ -53,7 +54,10 @@ def build_runtime(settings: Settings) -> AiRuntime:
 
 def chat_assistant(runtime: AiRuntime, session: Session, *, mailer: Mailer | None = None,
                    directory_factory: DirectoryFactory | None = None) -> Assistant:
-    """The chat assistant for one turn of any channel; the KB index is synced inside `session`'s transaction."""
-    return Assistant(index=runtime.kb.current(session), settings=runtime.settings, reset_intent=runtime.reset_intent,
-                     triage=runtime.triage, intents=runtime.intents, rephraser=runtime.rephraser, mailer=mailer,
+    """The chat assistant for one turn of any channel, with the settings in force (administrators' overrides
+    applied); the KB index is synced inside `session`'s transaction."""
+    settings = ai_settings.effective(session, runtime.settings)
+    return Assistant(index=runtime.kb.current(session), settings=settings, reset_intent=runtime.reset_intent,
+                     triage=runtime.triage, intents=runtime.intents,
+                     rephraser=runtime.rephraser if settings.answer_rephrase else None, mailer=mailer,
                      directory_factory=directory_factory)

@@ -10,6 +10,7 @@ from deskpilot.connectors import models as connector_models
 from deskpilot.conversations import models as conversation_models
 from deskpilot.db import Base
 from deskpilot.governance import models as governance_models
+from deskpilot.governance import setting_models
 from deskpilot.jobs import models as job_models
 from deskpilot.kb import models as kb_models
 from deskpilot.runbooks import models as runbook_models
@@ -21,4 +22,5 @@ metadata = Base.metadata
 
 __all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "governance_models",
            "idempotency_models", "job_models", "kb_models", "limit_models", "mail_models", "conversation_models",
-           "runbook_models", "tickets_models", "triage_models", "connector_models", "canned_models"]
+           "runbook_models", "tickets_models", "triage_models", "connector_models", "canned_models",
+           "setting_models"]

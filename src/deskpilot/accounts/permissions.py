@@ -37,6 +37,8 @@ class Permission(StrEnum):
     PRIVACY_MANAGE = "privacy:manage"
     CANNED_MANAGE = "canned:manage"
     AI_REVIEW = "ai:review"
+    # The desk's own settings over the environment: AI thresholds, mail and directory connections (admins).
+    SETTINGS_MANAGE = "settings:manage"
 
 
 _AGENT = {

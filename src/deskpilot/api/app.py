@@ -12,6 +12,8 @@ from deskpilot.api.body_limits import FormBodyLimit, JsonBodyLimits
 from deskpilot.api.idempotency.middleware import IdempotentPosts
 from deskpilot.api.routes import (
     accounts,
+    admin_connections,
+    admin_settings,
     analytics,
     assist,
     audit,
@@ -60,7 +62,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy, canned_responses):
+                   privacy, canned_responses, admin_settings, admin_connections):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

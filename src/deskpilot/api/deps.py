@@ -19,6 +19,7 @@ from deskpilot.config import Settings
 from deskpilot.conversations.flow import Assistant
 from deskpilot.db import unit_of_work
 from deskpilot.errors import NotAuthenticated
+from deskpilot.governance import ai_settings
 from deskpilot.runtime import AiRuntime
 
 SESSION_COOKIE = "deskpilot_session"
@@ -65,7 +66,13 @@ def chat_assistant(request: Request, session: Session) -> Assistant:
     return ai.chat_assistant(ai_runtime(request), session)
 
 
+def settings_in_force(request: Request, session: SessionDep) -> Settings:
+    """The app's settings with the administrators' overrides on top, read in this request's transaction."""
+    return ai_settings.effective(session, get_settings(request))
+
+
 RuntimeDep = Annotated[AiRuntime, Depends(ai_runtime)]
+SettingsInForce = Annotated[Settings, Depends(settings_in_force)]
 IndexDep = Annotated[KbIndex, Depends(kb_index)]
 
 

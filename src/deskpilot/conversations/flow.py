@@ -197,7 +197,7 @@ def _open_requested(session: Session, conversation: Conversation, actor: Princip
     """The requester asked for a ticket and has now said what is wrong: open it with their words."""
     routing.wait_for_description(conversation, False)
     conversation.subject = " ".join(text.split())[:300]
-    routing.triage_onto(session, conversation, assistant.triage, text)
+    routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
     handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
                                  triage=assistant.triage, reason="The requester asked to open a ticket.",
                                  code=R.REQUESTER_ASKED)
@@ -222,7 +222,7 @@ def _answer(session: Session, conversation: Conversation, actor: Principal, assi
     if not conversation.subject:
         conversation.subject = " ".join(question.split())[:300]
     previous_language = conversation.facts.get("language")
-    intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question)
+    intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question, assistant.settings)
     language = phrases.requester_language(question, previous_language)
     conversation.facts = conversation.facts | {"language": language}
     if reading is not None and reading.intent in routing.SELF_SERVICE_INTENTS:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
+from deskpilot.config import Settings
 from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import wants_human
@@ -65,10 +66,11 @@ def describes_a_ticket(reading: IntentReading) -> bool:
 
 
 def triage_onto(session: Session, conversation: Conversation, engine: TriageEngine,
-                question: str) -> tuple[str | None, float]:
-    """Triage the question onto the conversation; returns the category and its confidence."""
+                question: str, settings: Settings | None = None) -> tuple[str | None, float]:
+    """Triage the question onto the conversation (with the turn's `settings`); returns the category and its
+    confidence."""
     outcome = triage_request(session, engine=engine, subject=question[:300], body=question,
-                             requester_id=conversation.requester_id)
+                             requester_id=conversation.requester_id, settings=settings)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     kept = {k: v for k, v in conversation.facts.items() if k in KEPT_FACTS}

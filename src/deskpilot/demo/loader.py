@@ -19,6 +19,9 @@ from deskpilot.accounts.schemas import TeamCreate, UserCreate
 from deskpilot.clock import utcnow
 from deskpilot.demo import KB_DIR, SEED_YAML, TICKETS_CSV
 from deskpilot.kb.importer import import_documents, read_folder
+from deskpilot.runbooks import builtin
+from deskpilot.runbooks import service as runbooks
+from deskpilot.runbooks.models import VersionStatus
 from deskpilot.tickets import setup
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.history import HistoricalTicket, import_history
@@ -29,6 +32,8 @@ from deskpilot.triage.taxonomy_schemas import CategoryCreate
 
 log = logging.getLogger(__name__)
 LOADER = Principal.system("demo-loader")
+# The leads of the Service Desk and of IAM sign off the shipped runbooks (password reset, unlock, groups).
+RUNBOOK_APPROVERS = ("maria.lopez", "priya.raman")
 
 
 @dataclass
@@ -127,6 +132,20 @@ def _load_tickets(session: Session) -> int:
     return import_history(session, actor=LOADER, records=records)
 
 
+def _approve_runbooks(session: Session, approvers: tuple[str, ...]) -> int:
+    """Install the shipped runbooks and approve each new version as the demo's leads (two distinct people, as
+    high-risk runbooks need; the loader, their author, may not approve). Returns the versions approved."""
+    leads = [Principal.of(session.scalars(select(User).where(User.username == name)).one()) for name in approvers]
+    added = builtin.install(session, actor=LOADER)
+    names = {r.id: r.name for r in runbooks.get_all(session)}
+    for version in added:
+        for lead in leads:
+            if version.status is VersionStatus.DRAFT:
+                runbooks.approve(session, actor=lead, name=names[version.runbook_id], version=version.version,
+                                 reviewed_hash=version.content_hash)
+    return sum(1 for version in added if version.status is VersionStatus.APPROVED)
+
+
 def load_demo(session: Session, *, with_history: bool = True) -> DemoSummary:
     """Put the whole demo organisation and its history into the database (existing rows are kept). Without
     the history it is the desk on its first day: people, taxonomy and KB, no tickets."""
@@ -136,6 +155,7 @@ def load_demo(session: Session, *, with_history: bool = True) -> DemoSummary:
     users = _load_people(session, seed)
     tickets = _load_tickets(session) if with_history else 0
     kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1
+    _approve_runbooks(session, RUNBOOK_APPROVERS)
     log.info("demo loaded: %d users, %d tickets, %d KB articles", users, tickets, len(kb.created))
     logins = [(u["username"], u["role"]) for u in seed["users"]]
     return DemoSummary(users=users, tickets=tickets, password=seed["demo_password"], logins=logins)

@@ -96,7 +96,8 @@ class LdapDirectory:
         try:
             return Connection(self.server, user=dn or None, password=password or None, auto_bind=True,
                               receive_timeout=self._timeout, raise_exceptions=True)
-        except LDAPBindError as exc:
+        except (LDAPBindError, LDAPInvalidCredentialsResult) as exc:
+            # With raise_exceptions, a wrong password arrives as invalidCredentials (49), not as a bind error.
             raise ProviderError(f"The directory refused the service account bind: {exc}") from exc
         except LDAPException as exc:
             raise ProviderError(f"The directory is unreachable: {exc}", retryable=True) from exc

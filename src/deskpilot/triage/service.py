@@ -15,6 +15,7 @@ from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import DecisionKind
 from deskpilot.clock import utcnow
+from deskpilot.config import Settings
 from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Level
@@ -56,12 +57,14 @@ def _queue_for(session: Session, category: str | None, fallback: str) -> Queue |
 
 def triage_request(session: Session, *, engine: TriageEngine, subject: str, body: str,
                    requester_id: int | None = None, exclude_ticket: int | None = None,
-                   stated_impact: Level | None = None, stated_urgency: Level | None = None) -> TriageOutcome:
+                   stated_impact: Level | None = None, stated_urgency: Level | None = None,
+                   settings: Settings | None = None) -> TriageOutcome:
     """Classify, prioritise and route one request with the runtime's triage `engine`; suggest its SLA and
     escalation path; find similar resolved tickets and a probable major incident; store the whole decision
     (redacted). The redacted text is embedded once, for the models and the similar-tickets search.
-    `stated_impact` / `stated_urgency` are what the requester chose on a form (floors for the signals)."""
-    settings, models = engine.settings, engine.models()
+    `stated_impact` / `stated_urgency` are what the requester chose on a form (floors for the signals).
+    `settings` are the request's (with the administrators' overrides); the engine's process settings otherwise."""
+    settings, models = settings or engine.settings, engine.models()
     requester = session.get(User, requester_id) if requester_id else None
     configured = categories.get_all(session)
     allowed = {c.name for c in configured}
@@ -94,12 +97,13 @@ def triage_request(session: Session, *, engine: TriageEngine, subject: str, body
     return outcome
 
 
-def retriage_ticket(session: Session, *, actor: Principal, engine: TriageEngine, ticket_id: int) -> TriageOutcome:
+def retriage_ticket(session: Session, *, actor: Principal, engine: TriageEngine, ticket_id: int,
+                    settings: Settings | None = None) -> TriageOutcome:
     """Triage an existing ticket again for the people who work tickets: suggestions only, the ticket keeps its
     fields. The decision is linked to the ticket (the console shows it; the ticket's facts note it)."""
     ticket = tickets.get(session, actor=actor, ticket_id=ticket_id)
     require(actor, Permission.TICKET_WORK)
     outcome = triage_request(session, engine=engine, subject=ticket.subject, body=ticket.description,
-                             requester_id=ticket.requester_id, exclude_ticket=ticket.id)
+                             requester_id=ticket.requester_id, exclude_ticket=ticket.id, settings=settings)
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
     return outcome

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
+from deskpilot.accounts.models import Role, User
+from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index, settings_in_force
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
 from deskpilot.clock import utcnow
@@ -52,7 +53,7 @@ def console_ticket(request: Request, ticket_id: IdPath, session: SessionDep, vie
 def ticket_page(request: Request, session: Session, viewer: Viewer, *, ticket_id: int, draft: int | None = None,
                 reply_text: str | None = None) -> Response:
     """The console's ticket page; `reply_text` is what the reply box holds (default: the draft's text, or empty)."""
-    settings = request.app.state.settings
+    settings = settings_in_force(request, session)
     ticket = tickets.get(session, actor=viewer.principal, ticket_id=ticket_id)
     messages = tickets.get_messages(session, actor=viewer.principal, ticket_id=ticket_id)
     index = kb_index(request, session)
@@ -111,7 +112,7 @@ def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, v
                      field: Annotated[str, Form()] = "", action: Annotated[str, Form()] = "",
                      reason: Reason = "") -> Response:
     """Accept a triage suggestion (apply it) or reject it with a reason; both are stored as feedback."""
-    panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=request.app.state.settings,
+    panel = ai_panel.triage_panel(session, actor=viewer.principal, settings=settings_in_force(request, session),
                                   ticket=tickets.get(session, actor=viewer.principal, ticket_id=ticket_id))
     suggestion = next((s for s in panel.suggestions if s.field == field), None) if panel else None
     if suggestion is None or suggestion.value is None:
@@ -135,14 +136,15 @@ def judge_suggestion(request: Request, ticket_id: IdPath, session: SessionDep, v
 @router.post("/console/tickets/{ticket_id}/triage")
 def run_triage(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """Triage the ticket (again); suggestions only, nothing on the ticket changes."""
-    retriage_ticket(session, actor=viewer.principal, engine=ai_runtime(request).triage, ticket_id=ticket_id)
+    retriage_ticket(session, actor=viewer.principal, engine=ai_runtime(request).triage, ticket_id=ticket_id,
+                    settings=settings_in_force(request, session))
     return _back(ticket_id)
 
 
 @router.post("/console/tickets/{ticket_id}/draft")
 def new_draft(request: Request, ticket_id: IdPath, session: SessionDep, viewer: FormViewer) -> Response:
     """A grounded draft reply with citations, recorded as an AI decision, shown in the reply box."""
-    draft = drafts.create(session, actor=viewer.principal, settings=request.app.state.settings,
+    draft = drafts.create(session, actor=viewer.principal, settings=settings_in_force(request, session),
                           index=kb_index(request, session), ticket_id=ticket_id)
     return _back(ticket_id, f"?draft={draft.id}#reply")
 

@@ -88,6 +88,8 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Queues", "/admin/queues", _admin),
     NavLink("Taxonomy", "/admin/taxonomy", _admin),
     NavLink("Service levels", "/admin/sla", _admin),
+    NavLink("AI settings", "/admin/ai-settings", _admin),
+    NavLink("Mail and directory", "/admin/connections", _admin),
     # Administrators may work tickets too; their menu leads to the console without a lead's other links.
     NavLink("Console", "/console", _admin),
     NavLink("Queue", "/queue", _staff),

@@ -13,6 +13,8 @@ from deskpilot.web import (
     account,
     admin,
     admin_privacy,
+    admin_ai,
+    admin_connections,
     admin_setup,
     admin_sla,
     admin_taxonomy,
@@ -31,6 +33,7 @@ from deskpilot.web import (
     governance_board,
     help_centre,
     kb_editor,
+    kb_import,
     kb_pages,
     kb_review,
     kb_sources,
@@ -53,12 +56,13 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          ticket_files.router, work_starts.router, admin_privacy.router,
                                          sso_pages.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
-                                         kb_sources.router, kb_editor.router, kb_review.router,
+                                         kb_sources.router, kb_import.router, kb_editor.router, kb_review.router,
                                          kb_pages.router, help_centre.router, audit_pages.router,
                                          # /runbooks/runs before /runbooks/{name}.
                                          runbook_runs.router, runbook_pages.router,
                                          requester_limits.router, governance.router, console_bulk.router,
-                                         canned_pages.router, governance_board.router)
+                                         canned_pages.router, governance_board.router, admin_ai.router,
+                                         admin_connections.router)
 
 
 def install_pages(app: FastAPI) -> None:

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from deskpilot.api.deps import IdPath, SessionDep, SettingsDep
+from deskpilot.api.deps import IdPath, SessionDep, SettingsInForce, settings_in_force
 from deskpilot.audit import service as audit
 from deskpilot.errors import DomainError, InvalidInput
 from deskpilot.runbooks import executor
@@ -53,7 +53,7 @@ def _request(name: str, form: FormData, *, dry_run_id: int | None = None) -> exe
 
 def _start(request: Request, session: Session, viewer: Viewer, *, name: str, form: FormData,
            mode: RunMode) -> Response:
-    settings = request.app.state.settings
+    settings = settings_in_force(request, session)
     try:
         if mode is RunMode.DRY_RUN:
             started = executor.dry_run(session, settings=settings, actor=viewer.principal,
@@ -124,7 +124,7 @@ def run_detail(run_id: IdPath, request: Request, session: SessionDep, viewer: Ru
 
 
 @router.post(RUNS_PATH + "/{run_id}/rollback")
-def rollback(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep,
+def rollback(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsInForce,
              viewer: RunbookFormViewer) -> Response:
     """Undo a succeeded run, step by step in reverse (leads)."""
     try:

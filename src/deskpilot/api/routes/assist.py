@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query
 
-from deskpilot.api.deps import CurrentPrincipal, IndexDep, RuntimeDep, SessionDep, SettingsDep
+from deskpilot.api.deps import CurrentPrincipal, IndexDep, RuntimeDep, SessionDep, SettingsInForce
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.db import unit_of_work
 from deskpilot.kb.answering import answer_question, gap_clusters
@@ -29,8 +29,8 @@ def refresh_index(app: FastAPI) -> None:
         app.state.runtime.kb.current(session)
 
 
-def _rephraser(ai: RuntimeDep) -> Rephraser | None:
-    return ai.rephraser
+def _rephraser(ai: RuntimeDep, settings: SettingsInForce) -> Rephraser | None:
+    return ai.rephraser if settings.answer_rephrase else None
 
 
 RephraserDep = Annotated[Rephraser | None, Depends(_rephraser)]
@@ -38,7 +38,7 @@ RephraserDep = Annotated[Rephraser | None, Depends(_rephraser)]
 
 @router.post("/api/v1/assist/answer", operation_id="answer_question")
 def answer(data: AnswerRequest, session: SessionDep, actor: CurrentPrincipal, index: IndexDep,
-           settings: SettingsDep, rephraser: RephraserDep) -> AnswerRead:
+           settings: SettingsInForce, rephraser: RephraserDep) -> AnswerRead:
     """Answer from approved articles only, citing each sentence as `[slug vN]`, or abstain and hand over."""
     outcome = answer_question(session, actor=actor, index=index, question=data.question, context=data.context,
                               abstain_below=settings.answer_abstain_below, rephraser=rephraser,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, status
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
-from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionDep, SettingsInForce
 from deskpilot.runbooks import executor, self_service
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
@@ -80,7 +80,7 @@ def get_run(run_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> Run
 
 
 @router.post("/runbooks/runs/{run_id}/rollback", operation_id="rollback_runbook_run")
-def rollback_run(run_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep) -> RunRead:
+def rollback_run(run_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsInForce) -> RunRead:
     """Undo a succeeded run in reverse order (leads), when every changed step can be undone."""
     return _run(session, executor.rollback(session, settings=settings, actor=actor, run_id=run_id))
 
@@ -107,14 +107,14 @@ def approve_version(name: NamePath, version: VersionPath, data: ApprovalCreate, 
 
 @router.post("/runbooks/{name}/dry-run", status_code=status.HTTP_201_CREATED, operation_id="dry_run_runbook")
 def dry_run(name: NamePath, data: RunCreate, session: SessionDep, actor: CurrentPrincipal,
-            settings: SettingsDep) -> RunRead:
+            settings: SettingsInForce) -> RunRead:
     """What a run would change, read from the current state; changes nothing."""
     return _run(session, executor.dry_run(session, settings=settings, actor=actor, request=_request(name, data)))
 
 
 @router.post("/runbooks/{name}/run", status_code=status.HTTP_201_CREATED, operation_id="run_runbook")
 def run_runbook(name: NamePath, data: RunCreate, session: SessionDep, actor: CurrentPrincipal,
-                settings: SettingsDep) -> RunRead:
+                settings: SettingsInForce) -> RunRead:
     """Execute after a dry-run (`dry_run_id`); a failed step rolls back the completed ones (see `status`)."""
     return _run(session, executor.run(session, settings=settings, actor=actor, request=_request(name, data)))
 
@@ -122,7 +122,7 @@ def run_runbook(name: NamePath, data: RunCreate, session: SessionDep, actor: Cur
 @router.post("/self-service/password-reset", status_code=status.HTTP_201_CREATED,
              operation_id="start_self_service_reset")
 def start_reset(data: SelfServiceStart, session: SessionDep, actor: CurrentPrincipal,
-                settings: SettingsDep) -> ChallengeRead:
+                settings: SettingsInForce) -> ChallengeRead:
     """Send a one-time code to the signed-in requester's e-mail on file."""
     challenge = self_service.start(session, settings=settings, requester=actor, mailer=SmtpMailer(settings),
                                    conversation_ref=data.conversation_ref, ticket_id=data.ticket_id)
@@ -133,13 +133,13 @@ def start_reset(data: SelfServiceStart, session: SessionDep, actor: CurrentPrinc
 @router.post("/self-service/password-reset/{request_id}/verify", status_code=status.HTTP_204_NO_CONTENT,
              operation_id="verify_self_service_reset")
 def verify_reset(request_id: IdPath, data: SelfServiceVerify, session: SessionDep, actor: CurrentPrincipal,
-                 settings: SettingsDep) -> None:
+                 settings: SettingsInForce) -> None:
     self_service.verify(session, settings=settings, requester=actor, request_id=request_id, code=data.code)
 
 
 @router.post("/self-service/password-reset/{request_id}/reset", operation_id="complete_self_service_reset")
 def complete_reset(request_id: IdPath, data: SelfServiceReset, session: SessionDep, actor: CurrentPrincipal,
-                   settings: SettingsDep) -> RunRead:
+                   settings: SettingsInForce) -> RunRead:
     run = self_service.reset_password(session, settings=settings, requester=actor, request_id=request_id,
                                       new_password=data.new_password)
     return _run(session, run)

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from deskpilot import intake
-from deskpilot.api.deps import CurrentPrincipal, IdPath, IndexDep, Limit, Offset, RuntimeDep, SessionDep, SettingsDep
+from deskpilot.api.deps import (
+    CurrentPrincipal,
+    IdPath,
+    IndexDep,
+    Limit,
+    Offset,
+    RuntimeDep,
+    SessionDep,
+    SettingsInForce,
+)
 from deskpilot.conversations import ticket_updates
 from deskpilot.kb import drafts
 from deskpilot.tickets import bulk, queue_views, service
@@ -154,7 +163,7 @@ def add_message(ticket_id: IdPath, data: MessageCreate, session: SessionDep,
 
 
 @router.post("/{ticket_id}/draft-reply", status_code=status.HTTP_201_CREATED, operation_id="draft_ticket_reply")
-def draft_reply(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsDep,
+def draft_reply(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, settings: SettingsInForce,
                 index: IndexDep) -> DraftReplyRead:
     """A reply drafted from approved articles only, each sentence cited; recorded as an AI decision."""
     draft = drafts.create(session, actor=actor, settings=settings, index=index, ticket_id=ticket_id)

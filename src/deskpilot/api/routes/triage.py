@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from deskpilot import intake
 from deskpilot.accounts.permissions import Permission, require
-from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep
+from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep, SettingsInForce
 from deskpilot.triage import service as triage
 from deskpilot.triage.schemas import (
     EscalationStepRead,
@@ -45,18 +45,21 @@ def to_read(outcome: TriageOutcome) -> TriageRead:
 
 
 @router.post("/triage", operation_id="triage_text")
-def triage_text(data: TriageRequest, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep) -> TriageRead:
+def triage_text(data: TriageRequest, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep,
+                settings: SettingsInForce) -> TriageRead:
     """Category, priority, queue, confidence, abstention, SLA, escalation path, similar tickets, explanation."""
     require(actor, Permission.TICKET_WORK)
     outcome = triage_request(session, engine=ai.triage, subject=data.subject, body=data.text,
-                             requester_id=data.requester_id)
+                             requester_id=data.requester_id, settings=settings)
     return to_read(outcome)
 
 
 @router.post("/tickets/{ticket_id}/triage", operation_id="retriage_ticket")
-def retriage_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep) -> TriageRead:
+def retriage_ticket(ticket_id: IdPath, session: SessionDep, actor: CurrentPrincipal, ai: RuntimeDep,
+                    settings: SettingsInForce) -> TriageRead:
     """Triage an existing ticket again (suggestions only; nothing on the ticket changes)."""
-    return to_read(triage.retriage_ticket(session, actor=actor, engine=ai.triage, ticket_id=ticket_id))
+    return to_read(triage.retriage_ticket(session, actor=actor, engine=ai.triage, ticket_id=ticket_id,
+                                          settings=settings))
 
 
 @router.post("/tickets/{ticket_id}/triage/feedback", status_code=status.HTTP_201_CREATED,

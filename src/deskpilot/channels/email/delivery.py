@@ -25,6 +25,7 @@ from deskpilot.channels.email.oauth2 import token_source, xoauth2
 from deskpilot.clock import utcnow
 from deskpilot.config import OAuth2Client, Settings
 from deskpilot.db import unit_of_work
+from deskpilot.governance import connections
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = timedelta(hours=6)
@@ -156,8 +157,10 @@ def deliver_due(factory: sessionmaker[Session], *, settings: Settings, transport
 
 def send_outbox(factory: sessionmaker[Session], *, settings: Settings,
                 transport: MailTransport | None = None) -> DeliveryReport:
-    """One pass of the outbox: queue staff replies written in the console or API, then send what is due."""
+    """One pass of the outbox: queue staff replies written in the console or API, then send what is due (over
+    the SMTP server in force: an administrator's change holds from the next pass)."""
     with unit_of_work(factory) as session:
+        settings = connections.in_force(session, settings)
         queued = outbound.queue_pending_replies(session, settings=settings)
     report = deliver_due(factory, settings=settings, transport=transport or SmtpTransport.from_settings(settings))
     report.queued = queued

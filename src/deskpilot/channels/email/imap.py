@@ -24,6 +24,7 @@ from deskpilot.channels.email.oauth2 import token_source, xoauth2
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
+from deskpilot.governance import connections
 from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,11 @@ class PollReport:
         return f"mail poll: {self.taken} mail(s) taken" + (f" ({taken})" if taken else "")
 
 
-def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:
+def connect(mailbox: MailboxSettings, *, timeout: float = _TIMEOUT_SECONDS) -> imaplib.IMAP4:
     """A logged-in IMAP connection to `mailbox`'s server."""
     client_class = imaplib.IMAP4_SSL if mailbox.ssl else imaplib.IMAP4
     try:
-        client = client_class(mailbox.host, mailbox.port, timeout=_TIMEOUT_SECONDS)
+        client = client_class(mailbox.host, mailbox.port, timeout=timeout)
         if mailbox.oauth2 is not None:
             response = xoauth2(mailbox.username, token_source(mailbox.oauth2).access_token()).encode()
             # A failed XOAUTH2 gets an error challenge; the empty answer lets the server end with NO.
@@ -68,7 +69,7 @@ def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:
     return client
 
 
-def _select(client: imaplib.IMAP4, folder: str, *, readonly: bool = True) -> int:
+def select_folder(client: imaplib.IMAP4, folder: str, *, readonly: bool = True) -> int:
     status, data = client.select(folder, readonly=readonly)
     if status != "OK":
         raise ProviderError(f"IMAP folder {folder!r} cannot be opened: {data!r}", retryable=False)
@@ -99,7 +100,7 @@ def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, triage: 
     and a drafts folder, first note the drafts agents sent, then tag each new mail and draft a reply to it."""
     if drafts is not None:
         drafts.recognise_sent(factory, client, mailbox)
-    uidvalidity = _select(client, mailbox.folder, readonly=not (drafts and mailbox.drafts_folder))
+    uidvalidity = select_folder(client, mailbox.folder, readonly=not (drafts and mailbox.drafts_folder))
     with factory() as session:
         start = last_uid(session, mailbox=mailbox.name, uidvalidity=uidvalidity)
     for uid in new_uids(client, start)[: settings.mail_batch_size]:
@@ -118,7 +119,10 @@ def poll_mailbox(factory: sessionmaker[Session], *, settings: Settings, triage: 
 def poll_once(factory: sessionmaker[Session], *, settings: Settings, triage: TriageEngine,
               connector: Callable[[MailboxSettings], imaplib.IMAP4] = connect,
               drafts: MailboxDrafts | None = None) -> PollReport:
-    """One pass over every configured mailbox; a mailbox that fails is reported, the others still run."""
+    """One pass over every configured mailbox (as in force: an administrator's change holds from the next pass);
+    a mailbox that fails is reported, the others still run."""
+    with unit_of_work(factory) as session:
+        settings = connections.in_force(session, settings)
     report = PollReport()
     for mailbox in settings.mail_mailboxes:
         try:
@@ -153,7 +157,7 @@ def wait_for_mail(mailbox: MailboxSettings, *, seconds: float, stop: threading.E
         if "IDLE" not in client.capabilities:
             stop.wait(seconds)
             return
-        _select(client, mailbox.folder)
+        select_folder(client, mailbox.folder)
         _idle(client, min(seconds, _MAX_IDLE_SECONDS))
     except (OSError, imaplib.IMAP4.error, ProviderError) as exc:
         log.info("IDLE on %s ended early: %s", mailbox.name, exc)
