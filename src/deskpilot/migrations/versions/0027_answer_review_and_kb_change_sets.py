@@ -1,7 +1,7 @@
 """governance: the answer review queue and the KB change sets approved through the replay gate
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-03 06:20:00
 
 `ai_reviews` holds the sampled AI answers, drafts and runbook runs with the reviewers' verdicts (they feed the
@@ -17,7 +17,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0027'
-down_revision: str | None = '0025'
+down_revision: str | None = '0026'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
