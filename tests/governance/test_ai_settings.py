@@ -4,6 +4,7 @@ source (default, environment, admin), and in force at the next request of every 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,7 @@ def test_a_changed_threshold_is_validated_versioned_audited_and_the_next_chat_tu
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path, answer_abstain_below=0.4)
     runtime = dataclasses.replace(ai_runtime, settings=settings)
     adam, alice = Principal.of(desk.adam), Principal.of(desk.alice)
+    change = functools.partial(ai_settings.change_ai_setting, session, runtime=runtime)
     shown = {item.knob.name: item.current for item in ai_settings.listing(session, actor=adam, settings=settings)}
     assert (shown["answer_abstain_below"].value, shown["answer_abstain_below"].source) == (0.4, "env")
     assert (shown["triage_abstain_below"].value, shown["triage_abstain_below"].source) == (0.45, "default")
@@ -56,13 +58,13 @@ def test_a_changed_threshold_is_validated_versioned_audited_and_the_next_chat_tu
     assert not _answer_decisions(session)[-1].abstained  # at 0.4 the VPN article answers
 
     with pytest.raises(InvalidInput, match="answer_abstain_below: Input should be less than or equal to 1"):
-        ai_settings.change_ai_setting(session, actor=adam, name="answer_abstain_below", value=1.5)
+        change(actor=adam, name="answer_abstain_below", value=1.5)
     with pytest.raises(PermissionDenied):
-        ai_settings.change_ai_setting(session, actor=Principal.of(desk.lena), name="answer_abstain_below",
+        change(actor=Principal.of(desk.lena), name="answer_abstain_below",
                                       value=0.99)
     with pytest.raises(NotFound, match="'secret_key' is not an AI setting"):
-        ai_settings.change_ai_setting(session, actor=adam, name="secret_key", value="x")
-    row = ai_settings.change_ai_setting(session, actor=adam, name="answer_abstain_below", value=0.99,
+        change(actor=adam, name="secret_key", value="x")
+    row = change(actor=adam, name="answer_abstain_below", value=0.99,
                                         reason="too many wrong VPN answers")
     session.commit()
     assert (row.version, row.value, row.changed_by) == (1, 0.99, "adam")
@@ -70,7 +72,7 @@ def test_a_changed_threshold_is_validated_versioned_audited_and_the_next_chat_tu
     flow.start(session, actor=alice, assistant=chat_assistant(runtime, session), body=VPN)
     assert _answer_decisions(session)[-1].abstained  # the next turn abstains: nobody restarted anything
 
-    ai_settings.change_ai_setting(session, actor=adam, name="answer_abstain_below", value=None, reason="undo")
+    change(actor=adam, name="answer_abstain_below", value=None, reason="undo")
     now = next(i.current for i in ai_settings.listing(session, actor=adam, settings=settings)
                if i.knob.name == "answer_abstain_below")
     assert (now.value, now.source, now.version) == (0.4, "env", 2)
@@ -80,20 +82,21 @@ def test_a_changed_threshold_is_validated_versioned_audited_and_the_next_chat_tu
     assert [v.version for v in ai_settings.versions(session, actor=adam, name="answer_abstain_below")] == [2, 1]
 
 
-def test_auto_apply_takes_only_triage_fields_and_flags_and_counts_are_parsed(session: Session, desk: Desk,
-                                                                            tmp_path: Path) -> None:
+def test_auto_apply_takes_only_triage_fields_and_flags_and_counts_are_parsed(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, tmp_path: Path) -> None:
     adam = Principal.of(desk.adam)
+    change = functools.partial(ai_settings.change_ai_setting, session, runtime=ai_runtime)
     with pytest.raises(InvalidInput, match="bogus cannot be auto-applied"):
-        ai_settings.change_ai_setting(session, actor=adam, name="triage_auto_apply", value="category,bogus")
-    stored = ai_settings.change_ai_setting(session, actor=adam, name="triage_auto_apply", value="priority, category")
+        change(actor=adam, name="triage_auto_apply", value="category,bogus")
+    stored = change(actor=adam, name="triage_auto_apply", value="priority, category")
     assert stored.value == "category,priority"
     assert ai_settings.parse("answer_rephrase", "off") is False
     assert ai_settings.parse("troubleshoot_offer_after", "4") == 4
     with pytest.raises(InvalidInput, match="'three' is not a whole number"):
         ai_settings.parse("troubleshoot_offer_after", "three")
     with pytest.raises(InvalidInput, match="greater than or equal to 1"):
-        ai_settings.change_ai_setting(session, actor=adam, name="troubleshoot_offer_after", value=0)
-    ai_settings.change_ai_setting(session, actor=adam, name="answer_rephrase", value=False)
+        change(actor=adam, name="troubleshoot_offer_after", value=0)
+    change(actor=adam, name="answer_rephrase", value=False)
     effective = ai_settings.effective(session, Settings(environment=Environment.TEST, data_dir=tmp_path))
     assert (effective.triage_auto_apply, effective.answer_rephrase) == ("category,priority", False)
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
-from deskpilot.errors import InvalidInput, NotFound
+from deskpilot.errors import Conflict, InvalidInput, NotFound
 from deskpilot.governance import overrides
 from deskpilot.governance.setting_models import SettingVersion
+
+if TYPE_CHECKING:  # the runtime builds the chat, which reads these settings: imported when a change is gated
+    from deskpilot.runtime import AiRuntime
 
 TRIAGE_FIELDS = ("category", "queue", "priority")
 
@@ -129,14 +132,27 @@ def _fields(value: Any) -> str:
     return ",".join(field for field in TRIAGE_FIELDS if field in chosen)
 
 
-def change_ai_setting(session: Session, *, actor: Principal, name: str, value: Any, reason: str = ""
-                      ) -> SettingVersion:
+def change_ai_setting(session: Session, *, actor: Principal, runtime: AiRuntime, name: str, value: Any,
+                      reason: str = "") -> SettingVersion:
     """Set AI setting `name` to `value` (None: back to the environment's value or the default), as its next
-    version; checked against the setting's range, audited as `ai.setting_changed`, in force at the next request
-    of every process."""
+    version; checked against the setting's range, replayed through the gate (a change that drops any article's
+    answers is refused unless `reason` says why it must go ahead), audited as `ai.setting_changed` with the
+    gate's run, in force at the next request of every process."""
     require(actor, Permission.SETTINGS_MANAGE)
     knob = _knob(name)
     if value is not None and knob.kind is Kind.FIELDS:
         value = _fields(value)
+    if value is not None:
+        overrides.validated(name, value)
+        from deskpilot.governance.settings_gate import gate_settings_change
+
+        report = gate_settings_change(session, runtime, {name: value}, actor=actor)
+        if not report.passed and not reason.strip():
+            raise Conflict(f"The replay gate refused this change (run {report.run_id}): "
+                           f"{'; '.join(report.regressions)}. Give a reason to make it anyway; it is audited.",
+                           recorded=True)
+        if report.replayed:
+            verdict = "passed" if report.passed else "refused and overridden"
+            reason = f"{reason.strip()} [replay gate run {report.run_id}: {verdict}]".strip()
     return overrides.change(session, actor=actor, name=name, value=value, reason=reason,
                             audit_as="ai.setting_changed")

@@ -49,7 +49,8 @@ def change(request: Request, name: Annotated[str, Path(max_length=80)], session:
     typed = ",".join(fields or []) if name == "triage_auto_apply" else value
     try:
         new: Any = None if action == "reset" else ai_settings.parse(name, typed)
-        ai_settings.change_ai_setting(session, actor=viewer.principal, name=name, value=new, reason=reason)
+        ai_settings.change_ai_setting(session, actor=viewer.principal, runtime=request.app.state.runtime, name=name,
+                                      value=new, reason=reason)
     except DomainError as exc:
         session.rollback()
         return _page(request, session, viewer, problem=exc.message, failed=name, typed=typed,

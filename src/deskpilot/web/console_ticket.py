@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.accounts.models import Role, User
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index, settings_in_force
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction

@@ -12,9 +12,9 @@ from fastapi.staticfiles import StaticFiles
 from deskpilot.web import (
     account,
     admin,
-    admin_privacy,
     admin_ai,
     admin_connections,
+    admin_privacy,
     admin_setup,
     admin_sla,
     admin_taxonomy,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from deskpilot.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from deskpilot.api.deps import CurrentPrincipal, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.governance import ai_settings
 from deskpilot.governance.setting_schemas import AiSettingChange, AiSettingRead, SettingVersionRead
 
@@ -29,10 +29,12 @@ def list_ai_settings(session: SessionDep, actor: CurrentPrincipal, settings: Set
 
 @router.put("/{name}", operation_id="change_ai_setting")
 def change_ai_setting(name: SettingName, data: AiSettingChange, session: SessionDep, actor: CurrentPrincipal,
-                      settings: SettingsDep) -> AiSettingRead:
+                      settings: SettingsDep, runtime: RuntimeDep) -> AiSettingRead:
     """Set an AI setting (null: back to the environment's value or the default); validated against its range,
-    versioned and audited, in force in every process at its next request."""
-    ai_settings.change_ai_setting(session, actor=actor, name=name, value=data.value, reason=data.reason)
+    versioned and audited, in force in every process at its next request. The replay gate refuses (409) a
+    change that drops any article's answers, unless `reason` says why it must go ahead."""
+    ai_settings.change_ai_setting(session, actor=actor, runtime=runtime, name=name, value=data.value,
+                                  reason=data.reason)
     return next(to_read(item) for item in ai_settings.listing(session, actor=actor, settings=settings)
                 if item.knob.name == name)
 
