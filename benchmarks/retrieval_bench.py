@@ -25,8 +25,9 @@ import numpy as np
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
+from deskpilot.config import Settings
 from deskpilot.evaluation.retrieval import percentile
-from deskpilot.ml.embeddings import DIMENSION, default_embedder
+from deskpilot.ml.embeddings import DIMENSION, load_embedder
 from deskpilot.ml.lexical_index import term_weights
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -40,7 +41,7 @@ class _SampledEmbedder:
     dimension = DIMENSION
 
     def __init__(self) -> None:
-        self.real = default_embedder()
+        self.real = load_embedder(Settings().embedding_model)
         self.bulk = False
         self.rng = np.random.default_rng(0)
 
@@ -160,7 +161,7 @@ def run_cv(folds: int = 5) -> None:
         documents = [KbDocument(r["doc_id"], 1, r["title"], r["text"]) for r in csv.DictReader(handle)]
     with (root / "queries_dev.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    index = KbIndex(default_embedder())
+    index = KbIndex(load_embedder(Settings().embedding_model))
     index.add_documents(documents)
     queries = [RetrievalQuery.from_dialogue(r["text"], r["context"]) for r in rows]
     lexical, dense, agent = _turn_matrices(index, queries, turns=6)

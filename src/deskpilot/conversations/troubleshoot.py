@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.retrieval import RetrievalParams, SearchResult
+from deskpilot.assist.retrieval import SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
 from deskpilot.conversations import error_messages, facets, handoff, service
@@ -73,8 +73,7 @@ def best_article_with_steps(result: SearchResult, abstain_below: float) -> str |
     `result` is the search the abstained answer ran (top 3), not a second one.
     """
     evidence = result.evidence
-    on_topic = evidence is not None and (evidence.cosine >= RetrievalParams().evidence_floor
-                                         or evidence.coverage >= STEPS_MIN_COVERAGE)
+    on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE)
     if result.confidence < abstain_below / 2 and not on_topic:
         return None
     for hit in result.hits:

@@ -18,7 +18,7 @@ from deskpilot.errors import InvalidInput
 from deskpilot.evaluation import metrics
 from deskpilot.evaluation.datasets import LabelledText
 from deskpilot.ml.baselines import TfidfSvmBaseline
-from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.text_classifier import ClassPrediction, TextClassifier
 
 Progress = Callable[[str], None]
@@ -154,14 +154,13 @@ def evaluate_split(
     train: Sequence[LabelledText],
     test: Sequence[LabelledText],
     *,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> ClassifyReport:
     """Train ours and the baseline on `train`, measure both on `test`."""
     _require_labels(train, test)
     oos = _oos_label(train, test)
-    encoder = embedder or default_embedder()
-    ours = _run(TextClassifier(embedder=encoder), train, test, oos_label=oos, progress=progress)
+    ours = _run(TextClassifier(embedder=embedder), train, test, oos_label=oos, progress=progress)
     base = _run(TfidfSvmBaseline(), train, test, oos_label=oos, progress=progress)
     return ClassifyReport(
         ours=_scores([ours], oos_label=oos),
@@ -176,7 +175,7 @@ def evaluate_cross_validation(
     data: Sequence[LabelledText],
     *,
     folds: int,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> ClassifyReport:
     """Stratified K-fold on `data`: quality pooled over the folds, speed from the first (cold) fold."""
@@ -184,7 +183,7 @@ def evaluate_cross_validation(
     if folds < 2 or folds > len(data):
         raise InvalidInput(f"--cv needs between 2 and {len(data)} folds (got {folds})")
     oos = _oos_label(data)
-    cache = _FoldEmbeddingCache(embedder or default_embedder())
+    cache = _FoldEmbeddingCache(embedder)
     labels = [r.label for r in data]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     ours: list[_Run] = []
