@@ -20,7 +20,7 @@ from deskpilot.ml.artifacts import MANIFEST, ArtifactKind, ArtifactRefused, read
 from deskpilot.ml.embeddings import Vectors
 from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
-from deskpilot.ml.text_classifier import TextClassifier
+from deskpilot.ml.text_classifier import ClassifierConfig, TextClassifier
 from deskpilot.ml.tuning import tuning_for
 from deskpilot.ml.vector_index import ExactVectorIndex
 from deskpilot.triage.similar import TicketIndex
@@ -83,6 +83,15 @@ def test_triage_model_of_another_version_or_embedder_is_refused(hash_embedder: T
     _rewrite(tmp_path, format_version=2)
     with pytest.raises(ArtifactRefused, match="format version 2.*deskpilot train triage"):
         TextClassifier.load(tmp_path, embedder=hash_embedder)
+
+
+def test_a_model_trained_without_sentence_vectors_loads_whatever_the_runtime_embedder(
+        hash_embedder: TokenHashEmbedder, tmp_path: Path) -> None:
+    lexical = TextClassifier(ClassifierConfig(embeddings=False)).train(*intents.training_examples())
+    lexical.save(tmp_path)
+    assert json.loads((tmp_path / MANIFEST).read_text())["embedder_model_id"] is None
+    loaded = TextClassifier.load(tmp_path, embedder=hash_embedder)
+    assert loaded.predict(["hello there"]) == lexical.predict(["hello there"])
 
 
 def test_intent_model_is_refused_the_same_way_and_trained_again(hash_embedder: TokenHashEmbedder,

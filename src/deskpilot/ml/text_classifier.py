@@ -27,7 +27,7 @@ import sklearn
 
 from deskpilot import __version__
 from deskpilot.errors import InvalidInput, ProviderError
-from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
+from deskpilot.ml.artifacts import ArtifactKind, peek_details, read_manifest, write_manifest
 from deskpilot.ml.calibration import (
     CorrectnessModel,
     CrossValidation,
@@ -237,8 +237,10 @@ class TextClassifier:
     @classmethod
     def load(cls, directory: Path, *, embedder: Embedder | None = None) -> Self:
         """Load what `save` wrote; ArtifactRefused for another component, format version or embedder."""
-        manifest = read_manifest(directory, cls.kind(),
-                                 embedder_model_id=embedder.model_id if embedder is not None else None)
+        # A model trained without sentence vectors (the baseline's configuration) needs no embedder.
+        uses_vectors = bool(peek_details(directory).get("config", {}).get("embeddings", True))
+        expected = embedder.model_id if embedder is not None and uses_vectors else None
+        manifest = read_manifest(directory, cls.kind(), embedder_model_id=expected)
         meta = manifest.details
         config = ClassifierConfig(**meta["config"])
         model = cls(config, embedder=embedder)
