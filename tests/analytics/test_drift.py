@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from deskpilot.analytics.drift import drift_report, jensen_shannon, population_stability
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.config import Environment, Settings
 from deskpilot.ml.artifacts import MANIFEST

@@ -19,7 +19,8 @@ from deskpilot.analytics.ai_kpis import on_ticket
 from deskpilot.analytics.figures import KpiTable
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import bucket, iso_day
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
 from deskpilot.ml.artifacts import peek_details
 from deskpilot.tickets.models import Ticket

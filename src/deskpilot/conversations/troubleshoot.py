@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.retrieval import SearchResult
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.conversations import error_messages, facets, handoff, service
 from deskpilot.conversations import state as machine
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
-from deskpilot.conversations.models import Conversation, Resolution
+from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import Reply, classify
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.conversations.steps import covers_action, numbered_steps, section, tried_actions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -11,22 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class CaseKind(StrEnum):
-    """What a case checks: a triage (expected category, queue, priority) or an answer (expected article/text)."""
-
-    TRIAGE = "triage"
-    ANSWER = "answer"
-
-
-class CaseSource(StrEnum):
-    """Where the desk confirmed the expected outcome."""
-
-    RESOLVED_TICKET = "resolved_ticket"
-    DEFLECTION = "deflection"
-    DRAFT = "draft"
-    CURATED = "curated"
+from deskpilot.governance.enums import AiMode, Capability, CaseKind, CaseSource
 
 
 class ReplaySet(Base):
@@ -72,25 +56,6 @@ class ReplayRun(Base):
     candidate_version: Mapped[str] = mapped_column(String(40))
     passed: Mapped[bool] = mapped_column(Boolean)
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-class Capability(StrEnum):
-    """An AI capability that can be switched per channel or queue."""
-
-    TRIAGE_AUTO_APPLY = "triage_auto_apply"
-    CHAT_DEFLECTION = "chat_deflection"
-    SELF_SERVICE_ACTIONS = "self_service_actions"
-    EMAIL_DRAFTS = "email_drafts"
-
-
-class AiMode(StrEnum):
-    """off: the AI does nothing; shadow: it decides and records, nobody sees it; suggest: agents see it and
-    accept; auto: it acts (the behaviour without a switch)."""
-
-    OFF = "off"
-    SHADOW = "shadow"
-    SUGGEST = "suggest"
-    AUTO = "auto"
 
 
 class AiSwitch(Base):

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket

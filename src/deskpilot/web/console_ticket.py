@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound

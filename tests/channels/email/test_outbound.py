@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import delivery, outbound
+from deskpilot.channels.email.enums import OutboundKind, OutboundStatus
 from deskpilot.channels.email.intake import IntakeOutcome, MailSource, ingest
-from deskpilot.channels.email.models import InboundMail, OutboundKind, OutboundMail, OutboundStatus
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import receive, start_listener
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work

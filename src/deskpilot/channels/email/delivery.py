@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.email import outbound
-from deskpilot.channels.email.models import OutboundKind, OutboundMail, OutboundStatus
+from deskpilot.channels.email.enums import OutboundKind, OutboundStatus
+from deskpilot.channels.email.models import OutboundMail
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
