@@ -17,6 +17,7 @@ from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import AiFeedback
 from deskpilot.audit.enums import FeedbackAction
+from deskpilot.channels.webchat.chat_views import citation_href
 from deskpilot.clock import utcnow
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound
@@ -29,7 +30,6 @@ from deskpilot.tickets.models import Queue, Ticket
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
 from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
-from deskpilot.web.chat_views import citation_href
 from deskpilot.web.forms import TicketFieldsForm, normalise
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import message_views, requester_view, ticket_view
