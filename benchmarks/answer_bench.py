@@ -10,7 +10,9 @@ or collecting all turns itself) prints the cross-validated figures (5 folds over
 of ours, of the first article only (no rerank), of today's composer and of the oracle, article P@1
 before/after the rerank, and the precision/coverage curve of the answer confidence with the threshold
 chosen for 95% precision. `--write` saves the models fitted on
-all turns as the package's `assist/span_weights.json`.
+all turns as the package's `assist/span_model/` (manifest + weights).
+
+The embedder is `DESKPILOT_EMBEDDING_MODEL` (Settings), as in the service.
 
 `latency` answers the titles of the 56 demo-KB articles (`--rounds`, default 3) on the real embedder and prints the
 p50/p95 of retrieval + rerank + span answer, beside retrieval + today's composer, in the same run.
@@ -29,16 +31,17 @@ from deskpilot.assist.compose import AnswerComposer
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.span_scorer import SHIPPED
+from deskpilot.config import Settings
 from deskpilot.evaluation.answer_baseline import baseline_evidence
 from deskpilot.evaluation.retrieval import percentile
 from deskpilot.evaluation.span_data import SpanData, collect_span_data
 from deskpilot.evaluation.span_training import train_span_scorer
 from deskpilot.kb.importer import read_folder
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import Embedder, load_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC2DIAL = ROOT.parent / "shared" / "datasets" / "doc2dial"
-WEIGHTS = ROOT / "src" / "deskpilot" / "assist" / "span_weights.json"
 DEMO_KB = ROOT / "src" / "deskpilot" / "demo" / "kb"
 
 
@@ -49,31 +52,36 @@ def _hash(*paths: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _embedder() -> Embedder:
+    return load_embedder(Settings().embedding_model)
+
+
 def train(args: argparse.Namespace) -> None:
     files = (DOC2DIAL / "corpus.csv", DOC2DIAL / "queries_dev.csv", DOC2DIAL / "answers_dev.csv")
+    embedder = _embedder()
     if args.rows:
         data = SpanData.concatenate([SpanData.load(Path(path)) for path in args.rows])
     else:
-        data = collect_span_data(*files, progress=lambda m: print(m, file=sys.stderr, flush=True))
-    scorer, report = train_span_scorer(data)
+        data = collect_span_data(*files, embedder=embedder, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    scorer, report = train_span_scorer(data, embedder_model_id=embedder.model_id)
     print(json.dumps(report, indent=1))
     if args.write:
         scorer.metadata["data"] = {"dataset": "doc2dial queries_dev + answers_dev", "sha256_16": _hash(*files),
                                    "turns": report["turns"], "rows": [Path(p).name for p in args.rows or []]}
-        scorer.save(WEIGHTS)
-        print(f"wrote {WEIGHTS}")
+        scorer.save(SHIPPED)
+        print(f"wrote {SHIPPED}")
 
 
 def collect(args: argparse.Namespace) -> None:
     files = (DOC2DIAL / "corpus.csv", DOC2DIAL / "queries_dev.csv", DOC2DIAL / "answers_dev.csv")
-    data = collect_span_data(*files, index_dir=Path(args.index_dir), shard=(args.shard, args.of),
+    data = collect_span_data(*files, embedder=_embedder(), index_dir=Path(args.index_dir), shard=(args.shard, args.of),
                              progress=lambda m: print(m, file=sys.stderr, flush=True))
     data.save(Path(args.out))
 
 
 def latency(args: argparse.Namespace) -> None:
     documents = [KbDocument(d.slug, 1, d.title, d.body) for d in read_folder(DEMO_KB)]
-    index = KbIndex(default_embedder())
+    index = KbIndex(_embedder())
     index.add_documents(documents)
     retriever = HybridRetriever(index)
     composers = {"retrieval + span answer (default)": AnswerComposer(retriever, abstain_below=0.0),

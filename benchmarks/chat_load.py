@@ -38,7 +38,7 @@ import httpx
 from sqlalchemy import text
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate
 from deskpilot.config import Environment, Settings

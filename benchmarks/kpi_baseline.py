@@ -24,7 +24,8 @@ from deskpilot.analytics.figures import Kpi, KpiTable
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import seconds_between
 from deskpilot.analytics.trends import trend_table
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.state import Author

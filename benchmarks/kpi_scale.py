@@ -44,6 +44,7 @@ from deskpilot.channels.email.kpis import first_response as email_first_response
 from deskpilot.config import Environment, Settings  # noqa: E402
 from deskpilot.db import make_engine  # noqa: E402
 from deskpilot.migrations import upgrade  # noqa: E402
+from deskpilot.ml.artifacts import MANIFEST  # noqa: E402
 from deskpilot.schema import metadata  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -194,7 +195,7 @@ def _drift_settings(directory: Path) -> Settings:
     version.mkdir(parents=True)
     profile = {"label_counts": {f"Category {i}": 100 for i in range(12)},
                "cv_confidence_histogram": [10] * 10}
-    (version / "metadata.json").write_text(json.dumps(profile), encoding="utf-8")
+    (version / MANIFEST).write_text(json.dumps(profile), encoding="utf-8")
     (version.parent / "active.json").write_text(json.dumps({"active": "v0001", "history": []}), encoding="utf-8")
     return Settings(environment=Environment.TEST, data_dir=directory)
 

@@ -35,10 +35,11 @@ from deskpilot.assist.grounded import GroundedAnswer
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.assist.verifier import LlmRephraser, verify
+from deskpilot.config import Settings
 from deskpilot.errors import ProviderError
 from deskpilot.evaluation.answers import answer_tokens, read_answers, token_f1
 from deskpilot.evaluation.retrieval import percentile, read_corpus, read_queries
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import load_embedder
 from deskpilot.ml.llm_client import LlmClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,9 +78,9 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
 def _index(documents: list[KbDocument], directory: Path | None) -> KbIndex:
     """The corpus index, loaded from `directory` when it was saved there before (else built, and saved)."""
     if directory is not None and directory.exists():
-        return KbIndex.load(directory, default_embedder())
+        return KbIndex.load(directory, load_embedder(Settings().embedding_model))
     print(f"indexing {len(documents)} passages", file=sys.stderr, flush=True)
-    index = KbIndex(default_embedder())
+    index = KbIndex(load_embedder(Settings().embedding_model))
     index.add_documents(documents)
     if directory is not None:
         index.save(directory)

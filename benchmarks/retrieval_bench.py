@@ -35,8 +35,9 @@ import numpy as np
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalParams, RetrievalQuery
+from deskpilot.config import Settings
 from deskpilot.evaluation.retrieval import percentile, read_corpus, read_queries
-from deskpilot.ml.embeddings import DIMENSION, default_embedder
+from deskpilot.ml.embeddings import DIMENSION, load_embedder
 from deskpilot.ml.lexical_index import term_weights
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -50,7 +51,7 @@ class _SampledEmbedder:
     dimension = DIMENSION
 
     def __init__(self) -> None:
-        self.real = default_embedder()
+        self.real = load_embedder(Settings().embedding_model)
         self.bulk = False
         self.rng = np.random.default_rng(0)
 
@@ -170,7 +171,7 @@ def run_cv(folds: int = 5) -> None:
         documents = [KbDocument(r["doc_id"], 1, r["title"], r["text"]) for r in csv.DictReader(handle)]
     with (root / "queries_dev.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    index = KbIndex(default_embedder())
+    index = KbIndex(load_embedder(Settings().embedding_model))
     index.add_documents(documents)
     queries = [RetrievalQuery.from_dialogue(r["text"], r["context"]) for r in rows]
     lexical, dense, agent = _turn_matrices(index, queries, turns=6)
@@ -221,9 +222,9 @@ def _title_candidates(dataset: str, index_dir: str | None, half: int | None
     group = [g for g, k in zip(group, keep, strict=True) if k]
     directory = Path(index_dir) if index_dir else None
     if directory is not None and directory.exists():
-        index = KbIndex.load(directory, default_embedder())
+        index = KbIndex.load(directory, load_embedder(Settings().embedding_model))
     else:
-        index = KbIndex(default_embedder())
+        index = KbIndex(load_embedder(Settings().embedding_model))
         index.add_documents(documents)
         if directory is not None:
             index.save(directory)

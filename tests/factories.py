@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, Team, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import Team, User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import TeamCreate, UserCreate
 from deskpilot.tickets import service as tickets

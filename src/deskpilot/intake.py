@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
 from deskpilot.governance import ai_settings, switches
-from deskpilot.governance.models import Capability
+from deskpilot.governance.enums import Capability
 from deskpilot.tickets import facts, requester_limits
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.access import require_work

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from deskpilot.assist.compose import shipped_scorer
 from deskpilot.assist.verifier import LlmRephraser, Rephraser
 from deskpilot.config import Settings
 from deskpilot.conversations import intents
@@ -42,6 +43,8 @@ def build_runtime(settings: Settings) -> AiRuntime:
     """Load the configured embedders (`DESKPILOT_EMBEDDING_MODEL`, and `DESKPILOT_MULTILINGUAL_MODEL` for
     questions not in English: each once per process) and set up everything that uses them."""
     embedder = load_embedder(settings.embedding_model)
+    # Refused here, at start-up, when the configured embedder is not the one the span scorer was trained with.
+    shipped_scorer(embedder.model_id)
     multilingual = load_multilingual_embedder(settings.multilingual_model)
     client = LlmClient.from_settings(settings)
     return AiRuntime(settings=settings, embedder=embedder,

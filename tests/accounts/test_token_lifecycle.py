@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts import login
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import TOKEN_MAX_ACTIVE, Role
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import TOKEN_MAX_ACTIVE
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserUpdate
 from deskpilot.audit.models import AuditEvent

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets import facts
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.calendar import BusinessCalendar

@@ -31,14 +31,16 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.report import KpiReport, build_report
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.config import Environment, Settings
 from deskpilot.conversations import handoff, service
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason
-from deskpilot.conversations.models import Conversation, Resolution
+from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
-from deskpilot.runbooks.models import SelfServiceRequest, SelfServiceStatus
+from deskpilot.runbooks.enums import SelfServiceStatus
+from deskpilot.runbooks.models import SelfServiceRequest
 from deskpilot.runtime import AiRuntime
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel

@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from deskpilot.analytics.drift import drift_report, jensen_shannon, population_stability
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.config import Environment, Settings
+from deskpilot.ml.artifacts import MANIFEST
 from tests.conftest import FrozenClock
 
 TRAINING = {"label_counts": {"Hardware": 50, "Access": 50},
@@ -40,7 +41,7 @@ def test_population_stability_by_hand() -> None:
 def settings(tmp_path: Path) -> Settings:
     version = tmp_path / "models" / "triage-category" / "v0001"
     version.mkdir(parents=True)
-    (version / "metadata.json").write_text(json.dumps(TRAINING), encoding="utf-8")
+    (version / MANIFEST).write_text(json.dumps(TRAINING), encoding="utf-8")
     (version.parent / "active.json").write_text(json.dumps({"active": "v0001", "history": []}), encoding="utf-8")
     return Settings(environment=Environment.TEST, data_dir=tmp_path, drift_min_decisions=20)
 

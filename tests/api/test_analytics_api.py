@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.conversations import service as conversations
-from deskpilot.conversations.models import Resolution
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.state import Author, ConversationState, Speaker
 from tests.api.conftest import Clients
 from tests.factories import Desk, open_ticket

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.channels.email.models import InboundMail, InboundStatus
+from deskpilot.channels.email.enums import InboundStatus
+from deskpilot.channels.email.models import InboundMail
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets import work_time
 from deskpilot.tickets.enums import Channel, MessageKind

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets.models import Ticket
 from tests.api.conftest import Clients
 from tests.factories import Desk, open_ticket

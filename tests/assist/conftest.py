@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.ml.embeddings import MiniLmEmbedder, default_embedder
+from deskpilot.ml.embeddings import MODEL_ID, MiniLmEmbedder, load_embedder
 
 ARTICLES = [
     KbDocument(
@@ -56,7 +56,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="session")
 def embedder() -> MiniLmEmbedder:
-    return default_embedder()
+    return load_embedder(MODEL_ID)
 
 
 @pytest.fixture()

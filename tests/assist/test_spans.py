@@ -10,7 +10,8 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
 from deskpilot.assist.span_scorer import SpanScorer
 from deskpilot.assist.spans import candidate_spans
-from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
+from deskpilot.ml.embeddings import MODEL_ID
 
 
 def _composer(index: KbIndex, **options: object) -> AnswerComposer:
@@ -49,15 +50,18 @@ def test_the_desk_bar_decides_between_answering_and_answering_with_a_caution(kb_
     assert math.isnan(handed_over.answer_probability)
 
 
-def test_shipped_scorer_records_how_it_was_chosen_and_refuses_another_format(tmp_path: Path) -> None:
+def test_shipped_scorer_records_how_it_was_chosen_and_refuses_another_format_or_embedder(tmp_path: Path) -> None:
     scorer = shipped_scorer()
     cv = scorer.metadata["cv"]
-    assert scorer.metadata["confident_above"] == cv["confident_above"]
+    assert scorer.confident_above == cv["confident_above"]
     assert cv["precision_target"] == 0.95 and cv["folds"] == 5
-    path = tmp_path / "weights.json"
-    scorer.save(path)
-    assert SpanScorer.load(path).span.coef.tolist() == scorer.span.coef.tolist()
-    stale = json.loads(path.read_text()) | {"format_version": 0}
-    path.write_text(json.dumps(stale))
-    with pytest.raises(InvalidInput, match="retrain"):
-        SpanScorer.load(path)
+    assert scorer.embedder_model_id == MODEL_ID
+    directory = tmp_path / "span_model"
+    scorer.save(directory)
+    assert SpanScorer.load(directory, embedder_model_id=MODEL_ID).span.coef.tolist() == scorer.span.coef.tolist()
+    with pytest.raises(ArtifactRefused, match="'another-encoder' is in use; retrain"):
+        SpanScorer.load(directory, embedder_model_id="another-encoder")
+    manifest = json.loads((directory / MANIFEST).read_text()) | {"format_version": 0}
+    (directory / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactRefused, match="retrain"):
+        SpanScorer.load(directory, embedder_model_id=MODEL_ID)

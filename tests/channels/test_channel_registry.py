@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.base import Channel, InboundMessage, IntakeOutcome
-from deskpilot.channels.email.models import OutboundKind, OutboundMail
+from deskpilot.channels.email.enums import OutboundKind
+from deskpilot.channels.email.models import OutboundMail
 from deskpilot.channels.registry import get_channel, load_channels
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, NotFound

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.cli import main
 from tests.factories import SYSTEM, make_user
 

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.config import Environment, Settings
 from deskpilot.conversations import flow, service
-from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.enums import Resolution
+from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.state import Author, ConversationState
 from deskpilot.demo import KB_DIR
 from deskpilot.errors import Conflict, InvalidInput, NotFound

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.conversations import flow
 from deskpilot.conversations.handoff import HandoffReason
 from deskpilot.conversations.models import Conversation

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Environment, Settings
 from deskpilot.conversations import flow, intents
@@ -18,7 +19,7 @@ from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.conversations.state import ConversationState
 from deskpilot.kb.indexing import IndexHolder
-from deskpilot.ml.embeddings import Vectors, default_embedder
+from deskpilot.ml.embeddings import MODEL_ID, Vectors, load_embedder
 from deskpilot.runtime import AiRuntime, chat_assistant
 from deskpilot.triage.engine import TriageEngine
 from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
@@ -33,7 +34,7 @@ class CountingEmbedder:
     """The real embedder, remembering every text it was asked to embed."""
 
     def __init__(self) -> None:
-        self.real = default_embedder()
+        self.real = load_embedder(MODEL_ID)
         self.model_id, self.dimension = self.real.model_id, self.real.dimension
         self.texts: list[str] = []
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets.models import Ticket
 from tests.e2e.conftest import SignIn
 from tests.factories import Desk, make_queue, open_ticket

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.config import Environment, Settings
 from deskpilot.demo import TICKETS_CSV
 from deskpilot.ml.text_classifier import ClassifierConfig, TextClassifier

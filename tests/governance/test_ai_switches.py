@@ -14,13 +14,14 @@ from deskpilot import intake
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Environment, Settings
 from deskpilot.conversations import flow
 from deskpilot.conversations.flow import Assistant
 from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.governance import pilot, switches
-from deskpilot.governance.models import AiMode, Capability
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
 from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.enums import TicketStatus

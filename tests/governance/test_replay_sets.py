@@ -7,13 +7,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit.decisions import record_decision, record_feedback
-from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.governance import replay_sets
-from deskpilot.governance.models import CaseKind, CaseSource, ReplaySet
+from deskpilot.governance.enums import CaseKind, CaseSource
+from deskpilot.governance.models import ReplaySet
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
 from tests.factories import make_user

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.accounts.models import Role
-from deskpilot.channels.email.models import InboundMail, OutboundMail, OutboundStatus
+from deskpilot.accounts.enums import Role
+from deskpilot.channels.email.enums import OutboundStatus
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import receive
 from deskpilot.cli import main
 from deskpilot.clock import utcnow

@@ -17,7 +17,7 @@ from deskpilot.kb import importer, indexing, service, workflow
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.kb.models import KbArticle
 from deskpilot.kb.schemas import KbArticleCreate
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import MODEL_ID, Embedder, load_embedder
 from tests.api.conftest import clients, live_server  # noqa: F401 - the API tests of this folder use them
 from tests.factories import Desk, make_desk
 
@@ -42,7 +42,7 @@ DEMO_SLUGS = ("vpn-error-codes", "vpn-connect-windows", "password-reset-self-ser
 
 @pytest.fixture(scope="session")
 def embedder() -> Iterator[Embedder]:
-    yield default_embedder()
+    yield load_embedder(MODEL_ID)
 
 
 def demo_documents() -> list[importer.ImportedDocument]:

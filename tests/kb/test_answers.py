@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb import service, workflow
 from deskpilot.kb.answering import AnswerOutcome, answer_question, gap_clusters

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
 from deskpilot.kb import service
+from deskpilot.kb.enums import KbVersionStatus
 from deskpilot.kb.from_ticket import draft_from_ticket
-from deskpilot.kb.models import KbVersionStatus
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket

@@ -19,7 +19,8 @@ from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.kb import indexing, service, workflow
 from deskpilot.kb.answering import answer_question
 from deskpilot.kb.indexing import IndexHolder

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.errors import InvalidInput, PermissionDenied
 from deskpilot.kb import export, importer, service
-from deskpilot.kb.models import KbArticle, KbVersionStatus
+from deskpilot.kb.enums import KbVersionStatus
+from deskpilot.kb.models import KbArticle
 from tests.factories import Desk
 from tests.kb.conftest import VPN_BODY
 

@@ -10,7 +10,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit.models import AuditEvent
 from deskpilot.errors import Conflict, NotFound, PermissionDenied
 from deskpilot.kb import service, workflow
-from deskpilot.kb.models import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
 from deskpilot.kb.schemas import KbVersionCreate, KbVersionUpdate
 from tests.factories import Desk
 from tests.kb.conftest import VPN_BODY, publish, write_article

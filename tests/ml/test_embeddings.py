@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from deskpilot.ml.embeddings import DIMENSION, default_embedder
+from deskpilot.ml.embeddings import DIMENSION, MODEL_ID, load_embedder
 
 
 def test_vectors_are_normalised_and_close_for_paraphrases() -> None:
-    vectors = default_embedder().encode(["I forgot my password", "I cannot remember my password",
+    vectors = load_embedder(MODEL_ID).encode(["I forgot my password", "I cannot remember my password",
                                          "The printer is out of toner"])
     assert vectors.shape == (3, DIMENSION)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -16,7 +16,7 @@ def test_vectors_are_normalised_and_close_for_paraphrases() -> None:
 
 
 def test_a_single_text_is_embedded_as_in_a_batch_and_a_result_cannot_corrupt_the_next() -> None:
-    embedder = default_embedder()
+    embedder = load_embedder(MODEL_ID)
     text = "My VPN drops every few minutes"
     first = embedder.encode([text])
     in_batch = embedder.encode([text, "something else entirely"])[0]

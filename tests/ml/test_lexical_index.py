@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import ArtifactRefused
 from deskpilot.ml.lexical_index import Bm25Index, term_weights, tokenize
 
 DOCS = {
@@ -84,5 +84,5 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 
 def test_loading_something_else_is_refused_clearly(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"kind": "bm25", "format_version": 99}')
-    with pytest.raises(InvalidInput, match="rebuild"):
+    with pytest.raises(ArtifactRefused, match="rebuild"):
         Bm25Index.load(tmp_path)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from deskpilot.errors import Conflict, NotFound
+from deskpilot.ml.artifacts import MANIFEST
 from deskpilot.ml.model_store import ModelStore
 
 
@@ -22,7 +23,7 @@ class NoteModel:
         (directory / "note.txt").write_text(self.note, encoding="utf-8")
         created = f"2026-01-0{len(self.note) % 9 + 1}T00:00:00+00:00"
         meta = {"created_at": created, "metrics": {"accuracy": self.accuracy}}
-        (directory / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+        (directory / MANIFEST).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> NoteModel:

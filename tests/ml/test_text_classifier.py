@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deskpilot.errors import InvalidInput, ProviderError
+from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.baselines import TfidfSvmBaseline
 from deskpilot.ml.text_classifier import FORMAT_VERSION, ClassifierConfig, TextClassifier
 from deskpilot.ml.training_data import training_data_hash
@@ -87,14 +88,14 @@ def test_metadata_describes_the_training_run(
     trained_classifier: TextClassifier, banking_slice: tuple[list[str], list[str]], tmp_path: Path
 ) -> None:
     trained_classifier.save(tmp_path)
-    meta = json.loads((tmp_path / "metadata.json").read_text(encoding="utf-8"))
-    assert meta["component"] == "triage-text-classifier"
+    meta = json.loads((tmp_path / MANIFEST).read_text(encoding="utf-8"))
+    assert meta["kind"] == "triage-text-classifier"
     assert meta["format_version"] == FORMAT_VERSION
     assert meta["embedder_model_id"] == "test-token-hash"
     assert meta["training_data_sha256"] == training_data_hash(*banking_slice)
     assert sorted(meta["labels"]) == sorted(set(banking_slice[1]))
     assert 0.0 < meta["metrics"]["cv_accuracy"] <= 1.0
-    assert 0.0 <= meta["threshold"] <= 1.0
+    assert meta["thresholds"]["abstain_below"] == trained_classifier.threshold
     assert meta["created_at"]
     assert not list(tmp_path.glob("*.pkl")) and not list(tmp_path.glob("*.joblib"))
 
@@ -103,11 +104,11 @@ def test_incompatible_format_version_is_refused_with_retrain_advice(
     trained_classifier: TextClassifier, tmp_path: Path, hash_embedder: TokenHashEmbedder
 ) -> None:
     trained_classifier.save(tmp_path)
-    meta_path = tmp_path / "metadata.json"
+    meta_path = tmp_path / MANIFEST
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["format_version"] = 999
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ProviderError) as refused:
+    with pytest.raises(ArtifactRefused) as refused:
         TextClassifier.load(tmp_path, embedder=hash_embedder)
     message = refused.value.message
     assert "format version 999" in message
@@ -119,8 +120,9 @@ def test_model_trained_with_another_embedder_is_refused(trained_classifier: Text
     trained_classifier.save(tmp_path)
     other = TokenHashEmbedder()
     other.model_id = "some-other-encoder"
-    with pytest.raises(ProviderError, match="some-other-encoder"):
+    with pytest.raises(ArtifactRefused, match="some-other-encoder") as refused:
         TextClassifier.load(tmp_path, embedder=other)
+    assert "deskpilot train triage" in refused.value.message
 
 
 def test_baseline_shares_the_prediction_interface_and_refuses_foreign_models(
@@ -131,7 +133,7 @@ def test_baseline_shares_the_prediction_interface_and_refuses_foreign_models(
     assert prediction.label == "lost_or_stolen_card"
     assert baseline.metadata["embedder_model_id"] is None
     trained_classifier.save(tmp_path)
-    with pytest.raises(ProviderError, match="triage-text-classifier-baseline"):
+    with pytest.raises(ArtifactRefused, match="triage-text-classifier-baseline"):
         TfidfSvmBaseline.load(tmp_path)
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import ArtifactRefused
 from deskpilot.ml.vector_index import ExactVectorIndex
 
 
@@ -51,7 +52,7 @@ def test_round_trip_and_refusal_of_another_embedders_vectors(tmp_path: Path) -> 
     index, vectors = _index()
     index.remove(["c1"])
     index.save(tmp_path / "vectors")
-    loaded = ExactVectorIndex.load(tmp_path / "vectors", expected_model_id="test-model")
+    loaded = ExactVectorIndex.load(tmp_path / "vectors", embedder_model_id="test-model")
     assert loaded.search(vectors[2], 5) == index.search(vectors[2], 5)
-    with pytest.raises(InvalidInput, match="rebuild"):
-        ExactVectorIndex.load(tmp_path / "vectors", expected_model_id="another-model")
+    with pytest.raises(ArtifactRefused, match="rebuild"):
+        ExactVectorIndex.load(tmp_path / "vectors", embedder_model_id="another-model")

@@ -18,8 +18,9 @@ from deskpilot.config import Environment, Settings
 from deskpilot.errors import Conflict, PermissionDenied
 from deskpilot.runbooks import executor
 from deskpilot.runbooks import service as definitions
+from deskpilot.runbooks.enums import RunStatus, StepStatus
 from deskpilot.runbooks.executor import RunRequest
-from deskpilot.runbooks.models import RunbookRun, RunStatus, StepStatus
+from deskpilot.runbooks.models import RunbookRun
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Priority
 from tests.factories import Desk, open_ticket

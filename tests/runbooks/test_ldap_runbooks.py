@@ -14,9 +14,9 @@ from deskpilot.config import Settings
 from deskpilot.errors import Conflict, InvalidInput
 from deskpilot.runbooks import executor
 from deskpilot.runbooks import service as definitions
+from deskpilot.runbooks.enums import RunStatus, StepStatus
 from deskpilot.runbooks.executor import RunRequest
 from deskpilot.runbooks.identity import LdapDirectory
-from deskpilot.runbooks.models import RunStatus, StepStatus
 from deskpilot.runbooks.parameters import MASK
 from deskpilot.tickets import service as tickets
 from tests.factories import Desk, open_ticket

@@ -11,9 +11,10 @@ from deskpilot.config import Settings
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
 from deskpilot.runbooks import builtin, executor
 from deskpilot.runbooks import service as definitions
+from deskpilot.runbooks.enums import VersionStatus
 from deskpilot.runbooks.executor import RunRequest
 from deskpilot.runbooks.identity import LdapDirectory
-from deskpilot.runbooks.models import RunbookRun, RunbookVersion, VersionStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookVersion
 from tests.factories import Desk
 from tests.runbooks.conftest import AUTHOR
 from tests.runbooks.directory import OLD_PASSWORD

@@ -10,9 +10,10 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, NotFound, PermissionDenied
 from deskpilot.runbooks import self_service
+from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.mailer import SmtpMailer
-from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest
+from deskpilot.runbooks.models import RunbookRun, SelfServiceRequest
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import TicketCreate

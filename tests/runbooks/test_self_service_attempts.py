@@ -20,9 +20,10 @@ from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 from deskpilot.runbooks import self_service
+from deskpilot.runbooks.enums import SelfServiceStatus
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.mailer import SmtpMailer
-from deskpilot.runbooks.models import SelfServiceRequest, SelfServiceStatus
+from deskpilot.runbooks.models import SelfServiceRequest
 from tests.factories import SYSTEM, Desk
 from tests.live_server import _free_port
 from tests.runbooks.directory import OLD_PASSWORD

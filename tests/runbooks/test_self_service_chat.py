@@ -14,14 +14,16 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Settings
 from deskpilot.conversations import flow, password_help, service
-from deskpilot.conversations.models import Conversation, Resolution
+from deskpilot.conversations.enums import Resolution
+from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.governance import switches
-from deskpilot.governance.models import AiMode, Capability
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.governance.enums import AiMode, Capability
+from deskpilot.ml.embeddings import MODEL_ID, load_embedder
+from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.identity import LdapDirectory
-from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest
+from deskpilot.runbooks.models import RunbookRun, SelfServiceRequest
 from deskpilot.runtime import build_runtime, chat_assistant
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
@@ -151,7 +153,7 @@ def test_no_offer_while_an_ai_switch_holds_self_service_actions_back(
 
 def test_the_offer_follows_meaning_not_keywords(tmp_path: Path) -> None:
     del tmp_path
-    embedder = default_embedder()
+    embedder = load_embedder(MODEL_ID)
     intent = password_help.ResetIntent.embedded_by(embedder)
     asking = [intent.confidence(embedder.encode([q])[0]) for q in
               ("I can't remember my password", "my account got locked after too many attempts")]

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli import main
 from deskpilot.config import Settings
+from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.identity import LdapDirectory
-from deskpilot.runbooks.models import RunbookRun, RunStatus
+from deskpilot.runbooks.models import RunbookRun
 from tests.factories import PASSWORD, Desk
 from tests.runbooks.directory import LdapServer
 from tests.runbooks.test_unrecorded_runs import run_then_lose

@@ -15,10 +15,11 @@ from deskpilot.audit.models import AuditEvent
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, PermissionDenied, ProviderError
 from deskpilot.runbooks import executor, recovery
+from deskpilot.runbooks.enums import RunMode, RunStatus, StepStatus
 from deskpilot.runbooks.executor import RunRequest
 from deskpilot.runbooks.identity import LdapDirectory
 from deskpilot.runbooks.journal import RunJournal
-from deskpilot.runbooks.models import RunbookRun, RunMode, RunStatus, StepStatus
+from deskpilot.runbooks.models import RunbookRun
 from deskpilot.runbooks.parameters import MASK
 from deskpilot.runbooks.unrecorded import StepOutcome, find_unrecorded
 from tests.factories import Desk

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.db import session_factory
 from deskpilot.tickets import facts, service
 from deskpilot.tickets.enums import Channel, MessageKind, Priority, TicketStatus

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.ml.embeddings import default_embedder
+from deskpilot.ml.embeddings import MODEL_ID, load_embedder
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import MessageCreate
@@ -29,11 +29,11 @@ def test_nearest_resolved_tickets_come_with_their_fix(session: Session, tmp_path
     printer = open_ticket(session, desk, desk.bob, queue=desk.service_desk, subject="Printer jammed on floor 2")
     _solve(session, desk, vpn.id, "Switched the gateway to Frankfurt and reinstalled GlobalProtect.")
     _solve(session, desk, printer.id, "Removed the jammed paper from tray 2.")
-    index = TicketIndex(tmp_path / "tickets", default_embedder())
+    index = TicketIndex(tmp_path / "tickets", load_embedder(MODEL_ID))
     assert index.refresh(session) == 2
     assert index.refresh(session) == 0, "refresh is incremental"
-    query = default_embedder().encode([ticket_text("My VPN connection keeps dropping", "")])[0]
-    hits = TicketIndex(tmp_path / "tickets", default_embedder()).nearest(session, query, k=2)
+    query = load_embedder(MODEL_ID).encode([ticket_text("My VPN connection keeps dropping", "")])[0]
+    hits = TicketIndex(tmp_path / "tickets", load_embedder(MODEL_ID)).nearest(session, query, k=2)
     assert [h.ticket_id for h in hits] == [vpn.id, printer.id]
     assert hits[0].resolution == "Switched the gateway to Frankfurt and reinstalled GlobalProtect."
 
@@ -48,8 +48,8 @@ def test_a_burst_of_similar_open_tickets_is_a_probable_major_incident(session: S
     clock.advance(minutes=5)
     second = open_ticket(session, desk, desk.bob, subject="Outlook says it cannot connect to the mail server")
     open_ticket(session, desk, desk.bob, subject="Need a new monitor cable")
-    recent = RecentVectors(default_embedder())
-    vector = default_embedder().encode([ticket_text("Outlook is not connecting to the mail server", "")])[0]
+    recent = RecentVectors(load_embedder(MODEL_ID))
+    vector = load_embedder(MODEL_ID).encode([ticket_text("Outlook is not connecting to the mail server", "")])[0]
     incident = detect_major_incident(session, recent, vector, min_tickets=3, threshold=0.7)
     assert incident is not None
     assert incident.parent_ticket_id == first.id

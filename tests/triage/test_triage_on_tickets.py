@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot import intake
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind, FeedbackAction
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.tickets.enums import Priority
 from deskpilot.tickets.schemas import TicketCreate, TicketUpdate

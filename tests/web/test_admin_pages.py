@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, Team, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import Team, User
 from deskpilot.audit.models import AuditEvent
 from deskpilot.tickets.models import Queue
 from tests.factories import Desk

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions import record_decision
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from tests.factories import Desk
 from tests.web.conftest import PageClient

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets.models import SavedQueueView, Ticket
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import PageClient

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.audit.models import AuditEvent
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit.models import AuditEvent
-from deskpilot.kb.models import KbArticle, KbArticleStatus, KbGapQuestion, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.models import KbArticle, KbGapQuestion
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import MessageCreate

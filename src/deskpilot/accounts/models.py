@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from deskpilot.accounts.enums import Role
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class Role(StrEnum):
-    REQUESTER = "requester"
-    AGENT = "agent"
-    LEAD = "lead"
-    ADMIN = "admin"
-    AUDITOR = "auditor"
-
 
 team_members = Table(
     "team_members",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.errors import PermissionDenied
 

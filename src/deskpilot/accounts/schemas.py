@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from deskpilot.accounts.models import TOKEN_MAX_DAYS, ApiToken, Role
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import TOKEN_MAX_DAYS, ApiToken
 from deskpilot.validation import DbId, InputModel
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"

@@ -12,12 +12,12 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import attempts
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.models import (
     TOKEN_DEFAULT_DAYS,
     TOKEN_MAX_ACTIVE,
     TOKEN_MAX_DAYS,
     ApiToken,
-    Role,
     Team,
     User,
     WebSession,

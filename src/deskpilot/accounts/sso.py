@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, Team, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import Team, User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate, UserUpdate
 from deskpilot.errors import NotAuthenticated

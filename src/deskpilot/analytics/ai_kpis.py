@@ -15,7 +15,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from deskpilot.analytics.figures import Kpi, KpiTable, Unit
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import ratio
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
 

@@ -20,9 +20,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from deskpilot.analytics.figures import Kpi, KpiTable, Unit
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import ratio
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason, reason_code
-from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.state import Author, ConversationState, Owner, owner_of
 from deskpilot.runbooks.models import SelfServiceRequest
 from deskpilot.tickets.models import Ticket

@@ -7,7 +7,6 @@ distribution with the population stability index over ten bins (PSI > 0.25 is th
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +19,10 @@ from deskpilot.analytics.ai_kpis import on_ticket
 from deskpilot.analytics.figures import KpiTable
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import bucket, iso_day
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
+from deskpilot.ml.artifacts import peek_details
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 
@@ -56,7 +57,7 @@ def population_stability(expected: list[float], actual: list[float]) -> float:
 
 @dataclass(frozen=True)
 class TrainingProfile:
-    """What the active category model was trained on, from its metadata.json in the model store."""
+    """What the active category model was trained on, from its manifest in the model store."""
 
     version: str
     label_counts: dict[str, float]
@@ -69,10 +70,7 @@ def training_profile(settings: Settings) -> TrainingProfile | None:
     version = models.active_version()
     if version is None:
         return None
-    try:
-        meta = json.loads((models.root / version / "metadata.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    meta = peek_details(models.root / version)
     counts, histogram = meta.get("label_counts"), meta.get("cv_confidence_histogram")
     if not isinstance(counts, dict) or not isinstance(histogram, list) or len(histogram) != BINS:
         return None

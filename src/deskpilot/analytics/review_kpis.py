@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from deskpilot.analytics.figures import Kpi, KpiTable, Unit
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import ratio
-from deskpilot.governance.models import AiReview, Verdict
+from deskpilot.governance.enums import Verdict
+from deskpilot.governance.models import AiReview
 
 
 def _count(verdict: Verdict) -> Any:

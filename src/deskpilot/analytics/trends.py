@@ -13,7 +13,8 @@ from deskpilot.analytics.figures import KpiTable
 from deskpilot.analytics.filters import KpiFilter
 from deskpilot.analytics.sql import bucket, iso_day, ratio
 from deskpilot.analytics.ticket_kpis import breached
-from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.tickets.models import Ticket
 
 

@@ -23,7 +23,7 @@ from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.grounded import STEP, CitedSentence, GroundedAnswer, render
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
-from deskpilot.assist.span_scorer import SpanScorer, decide
+from deskpilot.assist.span_scorer import SHIPPED_FOR, SpanScorer, decide
 from deskpilot.assist.spans import HOW_TO, CandidateSpan, UnitVectors, candidate_spans, span_features, whole_procedure
 from deskpilot.assist.verifier import Rephraser, verified_rephrasing
 
@@ -62,8 +62,7 @@ class AnswerComposer:
         self.abstain_below = abstain_below
         self.rephraser = rephraser
         self.scorer = scorer or shipped_scorer()
-        self.confident_above = (confident_above if confident_above is not None
-                                else float(self.scorer.metadata.get("confident_above", 0.5)))
+        self.confident_above = confident_above if confident_above is not None else self.scorer.confident_above
         self.unit_vectors = unit_vectors or UnitVectors(retriever.index.embedder, capacity=2_000)
         # Off: spans of the first article only; on: of the first three, so the scorer also reranks them.
         self.articles = RERANK_ARTICLES if rerank else 1
@@ -122,9 +121,11 @@ class AnswerComposer:
 
 
 @cache
-def shipped_scorer() -> SpanScorer:
-    """The span scorer shipped with the package, read once per process (it is immutable)."""
-    return SpanScorer.load()
+def shipped_scorer(embedder_model_id: str = SHIPPED_FOR) -> SpanScorer:
+    """The span scorer shipped with the package for features made by `embedder_model_id`, read once per
+    process (it is immutable). The runtime asks for its configured embedder, so a desk whose embedder is not
+    the scorer's is refused at start-up; composers use it on the cross-lingual view too, as it was measured."""
+    return SpanScorer.load(embedder_model_id=embedder_model_id)
 
 
 def _cite(chunk: Chunk, text: str) -> CitedSentence:

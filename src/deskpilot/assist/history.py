@@ -20,12 +20,11 @@ import numpy as np
 import numpy.typing as npt
 
 from deskpilot.assist.dialogue import RetrievalQuery
-from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
 from deskpilot.ml.embeddings import Embedder
-from deskpilot.ml.manifest import read_manifest, write_manifest
 from deskpilot.ml.vector_index import ExactVectorIndex
 
-FORMAT_VERSION = 1
+KIND = ArtifactKind("question-history", 2, "a question history", "it is relearned from the database")
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,9 @@ class Support:
 class QuestionHistory:
     """Past questions in a vector index; the nearest ones vote for their articles."""
 
-    def __init__(self, embedder: Embedder, *, neighbours: int = 10, min_similarity: float = 0.5) -> None:
+    def __init__(self, embedder: Embedder, *, neighbours: int = 10) -> None:
         self.embedder = embedder
         self.neighbours = neighbours
-        self.min_similarity = min_similarity
         self._index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
         self._slug_of: dict[str, str] = {}
         # Keys of questions learned without one; never reused, so forgetting cannot make two collide.
@@ -107,6 +105,11 @@ class QuestionHistory:
                 found.append(Support(key, slug, similarity))
         return found
 
+    @property
+    def min_similarity(self) -> float:
+        """The cosine a past question must exceed to vote: tuned to the embedder, stored with the vectors."""
+        return self._index.tuning.history_min_similarity
+
     def votes(self, utterance_vector: npt.NDArray[np.float32]) -> dict[str, float]:
         """Per article: the summed similarity above `min_similarity` of its nearest past questions."""
         return self.tally(self.support(utterance_vector))
@@ -124,25 +127,18 @@ class QuestionHistory:
         self._index.save(directory / "vectors")
         questions = [[key, slug] for key, slug in self._slug_of.items()]
         (directory / "questions.json").write_text(json.dumps(questions), encoding="utf-8")
-        manifest = {
-            "kind": "question-history",
-            "format_version": FORMAT_VERSION,
-            "embedder_model_id": self.embedder.model_id,
-            "questions": len(self),
-            "next_anonymous": self._next_anonymous,
-        }
-        write_manifest(directory, manifest)
+        write_manifest(directory, KIND, embedder_model_id=self.embedder.model_id,
+                       details={"questions": len(self), "next_anonymous": self._next_anonymous})
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder) -> QuestionHistory:
-        """Read a history written by `save`; refuses another format or another embedder's vectors."""
-        manifest = read_manifest(directory, kind="question-history", format_version=FORMAT_VERSION,
-                                 what="a question history", remedy="it is relearned from the database")
+        """Read a history written by `save`; ArtifactRefused for another format or another embedder's vectors."""
+        manifest = read_manifest(directory, KIND, embedder_model_id=embedder.model_id).details
         history = cls(embedder)
-        history._index = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
+        history._index = ExactVectorIndex.load(directory / "vectors", embedder_model_id=embedder.model_id)
         history._slug_of = {key: slug for key, slug in json.loads((directory / "questions.json").read_text(
             encoding="utf-8"))}
         history._next_anonymous = int(manifest.get("next_anonymous", 0))
         if set(history._slug_of) != {k for k in history._index.row_ids() if k is not None}:
-            raise InvalidInput(f"{directory}: questions.json and the vectors disagree; relearn the history")
+            raise ArtifactRefused(f"{directory}: questions.json and the vectors disagree; {KIND.remedy}")
         return history

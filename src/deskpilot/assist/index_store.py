@@ -30,14 +30,15 @@ import numpy.typing as npt
 from deskpilot.assist.chunking import Chunk, chunk_article
 from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
-from deskpilot.ml.manifest import read_manifest, write_manifest
 from deskpilot.ml.multilingual import PassageEmbedder
+from deskpilot.ml.tuning import EmbedderTuning
 from deskpilot.ml.vector_index import ExactVectorIndex
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+KIND = ArtifactKind("kb-index", 2, "a KB index", "rebuild it with `deskpilot kb reindex`")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,11 @@ class KbIndex:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    @property
+    def tuning(self) -> EmbedderTuning:
+        """The thresholds this index's vectors are searched with: tuned to their embedder, saved with them."""
+        return self.vectors.tuning
 
     def add_documents(self, documents: Iterable[KbDocument], *, batch_size: int = 2048) -> None:
         """Index (or re-index) article versions; a document replaces its slug's earlier version."""
@@ -231,40 +237,34 @@ class KbIndex:
             self.ml_titles.save(directory / "ml_titles")
         docs = [asdict(d) for d in self.documents.values()]
         (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
-        manifest = {
-            "kind": "kb-index",
-            "format_version": FORMAT_VERSION,
-            "embedder_model_id": self.embedder.model_id,
-            "max_words": self.max_words,
-            "documents": len(self.documents),
-            "chunks": len(self.chunks),
-            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        }
-        write_manifest(directory, manifest)
+        write_manifest(directory, KIND, embedder_model_id=self.embedder.model_id,
+                       thresholds=self.tuning.as_thresholds(),
+                       details={"max_words": self.max_words, "documents": len(self.documents),
+                                "chunks": len(self.chunks),
+                                "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder, *, multilingual: PassageEmbedder | None = None) -> KbIndex:
-        """Read an index written by `save`; refuses one built by another embedder or format."""
-        manifest = read_manifest(directory, kind="kb-index", format_version=FORMAT_VERSION, what="a KB index",
-                                 remedy="rebuild it (deskpilot kb reindex)")
+        """Read an index written by `save`; ArtifactRefused for one built by another embedder or format."""
+        manifest = read_manifest(directory, KIND, embedder_model_id=embedder.model_id).details
         index = cls(embedder, max_words=int(manifest["max_words"]), multilingual=multilingual)
         if multilingual is not None and (directory / "ml_titles").is_dir():
             try:
                 index.ml_vectors = ExactVectorIndex.load(directory / "ml_vectors",
-                                                         expected_model_id=multilingual.model_id)
+                                                         embedder_model_id=multilingual.model_id)
                 index.ml_titles = ExactVectorIndex.load(directory / "ml_titles",
-                                                        expected_model_id=multilingual.model_id)
-            except (InvalidInput, OSError, ValueError, KeyError) as exc:
+                                                        embedder_model_id=multilingual.model_id)
+            except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
                 # Computed again when the next question not in English comes.
                 log.warning("%s: multilingual vectors not loaded (%s)", directory, exc)
                 index.ml_vectors = index.ml_titles = None
         index.lexical = Bm25Index.load(directory / "lexical")
-        index.vectors = ExactVectorIndex.load(directory / "vectors", expected_model_id=embedder.model_id)
-        index.titles = ExactVectorIndex.load(directory / "titles", expected_model_id=embedder.model_id)
+        index.vectors = ExactVectorIndex.load(directory / "vectors", embedder_model_id=embedder.model_id)
+        index.titles = ExactVectorIndex.load(directory / "titles", embedder_model_id=embedder.model_id)
         if (directory / "history").is_dir():
             try:
                 index.history = QuestionHistory.load(directory / "history", embedder)
-            except (InvalidInput, OSError, ValueError, KeyError) as exc:
+            except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
                 # Past questions can be learned again from their source; not worth re-embedding every chunk.
                 log.warning("%s: question history not loaded (%s); starting with none", directory, exc)
         for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):

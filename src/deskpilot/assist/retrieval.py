@@ -23,7 +23,7 @@ from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.ml.lexical_index import term_weights, tokenize
-from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
+from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
 
 __all__ = [
     "ArticleHit",
@@ -34,14 +34,6 @@ __all__ = [
     "RetrievalQuery",
     "SearchResult",
 ]
-
-
-# See `RetrievalParams.evidence_floor`; the multilingual floor and weight were chosen by `deskpilot eval
-# multilingual` on the German and French questions of benchmarks/data/multilingual_questions.csv (off-topic ones
-# included), not on Spanish or Chinese (docs/benchmarks.md).
-RETRIEVAL_EVIDENCE_FLOOR = 0.53
-MULTILINGUAL_EVIDENCE_FLOOR = 0.825
-MULTILINGUAL_EVIDENCE_WEIGHT = 40.0
 
 
 @dataclass(frozen=True)
@@ -60,19 +52,16 @@ class RetrievalParams:
     calibration: tuple[float, float, float] = (-1.197, 0.00845, 0.4216)
     # Absolute evidence (see `Evidence`): the confidence's logit moves by `evidence_weight` per unit of
     # evidence above (below) `evidence_floor`, so a question outside the KB's domain abstains however
-    # clearly one article wins the per-query normalised ranking. Chosen on a hand-written development
-    # set on the demo KB (docs/benchmarks.md, "Abstention on the demo KB"); coverage did not help there.
-    evidence_floor: float = RETRIEVAL_EVIDENCE_FLOOR
-    evidence_weight: float = 10.0
+    # clearly one article wins the per-query normalised ranking. Both are on the embedder's cosine scale:
+    # tuned per embedder (`ml/tuning.py`) and stored with the index; the defaults are MiniLM's.
+    evidence_floor: float = DEFAULT_TUNING.evidence_floor
+    evidence_weight: float = DEFAULT_TUNING.evidence_weight
     coverage_weight: float = 0.0
 
     @classmethod
-    def for_model(cls, model_id: str) -> RetrievalParams:
-        """The defaults for an index embedded by `model_id`: raw cosines, hence the evidence floor, are on
-        each model's own scale (multilingual-e5's unrelated texts sit near 0.75, MiniLM's near 0.1)."""
-        if model_id == MULTILINGUAL_MODEL_ID:
-            return cls(evidence_floor=MULTILINGUAL_EVIDENCE_FLOOR, evidence_weight=MULTILINGUAL_EVIDENCE_WEIGHT)
-        return cls()
+    def tuned(cls, tuning: EmbedderTuning) -> RetrievalParams:
+        """The defaults with the evidence thresholds of an embedder's tuning."""
+        return cls(evidence_floor=tuning.evidence_floor, evidence_weight=tuning.evidence_weight)
 
 
 @dataclass(frozen=True)
@@ -143,7 +132,7 @@ class Evidence:
 
     cosine: float
     coverage: float
-    floor: float = RETRIEVAL_EVIDENCE_FLOOR
+    floor: float
 
     @property
     def on_topic(self) -> bool:
@@ -184,7 +173,7 @@ class HybridRetriever:
 
     def __init__(self, index: KbIndex, params: RetrievalParams | None = None) -> None:
         self.index = index
-        self.params = params or RetrievalParams.for_model(index.embedder.model_id)
+        self.params = params or RetrievalParams.tuned(index.tuning)
         self.history: QuestionHistory = index.history
 
     def learn_history(self, questions: Sequence[PastQuestion]) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.errors import NotFound
 

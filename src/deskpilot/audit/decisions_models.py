@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class DecisionKind(StrEnum):
-    TRIAGE = "triage"
-    ANSWER = "answer"
-    DRAFT = "draft"
-    SUMMARY = "summary"
-
-
-class FeedbackAction(StrEnum):
-    ACCEPTED = "accepted"
-    EDITED = "edited"
-    REJECTED = "rejected"
-    OVERRIDDEN = "overridden"
 
 
 class AiDecision(Base):

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate, UserUpdate
 from deskpilot.cli.audit import report_checkpoint

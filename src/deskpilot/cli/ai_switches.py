@@ -11,7 +11,7 @@ from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
 from deskpilot.governance import pilot, switches
-from deskpilot.governance.models import AiMode, Capability
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
 
 CLI = Principal.system("cli")

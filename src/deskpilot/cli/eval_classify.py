@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from deskpilot.config import get_settings
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.classify import (
     ClassifierScores,
@@ -17,6 +18,7 @@ from deskpilot.evaluation.classify import (
     evaluate_split,
 )
 from deskpilot.evaluation.datasets import read_labelled
+from deskpilot.ml.embeddings import Embedder, load_embedder
 
 _ROWS = [
     ("accuracy", "{:.4f}"),
@@ -58,16 +60,20 @@ def run(args: argparse.Namespace) -> int:
         test = read_labelled(args.test)
         check_labelled(test, source=str(args.test))
         if args.shots is not None:
-            report = evaluate_shots(train, test, shots=args.shots, progress=_progress)
+            report = evaluate_shots(train, test, shots=args.shots, embedder=_embedder(), progress=_progress)
         else:
-            report = evaluate_split(train, test, progress=_progress)
+            report = evaluate_split(train, test, embedder=_embedder(), progress=_progress)
     else:
-        report = evaluate_cross_validation(train, folds=args.cv, progress=_progress)
+        report = evaluate_cross_validation(train, folds=args.cv, embedder=_embedder(), progress=_progress)
     if args.json:
         print(json.dumps(report.as_json(), indent=2))
     else:
         print(_table(report, args))
     return 0
+
+
+def _embedder() -> Embedder:
+    return load_embedder(get_settings().embedding_model)
 
 
 def _progress(message: str) -> None:

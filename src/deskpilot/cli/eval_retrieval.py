@@ -49,14 +49,17 @@ def register(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _run_retrieve(args: argparse.Namespace) -> int:
-    result = evaluate_retrieval(args.corpus, args.queries, args.history, progress=_progress)
+    result = evaluate_retrieval(args.corpus, args.queries, args.history,
+                                embedder=load_embedder(get_settings().embedding_model), progress=_progress)
     print(json.dumps(result) if args.json else format_table(result))
     return 0
 
 
 def _run_answers(args: argparse.Namespace) -> int:
-    threshold = args.abstain_below if args.abstain_below is not None else get_settings().answer_abstain_below
-    result = evaluate_answers(args.corpus, args.queries, args.answers, abstain_below=threshold, progress=_progress)
+    settings = get_settings()
+    threshold = args.abstain_below if args.abstain_below is not None else settings.answer_abstain_below
+    result = evaluate_answers(args.corpus, args.queries, args.answers, abstain_below=threshold,
+                              embedder=load_embedder(settings.embedding_model), progress=_progress)
     print(json.dumps(result) if args.json else format_answer_report(result))
     return 0
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.email import delivery, imap
+from deskpilot.channels.email.enums import InboundStatus
 from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
-from deskpilot.channels.email.models import InboundMail, InboundStatus
+from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.cli.context import load_settings
 from deskpilot.config import Settings

@@ -15,7 +15,8 @@ from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
 from deskpilot.errors import NotFound
 from deskpilot.governance import kb_changes, reviews
-from deskpilot.governance.models import ReplayRun, ReviewKind, Verdict
+from deskpilot.governance.enums import ReviewKind, Verdict
+from deskpilot.governance.models import ReplayRun
 from deskpilot.governance.report import format_report
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import load_embedder

@@ -21,7 +21,8 @@ from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, NotAuthenticated
 from deskpilot.runbooks import builtin, executor, recovery
 from deskpilot.runbooks import service as definitions
-from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunStatus
+from deskpilot.runbooks.enums import RunStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep
 from deskpilot.runbooks.unrecorded import JournalStep, StepOutcome, UnrecordedReport, UnrecordedRun, find_unrecorded
 
 CLI = Principal.system("cli")

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate
 from deskpilot.connectors.models import ConnectorLink

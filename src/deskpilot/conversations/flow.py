@@ -29,15 +29,16 @@ from deskpilot.conversations import (
     status,
     troubleshoot,
 )
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
-from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.replies import Reply, classify, wants_human, wants_ticket
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
 from deskpilot.governance import switches
-from deskpilot.governance.models import Capability
+from deskpilot.governance.enums import Capability
 from deskpilot.kb.answering import answer_question
 from deskpilot.ml.embeddings import Vectors
 from deskpilot.runbooks.mailer import Mailer

@@ -14,7 +14,7 @@ from deskpilot import intake
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
 from deskpilot.conversations import attachments
 from deskpilot.conversations.models import Conversation, ConversationMessage

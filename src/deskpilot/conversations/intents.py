@@ -26,7 +26,8 @@ from typing import ClassVar
 import yaml
 
 from deskpilot.config import Settings
-from deskpilot.errors import InvalidInput, ProviderError
+from deskpilot.errors import InvalidInput
+from deskpilot.ml.artifacts import ArtifactRefused
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.features import EMBED_MAX_CHARS
 from deskpilot.ml.text_classifier import ClassifierConfig, ClassPrediction, TextClassifier
@@ -61,6 +62,7 @@ class IntentClassifier(TextClassifier):
     """The triage classifier's lifecycle and calibration, stored as its own component."""
 
     component: ClassVar[str] = "chat-intent-classifier"
+    remedy: ClassVar[str] = "it is trained again from the shipped phrasings at the next start-up"
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ def load_stored_or_train(directory: Path, embedder: Embedder) -> IntentModel:
     if directory.is_dir():
         try:
             return IntentModel(IntentClassifier.load(directory, embedder=embedder))
-        except ProviderError as exc:
+        except ArtifactRefused as exc:
             log.warning("stored intent model not usable (%s); training it again", exc)
     model = train(embedder)
     directory.parent.mkdir(parents=True, exist_ok=True)

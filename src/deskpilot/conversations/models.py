@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.state import Author, ConversationState, Owner
 from deskpilot.db import Base, UtcDateTime, enum_column
 from deskpilot.tickets.enums import Channel
-
-
-class Resolution(StrEnum):
-    SELF_SERVICE = "self_service"   # the assistant's answer or steps solved it: a deflection
-    AGENT = "agent"                 # a person solved it in the chat
-    WITHDRAWN = "withdrawn"         # the requester ended it without a solution
-    TICKET = "ticket"               # it continues as a ticket
-    AUTOMATED = "automated"         # an approved runbook the requester ran through the assistant solved it
 
 
 class Conversation(Base):

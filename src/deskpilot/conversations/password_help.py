@@ -19,20 +19,21 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
 from deskpilot.conversations import attachments, service
-from deskpilot.conversations.models import Conversation, Resolution
+from deskpilot.conversations.enums import Resolution
+from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from deskpilot.governance import switches
-from deskpilot.governance.models import AiMode, Capability
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runbooks import self_service
 from deskpilot.runbooks import service as runbooks
+from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.mailer import Mailer, SmtpMailer
-from deskpilot.runbooks.models import RunStatus
 from deskpilot.runbooks.steps import DirectoryFactory
 
 S, E = ConversationState, ConversationEvent

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deskpilot.conversations.models import Resolution
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.service import MAX_COMMENT, MAX_MESSAGE
 from deskpilot.conversations.state import Author, ConversationState, Owner
 from deskpilot.tickets.enums import Channel

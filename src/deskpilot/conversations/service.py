@@ -19,7 +19,8 @@ from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.conversations import state as machine
-from deskpilot.conversations.models import Conversation, ConversationMessage, Resolution
+from deskpilot.conversations.enums import Resolution
+from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from deskpilot.tickets import requester_limits

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.retrieval import RetrievalParams, SearchResult
+from deskpilot.assist.retrieval import SearchResult
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.conversations import error_messages, facets, handoff, service
 from deskpilot.conversations import state as machine
+from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
-from deskpilot.conversations.models import Conversation, Resolution
+from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import Reply, classify
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.conversations.steps import covers_action, numbered_steps, section, tried_actions
@@ -73,8 +74,7 @@ def best_article_with_steps(result: SearchResult, abstain_below: float) -> str |
     `result` is the search the abstained answer ran (top 3), not a second one.
     """
     evidence = result.evidence
-    on_topic = evidence is not None and (evidence.cosine >= RetrievalParams().evidence_floor
-                                         or evidence.coverage >= STEPS_MIN_COVERAGE)
+    on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE)
     if result.confidence < abstain_below / 2 and not on_topic:
         return None
     for hit in result.hits:

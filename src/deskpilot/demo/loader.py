@@ -21,7 +21,7 @@ from deskpilot.demo import KB_DIR, SEED_YAML, TICKETS_CSV
 from deskpilot.kb.importer import import_documents, read_folder
 from deskpilot.runbooks import builtin
 from deskpilot.runbooks import service as runbooks
-from deskpilot.runbooks.models import VersionStatus
+from deskpilot.runbooks.enums import VersionStatus
 from deskpilot.tickets import setup
 from deskpilot.tickets.enums import Channel, Priority, TicketStatus
 from deskpilot.tickets.history import HistoricalTicket, import_history

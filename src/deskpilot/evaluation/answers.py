@@ -26,7 +26,7 @@ from deskpilot.evaluation.answer_baseline import baseline_evidence
 from deskpilot.evaluation.datasets import read_csv_rows
 from deskpilot.evaluation.retrieval import Progress, percentile, read_corpus, read_queries, silent
 from deskpilot.evaluation.span_curve import RIGHT_F1, precision_curve
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _CITATION = re.compile(r"\[[^\[\]\s]+ v\d+\]")
@@ -137,7 +137,7 @@ def evaluate_answers(
     answers: Path,
     *,
     abstain_below: float,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress = silent,
 ) -> dict[str, object]:
     """Compose an answer for every query that has a reference answer and score it, beside the baseline."""
@@ -147,7 +147,7 @@ def evaluate_answers(
     if not labelled:
         raise InvalidInput(f"{answers}: no query_id matches a query in {queries}")
     progress(f"indexing {len(documents)} documents")
-    index = KbIndex(embedder or default_embedder())
+    index = KbIndex(embedder)
     index.add_documents(documents)
     retriever = HybridRetriever(index)
     # Compose every answer (threshold 0) so the curves cover all of them; the threshold then decides.

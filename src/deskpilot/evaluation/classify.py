@@ -28,7 +28,7 @@ from deskpilot.evaluation.few_shot import (
     with_descriptions,
 )
 from deskpilot.ml.baselines import TfidfSvmBaseline
-from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.text_classifier import ClassPrediction, TextClassifier
 
 Progress = Callable[[str], None]
@@ -178,14 +178,13 @@ def evaluate_split(
     train: Sequence[LabelledText],
     test: Sequence[LabelledText],
     *,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> ClassifyReport:
     """Train ours and the baseline on `train`, measure both on `test`."""
     _require_labels(train, test)
     oos = _oos_label(train, test)
-    encoder = embedder or default_embedder()
-    ours = _run(TextClassifier(embedder=encoder), train, test, oos_label=oos, progress=progress)
+    ours = _run(TextClassifier(embedder=embedder), train, test, oos_label=oos, progress=progress)
     base = _run(TfidfSvmBaseline(), train, test, oos_label=oos, progress=progress)
     return ClassifyReport(
         ours=_scores([ours], oos_label=oos),
@@ -200,7 +199,7 @@ def evaluate_cross_validation(
     data: Sequence[LabelledText],
     *,
     folds: int,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> ClassifyReport:
     """Stratified K-fold on `data`: quality pooled over the folds, speed from the first (cold) fold."""
@@ -208,7 +207,7 @@ def evaluate_cross_validation(
     if folds < 2 or folds > len(data):
         raise InvalidInput(f"--cv needs between 2 and {len(data)} folds (got {folds})")
     oos = _oos_label(data)
-    cache = _FoldEmbeddingCache(embedder or default_embedder())
+    cache = _FoldEmbeddingCache(embedder)
     labels = [r.label for r in data]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     ours: list[_Run] = []
@@ -236,7 +235,7 @@ def evaluate_shots(
     test: Sequence[LabelledText],
     *,
     shots: int,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress | None = None,
 ) -> ClassifyReport:
     """Cold start: ours and the baseline from the label names only (`shots` = 0) or from `shots` examples per
@@ -244,7 +243,7 @@ def evaluate_shots(
     check_shots(shots)
     _require_labels(train, test)
     oos = _oos_label(train, test)
-    encoder = embedder or default_embedder()
+    encoder = embedder
     labels = sorted({r.label for r in train})
     rows = with_descriptions(sample_shots(train, shots), labels, oos_label=oos)
     if shots == 0:

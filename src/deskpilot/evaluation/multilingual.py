@@ -32,6 +32,7 @@ from deskpilot.kb.importer import read_folder
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
 from deskpilot.ml.multilingual import PassageEmbedder
+from deskpilot.ml.tuning import tuning_for
 
 DEV_LANGUAGES = ("de", "fr")
 FLOOR_GRID = [round(0.70 + 0.005 * i, 3) for i in range(41)]
@@ -159,7 +160,7 @@ def _choose_evidence(questions: Sequence[Question], searched: Sequence[Searched]
 
     grid = [RetrievalParams(evidence_floor=f, evidence_weight=w) for f in FLOOR_GRID for w in WEIGHT_GRID]
     best = max(grid, key=merit)
-    current = RetrievalParams.for_model(MULTILINGUAL_MODEL_ID)
+    current = RetrievalParams.tuned(tuning_for(MULTILINGUAL_MODEL_ID))
     keys = ("handled_right", "answered_right", "answered_wrong")
     return {"chosen_on": list(DEV_LANGUAGES), "evidence_floor": best.evidence_floor,
             "evidence_weight": best.evidence_weight,

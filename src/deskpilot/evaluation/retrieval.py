@@ -18,7 +18,7 @@ from deskpilot.assist.retrieval import HybridRetriever, PastQuestion, RetrievalQ
 from deskpilot.assist.spans import UnitVectors
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.datasets import read_csv_rows
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index, term_weights
 
 Progress = Callable[[str], None]
@@ -141,7 +141,7 @@ def evaluate_retrieval(
     queries: Path,
     history: Path | None = None,
     *,
-    embedder: Embedder | None = None,
+    embedder: Embedder,
     progress: Progress = silent,
 ) -> dict[str, object]:
     """Index the corpus, answer every query with ours and with plain BM25; both scored the same way."""
@@ -149,7 +149,7 @@ def evaluate_retrieval(
     labelled = read_queries(queries, {d.slug for d in documents})
     past = read_queries(history, {d.slug for d in documents}) if history else []
     progress(f"indexing {len(documents)} documents")
-    index = KbIndex(embedder or default_embedder())
+    index = KbIndex(embedder)
     index.add_documents(documents)
     retriever = HybridRetriever(index)
     if past:

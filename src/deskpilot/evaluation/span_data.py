@@ -23,7 +23,7 @@ from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.answer_baseline import baseline_evidence
 from deskpilot.evaluation.answers import read_answers, token_f1
 from deskpilot.evaluation.retrieval import Progress, read_corpus, read_queries, silent
-from deskpilot.ml.embeddings import Embedder, default_embedder
+from deskpilot.ml.embeddings import Embedder
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class _CachedEmbedder:
         return self.units.vectors(texts)
 
 
-def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: Embedder | None = None,
+def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: Embedder,
                       index_dir: Path | None = None, shard: tuple[int, int] = (0, 1),
                       progress: Progress = silent) -> SpanData:
     """Search every labelled query once and score all its candidate spans against the reference.
@@ -98,7 +98,7 @@ def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: E
                 and zlib.crc32(dialogue_of(q.query_id).encode()) % shard[1] == shard[0]]
     if not labelled:
         raise InvalidInput(f"{answers}: no query_id matches a query in {queries}")
-    index = _index(documents, embedder or default_embedder(), index_dir, progress)
+    index = _index(documents, embedder, index_dir, progress)
     retriever = HybridRetriever(index)
     units = UnitVectors(index.embedder)
     cached = _CachedEmbedder(units)

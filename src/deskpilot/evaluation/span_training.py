@@ -90,8 +90,10 @@ def _first_article_only(data: SpanData) -> float:
     return float(np.where(picks.row >= 0, subset.f1[np.maximum(picks.row, 0)], 0.0).mean())
 
 
-def train_span_scorer(data: SpanData, *, precision_target: float = 0.95) -> tuple[SpanScorer, dict[str, Any]]:
-    """Both models fitted on all rows, and the cross-validated figures that describe them."""
+def train_span_scorer(data: SpanData, *, embedder_model_id: str, precision_target: float = 0.95
+                      ) -> tuple[SpanScorer, dict[str, Any]]:
+    """Both models fitted on all rows (features made by `embedder_model_id`), and the cross-validated figures
+    that describe them."""
     turns = len(data.groups)
     oof_spans = _out_of_fold_spans(data)
     picks = pick(data.query, oof_spans, turns)
@@ -123,4 +125,4 @@ def train_span_scorer(data: SpanData, *, precision_target: float = 0.95) -> tupl
     }
     span_model = _fit(data.features, data.f1 >= SPAN_POSITIVE_F1, FEATURES)
     answer_model = _fit(answer_rows, right, ANSWER_FEATURES)
-    return SpanScorer(span_model, answer_model, {"confident_above": confident_above, "cv": report}), report
+    return SpanScorer(span_model, answer_model, embedder_model_id, confident_above, {"cv": report}), report

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from deskpilot.errors import InvalidInput
-from deskpilot.governance.models import CaseKind
+from deskpilot.governance.enums import CaseKind
 from deskpilot.tickets.enums import Priority
 
 FIELDS = ("kind", "question", "category", "queue", "priority", "article", "answer", "wrong_article")

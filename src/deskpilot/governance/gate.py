@@ -23,7 +23,8 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 from deskpilot.governance import replay_sets
-from deskpilot.governance.models import CaseKind, ReplayCase, ReplayRun, ReplaySet
+from deskpilot.governance.enums import CaseKind
+from deskpilot.governance.models import ReplayCase, ReplayRun, ReplaySet
 from deskpilot.governance.replay_answers import AnswerCase, AnswerSetup, replay_answers
 from deskpilot.governance.replay_triage import TriageCase, replay_triage
 from deskpilot.ml.embeddings import Embedder

@@ -25,9 +25,11 @@ from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, InvalidInput, NotFound
 from deskpilot.governance import gate, replay_sets
-from deskpilot.governance.models import CaseKind, KbChangeSet, ReplayRun
+from deskpilot.governance.enums import CaseKind
+from deskpilot.governance.models import KbChangeSet, ReplayRun
 from deskpilot.kb import workflow
-from deskpilot.kb.models import KbArticle, KbArticleStatus, KbArticleVersion, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.service import article_snapshot, document_url, get_version, record
 from deskpilot.ml.embeddings import Embedder
 

@@ -4,7 +4,6 @@ switches, the answer review queue, and the KB change sets approved through the g
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -12,23 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class CaseKind(StrEnum):
-    """What a case checks: a triage (expected category, queue, priority) or an answer (expected article/text)."""
-
-    TRIAGE = "triage"
-    ANSWER = "answer"
-
-
-class CaseSource(StrEnum):
-    """Where the desk confirmed the expected outcome."""
-
-    RESOLVED_TICKET = "resolved_ticket"
-    DEFLECTION = "deflection"
-    DRAFT = "draft"
-    CURATED = "curated"
-    REVIEW = "review"
+from deskpilot.governance.enums import AiMode, Capability, CaseKind, CaseSource, ReviewKind, Verdict
 
 
 class ReplaySet(Base):
@@ -76,25 +59,6 @@ class ReplayRun(Base):
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
-class Capability(StrEnum):
-    """An AI capability that can be switched per channel or queue."""
-
-    TRIAGE_AUTO_APPLY = "triage_auto_apply"
-    CHAT_DEFLECTION = "chat_deflection"
-    SELF_SERVICE_ACTIONS = "self_service_actions"
-    EMAIL_DRAFTS = "email_drafts"
-
-
-class AiMode(StrEnum):
-    """off: the AI does nothing; shadow: it decides and records, nobody sees it; suggest: agents see it and
-    accept; auto: it acts (the behaviour without a switch)."""
-
-    OFF = "off"
-    SHADOW = "shadow"
-    SUGGEST = "suggest"
-    AUTO = "auto"
-
-
 class AiSwitch(Base):
     """The mode of one capability in one scope: "*" (everywhere), "channel:<name>" or "queue:<name>"."""
 
@@ -108,20 +72,6 @@ class AiSwitch(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     changed_by: Mapped[str] = mapped_column(String(120))
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
-class ReviewKind(StrEnum):
-    """What the governance board reviews: a chat answer, an AI reply draft, a runbook run."""
-
-    ANSWER = "answer"
-    DRAFT = "draft"
-    RUNBOOK_RUN = "runbook_run"
-
-
-class Verdict(StrEnum):
-    CORRECT = "correct"
-    WRONG = "wrong"
-    UNSAFE = "unsafe"
 
 
 class AiReview(Base):

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.principal import Principal
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
 from deskpilot.conversations.models import Conversation
 from deskpilot.errors import PermissionDenied
-from deskpilot.governance.models import AiReview, ReviewKind, Verdict
+from deskpilot.governance.enums import ReviewKind, Verdict
+from deskpilot.governance.models import AiReview
 from deskpilot.kb.history import CITATION
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage

@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.errors import NotFound
 from deskpilot.governance import reviews
 from deskpilot.governance.curated import EXPORT_ONLY, FIELDS, parse_cases
-from deskpilot.governance.models import CaseKind, CaseSource, ReplayCase, ReplaySet, Verdict
+from deskpilot.governance.enums import CaseKind, CaseSource, Verdict
+from deskpilot.governance.models import ReplayCase, ReplaySet
 from deskpilot.kb import history
 from deskpilot.kb.service import approved_versions
 from deskpilot.safe_csv import SafeCsvWriter

@@ -23,12 +23,15 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput, NotFound
-from deskpilot.governance.models import AiReview, ReviewKind, Verdict
+from deskpilot.governance.enums import ReviewKind, Verdict
+from deskpilot.governance.models import AiReview
 from deskpilot.kb.models import KbGapQuestion
-from deskpilot.runbooks.models import Runbook, RunbookRun, RunbookVersion, RunMode
+from deskpilot.runbooks.enums import RunMode
+from deskpilot.runbooks.models import Runbook, RunbookRun, RunbookVersion
 
 MAX_CANDIDATES = 5000
 NO_ARTICLE = "(no article)"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deskpilot.governance.models import AiMode, Capability, ReviewKind, Verdict
+from deskpilot.governance.enums import AiMode, Capability, ReviewKind, Verdict
 from deskpilot.validation import InputModel
 
 

@@ -22,7 +22,7 @@ from deskpilot.assist.index_store import KbIndex
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 from deskpilot.governance import gate, replay_sets
-from deskpilot.governance.models import CaseKind
+from deskpilot.governance.enums import CaseKind
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.runtime import AiRuntime
 

@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
@@ -23,7 +24,8 @@ from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput, ProviderError
-from deskpilot.governance.models import AiMode, AiSwitch, Capability
+from deskpilot.governance.enums import AiMode, Capability
+from deskpilot.governance.models import AiSwitch
 from deskpilot.runbooks.mailer import Mailer
 
 log = logging.getLogger(__name__)

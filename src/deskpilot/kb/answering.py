@@ -26,7 +26,7 @@ from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit.decisions import record_decision
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.kb.access import require_unpublished
 from deskpilot.kb.models import KbGapQuestion

@@ -16,7 +16,8 @@ from deskpilot.assist.compose import AnswerComposer, agent_draft, draft_reply
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.config import Settings
 from deskpilot.errors import NotFound
 from deskpilot.kb.answering import only_approved

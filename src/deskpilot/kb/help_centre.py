@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.errors import NotFound
-from deskpilot.kb.models import KbArticle, KbArticleFeedback, KbArticleStatus
+from deskpilot.kb.enums import KbArticleStatus
+from deskpilot.kb.models import KbArticle, KbArticleFeedback
 from deskpilot.kb.service import ApprovedDocument, approved_documents
 
 GENERAL = "General"

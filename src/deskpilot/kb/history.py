@@ -22,7 +22,8 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from deskpilot.audit.decisions_models import AiDecision, AiFeedback, DecisionKind, FeedbackAction
+from deskpilot.audit.decisions_models import AiDecision, AiFeedback
+from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.triage.pii import redact_pii

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.errors import InvalidInput
 from deskpilot.kb import history
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
+from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.multilingual import PassageEmbedder
 
@@ -155,7 +155,7 @@ def save(index: KbIndex, index_dir: Path) -> None:
 
 def save_history(index: KbIndex, index_dir: Path) -> None:
     """Write only the index's past questions (the articles' chunks did not change)."""
-    if not (index_path(index_dir) / "manifest.json").is_file():
+    if not (index_path(index_dir) / MANIFEST).is_file():
         save(index, index_dir)
         return
     _swap_in(index_path(index_dir) / HISTORY_SUBDIR, index.history.save)
@@ -178,7 +178,7 @@ def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
     """The saved index brought up to date, or a rebuilt one when none is saved or it cannot be read."""
     try:
         index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual)
-    except (InvalidInput, OSError, ValueError, KeyError) as exc:
+    except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
         log.info("KB index not loaded (%s); rebuilding", exc)
         return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual)
     changed = sync(session, index=index)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,23 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class KbArticleStatus(StrEnum):
-    """An article is a draft until a version is approved, published while one is, retired after."""
-
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    RETIRED = "retired"
-
-
-class KbVersionStatus(StrEnum):
-    """draft → in_review → approved → retired; a rejected version goes back to draft."""
-
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    APPROVED = "approved"
-    RETIRED = "retired"
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
 
 
 class KbArticle(Base):

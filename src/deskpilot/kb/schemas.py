@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from deskpilot.assist.grounded import AnswerDecision
-from deskpilot.kb.models import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
 from deskpilot.validation import DbId, InputModel
 
 MAX_BODY = 100_000

@@ -20,7 +20,8 @@ from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, InvalidInput, NotFound
 from deskpilot.kb.access import require_unpublished, sees_unpublished
-from deskpilot.kb.models import KbArticle, KbArticleStatus, KbArticleVersion, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.schemas import KbArticleCreate, KbVersionCreate, KbVersionUpdate
 from deskpilot.tickets.models import Queue
 

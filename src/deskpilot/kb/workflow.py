@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, PermissionDenied
-from deskpilot.kb.models import KbArticle, KbArticleStatus, KbArticleVersion, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.service import article_snapshot, get, get_version, record, version_snapshot
 
 

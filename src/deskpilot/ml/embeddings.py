@@ -87,22 +87,17 @@ class MiniLmEmbedder:
         return vectors
 
 
-_default: MiniLmEmbedder | None = None
+_loaded: dict[str, Embedder] = {}
 _lock = threading.Lock()
 
 
-def default_embedder() -> MiniLmEmbedder:
-    """The process-wide embedder, loaded once on first use (about 0.5 s)."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = MiniLmEmbedder()
-        return _default
-
-
 def load_embedder(model_id: str) -> Embedder:
-    """The embedder named `model_id` (`Settings.embedding_model`); InvalidInput names the ones known."""
+    """The embedder named `model_id` (`Settings.embedding_model`), loaded once per process (about 0.5 s) and
+    shared by every runtime and evaluation that asks for the same model; InvalidInput names the ones known."""
     if model_id != MODEL_ID:
         raise InvalidInput(f"unknown embedding model {model_id!r}; known: {MODEL_ID}")
-    # One ONNX session per process: triage still reaches it as `default_embedder()`.
-    return default_embedder()
+    with _lock:
+        embedder = _loaded.get(model_id)
+        if embedder is None:
+            embedder = _loaded[model_id] = MiniLmEmbedder()
+        return embedder

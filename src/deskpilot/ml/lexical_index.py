@@ -26,9 +26,9 @@ import Stemmer
 from scipy import sparse
 
 from deskpilot.errors import InvalidInput
-from deskpilot.ml.manifest import read_manifest, write_manifest
+from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
 
-FORMAT_VERSION = 1
+KIND = ArtifactKind("bm25", 2, "a BM25 index", "rebuild the index")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been before
     being below
@@ -226,21 +226,13 @@ class Bm25Index:
         sparse.save_npz(directory / "tf.npz", tf)
         (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
         (directory / "vocabulary.json").write_text(json.dumps(self._vocab), encoding="utf-8")
-        manifest = {
-            "kind": "bm25",
-            "format_version": FORMAT_VERSION,
-            "chunks": len(self),
-            "terms": len(self._vocab),
-            "k1": self.k1,
-            "b": self.b,
-        }
-        write_manifest(directory, manifest)
+        write_manifest(directory, KIND, embedder_model_id=None,
+                       details={"chunks": len(self), "terms": len(self._vocab), "k1": self.k1, "b": self.b})
 
     @classmethod
     def load(cls, directory: Path) -> Bm25Index:
-        """Read an index written by `save`; refuses another format version with a clear message."""
-        manifest = read_manifest(directory, kind="bm25", format_version=FORMAT_VERSION, what="a BM25 index",
-                                 remedy="rebuild the index")
+        """Read an index written by `save`; ArtifactRefused for another format version."""
+        manifest = read_manifest(directory, KIND, embedder_model_id=None).details
         index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
         index._vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
         index._ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 Layout under `root` (by default `Settings().model_dir / component`):
 
-    v0001/            what the model's `save(dir)` wrote, including its metadata.json
+    v0001/            what the model's `save(dir)` wrote, including its manifest.json (`ml/artifacts.py`)
     v0002/
     active.json       {"active": "v0002", "history": ["v0001"]}
 
@@ -25,6 +25,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, NotFound
+from deskpilot.ml.artifacts import peek_details
 
 _POINTER = "active.json"
 _VERSION_RE = re.compile(r"^v(\d{4,})$")
@@ -32,7 +33,7 @@ _MAX_SAVE_ATTEMPTS = 20
 
 
 class SavableModel(Protocol):
-    """Anything that can write itself (weights + metadata.json) into an empty directory."""
+    """Anything that can write itself (weights + manifest.json) into an empty directory."""
 
     def save(self, directory: Path) -> None: ...
 
@@ -83,7 +84,7 @@ class ModelStore(Generic[ModelT]):
         active = self._read_pointer().get("active")
         out = []
         for version in self._version_names():
-            meta = self._read_metadata(version)
+            meta = peek_details(self.root / version)
             out.append(
                 ModelVersion(
                     version=version,
@@ -160,14 +161,6 @@ class ModelStore(Generic[ModelT]):
                 continue
             return version
         raise Conflict(f"could not allocate a new model version in {self.root}; too many concurrent saves")
-
-    def _read_metadata(self, version: str) -> dict[str, Any]:
-        path = self.root / version / "metadata.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
 
     def _read_pointer(self) -> dict[str, Any]:
         path = self.root / _POINTER

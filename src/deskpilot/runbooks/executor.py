@@ -36,8 +36,9 @@ from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.actions.base import ActionContext
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import RunbookSpec, render, render_inputs, validate_parameters
+from deskpilot.runbooks.enums import RunMode, RunStatus, StepStatus
 from deskpilot.runbooks.journal import JournalEvent, JournalRun, RunJournal
-from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunbookVersion, RunMode, RunStatus, StepStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunbookVersion
 from deskpilot.runbooks.parameters import masked, scrub
 from deskpilot.runbooks.steps import (
     DirectoryFactory,

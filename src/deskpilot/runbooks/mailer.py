@@ -1,5 +1,5 @@
-"""Sending one-time codes: straight over the configured SMTP server, never through the outbox table,
-so the code is not stored anywhere in clear."""
+"""Sending one-time codes: straight over the configured SMTP server (`mailserver.smtp`, the transport the e-mail
+channel sends with), never through the outbox table, so the code is not stored anywhere in clear."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Protocol
 
 from deskpilot.config import Settings
 from deskpilot.errors import ProviderError
+from deskpilot.mailserver.smtp import SmtpTransport
 
 
 class Mailer(Protocol):
@@ -22,15 +23,9 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage) -> None:
         """Hand the mail to DESKPILOT_MAIL_SMTP_HOST; a failure is a retryable provider error."""
-        s = self.settings
-        if not s.mail_smtp_host:
+        if not self.settings.mail_smtp_host:
             raise ProviderError("No SMTP server is configured (DESKPILOT_MAIL_SMTP_HOST) to send the code.")
         try:
-            with smtplib.SMTP(s.mail_smtp_host, s.mail_smtp_port, timeout=30) as client:
-                if s.mail_smtp_starttls:
-                    client.starttls()
-                if s.mail_smtp_username:
-                    client.login(s.mail_smtp_username, s.mail_smtp_password)
-                client.send_message(message)
+            SmtpTransport.from_settings(self.settings).send(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise ProviderError(f"The verification code could not be sent: {exc}", retryable=True) from exc

@@ -4,7 +4,6 @@ and the self-service requests of the chat."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -12,41 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class VersionStatus(StrEnum):
-    DRAFT = "draft"
-    APPROVED = "approved"
-    SUPERSEDED = "superseded"
-
-
-class RunMode(StrEnum):
-    DRY_RUN = "dry_run"
-    EXECUTE = "execute"
-
-
-class RunStatus(StrEnum):
-    PLANNED = "planned"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    ROLLED_BACK = "rolled_back"
-    ROLLBACK_FAILED = "rollback_failed"
-    # Put on the record from the runbook journal after its own record was lost; its changes were kept.
-    RECOVERED = "recovered"
-
-
-class StepStatus(StrEnum):
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    ROLLED_BACK = "rolled_back"
-    ROLLBACK_FAILED = "rollback_failed"
-
-
-class SelfServiceStatus(StrEnum):
-    CODE_SENT = "code_sent"
-    VERIFIED = "verified"
-    COMPLETED = "completed"
-    FAILED = "failed"
+from deskpilot.runbooks.enums import RunMode, RunStatus, SelfServiceStatus, StepStatus, VersionStatus
 
 
 class Runbook(Base):

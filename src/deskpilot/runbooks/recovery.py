@@ -26,8 +26,9 @@ from deskpilot.errors import Conflict
 from deskpilot.runbooks import executor, locks
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.actions.base import ActionContext
+from deskpilot.runbooks.enums import RunMode, RunStatus, StepStatus
 from deskpilot.runbooks.journal import JournalRun, RunJournal
-from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, RunMode, RunStatus, StepStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep
 from deskpilot.runbooks.steps import DirectoryFactory, LazyDirectory, audit_step, note_on_ticket, undo_steps
 from deskpilot.runbooks.unrecorded import JournalStep, StepOutcome, UnrecordedRun, unrecorded_run
 from deskpilot.tickets.models import Ticket

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from deskpilot.runbooks.models import RunMode, RunStatus, StepStatus, VersionStatus
+from deskpilot.runbooks.enums import RunMode, RunStatus, StepStatus, VersionStatus
 from deskpilot.validation import DbId, InputModel
 
 

@@ -20,15 +20,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.config import LdapMatchField, Settings
 from deskpilot.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from deskpilot.runbooks import executor, password_policy
+from deskpilot.runbooks.enums import RunStatus, SelfServiceStatus
 from deskpilot.runbooks.mailer import Mailer
-from deskpilot.runbooks.models import RunbookRun, RunStatus, SelfServiceRequest, SelfServiceStatus
+from deskpilot.runbooks.models import RunbookRun, SelfServiceRequest
 from deskpilot.runbooks.steps import DirectoryFactory, LazyDirectory
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind, TicketStatus

@@ -16,7 +16,8 @@ from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import RunbookSpec, content_hash, parse, references
-from deskpilot.runbooks.models import Runbook, RunbookApproval, RunbookVersion, VersionStatus
+from deskpilot.runbooks.enums import VersionStatus
+from deskpilot.runbooks.models import Runbook, RunbookApproval, RunbookVersion
 
 
 def check_actions(spec: RunbookSpec) -> None:

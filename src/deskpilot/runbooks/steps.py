@@ -16,9 +16,10 @@ from deskpilot.errors import DomainError, InvalidInput
 from deskpilot.runbooks.actions.base import ActionContext
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import StepSpec, render_inputs
+from deskpilot.runbooks.enums import StepStatus
 from deskpilot.runbooks.identity import Directory, LdapDirectory
 from deskpilot.runbooks.journal import JournalRun
-from deskpilot.runbooks.models import RunbookRun, RunbookRunStep, StepStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookRunStep
 from deskpilot.runbooks.parameters import MASK, scrub
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind

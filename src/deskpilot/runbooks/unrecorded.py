@@ -21,8 +21,9 @@ from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, InvalidInput, NotFound
+from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.journal import JournalEntry, JournalEvent, JournalProblem, RunJournal
-from deskpilot.runbooks.models import RunbookRun, RunStatus
+from deskpilot.runbooks.models import RunbookRun
 
 _MIN_PREFIX = 6
 _STARTED_KEYS = ("at", "runbook", "version", "target", "actor", "origin")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.principal import Principal
 from deskpilot.errors import NotFound, PermissionDenied

@@ -22,7 +22,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind, json_text
+from deskpilot.audit.decisions_models import AiDecision, json_text
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
 

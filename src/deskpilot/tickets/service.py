@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.permissions import Permission, has, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.tickets.enums import Priority
 from deskpilot.validation import DbId, InputModel
 

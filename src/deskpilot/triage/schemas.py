@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from deskpilot.audit.decisions_models import FeedbackAction
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.tickets.enums import Channel, Level, Priority
 from deskpilot.validation import DbId, InputModel
 

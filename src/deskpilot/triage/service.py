@@ -13,7 +13,7 @@ from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.tickets import facts

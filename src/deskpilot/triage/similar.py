@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.clock import utcnow
+from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.vector_index import ExactVectorIndex
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
 from deskpilot.triage.pii import redact_pii
 
+log = logging.getLogger(__name__)
 SOLVED = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 OPEN = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
 
@@ -51,10 +54,13 @@ class TicketIndex:
         self.directory = directory
         self.embedder = embedder
         self._lock = threading.Lock()
-        if (directory / "manifest.json").is_file():
-            self.index = ExactVectorIndex.load(directory, expected_model_id=embedder.model_id)
-        else:
-            self.index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        self.index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        if (directory / MANIFEST).is_file():
+            try:
+                self.index = ExactVectorIndex.load(directory, embedder_model_id=embedder.model_id)
+            except ArtifactRefused as exc:
+                # Every solved ticket is embedded again by the next `refresh`.
+                log.warning("similar-tickets vectors not loaded (%s); re-embedding the solved tickets", exc.message)
 
     def refresh(self, session: Session) -> int:
         """Add resolved tickets not yet indexed and drop reopened ones; returns how many were added."""

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.schemas import UserUpdate
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.clock import utcnow

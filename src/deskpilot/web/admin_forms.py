@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.schemas import TeamCreate, UserCreate, UserUpdate
 from deskpilot.errors import DomainError

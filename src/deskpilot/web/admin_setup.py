@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.errors import DomainError
 from deskpilot.tickets import escalation, setup

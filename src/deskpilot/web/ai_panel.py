@@ -18,7 +18,7 @@ from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit.decisions_models import AiDecision
 from deskpilot.config import Settings
 from deskpilot.errors import DomainError
-from deskpilot.governance.models import AiMode
+from deskpilot.governance.enums import AiMode
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Queue, Ticket, TicketMessage
 

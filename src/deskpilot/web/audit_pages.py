@@ -17,7 +17,7 @@ from deskpilot.accounts.permissions import Permission, has
 from deskpilot.api.deps import SessionDep
 from deskpilot.audit import decisions
 from deskpilot.audit import service as audit
-from deskpilot.audit.decisions_models import DecisionKind
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.web.portal import PageNumber
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import Pagination

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from deskpilot import intake
 from deskpilot.api.deps import IdPath, SessionDep, ai_runtime, kb_index, settings_in_force
 from deskpilot.audit import decisions
-from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import FeedbackAction
+from deskpilot.channels.webchat.chat_views import citation_href
 from deskpilot.clock import utcnow
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound
@@ -26,7 +28,6 @@ from deskpilot.tickets.models import Queue, Ticket
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
 from deskpilot.triage.service import retriage_ticket
 from deskpilot.web import ai_panel
-from deskpilot.web.chat_views import citation_href
 from deskpilot.web.forms import MAX_ID, TicketFieldsForm, normalise
 from deskpilot.web.templating import render
 from deskpilot.web.ticket_views import assignable_staff, message_views, requester_view, ticket_view

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from deskpilot.api.deps import RuntimeDep, SessionDep
 from deskpilot.governance import gate, replay_sets, switches
-from deskpilot.governance.models import AiMode, Capability
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.runbooks.mailer import SmtpMailer
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import FormViewer, StaffViewer

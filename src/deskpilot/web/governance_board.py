@@ -15,7 +15,8 @@ from deskpilot.api.deps import IdPath, RuntimeDep, SessionDep
 from deskpilot.clock import utcnow
 from deskpilot.errors import DomainError, InvalidInput
 from deskpilot.governance import kb_changes, reviews
-from deskpilot.governance.models import ReplayRun, Verdict
+from deskpilot.governance.enums import Verdict
+from deskpilot.governance.models import ReplayRun
 from deskpilot.kb import service as kb_service
 from deskpilot.web.admin_forms import FormText
 from deskpilot.web.templating import render

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.errors import DomainError, PermissionDenied
 from deskpilot.kb import service
-from deskpilot.kb.models import KbVersionStatus
+from deskpilot.kb.enums import KbVersionStatus
 from deskpilot.kb.schemas import MAX_BODY
 from deskpilot.web.admin_forms import FormText
 from deskpilot.web.article_html import article_html

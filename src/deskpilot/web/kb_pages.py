@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.clock import utcnow
 from deskpilot.kb import service
-from deskpilot.kb.models import KbArticle, KbArticleStatus, KbArticleVersion, KbVersionStatus
+from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.kb.usage import citation_counts
 from deskpilot.web.kb_forms import KB_PATH, KbViewer, can_approve, can_edit
 from deskpilot.web.portal import PageNumber

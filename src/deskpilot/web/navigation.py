@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.web.viewer import Viewer
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from deskpilot.channels.webchat import chat, chat_agent
 from deskpilot.web import (
     account,
     admin,
@@ -21,8 +22,6 @@ from deskpilot.web import (
     audit_pages,
     auth_pages,
     canned_pages,
-    chat,
-    chat_agent,
     console_bulk,
     console_mail,
     console_queue,

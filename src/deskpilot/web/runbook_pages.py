@@ -15,7 +15,7 @@ from deskpilot.api.deps import SessionDep
 from deskpilot.errors import DomainError
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
-from deskpilot.runbooks.models import VersionStatus
+from deskpilot.runbooks.enums import VersionStatus
 from deskpilot.web.admin_forms import FormText
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import PageGuard, Viewer

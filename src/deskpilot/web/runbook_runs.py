@@ -15,7 +15,8 @@ from deskpilot.errors import DomainError, InvalidInput
 from deskpilot.runbooks import executor
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
-from deskpilot.runbooks.models import RunbookRun, RunbookVersion, RunMode, RunStatus
+from deskpilot.runbooks.enums import RunMode, RunStatus
+from deskpilot.runbooks.models import RunbookRun, RunbookVersion
 from deskpilot.web.runbook_pages import (
     RUNBOOKS_PATH,
     NamePath,

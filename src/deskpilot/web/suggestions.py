@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from deskpilot.api.deps import IndexDep
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever
-from deskpilot.web.chat_views import source_href
+from deskpilot.channels.webchat.chat_views import source_href
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import ViewerDep
 

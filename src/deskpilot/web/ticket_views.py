@@ -11,7 +11,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.tickets import sla
 from deskpilot.tickets.enums import MessageKind, TicketStatus

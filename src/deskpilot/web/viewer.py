@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 from starlette.datastructures import FormData
 
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.permissions import Permission, has
 from deskpilot.accounts.principal import Principal
 from deskpilot.api.deps import SESSION_COOKIE, SessionDep, SettingsDep, signed_in_user

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import intake
+from deskpilot.channels.email.enums import InboundStatus
 from deskpilot.channels.email.intake import IntakeOutcome, MailSource, ingest
-from deskpilot.channels.email.models import InboundMail, InboundStatus, OutboundMail
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import receive
 from deskpilot.config import Settings, UnknownSender
 from deskpilot.db import unit_of_work

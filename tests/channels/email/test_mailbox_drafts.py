@@ -10,10 +10,12 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deskpilot.audit.decisions_models import AiFeedback, FeedbackAction
+from deskpilot.audit.decisions_models import AiFeedback
+from deskpilot.audit.enums import FeedbackAction
 from deskpilot.channels.email import imap
+from deskpilot.channels.email.enums import OutboundStatus
 from deskpilot.channels.email.mailbox_drafts import DRAFT_HEADER, MailboxDrafts
-from deskpilot.channels.email.models import OutboundMail, OutboundStatus
+from deskpilot.channels.email.models import OutboundMail
 from deskpilot.config import Settings
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import load_embedder

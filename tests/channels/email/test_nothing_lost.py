@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.models import User
 from deskpilot.channels.email import imap
-from deskpilot.channels.email.models import InboundMail, InboundStatus, OutboundMail
+from deskpilot.channels.email.enums import InboundStatus
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import start_listener
 from deskpilot.config import Settings
 from deskpilot.tickets.models import Ticket

@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.email import imap
-from deskpilot.channels.email.delivery import SmtpTransport
-from deskpilot.channels.email.oauth2 import forget_tokens
 from deskpilot.config import MailboxSettings, OAuth2Client, Settings
+from deskpilot.errors import ProviderError
+from deskpilot.mailserver.oauth2 import forget_tokens
+from deskpilot.mailserver.smtp import SmtpTransport
+from deskpilot.runbooks.mailer import SmtpMailer
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage.engine import TriageEngine
 from tests.channels.email.conftest import IMAP_USER, Dovecot, free_port, mail, running_dovecot
@@ -119,5 +121,29 @@ def test_the_sender_signs_in_to_smtp_with_xoauth2(provider: Provider) -> None:
         assert sink.received == 1
         with pytest.raises(smtplib.SMTPAuthenticationError):
             SmtpTransport(host="127.0.0.1", port=controller.port, username="someone-else", oauth2=client).send(message)
+    finally:
+        controller.stop()
+
+
+def test_one_time_codes_go_through_the_same_transport_and_sign_in_with_xoauth2(
+        provider: Provider, mail_settings: Settings) -> None:
+    forget_tokens()
+    sink = _XOAuth2Sink(provider)
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port(), auth_require_tls=False,
+                            auth_required=True)
+    controller.start()
+    try:
+        client = OAuth2Client(token_url=f"{provider.url}/token", client_id=CLIENT_ID, refresh_token=REFRESH_TOKEN)
+        settings = mail_settings.model_copy(update={"mail_smtp_host": "127.0.0.1", "mail_smtp_port": controller.port,
+                                                    "mail_smtp_username": IMAP_USER, "mail_smtp_oauth2": client})
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "desk@desk.example", "jane@acme.example", "Your code"
+        message.set_content("123456")
+        SmtpMailer(settings).send(message)
+        assert sink.received == 1
+        stranger = settings.model_copy(update={"mail_smtp_username": "someone-else"})
+        with pytest.raises(ProviderError, match="could not be sent") as refused:
+            SmtpMailer(stranger).send(message)
+        assert refused.value.retryable and sink.received == 1
     finally:
         controller.stop()

@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import delivery, outbound
+from deskpilot.channels.email.enums import OutboundKind, OutboundStatus
 from deskpilot.channels.email.intake import IntakeOutcome, MailSource, ingest
-from deskpilot.channels.email.models import InboundMail, OutboundKind, OutboundMail, OutboundStatus
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import receive, start_listener
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
+from deskpilot.mailserver.smtp import SmtpTransport
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
@@ -25,8 +27,8 @@ from tests.conftest import FrozenClock
 from tests.factories import make_desk
 
 
-def _transport(sink: SmtpSink) -> delivery.SmtpTransport:
-    return delivery.SmtpTransport(host=sink.host, port=sink.port, timeout=10)
+def _transport(sink: SmtpSink) -> SmtpTransport:
+    return SmtpTransport(host=sink.host, port=sink.port, timeout=10)
 
 
 def _ingest(factory: sessionmaker[Session], settings: Settings, mail_triage: TriageEngine, raw: bytes) -> int:
@@ -71,7 +73,7 @@ def test_an_unreachable_server_is_retried_with_backoff_and_the_mail_is_never_dro
         factory: sessionmaker[Session], mail_settings: Settings, smtp_sink: SmtpSink, clock: FrozenClock,
         mail_triage: TriageEngine) -> None:
     _ingest(factory, mail_settings, mail_triage, mail())
-    down = delivery.SmtpTransport(host="127.0.0.1", port=free_port(), timeout=5)
+    down = SmtpTransport(host="127.0.0.1", port=free_port(), timeout=5)
 
     first = delivery.deliver_due(factory, settings=mail_settings, transport=down)
     early = delivery.deliver_due(factory, settings=mail_settings, transport=down)

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import User
+from deskpilot.channels.email.enums import InboundStatus
 from deskpilot.channels.email.intake import MailSource, ingest
-from deskpilot.channels.email.models import InboundMail, InboundStatus
+from deskpilot.channels.email.models import InboundMail
 from deskpilot.config import Settings, UnknownSender
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from deskpilot.accounts import login
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.schemas import (
     LoginRequest,
     PasswordChange,

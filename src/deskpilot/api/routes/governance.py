@@ -12,7 +12,8 @@ from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep
 from deskpilot.api.routes.assist import refresh_index
 from deskpilot.clock import utcnow
 from deskpilot.governance import kb_changes, reviews, settings_gate, switches
-from deskpilot.governance.models import AiSwitch, KbChangeSet, ReviewKind
+from deskpilot.governance.enums import ReviewKind
+from deskpilot.governance.models import AiSwitch, KbChangeSet
 from deskpilot.governance.schemas import (
     AiReviewRead,
     AiSwitchRead,

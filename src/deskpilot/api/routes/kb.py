@@ -16,8 +16,9 @@ from deskpilot.api.routes.assist import refresh_index
 from deskpilot.errors import InvalidInput, TooLarge
 from deskpilot.governance import kb_changes
 from deskpilot.kb import export, importer, service, workflow
+from deskpilot.kb.enums import KbArticleStatus
 from deskpilot.kb.from_ticket import draft_from_ticket
-from deskpilot.kb.models import KbArticle, KbArticleStatus
+from deskpilot.kb.models import KbArticle
 from deskpilot.kb.schemas import (
     MAX_IMPORT_BYTES,
     SLUG_PATTERN,

@@ -12,8 +12,9 @@ from deskpilot.api.deps import CurrentPrincipal, IdPath, Limit, Offset, SessionD
 from deskpilot.runbooks import executor, self_service
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
+from deskpilot.runbooks.enums import VersionStatus
 from deskpilot.runbooks.mailer import SmtpMailer
-from deskpilot.runbooks.models import RunbookRun, VersionStatus
+from deskpilot.runbooks.models import RunbookRun
 from deskpilot.runbooks.schemas import (
     ApprovalCreate,
     ChallengeRead,

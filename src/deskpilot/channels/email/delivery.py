@@ -14,58 +14,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.channels.email import outbound
-from deskpilot.channels.email.models import OutboundKind, OutboundMail, OutboundStatus
-from deskpilot.channels.email.oauth2 import token_source, xoauth2
+from deskpilot.channels.email.enums import OutboundKind, OutboundStatus
+from deskpilot.channels.email.models import OutboundMail
 from deskpilot.clock import utcnow
-from deskpilot.config import OAuth2Client, Settings
+from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
 from deskpilot.governance import connections
+from deskpilot.mailserver.smtp import MailTransport, SmtpTransport
 
 log = logging.getLogger(__name__)
 _MAX_BACKOFF = timedelta(hours=6)
-
-
-class MailTransport(Protocol):
-    """Hands one finished mail to a mail server."""
-
-    def send(self, message: EmailMessage) -> None: ...
-
-
-@dataclass(frozen=True)
-class SmtpTransport:
-    """SMTP with optional STARTTLS and login, one connection per mail (outbox volumes are small)."""
-
-    host: str
-    port: int
-    username: str = ""
-    password: str = ""
-    starttls: bool = False
-    timeout: float = 30.0
-    oauth2: OAuth2Client | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SmtpTransport:
-        return cls(host=settings.mail_smtp_host, port=settings.mail_smtp_port, username=settings.mail_smtp_username,
-                   password=settings.mail_smtp_password, starttls=settings.mail_smtp_starttls,
-                   oauth2=settings.mail_smtp_oauth2)
-
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
-            if self.starttls:
-                client.starttls()
-            if self.oauth2 is not None:
-                response = xoauth2(self.username, token_source(self.oauth2).access_token())
-                client.ehlo_or_helo_if_needed()
-                client.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
-            elif self.username:
-                client.login(self.username, self.password)
-            client.send_message(message)
 
 
 def build_message(mail: OutboundMail, *, sender_name: str = "Service desk") -> EmailMessage:

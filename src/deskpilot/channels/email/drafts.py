@@ -15,7 +15,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.assist.compose import AgentDraft, AnswerComposer, draft_reply
 from deskpilot.errors import Conflict
 from deskpilot.governance import switches
-from deskpilot.governance.models import AiMode, Capability
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Queue, TicketMessage

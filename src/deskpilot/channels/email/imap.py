@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from deskpilot.channels.base import IntakeOutcome, IntakeResult
 from deskpilot.channels.email.intake import MailSource, ingest, last_uid
 from deskpilot.channels.email.mailbox_drafts import MailboxDrafts
-from deskpilot.channels.email.oauth2 import token_source, xoauth2
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import ProviderError
 from deskpilot.governance import connections
+from deskpilot.mailserver.oauth2 import token_source, xoauth2
 from deskpilot.triage.engine import TriageEngine
 
 log = logging.getLogger(__name__)

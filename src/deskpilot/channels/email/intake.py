@@ -25,7 +25,8 @@ from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.channels.base import IntakeOutcome, IntakeResult
 from deskpilot.channels.email import outbound
-from deskpilot.channels.email.models import InboundMail, InboundStatus, MailboxCursor
+from deskpilot.channels.email.enums import InboundStatus
+from deskpilot.channels.email.models import InboundMail, MailboxCursor
 from deskpilot.channels.email.parse import ParsedMail, parse_mail
 from deskpilot.channels.email.requesters import requester_for
 from deskpilot.channels.email.store import link_to_ticket, store_attachments, store_raw

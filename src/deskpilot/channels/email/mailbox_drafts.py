@@ -22,10 +22,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.audit.decisions_models import AiDecision, DecisionKind
+from deskpilot.audit.decisions_models import AiDecision
+from deskpilot.audit.enums import DecisionKind
 from deskpilot.channels.base import IntakeOutcome, IntakeResult
+from deskpilot.channels.email.enums import OutboundKind, OutboundStatus
 from deskpilot.channels.email.intake import MailSource, advance_cursor, last_uid
-from deskpilot.channels.email.models import InboundMail, OutboundKind, OutboundMail, OutboundStatus
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.outbound import new_message_id, record_first_response, reply_subject
 from deskpilot.clock import utcnow
 from deskpilot.config import MailboxSettings, Settings

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from deskpilot.channels.email.enums import InboundStatus, OutboundKind, OutboundStatus
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
-
-
-class InboundStatus(StrEnum):
-    PROCESSED = "processed"
-    IGNORED_AUTOREPLY = "ignored_autoreply"
-    FAILED_PARSE = "failed_parse"
-    FAILED_INTAKE = "failed_intake"
-    DISCARDED = "discarded"
-
-
-UNFILED = (InboundStatus.FAILED_PARSE, InboundStatus.FAILED_INTAKE, InboundStatus.IGNORED_AUTOREPLY)
-
-
-class OutboundStatus(StrEnum):
-    QUEUED = "queued"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-class OutboundKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
-    REPLY = "reply"
 
 
 class InboundMail(Base):

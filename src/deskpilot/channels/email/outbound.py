@@ -16,9 +16,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
-from deskpilot.accounts.models import Role
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
-from deskpilot.channels.email.models import InboundMail, OutboundKind, OutboundMail
+from deskpilot.channels.email.enums import OutboundKind
+from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
 from deskpilot.conversations.models import Conversation, ConversationMessage

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from deskpilot.channels.email.models import InboundStatus
+from deskpilot.channels.email.enums import InboundStatus
 from deskpilot.validation import DbId, InputModel
 
 

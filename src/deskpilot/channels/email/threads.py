@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.models import Role, User
+from deskpilot.accounts.enums import Role
+from deskpilot.accounts.models import User
 from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.parse import ParsedMail
 from deskpilot.tickets.models import Ticket

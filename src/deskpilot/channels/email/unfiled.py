@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
-from deskpilot.channels.email.models import UNFILED, InboundMail, InboundStatus
+from deskpilot.channels.email.enums import UNFILED, InboundStatus
+from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.store import link_to_ticket
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, NotFound

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import IdPath, SessionDep, chat_assistant
+from deskpilot.channels.webchat.chat_views import STATE_LABELS, message_views
 from deskpilot.conversations import attachments, flow, password_help, service
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.models import Conversation
@@ -19,7 +20,6 @@ from deskpilot.conversations.transactions import retried
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from deskpilot.kb.service import approved_documents
 from deskpilot.tickets.models import Ticket
-from deskpilot.web.chat_views import STATE_LABELS, message_views
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import FormViewer, Viewer, ViewerDep
 

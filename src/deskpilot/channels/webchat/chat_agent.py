@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.models import User
 from deskpilot.api.deps import IdPath, SessionDep
+from deskpilot.channels.webchat.chat import chat_context
+from deskpilot.channels.webchat.chat_views import STATE_LABELS
 from deskpilot.conversations import service
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
 from deskpilot.errors import Conflict, InvalidInput, PermissionDenied
-from deskpilot.web.chat import chat_context
-from deskpilot.web.chat_views import STATE_LABELS
 from deskpilot.web.templating import render
 from deskpilot.web.viewer import FormViewer, StaffViewer, Viewer
 

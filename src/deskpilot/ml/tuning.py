@@ -1,0 +1,53 @@
+"""Thresholds on raw cosines, tuned per embedder: each model's cosines sit on their own scale (unrelated texts
+near 0.1 with MiniLM, near 0.75 with multilingual-e5), so a value tuned for one is wrong for another.
+
+They are kept here, one record per embedder, and nowhere else. An index built with an embedder stores its
+record in its manifest (`ml/artifacts.py`) and is searched with the stored values when it is loaded again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+from deskpilot.ml.embeddings import MODEL_ID as MINILM_MODEL_ID
+from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
+
+
+@dataclass(frozen=True)
+class EmbedderTuning:
+    """The thresholds that depend on the embedder's cosine scale.
+
+    `evidence_floor`, `evidence_weight`: the KB search confidence's absolute-evidence term (`assist/retrieval`):
+    the logit moves by `evidence_weight` per unit of the best raw cosine above (below) `evidence_floor`.
+    `history_min_similarity`: a past question votes for its article only above this cosine (`assist/history`).
+    """
+
+    evidence_floor: float
+    evidence_weight: float
+    history_min_similarity: float
+
+    def as_thresholds(self) -> dict[str, float]:
+        return asdict(self)
+
+    @classmethod
+    def from_thresholds(cls, thresholds: dict[str, float], model_id: str) -> EmbedderTuning:
+        """The tuning stored in an artifact's manifest; a value it lacks is the embedder's current one."""
+        current = tuning_for(model_id)
+        return cls(**{f.name: float(thresholds.get(f.name, getattr(current, f.name))) for f in fields(cls)})
+
+
+# MiniLM: evidence floor and weight chosen on a hand-written development set on the demo KB (docs/benchmarks.md,
+# "Abstention on the demo KB"); history similarity by cross-validation on doc2dial queries_dev.
+# multilingual-e5: floor and weight chosen by `deskpilot eval multilingual` on the German and French questions of
+# benchmarks/data/multilingual_questions.csv, not on Spanish or Chinese; its history similarity was not tuned
+# and is MiniLM's.
+TUNED: dict[str, EmbedderTuning] = {
+    MINILM_MODEL_ID: EmbedderTuning(evidence_floor=0.53, evidence_weight=10.0, history_min_similarity=0.5),
+    MULTILINGUAL_MODEL_ID: EmbedderTuning(evidence_floor=0.825, evidence_weight=40.0, history_min_similarity=0.5),
+}
+DEFAULT_TUNING = TUNED[MINILM_MODEL_ID]
+
+
+def tuning_for(model_id: str) -> EmbedderTuning:
+    """The tuned thresholds of `model_id`; an embedder never tuned (a test's) gets MiniLM's."""
+    return TUNED.get(model_id, DEFAULT_TUNING)
