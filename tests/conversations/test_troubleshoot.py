@@ -56,6 +56,8 @@ def test_the_assistant_asks_which_device_and_walks_the_macos_article_skipping_wh
     assert "Which device" in _last(conversation)
     assert all(option in _last(conversation) for option in ("Windows", "macOS", "Phone or tablet"))
     assert "Step" not in _last(conversation)
+    # The question cites the articles it chooses between (so the record says which ones).
+    assert {"vpn-connect-windows", "vpn-connect-macos"} <= {c["slug"] for c in conversation.messages[-1].citations}
 
     _chat_more(session, desk, vpn_desk, conversation, "It's a MacBook, and I already checked that GlobalProtect is "
                                                       "installed")

@@ -84,8 +84,8 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
         return
     slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
     if slug is None:
-        troubleshoot.offer_ticket(session, conversation, actor, opening="I found no approved article that answers "
-                                  "this.", reason="The assistant found no approved article that answers it.",
+        troubleshoot.offer_ticket(session, conversation, actor, opening=phrases.phrase("no_article", language),
+                                  reason="The assistant found no approved article that answers it.",
                                   code=R.NO_ARTICLE)
         return
     service.say(session, conversation, ASSISTANT, phrases.phrase("may_fit", language),

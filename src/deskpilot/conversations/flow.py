@@ -148,19 +148,20 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
         troubleshoot.confirm_deflection(session, conversation, actor, "resolved by self-service")
         troubleshoot.resolve(session, conversation, actor, "Glad that solved it.")
     elif reply is Reply.NO:
+        spoken = troubleshoot.language(conversation)
         troubleshoot.remember(conversation, text)
         if troubleshoot.start_from_error(session, conversation, actor, assistant, text):
             return
         slug = conversation.facts.get("answer_slug")
         document = assistant.index.documents.get(str(slug)) if slug else None
         if document is None or not numbered_steps(document.text):
-            troubleshoot.offer_ticket(session, conversation, actor, opening="Sorry that did not solve it, and its "
-                                      "article has no steps to try.",
+            troubleshoot.offer_ticket(session, conversation, actor,
+                                      opening=phrases.phrase("not_solved_no_steps", spoken),
                                       reason="The suggested answer did not help and its article has no steps to try.",
                                       code=R.ANSWER_DID_NOT_HELP)
             return
         troubleshoot.start_steps(session, conversation, actor, assistant, document.slug,
-                                 opening="Sorry that did not solve it. Let us go through the steps one at a time.")
+                                 opening=phrases.phrase("not_solved_walk", spoken))
     else:
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
         answering.answer(session, conversation, actor, assistant, text)

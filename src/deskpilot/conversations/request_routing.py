@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever
-from deskpilot.conversations import answering, handoff, routing, service, small_talk, status
+from deskpilot.conversations import answering, handoff, phrases, routing, service, small_talk, status
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent
 from deskpilot.conversations.models import Conversation, Resolution
@@ -34,9 +34,13 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
     routing.record(conversation, reading)
     if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
-        _open_requested(session, conversation, actor, assistant, text)
+        _open_requested(session, conversation, actor, assistant, text, problem=text)
         return
     routing.wait_for_description(conversation, False)
+    problem = routing.requested_with_problem(reading, text)
+    if problem is not None:
+        _open_requested(session, conversation, actor, assistant, text, problem=problem)
+        return
     brief = small_talk.answer(reading.intent)
     if reading.intent is Intent.OUT_OF_SCOPE and _kb_covers(assistant, text, vector):
         brief = None  # the desk's own approved articles say what is in scope (a room-booking article, say)
@@ -50,7 +54,8 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
         service.say(session, conversation, ASSISTANT, answer.text, confidence=reading.confidence)
     elif reading.intent is Intent.OPEN_TICKET:
         routing.wait_for_description(conversation, True)
-        service.say(session, conversation, ASSISTANT, routing.ASK_WHAT_IS_WRONG, confidence=reading.confidence)
+        asked = phrases.phrase("ask_what_is_wrong", _language(conversation, text))
+        service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
     else:
         answering.answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
 
@@ -62,17 +67,25 @@ def _kb_covers(assistant: Assistant, text: str, vector: Vectors) -> bool:
     return result.confidence >= assistant.settings.answer_abstain_below
 
 
+def _language(conversation: Conversation, text: str) -> str:
+    language = phrases.requester_language(text, conversation.facts.get("language"))
+    conversation.facts = conversation.facts | {"language": language}
+    return language
+
+
 def _open_requested(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
-                    text: str) -> None:
-    """The requester asked for a ticket and has now said what is wrong: open it with their words."""
+                    text: str, *, problem: str) -> None:
+    """The requester asked for a ticket and has said what is wrong (`problem`, in `text`): open it with their
+    words, triaged on the whole message."""
     routing.wait_for_description(conversation, False)
-    conversation.subject = " ".join(text.split())[:300]
+    conversation.subject = " ".join(problem.split())[:300]
     routing.triage_onto(session, conversation, assistant.triage, text)
+    language = _language(conversation, text)
     handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
                                  triage=assistant.triage, reason="The requester asked to open a ticket.",
                                  code=R.REQUESTER_ASKED)
     conversation.resolution = Resolution.TICKET
     service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
-    service.say(session, conversation, SYSTEM,
-                f"I opened ticket DP-{handed.ticket.id} for you: \u201c{handed.ticket.subject}\u201d. "
-                f"{handoff.promise(handed.ticket)} A person from the service desk will reply here and on the ticket.")
+    service.say(session, conversation, SYSTEM, phrases.phrase(
+        "ticket_on_request", language, ticket=handed.ticket.id, subject=handed.ticket.subject,
+        promise=handoff.promise(handed.ticket)))
