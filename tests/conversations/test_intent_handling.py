@@ -155,6 +155,21 @@ def test_a_question_about_opening_a_ticket_is_not_a_request_to_open_one(
     assert conversation.ticket_id is None and _tickets(session) == 0
 
 
+def test_a_problem_with_nothing_to_search_on_gets_a_question_not_a_guessed_article(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session, ("vpn-connect-windows", "printer-add"))
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "ugh, it is broken again")
+    assert conversation.facts["intent"] == "kb_question"
+    assert "which app or device is it" in _last_reply(conversation)
+    assert all(not m.citations for m in conversation.messages) and _tickets(session) == 0
+    turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+                     body="how do I add the printer on my floor?", assistant=assistant)
+    assert any(c["slug"] == "printer-add" for m in turn.replies for c in m.citations)
+
+
 def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_opened(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     limited = dataclasses.replace(assistant, settings=assistant.settings.model_copy(

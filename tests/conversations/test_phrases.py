@@ -8,6 +8,7 @@ import pytest
 
 from deskpilot.conversations import phrases
 from deskpilot.conversations.replies import Reply, classify, stated_problem
+from deskpilot.conversations.routing import is_vague
 
 
 def test_every_phrase_has_english_and_the_same_fields_in_every_language() -> None:
@@ -74,3 +75,12 @@ def test_the_troubleshooting_walk_speaks_the_requester_s_language() -> None:
     assert step == "Paso 2 de 5 de «Impresora»: Reinicie. [p v1]"
     assert phrases.phrase("offer_ticket", "de").startswith("Soll ich ein Ticket")
     assert phrases.phrase("which_device", "fr", options="Windows · macOS").endswith("Choisissez : Windows · macOS.")
+
+
+@pytest.mark.parametrize(("message", "vague"), [
+    ("ugh, it is broken again", True), ("I've got an issue", True), ("Outlook keeps crashing", False),
+    ("Es geht nicht", True), ("j'ai un problème", True), ("tengo un problema", True),
+    ("My VPN does not work", False), ("printer", False), ("mon ordinateur est lent", False), ("打印机坏了", False),
+])
+def test_a_problem_is_vague_when_it_names_nothing_to_search_on(message: str, vague: bool) -> None:
+    assert is_vague(message) is vague

@@ -111,7 +111,7 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
                      "fr": "votre question et ce que vous m'avez dit", "es": "su pregunta y lo que me ha contado",
                      "zh": "您的问题和您提供的信息"},
     "which_device": {
-        "en": "To find the right steps: which device is this on? Choose one: {options}.",
+        "en": "To find the right steps: Which device is this on? Choose one: {options}.",
         "de": "Damit ich die richtigen Schritte finde: Auf welchem Gerät ist das? Wählen Sie eines: {options}.",
         "fr": "Pour trouver les bonnes étapes : sur quel appareil est-ce ? Choisissez : {options}.",
         "es": "Para encontrar los pasos adecuados: ¿en qué dispositivo ocurre? Elija uno: {options}.",
@@ -200,6 +200,17 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "fr": "Désolé que cela n'ait pas suffi ; l'article ne propose pas d'étapes à essayer.",
         "es": "Siento que no lo haya resuelto; el artículo no tiene pasos que probar.",
         "zh": "很抱歉没有解决，而且这篇文章没有可以尝试的步骤。",
+    },
+    "ask_details": {
+        "en": "Tell me a little more so I can find the right help: which app or device is it, what were you doing, "
+              "and what happened or which error did you see?",
+        "de": "Erzählen Sie mir etwas mehr, damit ich die richtige Hilfe finde: Um welche Anwendung oder welches "
+              "Gerät geht es, was haben Sie gerade getan, und was ist passiert oder welche Fehlermeldung kam?",
+        "fr": "Dites-m'en un peu plus pour que je trouve la bonne aide : quelle application ou quel appareil, que "
+              "faisiez-vous, et que s'est-il passé ou quel message d'erreur avez-vous vu ?",
+        "es": "Cuénteme un poco más para encontrar la ayuda adecuada: ¿qué aplicación o dispositivo es, qué estaba "
+              "haciendo y qué pasó o qué error vio?",
+        "zh": "请再多告诉我一些，以便找到合适的帮助：是哪个应用或设备？您当时在做什么？发生了什么或看到了什么错误？",
     },
 }
 

@@ -56,6 +56,9 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
         routing.wait_for_description(conversation, True)
         asked = phrases.phrase("ask_what_is_wrong", _language(conversation, text))
         service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
+    elif reading.intent is Intent.KB_QUESTION and routing.is_vague(text):
+        asked = phrases.phrase("ask_details", _language(conversation, text))
+        service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
     else:
         answering.answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
 

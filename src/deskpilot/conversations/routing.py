@@ -32,6 +32,22 @@ NOT_A_DESCRIPTION = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, I
 # The readings of a message that may be a request for a ticket with its problem ("please open a ticket: the badge
 # reader rejects every badge"); a how-to question about tickets is not one.
 MAY_REQUEST_A_TICKET = frozenset({Intent.OPEN_TICKET, Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
+# Function words and the words any problem report shares, in the chat's languages: not something to search on.
+_GENERIC = frozenset({
+    "the", "and", "for", "with", "you", "your", "it's", "its", "this", "that", "there", "they", "have", "has", "had",
+    "got", "get", "can", "can't", "cannot", "could", "would", "will", "won't", "not", "don't", "doesn't", "didn't",
+    "isn't", "aren't", "i'm", "i've", "again", "any", "some", "something", "anything", "thing", "things", "stuff",
+    "all", "just", "now", "still", "very", "really", "please", "pls", "help", "helps", "need", "needs", "want",
+    "problem", "problems", "issue", "issues", "trouble", "wrong", "broken", "broke", "break", "working", "works",
+    "work", "worked", "fail", "fails", "failed", "failing", "error", "errors", "bug", "weird", "strange", "odd",
+    "urgent", "asap", "hello", "thanks", "hey", "what", "why", "how", "who", "where", "mine", "our", "ours", "one",
+    "das", "die", "der", "ein", "eine", "ich", "habe", "hat", "ist", "nicht", "geht", "funktioniert", "kaputt",
+    "fehler", "hilfe", "bitte", "mein", "meine", "etwas", "mehr", "immer", "noch", "does", "did", "was", "are",
+    "ugh", "argh", "hmm",
+    "les", "des", "une", "est", "pas", "marche", "fonctionne", "problème", "erreur", "aide", "mon", "j'ai", "cassé",
+    "los", "las", "una", "está", "funciona", "problema", "ayuda", "tengo", "roto", "algo", "por", "favor",
+})
 _HOW_TO = re.compile(r"^\W*(how|where|when|what|which|who|why|do i|can i|should i|is there|wie|wo|wann|comment|où|"
                      r"quand|cómo|como|dónde|donde|cuándo)\b|怎么|如何|在哪", re.IGNORECASE)
 SELF_SERVICE_INTENTS = {Intent.PASSWORD_RESET: "password_reset", Intent.ACCOUNT_UNLOCK: "account_locked"}
@@ -67,6 +83,13 @@ def describes_a_ticket(reading: IntentReading) -> bool:
     """After "what is wrong?": anything but small talk, a status question or a request for a person is the
     description of the ticket to open."""
     return reading.intent not in NOT_A_DESCRIPTION
+
+
+def is_vague(text: str) -> bool:
+    """A problem said without anything to search on ("it's broken", "I have a problem", "doesn't work", "???"):
+    no word beyond function words and words every problem shares. The assistant asks what is wrong instead of
+    guessing an article."""
+    return not any(len(word) > 2 and word not in _GENERIC for word in _WORD.findall(text.lower()))
 
 
 def requested_with_problem(reading: IntentReading, text: str) -> str | None:
