@@ -171,7 +171,8 @@ def _troubleshoot(session: Session, conversation: Conversation, actor: Principal
                   text: str) -> None:
     question = troubleshoot.on_message(session, conversation, actor, assistant, text)
     if question:
-        answering.answer(session, conversation, actor, assistant, question)
+        # Something else than an answer to the question asked: read what it asks (a status question, say).
+        request_routing.respond(session, conversation, actor, assistant, question)
 
 
 def _mirror_to_ticket(session: Session, conversation: Conversation, actor: Principal, text: str) -> None:

@@ -19,7 +19,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.assist.retrieval import RetrievalParams, SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.decisions_models import FeedbackAction
-from deskpilot.conversations import error_messages, facets, handoff, phrases, service
+from deskpilot.conversations import error_messages, facets, handoff, phrases, service, status
 from deskpilot.conversations import state as machine
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.models import Conversation, Resolution
@@ -281,7 +281,8 @@ def _after_offer(session: Session, conversation: Conversation, actor: Principal,
                  text: str) -> str | None:
     offer = conversation.facts["ticket_offer"]
     lowered, reply = text.lower(), classify(text)
-    if reply is Reply.YES or any(word in lowered for word in _TICKET):
+    # "open it" takes the offer; a message about a ticket the requester already has ("what about DP-12?") does not.
+    if reply is Reply.YES or (any(word in lowered for word in _TICKET) and status.named_ticket(text) is None):
         open_ticket(session, conversation, actor, assistant, reason=offer["reason"], code=R(offer["code"]))
         return None
     if start_from_error(session, conversation, actor, assistant, text):
