@@ -128,6 +128,48 @@ def test_a_ticket_on_request_is_opened_only_after_asking_what_is_wrong(session: 
     assert f"DP-{ticket.id}" in _last_reply(conversation)
 
 
+def test_a_ticket_request_that_says_what_is_wrong_is_opened_at_once_with_the_problem_as_subject(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "I need to open a ticket, my monitor flickers")
+    assert conversation.state is S.TICKET_CREATED and conversation.ticket_id is not None
+    ticket = session.get(Ticket, conversation.ticket_id)
+    assert ticket is not None and ticket.subject == "my monitor flickers"
+    assert ticket.requester_id == desk.alice.id and conversation.facts["triage_decision_id"]
+    assert f"DP-{ticket.id}" in _last_reply(conversation) and "What is wrong?" not in _last_reply(conversation)
+
+
+def test_after_what_is_wrong_any_description_opens_the_ticket_even_one_read_as_not_it(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "Ich möchte ein Ticket aufmachen")
+    assert "Was ist das Problem?" in _last_reply(conversation) and _tickets(session) == 0
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+              body="Die Kaffeemaschine im dritten Stock zeigt einen Netzwerkfehler", assistant=assistant)
+    session.commit()
+    assert conversation.state is S.TICKET_CREATED and _tickets(session) == 1
+    assert "Ich habe das Ticket DP-" in _last_reply(conversation)
+
+
+def test_a_question_about_opening_a_ticket_is_not_a_request_to_open_one(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "how do I open a ticket for a broken keyboard?")
+    assert conversation.ticket_id is None and _tickets(session) == 0
+
+
+def test_a_problem_with_nothing_to_search_on_gets_a_question_not_a_guessed_article(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session, ("vpn-connect-windows", "printer-add"))
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "ugh, it is broken again")
+    assert conversation.facts["intent"] == "kb_question"
+    assert "which app or device is it" in _last_reply(conversation)
+    assert all(not m.citations for m in conversation.messages) and _tickets(session) == 0
+    turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+                     body="how do I add the printer on my floor?", assistant=assistant)
+    assert any(c["slug"] == "printer-add" for m in turn.replies for c in m.citations)
+
+
 def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_opened(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     limited = dataclasses.replace(assistant, settings=assistant.settings.model_copy(

@@ -49,6 +49,11 @@ def test_questions_in_german_and_spanish_are_answered_in_their_language_without_
     assert answer.body.startswith(phrases.phrase("article_in_english", "es"))
     assert answer.body.endswith(phrases.phrase("confirm", "es"))
 
+    # Not solved: the walk through the article's steps is framed in Spanish too.
+    flow.post(session, actor=alice, conversation_id=spanish.id, body="no", assistant=assistant)
+    walk = spanish.messages[-1].body
+    assert spanish.state is S.TROUBLESHOOTING and walk.startswith(phrases.phrase("not_solved_walk", "es"))
+    assert "Paso 1 de " in walk and walk.endswith(phrases.phrase("step_question", "es"))
     flow.hand_off(session, actor=alice, conversation_id=spanish.id, assistant=assistant)
     ticket = session.get(Ticket, spanish.ticket_id)
     assert ticket is not None and ticket.language == "es"

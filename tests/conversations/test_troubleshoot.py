@@ -5,7 +5,7 @@ three failed steps (and opened only on yes), and a ticket whose summary an agent
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
@@ -19,7 +19,7 @@ from deskpilot.runtime import AiRuntime, chat_assistant
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
 from tests.conversations.conftest import load_chat_kb
-from tests.factories import Desk
+from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
 S = ConversationState
@@ -56,6 +56,8 @@ def test_the_assistant_asks_which_device_and_walks_the_macos_article_skipping_wh
     assert "Which device" in _last(conversation)
     assert all(option in _last(conversation) for option in ("Windows", "macOS", "Phone or tablet"))
     assert "Step" not in _last(conversation)
+    # The question cites the articles it chooses between (so the record says which ones).
+    assert {"vpn-connect-windows", "vpn-connect-macos"} <= {c["slug"] for c in conversation.messages[-1].citations}
 
     _chat_more(session, desk, vpn_desk, conversation, "It's a MacBook, and I already checked that GlobalProtect is "
                                                       "installed")
@@ -111,6 +113,18 @@ def test_no_to_the_ticket_offer_opens_nothing(session: Session, desk: Desk, vpn_
     _chat_more(session, desk, vpn_desk, conversation, "no")
     assert conversation.state is S.ASSISTANT_ANSWERING and conversation.ticket_id is None
     assert session.scalar(select(Ticket).where(Ticket.requester_id == desk.alice.id)) is None
+
+
+def test_a_status_question_instead_of_an_answer_to_the_offer_gets_the_status_not_a_new_ticket(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    earlier = open_ticket(session, desk, desk.alice, subject="Jira sprint board broken")
+    conversation = _chat(session, desk, vpn_desk, "Jira shows error 500 when I open the sprint board")
+    assert conversation.state is S.OFFERING_TICKET
+    _chat_more(session, desk, vpn_desk, conversation, f"oh wait, I already opened a ticket for that, DP-{earlier.id}. "
+                                                      "Where is it at?")
+    assert conversation.ticket_id is None and conversation.facts["status_ticket_ids"] == [earlier.id]
+    assert f"DP-{earlier.id}" in _last(conversation)
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 1
 
 
 def test_please_open_a_ticket_mid_walk_opens_one_at_once(session: Session, desk: Desk,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from deskpilot.conversations.state import ConversationState, Owner, owner_of
 from deskpilot.evaluation.conversations_baseline import predict
 from deskpilot.evaluation.conversations_cases import ConversationCase, Handling
 from deskpilot.evaluation.conversations_judge import Observation, Observed, ObservedMessage, judge
+from deskpilot.evaluation.conversations_replay import ASSISTANT_STATES
 
 VPN = frozenset({"vpn-connect-windows", "vpn-error-codes"})
 
@@ -128,3 +130,9 @@ def test_the_keyword_baseline_routes_by_fixed_word_lists() -> None:
     assert predict("forgot my password") is Handling.SELF_SERVICE
     assert predict("vpn not connecting") is Handling.ANSWER
     assert predict("what's on the canteen menu") is Handling.OUT_OF_SCOPE
+
+
+def test_the_replay_posts_on_in_every_state_the_assistant_owns_and_stops_in_no_other() -> None:
+    # The device question (clarifying) and the ticket offer wait for the requester's answer: a script must go on.
+    owned = {state.value for state in ConversationState if owner_of(state) is Owner.ASSISTANT}
+    assert owned == ASSISTANT_STATES and {"clarifying", "offering_ticket"} <= ASSISTANT_STATES

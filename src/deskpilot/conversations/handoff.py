@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -16,15 +17,18 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import DecisionKind
 from deskpilot.config import Settings
-from deskpilot.conversations import attachments
+from deskpilot.conversations import attachments, phrases, service
 from deskpilot.conversations.models import Conversation, ConversationMessage
-from deskpilot.conversations.state import Author
+from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import Channel, MessageKind
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MAX_BODY, MessageCreate, TicketCreate
 from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.service import TriageOutcome
+
+if TYPE_CHECKING:
+    from deskpilot.conversations.flow import Assistant
 
 ASSISTANT = Principal.system("assistant")
 SUMMARY_MODEL = "conversation-summary/extractive-1"
@@ -227,3 +231,21 @@ def open_ticket(session: Session, *, conversation: Conversation, requester: Prin
     attachments.link_to_ticket(session, conversation)
     ticket.language = conversation.facts.get("language")
     return HandedOver(ticket=ticket, triage=outcome)
+
+
+def to_person(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant) -> None:
+    """"Talk to a human": a ticket is opened (or the linked one kept) and the conversation waits for a person."""
+    if conversation.state in (ConversationState.WAITING_FOR_HUMAN, ConversationState.WITH_HUMAN):
+        service.say(session, conversation, Speaker(Author.SYSTEM), "A person already has your conversation; your "
+                    "messages are kept and shown to them.")
+        return
+    if conversation.ticket_id is None:
+        ticket = open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
+                             triage=assistant.triage, reason="The requester asked to talk to a person.",
+                             code=HandoffReason.REQUESTER_ASKED).ticket
+    else:
+        ticket = tickets.get(session, actor=actor, ticket_id=conversation.ticket_id)
+    service.transition(session, conversation, ConversationEvent.HANDOFF, actor=actor)
+    service.say(session, conversation, Speaker(Author.SYSTEM), phrases.phrase(
+        "handed_off", conversation.facts.get("language", phrases.ENGLISH), ticket=ticket.id,
+        promise=promise(ticket)))

@@ -22,9 +22,36 @@ _HUMAN = re.compile(r"\b(talk|speak|chat|connect|put me through)\b.{0,20}\b(huma
                     r"technician|people|staff|service desk)\b|^\s*(human|agent|operator|a person)\W*$"
                     r"|\breal (person|human)\b", re.IGNORECASE)
 # An explicit request for a ticket, in the languages the chat speaks ("please open a ticket for me").
-_TICKET = re.compile(r"\b(open|create|raise|log|file|make|start)\b.{0,25}\b(ticket|incident)\b|\bticket,? please\b"
-                     r"|\bticket\b.{0,20}\b(er)?öffnen\b|\bouvrir un ticket\b|\babrir (un|una) (ticket|incidencia)\b"
-                     r"|开工单|提交工单", re.IGNORECASE)
+_TICKET = re.compile(r"\b(open|create|raise|log|file|make|start|submit)\b.{0,25}\b(ticket|incident)s?\b"
+                     r"|\bticket,? (please|pls)\b"
+                     r"|\b(ticket|störungsmeldung|meldung)\b.{0,20}\b(er)?(öffnen|anlegen|erstellen|aufmachen|aufgeben)\b"
+                     r"|\b(ouvrir|ouvrez|créer|créez|ouvre|crée)\b.{0,20}\b(ticket|incident)\b"
+                     r"|\b(abrir|abre|abra|crear|crea|cree|registrar)\b.{0,20}\b(ticket|incidencia|incidente)\b"
+                     r"|(开|提|提交|创建|建)[^。？?]{0,6}工单", re.IGNORECASE)
+# Words that only frame a request for a ticket ("could you please open one for me"), in the same languages: what
+# is left once they and the request itself are taken out is the problem, if the requester said it already.
+_FRAMING = frozenset({
+    "a", "an", "the", "i", "i'd", "i'm", "im", "we", "my", "our", "me", "us", "you", "your", "it", "this", "that",
+    "to", "for", "of", "and", "or", "with", "on", "in", "at", "about", "so", "just", "also", "please", "pls", "plz",
+    "can", "could", "would", "will", "should", "need", "needs", "want", "wanna", "like", "have", "has", "get",
+    "got", "do", "does", "hi", "hello", "hey", "hiya", "thanks", "thank", "new", "one", "quick", "regarding", "re",
+    "urgent", "asap", "now", "today", "kindly", "help", "someone", "somebody", "ticket", "tickets", "incident",
+    "incidents", "case", "request", "open", "opened", "create", "raise", "log", "file", "make", "start", "submit",
+    "put", "ich", "wir", "mein", "meine", "mir", "uns", "sie", "ein", "eine", "einen", "einem", "der", "die", "das",
+    "den", "dem", "für", "bitte", "möchte", "möchten", "würde", "gerne", "können", "könnten", "kannst", "neues",
+    "neue", "neuen", "hallo", "danke", "je", "j'ai", "nous", "mon", "ma", "mes", "moi", "vous", "un", "une", "le",
+    "la", "les", "l'incident", "pour", "de", "du", "des", "s'il", "plaît", "svp", "voudrais", "veux", "pouvez",
+    "peux", "merci", "bonjour", "yo", "nosotros", "mi", "mis", "usted", "una", "el", "los", "las", "por", "favor",
+    "para", "del", "quiero", "quisiera", "puede", "puedes", "podría", "necesito", "hola", "gracias", "nueva",
+    "nuevo"
+})
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_FRAMING = re.compile(r"请|帮我|我要|我想|给我|一个|一下|麻烦|工单|开|提交|创建|谢谢|你好")
+# What is left of the request in front of the problem ("for me - the projector …", "? La borne …").
+_LEADING = re.compile(r"^(?:[\s:,;.!?？。，、\-–—]|\b(?:for|to|me|us|please|pls|bitte|por|favor|s'il|vous|plaît|"
+                      r"pour|moi|para|mí)\b)+", re.IGNORECASE)
+PROBLEM_MIN_WORDS = 2
+PROBLEM_MIN_CJK = 4
 SHORT_REPLY_WORDS = 8
 
 
@@ -42,6 +69,30 @@ def wants_human(text: str) -> bool:
 def wants_ticket(text: str) -> bool:
     """Whether the requester asks in so many words for a ticket to be opened."""
     return bool(_TICKET.search(text))
+
+
+def stated_problem(text: str) -> str | None:
+    """What is wrong, when a request for a ticket already says it ("Please open a ticket: the badge reader in
+    building B rejects every badge" → "the badge reader in building B rejects every badge"); None when the
+    message is only the request ("I need to open an incident"): at least two words beyond the request's own
+    framing, or four Chinese characters beyond it."""
+    match = _TICKET.search(text)
+    if match is None:
+        return None
+    parts = (text[match.end():], text[:match.start()])  # the problem usually follows the request
+    if _CJK.search(text):
+        counts = [len(_CJK.findall(_CJK_FRAMING.sub("", part))) for part in parts]
+        enough = PROBLEM_MIN_CJK
+    else:
+        counts = [sum(w not in _FRAMING for w in _WORDS.findall(part.lower())) for part in parts]
+        enough = PROBLEM_MIN_WORDS
+    best = max(range(2), key=lambda i: counts[i])
+    if counts[best] < enough:
+        return None
+    words = parts[best].split()
+    while best == 1 and words and words[-1].strip(",;:-–—").lower() in _FRAMING:
+        words.pop()  # "My monitor flickers, I need to [open a ticket]"
+    return _LEADING.sub("", " ".join(words)).rstrip(" :,;-–—，、请") or None
 
 
 def classify(text: str) -> Reply:

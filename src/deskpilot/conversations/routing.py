@@ -6,6 +6,7 @@ handling. A question's triage replaces the other facts of the previous question,
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from enum import StrEnum
 
@@ -15,7 +16,7 @@ from deskpilot.audit import decisions
 from deskpilot.config import Settings
 from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.conversations.models import Conversation
-from deskpilot.conversations.replies import wants_human
+from deskpilot.conversations.replies import stated_problem, wants_human
 from deskpilot.conversations.ticket_updates import RELAYED
 from deskpilot.conversations.troubleshoot import SAID
 from deskpilot.triage.engine import TriageEngine
@@ -25,11 +26,31 @@ PENDING = "pending"
 # A new question starts new facts; the intent read for it, what the requester told (device, error) and what
 # was relayed from the ticket still hold.
 KEPT_FACTS = ("intent", "intent_confidence", "intent_predicted", SAID, RELAYED)
-ASK_WHAT_IS_WRONG = ("Sure, I will open a ticket for you. What is wrong? Describe it in a sentence or two: what "
-                     "you were doing, what happened and any error message shown. I open the ticket with your "
-                     "next message.")
-TALKED = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.BOT_QUESTION, Intent.CAPABILITIES,
-                    Intent.OUT_OF_SCOPE})
+# Not the description of a ticket the requester asked for: small talk, a request for a person or a status question.
+# An out-of-scope reading is a description: the requester asked for the ticket, and people at the desk reroute it.
+NOT_A_DESCRIPTION = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, Intent.BOT_QUESTION,
+                               Intent.CAPABILITIES, Intent.HANDOFF, Intent.TICKET_STATUS})
+# The readings of a message that may be a request for a ticket with its problem ("please open a ticket: the badge
+# reader rejects every badge"); a how-to question about tickets is not one.
+MAY_REQUEST_A_TICKET = frozenset({Intent.OPEN_TICKET, Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
+# Function words and the words any problem report shares, in the chat's languages: not something to search on.
+_GENERIC = frozenset({
+    "the", "and", "for", "with", "you", "your", "it's", "its", "this", "that", "there", "they", "have", "has", "had",
+    "got", "get", "can", "can't", "cannot", "could", "would", "will", "won't", "not", "don't", "doesn't", "didn't",
+    "isn't", "aren't", "i'm", "i've", "again", "any", "some", "something", "anything", "thing", "things", "stuff",
+    "all", "just", "now", "still", "very", "really", "please", "pls", "help", "helps", "need", "needs", "want",
+    "problem", "problems", "issue", "issues", "trouble", "wrong", "broken", "broke", "break", "working", "works",
+    "work", "worked", "fail", "fails", "failed", "failing", "error", "errors", "bug", "weird", "strange", "odd",
+    "urgent", "asap", "hello", "thanks", "hey", "what", "why", "how", "who", "where", "mine", "our", "ours", "one",
+    "das", "die", "der", "ein", "eine", "ich", "habe", "hat", "ist", "nicht", "geht", "funktioniert", "kaputt",
+    "fehler", "hilfe", "bitte", "mein", "meine", "etwas", "mehr", "immer", "noch", "does", "did", "was", "are",
+    "ugh", "argh", "hmm",
+    "les", "des", "une", "est", "pas", "marche", "fonctionne", "problème", "erreur", "aide", "mon", "j'ai", "cassé",
+    "los", "las", "una", "está", "funciona", "problema", "ayuda", "tengo", "roto", "algo", "por", "favor",
+})
+_HOW_TO = re.compile(r"^\W*(how|where|when|what|which|who|why|do i|can i|should i|is there|wie|wo|wann|comment|où|"
+                     r"quand|cómo|como|dónde|donde|cuándo)\b|怎么|如何|在哪", re.IGNORECASE)
 SELF_SERVICE_INTENTS = {Intent.PASSWORD_RESET: "password_reset", Intent.ACCOUNT_UNLOCK: "account_locked"}
 
 
@@ -62,7 +83,23 @@ def wait_for_description(conversation: Conversation, waiting: bool) -> None:
 def describes_a_ticket(reading: IntentReading) -> bool:
     """After "what is wrong?": anything but small talk, a status question or a request for a person is the
     description of the ticket to open."""
-    return reading.intent not in TALKED | {Intent.HANDOFF, Intent.TICKET_STATUS}
+    return reading.intent not in NOT_A_DESCRIPTION
+
+
+def is_vague(text: str) -> bool:
+    """A problem said without anything to search on ("it's broken", "I have a problem", "doesn't work", "???"):
+    no word beyond function words and words every problem shares. The assistant asks what is wrong instead of
+    guessing an article."""
+    return not any(len(word) > 2 and word not in _GENERIC for word in _WORD.findall(text.lower()))
+
+
+def requested_with_problem(reading: IntentReading, text: str) -> str | None:
+    """The problem, when the message asks in so many words for a ticket and already says what is wrong
+    ("I need to open a ticket, my monitor flickers"): the ticket is opened at once with it. None otherwise,
+    and for a question about tickets ("how do I open a ticket for a new laptop?")."""
+    if reading.intent not in MAY_REQUEST_A_TICKET or _HOW_TO.search(text):
+        return None
+    return stated_problem(text)
 
 
 def triage_onto(session: Session, conversation: Conversation, engine: TriageEngine,

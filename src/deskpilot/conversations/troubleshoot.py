@@ -19,7 +19,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.assist.retrieval import SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import FeedbackAction
-from deskpilot.conversations import error_messages, facets, handoff, service
+from deskpilot.conversations import error_messages, facets, handoff, phrases, service, status
 from deskpilot.conversations import state as machine
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
@@ -37,11 +37,16 @@ S, E = ConversationState, ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
 STATES = frozenset({S.CLARIFYING, S.TROUBLESHOOTING, S.OFFERING_TICKET})
-STEP_QUESTION = "Did that fix it? Tell me what happened, or answer yes if it works now."
 STEPS_MIN_COVERAGE = 0.75  # share of the question's content words in the article, to try its steps
 SAID = "requester_said"
-_CONTINUE = ("continue", "next step", "keep going", "go on", "more steps", "another step")
+_CONTINUE = ("continue", "next step", "keep going", "go on", "more steps", "another step", "weiter", "continuar",
+             "siguiente", "继续")
 _TICKET = ("ticket", "open one", "open it")
+
+
+def language(conversation: Conversation) -> str:
+    """The language the conversation is held in (the requester's, detected per question; English at first)."""
+    return str(conversation.facts.get("language") or phrases.ENGLISH)
 
 
 def citation(slug: str, version: int, title: str) -> dict[str, Any]:
@@ -98,8 +103,11 @@ def clarify(session: Session, conversation: Conversation, actor: Principal, assi
         return False
     conversation.facts = conversation.facts | {"clarify": {"facet": offer.facet, "options": options}}
     service.transition(session, conversation, E.CLARIFY, actor=actor)
+    # The question cites the articles it chooses between: the requester can open one, and the record says which.
+    cited = [citation(slug, documents[slug].version, documents[slug].title) for slug in options.values()]
     service.say(session, conversation, ASSISTANT,
-                f"To find the right steps: {facets.Clarification(offer.facet, options).question()}")
+                phrases.phrase("which_device", language(conversation), options=" \u00b7 ".join(options)),
+                citations=cited)
     return True
 
 
@@ -164,13 +172,15 @@ def ask_step(session: Session, conversation: Conversation, *, opening: str = "")
             conversation.troubleshooting = walk
             cited = citation(walk["slug"], walk["version"], walk["title"])
             head = " ".join(part for part in (opening, *notes) if part)
-            body = f"Step {number} of {len(walk['steps'])} from \u201c{walk['title']}\u201d: {step} {cited['citation']}"
-            service.say(session, conversation, ASSISTANT, f"{head}\n\n{body}\n\n{STEP_QUESTION}".lstrip(),
-                        citations=[cited])
+            spoken = language(conversation)
+            body = phrases.phrase("step", spoken, number=number, total=len(walk["steps"]), title=walk["title"],
+                                  step=step, citation=cited["citation"])
+            service.say(session, conversation, ASSISTANT,
+                        f"{head}\n\n{body}\n\n{phrases.phrase('step_question', spoken)}".lstrip(), citations=[cited])
             return True
         skipped.append({"slug": walk["slug"], "version": walk["version"], "number": number, "step": step,
                         "because": f"the requester already did it ({action})"})
-        notes.append(f"You said you already did that ({action}), so I skipped step {number}.")
+        notes.append(phrases.phrase("skipped_step", language(conversation), action=action, number=number))
     walk.update(queue=queue, current=None, skipped=skipped)
     conversation.troubleshooting = walk
     return False
@@ -205,8 +215,8 @@ def _after_clarify(session: Session, conversation: Conversation, actor: Principa
     conversation.facts = conversation.facts | {SAID: said | {offer.facet: chosen}}
     slug = offer.options[chosen]
     start_steps(session, conversation, actor, assistant, slug,
-                opening=f"Thanks. For {chosen}, \u201c{assistant.index.documents[slug].title}\u201d has steps we can "
-                        "try together.")
+                opening=phrases.phrase("device_chosen", language(conversation), chosen=chosen,
+                                       title=assistant.index.documents[slug].title))
     return None
 
 
@@ -233,13 +243,13 @@ def _after_step(session: Session, conversation: Conversation, actor: Principal, 
         conversation.facts.get(SAID, {}).get("tried", []))) is None]
     if not remaining:
         offer_ticket(session, conversation, actor, reason=_exhausted(conversation), code=R.STEPS_EXHAUSTED,
-                     opening=f"That was the last step of \u201c{walk['title']}\u201d I can suggest.")
+                     opening=phrases.phrase("last_step", language(conversation), title=walk["title"]))
     elif walk["failed_since_offer"] >= assistant.settings.troubleshoot_offer_after:
         tried = walk["failed_since_offer"]
         offer_ticket(session, conversation, actor, code=R.STEPS_FAILED, can_continue=True,
                      reason=f"{tried} steps of \u201c{walk['title']}\u201d did not help; the requester chose a ticket "
                             f"rather than the {len(remaining)} step(s) left.",
-                     opening=f"We have tried {tried} steps without luck.")
+                     opening=phrases.phrase("steps_failed", language(conversation), count=tried))
     else:
         service.transition(session, conversation, E.STEP_DONE, actor=actor)
         ask_step(session, conversation)
@@ -261,17 +271,18 @@ def offer_ticket(session: Session, conversation: Conversation, actor: Principal,
     conversation.facts = conversation.facts | {"ticket_offer": {"reason": reason, "code": code.value,
                                                                 "can_continue": can_continue}}
     service.transition(session, conversation, E.OFFER_TICKET, actor=actor)
-    choice = ("Answer yes to open it, or continue to try the next step." if can_continue
-              else "Answer yes to open it, or no.")
+    spoken = language(conversation)
+    choice = phrases.phrase("offer_choice_continue" if can_continue else "offer_choice", spoken)
     service.say(session, conversation, ASSISTANT,
-                f"{opening} Shall I open a ticket for the service desk with everything you told me? {choice}".lstrip())
+                f"{opening} {phrases.phrase('offer_ticket', spoken)} {choice}".lstrip())
 
 
 def _after_offer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                  text: str) -> str | None:
     offer = conversation.facts["ticket_offer"]
     lowered, reply = text.lower(), classify(text)
-    if reply is Reply.YES or any(word in lowered for word in _TICKET):
+    # "open it" takes the offer; a message about a ticket the requester already has ("what about DP-12?") does not.
+    if reply is Reply.YES or (any(word in lowered for word in _TICKET) and status.named_ticket(text) is None):
         open_ticket(session, conversation, actor, assistant, reason=offer["reason"], code=R(offer["code"]))
         return None
     if start_from_error(session, conversation, actor, assistant, text):
@@ -298,11 +309,10 @@ def open_ticket(session: Session, conversation: Conversation, actor: Principal, 
                                  triage=assistant.triage, reason=reason, code=code)
     conversation.resolution = Resolution.TICKET
     service.transition(session, conversation, E.TICKET_OPENED, actor=actor)
-    tried = conversation.troubleshooting.get("tried")
-    carried = "everything we tried" if tried else "your question and what you told me"
-    service.say(session, conversation, SYSTEM,
-                f"I opened ticket DP-{handed.ticket.id} for you with {carried}. {handoff.promise(handed.ticket)} "
-                "A person from the service desk will reply here and on the ticket.")
+    spoken = language(conversation)
+    carried = phrases.phrase("carried_tried" if conversation.troubleshooting.get("tried") else "carried_said", spoken)
+    service.say(session, conversation, SYSTEM, phrases.phrase("ticket_with_context", spoken, ticket=handed.ticket.id,
+                                                              carried=carried, promise=handoff.promise(handed.ticket)))
 
 
 def confirm_deflection(session: Session, conversation: Conversation, actor: Principal, how: str) -> None:

@@ -20,7 +20,9 @@ from deskpilot.evaluation.conversations_baseline import predict
 from deskpilot.evaluation.conversations_cases import TICKET_PLACEHOLDER, ConversationCase, Handling
 from deskpilot.evaluation.conversations_judge import Observation, ObservedMessage, Verdict, judge
 
-ASSISTANT_STATES = frozenset({"assistant_answering", "awaiting_confirmation", "troubleshooting", "self_service"})
+# The states in which the assistant owns the conversation (`conversations/state.py`): the replay goes on posting.
+ASSISTANT_STATES = frozenset({"assistant_answering", "awaiting_confirmation", "clarifying", "troubleshooting",
+                              "offering_ticket", "self_service"})
 TIMEOUT_SECONDS = 120.0
 
 

@@ -1,0 +1,106 @@
+"""A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, ask
+which device when the best articles differ by it, answer with sources and ask "did this solve it?", or walk
+the steps of an article that may fit, or offer a ticket when nothing fits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.audit import decisions
+from deskpilot.conversations import password_help, phrases, routing, service, troubleshoot
+from deskpilot.conversations.handoff import HandoffReason as R
+from deskpilot.conversations.intents import IntentReading
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.state import Author, ConversationEvent, Speaker
+from deskpilot.governance import switches
+from deskpilot.governance.enums import Capability
+from deskpilot.kb.answering import answer_question
+from deskpilot.ml.embeddings import Vectors
+
+if TYPE_CHECKING:
+    from deskpilot.conversations.flow import Assistant
+
+E = ConversationEvent
+ASSISTANT = Speaker(Author.ASSISTANT)
+CONTEXT_TURNS = 6
+
+
+def _context(conversation: Conversation) -> str:
+    """Earlier turns, newest first, in the retriever's `role:text || ...` form (agents count as agents)."""
+    turns = [m for m in conversation.messages if m.author_kind is not Author.SYSTEM][:-1]
+    parts = [f"{'user' if m.author_kind is Author.REQUESTER else 'agent'}:{m.body.replace('||', '|')[:500]}"
+             for m in reversed(turns[-CONTEXT_TURNS:])]
+    return " || ".join(parts)
+
+
+def answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+           question: str, *, offer_self_service: bool = True, question_vector: Vectors | None = None,
+           reading: IntentReading | None = None) -> None:
+    if not conversation.subject:
+        conversation.subject = " ".join(question.split())[:300]
+    previous_language = conversation.facts.get("language")
+    intent, intent_score = routing.triage_onto(session, conversation, assistant.triage, question, assistant.settings)
+    language = phrases.requester_language(question, previous_language)
+    conversation.facts = conversation.facts | {"language": language}
+    if reading is not None and reading.intent in routing.SELF_SERVICE_INTENTS:
+        intent, intent_score = routing.SELF_SERVICE_INTENTS[reading.intent], reading.confidence
+    # Embedded once per question; the reset offer and the retrieval use this vector.
+    vector = question_vector if question_vector is not None else assistant.index.embedder.encode(
+        [question.strip()])[0]
+    if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
+                                                  question_vector=vector, intent=intent, intent_score=intent_score):
+        return
+    if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
+        return
+    index = _search_index(assistant.index, language)
+    outcome = answer_question(session, actor=actor, index=index, question=question,
+                              context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
+                              rephraser=assistant.rephraser, language=language,
+                              question_vector=vector if index is assistant.index else None)
+    decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
+                             subject_id=conversation.id)
+    if switches.withheld(session, Capability.CHAT_DEFLECTION, decision_id=outcome.decision_id,
+                         channel=conversation.channel, queue=conversation.facts.get("queue")):
+        troubleshoot.open_ticket(session, conversation, actor, assistant, reason=switches.WITHHELD_REASON,
+                                 code=R.OTHER)
+        return
+    if troubleshoot.clarify(session, conversation, actor, assistant, question, outcome.search):
+        return
+    answered = outcome.answer
+    if not answered.abstained:
+        citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in outcome.sources]
+        text = f"{_language_notice(outcome.sources[0], language)}{answered.text}"
+        service.say(session, conversation, ASSISTANT, f"{text}\n\n{phrases.phrase('confirm', language)}",
+                    citations=citations,
+                    confidence=answered.confidence, decision_id=outcome.decision_id)
+        conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
+                                                   "answer_slug": outcome.sources[0].slug,
+                                                   "answer_citations": list(answered.citations)}
+        service.transition(session, conversation, E.ANSWERED, actor=actor)
+        return
+    slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
+    if slug is None:
+        troubleshoot.offer_ticket(session, conversation, actor, opening=phrases.phrase("no_article", language),
+                                  reason="The assistant found no approved article that answers it.",
+                                  code=R.NO_ARTICLE)
+        return
+    service.say(session, conversation, ASSISTANT, phrases.phrase("may_fit", language),
+                confidence=answered.confidence, decision_id=outcome.decision_id)
+    troubleshoot.start_steps(session, conversation, actor, assistant, slug)
+
+
+def _search_index(index: KbIndex, language: str) -> KbIndex:
+    """A question not in English is searched with the multilingual embedder (when the runtime has one)."""
+    return (index.cross_lingual() or index) if language != phrases.ENGLISH else index
+
+
+def _language_notice(document: KbDocument, language: str) -> str:
+    """Said before an answer from an article not in the requester's language (the English original)."""
+    if document.language == language:
+        return ""
+    notice = phrases.phrase("article_in_english", language)
+    return f"{notice}\n\n" if notice else ""
