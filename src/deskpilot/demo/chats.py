@@ -45,7 +45,7 @@ E = ConversationEvent
 ASSISTANT, SYSTEM = Speaker(Author.ASSISTANT), Speaker(Author.SYSTEM)
 MODEL = "kb-hybrid/demo-history"  # the decisions of the demo's past, told apart from live ones
 SEED = 2026
-DEFLECTED_PER_CHAT_TICKET = 0.9  # chats the answer solved, per chat that became a ticket
+DEFLECTED_PER_CHAT_TICKET = 0.75  # chats the answer solved, per chat that became a ticket
 WITHDRAWN_PER_CHAT_TICKET = 0.15  # chats left after the answer, per chat that became a ticket
 DRAFT_SHARE = 0.4  # resolved tickets whose resolution was the AI's draft, sent as is or edited
 EDITED_SHARE = 0.35  # of those: the agent reworded it first
@@ -76,9 +76,10 @@ def load_chats(session: Session, *, actor: Principal) -> int:
             _answered(session, rng, question, articles[slug], rng.choice(requesters), started, solved=solved)
             added += 1
     for ticket in history:
-        sent = ticket.messages[-1]
-        if ticket.resolved_at is not None and sent.author_id == ticket.assignee_id and rng.random() < DRAFT_SHARE:
-            _drafted(session, rng, ticket, people[sent.author_id])
+        agent = ticket.messages[-1].author_id  # the resolution reply, when the history has one
+        if ticket.resolved_at is not None and agent is not None and agent == ticket.assignee_id \
+                and rng.random() < DRAFT_SHARE:
+            _drafted(session, rng, ticket, people[agent])
     return added
 
 
