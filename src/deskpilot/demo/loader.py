@@ -17,7 +17,7 @@ from deskpilot.accounts.models import Team, User
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import TeamCreate, UserCreate
 from deskpilot.clock import utcnow
-from deskpilot.demo import KB_DIR, SEED_YAML, TICKETS_CSV
+from deskpilot.demo import KB_DIR, SEED_YAML, TICKETS_CSV, chats, exchanges
 from deskpilot.kb.importer import import_documents, read_folder
 from deskpilot.runbooks import builtin
 from deskpilot.runbooks import service as runbooks
@@ -115,13 +115,16 @@ def _historical(row: dict[str, str], users: dict[str, int], queues: dict[str, in
     created = utcnow() - timedelta(days=int(row["created_days_ago"]), hours=int(row["external_id"][-3:]) % 9)
     hours = row["resolved_after_hours"]
     resolved = created + timedelta(hours=float(hours)) if hours else None
+    requester, assignee = users[row["requester"]], users.get(row["assignee"])
+    replies, reopens = exchanges.story(row["external_id"], requester_id=requester, assignee_id=assignee,
+                                       created=created, resolved=resolved)
     return HistoricalTicket(
         external_id=row["external_id"], subject=row["subject"][:300], description=row["description"],
         category=row["category"], queue_id=queues[row["queue"]], priority=Priority(row["priority"]),
         channel=Channel(row["channel"]), status=TicketStatus(row["status"]), created_at=created,
-        requester_id=users[row["requester"]], assignee_id=users.get(row["assignee"]),
+        requester_id=requester, assignee_id=assignee,
         first_responded_at=created + timedelta(minutes=20) if row["assignee"] else None,
-        resolved_at=resolved, resolution=row["resolution"] or None)
+        resolved_at=resolved, resolution=row["resolution"] or None, replies=replies, reopens=reopens)
 
 
 def _load_tickets(session: Session) -> int:
@@ -155,6 +158,8 @@ def load_demo(session: Session, *, with_history: bool = True) -> DemoSummary:
     users = _load_people(session, seed)
     tickets = _load_tickets(session) if with_history else 0
     kb = import_documents(session, actor=LOADER, documents=read_folder(KB_DIR), approve=True)  # approved v1
+    if with_history:
+        chats.load_chats(session, actor=LOADER)
     _approve_runbooks(session, RUNBOOK_APPROVERS)
     log.info("demo loaded: %d users, %d tickets, %d KB articles", users, tickets, len(kb.created))
     logins = [(u["username"], u["role"]) for u in seed["users"]]

@@ -44,6 +44,7 @@ class HistoricalTicket:
     resolved_at: datetime | None
     resolution: str | None
     replies: tuple[HistoricalReply, ...] = ()
+    reopens: int = 0  # times the requester reopened it before its final resolution
 
 
 def _ticket(record: HistoricalTicket) -> Ticket:
@@ -54,7 +55,7 @@ def _ticket(record: HistoricalTicket) -> Ticket:
         status=record.status, created_at=record.created_at, updated_at=record.resolved_at or record.created_at,
         requester_id=record.requester_id, assignee_id=record.assignee_id,
         first_responded_at=record.first_responded_at, resolved_at=record.resolved_at,
-        closed_at=record.resolved_at if closed else None,
+        closed_at=record.resolved_at if closed else None, reopen_count=record.reopens,
     )
     ticket.messages.append(TicketMessage(author_id=record.requester_id, kind=MessageKind.PUBLIC_REPLY,
                                          channel=record.channel, body=record.description or record.subject,
