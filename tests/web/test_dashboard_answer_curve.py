@@ -23,6 +23,6 @@ def test_lead_sees_the_answer_precision_curve_and_the_thresholds_in_force(browse
     assert [(label, float(value)) for label, value in bars] == [
         (f"{point['coverage']:.0%}", round(point["precision"], 3)) for point in curve]
     assert "probability at the cut" in section
-    confident = float(shipped_scorer().metadata["confident_above"])
+    confident = shipped_scorer().confident_above
     assert f"Answers above probability {confident:.2f} are given outright" in section
     assert "below retrieval confidence 0.50 the assistant hands over" in section

@@ -18,7 +18,7 @@ def answer_curve(settings: Settings) -> dict[str, Any]:
     report = scorer.metadata.get("cv", {})
     curve: list[dict[str, float]] = report.get("curve", [])
     confident_above = (settings.answer_confident_above if settings.answer_confident_above is not None
-                       else float(scorer.metadata.get("confident_above", 0.5)))
+                       else scorer.confident_above)
     rows = [[f"{point['coverage']:.0%}", point["precision"], point["f1_answered"], point["min_probability"]]
             for point in curve]
     chart: Markup = bar_chart([(f"{p['coverage']:.0%}", round(p["precision"], 3)) for p in curve], color="#2e8540",
