@@ -100,15 +100,17 @@ def test_changing_role_and_teams_and_deactivating_goes_through_the_service(brows
     net_team = desk.dave.teams[0].id
     browser.sign_in("adam")
     page = f"/admin/users/{desk.carol.id}"
-    changed = browser.post_form(page, {"full_name": "Carol C", "role": "lead", "team_ids": str(net_team)},
-                                from_page=page)
+    assert 'name="is_vip"' in browser.get(page).text and not desk.carol.is_vip
+    changed = browser.post_form(page, {"full_name": "Carol C", "role": "lead", "team_ids": str(net_team),
+                                       "is_vip": "on"}, from_page=page)
     assert changed.headers["location"] == f"{page}?done=updated"
     off = browser.post_form(f"{page}/deactivate", {}, from_page=page)
     assert off.headers["location"] == f"{page}?done=deactivated"
     _see_server_writes(session)
     carol = session.get(User, desk.carol.id)
     assert carol is not None
-    assert (carol.role, [t.id for t in carol.teams], carol.is_active) == (Role.LEAD, [net_team], False)
+    assert (carol.role, [t.id for t in carol.teams], carol.is_active, carol.is_vip) == (
+        Role.LEAD, [net_team], False, True)
     assert _actions(session, "user").count("user.update") == 2
 
 

@@ -79,7 +79,8 @@ def _user_page(request: Request, session: Session, viewer: Viewer, *, user_id: i
                typed: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     user = accounts.get(session, user_id=user_id)
     now = utcnow()
-    edit = typed or {"full_name": user.full_name, "role": user.role.value, "team_ids": {str(t.id) for t in user.teams}}
+    edit = typed or {"full_name": user.full_name, "role": user.role.value, "team_ids": {str(t.id) for t in user.teams},
+                     "is_vip": user.is_vip}
     context: dict[str, Any] = {
         "user": user, "roles": ROLES, "role_labels": ROLE_LABELS, "problem": problem, "notice": notice,
         "teams": accounts.get_teams(session, actor=viewer.principal), "edit": edit,
@@ -108,10 +109,12 @@ def _change(request: Request, session: Session, viewer: Viewer, *, user_id: int,
 
 @router.post(USERS + "/{user_id}")
 def update_user(user_id: IdPath, request: Request, session: SessionDep, viewer: AdminFormViewer,
-                full_name: FormText = "", role: FormText = "", team_ids: FormIds = None) -> Response:
-    data = user_update(full_name=full_name, role=role, team_ids=team_ids)
+                full_name: FormText = "", role: FormText = "", team_ids: FormIds = None,
+                is_vip: FormText = "") -> Response:
+    """Save the edit form; an unticked VIP box (sent as nothing) takes the flag off."""
+    data = user_update(full_name=full_name, role=role, team_ids=team_ids, is_vip=is_vip == "on")
     if isinstance(data, dict):
-        typed = {"full_name": full_name, "role": role, "team_ids": set(team_ids or [])}
+        typed = {"full_name": full_name, "role": role, "team_ids": set(team_ids or []), "is_vip": is_vip == "on"}
         return _user_page(request, session, viewer, user_id=user_id, errors=data, typed=typed, status_code=422,
                           problem="The user was not changed: correct the fields marked below.")
     return _change(request, session, viewer, user_id=user_id, data=data, done="updated")

@@ -91,10 +91,12 @@ class UserForm:
         return data, generated
 
 
-def user_update(*, full_name: str, role: str, team_ids: list[str] | None) -> UserUpdate | dict[str, str]:
-    """The change to a user's name, role and teams, or the problems per field."""
+def user_update(*, full_name: str, role: str, team_ids: list[str] | None, is_vip: bool
+                ) -> UserUpdate | dict[str, str]:
+    """The change to a user's name, role, teams and VIP flag, or the problems per field."""
     try:
-        return UserUpdate.model_validate({"full_name": full_name.strip(), "role": role, "team_ids": _ids(team_ids)})
+        return UserUpdate.model_validate({"full_name": full_name.strip(), "role": role, "team_ids": _ids(team_ids),
+                                          "is_vip": is_vip})
     except ValidationError as exc:
         return field_errors(exc)
 
