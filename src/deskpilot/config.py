@@ -347,6 +347,11 @@ class Settings(BaseSettings):
         return self.data_dir / "mail"
 
     @property
+    def mail_drop_dir(self) -> Path:
+        """Where one-time codes are written as .eml files when no SMTP server is configured (`make demo`)."""
+        return self.data_dir / "mail-drop"
+
+    @property
     def model_dir(self) -> Path:
         return self.data_dir / "models"
 

@@ -88,3 +88,18 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(300), index=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PasswordRestorePoint(Base):
+    """The password hash a reset replaced, so the reset's rollback can put it back (`accounts/password_reset.py`).
+
+    It is used at most once, and only while the password is still the one the reset set (`set_hash`)."""
+
+    __tablename__ = "password_restore_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    previous_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    set_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -33,7 +33,7 @@ from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runbooks import self_service
 from deskpilot.runbooks import service as runbooks
 from deskpilot.runbooks.enums import RunStatus
-from deskpilot.runbooks.mailer import Mailer, SmtpMailer
+from deskpilot.runbooks.mailer import Mailer, mailer_for
 from deskpilot.runbooks.steps import DirectoryFactory
 
 S, E = ConversationState, ConversationEvent
@@ -71,7 +71,7 @@ class Tools:
     directory_factory: DirectoryFactory | None = None
 
     def send_with(self) -> Mailer:
-        return self.mailer or SmtpMailer(self.settings)
+        return self.mailer or mailer_for(self.settings)
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,9 @@ class ResetIntent:
         return float(max(0.0, float(np.max(self.examples @ np.asarray(question_vector).reshape(-1)))))
 
 
-def _available(session: Session, settings: Settings, actor: Principal) -> bool:
-    if actor.role is not Role.REQUESTER or actor.user_id is None or not settings.ldap_url:
+def _available(session: Session, actor: Principal) -> bool:
+    """Whether the approved runbook is there; its directory is LDAP when configured, else deskpilot's accounts."""
+    if actor.role is not Role.REQUESTER or actor.user_id is None:
         return False
     try:
         runbooks.runnable_version(session, name=self_service.RUNBOOK)
@@ -106,7 +107,7 @@ def offer(session: Session, conversation: Conversation, actor: Principal, tools:
     triage_says = self_service.should_offer(intent=intent, confidence=intent_score, settings=settings)
     if not triage_says and tools.reset_intent.confidence(question_vector) < settings.self_service_min_confidence:
         return False
-    if not _available(session, settings, actor):
+    if not _available(session, actor):
         return False
     if switches.mode(session, Capability.SELF_SERVICE_ACTIONS, channel=conversation.channel,
                      queue=conversation.facts.get("queue")) is not AiMode.AUTO:
@@ -233,10 +234,14 @@ def set_password(session: Session, *, actor: Principal, conversation_id: int, ne
     attachments.link_to_ticket(session, conversation)
     if run.status is RunStatus.SUCCEEDED:
         conversation.resolution = Resolution.AUTOMATED
+        # Without LDAP the reset password is this desk's own sign-in, and the reset signed the person out everywhere.
+        own_account = tools.directory_factory is None and not tools.settings.ldap_url
+        signed_out = ("For your safety you are now signed out everywhere, here too: sign in again with the new "
+                      "password." if own_account else "Sign in with the new one now; other devices will ask for it "
+                      "too.")
         service.say(session, conversation, ASSISTANT,
-                    f"Done: your password has been reset (recorded on DP-{run.ticket_id}). Sign in with the new "
-                    "one now; other devices will ask for it too. If you did not ask for this, tell the service "
-                    "desk at once.")
+                    f"Done: your password has been reset (recorded on DP-{run.ticket_id}). {signed_out} If you did "
+                    "not ask for this, tell the service desk at once.")
         service.transition(session, conversation, E.SOLVED, actor=actor)
         service.ask_for_rating(session, conversation)
         return conversation

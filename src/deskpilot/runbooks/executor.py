@@ -109,7 +109,7 @@ def dry_run(session: Session, *, settings: Settings, actor: Principal, request: 
         require(actor, Permission.RUNBOOK_RUN)
     run, version, spec, values = _new_run(session, settings=settings, actor=actor, request=request,
                                           mode=RunMode.DRY_RUN, origin=origin)
-    directory = LazyDirectory(settings, directory_factory)
+    directory = LazyDirectory(settings, directory_factory, session=session, actor=actor)
     ctx = _context(session, settings, actor, actor, run, directory, request.client_data)
     secrets = [str(values[n]) for n in spec.secret_parameters if n in values]
     scope, plan = _scope(values, run), []
@@ -185,7 +185,7 @@ def execute(session: Session, *, settings: Settings, actor: Principal, ticket_ac
                  subject_type="runbook_run", subject_id=new.id,
                  after={"runbook": spec.name, "version": version.version, "hash": version.approved_hash,
                         "parameters": new.parameters, "target": new.target, "origin": origin})
-    directory = LazyDirectory(settings, directory_factory)
+    directory = LazyDirectory(settings, directory_factory, session=session, actor=actor)
     try:
         _steps(session, settings=settings, actor=actor, ticket_actor=ticket_actor, run=new, spec=spec,
                values=values, directory=directory, client_data=request.client_data, secrets=secrets,
@@ -288,7 +288,7 @@ def rollback(session: Session, *, settings: Settings, actor: Principal, run_id: 
     if blocking:
         raise Conflict(f"Run #{run_id} cannot be rolled back: {', '.join(blocking)} cannot be undone.")
     locks.acquire(session, target=target.target, run_id=target.id)
-    directory = LazyDirectory(settings, directory_factory)
+    directory = LazyDirectory(settings, directory_factory, session=session, actor=actor)
     ctx = _context(session, settings, actor, actor, target, directory, {})
     journal = JournalRun(RunJournal.of(settings), target.journal_token) if target.journal_token else None
     try:

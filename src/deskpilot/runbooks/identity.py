@@ -49,12 +49,22 @@ class DirectoryGroup:
 
 
 class Directory(Protocol):
-    """What runbook actions need from an identity directory."""
+    """What runbook actions need from an identity directory: LDAP here, or deskpilot's own accounts
+    (`runbooks/account_directory.py`) when no LDAP directory is configured."""
+
+    # Whether `lock` can put back a lock-out that `unlock` removed.
+    @property
+    def can_restore_lock(self) -> bool: ...
 
     def find_user(self, name: str) -> DirectoryUser: ...
     def find_user_by(self, attribute: str, value: str) -> DirectoryUser: ...
     def find_group(self, name: str) -> DirectoryGroup: ...
-    def set_password(self, user: DirectoryUser, password: str) -> None: ...
+    def set_password(self, user: DirectoryUser, password: str) -> str | None:
+        """Replace the password; returns a restore point for `restore_password`, or None when the directory
+        cannot give the previous password back."""
+        ...
+
+    def restore_password(self, user: DirectoryUser, restore_point: str) -> None: ...
     def check_password(self, user: DirectoryUser, password: str) -> bool: ...
     def unlock(self, user: DirectoryUser) -> None: ...
     def lock(self, user: DirectoryUser, value: str) -> None: ...
@@ -147,8 +157,14 @@ class LdapDirectory:
         except LDAPException as exc:
             raise ProviderError(f"The directory refused to {what}: {exc}") from exc
 
+    @property
+    def can_restore_lock(self) -> bool:
+        """OpenLDAP's ppolicy lock can be set again; Active Directory never lets anyone set a lock-out."""
+        return not self.ad
+
     def set_password(self, user: DirectoryUser, password: str) -> None:
-        """Replace the password (administrative reset; the old one stops working)."""
+        """Replace the password (administrative reset; the old one stops working and is not known to the desk,
+        so there is no restore point)."""
         if self.ad:
             encoded = f'"{password}"'.encode("utf-16-le")
             self._modify(user.dn, {"unicodePwd": [(MODIFY_REPLACE, [encoded])]}, "set the password")
@@ -157,6 +173,10 @@ class LdapDirectory:
             self.conn.extend.standard.modify_password(user=user.dn, new_password=password)
         except LDAPException as exc:
             raise ProviderError(f"The directory refused the password change: {exc}") from exc
+
+    def restore_password(self, user: DirectoryUser, restore_point: str) -> None:
+        raise ProviderError(f"The directory cannot put back the previous password of {user.name} (restore point "
+                            f"{restore_point!r}): the desk never knows it.")
 
     def check_password(self, user: DirectoryUser, password: str) -> bool:
         """Whether `password` binds as the user (a separate connection; the service bind stays)."""

@@ -117,7 +117,7 @@ def _undo(session: Session, *, settings: Settings, actor: Principal, run: Runboo
     unknown = [f"{s.step_id} ({s.action}): no outcome in the journal, so it is not undone; check {run.target} by hand"
                for s in found.steps.values() if s.outcome is StepOutcome.STARTED]
     pending = [row for row, step in zip(rows, found.steps.values(), strict=True) if step.outcome in _UNDO_AGAIN]
-    directory = LazyDirectory(settings, directory_factory)
+    directory = LazyDirectory(settings, directory_factory, session=session, actor=actor)
     ctx = ActionContext(session=session, settings=settings, actor=actor, ticket_actor=actor, directory=directory,
                         run_id=run.id, ticket_id=run.ticket_id,
                         deadline=time.monotonic() + settings.runbook_run_timeout_seconds)

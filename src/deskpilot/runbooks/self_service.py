@@ -172,7 +172,7 @@ def reset_password(session: Session, *, settings: Settings, requester: Principal
     request = _own(session, requester, request_id)
     if request.status is not SelfServiceStatus.VERIFIED or request.expires_at < utcnow():
         raise PermissionDenied("Verify the code from your e-mail first.")
-    directory = LazyDirectory(settings, directory_factory)
+    directory = LazyDirectory(settings, directory_factory, session=session, actor=requester)
     try:
         name = _account_name(settings, requester, session, directory)
     finally:

@@ -13,6 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.config import Settings
 from deskpilot.errors import DomainError, InvalidInput
+from deskpilot.runbooks.account_directory import AccountDirectory
 from deskpilot.runbooks.actions.base import ActionContext
 from deskpilot.runbooks.actions.registry import get_action
 from deskpilot.runbooks.definition import StepSpec, render_inputs
@@ -31,15 +32,22 @@ AUTOMATION = Principal.system("runbooks")
 
 
 class LazyDirectory:
-    """Opens the directory on first use, once per run, and closes it at the end."""
+    """Opens the directory on first use, once per run, and closes it at the end: the given factory's, else
+    LDAP when DESKPILOT_LDAP_URL is set, else deskpilot's own accounts in the run's `session`."""
 
-    def __init__(self, settings: Settings, factory: DirectoryFactory | None) -> None:
-        self.settings, self.factory = settings, factory or LdapDirectory
+    def __init__(self, settings: Settings, factory: DirectoryFactory | None, *, session: Session,
+                 actor: Principal) -> None:
+        self.settings, self.factory, self.session, self.actor = settings, factory, session, actor
         self.opened: Directory | None = None
 
     def __call__(self) -> Directory:
         if self.opened is None:
-            self.opened = self.factory(self.settings)
+            if self.factory is not None:
+                self.opened = self.factory(self.settings)
+            elif self.settings.ldap_url:
+                self.opened = LdapDirectory(self.settings)
+            else:
+                self.opened = AccountDirectory(self.session, self.settings, self.actor)
         return self.opened
 
     def close(self) -> None:

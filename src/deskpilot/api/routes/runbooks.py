@@ -13,7 +13,7 @@ from deskpilot.runbooks import executor, self_service
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.definition import parse
 from deskpilot.runbooks.enums import VersionStatus
-from deskpilot.runbooks.mailer import SmtpMailer
+from deskpilot.runbooks.mailer import mailer_for
 from deskpilot.runbooks.models import RunbookRun
 from deskpilot.runbooks.schemas import (
     ApprovalCreate,
@@ -125,7 +125,7 @@ def run_runbook(name: NamePath, data: RunCreate, session: SessionDep, actor: Cur
 def start_reset(data: SelfServiceStart, session: SessionDep, actor: CurrentPrincipal,
                 settings: SettingsInForce) -> ChallengeRead:
     """Send a one-time code to the signed-in requester's e-mail on file."""
-    challenge = self_service.start(session, settings=settings, requester=actor, mailer=SmtpMailer(settings),
+    challenge = self_service.start(session, settings=settings, requester=actor, mailer=mailer_for(settings),
                                    conversation_ref=data.conversation_ref, ticket_id=data.ticket_id)
     return ChallengeRead(request_id=challenge.request_id, sent_to=challenge.sent_to,
                          expires_in_minutes=challenge.expires_in_minutes)

@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from deskpilot.config import LdapFlavour
 from deskpilot.runbooks.actions.base import Action, ActionContext, ActionInputs, PlannedChange, StepResult
 from deskpilot.runbooks.parameters import directory_name
 
@@ -24,6 +23,10 @@ class PasswordInputs(UserInputs):
     password: str = Field(min_length=1, max_length=256)
 
 
+class RestorePointInputs(UserInputs):
+    restore_point: str = Field(pattern=r"^[0-9]{1,18}$")
+
+
 class LockInputs(UserInputs):
     locked_time: str = Field(pattern=r"^[0-9]{12,14}(\.[0-9]+)?Z$")
 
@@ -38,8 +41,12 @@ class MembershipInputs(UserInputs):
 
 
 class ResetPassword(Action[PasswordInputs]):
+    """Sets a new password. Undoable only where the directory keeps the previous one (deskpilot's own
+    accounts keep its hash); over LDAP the desk never knows it, and the step cannot be undone."""
+
     name: ClassVar[str] = "ldap.reset_password"
     input_model = PasswordInputs
+    inverse = "ldap.restore_password"
     secret_inputs = frozenset({"password"})
 
     def plan(self, ctx: ActionContext, inputs: PasswordInputs) -> PlannedChange:
@@ -50,8 +57,27 @@ class ResetPassword(Action[PasswordInputs]):
     def execute(self, ctx: ActionContext, inputs: PasswordInputs) -> StepResult:
         directory = ctx.directory()
         user = directory.find_user(inputs.user)
-        directory.set_password(user, inputs.password)
-        return StepResult(f"password of {user.name} reset", {"dn": user.dn})
+        restore_point = directory.set_password(user, inputs.password)
+        undo = {"user": user.name, "restore_point": restore_point} if restore_point is not None else None
+        return StepResult(f"password of {user.name} reset", {"dn": user.dn, "changed": True}, undo)
+
+
+class RestorePassword(Action[RestorePointInputs]):
+    """Puts back the password a reset replaced; used as the rollback of `ldap.reset_password`."""
+
+    name: ClassVar[str] = "ldap.restore_password"
+    input_model = RestorePointInputs
+
+    def plan(self, ctx: ActionContext, inputs: RestorePointInputs) -> PlannedChange:
+        user = ctx.directory().find_user(inputs.user)
+        return PlannedChange(f"Put back the password {user.dn} had before the reset; the reset one stops working.",
+                             {"dn": user.dn, "password": "reset"}, {"dn": user.dn, "password": "previous"})
+
+    def execute(self, ctx: ActionContext, inputs: RestorePointInputs) -> StepResult:
+        directory = ctx.directory()
+        user = directory.find_user(inputs.user)
+        directory.restore_password(user, inputs.restore_point)
+        return StepResult(f"previous password of {user.name} put back", {"dn": user.dn, "changed": True})
 
 
 class UnlockAccount(Action[UserInputs]):
@@ -74,7 +100,7 @@ class UnlockAccount(Action[UserInputs]):
             return StepResult(f"{user.name} was not locked", {"dn": user.dn, "changed": False})
         directory.unlock(user)
         # A lock can only be put back where the directory allows setting it (OpenLDAP, not AD).
-        restorable = user.lock is not None and ctx.settings.ldap_flavour is LdapFlavour.OPENLDAP
+        restorable = user.lock is not None and directory.can_restore_lock
         undo = {"user": user.name, "locked_time": user.lock} if restorable else None
         return StepResult(f"{user.name} unlocked", {"dn": user.dn, "changed": True, "was_locked_since": user.lock},
                           undo)
