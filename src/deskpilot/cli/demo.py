@@ -34,6 +34,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{summary.password!r} as any of:")
     for username, role in summary.logins:
         print(f"  {username:18} {role}")
+    if not settings.mail_smtp_host:
+        print(f"\nNo SMTP server is configured: mail such as self-service password reset codes is written to "
+              f"{settings.mail_drop_dir}/ (newest file last).")
     if args.no_serve:
         return 0
     print()
