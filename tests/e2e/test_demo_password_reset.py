@@ -31,22 +31,57 @@ def demo_settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def demo_desk(demo_settings: Settings, chromium: Browser, session: Session, desk: Desk,
-              sla_24x7: None) -> Iterator[SignIn]:
+def demo_server(demo_settings: Settings, session: Session, desk: Desk, sla_24x7: None) -> Iterator[str]:
     """A server as `make demo` runs it (no directory, no mail server), the shipped runbooks approved."""
     del sla_24x7
     approve_builtins(session, desk)
     load_chat_kb(session)
     session.commit()
-    with serving(demo_settings) as url, browser_sessions(chromium, url) as sign_in:
+    with serving(demo_settings) as url:
+        yield url
+
+
+@pytest.fixture
+def demo_desk(demo_server: str, chromium: Browser) -> Iterator[SignIn]:
+    with browser_sessions(chromium, demo_server) as sign_in:
         yield sign_in
 
 
 def _sign_in(page: Page, password: str) -> None:
     page.goto("/")
     page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill(password)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_signed_out_requester_resets_her_password_from_the_sign_in_page(
+        demo_server: str, chromium: Browser, demo_settings: Settings, artifacts_dir: Path) -> None:
+    context = chromium.new_context(base_url=demo_server)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_role("link", name="Forgot your password?").click()
+        page.get_by_label("User name or e-mail address").fill("alice@northwind.example")
+        page.get_by_role("button", name="Send the code").click()
+        expect(page.get_by_role("status")).to_contain_text("a 6-digit code is on its way")
+        code = last_code(demo_settings)
+        page.get_by_label("Code from the e-mail").fill("000000" if code != "000000" else "111111")
+        page.get_by_label("New password", exact=True).fill(NEW)
+        page.get_by_label("New password again").fill(NEW)
+        page.get_by_role("button", name="Reset my password").click()
+        expect(page.get_by_role("alert")).to_contain_text("That code is not right")
+        page.get_by_label("Code from the e-mail").fill(code)
+        page.get_by_label("New password", exact=True).fill(NEW)
+        page.get_by_label("New password again").fill(NEW)
+        page.screenshot(path=str(artifacts_dir / "e2e-demo-reset-sign-in-page.png"), full_page=True)
+        page.get_by_role("button", name="Reset my password").click()
+        expect(page.get_by_role("status")).to_contain_text("Your password has been reset")
+        _sign_in(page, PASSWORD)
+        expect(page.get_by_role("alert")).to_contain_text("wrong password")
+        _sign_in(page, NEW)
+        expect(page.get_by_text("Signed in as")).to_be_visible()
+    finally:
+        context.close()
 
 
 def test_a_demo_requester_resets_her_sign_in_password_in_the_chat(

@@ -48,13 +48,15 @@ def sign_in_page(request: Request, settings: Settings, *, next_path: str, userna
 
 @router.get("/sign-in")
 def sign_in_form(request: Request, settings: SettingsDep, session: SessionDep, next: str = "",
-                 signed_out: bool = False, sso: bool = False) -> Response:
+                 signed_out: bool = False, sso: bool = False, password_reset: bool = False) -> Response:
     secret = request.cookies.get(SESSION_COOKIE)
     user = login.user_for_session(session, secret=secret) if secret else None
     if user is not None and secret is not None:
         viewer = Viewer(principal=Principal.of(user), name=user.full_name, session_secret=secret)
         return RedirectResponse(safe_next(next) or landing_path(viewer), status_code=303)
     notice = "You are signed out." if signed_out else None
+    if password_reset:
+        notice = "Your password has been reset. Sign in with the new one."
     return sign_in_page(request, settings, next_path=safe_next(next) or "", notice=notice,
                         offer_provider_sign_out=signed_out and sso and oidc.is_configured(settings))
 

@@ -36,6 +36,7 @@ from deskpilot.web import (
     kb_pages,
     kb_review,
     kb_sources,
+    password_reset_pages,
     portal,
     requester_limits,
     runbook_pages,
@@ -61,7 +62,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          runbook_runs.router, runbook_pages.router,
                                          requester_limits.router, governance.router, console_bulk.router,
                                          canned_pages.router, governance_board.router, admin_ai.router,
-                                         admin_connections.router)
+                                         admin_connections.router, password_reset_pages.router)
 
 
 def install_pages(app: FastAPI) -> None:
