@@ -26,7 +26,7 @@ from deskpilot.api.app import create_app
 from deskpilot.audit.models import AuditEvent
 from deskpilot.clock import utcnow
 from deskpilot.config import Environment, Settings
-from deskpilot.errors import ProviderError
+from deskpilot.errors import PermissionDenied, ProviderError
 from deskpilot.runbooks import executor, self_service
 from deskpilot.runbooks.account_directory import AccountDirectory
 from deskpilot.runbooks.actions.registry import load_actions
@@ -187,3 +187,11 @@ def test_the_self_service_api_resets_the_sign_in_password_and_revokes_the_token(
     assert _signs_in(session, NEW) and not _signs_in(session, PASSWORD)
     assert not session.scalars(select(WebSession).where(WebSession.user_id == session.scalars(
         select(User.id).where(User.username == "alice")).one())).all()
+
+
+def test_a_desk_that_signs_in_only_through_single_sign_on_offers_no_reset_of_a_local_password(
+        session: Session, own_settings: Settings, approved: Desk) -> None:
+    sso_only = own_settings.model_copy(update={"local_passwords": False})
+    with pytest.raises(PermissionDenied, match="single sign-on"):
+        self_service.start(session, settings=sso_only, requester=Principal.of(approved.alice),
+                           mailer=mailer_for(sso_only))

@@ -89,9 +89,12 @@ class ResetIntent:
         return float(max(0.0, float(np.max(self.examples @ np.asarray(question_vector).reshape(-1)))))
 
 
-def _available(session: Session, actor: Principal) -> bool:
-    """Whether the approved runbook is there; its directory is LDAP when configured, else deskpilot's accounts."""
+def _available(session: Session, settings: Settings, actor: Principal) -> bool:
+    """Whether the approved runbook is there and has a password to reset: the LDAP directory's when one is
+    configured, else deskpilot's own sign-in password (not when the desk signs in only through single sign-on)."""
     if actor.role is not Role.REQUESTER or actor.user_id is None:
+        return False
+    if not settings.ldap_url and not settings.local_passwords:
         return False
     try:
         runbooks.runnable_version(session, name=self_service.RUNBOOK)
@@ -107,7 +110,7 @@ def offer(session: Session, conversation: Conversation, actor: Principal, tools:
     triage_says = self_service.should_offer(intent=intent, confidence=intent_score, settings=settings)
     if not triage_says and tools.reset_intent.confidence(question_vector) < settings.self_service_min_confidence:
         return False
-    if not _available(session, actor):
+    if not _available(session, settings, actor):
         return False
     if switches.mode(session, Capability.SELF_SERVICE_ACTIONS, channel=conversation.channel,
                      queue=conversation.facts.get("queue")) is not AiMode.AUTO:

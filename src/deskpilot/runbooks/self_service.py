@@ -74,6 +74,9 @@ def start(session: Session, *, settings: Settings, requester: Principal, mailer:
     """Send a one-time code to the requester's e-mail on file; only the signed-in user, for themselves."""
     if requester.user_id is None or requester.role is not Role.REQUESTER:
         raise PermissionDenied("Self-service resets are for requesters, for their own account; staff use runbooks.")
+    if not settings.ldap_url and not settings.local_passwords:
+        raise PermissionDenied("This desk signs in only through single sign-on, so it has no password of yours to "
+                               "reset; reset it with your identity provider.")
     since = utcnow() - timedelta(hours=1)
     recent = session.scalar(select(func.count()).select_from(SelfServiceRequest).where(
         SelfServiceRequest.user_id == requester.user_id, SelfServiceRequest.created_at >= since)) or 0
