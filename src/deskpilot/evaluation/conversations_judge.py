@@ -136,7 +136,7 @@ def _expected_right(case: ConversationCase, observation: Observation, seen: Obse
             return False, f"expected an answer, got {seen}"
         return acceptable, "" if acceptable else "the answer cites none of the acceptable articles"
     if expect is Handling.SELF_SERVICE:
-        # A desk without a directory cannot offer the reset; its password article is the self-service then.
+        # Offering the reset or answering with the password article are both the self-service.
         right = seen is Observed.SELF_SERVICE or (seen is Observed.ANSWER and acceptable)
         return right, "" if right else f"expected the self-service reset or its article, got {seen}"
     if expect is Handling.NEW_TICKET:
