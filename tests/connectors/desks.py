@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,13 +18,16 @@ from deskpilot.connectors.models import ConnectorLink
 from deskpilot.connectors.servicenow.client import ServiceNowConnector
 from deskpilot.connectors.storing import Target
 from deskpilot.connectors.zendesk.client import ZendeskConnector
+from deskpilot.connectors.freshservice.client import FreshserviceConnector
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
-from tests.connectors import fake_servicenow, fake_zendesk
+from tests.connectors import fake_freshservice, fake_servicenow, fake_zendesk
 from tests.connectors.vendor_server import serve
 
 IMPORTER = Principal.system("connectors")
+CONNECTORS: dict[str, Callable[[dict[str, str]], Connector]] = {
+    "zendesk": ZendeskConnector, "servicenow": ServiceNowConnector, "freshservice": FreshserviceConnector}
 
 
 @dataclass
@@ -42,9 +45,7 @@ class VendorDesk:
     draft_articles: int
 
     def connector(self) -> Connector:
-        if self.name == "zendesk":
-            return ZendeskConnector(self.config)
-        return ServiceNowConnector(self.config)
+        return CONNECTORS[self.name](self.config)
 
     @property
     def faults(self) -> Any:
@@ -86,8 +87,27 @@ def servicenow_desk(incidents: int = 300, articles: int = 40) -> Iterator[Vendor
 
 
 @contextmanager
+def freshservice_desk(tickets: int = 300, articles: int = 40) -> Iterator[VendorDesk]:
+    account = fake_freshservice.FreshserviceAccount()
+    with serve(fake_freshservice.build_app(account)) as url:
+        account.base = url
+        account.generate(tickets=tickets, articles=articles)
+        closed = [t for t in account.tickets.values() if t["status"] in (4, 5)]
+        files = [a for t in closed for c in account.conversations[t["id"]] for a in c["attachments"]]
+        yield VendorDesk(
+            "freshservice", url, account, {"base_url": url, "api_key": fake_freshservice.API_KEY},
+            closed_tickets=len(closed), files=sum(not f["name"].endswith(".exe") for f in files),
+            programs=sum(f["name"].endswith(".exe") for f in files),
+            published_articles=sum(a["status"] == 2 for a in account.articles),
+            draft_articles=sum(a["status"] != 2 for a in account.articles))
+
+
+DESKS = {"zendesk": zendesk_desk, "servicenow": servicenow_desk, "freshservice": freshservice_desk}
+
+
+@contextmanager
 def vendor_desk(name: str, **sizes: int) -> Iterator[VendorDesk]:
-    with (zendesk_desk if name == "zendesk" else servicenow_desk)(**sizes) as desk:
+    with DESKS[name](**sizes) as desk:
         yield desk
 
 
