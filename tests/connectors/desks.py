@@ -14,20 +14,22 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.connectors import importing
 from deskpilot.connectors.base import Connector
+from deskpilot.connectors.freshservice.client import FreshserviceConnector
+from deskpilot.connectors.jsm.client import JsmConnector
 from deskpilot.connectors.models import ConnectorLink
 from deskpilot.connectors.servicenow.client import ServiceNowConnector
 from deskpilot.connectors.storing import Target
 from deskpilot.connectors.zendesk.client import ZendeskConnector
-from deskpilot.connectors.freshservice.client import FreshserviceConnector
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
-from tests.connectors import fake_freshservice, fake_servicenow, fake_zendesk
+from tests.connectors import fake_freshservice, fake_jsm, fake_servicenow, fake_zendesk
 from tests.connectors.vendor_server import serve
 
 IMPORTER = Principal.system("connectors")
 CONNECTORS: dict[str, Callable[[dict[str, str]], Connector]] = {
-    "zendesk": ZendeskConnector, "servicenow": ServiceNowConnector, "freshservice": FreshserviceConnector}
+    "zendesk": ZendeskConnector, "servicenow": ServiceNowConnector, "freshservice": FreshserviceConnector,
+    "jsm": JsmConnector}
 
 
 @dataclass
@@ -102,7 +104,31 @@ def freshservice_desk(tickets: int = 300, articles: int = 40) -> Iterator[Vendor
             draft_articles=sum(a["status"] != 2 for a in account.articles))
 
 
-DESKS = {"zendesk": zendesk_desk, "servicenow": servicenow_desk, "freshservice": freshservice_desk}
+def jsm_config(url: str) -> dict[str, str]:
+    return {"base_url": url, "email": fake_jsm.EMAIL, "api_token": fake_jsm.TOKEN, "project": fake_jsm.PROJECT,
+            "service_desk_id": fake_jsm.DESK_ID, "request_type_id": fake_jsm.REQUEST_TYPE,
+            "category_field": fake_jsm.CATEGORY_FIELD, "group_field": fake_jsm.GROUP_FIELD,
+            "kb_space_id": fake_jsm.SPACE}
+
+
+@contextmanager
+def jsm_desk(tickets: int = 300, articles: int = 40) -> Iterator[VendorDesk]:
+    site = fake_jsm.JsmSite()
+    with serve(fake_jsm.build_app(site)) as url:
+        site.base = url
+        site.generate(tickets=tickets, articles=articles)
+        closed = [i for i in site.issues.values() if i["fields"]["status"]["statusCategory"]["key"] == "done"]
+        files = [a for i in closed for a in i["fields"]["attachment"]]
+        yield VendorDesk(
+            "jsm", url, site, jsm_config(url), closed_tickets=len(closed),
+            files=sum(not f["filename"].endswith(".exe") for f in files),
+            programs=sum(f["filename"].endswith(".exe") for f in files),
+            published_articles=sum(p["status"] == "current" for p in site.pages),
+            draft_articles=sum(p["status"] != "current" for p in site.pages))
+
+
+DESKS = {"zendesk": zendesk_desk, "servicenow": servicenow_desk, "freshservice": freshservice_desk,
+         "jsm": jsm_desk}
 
 
 @contextmanager

@@ -21,10 +21,10 @@ from deskpilot.tickets.models import Ticket, TicketAttachment
 from tests.connectors.desks import Holdings, VendorDesk, holdings, run, vendor_desk
 from tests.factories import make_desk
 
-VENDORS = ["zendesk", "servicenow", "freshservice"]
+VENDORS = ["zendesk", "servicenow", "freshservice", "jsm"]
 # The vendors added later import a smaller desk (the flow is shared; their own paging is what is new), and the
 # killed-process test, which exercises the import flow rather than a vendor, runs on the first two.
-TICKETS = {"zendesk": 300, "servicenow": 300, "freshservice": 120}
+TICKETS = {"zendesk": 300, "servicenow": 300, "freshservice": 120, "jsm": 120}
 FLOW_VENDORS = ["zendesk", "servicenow"]
 
 
@@ -35,7 +35,7 @@ def expected(desk: VendorDesk, per_ticket_messages: int) -> Holdings:
 
 
 # A Zendesk ticket becomes its description and three comments; an incident also its close notes.
-MESSAGES = {"zendesk": 4, "servicenow": 5, "freshservice": 4}
+MESSAGES = {"zendesk": 4, "servicenow": 5, "freshservice": 4, "jsm": 4}
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
