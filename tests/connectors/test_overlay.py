@@ -4,7 +4,6 @@ feedback, the governance modes and the desk's choice of writing the ITSM's field
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,10 +91,9 @@ def test_overlay_writes_one_note_per_new_ticket_never_reacts_to_itself_and_survi
                 state.faults.storm = 10**6  # the ITSM refuses everything from now: the note cannot be written
             return made
 
-        def overlay(config: OverlayConfig = OverlayConfig(), mode: Callable[[Session], AiMode] = mode_of("zendesk")
-                    ) -> OverlayReport:
+        def overlay(write_back: WriteBack = WriteBack.NOTE) -> OverlayReport:
             return run_overlay(units=lambda: unit_of_work(factory), connector=connector, triage=triage,
-                               mode_of=mode, config=config, page_size=2)
+                               mode_of=mode_of("zendesk"), config=OverlayConfig(write_back), page_size=2)
 
         baseline = overlay()
         requester = next(iter(state.users))
@@ -122,7 +120,7 @@ def test_overlay_writes_one_note_per_new_ticket_never_reacts_to_itself_and_survi
                           new_mode=AiMode.AUTO, scope="channel:zendesk")
         session.commit()
         fielded = state.add_ticket(subject="Locked out of my account", body="Password expired.", requester_id=requester)
-        auto = overlay(OverlayConfig(write_back=WriteBack.FIELDS))
+        auto = overlay(WriteBack.FIELDS)
 
     assert baseline.baseline == 4 and baseline.notes == 0, "the desk's past is never triaged"
     assert all(not _notes(state, t) for t in state.tickets if t not in (*new, fielded))
