@@ -5,14 +5,19 @@ feedback, the governance modes and the desk's choice of writing the ITSM's field
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback
 from deskpilot.audit.enums import DecisionKind, FeedbackAction
+from deskpilot.cli import main
+from deskpilot.config import Settings
 from deskpilot.connectors.enums import OverlayState, WriteBack
 from deskpilot.connectors.models import OverlayTicket
 from deskpilot.connectors.overlay import (
@@ -25,16 +30,19 @@ from deskpilot.connectors.overlay import (
     note_text,
     run_overlay,
 )
+from deskpilot.connectors.overlay_runner import overlaid
 from deskpilot.connectors.overlay_triage import mode_of, triager
 from deskpilot.connectors.records import ExternalTicket
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
 from deskpilot.governance import switches
 from deskpilot.governance.enums import AiMode, Capability
+from deskpilot.jobs.registry import load_jobs
 from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.enums import Priority, TicketStatus
 from tests.connectors.desks import zendesk_desk
 from tests.factories import make_desk
+from tests.live_server import server_settings, serving
 
 OPENED = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 TICKET = ExternalTicket(external_id="7", number="#7", subject="VPN drops", description="Every hour.",
@@ -143,3 +151,37 @@ def test_overlay_writes_one_note_per_new_ticket_never_reacts_to_itself_and_survi
     assert row.suggested["group_id"] in (None, "510", "511")
     kinds = {(d.kind, d.subject_type) for d in session.scalars(select(AiDecision))}
     assert kinds == {(DecisionKind.TRIAGE, "itsm_ticket"), (DecisionKind.DRAFT, "itsm_ticket")}
+
+
+def test_a_webhook_with_the_connections_secret_makes_a_pass_and_other_calls_are_refused(
+        session: Session, database_url: str, ai_runtime: AiRuntime, tmp_path: Path) -> None:
+    make_desk(session)
+    session.commit()
+    with zendesk_desk(tickets=2, articles=0) as desk:
+        connection = desk.config | {"webhook_secret": "s3cret-hook"}
+        settings = server_settings(database_url, tmp_path / "var", connectors={"zendesk": connection})
+        with serving(settings, ai_runtime) as url:
+            hook = f"{url}/api/v1/connectors/zendesk/webhook"
+            wrong = httpx.post(hook, headers={"X-Deskpilot-Webhook-Token": "guess"}, timeout=30)
+            unknown = httpx.post(f"{url}/api/v1/connectors/jsm/webhook", timeout=30)
+            first = httpx.post(hook, headers={"X-Deskpilot-Webhook-Token": "s3cret-hook"}, timeout=60)
+            made = desk.state.add_ticket(subject="VPN drops every hour", body="Since 9.",
+                                         requester_id=next(iter(desk.state.users)))
+            second = httpx.post(hook, headers={"X-Deskpilot-Webhook-Token": "s3cret-hook"}, timeout=60)
+            again = httpx.post(hook, headers={"X-Deskpilot-Webhook-Token": "s3cret-hook"}, timeout=60)
+
+    assert (wrong.status_code, unknown.status_code) == (403, 404) and "webhook_secret" in unknown.json()["message"]
+    assert first.status_code == 202 and first.json()["notes"] == 0, "the first pass places the cursor"
+    assert second.status_code == 202 and (second.json()["triaged"], second.json()["notes"]) == (1, 1)
+    assert again.json()["notes"] == 0 and len(_notes(desk.state, made)) == 1
+
+
+def test_the_overlay_job_is_registered_and_the_command_refuses_an_unknown_connection(
+        deskpilot_entry_points: Path, cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    jobs = load_jobs()
+    assert "connectors.overlay" in jobs
+    assert jobs["connectors.overlay"].interval(Settings(connectors={"zendesk": {"overlay": "on"}})) == 60.0
+    assert jobs["connectors.overlay"].interval(Settings(connectors={"zendesk": {}})) is None
+    assert overlaid({"jsm": {"overlay": "on"}, "zendesk": {}}) == ["jsm"]
+    assert main(["connectors", "overlay", "zendesk", "--once", "--interval", "1"]) == 2
+    assert "--interval must be at least 5 seconds" in capsys.readouterr().err
