@@ -5,9 +5,9 @@ Configuration: `domain` (`acme` for https://acme.freshservice.com) or `base_url`
 the key as user name and `X` as password, as the API reference says).
 
 Lists page by `page` and `per_page` and name the next page in the `Link` header. The ticket list filters by
-`updated_since` (to the second) but orders by creation, so a page of changed tickets is every ticket changed since
-the cursor's second, sorted by (`updated_at`, `id`) here, the ones at or before the cursor dropped: a ticket
-changed while the import runs moves behind the cursor rather than being skipped.
+`updated_since` (to the second) but orders by creation, so the changed tickets are listed once per pass from the
+cursor's second, sorted by (`updated_at`, `id`) here, the ones at or before the cursor dropped, and served page by
+page: a ticket changed while the import runs comes again after the cursor rather than being skipped.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ class FreshserviceConnector:
         self.base_url = (config.get("base_url") or f"https://{config['domain']}.freshservice.com").rstrip("/")
         self.api = http.HttpClient(vendor="freshservice", base_url=self.base_url,
                                    auth=http.basic_auth(config["api_key"], "X"))
+        self._listed: tuple[str, list[Raw]] | None = None
 
     def _pages(self, url: str, key: str, params: Mapping[str, Any] | None = None) -> Iterator[Raw]:
         """Every record of a paged list, following the `Link: <…>; rel="next"` header."""
@@ -72,11 +73,23 @@ class FreshserviceConnector:
         return mapping.ticket_from_freshservice(raw, base_url=self.base_url, conversations=conversations,
                                                 activities=activities)
 
+    def _changed(self, cursor: str | None) -> list[Raw]:
+        """The tickets after `cursor` in order of change. One listing serves the pages of one pass (a ticket changed
+        meanwhile comes again in the next pass, after the cursor), so an import lists the account once, not once
+        per page; the pass's last page forgets it, so the next pass lists afresh."""
+        start = cursor or ""
+        if self._listed is None or start < self._listed[0]:
+            stamp = cursor.partition("|")[0] if cursor else EPOCH
+            listed = sorted((r for r in self._pages("/api/v2/tickets", "tickets", {"updated_since": stamp})
+                             if position(r) > start), key=position)
+            self._listed = (start, listed)
+        return [r for r in self._listed[1] if position(r) > start]
+
     def tickets_since(self, cursor: str | None, *, limit: int) -> Page[ExternalTicket]:
-        stamp = cursor.partition("|")[0] if cursor else EPOCH
-        changed = sorted((r for r in self._pages("/api/v2/tickets", "tickets", {"updated_since": stamp})
-                          if not cursor or position(r) > cursor), key=position)
+        changed = self._changed(cursor)
         page = changed[:limit]
+        if len(changed) <= limit:
+            self._listed = None
         return Page(tuple(self._full(r) for r in page), position(page[-1]) if page else cursor, len(changed) > limit)
 
     def _ticket_raw(self, external_id: str) -> Raw:
