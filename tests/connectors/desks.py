@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.connectors import importing
 from deskpilot.connectors.base import Connector
+from deskpilot.connectors.freshservice.client import FreshserviceConnector
+from deskpilot.connectors.jsm.client import JsmConnector
 from deskpilot.connectors.models import ConnectorLink
 from deskpilot.connectors.servicenow.client import ServiceNowConnector
 from deskpilot.connectors.storing import Target
@@ -21,10 +23,13 @@ from deskpilot.connectors.zendesk.client import ZendeskConnector
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.kb.models import KbArticle, KbArticleVersion
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
-from tests.connectors import fake_servicenow, fake_zendesk
+from tests.connectors import fake_freshservice, fake_jsm, fake_servicenow, fake_zendesk
 from tests.connectors.vendor_server import serve
 
 IMPORTER = Principal.system("connectors")
+CONNECTORS: dict[str, Callable[[dict[str, str]], Connector]] = {
+    "zendesk": ZendeskConnector, "servicenow": ServiceNowConnector, "freshservice": FreshserviceConnector,
+    "jsm": JsmConnector}
 
 
 @dataclass
@@ -42,9 +47,7 @@ class VendorDesk:
     draft_articles: int
 
     def connector(self) -> Connector:
-        if self.name == "zendesk":
-            return ZendeskConnector(self.config)
-        return ServiceNowConnector(self.config)
+        return CONNECTORS[self.name](self.config)
 
     @property
     def faults(self) -> Any:
@@ -86,8 +89,51 @@ def servicenow_desk(incidents: int = 300, articles: int = 40) -> Iterator[Vendor
 
 
 @contextmanager
+def freshservice_desk(tickets: int = 300, articles: int = 40) -> Iterator[VendorDesk]:
+    account = fake_freshservice.FreshserviceAccount()
+    with serve(fake_freshservice.build_app(account)) as url:
+        account.base = url
+        account.generate(tickets=tickets, articles=articles)
+        closed = [t for t in account.tickets.values() if t["status"] in (4, 5)]
+        files = [a for t in closed for c in account.conversations[t["id"]] for a in c["attachments"]]
+        yield VendorDesk(
+            "freshservice", url, account, {"base_url": url, "api_key": fake_freshservice.API_KEY},
+            closed_tickets=len(closed), files=sum(not f["name"].endswith(".exe") for f in files),
+            programs=sum(f["name"].endswith(".exe") for f in files),
+            published_articles=sum(a["status"] == 2 for a in account.articles),
+            draft_articles=sum(a["status"] != 2 for a in account.articles))
+
+
+def jsm_config(url: str) -> dict[str, str]:
+    return {"base_url": url, "email": fake_jsm.EMAIL, "api_token": fake_jsm.TOKEN, "project": fake_jsm.PROJECT,
+            "service_desk_id": fake_jsm.DESK_ID, "request_type_id": fake_jsm.REQUEST_TYPE,
+            "category_field": fake_jsm.CATEGORY_FIELD, "group_field": fake_jsm.GROUP_FIELD,
+            "kb_space_id": fake_jsm.SPACE}
+
+
+@contextmanager
+def jsm_desk(tickets: int = 300, articles: int = 40) -> Iterator[VendorDesk]:
+    site = fake_jsm.JsmSite()
+    with serve(fake_jsm.build_app(site)) as url:
+        site.base = url
+        site.generate(tickets=tickets, articles=articles)
+        closed = [i for i in site.issues.values() if i["fields"]["status"]["statusCategory"]["key"] == "done"]
+        files = [a for i in closed for a in i["fields"]["attachment"]]
+        yield VendorDesk(
+            "jsm", url, site, jsm_config(url), closed_tickets=len(closed),
+            files=sum(not f["filename"].endswith(".exe") for f in files),
+            programs=sum(f["filename"].endswith(".exe") for f in files),
+            published_articles=sum(p["status"] == "current" for p in site.pages),
+            draft_articles=sum(p["status"] != "current" for p in site.pages))
+
+
+DESKS = {"zendesk": zendesk_desk, "servicenow": servicenow_desk, "freshservice": freshservice_desk,
+         "jsm": jsm_desk}
+
+
+@contextmanager
 def vendor_desk(name: str, **sizes: int) -> Iterator[VendorDesk]:
-    with (zendesk_desk if name == "zendesk" else servicenow_desk)(**sizes) as desk:
+    with DESKS[name](**sizes) as desk:
         yield desk
 
 

@@ -142,6 +142,10 @@ def test_a_servicenow_xml_export_brings_incidents_with_journal_users_and_article
     ("zendesk", "export.json", '{"id": 1, "subject": "x", "status": "weird", "created_at": "2024-01-01T00:00:00Z",'
      ' "updated_at": "2024-01-01T00:00:00Z"}', "cannot read it as Zendesk JSON"),
     ("jira", "export.json", "{}", "No export format is known for 'jira'"),
+    ("jsm", "issues.csv", "Summary,Issue key\nx,SD-1\n", "lacks the column(s) Issue id, Status, Created"),
+    ("jsm", "issues.json", "{}", "is the issue navigator's CSV"),
+    ("freshservice", "tickets.csv", "Ticket Id,Subject,Status,Created Date\n7,x,Sleeping,2024-01-01 10:00:00\n",
+     "row 2: unknown Status 'Sleeping'"),
 ])
 def test_a_bad_export_is_a_clear_error_and_imports_nothing(
         cli_env: dict[str, str], session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
@@ -166,3 +170,46 @@ def test_the_commands_say_what_is_installed_configured_and_missing(
     assert "no such file" in capsys.readouterr().err
     assert main(["connectors", "import", "zendesk", "--only", "tickets,macros"]) == 2
     assert "--only: unknown macros" in capsys.readouterr().err
+
+
+JIRA_CSV = (
+    "Summary,Issue key,Issue id,Issue Type,Status,Status Category,Priority,Reporter,Reporter Id,Assignee Id,Created,"
+    "Updated,Description,Comment,Comment\n"
+    "VPN drops,SD-7,10007,Get IT help,Resolved,Done,High,Abel,acc-abel,,03/Mar/25 8:00 AM,04/Mar/25 9:15 AM,"
+    "Every hour.,03/Mar/25 8:40 AM;acc-beth;Which client?,04/Mar/25 9:10 AM;acc-beth;Updated the client.\n"
+    "New laptop,SD-8,10008,Get IT help,In Progress,In Progress,Medium,Abel,acc-abel,,05/Mar/25 8:00 AM,"
+    "05/Mar/25 8:30 AM,,,\n")
+FRESHSERVICE_CSV = (
+    "Ticket Id,Subject,Description,Status,Priority,Requester Name,Requester Email,Category,Created Date,"
+    "Last Updated Time\n"
+    "INC-31,Printer jammed,Floor 2.,Closed,Low,Abel Tuter,abel.tuter@example.com,Hardware,2024-08-13 09:00:00,"
+    "2024-08-13 11:00:00\n"
+    "INC-32,Wi-Fi down,,Open,Urgent,Abel Tuter,abel.tuter@example.com,Network,2024-08-14 09:00:00,"
+    "2024-08-14 09:05:00\n")
+
+
+def test_jira_and_freshservice_csv_exports_import_closed_tickets_once(
+        cli_env: dict[str, str], session: Session, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_desk(session)
+    session.commit()
+    jira, fresh = tmp_path / "issues.csv", tmp_path / "tickets.csv"
+    jira.write_text(JIRA_CSV, encoding="utf-8")
+    fresh.write_text(FRESHSERVICE_CSV, encoding="utf-8")
+
+    assert main(["connectors", "import", "jsm", "--file", str(jira), "--fallback-requester", "alice"]) == 0
+    assert main(["connectors", "import", "freshservice", "--file", str(fresh)]) == 0
+    out = capsys.readouterr().out
+    assert main(["connectors", "import", "jsm", "--file", str(jira), "--fallback-requester", "alice",
+                 "--from-start"]) == 0
+    assert main(["connectors", "import", "freshservice", "--file", str(fresh), "--from-start"]) == 0
+
+    (issue,) = _tickets(session, "jsm:")
+    (ticket,) = _tickets(session, "freshservice:")
+    assert (issue.external_id, issue.subject, issue.priority, issue.status) == ("jsm:10007", "VPN drops", "P2",
+                                                                                "resolved")
+    assert [(m.body, m.kind) for m in issue.messages] == [
+        ("Every hour.", "public_reply"), ("Which client?", "internal_note"), ("Updated the client.", "internal_note")]
+    assert (ticket.external_id, ticket.priority, ticket.status, ticket.category) == (
+        "freshservice:31", "P4", "closed", "Hardware")
+    assert session.scalar(select(User.email).where(User.id == ticket.requester_id)) == "abel.tuter@example.com"
+    assert "still In Progress" in out and "still Open" in out

@@ -1,10 +1,12 @@
-"""`deskpilot connectors list | import NAME`: bring an ITSM's history and knowledge base into the desk."""
+"""`deskpilot connectors list | import NAME | overlay NAME`: bring an ITSM's history and knowledge base into the
+desk, or put deskpilot's triage on top of the ITSM the desk keeps."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,9 +19,11 @@ from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.connectors import exports, importing, registry
 from deskpilot.connectors.base import Connector
+from deskpilot.connectors.overlay_runner import overlay_once
 from deskpilot.connectors.storing import Target
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
+from deskpilot.runtime import build_runtime
 
 CLI = Principal.system("connectors")
 
@@ -105,6 +109,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if report.stopped else 0
 
 
+def cmd_overlay(args: argparse.Namespace) -> int:
+    if args.interval < 5:
+        raise InvalidInput("--interval must be at least 5 seconds.")
+    settings = load_settings()
+    runtime = build_runtime(settings)
+    with _units(settings.resolved_database_url) as units:
+        while True:
+            report = overlay_once(settings=settings, runtime=runtime, units=units, name=args.name,
+                                  progress=_progress)
+            print(f"{args.name}: {report.summary()}", flush=True)
+            if args.once:
+                return 1 if report.stopped else 0
+            time.sleep(args.interval)
+
+
 def register(sub: Sub) -> None:
     group = sub.add_parser("connectors", help="ITSM connectors: import history and articles").add_subparsers(
         dest="connectors_cmd", required=True)
@@ -112,9 +131,9 @@ def register(sub: Sub) -> None:
         func=cmd_list)
     imp = group.add_parser("import", help="import closed tickets (with comments and files) and published "
                                           "articles; resumable and idempotent")
-    imp.add_argument("name", help="the connector: zendesk, servicenow, ...")
+    imp.add_argument("name", help="the connector: zendesk, servicenow, jsm, freshservice")
     imp.add_argument("--file", help="an export of the product instead of its API (Zendesk JSON; ServiceNow CSV "
-                                    "or XML)")
+                                    "or XML; Jira Service Management and Freshservice CSV)")
     imp.add_argument("--only", help="comma-separated streams to import: users, tickets, articles")
     imp.add_argument("--page-size", type=int, default=100, help="records per page and transaction (default 100)")
     imp.add_argument("--fallback-requester", help="a desk username to file tickets under whose requester has no "
@@ -123,3 +142,9 @@ def register(sub: Sub) -> None:
                      "pick up records skipped before (what was imported stays as it is)")
     imp.add_argument("--report", help="write every skipped record with its reason to this JSON file")
     imp.set_defaults(func=cmd_import)
+    over = group.add_parser("overlay", help="triage the ITSM's new tickets and write back per the governance mode "
+                                            "of itsm_write_back (a note, or the ITSM's fields)")
+    over.add_argument("name", help="the connection: zendesk, servicenow, jsm, freshservice")
+    over.add_argument("--once", action="store_true", help="one pass, then exit (default: poll until stopped)")
+    over.add_argument("--interval", type=float, default=60.0, help="seconds between passes (default 60)")
+    over.set_defaults(func=cmd_overlay)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from deskpilot.connectors.freshservice import export as freshservice_export
+from deskpilot.connectors.jsm import export as jsm_export
 from deskpilot.connectors.records import (
     CommentDraft,
     ExportRecords,
@@ -84,18 +86,20 @@ class ExportDesk:
         return ()
 
 
+PARSERS = {"zendesk": zendesk_export.parse, "servicenow": servicenow_export.parse, "jsm": jsm_export.parse,
+           "freshservice": freshservice_export.parse}
+
+
 def open_export(name: str, path: Path) -> ExportDesk:
     """The export at `path` of product `name`: Zendesk JSON (one object, an array or JSON lines); ServiceNow CSV
-    or XML (by suffix)."""
+    or XML (by suffix); Jira Service Management and Freshservice CSV."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file.")
     if path.stat().st_size > MAX_EXPORT_BYTES:
         raise InvalidInput(f"{path}: larger than {MAX_EXPORT_BYTES // 1024 ** 3} GiB; split the export.")
     content = path.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
-    if name == "zendesk":
-        return ExportDesk(name, digest, zendesk_export.parse(path.name, content))
-    if name == "servicenow":
-        return ExportDesk(name, digest, servicenow_export.parse(path.name, content))
-    raise InvalidInput(f"No export format is known for {name!r}; exports of zendesk (JSON) and servicenow "
-                       "(CSV, XML) can be imported.")
+    if name not in PARSERS:
+        raise InvalidInput(f"No export format is known for {name!r}; exports of zendesk (JSON), servicenow (CSV, "
+                           "XML), jsm (CSV) and freshservice (CSV) can be imported.")
+    return ExportDesk(name, digest, PARSERS[name](path.name, content))

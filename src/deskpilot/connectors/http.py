@@ -70,12 +70,19 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
 
 
 def vendor_message(response: httpx.Response) -> str:
-    """The error text a vendor put in its body (Zendesk `error`/`description`, ServiceNow `error.message`)."""
+    """The error text a vendor put in its body (Zendesk `error`/`description`, ServiceNow `error.message`, Jira
+    `errorMessages`/`errors`, Freshservice `message`)."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:200].strip() or response.reason_phrase
     if isinstance(body, Mapping):
+        if body.get("errorMessages") or body.get("errors"):  # Jira: a list of messages and field errors
+            messages = [str(m) for m in body.get("errorMessages") or []]
+            fields = body.get("errors") if isinstance(body.get("errors"), Mapping) else {}
+            messages += [f"{name}: {text}" for name, text in (fields or {}).items()]
+            if messages:
+                return "; ".join(messages)
         error = body.get("error")
         if isinstance(error, Mapping):
             parts = [str(error.get(key)) for key in ("message", "detail") if error.get(key)]

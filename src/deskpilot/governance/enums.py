@@ -27,6 +27,7 @@ class Capability(StrEnum):
     CHAT_DEFLECTION = "chat_deflection"
     SELF_SERVICE_ACTIONS = "self_service_actions"
     EMAIL_DRAFTS = "email_drafts"
+    ITSM_WRITE_BACK = "itsm_write_back"
 
 
 class AiMode(StrEnum):

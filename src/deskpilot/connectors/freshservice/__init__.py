@@ -1,0 +1,1 @@
+"""Freshservice (API v2)."""
