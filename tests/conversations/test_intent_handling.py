@@ -50,7 +50,8 @@ def _last_reply(conversation: Conversation) -> str:
 
 
 @pytest.mark.parametrize(("body", "intent"), [("hi", "greeting"), ("thanks!", "thanks"),
-                                               ("are you a bot?", "bot_question"), ("help", "capabilities")])
+                                               ("are you a bot?", "bot_question"), ("help", "capabilities"),
+                                               ("am I chatting with a real person right now?", "bot_question")])
 def test_small_talk_gets_a_brief_answer_no_article_and_no_ticket(session: Session, desk: Desk,
                                                                  assistant: flow.Assistant, body: str,
                                                                  intent: str) -> None:

@@ -13,7 +13,7 @@ KB = Vocabulary.of([
 
 
 def test_a_misspelt_word_gets_the_kb_word_one_edit_away_added_after_the_question() -> None:
-    assert with_corrections("outlok not sincing", KB) == "outlok not sincing (outlook syncing)"
+    assert with_corrections("outlouk not syncng", KB) == "outlouk not syncng (outlook syncing)"
     assert with_corrections("pritner tray stuck", KB) == "pritner tray stuck (printer)"  # two letters swapped
     assert with_corrections("wiifi at the office", KB) == "wiifi at the office (wifi)"  # "Wi-Fi" written as one word
     assert with_corrections("Mein Drucker drukt nicht", KB) == "Mein Drucker drukt nicht (druckt)"
