@@ -6,9 +6,11 @@ poller) and passed down. Any channel builds the chat assistant from it and a ses
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.assist.compose import shipped_scorer
 from deskpilot.assist.verifier import LlmRephraser, Rephraser
@@ -24,6 +26,8 @@ from deskpilot.ml.multilingual import load_multilingual_embedder
 from deskpilot.runbooks.mailer import Mailer
 from deskpilot.runbooks.steps import DirectoryFactory
 from deskpilot.triage.engine import TriageEngine
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,21 @@ def build_runtime(settings: Settings) -> AiRuntime:
                      reset_intent=ResetIntent.embedded_by(embedder),
                      intents=intents.load_or_train(settings, embedder),
                      rephraser=LlmRephraser(client) if client else None)
+
+
+def warm_in_background(runtime: AiRuntime, sessions: sessionmaker[Session]) -> threading.Thread:
+    """Load the KB index and its multilingual vectors in a daemon thread (started here), so that no requester
+    waits for them: the server answers meanwhile, and a question that comes first just does the work itself."""
+    def warm() -> None:
+        try:
+            with sessions() as session:
+                runtime.kb.warm(session)
+        except Exception as exc:  # noqa: BLE001 - a failed warm-up costs only the first question's wait
+            log.warning("the KB index was not warmed in advance (%s); the first question loads it", exc)
+
+    thread = threading.Thread(target=warm, name="deskpilot-warm-kb", daemon=True)
+    thread.start()
+    return thread
 
 
 def chat_assistant(runtime: AiRuntime, session: Session, *, mailer: Mailer | None = None,

@@ -50,7 +50,8 @@ def _last_reply(conversation: Conversation) -> str:
 
 
 @pytest.mark.parametrize(("body", "intent"), [("hi", "greeting"), ("thanks!", "thanks"),
-                                               ("are you a bot?", "bot_question"), ("help", "capabilities")])
+                                               ("are you a bot?", "bot_question"), ("help", "capabilities"),
+                                               ("am I chatting with a real person right now?", "bot_question")])
 def test_small_talk_gets_a_brief_answer_no_article_and_no_ticket(session: Session, desk: Desk,
                                                                  assistant: flow.Assistant, body: str,
                                                                  intent: str) -> None:
@@ -59,6 +60,18 @@ def test_small_talk_gets_a_brief_answer_no_article_and_no_ticket(session: Sessio
     assert conversation.state is S.ASSISTANT_ANSWERING and conversation.ticket_id is None
     assert _tickets(session) == 0
     assert all(not m.citations for m in conversation.messages)
+
+
+@pytest.mark.parametrize(("body", "intent", "reply"), [
+    ("Vielen Dank für die schnelle Hilfe!", "thanks", "Gern geschehen"),
+    ("Merci beaucoup pour votre aide !", "thanks", "Avec plaisir"),
+    ("非常谢谢你", "thanks", "不客气"),
+])
+def test_small_talk_is_answered_in_the_requesters_language(session: Session, desk: Desk, assistant: flow.Assistant,
+                                                           body: str, intent: str, reply: str) -> None:
+    conversation = _chat(session, desk, assistant, body)
+    assert conversation.facts["intent"] == intent
+    assert _last_reply(conversation).startswith(reply) and _tickets(session) == 0
 
 
 def test_out_of_scope_says_so_offers_a_person_and_opens_nothing(session: Session, desk: Desk,

@@ -10,7 +10,7 @@ import pytest
 from deskpilot.cli.eval_conversations import SHIPPED_CASES
 from deskpilot.demo import KB_DIR
 from deskpilot.errors import InvalidInput
-from deskpilot.evaluation.conversations_cases import Handling, parse_cases, read_cases
+from deskpilot.evaluation.conversations_cases import DEV, TEST, Handling, parse_cases, read_cases, split_of
 
 GOOD = """format_version: 1
 cases:
@@ -66,3 +66,11 @@ def test_the_shipped_set_has_the_promised_size_and_cites_only_real_articles() ->
     assert {"de", "fr", "es", "zh"} <= {c.language for c in cases}
     articles = {path.stem for path in KB_DIR.glob("*.md")}
     assert {slug for c in cases for slug in c.slugs} <= articles
+
+
+def test_every_case_falls_in_a_stable_half_and_both_halves_cover_every_kind() -> None:
+    cases = read_cases(SHIPPED_CASES)
+    assert split_of("vpn-05") == split_of("vpn-05")
+    assert {c.split for c in cases} == {DEV, TEST}
+    for half in (DEV, TEST):
+        assert {c.expect for c in cases if c.split == half} == set(Handling)

@@ -14,6 +14,8 @@ from deskpilot.cli import main
 from deskpilot.kb import indexing, service, workflow
 from deskpilot.kb.schemas import KbVersionCreate
 from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
+from deskpilot.ml.multilingual import load_multilingual_embedder
 from tests.factories import Desk
 from tests.kb.conftest import publish, write_article
 
@@ -87,3 +89,16 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     assert [p.name for p in export_dir.iterdir()] == ["vpn-connect.md"]
     assert main(["kb", "import", str(export_dir)]) == 0
     assert "1 unchanged" in capsys.readouterr().out
+
+
+def test_warming_computes_and_saves_the_multilingual_vectors_before_any_question(
+        session: Session, desk: Desk, embedder: Embedder, tmp_path: Path) -> None:
+    multilingual = load_multilingual_embedder(MULTILINGUAL_MODEL_ID)
+    publish(session, desk)
+    publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
+    holder = indexing.IndexHolder(tmp_path, embedder, multilingual=multilingual)
+    holder.warm(session)
+    index = holder.current(session)
+    assert index.ml_vectors is not None and len(index.ml_vectors) == len(index.chunks)
+    reloaded = indexing.IndexHolder(tmp_path, embedder, multilingual=multilingual).current(session)
+    assert reloaded.ml_vectors is not None and len(reloaded.ml_vectors) == len(index.chunks)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from deskpilot import __version__
@@ -38,8 +41,16 @@ from deskpilot.api.transport_security import StrictTransportSecurity
 from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
-from deskpilot.runtime import AiRuntime, build_runtime
+from deskpilot.runtime import AiRuntime, build_runtime, warm_in_background
 from deskpilot.web.pages import install_pages
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start-up the KB index and its multilingual vectors are loaded in the background (`warm_in_background`)."""
+    warm_in_background(app.state.runtime, app.state.session_factory)
+    yield
+
 
 # The multipart framing and the other fields of an upload form, beside the file itself.
 FORM_OVERHEAD_BYTES = 1024 * 1024
@@ -53,7 +64,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
     configure_audit(settings)
     app = FastAPI(title="deskpilot", version=__version__, docs_url=None, redoc_url=None,
-                  description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.")
+                  description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.",
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.runtime = runtime or build_runtime(settings)
     app.state.engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size,

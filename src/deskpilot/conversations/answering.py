@@ -1,6 +1,7 @@
-"""A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, ask
-which device when the best articles differ by it, answer with sources and ask "did this solve it?", or walk
-the steps of an article that may fit, or offer a ticket when nothing fits."""
+"""A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, search
+it with its typos' corrections beside it (`spelling.py`), ask which device when the best articles differ by it,
+answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or offer a ticket
+when nothing fits."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.audit import decisions
-from deskpilot.conversations import password_help, phrases, routing, service, troubleshoot
+from deskpilot.conversations import password_help, phrases, routing, service, spelling, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import IntentReading
 from deskpilot.conversations.models import Conversation
@@ -57,10 +58,11 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
         return
     index = _search_index(assistant.index, language)
-    outcome = answer_question(session, actor=actor, index=index, question=question,
+    searched = spelling.with_corrections(question, spelling.vocabulary_of(index))
+    outcome = answer_question(session, actor=actor, index=index, question=searched,
                               context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
                               rephraser=assistant.rephraser, language=language,
-                              question_vector=vector if index is assistant.index else None)
+                              question_vector=vector if index is assistant.index and searched == question else None)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     if switches.withheld(session, Capability.CHAT_DEFLECTION, decision_id=outcome.decision_id,

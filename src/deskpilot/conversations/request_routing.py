@@ -42,7 +42,7 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     if problem is not None:
         _open_requested(session, conversation, actor, assistant, text, problem=problem)
         return
-    brief = small_talk.answer(reading.intent)
+    brief = small_talk.answer(reading.intent, _language(conversation, text))
     if reading.intent is Intent.OUT_OF_SCOPE and _kb_covers(assistant, text, vector):
         brief = None  # the desk's own approved articles say what is in scope (a room-booking article, say)
     if brief is not None:

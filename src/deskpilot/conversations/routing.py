@@ -61,7 +61,10 @@ class Pending(StrEnum):
 
 
 def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
-    """"Talk to a human" and its kin (`replies.wants_human`) are a hand-off whatever the model read."""
+    """"Talk to a human" and its kin (`replies.wants_human`) are a hand-off whatever the model read, except a
+    question about the assistant itself that the model is sure of ("are you a real person?")."""
+    if reading.intent is Intent.BOT_QUESTION and not reading.abstained:
+        return reading
     return replace(reading, intent=Intent.HANDOFF) if wants_human(text) else reading
 
 

@@ -3,11 +3,16 @@
 The file format (YAML, UTF-8) is documented in the header of the shipped set,
 `deskpilot/demo/eval/conversations.yaml`, and in docs/benchmarks.md. A bad file is refused as a whole with
 an error naming the case (id, or its position) and the line it starts on, so nothing is half-evaluated.
+
+Every case belongs to one of two halves by a stable hash of its id (`split_of`): developers read the failures
+of `dev` only; `test` is scored beside it and its failures are not looked at, so a gain that holds on `test`
+is not a gain tuned on the cases.
 """
 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +28,12 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _KEYS = {"id", "intent", "expect", "say", "turns", "slugs", "language", "ticket", "note"}
 MAX_TURNS = 12
+DEV, TEST = "dev", "test"
+
+
+def split_of(case_id: str) -> str:
+    """The half a case belongs to: `dev` (its failures are read while improving the assistant) or `test`."""
+    return DEV if zlib.crc32(case_id.encode("utf-8")) % 2 == 0 else TEST
 
 
 class Handling(StrEnum):
@@ -56,6 +67,10 @@ class ConversationCase:
     @property
     def multi_turn(self) -> bool:
         return len(self.turns) > 1
+
+    @property
+    def split(self) -> str:
+        return split_of(self.id)
 
     @property
     def routine(self) -> bool:

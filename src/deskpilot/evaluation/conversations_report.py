@@ -7,6 +7,8 @@
   / routine cases. Whether the article was the right one is answer_precision's business.
 - answer_precision: answers citing an acceptable article / all answers given (over every case, so an answer
   to an out-of-scope question or a status request counts against it).
+- by_split: the same figures on each half of the cases (`conversations_cases.split_of`): `dev`, whose failures
+  are read while improving the assistant, and `test`, whose are not.
 - baseline: the keyword router on the opening messages (single-turn cases), kind only.
 """
 
@@ -50,7 +52,7 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def _failure(result: CaseResult) -> dict[str, Any]:
     case, verdict = result.case, result.verdict
-    return {"id": case.id, "line": case.line, "intent": case.intent, "language": case.language,
+    return {"id": case.id, "split": case.split, "line": case.line, "intent": case.intent, "language": case.language,
             "expect": case.expect.value, "observed": verdict.observed.value, "reason": verdict.reason,
             "cited": list(verdict.cited), "opening": case.turns[0][:200]}
 
@@ -78,6 +80,7 @@ def summarise(results: list[CaseResult]) -> dict[str, Any]:
         "answers_given": len(answers),
         "by_kind": _group(results, lambda r: r.case.expect.value),
         "by_language": _group(results, lambda r: r.case.language),
+        "by_split": _group(results, lambda r: r.case.split),
         "observed": {kind.value: sum(r.verdict.observed is kind for r in results) for kind in Observed},
         "baseline": {
             "name": "keyword router on the opening message (kind only, article not checked)",

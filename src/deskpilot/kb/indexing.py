@@ -208,6 +208,18 @@ class IndexHolder:
         self._learned_at = 0.0
         self._lock = threading.Lock()
 
+    def warm(self, session: Session) -> None:
+        """Load the index and compute its multilingual vectors now, saved with it, so that the first question
+        not in English does not wait for them (they take minutes on a busy machine for a large KB)."""
+        index = self.current(session)
+        if self._multilingual is None or index.ml_vectors is not None:
+            return
+        index.cross_lingual()
+        with self._lock:
+            if self._index is index:
+                save(index, self.index_dir)
+        log.info("KB index warmed: multilingual vectors of %d chunks ready", len(index.chunks))
+
     def current(self, session: Session) -> KbIndex:
         """The index, equal to the approved versions `session` sees, with the history learned recently.
 

@@ -6,6 +6,8 @@ sentence-transformers/all-MiniLM-L6-v2) is vendored in `assets/`. Nothing is dow
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,6 +25,14 @@ DEFAULT_THREADS = 2
 _TOKENIZER_PATH = Path(__file__).parent / "assets" / "minilm_tokenizer.json"
 
 Vectors = npt.NDArray[np.float32]
+
+
+@functools.cache
+def whole_words() -> frozenset[str]:
+    """The lower-case words the English embedder's vocabulary holds whole, not as pieces (about 20,000 common
+    English words and names): a word in it is spelt as people usually spell it."""
+    vocab = json.loads(_TOKENIZER_PATH.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() and not w.startswith("##"))
 
 
 class Embedder(Protocol):
