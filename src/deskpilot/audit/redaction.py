@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from deskpilot.audit.chain import canonical, sign
 from deskpilot.audit.models import AuditEvent
 from deskpilot.audit.verification import keyed_hash
@@ -60,3 +63,10 @@ def redact(event: AuditEvent, *, key: bytes, reason: str, actor_name: str | None
     record["seal"] = sign(key, _sealed_fields(event, record))
     event.after = {REDACTED: record}
     return True
+
+
+def allow_redaction(session: Session) -> None:
+    """Let this transaction rewrite sealed rows: PostgreSQL refuses it otherwise (migration 0013, which names
+    erasure as the one maintenance allowed to); SQLite has no such guard."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL deskpilot.audit_maintenance = 'on'"))

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from deskpilot.accounts import permissions
 from deskpilot.accounts.permissions import Permission
@@ -22,6 +22,7 @@ from deskpilot.audit import personal_data as audit_data
 from deskpilot.audit import service as audit
 from deskpilot.clock import utcnow
 from deskpilot.config import Settings
+from deskpilot.db import unit_of_work
 from deskpilot.errors import Conflict, NotFound, PermissionDenied
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.personal_data import Change, Erasure, Person, PersonalDataSource, identifiers_of
@@ -156,6 +157,37 @@ def run_next_step(session: Session, context: ErasureContext, *, erasure_id: int)
     erasure.done_steps = [*erasure.done_steps, step]
     erasure.changes = [*erasure.changes, *(change.as_json() for change in changes)]
     return step
+
+
+def run(sessions: sessionmaker[Session], context: ErasureContext, *, erasure_id: int,
+        progress: Callable[[str], None] | None = None) -> None:
+    """Run the erasure's remaining steps, one unit of work each, then compact a SQLite file so the erased
+    text does not linger in its free pages."""
+    while True:
+        with unit_of_work(sessions) as session:
+            step = run_next_step(session, context, erasure_id=erasure_id)
+            bind = session.get_bind()
+        if step is None:
+            break
+        if progress is not None:
+            progress(step)
+    if isinstance(bind, Engine):
+        compact(bind)
+
+
+def compact(engine: Engine) -> None:
+    """SQLite keeps deleted and overwritten text in free pages and its WAL until vacuumed and checkpointed."""
+    if engine.dialect.name != "sqlite":
+        return
+    # On the driver's own connection: the engine's `begin` hook would wrap even an AUTOCOMMIT one in BEGIN.
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("VACUUM")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        connection.close()
 
 
 def _finish(session: Session, erasure: ErasureRequest) -> None:

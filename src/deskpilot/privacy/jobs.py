@@ -22,10 +22,6 @@ def erase_people(context: JobContext, _payload: Payload) -> str:
     with context.unit_of_work() as session:
         pending = erasure.runnable(session)
     for erasure_id in pending:
-        while True:
-            with context.unit_of_work() as session:
-                step = erasure.run_next_step(session, steps, erasure_id=erasure_id)
-            if step is None:
-                break
-            log.info("erasure %d: %s done", erasure_id, step)
+        erasure.run(context.sessions, steps, erasure_id=erasure_id,
+                    progress=lambda step, number=erasure_id: log.info("erasure %d: %s done", number, step))
     return f"erased {len(pending)} person(s)" if pending else "no approved erasure waiting"
