@@ -20,6 +20,7 @@ from deskpilot.api.routes import (
     canned_responses,
     conversation_attachments,
     conversations,
+    erasure,
     governance,
     health,
     kb,
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy, canned_responses, admin_settings, admin_connections):
+                   privacy, erasure, canned_responses, admin_settings, admin_connections):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

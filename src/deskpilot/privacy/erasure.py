@@ -45,9 +45,12 @@ class ErasureContext:
     sources: Sequence[PersonalDataSource]
 
     def steps(self) -> list[str]:
-        """Every owner but the account, then the copies, then the account (it names the person until the end)."""
-        owners = [source.name for source in self.sources if source.name != ACCOUNT]
-        return [*owners, *COPY_STEPS, ACCOUNT]
+        return steps_of(self.sources)
+
+
+def steps_of(sources: Sequence[PersonalDataSource]) -> list[str]:
+    """Every owner but the account, then the copies, then the account (it names the person until the end)."""
+    return [*(source.name for source in sources if source.name != ACCOUNT), *COPY_STEPS, ACCOUNT]
 
 
 def step_changes(session: Session, context: ErasureContext, erasure: Erasure, step: str, *,
