@@ -4,6 +4,7 @@ chain still verifies, and everybody else's data is as it was."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.audit.models import AuditEvent
+from deskpilot.cli import main
 from deskpilot.db import unit_of_work
 from deskpilot.errors import PermissionDenied
 from deskpilot.kb import indexing
@@ -24,6 +26,7 @@ from deskpilot.ml.embeddings import load_embedder
 from deskpilot.privacy import erasure
 from deskpilot.privacy.enums import ErasureStatus
 from deskpilot.privacy.export import find_person
+from deskpilot.privacy.models import ErasureRequest
 from deskpilot.privacy.sources import all_sources
 from deskpilot.schema import metadata
 from deskpilot.tickets import service as tickets
@@ -32,7 +35,7 @@ from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import MessageCreate
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 from deskpilot.triage.training import train_component
-from tests.factories import make_user
+from tests.factories import PASSWORD, make_user
 from tests.privacy.conftest import Traces, identity, markers
 
 
@@ -133,3 +136,28 @@ def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_othe
     bob = _everywhere("bob")
     assert _found(dump, bob) == [m for m in bob if m not in (markers("bob")["file"], markers("bob")["mail-file"])]
     assert _found(_files(data_dir), [markers("bob")["file"], markers("bob")["mail-file"], "bob@northwind.example"])
+
+
+def test_the_command_dry_runs_as_the_local_admin_and_needs_two_authenticated_admins_to_erase(
+        traces: Traces, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        deskpilot_entry_points: Path) -> None:
+    monkeypatch.setenv("DESKPILOT_DATABASE_URL", traces.settings.resolved_database_url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(traces.settings.data_dir))
+    with unit_of_work(traces.factory) as session:
+        make_user(session, "ada", Role.ADMIN)
+    assert main(["privacy", "erase", "alice", "--dry-run", "--identifier", "EMP-58213"]) == 0
+    assert "email" in capsys.readouterr().out
+    assert main(["privacy", "erase", "alice"]) == 2
+    assert "--as USER" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["privacy", "erase", "alice", "--as", "adam", "--password-stdin"]) == 0
+    assert "approve-erasure" in capsys.readouterr().out
+    with unit_of_work(traces.factory) as session:
+        request_id = session.scalars(select(ErasureRequest.id)).one()
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["privacy", "approve-erasure", str(request_id), "--as", "adam", "--password-stdin"]) != 0
+    assert "another administrator" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["privacy", "approve-erasure", str(request_id), "--as", "ada", "--password-stdin"]) == 0
+    assert main(["privacy", "erasures", "alice"]) == 0
+    assert f"erasure {request_id}: approved, requested by adam, approved by ada" in capsys.readouterr().out

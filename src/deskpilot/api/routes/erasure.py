@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from deskpilot.api.deps import CurrentPrincipal, IdPath, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.privacy import erasure
 from deskpilot.privacy.export import find_person
+from deskpilot.privacy.models import ErasureRequest
 from deskpilot.privacy.schemas import ErasureChangeRead, ErasureCreate, ErasureRead
 from deskpilot.privacy.sources import all_sources
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
 
 
-def _read(request: erasure.ErasureRequest) -> ErasureRead:
+def _read(request: ErasureRequest) -> ErasureRead:
     return ErasureRead.of(request, steps_total=len(erasure.steps_of(all_sources())))
 
 
