@@ -1,12 +1,15 @@
 """What an owner of personal data (an area, a channel, a connector) hands the privacy flow about one person.
 
-Every owner describes its own rows as a `Section` through a `PersonalDataSource`, so the privacy flow (export
-today, erasure next) never reads another owner's tables, and a new owner of data cannot be forgotten by it.
-Plain data and a Protocol, so that every layer may import it.
+Every owner describes its own rows as a `Section` through a `PersonalDataSource`, and erases or irreversibly
+pseudonymises them on request (`erase`), so the privacy flow (export, erasure) never reads or writes another
+owner's tables, and a new owner of data cannot be forgotten by it. Plain data and a Protocol, so that every
+layer may import it.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +19,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from deskpilot.config import Settings
+from deskpilot.errors import Conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,68 @@ class Section:
         return sum(len(rows) for rows in self.records.values())
 
 
+ERASED = "[erased]"
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What an owner needs to erase a person: who, the pseudonym that replaces them, and every identifier
+    (name, e-mail, username, and what the request adds: phone, employee number) to scrub from free text
+    that others wrote about them."""
+
+    person: Person
+    identifiers: tuple[str, ...]
+
+    @property
+    def pseudonym(self) -> str:
+        return f"erased-{self.person.user_id}"
+
+    @property
+    def pseudonym_email(self) -> str:
+        return f"erased-{self.person.user_id}@erased.invalid"
+
+    def _pattern(self) -> re.Pattern[str] | None:
+        terms = sorted({term for term in self.identifiers if len(term) >= 3}, key=len, reverse=True)
+        if not terms:
+            return None
+        return re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
+
+    def mentions(self, text: str | None) -> bool:
+        pattern = self._pattern()
+        return bool(text) and pattern is not None and pattern.search(text or "") is not None
+
+    def scrub(self, text: str) -> str:
+        """`text` with every identifier of the person replaced by `[erased]`."""
+        pattern = self._pattern()
+        return text if pattern is None else pattern.sub(ERASED, text)
+
+    def scrub_json(self, value: Any) -> Any:
+        """A JSON value with every identifier scrubbed from its strings (keys included)."""
+        if value is None:
+            return None
+        return json.loads(self.scrub(json.dumps(value, ensure_ascii=False)))
+
+
+def identifiers_of(person: Person, extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """The person's identifiers: full name and each part of it, e-mail and its local part, username, extras."""
+    local = person.email.split("@", 1)[0]
+    found = [person.full_name, *person.full_name.split(), person.email, local, person.username, *extra]
+    return tuple(dict.fromkeys(term.strip() for term in found if len(term.strip()) >= 3))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What erasing did (or, in a dry run, would do) to one kind of record of one owner."""
+
+    source: str
+    kind: str
+    count: int
+    action: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "kind": self.kind, "count": self.count, "action": self.action}
+
+
 @runtime_checkable
 class PersonalDataSource(Protocol):
     """An owner of personal data, under its `name` (the section's name in the archive)."""
@@ -62,20 +128,37 @@ class PersonalDataSource(Protocol):
     def collect(self, session: Session, *, settings: Settings, person: Person) -> Section:
         """Everything this owner holds about `person`, read inside the caller's transaction."""
 
+    def erase(self, session: Session, *, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
+        """Remove or irreversibly pseudonymise the person in this owner's rows and files (with `apply`), or
+        only say what that would change (without); idempotent, so a resumed erasure may run it again."""
+
+
+Eraser = Callable[..., list[Change]]
+
 
 @dataclass(frozen=True, slots=True)
 class FunctionSource:
-    """A source made of a name and a collecting function `(session, *, person)`, which is how every owner
-    writes one; a function that reads files (under DATA_DIR) also takes `settings` and says so."""
+    """A source made of a name, a collecting function `(session, *, person)` and an erasing function
+    `(session, *, erasure, apply)`, which is how every owner writes one; functions that touch files (under
+    DATA_DIR) also take `settings` and say so."""
 
     name: str
     function: Callable[..., Section]
     reads_files: bool = False
+    eraser: Eraser | None = None
 
     def collect(self, session: Session, *, settings: Settings, person: Person) -> Section:
         if self.reads_files:
             return self.function(session, settings=settings, person=person)
         return self.function(session, person=person)
+
+    def erase(self, session: Session, *, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
+        if self.eraser is None:
+            raise Conflict(f"the personal-data source {self.name!r} cannot erase a person: its owner must add an "
+                           "eraser before anyone can be erased")
+        if self.reads_files:
+            return self.eraser(session, settings=settings, erasure=erasure, apply=apply)
+        return self.eraser(session, erasure=erasure, apply=apply)
 
 
 def iso(value: Any) -> Any:

@@ -61,7 +61,7 @@ def test_the_manifest_checks_every_file_and_the_readme_says_what_each_part_is(
     readme = archive.read("README.md").decode()
     for section in manifest["sections"]:
         assert f"`{section['name']}/`" in readme
-    assert "Alice" in readme and "GDPR" in readme
+    assert "Zorana Quillfeather" in readme and "GDPR" in readme
 
 
 def test_an_export_is_audited_with_what_it_held(traces: Traces, tmp_path: Path, deskpilot_entry_points: Path) -> None:

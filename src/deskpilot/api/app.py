@@ -24,6 +24,7 @@ from deskpilot.api.routes import (
     connector_webhooks,
     conversation_attachments,
     conversations,
+    erasure,
     governance,
     health,
     kb,
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy, canned_responses, admin_settings, admin_connections, connector_webhooks):
+                   privacy, erasure, canned_responses, admin_settings, admin_connections, connector_webhooks):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

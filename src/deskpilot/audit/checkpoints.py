@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from deskpilot.audit.chain import GENESIS, sign
 from deskpilot.audit.keyring import AuditKeyring
 from deskpilot.audit.models import AuditEvent
-from deskpilot.audit.verification import ChainProblem, keyed_hash
+from deskpilot.audit.redaction import verifies
+from deskpilot.audit.verification import ChainProblem
 from deskpilot.clock import utcnow
 from deskpilot.errors import Conflict
 
@@ -60,7 +61,7 @@ def take(session: Session, *, keyring: AuditKeyring) -> Checkpoint:
     head = session.scalars(select(AuditEvent).where(AuditEvent.seq > 0).order_by(AuditEvent.seq.desc())
                            .limit(1)).first()
     count = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq > 0)) or 0
-    if head is not None and (head.seq != count or keyed_hash(head, keyring.key) != head.hash):
+    if head is not None and (head.seq != count or not verifies(head, keyring.key)):
         raise Conflict("the audit chain's newest row does not verify, so no checkpoint was written: "
                        "run `deskpilot audit verify`")
     fields = {"seq": head.seq if head else 0, "head": head.hash if head else GENESIS, "count": count,

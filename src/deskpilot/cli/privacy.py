@@ -1,4 +1,9 @@
-"""`deskpilot privacy export PERSON --output FILE`: a person's right of access, from the shell."""
+"""`deskpilot privacy export PERSON --output FILE` and `deskpilot privacy erase PERSON [--dry-run]`: a person's
+rights of access and erasure, from the shell.
+
+The dry run acts as the local administrator (it changes nothing). Requesting and approving an erasure need an
+authenticated admin (`--as USER` with their password or an API token, as for runbook approvals), and the two
+must be different people; the `privacy.erase` job of `deskpilot worker` then erases the person."""
 
 from __future__ import annotations
 
@@ -9,7 +14,12 @@ from typing import TypeAlias
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli.context import database, load_settings
+from deskpilot.cli.runbooks import _as, _as_args
+from deskpilot.errors import InvalidInput
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.privacy import erasure
 from deskpilot.privacy.export import export_person, find_person
+from deskpilot.privacy.sources import all_sources
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -29,6 +39,50 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_erase(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        person = find_person(session, reference=args.person)
+        if args.dry_run:
+            context = erasure.ErasureContext(settings=settings, embedder=load_embedder(settings.embedding_model),
+                                             sources=all_sources())
+            changes = erasure.plan(session, context, actor=Principal.system("cli"), person=person,
+                                   identifiers=args.identifier or [])
+            print(f"Erasing {person.full_name} (user {person.user_id}) would change (dry run, nothing changed):")
+            for change in changes:
+                print(f"  {change.source:<14} {change.kind:<32} {change.count:>6}  {change.action}")
+            return 0
+        if not args.as_user:
+            raise InvalidInput("An erasure is requested by an authenticated administrator: add --as USER (or "
+                               "--dry-run to see what it would change).")
+        request = erasure.request(session, actor=_as(session, settings, args), person=person,
+                                  identifiers=args.identifier or [])
+        print(f"Erasure {request.id} of user {person.user_id} requested. Another administrator approves it with "
+              f"`deskpilot privacy approve-erasure {request.id} --as USER` or on the user's admin page; "
+              "`deskpilot worker` then erases the person.")
+    return 0
+
+
+def cmd_privacy_approve(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        approved = erasure.approve(session, actor=_as(session, settings, args), erasure_id=args.erasure_id)
+        print(f"Erasure {approved.id} approved; the `privacy.erase` job of `deskpilot worker` runs it.")
+    return 0
+
+
+def cmd_privacy_erasures(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    total = len(erasure.steps_of(all_sources()))
+    with database(settings) as session:
+        person = find_person(session, reference=args.person)
+        for item in erasure.of_user(session, actor=Principal.system("cli"), user_id=person.user_id):
+            print(f"erasure {item.id}: {item.status.value}, requested by {item.requested_by}"
+                  + (f", approved by {item.approved_by}" if item.approved_by else "")
+                  + f", {len(item.done_steps)} of {total} steps done")
+    return 0
+
+
 def register(sub: Sub) -> None:
     privacy = sub.add_parser("privacy", help="data-protection rights of one person").add_subparsers(
         dest="privacy_cmd", required=True)
@@ -36,3 +90,17 @@ def register(sub: Sub) -> None:
     export.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")
     export.add_argument("--output", required=True, help="the archive to write (a .zip file)")
     export.set_defaults(func=cmd_privacy_export)
+    erase = privacy.add_parser("erase", help="erase a person everywhere (needs a second admin's approval)")
+    erase.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")
+    erase.add_argument("--dry-run", action="store_true", help="list what would change per source; change nothing")
+    erase.add_argument("--identifier", action="append", metavar="TEXT",
+                       help="another identifier to scrub where others wrote it (phone, employee number); repeatable")
+    _as_args(erase, who="the administrator requesting the erasure")
+    erase.set_defaults(func=cmd_privacy_erase)
+    approve = privacy.add_parser("approve-erasure", help="approve another administrator's erasure request")
+    approve.add_argument("erasure_id", metavar="ID", type=int, help="the erasure request's id")
+    _as_args(approve, required=True, who="the approving administrator (not the requester)")
+    approve.set_defaults(func=cmd_privacy_approve)
+    erasures = privacy.add_parser("erasures", help="a person's erasure requests and how far each got")
+    erasures.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")
+    erasures.set_defaults(func=cmd_privacy_erasures)

@@ -125,6 +125,19 @@ class ModelStore(Generic[ModelT]):
         self._write_pointer({"active": previous, "history": history})
         return previous
 
+    def discard(self, version: str) -> str | None:
+        """Delete `version` for good (it learned from data that was erased); when it was active, the newest
+        earlier active version that is left takes over. Returns the active version afterwards."""
+        path = self._require(version)
+        pointer = self._read_pointer()
+        history = [v for v in pointer.get("history", []) if v != version and (self.root / v).is_dir()]
+        active = pointer.get("active")
+        if active == version:
+            active = history.pop() if history else None
+        self._write_pointer({"active": active, "history": history})
+        shutil.rmtree(path)
+        return str(active) if active else None
+
     def load_active(self) -> ModelT:
         """Load the active version with the store's loader."""
         active = self.active_version()

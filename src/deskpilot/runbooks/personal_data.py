@@ -1,12 +1,13 @@
 """What the runbooks area holds about a person: their self-service resets, and the runs that acted on their
-account or that they started or approved."""
+account or that they started or approved. Erasing names the pseudonym as the target of those runs and scrubs
+the person's identifiers from their parameters, plans and step outputs."""
 
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from deskpilot.personal_data import FunctionSource, Person, Section, columns
+from deskpilot.personal_data import Change, Erasure, FunctionSource, Person, Section, columns
 from deskpilot.runbooks.models import RunbookApproval, RunbookRun, RunbookRunStep, SelfServiceRequest
 
 # The reset code's hash, the journal's capability token and a step's undo record (which may hold the state
@@ -37,4 +38,22 @@ def collect(session: Session, *, person: Person) -> Section:
         | {("runbook_run", str(run.id)) for run in runs})
 
 
-SOURCE = FunctionSource("automations", collect)
+def erase(session: Session, *, erasure: Erasure, apply: bool) -> list[Change]:
+    section = collect(session, person=erasure.person)
+    run_ids = [row["id"] for row in section.records["runbook_runs"]]
+    runs = list(session.scalars(select(RunbookRun).where(RunbookRun.id.in_(run_ids))))
+    steps = list(session.scalars(select(RunbookRunStep).where(RunbookRunStep.run_id.in_(run_ids))))
+    if apply:
+        for run in runs:
+            run.target = erasure.pseudonym if erasure.mentions(run.target) else run.target
+            run.parameters, run.plan = erasure.scrub_json(run.parameters), erasure.scrub_json(run.plan)
+        for step in steps:
+            step.inputs, step.output = erasure.scrub_json(step.inputs), erasure.scrub_json(step.output)
+            step.undo = erasure.scrub_json(step.undo)
+            step.error = None if step.error is None else erasure.scrub(step.error)
+        session.flush()
+    return [Change("automations", "runbook_runs", len(runs), "target pseudonymised, identifiers scrubbed"),
+            Change("automations", "runbook_run_steps", len(steps), "identifiers scrubbed")]
+
+
+SOURCE = FunctionSource("automations", collect, eraser=erase)

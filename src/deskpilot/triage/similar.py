@@ -76,6 +76,15 @@ class TicketIndex:
                 self.index.save(self.directory)
         return len(missing)
 
+    def forget(self, ticket_ids: list[int]) -> int:
+        """Drop these tickets' vectors (their text was erased); the next `refresh` embeds what is left of them."""
+        with self._lock:
+            gone = [str(ticket_id) for ticket_id in ticket_ids if str(ticket_id) in self.index]
+            if gone:
+                self.index.remove(gone)
+                self.index.save(self.directory)
+        return len(gone)
+
     def nearest(self, session: Session, vector: Vectors, *, k: int = 5, exclude: int | None = None
                 ) -> list[SimilarTicket]:
         """The `k` most similar resolved tickets, with the resolution message an agent gave."""

@@ -15,6 +15,8 @@ from deskpilot.accounts.schemas import UserUpdate
 from deskpilot.api.deps import IdPath, SessionDep
 from deskpilot.clock import utcnow
 from deskpilot.errors import DomainError
+from deskpilot.privacy import erasure
+from deskpilot.privacy.sources import all_sources
 from deskpilot.web.admin_forms import (
     AdminFormViewer,
     AdminViewer,
@@ -34,7 +36,9 @@ ROLES = [(role.value, ROLE_LABELS[role]) for role in Role]
 _NOTICES = {"updated": "The user's name, role and teams were saved.",
             "deactivated": "The user was deactivated: their sessions ended and their API tokens were revoked.",
             "reactivated": "The user was reactivated. They need a new password or token to sign in again.",
-            "revoked": "The token was revoked: it no longer signs anything in."}
+            "revoked": "The token was revoked: it no longer signs anything in.",
+            "erasure_requested": "The erasure was requested. Another administrator must approve it below.",
+            "erasure_approved": "The erasure was approved. The background worker erases the person step by step."}
 
 
 def _users_page(request: Request, session: Session, viewer: Viewer, *, form: UserForm, problem: str | None = None,
@@ -86,6 +90,8 @@ def _user_page(request: Request, session: Session, viewer: Viewer, *, user_id: i
         "teams": accounts.get_teams(session, actor=viewer.principal), "edit": edit,
         "tokens": accounts.get_tokens(session, actor=viewer.principal, user_id=user_id), "now": now,
         "new_password": new_password, "errors": errors or {},
+        "erasures": erasure.of_user(session, actor=viewer.principal, user_id=user_id),
+        "erasure_steps": len(erasure.steps_of(all_sources())),
     }
     return render(request, "admin/user.html", context, viewer=viewer, section=USERS, status_code=status_code)
 

@@ -1,0 +1,81 @@
+"""The copies of a person's data outside the owners' tables: the search indexes, the trained models and the
+log files under DATA_DIR. Each step says what it would change (`apply=False`) or changes it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskpilot.config import Settings
+from deskpilot.kb import indexing
+from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.model_store import ModelStore
+from deskpilot.personal_data import Change, Erasure
+from deskpilot.tickets.models import Ticket
+from deskpilot.triage.similar import TicketIndex
+
+MANIFEST = "manifest.json"
+TEXT_SUFFIXES = {".json", ".txt", ".csv", ".jsonl", ".log", ".md", ".yaml"}
+
+
+def indexes(session: Session, *, settings: Settings, erasure: Erasure, embedder: Embedder,
+            apply: bool) -> list[Change]:
+    """Rebuild the KB index (articles and the past questions it learned from tickets and chats) from the
+    erased database, and re-embed the person's solved tickets in the similar-tickets index."""
+    tickets = list(session.scalars(select(Ticket.id).where(Ticket.requester_id == erasure.person.user_id)))
+    kb_built = indexing.index_path(settings.index_dir).exists()
+    if apply:
+        if kb_built:
+            indexing.rebuild(session, index_dir=settings.index_dir, embedder=embedder)
+        similar = TicketIndex(settings.index_dir / "tickets", embedder)
+        similar.forget(tickets)
+        similar.refresh(session)
+    return [Change("indexes", "kb_index", int(kb_built), "rebuilt from the erased database (vectors and terms)"),
+            Change("indexes", "similar_tickets", len(tickets), "vectors dropped, re-embedded from the erased text")]
+
+
+def models(*, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
+    """Discard every stored model whose files name the person (a TF-IDF vocabulary learned from their
+    tickets); the next training learns from the erased history. A versioned model falls back to the newest
+    earlier version that is left; an unversioned cache is deleted and rebuilt when next needed."""
+    naming = [directory for directory in _model_directories(settings.model_dir) if _names(directory, erasure)]
+    changes = [Change("models", f"{directory.parent.name}/{directory.name}", 1,
+                      "discarded: it learned from the person's data; the next training excludes it")
+               for directory in naming]
+    if apply:
+        for directory in naming:
+            if directory.name.startswith("v") and directory.name[1:].isdigit():
+                ModelStore(directory.parent, loader=Path).discard(directory.name)
+            else:
+                shutil.rmtree(directory)
+    return changes
+
+
+def logs(*, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
+    """Scrub the person's identifiers from every log file under DATA_DIR (`*.log`)."""
+    naming = [path for path in sorted(settings.data_dir.rglob("*.log"))
+              if path.is_file() and erasure.mentions(path.read_text(encoding="utf-8", errors="replace"))]
+    if apply:
+        for path in naming:
+            _rewrite(path, erasure.scrub(path.read_text(encoding="utf-8", errors="replace")))
+    return [Change("logs", str(path.relative_to(settings.data_dir)), 1, "identifiers scrubbed") for path in naming]
+
+
+def _model_directories(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return sorted(path.parent for path in root.rglob(MANIFEST) if path.parent != root)
+
+
+def _names(directory: Path, erasure: Erasure) -> bool:
+    return any(erasure.mentions(path.read_text(encoding="utf-8", errors="replace"))
+               for path in directory.rglob("*") if path.is_file() and path.suffix in TEXT_SUFFIXES)
+
+
+def _rewrite(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.erasing")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
