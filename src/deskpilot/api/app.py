@@ -22,6 +22,7 @@ from deskpilot.api.routes import (
     conversations,
     governance,
     health,
+    jobs,
     kb,
     mail,
     privacy,
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy, canned_responses, admin_settings, admin_connections):
+                   privacy, canned_responses, admin_settings, admin_connections, jobs):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)
