@@ -210,6 +210,10 @@ class Settings(BaseSettings):
     # Worker: seconds between runs of a periodic job, by job name, overriding the job's own default;
     # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
     job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # Worker on PostgreSQL (procrastinate): jobs one worker process runs at once, and how long a worker may miss
+    # its heartbeat before another worker takes its running jobs back (a worker killed or a machine lost).
+    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    worker_stalled_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
 
     # Single sign-on with OpenID Connect (authorization code + PKCE). Set the issuer, client id and secret to
     # show "Sign in with ..." on the sign-in page; the provider's groups claim sets role and teams at each

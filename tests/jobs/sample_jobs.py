@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from deskpilot.jobs.base import JobContext, Payload, RetryPolicy, job
 
@@ -25,3 +30,19 @@ def slow(_context: JobContext, _payload: Payload) -> str:
 @job("test.misnamed")
 def misnamed(_context: JobContext, _payload: Payload) -> str:
     return "registered under another name"
+
+
+@job("test.effect", retry=QUICK_RETRY)
+def effect(context: JobContext, payload: Payload) -> str:
+    """Writes one row per run once (its effect, with the worker's pid), then hangs while `hang_file` exists: a
+    worker to kill mid-run."""
+
+    def write(session: Session) -> str:
+        session.execute(text("INSERT INTO queue_test_effects (run, pid) VALUES (:run, :pid)"),
+                        {"run": payload["run"], "pid": os.getpid()})
+        return f"wrote {payload['run']}"
+
+    summary = context.once("write", write)
+    while Path(str(payload.get("hang_file", ""))).is_file():
+        time.sleep(0.1)
+    return summary

@@ -38,6 +38,21 @@ def test_nearest_resolved_tickets_come_with_their_fix(session: Session, tmp_path
     assert hits[0].resolution == "Switched the gateway to Frankfurt and reinstalled GlobalProtect."
 
 
+def test_an_index_loaded_before_another_process_refreshed_the_files_reads_them_again(session: Session,
+                                                                                     tmp_path: Path) -> None:
+    desk = make_desk(session)
+    vpn = open_ticket(session, desk, desk.alice, queue=desk.service_desk, subject="VPN disconnects every hour")
+    _solve(session, desk, vpn.id, "Switched the gateway to Frankfurt.")
+    embedder = load_embedder(MODEL_ID)
+    app_process = TicketIndex(tmp_path / "tickets", embedder)  # loaded at start-up: nothing solved yet
+    query = embedder.encode([ticket_text("My VPN connection keeps dropping", "")])[0]
+    assert app_process.nearest(session, query) == []
+
+    assert TicketIndex(tmp_path / "tickets", embedder).refresh(session) == 1  # the worker's retrain
+
+    assert [h.ticket_id for h in app_process.nearest(session, query)] == [vpn.id]
+
+
 def test_indexed_text_is_redacted() -> None:
     assert "anna@corp.example" not in ticket_text("VPN", "mail anna@corp.example")
 

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     RUNBOOK_ROLLBACK = "runbook:rollback"
     RUNBOOK_MANAGE = "runbook:manage"
     JOBS_READ = "jobs:read"
+    JOBS_MANAGE = "jobs:manage"
     REQUESTER_LIMIT_LIFT = "requester:limit_lift"
     AI_GOVERN = "ai:govern"
     # Data-protection rights (export today, erasure next): admins only, every use audited.

@@ -27,6 +27,7 @@ from deskpilot.api.routes import (
     erasure,
     governance,
     health,
+    jobs,
     kb,
     mail,
     privacy,
@@ -76,7 +77,8 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     errors.install(app)
     for module in (health, accounts, tickets, ticket_attachments, requester_limits, triage, taxonomy, setup, audit,
                    kb, assist, analytics, conversations, conversation_attachments, runbooks, mail, governance,
-                   privacy, erasure, canned_responses, admin_settings, admin_connections, connector_webhooks):
+                   privacy, erasure, canned_responses, admin_settings, admin_connections, connector_webhooks,
+                   jobs):
         app.include_router(module.router)
     openapi.install(app)
     install_pages(app)

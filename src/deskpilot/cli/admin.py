@@ -31,6 +31,13 @@ def cmd_init(_: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -40,7 +47,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     upgrade(settings.resolved_database_url)
     report_checkpoint(settings)
     # proxy_headers off: X-Forwarded-For is believed only from DESKPILOT_TRUSTED_PROXIES (see accounts.login).
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=False)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=False)
+        return 0
+    if settings.resolved_database_url.startswith("sqlite"):
+        raise InvalidInput("Several app processes need PostgreSQL (DESKPILOT_DATABASE_URL): SQLite serialises every "
+                           "write of every process; run one process (--workers 1) on SQLite.")
+    # Each worker process builds its own app (and AI runtime) from the environment; they share nothing but the
+    # database, which is where every change they must all see lives (docs/production.md).
+    uvicorn.run("deskpilot.api.app:create_app", factory=True, workers=args.workers, host=args.host, port=args.port,
+                log_level="info", proxy_headers=False)
     return 0
 
 
@@ -130,6 +146,8 @@ def register(sub: Sub) -> None:
     serve = sub.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="app processes behind the port (PostgreSQL only); or run one per port behind a proxy")
     serve.set_defaults(func=cmd_serve)
 
     users = sub.add_parser("users", help="manage users and API tokens").add_subparsers(dest="users_cmd",

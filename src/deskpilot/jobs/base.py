@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
 from deskpilot.errors import DomainError, InvalidInput, ProviderError
+from deskpilot.jobs.effects import once, report_progress
 from deskpilot.runtime import AiRuntime
 
 Payload = Mapping[str, Any]
@@ -68,6 +69,16 @@ class JobContext:
         """One transaction, committed when the block ends normally."""
         with unit_of_work(self.sessions) as session:
             yield session
+
+    def once(self, step: str, work: Callable[[Session], str]) -> str:
+        """Run `work` in one unit of work that commits together with the mark that this step of this run is done,
+        so a run delivered again (retried after a kill) skips it; returns its summary (or the earlier one)."""
+        return once(self.sessions, idempotency_key=self.idempotency_key, step=step, work=work)
+
+    def progress(self, note: str, *, done: int | None = None, total: int | None = None) -> None:
+        """Tell the admins' jobs page how far this run has come (`done` of `total` and a line of text)."""
+        report_progress(self.sessions, idempotency_key=self.idempotency_key, attempt=self.attempt, note=note,
+                        done=done, total=total)
 
 
 @runtime_checkable

@@ -14,6 +14,11 @@ from deskpilot.triage.training import train_from_history
 log = logging.getLogger(__name__)
 
 
+def _progress(context: JobContext, line: str) -> None:
+    log.info(line)
+    context.progress(line)
+
+
 @job("triage.retrain")
 def retrain_triage(context: JobContext, _payload: Payload) -> str:
     """Train triage on the desk's resolved tickets and refresh the similar-tickets index, in one unit of work.
@@ -22,7 +27,7 @@ def retrain_triage(context: JobContext, _payload: Payload) -> str:
     with context.unit_of_work() as session:
         try:
             trained = train_from_history(session, context.settings, embedder=engine.embedder, promote=True,
-                                         progress=log.info)
+                                         progress=lambda line: _progress(context, line))
         except InvalidInput as exc:
             return f"kept cold start: {exc.message}"
         engine.tickets.refresh(session)

@@ -4,7 +4,8 @@ Each periodic job is due once per slot of its interval (slots are aligned to the
 start is the payload, so the slot is the run's idempotency key: the same slot never runs twice). A failed
 run is queued again after its retry policy's backoff; when the policy gives up, the run is recorded in the
 dead-letter table (`deskpilot jobs failed`). `stop` ends the loop between runs: the job running when a
-SIGTERM arrives finishes its own units of work first.
+SIGTERM arrives finishes its own units of work first. Between runs it also queues the failed runs an admin asked
+to retry (`/admin/jobs`), so the dead-letter page works on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,13 +25,15 @@ from deskpilot.config import Settings
 from deskpilot.db import unit_of_work
 from deskpilot.jobs import service
 from deskpilot.jobs.base import Job, JobContext, Payload
+from deskpilot.jobs.models import FailedJob
 from deskpilot.jobs.queue import Delivery, InProcessQueue
 from deskpilot.jobs.registry import get_job
 from deskpilot.runtime import AiRuntime
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_IDLE_SECONDS = 60.0
+# The longest nap between looks at the queue: an admin's retry request is picked up within this.
+_IDLE_SECONDS = 5.0
 
 
 class RunStatus(StrEnum):
@@ -98,6 +101,7 @@ class Worker:
         counts: Counter[RunStatus] = Counter()
         self.schedule_due(utcnow())
         while not stop.is_set():
+            self.requeue_requested()
             counts.update(outcome.status for outcome in self.run_due(stop))
             if once and not self.queue:
                 break
@@ -105,6 +109,14 @@ class Worker:
             if not once:
                 self.schedule_due(utcnow())
         return counts
+
+    def requeue_requested(self) -> int:
+        """Queue the failed runs an admin asked to retry, with fresh attempts; how many."""
+        def requeue(failed: FailedJob) -> None:
+            self.enqueue(failed.job, failed.payload)
+
+        with unit_of_work(self.sessions) as session:
+            return service.requeue_requested(session, requeue)
 
     def _seconds_to_next(self, once: bool) -> float:
         candidates = [self.queue.next_due()] + ([] if once else list(self._next_slot.values()))

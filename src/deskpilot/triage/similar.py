@@ -48,19 +48,39 @@ class MajorIncident:
 
 
 class TicketIndex:
-    """Vectors of resolved tickets, kept as a plain-file index under `directory`."""
+    """Vectors of resolved tickets, kept as a plain-file index under `directory`.
+
+    Another process (the worker's `triage.retrain`, `deskpilot train triage`) may refresh the files: the saved
+    manifest's modification time is this index's version, and `nearest` loads the files again when it moved."""
 
     def __init__(self, directory: Path, embedder: Embedder) -> None:
         self.directory = directory
         self.embedder = embedder
         self._lock = threading.Lock()
         self.index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
-        if (directory / MANIFEST).is_file():
-            try:
-                self.index = ExactVectorIndex.load(directory, embedder_model_id=embedder.model_id)
-            except ArtifactRefused as exc:
-                # Every solved ticket is embedded again by the next `refresh`.
-                log.warning("similar-tickets vectors not loaded (%s); re-embedding the solved tickets", exc.message)
+        self._loaded_version: int | None = None
+        self._reload_if_changed()
+
+    def _saved_version(self) -> int | None:
+        try:
+            return (self.directory / MANIFEST).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def _reload_if_changed(self) -> None:
+        version = self._saved_version()
+        if version is None or version == self._loaded_version:
+            return
+        try:
+            self.index = ExactVectorIndex.load(self.directory, embedder_model_id=self.embedder.model_id)
+        except (OSError, ValueError) as exc:
+            # Caught half-way through another process's save: keep what is loaded, read the files next time.
+            log.info("similar-tickets vectors are being rewritten (%s); reading them again at the next search", exc)
+            return
+        except ArtifactRefused as exc:
+            # Every solved ticket is embedded again by the next `refresh`.
+            log.warning("similar-tickets vectors not loaded (%s); re-embedding the solved tickets", exc.message)
+        self._loaded_version = version
 
     def refresh(self, session: Session) -> int:
         """Add resolved tickets not yet indexed and drop reopened ones; returns how many were added."""
@@ -74,6 +94,7 @@ class TicketIndex:
                 self.index.add([str(t.id) for t in missing], vectors)
             if missing or stale:
                 self.index.save(self.directory)
+                self._loaded_version = self._saved_version()
         return len(missing)
 
     def forget(self, ticket_ids: list[int]) -> int:
@@ -88,6 +109,8 @@ class TicketIndex:
     def nearest(self, session: Session, vector: Vectors, *, k: int = 5, exclude: int | None = None
                 ) -> list[SimilarTicket]:
         """The `k` most similar resolved tickets, with the resolution message an agent gave."""
+        with self._lock:
+            self._reload_if_changed()
         hits = [(int(tid), score) for tid, score in self.index.search(vector, k + 1) if tid != str(exclude)][:k]
         return described(session, hits)
 

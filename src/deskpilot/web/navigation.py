@@ -90,6 +90,7 @@ NAV: tuple[NavLink, ...] = (
     NavLink("Service levels", "/admin/sla", _admin),
     NavLink("AI settings", "/admin/ai-settings", _admin),
     NavLink("Mail and directory", "/admin/connections", _admin),
+    NavLink("Jobs", "/admin/jobs", _admin),
     # Administrators may work tickets too; their menu leads to the console without a lead's other links.
     NavLink("Console", "/console", _admin),
     NavLink("Queue", "/queue", _staff),

@@ -15,6 +15,7 @@ from deskpilot.web import (
     admin,
     admin_ai,
     admin_connections,
+    admin_jobs,
     admin_privacy,
     admin_setup,
     admin_sla,
@@ -62,7 +63,8 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          runbook_runs.router, runbook_pages.router,
                                          requester_limits.router, governance.router, console_bulk.router,
                                          canned_pages.router, governance_board.router, admin_ai.router,
-                                         admin_connections.router, password_reset_pages.router)
+                                         admin_connections.router, password_reset_pages.router,
+                                         admin_jobs.router)
 
 
 def install_pages(app: FastAPI) -> None:
