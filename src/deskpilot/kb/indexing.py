@@ -162,9 +162,9 @@ def save_history(index: KbIndex, index_dir: Path) -> None:
 
 
 def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
-            multilingual: PassageEmbedder | None = None) -> KbIndex:
+            multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> KbIndex:
     """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`)."""
-    index = KbIndex(embedder, multilingual=multilingual)
+    index = KbIndex(embedder, multilingual=multilingual, ann_min_chunks=ann_min_chunks)
     index.add_documents(as_index_document(d) for d in approved_documents(session))
     learn(session, index=index, max_new=None)
     save(index, index_dir)
@@ -174,13 +174,15 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
 
 
 def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
-                    multilingual: PassageEmbedder | None = None) -> KbIndex:
+                    multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> KbIndex:
     """The saved index brought up to date, or a rebuilt one when none is saved or it cannot be read."""
     try:
-        index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual)
+        index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual,
+                             ann_min_chunks=ann_min_chunks)
     except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
         log.info("KB index not loaded (%s); rebuilding", exc)
-        return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual)
+        return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual,
+                       ann_min_chunks=ann_min_chunks)
     changed = sync(session, index=index)
     learned = learn(session, index=index, max_new=None)
     if changed:
@@ -199,8 +201,9 @@ class IndexHolder:
 
     def __init__(self, index_dir: Path, embedder: Embedder, *,
                  history_refresh_seconds: float = HISTORY_REFRESH_SECONDS,
-                 multilingual: PassageEmbedder | None = None) -> None:
+                 multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> None:
         self.index_dir = index_dir
+        self.ann_min_chunks = ann_min_chunks
         self.history_refresh_seconds = history_refresh_seconds
         self._embedder = embedder
         self._multilingual = multilingual
@@ -217,7 +220,7 @@ class IndexHolder:
         with self._lock:
             if self._index is None:
                 self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
-                                              multilingual=self._multilingual)
+                                              multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
                 self._learned_at = time.monotonic()
                 return self._index
             fresh: KbIndex | None = None
