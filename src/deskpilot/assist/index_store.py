@@ -17,7 +17,6 @@ originals, and the answer comes from the translation into the question's languag
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import logging
 import time
@@ -33,6 +32,7 @@ from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.ann_index import CosineSpread, HnswVectorIndex, is_saved_hnsw
 from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
+from deskpilot.ml.embedding_cache import EmbeddingCache, text_hash
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.multilingual import PassageEmbedder
@@ -72,11 +72,6 @@ class Candidates:
     lexical_spread: CosineSpread | None
 
 
-def text_hash(text: str) -> str:
-    """The content hash under which a text's vector is reused instead of embedded again."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def chunk_text_for_search(document: KbDocument, chunk: Chunk) -> str:
     """What both indexes see of a chunk: the article title and heading path give it context."""
     headings = " / ".join(h for h in chunk.heading_path if h and h != document.title)
@@ -92,6 +87,9 @@ class KbIndex:
         self.embedder = embedder
         # From this many chunks the vectors move to an approximate index (None: always exact).
         self.ann_min_chunks = ann_min_chunks
+        # Vectors on disk by text hash (a rebuild resumes from them); None: embed what is not in the index.
+        self.embedding_cache: EmbeddingCache | None = None
+        # Texts whose vectors the index did not hold (handed to the embedder, or to its cache).
         self.embedded_texts = 0
         self.multilingual = multilingual
         self.ml_vectors: ExactVectorIndex | None = None
@@ -170,7 +168,8 @@ class KbIndex:
         """Vectors of `texts`; a text whose hash is in `known` (unchanged since the last version) is not embedded."""
         hashes = [text_hash(t) for t in texts]
         missing = [i for i, h in enumerate(hashes) if h not in known]
-        fresh = self.embedder.encode([texts[i] for i in missing]) if missing else None
+        encode = self.embedding_cache.encode if self.embedding_cache is not None else self.embedder.encode
+        fresh = encode([texts[i] for i in missing]) if missing else None
         self.embedded_texts += len(missing)
         out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
         for row, digest in enumerate(hashes):

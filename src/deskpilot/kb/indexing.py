@@ -34,11 +34,13 @@ from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.kb import history
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
+from deskpilot.ml.embedding_cache import EmbeddingCache, Progress
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.multilingual import PassageEmbedder
 
 log = logging.getLogger(__name__)
 INDEX_SUBDIR = "kb"
+EMBEDDINGS_SUBDIR = "embeddings"
 HISTORY_SUBDIR = "history"
 HISTORY_REFRESH_SECONDS = 60.0
 MAX_NEW_QUESTIONS = 256
@@ -162,10 +164,18 @@ def save_history(index: KbIndex, index_dir: Path) -> None:
 
 
 def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
-            multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> KbIndex:
-    """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`)."""
+            multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None,
+            progress: Progress | None = None) -> KbIndex:
+    """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`).
+
+    Chunk vectors come from the embedding cache under `index_dir` (`ml.embedding_cache`): a rebuild that was
+    stopped resumes from the batches it had embedded, and text embedded before is not embedded again.
+    `progress(done, total)` follows the embedding batch by batch.
+    """
     index = KbIndex(embedder, multilingual=multilingual, ann_min_chunks=ann_min_chunks)
+    index.embedding_cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress)
     index.add_documents(as_index_document(d) for d in approved_documents(session))
+    index.embedding_cache = None
     learn(session, index=index, max_new=None)
     save(index, index_dir)
     log.info("KB index rebuilt: %d articles, %d chunks, %d past questions", len(index), len(index.chunks),
