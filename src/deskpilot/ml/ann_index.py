@@ -5,8 +5,8 @@ knowledge base with the desk's manuals and ticket history passes that. Above `Se
 the KB index keeps its vectors in this class instead: the same rows (so `vector`, `score_all` and the
 saved files stay as the exact index has them) plus an HNSW graph whose labels are row numbers.
 
-faiss's HNSW cannot delete, so a removed row is masked (the graph still walks through it, `search` skips
-it) and the graph is built again when compaction renumbers the rows (a quarter of them removed). A new
+faiss's HNSW cannot delete, so a removed row is masked (the graph still walks through it, a bitmap of the
+live rows keeps it out of the results) and the graph is built again when compaction renumbers the rows (a quarter of them removed). A new
 article version is added to the graph in place, which is what makes a one-article update cheap.
 Layout of an index directory: the exact index's files, plus `graph.faiss` and `sample.npy` (the rows
 whose cosines estimate the mean and spread of all rows' cosines, for fusion with BM25).
@@ -129,20 +129,22 @@ class HnswVectorIndex(ExactVectorIndex):
         self._rebuild_graph()
 
     def search(self, query: Vectors, k: int) -> list[tuple[str, float]]:
-        """About the `k` live rows most similar to `query`, best first (masked rows are skipped)."""
+        """About the `k` live rows most similar to `query`, best first; the walk skips masked rows."""
         k = min(k, len(self._row_of))
         if k <= 0:
             return []
+        faiss = _faiss()
+        search_params = faiss.SearchParametersHNSW()
+        search_params.efSearch = max(self.params.ef_search, k)
+        live_bitmap = None
+        if len(self._row_of) < self._size:
+            live_bitmap = np.packbits(self._live[: self._size], bitorder="little")
+            search_params.sel = faiss.IDSelectorBitmap(self._size, faiss.swig_ptr(live_bitmap))
         vector = np.asarray(query, dtype=np.float32).reshape(1, -1)
-        fetch = k + (self._size - len(self._row_of))
-        while True:
-            self._graph.hnsw.efSearch = max(self.params.ef_search, fetch)
-            scores, rows = self._graph.search(vector, min(fetch, self._size))
-            hits = [(self._ids[r], float(s)) for r, s in zip(rows[0], scores[0], strict=True)
-                    if r >= 0 and self._live[r]]
-            if len(hits) >= k or fetch >= self._size:
-                return [(str(cid), score) for cid, score in hits[:k]]
-            fetch *= 2
+        scores, rows = self._graph.search(vector, k, params=search_params)
+        del live_bitmap  # held until here: the selector points into it
+        return [(str(self._ids[r]), float(s)) for r, s in zip(rows[0], scores[0], strict=True)
+                if r >= 0 and self._live[r]]
 
     def cosine_spread(self, query: Vectors) -> CosineSpread:
         """The mean and spread of every live row's cosine to `query`, estimated on a fixed sample of rows."""
