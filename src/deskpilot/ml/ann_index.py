@@ -6,8 +6,8 @@ the KB index keeps its vectors in this class instead: the same rows (so `vector`
 saved files stay as the exact index has them) plus an HNSW graph whose labels are row numbers.
 
 faiss's HNSW cannot delete, so a removed row is masked (the graph still walks through it, a bitmap of the
-live rows keeps it out of the results) and the graph is built again when compaction renumbers the rows (a quarter of them removed). A new
-article version is added to the graph in place, which is what makes a one-article update cheap.
+live rows keeps it out of the results) and the graph is built again when compaction renumbers the rows (a
+quarter of them removed). A new article version is added to the graph in place: a one-article update is cheap.
 Layout of an index directory: the exact index's files, plus `graph.faiss` and `sample.npy` (the rows
 whose cosines estimate the mean and spread of all rows' cosines, for fusion with BM25).
 """
