@@ -52,7 +52,8 @@ def build_runtime(settings: Settings) -> AiRuntime:
     multilingual = load_multilingual_embedder(settings.multilingual_model)
     client = LlmClient.from_settings(settings)
     return AiRuntime(settings=settings, embedder=embedder,
-                     kb=IndexHolder(settings.index_dir, embedder, multilingual=multilingual),
+                     kb=IndexHolder(settings.index_dir, embedder, multilingual=multilingual,
+                                    ann_min_chunks=settings.ann_min_chunks),
                      triage=TriageEngine(settings, embedder),
                      reset_intent=ResetIntent.embedded_by(embedder),
                      intents=intents.load_or_train(settings, embedder),

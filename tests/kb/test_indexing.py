@@ -82,8 +82,13 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     monkeypatch.setenv("DESKPILOT_DATABASE_URL", database_url)
     monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path))
     assert main(["kb", "reindex"]) == 0
-    assert "1 approved articles" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 approved articles" in out and "embedded 3/3 new texts" in out
     assert (tmp_path / "index" / "kb" / "manifest.json").is_file()
+    monkeypatch.setenv("DESKPILOT_ANN_MIN_CHUNKS", "1")
+    assert main(["kb", "reindex"]) == 0
+    assert "embedded" not in capsys.readouterr().out
+    assert (tmp_path / "index" / "kb" / "vectors" / "graph.faiss").is_file()
     export_dir = tmp_path / "export"
     assert main(["kb", "export", str(export_dir)]) == 0
     assert [p.name for p in export_dir.iterdir()] == ["vpn-connect.md"]

@@ -30,12 +30,14 @@ import numpy.typing as npt
 from deskpilot.assist.chunking import Chunk, chunk_article
 from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
+from deskpilot.ml.ann_index import CosineSpread, HnswVectorIndex, is_saved_hnsw
 from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
+from deskpilot.ml.embedding_cache import EmbeddingCache, text_hash
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.multilingual import PassageEmbedder
 from deskpilot.ml.tuning import EmbedderTuning
-from deskpilot.ml.vector_index import ExactVectorIndex
+from deskpilot.ml.vector_index import ExactVectorIndex, Vectors
 
 log = logging.getLogger(__name__)
 KIND = ArtifactKind("kb-index", 2, "a KB index", "rebuild it with `deskpilot kb reindex`")
@@ -58,6 +60,18 @@ class KbDocument:
         return f"[{self.slug} v{self.version}]"
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """The chunks worth fusing for one query at scale (the dense and the BM25 nearest), with their raw scores
+    and the spread of each score over every live chunk, so z-scores match those of exact search."""
+
+    ids: list[str]
+    dense: npt.NDArray[np.float32]
+    dense_spread: CosineSpread
+    lexical: npt.NDArray[np.float32] | None
+    lexical_spread: CosineSpread | None
+
+
 def chunk_text_for_search(document: KbDocument, chunk: Chunk) -> str:
     """What both indexes see of a chunk: the article title and heading path give it context."""
     headings = " / ".join(h for h in chunk.heading_path if h and h != document.title)
@@ -69,8 +83,14 @@ class KbIndex:
     """Chunks, documents and the two indexes over them; the unit the retriever searches."""
 
     def __init__(self, embedder: Embedder, *, max_words: int = 180,
-                 multilingual: PassageEmbedder | None = None) -> None:
+                 multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> None:
         self.embedder = embedder
+        # From this many chunks the vectors move to an approximate index (None: always exact).
+        self.ann_min_chunks = ann_min_chunks
+        # Vectors on disk by text hash (a rebuild resumes from them); None: embed what is not in the index.
+        self.embedding_cache: EmbeddingCache | None = None
+        # Texts whose vectors the index did not hold (handed to the embedder, or to its cache).
+        self.embedded_texts = 0
         self.multilingual = multilingual
         self.ml_vectors: ExactVectorIndex | None = None
         self.ml_titles: ExactVectorIndex | None = None
@@ -111,6 +131,7 @@ class KbIndex:
         slugs = [d.slug for d in documents]
         if len(set(slugs)) != len(slugs):
             raise InvalidInput("the same article slug appears twice in one batch")
+        known = self._known_vectors([s for s in slugs if s in self.documents])
         self._remove_chunks([s for s in slugs if s in self.documents])
         chunk_ids: list[str] = []
         texts: list[str] = []
@@ -125,11 +146,68 @@ class KbIndex:
                 chunk_ids.append(chunk.chunk_id)
                 texts.append(chunk_text_for_search(document, chunk))
         self.lexical.add(chunk_ids, texts)
-        self.vectors.add(chunk_ids, self.embedder.encode(texts))
-        self.titles.add(slugs, self.embedder.encode([d.title for d in documents]))
+        self.vectors.add(chunk_ids, self._embed(texts, known))
+        self.titles.add(slugs, self._embed([d.title for d in documents], known))
+        self._fit_vector_index()
         if self.multilingual is not None and self.ml_vectors is not None and self.ml_titles is not None:
             self.ml_vectors.add(chunk_ids, self.multilingual.encode_passages(texts))
             self.ml_titles.add(slugs, self.multilingual.encode_passages([d.title for d in documents]))
+
+    def _known_vectors(self, slugs: Sequence[str]) -> dict[str, Vectors]:
+        """The vectors of the articles' current chunks and titles by content hash, to reuse for a new version."""
+        known: dict[str, Vectors] = {}
+        for slug in slugs:
+            document = self.documents[slug]
+            for chunk in self.chunks_of(slug):
+                known[text_hash(chunk_text_for_search(document, chunk))] = self.vectors.vector(chunk.chunk_id)
+            if slug in self.titles:
+                known[text_hash(document.title)] = self.titles.vector(slug)
+        return known
+
+    def _embed(self, texts: Sequence[str], known: Mapping[str, Vectors]) -> Vectors:
+        """Vectors of `texts`; a text whose hash is in `known` (unchanged since the last version) is not embedded."""
+        hashes = [text_hash(t) for t in texts]
+        missing = [i for i, h in enumerate(hashes) if h not in known]
+        encode = self.embedding_cache.encode if self.embedding_cache is not None else self.embedder.encode
+        fresh = encode([texts[i] for i in missing]) if missing else None
+        self.embedded_texts += len(missing)
+        out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
+        for row, digest in enumerate(hashes):
+            if digest in known:
+                out[row] = known[digest].reshape(-1)
+        if fresh is not None:
+            out[missing] = fresh
+        return out
+
+    def _fit_vector_index(self) -> None:
+        """Move the chunk vectors to an approximate index once they reach `ann_min_chunks`."""
+        if (self.ann_min_chunks is not None and len(self.vectors) >= self.ann_min_chunks
+                and not isinstance(self.vectors, HnswVectorIndex)):
+            log.info("KB index reached %d chunks: building the approximate vector index", len(self.vectors))
+            self.vectors = HnswVectorIndex.from_exact(self.vectors)
+
+    @property
+    def approximate(self) -> bool:
+        """Whether chunk vectors are searched through the approximate index (see `candidates`)."""
+        return isinstance(self.vectors, HnswVectorIndex)
+
+    def candidates(self, terms: Mapping[str, float], query_vector: npt.NDArray[np.float32],
+                   depth: int) -> Candidates:
+        """The `depth` nearest chunks by vector and the `depth` best by BM25, for an approximate index."""
+        if not isinstance(self.vectors, HnswVectorIndex):
+            raise InvalidInput("candidate search needs the approximate vector index")
+        ids = [cid for cid, _ in self.vectors.search(query_vector, depth)]
+        lexical = self.lexical.score_all(terms)
+        lexical_scores: npt.NDArray[np.float32] | None = None
+        lexical_spread: CosineSpread | None = None
+        if lexical is not None:
+            values = lexical[self.lexical.live_rows()]
+            lexical_spread = CosineSpread(float(values.mean()), float(values.std()) or 1.0)
+            seen = set(ids)
+            ids += [cid for cid, _ in self.lexical.top_of(lexical, depth) if cid not in seen]
+            lexical_scores = lexical[self.lexical.rows_of(ids)]
+        return Candidates(ids, self.vectors.cosines(query_vector, ids), self.vectors.cosine_spread(query_vector),
+                          lexical_scores, lexical_spread)
 
     def _chunk(self, document: KbDocument) -> list[Chunk]:
         chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
@@ -244,10 +322,12 @@ class KbIndex:
                                 "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
 
     @classmethod
-    def load(cls, directory: Path, embedder: Embedder, *, multilingual: PassageEmbedder | None = None) -> KbIndex:
+    def load(cls, directory: Path, embedder: Embedder, *, multilingual: PassageEmbedder | None = None,
+             ann_min_chunks: int | None = None) -> KbIndex:
         """Read an index written by `save`; ArtifactRefused for one built by another embedder or format."""
         manifest = read_manifest(directory, KIND, embedder_model_id=embedder.model_id).details
-        index = cls(embedder, max_words=int(manifest["max_words"]), multilingual=multilingual)
+        index = cls(embedder, max_words=int(manifest["max_words"]), multilingual=multilingual,
+                    ann_min_chunks=ann_min_chunks)
         if multilingual is not None and (directory / "ml_titles").is_dir():
             try:
                 index.ml_vectors = ExactVectorIndex.load(directory / "ml_vectors",
@@ -259,7 +339,8 @@ class KbIndex:
                 log.warning("%s: multilingual vectors not loaded (%s)", directory, exc)
                 index.ml_vectors = index.ml_titles = None
         index.lexical = Bm25Index.load(directory / "lexical")
-        index.vectors = ExactVectorIndex.load(directory / "vectors", embedder_model_id=embedder.model_id)
+        index.vectors = (HnswVectorIndex if is_saved_hnsw(directory / "vectors") else ExactVectorIndex).load(
+            directory / "vectors", embedder_model_id=embedder.model_id)
         index.titles = ExactVectorIndex.load(directory / "titles", embedder_model_id=embedder.model_id)
         if (directory / "history").is_dir():
             try:
@@ -273,4 +354,5 @@ class KbIndex:
             index.documents[document.slug] = document
             index._chunk_ids_of[document.slug] = [c.chunk_id for c in chunks]
             index.chunks.update((c.chunk_id, c) for c in chunks)
+        index._fit_vector_index()
         return index

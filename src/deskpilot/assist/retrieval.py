@@ -57,6 +57,8 @@ class RetrievalParams:
     evidence_floor: float = DEFAULT_TUNING.evidence_floor
     evidence_weight: float = DEFAULT_TUNING.evidence_weight
     coverage_weight: float = 0.0
+    # With an approximate vector index: chunks fused per query, from each of the two searches.
+    candidates: int = 256
 
     @classmethod
     def tuned(cls, tuning: EmbedderTuning) -> RetrievalParams:
@@ -246,6 +248,8 @@ class HybridRetriever:
     def _fused_chunk_scores(
         self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None
     ) -> _ChunkScores | None:
+        if self.index.approximate:
+            return self._fused_candidate_scores(terms, query_vector, allowed)
         ids, dense, lexical = self.index.score_all(terms, query_vector)
         live = np.isfinite(dense)
         if allowed is not None:
@@ -255,6 +259,27 @@ class HybridRetriever:
         dense_part = self.params.dense_weight * _z(dense, live)
         lexical_part = _z(lexical, live) if lexical is not None else np.zeros_like(dense_part)
         return _ChunkScores(ids, dense_part + lexical_part, dense_part, lexical_part)
+
+    def _fused_candidate_scores(
+        self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None
+    ) -> _ChunkScores | None:
+        """The fused scores of the candidate chunks only, z-normalised with the spread over all chunks, so they
+        equal what exact search gives those chunks (up to the sampled dense spread)."""
+        found = self.index.candidates(terms, query_vector, self.params.candidates)
+        if allowed is not None:
+            keep = np.asarray([self.index.chunks[c].slug in allowed for c in found.ids], dtype=bool)
+        else:
+            keep = np.ones(len(found.ids), dtype=bool)
+        if not keep.any():
+            return None
+        spread = found.dense_spread
+        dense_part = (self.params.dense_weight * (found.dense - spread.mean) / spread.std).astype(np.float32)
+        lexical_part = np.zeros_like(dense_part)
+        if found.lexical is not None and found.lexical_spread is not None:
+            lexical_part = ((found.lexical - found.lexical_spread.mean) / found.lexical_spread.std).astype(np.float32)
+        fused = dense_part + lexical_part
+        fused[~keep] = -np.inf
+        return _ChunkScores(list[str | None](found.ids), fused, dense_part, lexical_part)
 
     def _evidence(
         self,

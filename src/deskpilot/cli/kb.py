@@ -39,11 +39,16 @@ def cmd_kb_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_progress(done: int, total: int) -> None:
+    print(f"embedded {done}/{total} new texts (chunks, titles)", flush=True)
+
+
 def cmd_kb_reindex(_: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
         index = indexing.rebuild(session, index_dir=settings.index_dir,
-                                 embedder=load_embedder(settings.embedding_model))
+                                 embedder=load_embedder(settings.embedding_model),
+                                 ann_min_chunks=settings.ann_min_chunks, progress=_show_progress)
     print(f"KB index rebuilt in {indexing.index_path(settings.index_dir)}: {len(index)} approved articles, "
           f"{len(index.chunks)} chunks, {len(index.history)} past questions learned from the desk's history")
     return 0

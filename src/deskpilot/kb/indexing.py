@@ -34,11 +34,13 @@ from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.kb import history
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
+from deskpilot.ml.embedding_cache import EmbeddingCache, Progress
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.multilingual import PassageEmbedder
 
 log = logging.getLogger(__name__)
 INDEX_SUBDIR = "kb"
+EMBEDDINGS_SUBDIR = "embeddings"
 HISTORY_SUBDIR = "history"
 HISTORY_REFRESH_SECONDS = 60.0
 MAX_NEW_QUESTIONS = 256
@@ -162,10 +164,18 @@ def save_history(index: KbIndex, index_dir: Path) -> None:
 
 
 def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
-            multilingual: PassageEmbedder | None = None) -> KbIndex:
-    """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`)."""
-    index = KbIndex(embedder, multilingual=multilingual)
+            multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None,
+            progress: Progress | None = None) -> KbIndex:
+    """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`).
+
+    Chunk vectors come from the embedding cache under `index_dir` (`ml.embedding_cache`): a rebuild that was
+    stopped resumes from the batches it had embedded, and text embedded before is not embedded again.
+    `progress(done, total)` follows the embedding batch by batch.
+    """
+    index = KbIndex(embedder, multilingual=multilingual, ann_min_chunks=ann_min_chunks)
+    index.embedding_cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress)
     index.add_documents(as_index_document(d) for d in approved_documents(session))
+    index.embedding_cache = None
     learn(session, index=index, max_new=None)
     save(index, index_dir)
     log.info("KB index rebuilt: %d articles, %d chunks, %d past questions", len(index), len(index.chunks),
@@ -174,13 +184,15 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
 
 
 def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
-                    multilingual: PassageEmbedder | None = None) -> KbIndex:
+                    multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> KbIndex:
     """The saved index brought up to date, or a rebuilt one when none is saved or it cannot be read."""
     try:
-        index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual)
+        index = KbIndex.load(index_path(index_dir), embedder, multilingual=multilingual,
+                             ann_min_chunks=ann_min_chunks)
     except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
         log.info("KB index not loaded (%s); rebuilding", exc)
-        return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual)
+        return rebuild(session, index_dir=index_dir, embedder=embedder, multilingual=multilingual,
+                       ann_min_chunks=ann_min_chunks)
     changed = sync(session, index=index)
     learned = learn(session, index=index, max_new=None)
     if changed:
@@ -199,8 +211,9 @@ class IndexHolder:
 
     def __init__(self, index_dir: Path, embedder: Embedder, *,
                  history_refresh_seconds: float = HISTORY_REFRESH_SECONDS,
-                 multilingual: PassageEmbedder | None = None) -> None:
+                 multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None) -> None:
         self.index_dir = index_dir
+        self.ann_min_chunks = ann_min_chunks
         self.history_refresh_seconds = history_refresh_seconds
         self._embedder = embedder
         self._multilingual = multilingual
@@ -229,7 +242,7 @@ class IndexHolder:
         with self._lock:
             if self._index is None:
                 self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
-                                              multilingual=self._multilingual)
+                                              multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
                 self._learned_at = time.monotonic()
                 return self._index
             fresh: KbIndex | None = None

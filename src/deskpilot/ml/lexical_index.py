@@ -181,14 +181,7 @@ class Bm25Index:
     def search(self, query_terms: Mapping[str, float], k: int) -> list[tuple[str, float]]:
         """The `k` best chunks for a weighted bag of (already tokenized) query terms, best first."""
         scores = self.score_all(query_terms)
-        if scores is None:
-            return []
-        k = min(k, int(np.count_nonzero(scores > 0)))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self._ids[i], float(scores[i])) for i in top]
+        return [] if scores is None else self.top_of(scores, k)
 
     def score_all(self, query_terms: Mapping[str, float]) -> npt.NDArray[np.float32] | None:
         """BM25 score of every row (removed rows score 0); None when no query term is known."""
@@ -217,6 +210,23 @@ class Bm25Index:
     def row_ids(self) -> list[str | None]:
         """Chunk id of each row, aligned with `score_all` (None for removed rows)."""
         return list(self._ids)
+
+    def live_rows(self) -> npt.NDArray[np.bool_]:
+        """Which rows of `score_all` hold a retrievable chunk."""
+        return self._live
+
+    def rows_of(self, chunk_ids: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The `score_all` row of each chunk id."""
+        return np.asarray([self._row_of[c] for c in chunk_ids], dtype=np.int64)
+
+    def top_of(self, scores: npt.NDArray[np.float32], k: int) -> list[tuple[str, float]]:
+        """The `k` best chunks (score above zero) of a `score_all` result, best first."""
+        k = min(k, int(np.count_nonzero(scores > 0)))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(str(self._ids[i]), float(scores[i])) for i in top]
 
     def save(self, directory: Path) -> None:
         """Write the index as plain files (compacted first)."""

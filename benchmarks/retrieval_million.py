@@ -1,0 +1,165 @@
+"""KB retrieval at a million chunks: the approximate (HNSW) index beside exact search, in the same run.
+
+    PYTHONPATH=src .venv/bin/python benchmarks/retrieval_million.py [--chunks 1000000] [--real 10000]
+
+How the N chunks are made (embedding a million real chunks takes about 1.5 h here): `--real` public texts
+(../shared/datasets, shuffled) are embedded for real with MiniLM, and their throughput gives the
+extrapolated time for all N. Every further chunk joins two of those real texts (its text is the two texts,
+cut to 150 words) and its vector is their weighted mean (weight of the first uniform in 0.5-0.9) plus
+Gaussian noise (σ = 0.01 per dimension), normalised: neighbourhoods as dense as a real corpus's, and the
+words and the vector of a chunk tell the same story, so both halves of the hybrid search see realistic
+data. Queries are 200 other public texts (not indexed), embedded for real.
+
+Reported: index build (BM25 + exact vectors, no embedding), HNSW build, per query p50/p95 of the complete
+hybrid search (query embedding included) exact and approximate, recall@10 of the approximate hybrid
+ranking (articles) and of the HNSW vector search (chunks) against exact search, and the update of one
+article (embedding its changed chunks, linking them into the graph, the first query after), plus the same
+update with unchanged text (nothing is embedded again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from retrieval_bench import _public_texts
+
+from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
+from deskpilot.config import Settings
+from deskpilot.evaluation.retrieval import percentile
+from deskpilot.ml.ann_index import HnswVectorIndex
+from deskpilot.ml.embeddings import DIMENSION, load_embedder
+from deskpilot.ml.lexical_index import term_weights
+
+QUERIES = 200
+NOISE = 0.01
+
+
+class _PrecomputedEmbedder:
+    """The benchmark's chunk and title vectors by text; anything else (queries, updates) embedded for real."""
+
+    dimension = DIMENSION
+
+    def __init__(self) -> None:
+        self.real = load_embedder(Settings().embedding_model)
+        self.model_id = self.real.model_id
+        self.row_of: dict[str, int] = {}
+        self.vectors = np.zeros((0, DIMENSION), dtype=np.float32)
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
+        rows = [self.row_of.get(t, -1) for t in texts]
+        out = self.vectors[np.maximum(rows, 0)] if rows else np.zeros((0, DIMENSION), dtype=np.float32)
+        unknown = [i for i, r in enumerate(rows) if r < 0]
+        if unknown:
+            out[unknown] = self.real.encode([texts[i] for i in unknown], batch_size=batch_size)
+        return out
+
+
+def _corpus(embedder: _PrecomputedEmbedder, chunks: int, real: int) -> tuple[list[KbDocument], list[str], float]:
+    pool = _public_texts(real + QUERIES + 50_000)
+    order = np.random.default_rng(0).permutation(len(pool))
+    base = [pool[i] for i in order[:real]]
+    queries = [pool[i] for i in order[real : real + QUERIES]]
+    started = time.perf_counter()
+    base_vectors = embedder.real.encode(base)
+    per_second = real / (time.perf_counter() - started)
+    rng = np.random.default_rng(1)
+    first, second = rng.integers(0, real, chunks - real), rng.integers(0, real, chunks - real)
+    weight = rng.uniform(0.5, 0.9, size=(chunks - real, 1)).astype(np.float32)
+    mixed = weight * base_vectors[first] + (1 - weight) * base_vectors[second]
+    mixed += rng.normal(scale=NOISE, size=mixed.shape).astype(np.float32)
+    vectors = np.vstack([base_vectors, mixed / np.linalg.norm(mixed, axis=1, keepdims=True)]).astype(np.float32)
+    texts = base + [" ".join(f"{base[a]} {base[b]}".split()[:150]) for a, b in zip(first, second, strict=True)]
+    embedder.vectors = vectors
+    documents = [KbDocument(f"doc-{i}", 1, f"Article {i}", text) for i, text in enumerate(texts)]
+    for i, text in enumerate(texts):
+        embedder.row_of[text] = i
+        embedder.row_of[f"Article {i}"] = i
+    return documents, queries, per_second
+
+
+def _timed(fn: object, *args: object) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = fn(*args)  # type: ignore[operator]
+    return result, (time.perf_counter() - started) * 1000
+
+
+def run(chunks: int, real: int) -> None:
+    embedder = _PrecomputedEmbedder()
+    documents, query_texts, per_second = _corpus(embedder, chunks, real)
+    exact = KbIndex(embedder)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    exact.add_documents(documents, batch_size=50_000)
+    build = time.perf_counter() - started
+    print(f"built BM25 + exact vectors over {len(exact.chunks)} chunks in {build:.0f} s", flush=True)
+    started = time.perf_counter()
+    graph = HnswVectorIndex.from_exact(copy.copy(exact.vectors))
+    graph_build = time.perf_counter() - started
+    print(f"built the HNSW graph in {graph_build:.0f} s", flush=True)
+    approximate = copy.copy(exact)
+    approximate.vectors = graph
+    queries = [RetrievalQuery.from_dialogue(t[:200]) for t in query_texts]
+    rows = []
+    for label, index in (("exact (numpy)", exact), ("approximate (HNSW)", approximate)):
+        retriever = HybridRetriever(index)
+        retriever.search(queries[0])
+        times, rankings = [], []
+        for query in queries:
+            result, ms = _timed(retriever.search, query)
+            times.append(ms)
+            rankings.append([h.slug for h in result.hits[:10]])  # type: ignore[attr-defined]
+        rows.append((label, times, rankings))
+    recall = np.mean([len(set(a) & set(e)) / max(1, len(e)) for a, e in zip(rows[1][2], rows[0][2], strict=True)])
+    vectors = embedder.real.encode([q.text for q in queries])
+    dense_recall, dense_exact, dense_ann, lexical = [], [], [], []
+    for vector, query in zip(vectors, queries, strict=True):
+        truth, ms_exact = _timed(exact.vectors.search, vector, 10)
+        found, ms_ann = _timed(graph.search, vector, 10)
+        _, ms_lexical = _timed(exact.lexical.search, term_weights([(query.text, 1.0)]), 10)
+        dense_recall.append(len({c for c, _ in found} & {c for c, _ in truth}) / 10)  # type: ignore[attr-defined]
+        dense_exact.append(ms_exact)
+        dense_ann.append(ms_ann)
+        lexical.append(ms_lexical)
+    retriever = HybridRetriever(approximate)
+    updated = KbDocument("doc-42", 2, "Article 42", "\n\n".join(query_texts[:8]))
+    started = time.perf_counter()
+    approximate.add_documents([updated])
+    retriever.search(queries[0])
+    update = (time.perf_counter() - started) * 1000
+    embedded = approximate.embedded_texts
+    started = time.perf_counter()
+    approximate.add_documents([KbDocument("doc-42", 3, "Article 42", updated.text)])
+    retriever.search(queries[0])
+    unchanged = (time.perf_counter() - started) * 1000
+    print(f"\nchunks indexed                {len(exact.chunks)} ({real} embedded for real, the rest derived)")
+    print(f"index build (BM25 + exact)    {build:.0f} s (no embedding)")
+    print(f"HNSW build (M={graph.params.m}, efC={graph.params.ef_construction})  {graph_build:.0f} s")
+    print(f"embedding, measured           {per_second:.0f} chunks/s -> {chunks / per_second / 3600:.1f} h for all "
+          "(extrapolated)")
+    print(f"{'per query':<32}{'p50 ms':>8}{'p95 ms':>8}{'recall@10':>11}")
+    for label, times, _ in rows:
+        shown = f"{recall:.3f}" if label.startswith("approx") else "1 (ref)"
+        print(f"{'hybrid, ' + label:<32}{percentile(times, 50):>8.1f}{percentile(times, 95):>8.1f}{shown:>11}")
+    print(f"{'vectors only, exact':<32}{percentile(dense_exact, 50):>8.1f}{percentile(dense_exact, 95):>8.1f}"
+          f"{'1 (ref)':>11}")
+    print(f"{'vectors only, HNSW':<32}{percentile(dense_ann, 50):>8.1f}{percentile(dense_ann, 95):>8.1f}"
+          f"{np.mean(dense_recall):>11.3f}")
+    print(f"{'BM25 only':<32}{percentile(lexical, 50):>8.1f}{percentile(lexical, 95):>8.1f}")
+    print(f"update one article            {update:.0f} ms ({embedded} chunks embedded, graph linked, first query)")
+    print(f"same text again (new version) {unchanged:.0f} ms ({approximate.embedded_texts - embedded} embedded)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=1_000_000)
+    parser.add_argument("--real", type=int, default=10_000, help="chunks embedded for real")
+    args = parser.parse_args()
+    run(args.chunks, args.real)
+
+
+if __name__ == "__main__":
+    main()
