@@ -135,6 +135,8 @@ class Settings(BaseSettings):
     triage_auto_apply: str = Field(default="category,queue,priority",
                                    description="fields triage sets on new tickets when confident (others: suggest)")
     triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
+    pii_ner: bool = Field(default=False, description="also find people's names with a named-entity model "
+                          "(extra deskpilot[pii-ner]; 6-8 s to load, ~25 ms a message)")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
     troubleshoot_offer_after: int = Field(default=3, ge=1, le=50,
                                           description="failed troubleshooting steps after which the chat offers a "
