@@ -212,6 +212,8 @@ class Settings(BaseSettings):
     # Worker: seconds between runs of a periodic job, by job name, overriding the job's own default;
     # 0 turns a job off. DESKPILOT_JOB_INTERVALS='{"sla.sweep": 120, "mail.poll": 0}'.
     job_intervals: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    # Days each kind of data is kept, over the defaults (privacy/retention.py); 0 keeps a kind for ever.
+    retention_days: dict[str, Annotated[int, Field(ge=0, le=36_500)]] = Field(default_factory=dict)
 
     # Single sign-on with OpenID Connect (authorization code + PKCE). Set the issuer, client id and secret to
     # show "Sign in with ..." on the sign-in page; the provider's groups claim sets role and teams at each

@@ -1,4 +1,5 @@
-"""`deskpilot privacy export PERSON --output FILE`: a person's right of access, from the shell."""
+"""`deskpilot privacy export PERSON --output FILE`: a person's right of access, from the shell; and
+`deskpilot privacy retention [--dry-run]`: remove what is past its retention period (or list it)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import TypeAlias
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli.context import database, load_settings
+from deskpilot.clock import utcnow
 from deskpilot.privacy.export import export_person, find_person
+from deskpilot.privacy.retention import apply_retention
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -29,6 +32,20 @@ def cmd_privacy_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_retention(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        report = apply_retention(session, settings=settings, actor=Principal.system("cli"), now=utcnow(),
+                                 dry_run=args.dry_run)
+    print(f"{'kind':<20} {'owner':<16} {'kept':>10} {'records':>8} {'files':>6}  older than")
+    for line in report.lines:
+        kept = f"{line.days} days" if line.before else "for ever"
+        cutoff = line.before.isoformat(timespec="minutes") if line.before else "-"
+        print(f"{line.kind.value:<20} {line.owner:<16} {kept:>10} {line.records:>8} {line.files:>6}  {cutoff}")
+    print(report.summary() + (" (dry run: nothing changed)" if report.dry_run else "; audited"))
+    return 0
+
+
 def register(sub: Sub) -> None:
     privacy = sub.add_parser("privacy", help="data-protection rights of one person").add_subparsers(
         dest="privacy_cmd", required=True)
@@ -36,3 +53,7 @@ def register(sub: Sub) -> None:
     export.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")
     export.add_argument("--output", required=True, help="the archive to write (a .zip file)")
     export.set_defaults(func=cmd_privacy_export)
+    retention = privacy.add_parser("retention", help="remove the content of data past its retention period "
+                                   "(DESKPILOT_RETENTION_DAYS)")
+    retention.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    retention.set_defaults(func=cmd_privacy_retention)
