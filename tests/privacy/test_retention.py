@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.audit.decisions_models import AiDecision
@@ -17,6 +18,7 @@ from deskpilot.audit.models import AuditEvent
 from deskpilot.channels.email.models import InboundMail
 from deskpilot.cli import main
 from deskpilot.clock import utcnow
+from deskpilot.config import Settings
 from deskpilot.conversations.models import Conversation, ConversationMessage
 from deskpilot.data_retention import EXPIRED_TEXT, RetentionKind
 from deskpilot.db import unit_of_work
@@ -25,6 +27,7 @@ from deskpilot.jobs.registry import load_jobs
 from deskpilot.privacy.retention import apply_retention, retention_days
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
+from tests.factories import make_user
 from tests.privacy.conftest import Traces, markers
 
 LONG_AGO = timedelta(days=3000)
@@ -84,20 +87,16 @@ def test_data_past_its_period_loses_its_content_and_the_rest_stays(traces: Trace
     assert again.summary() == "retention removed: nothing past its period"
 
 
-def test_a_kind_kept_for_ever_is_not_touched_and_unknown_kinds_are_named(traces: Traces) -> None:
-    _age_alices_data(traces)
-    forever = traces.settings.model_copy(update={"retention_days": {"chats": 0}})
-    with unit_of_work(traces.factory) as session:
-        report = apply_retention(session, settings=forever, actor=Principal.system("t"), now=utcnow())
-    [chats] = [line for line in report.lines if line.kind is RetentionKind.CHATS]
-    assert chats.before is None and chats.records == 0
-    with traces.factory() as session:
-        assert markers("alice")["chat"] in "".join(session.scalars(select(ConversationMessage.body)))
-    wrong = traces.settings.model_copy(update={"retention_days": {"tickets": 30}})
+def test_unknown_kinds_are_named_and_only_privacy_managers_run_retention(session: Session,
+                                                                        privacy_settings: Settings) -> None:
+    wrong = privacy_settings.model_copy(update={"retention_days": {"tickets": 30}})
     with pytest.raises(InvalidInput, match="unknown kinds tickets; known: ai_decision_inputs"):
         retention_days(wrong)
-    with unit_of_work(traces.factory) as session, pytest.raises(PermissionDenied):
-        apply_retention(session, settings=traces.settings, actor=Principal.of(traces.desk.alice), now=utcnow())
+    kept = retention_days(privacy_settings.model_copy(update={"retention_days": {"chats": 0}}))
+    assert kept[RetentionKind.CHATS] == 0 and kept[RetentionKind.RAW_MAIL] == 90
+    agent = make_user(session, "agnes", Role.AGENT)
+    with pytest.raises(PermissionDenied):
+        apply_retention(session, settings=privacy_settings, actor=Principal.of(agent), now=utcnow())
 
 
 def test_the_command_lists_a_dry_run_and_the_job_is_installed_daily(
@@ -106,10 +105,11 @@ def test_the_command_lists_a_dry_run_and_the_job_is_installed_daily(
     _age_alices_data(traces)
     monkeypatch.setenv("DESKPILOT_DATABASE_URL", traces.settings.resolved_database_url)
     monkeypatch.setenv("DESKPILOT_DATA_DIR", str(traces.settings.data_dir))
-    monkeypatch.setenv("DESKPILOT_RETENTION_DAYS", '{"raw_mail": 30}')
+    monkeypatch.setenv("DESKPILOT_RETENTION_DAYS", '{"raw_mail": 30, "chats": 0}')
     assert main(["privacy", "retention", "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert "raw_mail             email               30 days        1      2" in printed
+    assert "chats                conversations      for ever        0      0  -" in printed
     assert "retention would remove: " in printed and "(dry run: nothing changed)" in printed
     with traces.factory() as session:
         assert markers("alice")["chat"] in "".join(session.scalars(select(ConversationMessage.body)))
