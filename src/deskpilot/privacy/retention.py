@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.metadata import entry_points
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.permissions import Permission, require
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.retention import SWEEP as LOGIN_ATTEMPTS
 from deskpilot.audit import service as audit
+from deskpilot.audit.models import AuditEvent
 from deskpilot.audit.retention import SWEEP as AI_DECISIONS
 from deskpilot.config import Settings
 from deskpilot.conversations.retention import SWEEP as CONVERSATIONS
@@ -99,3 +101,18 @@ def apply_retention(session: Session, *, settings: Settings, actor: Principal, n
                      after={f"{line.kind.value}/{line.owner}": {"days": line.days, "records": line.records,
                                                                 "files": line.files} for line in lines})
     return report
+
+
+@dataclass(frozen=True)
+class LastRun:
+    at: datetime
+    by: str
+    removed: dict[str, dict[str, int]]
+
+
+def last_run(session: Session, *, actor: Principal) -> LastRun | None:
+    """The latest real retention run, from the audit log (None before the first)."""
+    require(actor, Permission.PRIVACY_MANAGE)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "privacy.retention")
+                           .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(1))
+    return LastRun(at=event.at, by=event.actor_name, removed=dict(event.after or {})) if event else None

@@ -1,7 +1,7 @@
 """Retention of raw mail: after the period a received mail's exact bytes, its stored parts and its text go; the
 row keeps who sent it when, what it carried and the ticket it filed (whose message has its own retention). A file
-another mail or a ticket still refers to stays, and goes on a later run once nothing does. Registered in the `deskpilot.retention` entry point group (a flow may not
-import a face)."""
+another mail or a ticket still refers to stays, and goes on a later run once nothing does. Registered in the
+`deskpilot.retention` entry point group (a flow may not import a face)."""
 
 from __future__ import annotations
 
