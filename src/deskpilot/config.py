@@ -89,6 +89,8 @@ class MailboxSettings(BaseModel):
     password: str = ""
     folder: str = "INBOX"
     ssl: bool = True
+    # The CA that signed the server's certificate when it is not a public one; verification is always on.
+    tls_ca_file: str = ""
     # AI drafts inside the mailbox: a grounded draft reply for each new requester mail is appended to this
     # folder (empty: off), the mail is tagged with IMAP keywords (category, priority, ticket), and drafts the
     # agents sent from their mail client are recognised in `sent_folder` and counted as accepted or edited.
@@ -195,6 +197,7 @@ class Settings(BaseSettings):
     mail_smtp_username: str = ""
     mail_smtp_password: str = ""
     mail_smtp_starttls: bool = False
+    mail_smtp_tls_ca_file: str = ""
     mail_smtp_oauth2: OAuth2Client | None = None
     mail_smtpd_host: str = "127.0.0.1"
     mail_smtpd_port: int = Field(default=8025, ge=1, le=65535)
