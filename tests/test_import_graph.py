@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "accounts": BASE_ACCOUNTS, "audit": BASE_AUDIT, "db": BASE_DB,
     "config": CORE, "errors": CORE, "clock": CORE, "validation": CORE, "safe_csv": CORE, "content_store": CORE,
     "personal_data": CORE,
+    "data_retention": CORE,
     # The mail server connection (SMTP sending, OAuth2 sign-in): the e-mail channel and the runbooks share it.
     "mailserver": CORE,
     "ml": BLOCKS,

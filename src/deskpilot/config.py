@@ -89,6 +89,8 @@ class MailboxSettings(BaseModel):
     password: str = ""
     folder: str = "INBOX"
     ssl: bool = True
+    # The CA that signed the server's certificate when it is not a public one; verification is always on.
+    tls_ca_file: str = ""
     # AI drafts inside the mailbox: a grounded draft reply for each new requester mail is appended to this
     # folder (empty: off), the mail is tagged with IMAP keywords (category, priority, ticket), and drafts the
     # agents sent from their mail client are recognised in `sent_folder` and counted as accepted or edited.
@@ -135,6 +137,8 @@ class Settings(BaseSettings):
     triage_auto_apply: str = Field(default="category,queue,priority",
                                    description="fields triage sets on new tickets when confident (others: suggest)")
     triage_suggest_off: str = Field(default="", description="triage fields the console does not suggest at all")
+    pii_ner: bool = Field(default=False, description="also find people's names with a named-entity model "
+                          "(extra deskpilot[pii-ner]; 6-8 s to load, ~25 ms a message)")
     answer_abstain_below: float = Field(default=0.5, ge=0.0, le=1.0)
     troubleshoot_offer_after: int = Field(default=3, ge=1, le=50,
                                           description="failed troubleshooting steps after which the chat offers a "
@@ -196,6 +200,7 @@ class Settings(BaseSettings):
     mail_smtp_username: str = ""
     mail_smtp_password: str = ""
     mail_smtp_starttls: bool = False
+    mail_smtp_tls_ca_file: str = ""
     mail_smtp_oauth2: OAuth2Client | None = None
     mail_smtpd_host: str = "127.0.0.1"
     mail_smtpd_port: int = Field(default=8025, ge=1, le=65535)
@@ -217,6 +222,8 @@ class Settings(BaseSettings):
     # its heartbeat before another worker takes its running jobs back (a worker killed or a machine lost).
     worker_concurrency: int = Field(default=1, ge=1, le=64)
     worker_stalled_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
+    # Days each kind of data is kept, over the defaults (privacy/retention.py); 0 keeps a kind for ever.
+    retention_days: dict[str, Annotated[int, Field(ge=0, le=36_500)]] = Field(default_factory=dict)
 
     # Single sign-on with OpenID Connect (authorization code + PKCE). Set the issuer, client id and secret to
     # show "Sign in with ..." on the sign-in page; the provider's groups claim sets role and teams at each

@@ -110,7 +110,7 @@ def test_typed_passwords_are_redacted(text: str, expected: str) -> None:
 def test_multiple_pii_in_one_text_have_spans_in_the_original() -> None:
     text = (
         "Hi, I'm bob@example.org, call +44 20 7946 0958. Card 4111 1111 1111 1111, "
-        "IBAN DE89 3704 0044 0532 0130 00, host 10.1.2.3, password: Hunter2!"
+        "IBAN DE89 3704 0044 0532 0130 00, host 10.1.2.3, password: Hunter2! employee no 483920\nRegards,\nBob Jones"
     )
     redaction = redact_pii(text)
     found = [(finding.type, text[finding.start : finding.end]) for finding in redaction.findings]
@@ -121,9 +121,12 @@ def test_multiple_pii_in_one_text_have_spans_in_the_original() -> None:
         (PiiType.IBAN, "DE89 3704 0044 0532 0130 00"),
         (PiiType.IP, "10.1.2.3"),
         (PiiType.PASSWORD, "Hunter2!"),
+        (PiiType.ID, "483920"),
+        (PiiType.PERSON, "Bob Jones"),
     ]
     assert redaction.text == (
-        "Hi, I'm [EMAIL], call [PHONE]. Card [CARD], IBAN [IBAN], host [IP], password: [PASSWORD]"
+        "Hi, I'm [EMAIL], call [PHONE]. Card [CARD], IBAN [IBAN], host [IP], password: [PASSWORD] employee no [ID]"
+        "\nRegards,\n[PERSON]"
     )
     assert redaction.types == set(PiiType)
 
@@ -157,6 +160,8 @@ def test_placeholders_are_typed() -> None:
         "[IBAN]",
         "[IP]",
         "[PASSWORD]",
+        "[ID]",
+        "[PERSON]",
     }
 
 

@@ -1,5 +1,6 @@
 """`deskpilot privacy export PERSON --output FILE` and `deskpilot privacy erase PERSON [--dry-run]`: a person's
-rights of access and erasure, from the shell.
+rights of access and erasure, from the shell; `deskpilot privacy retention [--dry-run]` removes what is past its
+retention period (or lists it).
 
 The dry run acts as the local administrator (it changes nothing). Requesting and approving an erasure need an
 authenticated admin (`--as USER` with their password or an API token, as for runbook approvals), and the two
@@ -20,6 +21,8 @@ from deskpilot.ml.embeddings import load_embedder
 from deskpilot.privacy import erasure
 from deskpilot.privacy.export import export_person, find_person
 from deskpilot.privacy.sources import all_sources
+from deskpilot.clock import utcnow
+from deskpilot.privacy.retention import apply_retention
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -80,6 +83,15 @@ def cmd_privacy_erasures(args: argparse.Namespace) -> int:
             print(f"erasure {item.id}: {item.status.value}, requested by {item.requested_by}"
                   + (f", approved by {item.approved_by}" if item.approved_by else "")
                   + f", {len(item.done_steps)} of {total} steps done")
+def cmd_privacy_retention(args: argparse.Namespace) -> int:
+        report = apply_retention(session, settings=settings, actor=Principal.system("cli"), now=utcnow(),
+                                 dry_run=args.dry_run)
+    print(f"{'kind':<20} {'owner':<16} {'kept':>10} {'records':>8} {'files':>6}  older than")
+    for line in report.lines:
+        kept = f"{line.days} days" if line.before else "for ever"
+        cutoff = line.before.isoformat(timespec="minutes") if line.before else "-"
+        print(f"{line.kind.value:<20} {line.owner:<16} {kept:>10} {line.records:>8} {line.files:>6}  {cutoff}")
+    print(report.summary() + (" (dry run: nothing changed)" if report.dry_run else "; audited"))
     return 0
 
 
@@ -104,3 +116,7 @@ def register(sub: Sub) -> None:
     erasures = privacy.add_parser("erasures", help="a person's erasure requests and how far each got")
     erasures.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")
     erasures.set_defaults(func=cmd_privacy_erasures)
+    retention = privacy.add_parser("retention", help="remove the content of data past its retention period "
+                                   "(DESKPILOT_RETENTION_DAYS)")
+    retention.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    retention.set_defaults(func=cmd_privacy_retention)

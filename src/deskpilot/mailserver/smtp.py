@@ -7,6 +7,7 @@ Errors are smtplib's and the socket's, unchanged, so each caller decides what th
 from __future__ import annotations
 
 import smtplib
+import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
@@ -32,18 +33,20 @@ class SmtpTransport:
     starttls: bool = False
     timeout: float = 30.0
     oauth2: OAuth2Client | None = None
+    tls_ca_file: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SmtpTransport:
         """The transport to `DESKPILOT_MAIL_SMTP_*`."""
         return cls(host=settings.mail_smtp_host, port=settings.mail_smtp_port, username=settings.mail_smtp_username,
                    password=settings.mail_smtp_password, starttls=settings.mail_smtp_starttls,
-                   oauth2=settings.mail_smtp_oauth2)
+                   oauth2=settings.mail_smtp_oauth2, tls_ca_file=settings.mail_smtp_tls_ca_file)
 
     def send(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
             if self.starttls:
-                client.starttls()
+                # smtplib's STARTTLS verifies no certificate unless given a context: this one checks it.
+                client.starttls(context=ssl.create_default_context(cafile=self.tls_ca_file or None))
             if self.oauth2 is not None:
                 response = xoauth2(self.username, token_source(self.oauth2).access_token())
                 client.ehlo_or_helo_if_needed()

@@ -15,6 +15,7 @@ from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.model_store import ModelStore
 from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.cold_start import WithCorrections
+from deskpilot.triage.people import DeskPeople
 from deskpilot.triage.pipeline import Classifier
 from deskpilot.triage.similar import RecentVectors, TicketIndex
 from deskpilot.triage.taxonomy_models import TaxonomyModels
@@ -71,6 +72,7 @@ class TriageEngine:
         self._models = TriageModels(None, None, None, None)
         self._lock = threading.Lock()
         self.taxonomy = TaxonomyModels(embedder, COLD_START)
+        self.people = DeskPeople(settings)
 
     def models(self) -> TriageModels:
         """The currently active model versions; a version promoted since the last call is loaded now."""

@@ -3,7 +3,9 @@
 Detection is regex plus checksum, fast enough to run on every message: e-mail addresses, phone numbers
 (international and local formats, with context so that ticket numbers, dates, versions and error codes
 stay), payment cards (Luhn-checked), IBANs (mod-97 checked), IPv4/IPv6 addresses and passwords typed
-into the text. Findings carry the type and the span in the input, never the value itself.
+into the text, employee and identity numbers (`pii_ids`), and people's names (`pii_names`: the words around a
+name on every message; the desk's own people and a named-entity model through a `PeopleFinder` the caller
+passes). Findings carry the type and the span in the input, never the value itself.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from deskpilot.triage.pii_ids import find_id_spans
+from deskpilot.triage.pii_names import PeopleFinder, find_cued_name_spans
 from deskpilot.triage.pii_phone import find_phone_spans
 
 
@@ -25,7 +29,9 @@ class PiiType(StrEnum):
     IBAN = "iban"
     CARD = "card"
     IP = "ip"
+    ID = "id"
     PHONE = "phone"
+    PERSON = "person"
 
 
 ALL_PII_TYPES: frozenset[PiiType] = frozenset(PiiType)
@@ -232,8 +238,23 @@ _DETECTORS: dict[PiiType, Callable[[str], Iterator[Span]]] = {
     PiiType.IBAN: _find_ibans,
     PiiType.CARD: _find_cards,
     PiiType.IP: _find_ips,
+    PiiType.ID: find_id_spans,
     PiiType.PHONE: find_phone_spans,
+    PiiType.PERSON: find_cued_name_spans,
 }
+
+
+def _detector(kind: PiiType, people: PeopleFinder | None) -> Callable[[str], Iterator[Span]]:
+    if kind is not PiiType.PERSON or people is None:
+        return _DETECTORS[kind]
+
+    def find_names(text: str) -> Iterator[Span]:
+        yield from find_cued_name_spans(text)
+        yield from people.find_people(text)
+
+    return find_names
+
+
 def _masked(text: str, start: int, end: int) -> str:
     # Same length, so spans stay valid; bracketed, so neighbours see the boundary a placeholder gives.
     width = end - start
@@ -241,8 +262,10 @@ def _masked(text: str, start: int, end: int) -> str:
     return text[:start] + mask + text[end:]
 
 
-def find_pii(text: str, *, enabled: Collection[PiiType] = ALL_PII_TYPES) -> list[PiiFinding]:
-    """All non-overlapping PII findings of the `enabled` types in `text`, ordered by position.
+def find_pii(text: str, *, enabled: Collection[PiiType] = ALL_PII_TYPES,
+             people: PeopleFinder | None = None) -> list[PiiFinding]:
+    """All non-overlapping PII findings of the `enabled` types in `text`, ordered by position. `people` finds
+    names beyond the cued ones (the desk's users, a named-entity model).
 
     Types are detected in `PiiType` order, each on the text with the earlier findings masked, so that
     a phone number next to a card number is still seen on its own; within a type the longer span wins.
@@ -252,16 +275,17 @@ def find_pii(text: str, *, enabled: Collection[PiiType] = ALL_PII_TYPES) -> list
     for kind in PiiType:
         if kind not in enabled:
             continue
-        for start, end in sorted(_DETECTORS[kind](scanned), key=lambda span: span[0] - span[1]):
+        for start, end in sorted(_detector(kind, people)(scanned), key=lambda span: span[0] - span[1]):
             if all(end <= kept.start or start >= kept.end for kept in findings):
                 findings.append(PiiFinding(type=kind, start=start, end=end))
                 scanned = _masked(scanned, start, end)
     return sorted(findings, key=lambda found: found.start)
 
 
-def redact_pii(text: str, *, enabled: Collection[PiiType] = ALL_PII_TYPES) -> Redaction:
-    """Replace every PII finding of the `enabled` types with its typed placeholder, e.g. "[CARD]"."""
-    findings = find_pii(text, enabled=enabled)
+def redact_pii(text: str, *, enabled: Collection[PiiType] = ALL_PII_TYPES,
+               people: PeopleFinder | None = None) -> Redaction:
+    """Replace every PII finding of the `enabled` types with its typed placeholder, e.g. "[CARD]" or "[PERSON]"."""
+    findings = find_pii(text, enabled=enabled, people=people)
     pieces: list[str] = []
     cursor = 0
     for finding in findings:

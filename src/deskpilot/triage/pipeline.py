@@ -16,6 +16,7 @@ from deskpilot.triage.language import detect_language
 from deskpilot.triage.models import Criticality
 from deskpilot.triage.normalise import normalise_ticket_text
 from deskpilot.triage.pii import redact_pii
+from deskpilot.triage.pii_names import PeopleFinder
 from deskpilot.triage.sentiment import score_sentiment
 from deskpilot.triage.signals import assess_impact_urgency, with_service_criticality
 
@@ -77,13 +78,15 @@ def run_pipeline(*, subject: str, body: str, classifier: Classifier | None, allo
                  priority_model: Classifier | None = None, embedder: Embedder | None = None,
                  model_note: str | None = None, stated_impact: Level | None = None,
                  stated_urgency: Level | None = None,
-                 criticality: Mapping[str, Criticality] | None = None) -> TriageResult:
+                 criticality: Mapping[str, Criticality] | None = None,
+                 people: PeopleFinder | None = None) -> TriageResult:
     """Triage one request. With no classifier, or below `abstain_below`, the category is withheld. With an
     `embedder` the redacted text is embedded once, for both models and for the caller (`TriageResult.vector`).
     `model_note` says which kind of category model decided (shown to the agent with the reasons). `criticality`
-    (per category, the service it stands for) raises the impact once the category is decided."""
+    (per category, the service it stands for) raises the impact once the category is decided. `people` finds names
+beyond the cued ones (the desk's users, the named-entity model) for the redaction."""
     text = normalise_ticket_text(subject, body)
-    redaction = redact_pii(text.combined)
+    redaction = redact_pii(text.combined, people=people)
     signals = assess_impact_urgency(redaction.text, requester_is_vip=requester_is_vip,
                                     stated_impact=stated_impact, stated_urgency=stated_urgency)
     mood = score_sentiment(redaction.text)

@@ -74,7 +74,8 @@ def triage_request(session: Session, *, engine: TriageEngine, subject: str, body
                           requester_is_vip=bool(requester and requester.is_vip), priority_model=models.priority,
                           embedder=engine.embedder, model_note=category_model.note,
                           stated_impact=stated_impact, stated_urgency=stated_urgency,
-                          criticality={c.name: c.criticality for c in configured})
+                          criticality={c.name: c.criticality for c in configured},
+                          people=engine.people.finder(session))
     queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
     vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
     similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)

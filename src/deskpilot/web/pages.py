@@ -17,6 +17,7 @@ from deskpilot.web import (
     admin_connections,
     admin_jobs,
     admin_privacy,
+    admin_retention,
     admin_setup,
     admin_sla,
     admin_taxonomy,
@@ -55,6 +56,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (auth_pages.router, portal.router, staff.r
                                          chat_agent.router, account.router, admin_setup.router,
                                          admin_taxonomy.router, admin.router, admin_sla.router, console_mail.router,
                                          ticket_files.router, work_starts.router, admin_privacy.router,
+                                         admin_retention.router,
                                          sso_pages.router,
                                          # Fixed paths (/kb/new, /kb/gaps) before /kb/{article_id}.
                                          kb_sources.router, kb_import.router, kb_editor.router, kb_review.router,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import smtplib
+import ssl
 
 from deskpilot.channels.email.imap import connect, select_folder
 from deskpilot.config import MailboxSettings, Settings
@@ -49,7 +50,7 @@ def check_smtp(settings: Settings) -> CheckResult:
         with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as client:
             client.ehlo()
             if settings.mail_smtp_starttls:
-                client.starttls()
+                client.starttls(context=ssl.create_default_context(cafile=settings.mail_smtp_tls_ca_file or None))
                 client.ehlo()
             if settings.mail_smtp_username:
                 client.login(settings.mail_smtp_username, settings.mail_smtp_password)

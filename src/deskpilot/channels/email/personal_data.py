@@ -32,7 +32,8 @@ def collect(session: Session, *, settings: Settings, person: Person) -> Section:
         "as received in `files/`, which includes its attachments) and mails the desk sent them.",
         records={"received": [columns(mail) | {"archive_name": f"{mail.id}.eml"} for mail in received],
                  "sent": [columns(mail) for mail in sent]},
-        files=[StoredFile(f"{mail.id}.eml", settings.mail_dir / mail.raw_path) for mail in received])
+        files=[StoredFile(f"{mail.id}.eml", settings.mail_dir / mail.raw_path) for mail in received
+               if mail.raw_path])
 
 
 def erase(session: Session, *, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
