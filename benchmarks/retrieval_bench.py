@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/retrieval_bench.py scale [--chunks 100000]
     .venv/bin/python benchmarks/retrieval_bench.py cv
     .venv/bin/python benchmarks/retrieval_bench.py titles --dataset stackfaq|doc2dial [--index-dir D] [--half 0]
+    .venv/bin/python benchmarks/retrieval_bench.py context [--index-dir D] [--half 0] [--save F.npz | --load F.npz]
 
 `scale` builds a KB index of N chunks made of public texts (../shared/datasets), measures the full
 build, the p50/p95 of complete hybrid queries (query embedding included) and the update of one
@@ -20,6 +21,17 @@ dialogues for doc2dial, over queries for StackFAQ) and scored on the 5th. It als
 title agreement: the share of (at most 200) articles whose title is closest to one of their own chunks.
 `--half 0|1` keeps the dialogues whose crc32 is even / odd (doc2dial's dev half), `--index-dir` saves or
 reuses the corpus index.
+
+`context` asks whether more of the dialogue can lift article P@1 on doc2dial beyond the hybrid search:
+every turn is searched once by the product retriever (30 articles deep), and so is the user's previous
+turn (with its own earlier context, as the chat searched it then). Each candidate article gets features:
+its hybrid score; the **document mass** of the other candidates that share its title (softmax of the
+hybrid scores; doc2dial's passages of one document share its title, a dialogue stays in one document);
+the raw cosine of its best chunk to the utterance alone and to the agent's last turn with the chunk's
+BM25 / dense parts; whether it or its title was first for the previous turn. Linear rerankers over feature
+sets are fitted on pairs (right article minus each of the other top 10) on 4 of 5 folds over dialogues
+and scored on the 5th, printed beside the hybrid order of the same search. `--save` keeps the candidate
+features (the search is the slow part), `--load` re-scores them.
 """
 
 from __future__ import annotations
@@ -276,16 +288,145 @@ def run_titles(dataset: str, index_dir: str | None, half: int | None, folds: int
               f"(title weight 0: {baseline[key]:.3f}; {folds} folds)")
 
 
+CONTEXT_FEATURES = ("hybrid", "document_mass", "lexical", "dense", "cos_utterance", "cos_agent",
+                    "previous_title", "previous_first")
+CONTEXT_SETS = {
+    "hybrid + document mass": ("hybrid", "document_mass"),
+    "hybrid + previous turn": ("hybrid", "previous_title", "previous_first"),
+    "hybrid + utterance/agent cosines": ("hybrid", "lexical", "dense", "cos_utterance", "cos_agent"),
+    "document mass + cosines": ("hybrid", "document_mass", "lexical", "dense", "cos_utterance", "cos_agent"),
+    "all": CONTEXT_FEATURES,
+}
+
+
+def _context_candidates(index_dir: str | None, half: int | None, depth: int = 30
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate rows (features), whether each is the labelled passage, its query number, each query's dialogue."""
+    root = DATA / "doc2dial"
+    documents = read_corpus(root / "corpus.csv")
+    queries = [q for q in read_queries(root / "queries_dev.csv", {d.slug for d in documents})
+               if half is None or zlib.crc32(q.query_id.rsplit("_", 1)[0].encode()) % 2 == half]
+    directory = Path(index_dir) if index_dir else None
+    if directory is not None and directory.exists():
+        index = KbIndex.load(directory, load_embedder(Settings().embedding_model))
+    else:
+        index = KbIndex(load_embedder(Settings().embedding_model))
+        index.add_documents(documents)
+        if directory is not None:
+            index.save(directory)
+    retriever = HybridRetriever(index)
+    rows: list[list[float]] = []
+    labels: list[bool] = []
+    owner: list[int] = []
+    for number, item in enumerate(queries):
+        result = retriever.search(item.query, k=depth)
+        previous = _previous_turn(item.query)
+        before = retriever.search(previous, k=1).hits if previous is not None else []
+        scores = np.asarray([h.score for h in result.hits])
+        share = np.exp(scores - scores.max())
+        share /= share.sum()
+        mass: dict[str, float] = {}
+        for hit, part in zip(result.hits, share, strict=True):
+            mass[hit.document.title] = mass.get(hit.document.title, 0.0) + float(part)
+        utterance = result.query_vector.reshape(-1) / (float(np.linalg.norm(result.query_vector)) or 1.0)
+        for hit, part in zip(result.hits, share, strict=True):
+            best = hit.chunks[0]
+            vector = index.vectors.vector(best.chunk.chunk_id).reshape(-1)
+            agent = float(vector @ result.agent_vector.reshape(-1)) if result.agent_vector is not None else 0.0
+            rows.append([hit.score, mass[hit.document.title] - float(part), best.lexical, best.dense,
+                         float(vector @ utterance), agent,
+                         float(bool(before) and before[0].document.title == hit.document.title),
+                         float(bool(before) and before[0].slug == hit.slug)])
+            labels.append(hit.slug == item.doc_id)
+            owner.append(number)
+        if (number + 1) % 200 == 0:
+            print(f"{number + 1}/{len(queries)} turns searched", file=sys.stderr, flush=True)
+    groups = np.asarray([q.query_id.rsplit("_", 1)[0] for q in queries])
+    return np.asarray(rows), np.asarray(labels), np.asarray(owner), groups
+
+
+def _previous_turn(query: RetrievalQuery) -> RetrievalQuery | None:
+    """The user's previous turn with the context it had then, or None on a first user turn."""
+    earlier = [i for i, turn in enumerate(query.context) if turn.speaker == "user"]
+    if not earlier:
+        return None
+    return RetrievalQuery(query.context[earlier[0]].text, query.context[earlier[0] + 1:])
+
+
+def _ranked(scores: np.ndarray, labels: np.ndarray, starts: np.ndarray, queries: np.ndarray) -> dict[str, float]:
+    """P@1 and MRR@10 over `queries` (a query whose passage is not among its candidates counts 0)."""
+    p_at_1 = mrr = 0.0
+    for i in queries:
+        s, right = scores[starts[i]:starts[i + 1]], labels[starts[i]:starts[i + 1]]
+        if right.any():
+            rank = int((s > s[right][0]).sum()) + 1
+            p_at_1 += rank == 1
+            mrr += 1 / rank if rank <= 10 else 0.0
+    return {"p_at_1": p_at_1 / len(queries), "mrr": mrr / len(queries)}
+
+
+def _pair_weights(features: np.ndarray, labels: np.ndarray, starts: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Linear weights from pairs (the labelled article minus each other article of the top 10)."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = []
+    for i in queries:
+        a, b = starts[i], starts[i + 1]
+        right = np.flatnonzero(labels[a:b])
+        if right.size:
+            pairs.extend(features[a + right[0]] - features[j] for j in range(a, min(b, a + 10)) if j != a + right[0])
+    diffs = np.asarray(pairs)
+    model = LogisticRegression(max_iter=3000, fit_intercept=False).fit(
+        np.vstack([diffs, -diffs]), np.r_[np.ones(len(diffs)), np.zeros(len(diffs))])
+    return np.asarray(model.coef_[0])
+
+
+def run_context(index_dir: str | None, half: int | None, save: str | None, load: str | None, folds: int = 5) -> None:
+    if load:
+        data = np.load(load)
+        rows, labels, owner, groups = data["rows"], data["labels"], data["owner"], data["groups"]
+    else:
+        rows, labels, owner, groups = _context_candidates(index_dir, half)
+        if save:
+            np.savez_compressed(save, rows=rows, labels=labels, owner=owner, groups=groups)
+    starts = np.searchsorted(owner, np.arange(len(groups) + 1))
+    everything = np.arange(len(groups))
+    unique = np.unique(groups)
+    np.random.default_rng(0).shuffle(unique)
+    split = [np.isin(groups, fold) for fold in np.array_split(unique, folds)]
+    hybrid = _ranked(rows[:, 0], labels, starts, everything)
+    print(f"doc2dial dev: {len(groups)} turns, right passage among the {int(np.diff(starts).max())} candidates: "
+          f"{np.mean([labels[starts[i]:starts[i + 1]].any() for i in everything]):.3f}")
+    print(f"{'hybrid order (product, same search)':<40} P@1 {hybrid['p_at_1']:.3f}  MRR@10 {hybrid['mrr']:.3f}")
+    for label, names in CONTEXT_SETS.items():
+        columns = [CONTEXT_FEATURES.index(n) for n in names]
+        features = rows[:, columns]
+        held_out = []
+        for test in split:
+            train = np.flatnonzero(~test[owner])
+            mean, scale = features[train].mean(axis=0), features[train].std(axis=0) + 1e-9
+            weights = _pair_weights((features - mean) / scale, labels, starts, np.flatnonzero(~test))
+            held_out.append((_ranked(((features - mean) / scale) @ weights, labels, starts, np.flatnonzero(test)),
+                             int(test.sum())))
+        sizes = [n for _, n in held_out]
+        scores = {k: float(np.average([h[k] for h, _ in held_out], weights=sizes)) for k in ("p_at_1", "mrr")}
+        print(f"{label:<40} P@1 {scores['p_at_1']:.3f}  MRR@10 {scores['mrr']:.3f}  (cross-validated, {folds} folds)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["scale", "cv", "titles"])
+    parser.add_argument("mode", choices=["scale", "cv", "titles", "context"])
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--dataset", choices=["stackfaq", "doc2dial"], default="stackfaq")
-    parser.add_argument("--index-dir", help="titles: save the corpus index here once and reuse it")
-    parser.add_argument("--half", type=int, choices=[0, 1], help="titles: only the dialogues of this half")
+    parser.add_argument("--index-dir", help="titles, context: save the corpus index here once and reuse it")
+    parser.add_argument("--half", type=int, choices=[0, 1], help="titles, context: only the dialogues of this half")
+    parser.add_argument("--save", help="context: keep the candidate features in this .npz")
+    parser.add_argument("--load", help="context: re-score candidate features saved by --save")
     args = parser.parse_args()
     if args.mode == "scale":
         run_scale(args.chunks)
+    elif args.mode == "context":
+        run_context(args.index_dir, args.half, args.save, args.load)
     elif args.mode == "titles":
         run_titles(args.dataset, args.index_dir, args.half)
     else:

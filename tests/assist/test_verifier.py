@@ -64,6 +64,16 @@ def test_unsupported_llm_sentence_is_rejected_and_the_extractive_answer_shown(
     assert all(s.text in kb_index.chunks[s.chunk_id].text for s in answer.sentences)
 
 
+def test_the_model_may_write_about_twice_the_evidence_not_more(
+    kb_index: KbIndex, fake_llm: tuple[str, type[_FakeOpenAi]]
+) -> None:
+    url, handler = fake_llm  # the reply is empty, so the answer shows the evidence the model was given
+    answer = _composer(kb_index, url).answer(RetrievalQuery.from_dialogue("paper stuck in the printer"))
+    assert not answer.rephrased
+    words = sum(len(s.text.split()) + 2 for s in answer.sentences)
+    assert handler.requests[0]["max_tokens"] == min(400, 32 + 2 * words) < 400
+
+
 def test_supported_llm_sentence_is_kept_with_its_citation(
     kb_index: KbIndex, fake_llm: tuple[str, type[_FakeOpenAi]]
 ) -> None:

@@ -35,6 +35,17 @@ class Rephraser(Protocol):
     def rephrase(self, question: str, evidence: Sequence[CitedSentence]) -> str: ...
 
 
+def token_budget(evidence: Sequence[CitedSentence]) -> int:
+    """Most tokens a rewrite of `evidence` may take: about twice its words and citations, at most 400.
+
+    A faithful rewrite is about as long as its evidence; a small model that never emits its end-of-turn
+    token (gemma3-270m measured at 0.3 s per token on a loaded machine, docs/benchmarks.md) would otherwise
+    run on to the client's 400 tokens, and the verifier would drop the rambling anyway.
+    """
+    words = sum(len(s.text.split()) + len(s.citation.split()) for s in evidence)
+    return min(400, 32 + 2 * words)
+
+
 class LlmRephraser:
     """Asks an OpenAI-compatible model to rewrite the evidence into a friendlier answer."""
 
@@ -45,7 +56,8 @@ class LlmRephraser:
         """The model's rewrite (may contain anything: it is verified before use)."""
         lines = "\n".join(f"{s.citation} {s.text}" for s in evidence)
         prompt = f"Question: {question}\n\nEvidence:\n{lines}\n\nAnswer:"
-        return self.client.complete([ChatMessage("system", _SYSTEM_PROMPT), ChatMessage("user", prompt)])
+        return self.client.complete([ChatMessage("system", _SYSTEM_PROMPT), ChatMessage("user", prompt)],
+                                    max_tokens=token_budget(evidence))
 
 
 def is_supported(sentence: str, source: str, embedder: Embedder, *, min_recall: float = 0.8) -> bool:
