@@ -16,13 +16,13 @@ from typing import TypeAlias
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli.context import database, load_settings
 from deskpilot.cli.runbooks import _as, _as_args
+from deskpilot.clock import utcnow
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.privacy import erasure
 from deskpilot.privacy.export import export_person, find_person
-from deskpilot.privacy.sources import all_sources
-from deskpilot.clock import utcnow
 from deskpilot.privacy.retention import apply_retention
+from deskpilot.privacy.sources import all_sources
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -83,7 +83,12 @@ def cmd_privacy_erasures(args: argparse.Namespace) -> int:
             print(f"erasure {item.id}: {item.status.value}, requested by {item.requested_by}"
                   + (f", approved by {item.approved_by}" if item.approved_by else "")
                   + f", {len(item.done_steps)} of {total} steps done")
+    return 0
+
+
 def cmd_privacy_retention(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
         report = apply_retention(session, settings=settings, actor=Principal.system("cli"), now=utcnow(),
                                  dry_run=args.dry_run)
     print(f"{'kind':<20} {'owner':<16} {'kept':>10} {'records':>8} {'files':>6}  older than")
