@@ -19,8 +19,7 @@ from tests.conversations.conftest import load_chat_kb
 from tests.e2e.conftest import SignIn, browser_sessions
 from tests.factories import PASSWORD, Desk
 from tests.live_server import server_settings, serving
-from tests.runbooks.conftest import approve_builtins
-from tests.runbooks.test_account_directory import last_code
+from tests.runbooks.conftest import approve_builtins, last_code
 
 NEW = "Fresh-Start-2026!"
 

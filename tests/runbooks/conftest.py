@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,3 +74,18 @@ def approved(session: Session, desk: Desk) -> Desk:
     approve_builtins(session, desk)
     return desk
 
+
+@pytest.fixture
+def own_settings(database_url: str, tmp_path: Path) -> Settings:
+    """No LDAP directory and no SMTP server: the desk of `make demo`."""
+    return Settings(database_url=database_url, environment=Environment.TEST, data_dir=tmp_path / "var",
+                    password_time_cost=1, password_memory_kib=64)
+
+
+def last_code(settings: Settings) -> str:
+    """The one-time code in the newest mail of the mail drop (what the person reads in their mailbox)."""
+    newest = sorted(settings.mail_drop_dir.glob("*.eml"))[-1]
+    message = email.message_from_bytes(newest.read_bytes())
+    found = re.search(r"\b(\d{6})\b", str(message.get_payload(decode=True), "utf-8"))
+    assert found is not None
+    return found.group(1)

@@ -5,7 +5,6 @@ previous password back once. On each database, through the services and over rea
 from __future__ import annotations
 
 import email
-import re
 import stat
 import threading
 import time
@@ -25,7 +24,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.api.app import create_app
 from deskpilot.audit.models import AuditEvent
 from deskpilot.clock import utcnow
-from deskpilot.config import Environment, Settings
+from deskpilot.config import Settings
 from deskpilot.errors import PermissionDenied, ProviderError
 from deskpilot.runbooks import executor, self_service
 from deskpilot.runbooks.account_directory import AccountDirectory
@@ -35,6 +34,7 @@ from deskpilot.runbooks.mailer import MailDrop, mailer_for
 from tests.entry_points import deskpilot_entry_points
 from tests.factories import PASSWORD, SYSTEM, Desk, open_ticket
 from tests.live_server import _free_port
+from tests.runbooks.conftest import last_code
 
 NEW = "Fresh-Start-2026!"
 __all__ = ["deskpilot_entry_points"]
@@ -47,22 +47,6 @@ def actions(deskpilot_entry_points: Path) -> Iterator[None]:
     load_actions.cache_clear()
     yield
     load_actions.cache_clear()
-
-
-@pytest.fixture
-def own_settings(database_url: str, tmp_path: Path) -> Settings:
-    """No LDAP directory and no SMTP server: the desk of `make demo`."""
-    return Settings(database_url=database_url, environment=Environment.TEST, data_dir=tmp_path / "var",
-                    password_time_cost=1, password_memory_kib=64)
-
-
-def last_code(settings: Settings) -> str:
-    """The one-time code in the newest mail of the mail drop (what the person reads in their mailbox)."""
-    newest = sorted(settings.mail_drop_dir.glob("*.eml"))[-1]
-    message = email.message_from_bytes(newest.read_bytes())
-    found = re.search(r"\b(\d{6})\b", str(message.get_payload(decode=True), "utf-8"))
-    assert found is not None
-    return found.group(1)
 
 
 def _reset(session: Session, settings: Settings, requester: Principal) -> executor.RunbookRun:

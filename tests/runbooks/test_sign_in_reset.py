@@ -14,9 +14,8 @@ from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.mailer import mailer_for
 from deskpilot.runbooks.models import SelfServiceRequest
 from tests.factories import Desk
-from tests.runbooks.test_account_directory import NEW, last_code, own_settings
-
-__all__ = ["own_settings"]
+from tests.runbooks.conftest import last_code
+from tests.runbooks.test_account_directory import NEW
 
 
 def _mails(settings: Settings) -> int:
