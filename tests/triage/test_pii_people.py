@@ -57,10 +57,12 @@ def test_ordinary_desk_words_stay(text: str) -> None:
 
 
 def test_the_desks_own_people_are_names_wherever_they_stand() -> None:
-    people = KnownPeople(["Siobhán O'Neill", "Kenji  Watanabe", "May Lee"])
-    text = "siobhán o'neill wants the licence of Watanabe moved; May we also ask Lee? kenji watanabe agrees"
+    people = KnownPeople(["Siobhán O'Neill", "Kenji  Watanabe", "May Lee", "admin"])
+    text = ("siobhán o'neill wants the licence of Watanabe moved; May we also ask Lee? kenji watanabe agrees, "
+            "the admin too")
     redacted = redact_pii(text, people=people)
-    assert redacted.text == "[PERSON] wants the licence of [PERSON] moved; May we also ask [PERSON]? [PERSON] agrees"
+    assert redacted.text == ("[PERSON] wants the licence of [PERSON] moved; May we also ask [PERSON]? [PERSON] agrees, "
+                             "the admin too")
     assert redacted.types == {PiiType.PERSON}
     assert redact_pii(redacted.text, people=people).findings == []
 

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import TypeAlias
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.audit import service as audit
 from deskpilot.cli.context import database, load_settings
 from deskpilot.cli.runbooks import _as, _as_args
 from deskpilot.clock import utcnow
+from deskpilot.encryption_keys import add_key
 from deskpilot.errors import InvalidInput
+from deskpilot.governance.sealed_settings import reseal
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.privacy import erasure
 from deskpilot.privacy.export import export_person, find_person
@@ -100,6 +103,18 @@ def cmd_privacy_retention(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_privacy_rotate_key(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    key_id = add_key(settings)
+    print(f"Added encryption key {key_id} to the key file; it seals from now on, the old keys still open.")
+    with database(settings) as session:
+        count = reseal(session, settings)
+        audit.record(session, actor_id=None, actor_name="cli", action="privacy.key_rotated", subject_type="key",
+                     subject_id=key_id, after={"resealed_setting_versions": count})
+    print(f"Sealed {count} stored setting versions again with {key_id}; audited as privacy.key_rotated.")
+    return 0
+
+
 def register(sub: Sub) -> None:
     privacy = sub.add_parser("privacy", help="data-protection rights of one person").add_subparsers(
         dest="privacy_cmd", required=True)
@@ -125,3 +140,6 @@ def register(sub: Sub) -> None:
                                    "(DESKPILOT_RETENTION_DAYS)")
     retention.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     retention.set_defaults(func=cmd_privacy_retention)
+    rotate = privacy.add_parser("rotate-key", help="add an encryption key to the key file (it seals from now on) "
+                                "and seal the stored connection secrets again with it")
+    rotate.set_defaults(func=cmd_privacy_rotate_key)

@@ -19,6 +19,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.config import MailboxSettings, Settings
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.governance import overrides
+from deskpilot.governance.sealed_settings import is_secret
 
 GROUPS: dict[str, tuple[str, ...]] = {
     "smtp": ("mail_smtp_host", "mail_smtp_port", "mail_smtp_username", "mail_smtp_password", "mail_smtp_starttls",
@@ -46,8 +47,8 @@ def listing(session: Session, *, actor: Principal, settings: Settings, group: st
     """The fields of `group` ("smtp" or "ldap") in force, with their source; secrets as set / not set."""
     require(actor, Permission.SETTINGS_MANAGE)
     found = overrides.current(session, settings, list(_group(group)))
-    return [Field(c.name, bool(c.value) if overrides.is_secret(c.name) else _plain(c.value), c.source,
-                  overrides.is_secret(c.name)) for c in found]
+    return [Field(c.name, bool(c.value) if is_secret(c.name) else _plain(c.value), c.source,
+                  is_secret(c.name)) for c in found]
 
 
 def mailboxes(session: Session, *, actor: Principal, settings: Settings) -> tuple[list[dict[str, Any]], str]:
@@ -68,9 +69,9 @@ def _changed(current: Settings, group: str, values: dict[str, str]) -> dict[str,
     the stored one)."""
     wanted: dict[str, Any] = {}
     for name in _group(group):
-        if name not in values or (overrides.is_secret(name) and not values[name]):
+        if name not in values or (is_secret(name) and not values[name]):
             continue
-        typed = values[name].strip() if not overrides.is_secret(name) else values[name]
+        typed = values[name].strip() if not is_secret(name) else values[name]
         if overrides.validated(name, typed) != overrides.validated(name, getattr(current, name)):
             wanted[name] = typed
     return wanted
@@ -93,7 +94,8 @@ def change(session: Session, *, actor: Principal, settings: Settings, group: str
     require(actor, Permission.SETTINGS_MANAGE)
     wanted = _changed(in_force(session, settings), group, values)
     for name, value in wanted.items():
-        overrides.change(session, actor=actor, name=name, value=value, reason=reason, audit_as=AUDIT_ACTION)
+        overrides.change(session, actor=actor, name=name, value=value, reason=reason, audit_as=AUDIT_ACTION,
+                         settings=settings)
     return list(wanted)
 
 
@@ -113,7 +115,7 @@ def save_mailbox(session: Session, *, actor: Principal, settings: Settings, valu
     existing = any(other.name == box.name for other in boxes)
     new = [box if other.name == box.name else other for other in boxes] if existing else [*boxes, box]
     what = f"{'changed' if existing else 'added'} {box.name}"
-    _store_mailboxes(session, actor=actor, boxes=new, reason=reason, what=what)
+    _store_mailboxes(session, actor=actor, settings=settings, boxes=new, reason=reason, what=what)
     return box
 
 
@@ -140,7 +142,7 @@ def remove_mailbox(session: Session, *, actor: Principal, settings: Settings, na
     boxes = list(in_force(session, settings).mail_mailboxes)
     if not any(box.name == name for box in boxes):
         raise NotFound(f"No mailbox is named {name!r}.")
-    _store_mailboxes(session, actor=actor, boxes=[b for b in boxes if b.name != name], reason=reason,
+    _store_mailboxes(session, actor=actor, settings=settings, boxes=[b for b in boxes if b.name != name], reason=reason,
                      what=f"removed {name}")
 
 
@@ -152,11 +154,11 @@ def mailbox(session: Session, settings: Settings, name: str) -> MailboxSettings:
     return found
 
 
-def _store_mailboxes(session: Session, *, actor: Principal, boxes: list[MailboxSettings], reason: str,
-                     what: str) -> None:
+def _store_mailboxes(session: Session, *, actor: Principal, settings: Settings, boxes: list[MailboxSettings],
+                     reason: str, what: str) -> None:
     overrides.change(session, actor=actor, name=MAILBOXES, value=[box.model_dump(mode="json") for box in boxes],
                      reason=reason, audit_as=AUDIT_ACTION, shown={"mailboxes": [box.name for box in boxes],
-                                                                  "change": what})
+                                                                  "change": what}, settings=settings)
 
 
 def _group(group: str) -> tuple[str, ...]:

@@ -23,11 +23,11 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.config import Settings
 from deskpilot.errors import Conflict, InvalidInput
+from deskpilot.governance.sealed_settings import is_secret, opened, sealed
 from deskpilot.governance.setting_models import SettingVersion
 
 log = logging.getLogger(__name__)
 Source = Literal["default", "env", "admin"]
-SECRET_WORDS = ("password", "secret", "api_key", "token")
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,6 @@ class Current:
     version: int | None = None
     changed_by: str | None = None
     changed_at: datetime | None = None
-
-
-def is_secret(name: str) -> bool:
-    return any(word in name for word in SECRET_WORDS)
 
 
 def _adapter(name: str) -> TypeAdapter[Any]:
@@ -77,15 +73,15 @@ def _newest(session: Session) -> dict[str, SettingVersion]:
     return {row.name: row for row in rows}
 
 
-def overrides(session: Session) -> dict[str, Any]:
-    """The overrides in force, by setting name, as typed values (a stored value the settings no longer accept
-    is skipped and logged: the environment's value holds)."""
+def overrides(session: Session, settings: Settings) -> dict[str, Any]:
+    """The overrides in force, by setting name, as typed values with their secrets opened (a stored value the
+    settings no longer accept is skipped and logged: the environment's value holds)."""
     found: dict[str, Any] = {}
     for name, row in _newest(session).items():
         if row.value is None or name not in Settings.model_fields:
             continue
         try:
-            found[name] = _adapter(name).validate_python(row.value)
+            found[name] = _adapter(name).validate_python(opened(row.value, settings))
         except ValidationError:
             log.warning("the stored override of %s (version %d) is not valid any more; ignored", name, row.version)
     return found
@@ -93,7 +89,7 @@ def overrides(session: Session) -> dict[str, Any]:
 
 def apply(session: Session, settings: Settings) -> Settings:
     """The settings in force for this request: the process's, with the administrators' overrides on top."""
-    found = overrides(session)
+    found = overrides(session, settings)
     return settings.model_copy(update=found) if found else settings
 
 
@@ -104,7 +100,8 @@ def current(session: Session, settings: Settings, names: list[str]) -> list[Curr
     for name in names:
         row = newest.get(name)
         if row is not None and row.value is not None:
-            result.append(Current(name, _adapter(name).validate_python(row.value), "admin", row.version,
+            result.append(Current(name, _adapter(name).validate_python(opened(row.value, settings)), "admin",
+                                  row.version,
                                   row.changed_by, row.changed_at))
         else:
             source: Source = "env" if name in settings.model_fields_set else "default"
@@ -126,10 +123,11 @@ def _shown(name: str, value: Any) -> Any:
 
 
 def change(session: Session, *, actor: Principal, name: str, value: Any, reason: str = "",
-           audit_as: str = "settings.changed", shown: Any = None) -> SettingVersion:
-    """Store `value` (None: take the override back) as the next version of `name`, audited as `audit_as`.
-    The caller checks the permission; `shown` is what the audit log records instead of a value holding secrets."""
-    stored = None if value is None else validated(name, value)
+           audit_as: str = "settings.changed", shown: Any = None, settings: Settings | None = None) -> SettingVersion:
+    """Store `value` (None: take the override back) as the next version of `name`, audited as `audit_as`, its
+    secrets sealed with the keys `settings` locate. The caller checks the permission; `shown` is what the audit
+    log records instead of a value holding secrets."""
+    stored = None if value is None else sealed(name, validated(name, value), settings)
     newest = _newest(session).get(name)
     row = SettingVersion(name=name, version=(newest.version if newest else 0) + 1, value=stored,
                          reason=reason.strip()[:500], changed_by=actor.username)

@@ -82,19 +82,20 @@ def _alternation(names: Iterable[str]) -> str:
 
 
 class KnownPeople:
-    """The desk's own people: a full name in any case, or one part of it written with a capital."""
+    """The desk's own people: a full name of two or more words in any case, or one part of it written with a
+    capital."""
 
     def __init__(self, full_names: Iterable[str]) -> None:
         names = {" ".join(name.split()) for name in full_names}
-        names = {name for name in names if len(name) >= 3}
+        # A one-word name ("admin", "Lena") is matched only as a capitalised part: in any case it is often a word.
+        full = {name for name in names if len(name) >= 3 and " " in name}
         parts = {part for name in names for part in name.split()
                  if len(part) >= 3 and part[0].isupper() and part.lower() not in _COMMON_WORDS | _NOT_NAMES}
         boundary_before, boundary_after = r"(?<![\w\]@.])", r"(?![\w\[@]|\.\w)"
-        self._full = (re.compile(f"{boundary_before}(?:{_alternation(names)}){boundary_after}", re.IGNORECASE)
-                      if names else None)
+        self._full = (re.compile(f"{boundary_before}(?:{_alternation(full)}){boundary_after}", re.IGNORECASE)
+                      if full else None)
         self._parts = (re.compile(f"{boundary_before}(?:{_alternation(parts)}){boundary_after}")
                        if parts else None)
-        self.size = len(names)
 
     def find_people(self, text: str) -> Iterator[Span]:
         """Every place a known person's full name, or a capitalised part of it, stands in `text`."""
