@@ -1,7 +1,7 @@
 """The erasure requests: who asked to erase whom, who approved, and how far the erasure got.
 
 The person's identifiers (`person`, `identifiers`) are kept only while the erasure is pending or running, to
-find their data; they are emptied when it is done, so the request itself keeps nothing of them.
+find their data; they are emptied when it is done or cancelled, so the request itself keeps nothing of them.
 """
 
 from __future__ import annotations

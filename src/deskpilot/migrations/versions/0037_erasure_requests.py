@@ -17,7 +17,7 @@ down_revision: str | None = '0032'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-STATUSES = ('requested', 'approved', 'running', 'done')
+STATUSES = ('requested', 'approved', 'running', 'done', 'cancelled')
 
 
 def upgrade() -> None:
