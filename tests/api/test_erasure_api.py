@@ -24,6 +24,9 @@ def test_an_erasure_needs_a_second_admins_approval_and_other_roles_cannot_touch_
         {k: change[k] for k in ("source", "kind", "count")} for change in plan.json()]
     for name in ("alice", "carol", "lena", "audrey"):
         assert clients[name].post(f"/api/v1/users/{desk.alice.id}/erasures", json={}).status_code == 403, name
+    withdrawn = adam.post(f"/api/v1/users/{desk.alice.id}/erasures", json={}).json()
+    cancelled = adam.post(f"/api/v1/erasures/{withdrawn['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
     made = adam.post(f"/api/v1/users/{desk.alice.id}/erasures", json={"identifiers": ["+1 555 0100 4242"]})
     assert made.status_code == 201, made.text
     erasure = made.json()
@@ -37,6 +40,8 @@ def test_an_erasure_needs_a_second_admins_approval_and_other_roles_cannot_touch_
     assert approved.status_code == 200, approved.text
     assert (approved.json()["status"], approved.json()["approved_by"]) == ("approved", "ada")
     listed = adam.get(f"/api/v1/users/{desk.alice.id}/erasures").json()
-    assert [item["status"] for item in listed] == ["approved"] and listed[0]["steps_total"] > 5
+    assert [item["status"] for item in listed] == ["approved", "cancelled"] and listed[0]["steps_total"] > 5
+    late = adam.post(f"/api/v1/erasures/{erasure['id']}/cancel")
+    assert late.status_code == 409 and "not yet approved" in late.json()["message"]
     bad = adam.post(f"/api/v1/users/{desk.alice.id}/erasure-plan", json={"identifiers": ["x"]})
     assert bad.status_code == 422

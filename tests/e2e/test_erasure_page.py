@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from playwright.sync_api import expect
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.enums import Role
 from deskpilot.config import Environment, Settings
 from deskpilot.db import session_factory, unit_of_work
 from deskpilot.privacy import erasure
+from deskpilot.privacy.enums import ErasureStatus
 from deskpilot.privacy.models import ErasureRequest
 from deskpilot.privacy.sources import all_sources
 from deskpilot.runtime import AiRuntime
@@ -37,6 +38,13 @@ def test_one_admin_requests_an_erasure_another_approves_it_and_the_page_shows_it
     expect(adam.locator(".erasure-status")).to_have_text("requested")
     adam.get_by_role("button", name="Approve erasure").click()
     expect(adam.get_by_role("alert")).to_contain_text("another administrator must approve it")
+    adam.goto(f"/admin/users/{desk.alice.id}")
+    adam.get_by_role("button", name="Cancel erasure request").click()
+    expect(adam.get_by_role("status")).to_contain_text("nothing was erased")
+    expect(adam.locator(".erasure-status")).to_have_text("cancelled")
+    adam.get_by_role("button", name="Preview erasure").click()
+    adam.get_by_role("button", name="Request erasure").click()
+    expect(adam.locator(".erasure-status").first).to_have_text("requested")
 
     ada = signed_in("ada")
     ada.goto(f"/admin/users/{desk.alice.id}")
@@ -47,12 +55,13 @@ def test_one_admin_requests_an_erasure_another_approves_it_and_the_page_shows_it
     # What the `privacy.erase` job does in the worker.
     factory = session_factory(engine)
     with unit_of_work(factory) as work:
-        erasure_id = work.query(ErasureRequest.id).scalar()
+        erasure_id = work.scalars(select(ErasureRequest.id).where(
+            ErasureRequest.status == ErasureStatus.APPROVED)).one()
     settings = Settings(database_url=str(engine.url), environment=Environment.TEST, data_dir=tmp_path / "var")
     erasure.run(factory, erasure.ErasureContext(settings=settings, embedder=ai_runtime.embedder,
                                                 sources=all_sources()), erasure_id=erasure_id)
     ada.reload()
-    expect(ada.locator(".erasure-status")).to_have_text("done")
+    expect(ada.locator(".erasure-status").first).to_have_text("done")
     total = len(erasure.steps_of(all_sources()))
     expect(ada.locator(".erasure-steps")).to_have_text(f"{total} of {total}")
     expect(ada.get_by_role("heading", name=f"erased-{desk.alice.id}")).to_be_visible()

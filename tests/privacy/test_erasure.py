@@ -18,6 +18,8 @@ from deskpilot.audit.models import AuditEvent
 from deskpilot.cli import main
 from deskpilot.db import unit_of_work
 from deskpilot.errors import PermissionDenied
+from deskpilot.jobs.base import JobContext
+from deskpilot.jobs.registry import get_job, load_jobs
 from deskpilot.kb import indexing
 from deskpilot.kb.models import KbArticleFeedback
 from deskpilot.kb.schemas import KbArticleCreate
@@ -28,6 +30,7 @@ from deskpilot.privacy.enums import ErasureStatus
 from deskpilot.privacy.export import find_person
 from deskpilot.privacy.models import ErasureRequest
 from deskpilot.privacy.sources import all_sources
+from deskpilot.runtime import AiRuntime
 from deskpilot.schema import metadata
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind
@@ -87,13 +90,14 @@ def _found(haystack: str, needles: list[str]) -> list[str]:
 
 
 @pytest.fixture
-def context(traces: Traces) -> erasure.ErasureContext:
+def context(traces: Traces, deskpilot_entry_points: Path) -> erasure.ErasureContext:
+    del deskpilot_entry_points  # this checkout's sources, as an install of it would register them
     return erasure.ErasureContext(settings=traces.settings, embedder=load_embedder(traces.settings.embedding_model),
                                   sources=all_sources())
 
 
 def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_others_are_intact(
-        traces: Traces, context: erasure.ErasureContext, engine: Engine, database_url: str,
+        traces: Traces, context: erasure.ErasureContext, engine: Engine, database_url: str, ai_runtime: AiRuntime,
         deskpilot_entry_points: Path) -> None:
     _plant_copies(traces, context)
     alice, data_dir = _everywhere("alice"), traces.settings.data_dir
@@ -117,7 +121,9 @@ def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_othe
     for _ in range(2):
         with unit_of_work(traces.factory) as session:
             erasure.run_next_step(session, context, erasure_id=request.id)
-    erasure.run(traces.factory, context, erasure_id=request.id)
+    job = get_job(load_jobs(), "privacy.erase")
+    assert job.run(JobContext(settings=traces.settings, runtime=ai_runtime, sessions=traces.factory,
+                              idempotency_key="privacy.erase:test"), {}) == "erased 1 person(s)"
 
     with unit_of_work(traces.factory) as session:
         done = erasure.get(session, erasure_id=request.id)

@@ -16,6 +16,7 @@ from deskpilot.audit.chain import canonical
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback
 from deskpilot.audit.keyring import current_keyring
 from deskpilot.audit.models import AuditEvent
+from deskpilot.audit.verification import keyed_hash
 from deskpilot.personal_data import ERASED, Change, Erasure, Person, Section, columns
 
 
@@ -70,6 +71,9 @@ def erase(session: Session, *, erasure: Erasure, subjects: set[tuple[str, str]],
               if redaction.redaction_record(event) is None and not event.action.startswith("privacy.erasure")
               and (event.id in about_events or erasure.mentions(
                   canonical([event.actor_name, event.before, event.after])))]
+    key = current_keyring().key
+    # A row that does not verify is left as it is: redacting it would seal whatever was done to it.
+    sealable = [event for event in events if keyed_hash(event, key) == event.hash]
     if apply:
         for decision in about:
             decision.input_redacted = ERASED
@@ -82,14 +86,15 @@ def erase(session: Session, *, erasure: Erasure, subjects: set[tuple[str, str]],
             item.suggested_value = None if item.suggested_value is None else erasure.scrub(item.suggested_value)
             item.final_value = None if item.final_value is None else erasure.scrub(item.final_value)
             item.reason = None if item.reason is None else erasure.scrub(item.reason)
-        key = current_keyring().key
-        if events:
+        if sealable:
             redaction.allow_redaction(session)
-        for event in events:
+        for event in sealable:
             pseudonym = erasure.pseudonym if erasure.mentions(event.actor_name) else None
             redaction.redact(event, key=key, reason=reason, actor_name=pseudonym)
         session.flush()
     return [Change("audit", "ai_decisions", len(about), "input erased, outputs scrubbed"),
             Change("audit", "ai_decisions_naming", len(naming), "identifiers scrubbed"),
             Change("audit", "ai_feedback", len(feedback), "identifiers scrubbed"),
-            Change("audit", "audit_events", len(events), "payload redacted (original hash kept, chain verifies)")]
+            Change("audit", "audit_events", len(sealable), "payload redacted (original hash kept, chain verifies)"),
+            Change("audit", "audit_events_not_verifying", len(events) - len(sealable),
+                   "left as they are: they fail `deskpilot audit verify` or predate the keyed chain")]

@@ -67,7 +67,9 @@ def logs(*, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:
 def _model_directories(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    return sorted(path.parent for path in root.rglob(MANIFEST) if path.parent != root)
+    found = sorted(path.parent for path in root.rglob(MANIFEST) if path.parent != root)
+    # A model saved inside another (a component's own parts) goes with the outer one.
+    return [path for path in found if not any(other in path.parents for other in found)]
 
 
 def _names(directory: Path, erasure: Erasure) -> bool:

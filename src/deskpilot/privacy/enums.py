@@ -8,4 +8,4 @@ class ErasureStatus(StrEnum):
     APPROVED = "approved"    # the `privacy.erase` job picks it up
     RUNNING = "running"      # some owners are done (`done_steps`); a crash resumes from there
     DONE = "done"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # withdrawn before approval

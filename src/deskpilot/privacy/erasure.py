@@ -122,6 +122,20 @@ def approve(session: Session, *, actor: Principal, erasure_id: int) -> ErasureRe
     return erasure
 
 
+def cancel(session: Session, *, actor: Principal, erasure_id: int) -> ErasureRequest:
+    """Withdraw a request nobody approved yet; it forgets the person's identifiers."""
+    permissions.require(actor, Permission.PRIVACY_MANAGE)
+    erasure = get(session, erasure_id=erasure_id)
+    if erasure.status != ErasureStatus.REQUESTED:
+        raise Conflict(f"Erasure {erasure.id} is {erasure.status.value}; only a request not yet approved can be "
+                       "cancelled.")
+    erasure.status, erasure.finished_at = ErasureStatus.CANCELLED, utcnow()
+    erasure.person, erasure.identifiers = {"user_id": erasure.user_id}, []
+    audit.record(session, actor_id=actor.user_id, actor_name=actor.username, action="privacy.erasure_cancelled",
+                 subject_type="user", subject_id=erasure.user_id, after={"erasure_id": erasure.id})
+    return erasure
+
+
 def get(session: Session, *, erasure_id: int) -> ErasureRequest:
     erasure = session.get(ErasureRequest, erasure_id)
     if erasure is None:

@@ -5,6 +5,7 @@ row in the database that any app process can write, not a message to this worker
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from deskpilot.jobs.base import JobContext, Payload, job
 from deskpilot.privacy import erasure
@@ -22,6 +23,9 @@ def erase_people(context: JobContext, _payload: Payload) -> str:
     with context.unit_of_work() as session:
         pending = erasure.runnable(session)
     for erasure_id in pending:
-        erasure.run(context.sessions, steps, erasure_id=erasure_id,
-                    progress=lambda step, number=erasure_id: log.info("erasure %d: %s done", number, step))
+        erasure.run(context.sessions, steps, erasure_id=erasure_id, progress=partial(_log_step, erasure_id))
     return f"erased {len(pending)} person(s)" if pending else "no approved erasure waiting"
+
+
+def _log_step(erasure_id: int, step: str) -> None:
+    log.info("erasure %d: %s done", erasure_id, step)

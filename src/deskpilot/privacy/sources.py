@@ -10,13 +10,14 @@ from importlib.metadata import entry_points
 
 from deskpilot.accounts.personal_data import SOURCE as ACCOUNTS
 from deskpilot.conversations.personal_data import SOURCE as CONVERSATIONS
+from deskpilot.governance.personal_data import SOURCE as GOVERNANCE
 from deskpilot.kb.personal_data import SOURCE as KB
 from deskpilot.personal_data import PersonalDataSource
 from deskpilot.runbooks.personal_data import SOURCE as RUNBOOKS
 from deskpilot.tickets.personal_data import SOURCE as TICKETS
 
 GROUP = "deskpilot.personal_data"
-BUILT_IN: tuple[PersonalDataSource, ...] = (ACCOUNTS, TICKETS, CONVERSATIONS, KB, RUNBOOKS)
+BUILT_IN: tuple[PersonalDataSource, ...] = (ACCOUNTS, TICKETS, CONVERSATIONS, KB, RUNBOOKS, GOVERNANCE)
 
 
 def registered_sources() -> list[PersonalDataSource]:

@@ -38,7 +38,8 @@ _NOTICES = {"updated": "The user's name, role and teams were saved.",
             "reactivated": "The user was reactivated. They need a new password or token to sign in again.",
             "revoked": "The token was revoked: it no longer signs anything in.",
             "erasure_requested": "The erasure was requested. Another administrator must approve it below.",
-            "erasure_approved": "The erasure was approved. The background worker erases the person step by step."}
+            "erasure_approved": "The erasure was approved. The background worker erases the person step by step.",
+            "erasure_cancelled": "The erasure request was cancelled; nothing was erased."}
 
 
 def _users_page(request: Request, session: Session, viewer: Viewer, *, form: UserForm, problem: str | None = None,

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from deskpilot.api.deps import IdPath, RuntimeDep, SessionDep, SettingsDep
 from deskpilot.api.personal_data_download import personal_data_download
@@ -84,8 +85,23 @@ def approve_erasure(user_id: IdPath, erasure_id: IdPath, request: Request, sessi
         erasure.approve(session, actor=viewer.principal, erasure_id=erasure_id)
     except DomainError as exc:
         session.rollback()
-        person = find_person(session, reference=str(user_id))
-        return _erasure_page(request, viewer, {"user_id": user_id, "person": person, "identifiers": "",
-                                               "changes": [], "notice": None, "problem": exc.message},
-                            status_code=exc.status_code)
+        return _refused(request, session, viewer, user_id=user_id, problem=exc.message, status_code=exc.status_code)
     return RedirectResponse(f"{USERS}/{user_id}?done=erasure_approved", status_code=303)
+
+
+@router.post(USERS + "/{user_id}/erasures/{erasure_id}/cancel")
+def cancel_erasure(user_id: IdPath, erasure_id: IdPath, request: Request, session: SessionDep,
+                   viewer: AdminFormViewer) -> Response:
+    try:
+        erasure.cancel(session, actor=viewer.principal, erasure_id=erasure_id)
+    except DomainError as exc:
+        session.rollback()
+        return _refused(request, session, viewer, user_id=user_id, problem=exc.message, status_code=exc.status_code)
+    return RedirectResponse(f"{USERS}/{user_id}?done=erasure_cancelled", status_code=303)
+
+
+def _refused(request: Request, session: Session, viewer: Viewer, *, user_id: int, problem: str,
+             status_code: int) -> Response:
+    person = find_person(session, reference=str(user_id))
+    return _erasure_page(request, viewer, {"user_id": user_id, "person": person, "identifiers": "", "changes": [],
+                                           "notice": None, "problem": problem}, status_code=status_code)

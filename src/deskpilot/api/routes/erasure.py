@@ -45,6 +45,12 @@ def list_erasures(user_id: IdPath, session: SessionDep, actor: CurrentPrincipal)
     return [_read(request) for request in erasure.of_user(session, actor=actor, user_id=user_id)]
 
 
+@router.post("/erasures/{erasure_id}/cancel", operation_id="cancel_erasure", response_model=ErasureRead)
+def cancel_erasure(erasure_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> ErasureRead:
+    """Withdraw an erasure request that nobody approved yet."""
+    return _read(erasure.cancel(session, actor=actor, erasure_id=erasure_id))
+
+
 @router.post("/erasures/{erasure_id}/approve", operation_id="approve_erasure", response_model=ErasureRead)
 def approve_erasure(erasure_id: IdPath, session: SessionDep, actor: CurrentPrincipal) -> ErasureRead:
     """The second administrator's approval (not the requester's); the `privacy.erase` job then runs it."""
