@@ -66,7 +66,8 @@ def warm_in_background(runtime: AiRuntime, sessions: sessionmaker[Session]) -> t
     def warm() -> None:
         try:
             with sessions() as session:
-                runtime.kb.warm(session)
+                index = runtime.kb.current(session)
+            runtime.kb.warm(index)
         except Exception as exc:  # noqa: BLE001 - a failed warm-up costs only the first question's wait
             log.warning("the KB index was not warmed in advance (%s); the first question loads it", exc)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -40,6 +41,9 @@ from deskpilot.ml.tuning import EmbedderTuning
 from deskpilot.ml.vector_index import ExactVectorIndex, Vectors
 
 log = logging.getLogger(__name__)
+# One multilingual embedding of a KB at a time: a question that comes while the start-up warm-up embeds waits
+# for its vectors instead of computing them a second time beside it.
+_EMBEDDING_MULTILINGUAL = threading.Lock()
 KIND = ArtifactKind("kb-index", 2, "a KB index", "rebuild it with `deskpilot kb reindex`")
 
 
@@ -278,7 +282,9 @@ class KbIndex:
         if self.multilingual is None:
             return None
         if self.ml_vectors is None or self.ml_titles is None:
-            self._embed_multilingual(self.multilingual)
+            with _EMBEDDING_MULTILINGUAL:
+                if self.ml_vectors is None or self.ml_titles is None:
+                    self._embed_multilingual(self.multilingual)
         if self._cross_lingual is None:
             view = copy.copy(self)
             view.embedder, view.multilingual = self.multilingual, None

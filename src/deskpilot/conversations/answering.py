@@ -1,7 +1,7 @@
 """A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, search
-it with its typos' corrections beside it (`spelling.py`), ask which device when the best articles differ by it,
-answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or offer a ticket
-when nothing fits."""
+an English question with its typos' corrections beside it (`spelling.py`), ask which device when the best articles
+differ by it, answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or
+offer a ticket when nothing fits."""
 
 from __future__ import annotations
 
@@ -58,7 +58,9 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
         return
     index = _search_index(assistant.index, language)
-    searched = spelling.with_corrections(question, spelling.vocabulary_of(index))
+    # Typos are read in English only: a word of another language is not a typo of the KB's English words.
+    searched = (spelling.with_corrections(question, spelling.vocabulary_of(index)) if language == phrases.ENGLISH
+                else question)
     outcome = answer_question(session, actor=actor, index=index, question=searched,
                               context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
                               rephraser=assistant.rephraser, language=language,

@@ -221,10 +221,10 @@ class IndexHolder:
         self._learned_at = 0.0
         self._lock = threading.Lock()
 
-    def warm(self, session: Session) -> None:
-        """Load the index and compute its multilingual vectors now, saved with it, so that the first question
-        not in English does not wait for them (they take minutes on a busy machine for a large KB)."""
-        index = self.current(session)
+    def warm(self, index: KbIndex) -> None:
+        """Compute the multilingual vectors of `index` (this holder's, from `current`) now, saved with it, so
+        that the first question not in English does not wait for them (minutes on a busy machine for a large
+        KB). Needs no database session: none is held open while it embeds."""
         if self._multilingual is None or index.ml_vectors is not None:
             return
         index.cross_lingual()
