@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecisio
 from procrastinate import JobContext as TaskContext
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job as QueuedJob
+from procrastinate.worker import Worker as QueueWorker
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +47,7 @@ from deskpilot.runtime import AiRuntime
 log = logging.getLogger(__name__)
 QUEUE_SCHEMA = "procrastinate"
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def conninfo(database_url: str) -> str:
@@ -108,12 +111,14 @@ class ProcrastinateQueue:
         connector = PsycopgConnector(conninfo=conninfo(settings.resolved_database_url), min_size=1,
                                      max_size=settings.worker_concurrency + 2,
                                      kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"})
-        self.app = App(connector=connector)
+        intervals = {name: interval for name, job in self.jobs.items() if (interval := job.interval(settings))}
+        # Like the in-process worker, a worker that starts runs the current slot of each periodic job unless some
+        # worker already did: procrastinate defers a tick missed by up to `max_delay`, once across all workers.
+        self.app = App(connector=connector, periodic_defaults={"max_delay": max(intervals.values(), default=600.0)})
         for name, job in sorted(self.jobs.items()):
             task = self.app.task(name=name, pass_context=True, retry=PolicyRetry(job.retry))(self._runner(job))
-            interval = job.interval(settings)
-            if interval is not None:
-                self.app.periodic(cron=cron_of(name, interval), periodic_id=name)(task)
+            if name in intervals:
+                self.app.periodic(cron=cron_of(name, intervals[name]), periodic_id=name)(task)
 
     def enqueue(self, name: str, payload: Payload) -> bool:
         """Queue a run of job `name` (from synchronous code); False when the same work is already waiting."""
@@ -126,20 +131,35 @@ class ProcrastinateQueue:
                 return False
         return True
 
-    def run(self, *, once: bool = False) -> None:
-        """Work until SIGTERM/SIGINT (procrastinate lets the running jobs finish); with `once`, until idle."""
-        asyncio.run(self._work(once=once))
+    def run(self, *, once: bool = False, on_signal: Callable[[int], None] | None = None) -> None:
+        """Work until SIGTERM/SIGINT, which let the running jobs finish (a second one interrupts at once; `on_signal`
+        hears of the first); with `once`, until no run is due."""
+        asyncio.run(self._work(once=once, on_signal=on_signal))
 
-    async def _work(self, *, once: bool) -> None:
+    async def _work(self, *, once: bool, on_signal: Callable[[int], None] | None) -> None:
         stalled = self.settings.worker_stalled_seconds
         async with self.app.open_async():
+            worker = QueueWorker(self.app, concurrency=self.settings.worker_concurrency, wait=not once,
+                                 update_heartbeat_interval=max(stalled / 3, 0.5), stalled_worker_timeout=stalled,
+                                 install_signal_handlers=False)
+            loop = asyncio.get_running_loop()
+
+            def stop(number: int) -> None:
+                for each in _SIGNALS:
+                    loop.remove_signal_handler(each)
+                if on_signal is not None:
+                    on_signal(number)
+                worker.stop()  # type: ignore[no-untyped-call]  # procrastinate 3.10 leaves it unannotated
+
+            for number in _SIGNALS:
+                loop.add_signal_handler(number, stop, number)
             upkeep = asyncio.create_task(self._upkeep(stalled))
             try:
-                await self.app.run_worker_async(concurrency=self.settings.worker_concurrency, wait=not once,
-                                                update_heartbeat_interval=max(stalled / 3, 0.5),
-                                                stalled_worker_timeout=stalled)
+                await worker.run()  # type: ignore[no-untyped-call]  # procrastinate 3.10 leaves it unannotated
             finally:
                 upkeep.cancel()
+                for number in _SIGNALS:
+                    loop.remove_signal_handler(number)
 
     async def _upkeep(self, stalled: float) -> None:
         """Every few seconds: put back the runs of workers that stopped beating, queue the retries admins asked."""
