@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecisio
 from procrastinate import JobContext as TaskContext
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job as QueuedJob
+from procrastinate.periodic import PeriodicDeferrer
 from procrastinate.worker import Worker as QueueWorker
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -153,6 +155,11 @@ class ProcrastinateQueue:
 
             for number in _SIGNALS:
                 loop.add_signal_handler(number, stop, number)
+            if once:
+                # The worker's own deferrer would start beside it and lose the race with an empty queue: queue the
+                # periodic ticks due now first (procrastinate still defers each tick once across workers).
+                deferrer = PeriodicDeferrer(registry=self.app.periodic_registry, **self.app.periodic_defaults)
+                await deferrer.defer_jobs(deferrer.get_previous_tasks(at=time.time()))
             upkeep = asyncio.create_task(self._upkeep(stalled))
             try:
                 await worker.run()  # type: ignore[no-untyped-call]  # procrastinate 3.10 leaves it unannotated
