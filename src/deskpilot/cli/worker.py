@@ -34,12 +34,16 @@ def _print_outcome(outcome: RunOutcome) -> None:
     print(f"{outcome.job} [{outcome.status}] attempt {outcome.attempt}: {outcome.summary}", flush=True)
 
 
+def _announce_stop(number: int) -> None:
+    print(f"{signal.Signals(number).name}: stopping after the current job", file=sys.stderr, flush=True)
+
+
 def _stop_on_signals(stop: threading.Event) -> Callable[[], None]:
     """Set `stop` on the first SIGTERM or SIGINT (a second one interrupts at once); returns the undo."""
     previous = {number: signal.getsignal(number) for number in _SIGNALS}
 
     def handle(number: int, _frame: FrameType | None) -> None:
-        print(f"{signal.Signals(number).name}: stopping after the current job", file=sys.stderr, flush=True)
+        _announce_stop(number)
         stop.set()
         restore()
 
@@ -96,7 +100,7 @@ def _work_on_procrastinate(args: argparse.Namespace, settings: Settings, jobs: M
                          if (interval := job.interval(settings)))
         print(f"worker: {len(jobs)} job(s) installed, queue {QueueKind.PROCRASTINATE} "
               f"(concurrency {settings.worker_concurrency}); periodic: {plan or 'none'}", flush=True)
-        queue.run(once=args.once)
+        queue.run(once=args.once, on_signal=_announce_stop)
     finally:
         engine.dispose()
     print(f"worker stopped: {counts[RunStatus.SUCCEEDED]} run(s) succeeded, {counts[RunStatus.RETRYING]} retried, "

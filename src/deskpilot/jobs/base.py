@@ -1,10 +1,9 @@
 """The contract of a job: a named function of (context, payload) with an idempotency key and a retry policy.
 
-A job never knows which queue runs it. The in-process worker (`jobs/worker.py`) runs it today; a queue such
-as procrastinate (PostgreSQL) or Dramatiq (Redis/RabbitMQ) can run the same job later, because everything
-such a queue needs is declared here: the name it is registered under, a JSON payload, the key that makes a
-second delivery of the same work a no-op (procrastinate's `queueing_lock`), the retry policy, and how often
-a periodic job is due.
+A job never knows which queue runs it: the in-process worker (`jobs/worker.py`, SQLite) or procrastinate
+(`jobs/procrastinate_queue.py`, PostgreSQL), because everything such a queue needs is declared here: the name it
+is registered under, a JSON payload, the key that makes a second delivery of the same work a no-op
+(procrastinate's `queueing_lock`), the retry policy, and how often a periodic job is due.
 """
 
 from __future__ import annotations

@@ -18,7 +18,11 @@ on however many machines. Each installed job becomes a procrastinate task of the
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import signal
+import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +31,8 @@ from procrastinate import App, BaseRetryStrategy, PsycopgConnector, RetryDecisio
 from procrastinate import JobContext as TaskContext
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job as QueuedJob
+from procrastinate.periodic import PeriodicDeferrer
+from procrastinate.worker import Worker as QueueWorker
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +51,7 @@ from deskpilot.runtime import AiRuntime
 log = logging.getLogger(__name__)
 QUEUE_SCHEMA = "procrastinate"
 _MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def conninfo(database_url: str) -> str:
@@ -108,12 +115,14 @@ class ProcrastinateQueue:
         connector = PsycopgConnector(conninfo=conninfo(settings.resolved_database_url), min_size=1,
                                      max_size=settings.worker_concurrency + 2,
                                      kwargs={"options": f"-c search_path={QUEUE_SCHEMA}"})
-        self.app = App(connector=connector)
+        intervals = {name: interval for name, job in self.jobs.items() if (interval := job.interval(settings))}
+        # Like the in-process worker, a worker that starts runs the current slot of each periodic job unless some
+        # worker already did: procrastinate defers a tick missed by up to `max_delay`, once across all workers.
+        self.app = App(connector=connector, periodic_defaults={"max_delay": max(intervals.values(), default=600.0)})
         for name, job in sorted(self.jobs.items()):
             task = self.app.task(name=name, pass_context=True, retry=PolicyRetry(job.retry))(self._runner(job))
-            interval = job.interval(settings)
-            if interval is not None:
-                self.app.periodic(cron=cron_of(name, interval), periodic_id=name)(task)
+            if name in intervals:
+                self.app.periodic(cron=cron_of(name, intervals[name]), periodic_id=name)(task)
 
     def enqueue(self, name: str, payload: Payload) -> bool:
         """Queue a run of job `name` (from synchronous code); False when the same work is already waiting."""
@@ -126,20 +135,80 @@ class ProcrastinateQueue:
                 return False
         return True
 
-    def run(self, *, once: bool = False) -> None:
-        """Work until SIGTERM/SIGINT (procrastinate lets the running jobs finish); with `once`, until idle."""
-        asyncio.run(self._work(once=once))
+    def run(self, *, once: bool = False, on_signal: Callable[[int], None] | None = None) -> None:
+        """Work until SIGTERM/SIGINT, which let the running jobs finish (a second one interrupts at once; `on_signal`
+        hears of the first); with `once`, until no run is due and no retry is waiting."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(self._work(once=once, on_signal=on_signal, signals=True))
+            return
+        # This thread already runs an event loop (a host embedding deskpilot, a browser driver): work on a loop of
+        # our own in another thread; only the main thread's loop may take signals.
+        failures: list[BaseException] = []
 
-    async def _work(self, *, once: bool) -> None:
+        def work() -> None:
+            try:
+                asyncio.run(self._work(once=once, on_signal=None, signals=False))
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread below
+                failures.append(exc)
+
+        context = contextvars.copy_context()  # the caller's context (its clock, its settings) goes along
+        thread = threading.Thread(target=context.run, args=(work,), name="deskpilot-worker")
+        thread.start()
+        thread.join()
+        if failures:
+            raise failures[0]
+
+    async def _work(self, *, once: bool, on_signal: Callable[[int], None] | None, signals: bool) -> None:
         stalled = self.settings.worker_stalled_seconds
         async with self.app.open_async():
             upkeep = asyncio.create_task(self._upkeep(stalled))
             try:
-                await self.app.run_worker_async(concurrency=self.settings.worker_concurrency, wait=not once,
-                                                update_heartbeat_interval=max(stalled / 3, 0.5),
-                                                stalled_worker_timeout=stalled)
+                if not once:
+                    await self._drain(wait=True, on_signal=on_signal, signals=signals)
+                    return
+                # The worker's own deferrer would start beside it and lose the race with an empty queue: queue the
+                # periodic ticks due now first (procrastinate still defers each tick once across workers).
+                deferrer = PeriodicDeferrer(registry=self.app.periodic_registry, **self.app.periodic_defaults)
+                await deferrer.defer_jobs(deferrer.get_previous_tasks(at=time.time()))
+                while await self._drain(wait=False, on_signal=on_signal, signals=signals):
+                    waiting = [job.scheduled_at for job in await self.app.job_manager.list_jobs_async(status="todo")
+                               if job.scheduled_at is not None]
+                    if not waiting:
+                        return
+                    await asyncio.sleep(max(0.0, (min(waiting) - utcnow()).total_seconds()))
             finally:
                 upkeep.cancel()
+
+    async def _drain(self, *, wait: bool, on_signal: Callable[[int], None] | None, signals: bool) -> bool:
+        """Run one procrastinate worker (until stopped, or with `wait` off until the queue is empty); False when a
+        signal stopped it."""
+        stalled = self.settings.worker_stalled_seconds
+        worker = QueueWorker(self.app, concurrency=self.settings.worker_concurrency, wait=wait,
+                             update_heartbeat_interval=max(stalled / 3, 0.5), stalled_worker_timeout=stalled,
+                             install_signal_handlers=False)
+        loop = asyncio.get_running_loop()
+        stopped: list[int] = []
+
+        def stop(number: int) -> None:
+            for each in _SIGNALS:
+                loop.remove_signal_handler(each)
+            stopped.append(number)
+            if on_signal is not None:
+                on_signal(number)
+            worker.stop()  # type: ignore[no-untyped-call]  # procrastinate 3.10 leaves it unannotated
+
+        if signals:
+            for number in _SIGNALS:
+                loop.add_signal_handler(number, stop, number)
+        try:
+            await worker.run()  # type: ignore[no-untyped-call]  # procrastinate 3.10 leaves it unannotated
+        finally:
+            if signals:
+                for number in _SIGNALS:
+                    loop.remove_signal_handler(number)
+        return not stopped
 
     async def _upkeep(self, stalled: float) -> None:
         """Every few seconds: put back the runs of workers that stopped beating, queue the retries admins asked."""

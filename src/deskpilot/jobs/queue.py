@@ -1,9 +1,8 @@
 """Where runs wait until they are due: the in-process queue of `deskpilot worker`.
 
-It lives in the worker's memory: the laptop default (one process, SQLite), not a distributed queue. A
-desk that runs several workers uses an established queue instead (procrastinate on PostgreSQL, Dramatiq
-or Celery on Redis/RabbitMQ; see docs/seams.md), which keeps runs across restarts and hands each to one
-worker; the jobs themselves do not change.
+It lives in the worker's memory: the laptop default (one process, SQLite), not a distributed queue. On
+PostgreSQL `deskpilot worker` runs the same jobs on procrastinate instead (`jobs/procrastinate_queue.py`), which
+keeps runs across restarts and hands each to one of several workers; the jobs themselves do not change.
 """
 
 from __future__ import annotations

@@ -24,6 +24,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 QUEUE_SCHEMA = 'procrastinate'
+PIN_FUNCTIONS = '''
+DO $$
+DECLARE f record;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'procrastinate'
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = procrastinate', f.signature);
+    END LOOP;
+END $$;
+'''
 
 
 def upgrade() -> None:
@@ -65,6 +76,9 @@ def upgrade() -> None:
         driver.execute(f'SET LOCAL search_path TO {QUEUE_SCHEMA}')
         driver.execute(SchemaManager.get_schema())
         driver.execute('SET LOCAL search_path TO DEFAULT')
+        # Its functions and triggers name its tables unqualified: pin their search path, so that a session on the
+        # default path (a clean-up, an operator's psql) that touches a queue table does not fail inside a trigger.
+        driver.execute(PIN_FUNCTIONS)
 
 
 def downgrade() -> None:
