@@ -155,7 +155,8 @@ def run(chunks: int, real: int) -> None:
           f"{np.mean(dense_recall):>11.3f}")
     print(f"{'BM25 only':<32}{percentile(lexical, 50):>8.1f}{percentile(lexical, 95):>8.1f}")
     print(f"update one article            {update:.0f} ms ({embedded} chunks embedded, graph linked, first query)")
-    print(f"same text again (new version) {unchanged:.0f} ms ({approximate.embedded_texts - before - embedded} embedded)")
+    again = approximate.embedded_texts - before - embedded
+    print(f"same text again (new version) {unchanged:.0f} ms ({again} embedded)")
 
 
 def main() -> None:
