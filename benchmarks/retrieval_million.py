@@ -27,7 +27,8 @@ from collections.abc import Sequence
 import numpy as np
 from retrieval_bench import _public_texts
 
-from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.chunking import chunk_article
+from deskpilot.assist.index_store import KbDocument, KbIndex, chunk_text_for_search
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
 from deskpilot.config import Settings
 from deskpilot.evaluation.retrieval import percentile
@@ -76,9 +77,11 @@ def _corpus(embedder: _PrecomputedEmbedder, chunks: int, real: int) -> tuple[lis
     texts = base + [" ".join(f"{base[a]} {base[b]}".split()[:150]) for a, b in zip(first, second, strict=True)]
     embedder.vectors = vectors
     documents = [KbDocument(f"doc-{i}", 1, f"Article {i}", text) for i, text in enumerate(texts)]
-    for i, text in enumerate(texts):
-        embedder.row_of[text] = i
-        embedder.row_of[f"Article {i}"] = i
+    for i, document in enumerate(documents):
+        # The index embeds each chunk as the search sees it (title and headings in front): map those texts.
+        for chunk in chunk_article(document.slug, 1, document.text):
+            embedder.row_of[chunk_text_for_search(document, chunk)] = i
+        embedder.row_of[document.title] = i
     return documents, queries, per_second
 
 
@@ -124,18 +127,20 @@ def run(chunks: int, real: int) -> None:
         dense_exact.append(ms_exact)
         dense_ann.append(ms_ann)
         lexical.append(ms_lexical)
+    indexed = len(exact.chunks)
     retriever = HybridRetriever(approximate)
+    before = approximate.embedded_texts
     updated = KbDocument("doc-42", 2, "Article 42", "\n\n".join(query_texts[:8]))
     started = time.perf_counter()
     approximate.add_documents([updated])
     retriever.search(queries[0])
     update = (time.perf_counter() - started) * 1000
-    embedded = approximate.embedded_texts
+    embedded = approximate.embedded_texts - before
     started = time.perf_counter()
     approximate.add_documents([KbDocument("doc-42", 3, "Article 42", updated.text)])
     retriever.search(queries[0])
     unchanged = (time.perf_counter() - started) * 1000
-    print(f"\nchunks indexed                {len(exact.chunks)} ({real} embedded for real, the rest derived)")
+    print(f"\nchunks indexed                {indexed} ({real} embedded for real, the rest derived)")
     print(f"index build (BM25 + exact)    {build:.0f} s (no embedding)")
     print(f"HNSW build (M={graph.params.m}, efC={graph.params.ef_construction})  {graph_build:.0f} s")
     print(f"embedding, measured           {per_second:.0f} chunks/s -> {chunks / per_second / 3600:.1f} h for all "
@@ -150,7 +155,8 @@ def run(chunks: int, real: int) -> None:
           f"{np.mean(dense_recall):>11.3f}")
     print(f"{'BM25 only':<32}{percentile(lexical, 50):>8.1f}{percentile(lexical, 95):>8.1f}")
     print(f"update one article            {update:.0f} ms ({embedded} chunks embedded, graph linked, first query)")
-    print(f"same text again (new version) {unchanged:.0f} ms ({approximate.embedded_texts - embedded} embedded)")
+    again = approximate.embedded_texts - before - embedded
+    print(f"same text again (new version) {unchanged:.0f} ms ({again} embedded)")
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """Above `ann_min_chunks` the KB index searches through an HNSW graph; tests lower the threshold to one chunk."""
 
+import copy
 from pathlib import Path
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
@@ -60,3 +61,13 @@ def test_the_approximate_index_is_saved_and_loaded_as_such(embedder: MiniLmEmbed
     assert loaded.approximate
     for question, _ in QUESTIONS:
         assert _ranking(loaded, question) == _ranking(index, question)
+
+
+def test_a_private_copy_of_the_approximate_index_changes_without_touching_the_original(
+        embedder: MiniLmEmbedder) -> None:
+    index = KbIndex(embedder, ann_min_chunks=1)
+    index.add_documents(ARTICLES)
+    changed = copy.deepcopy(index, memo={id(embedder): embedder})
+    changed.remove_documents(["printer-jam"])
+    assert "printer-jam" not in _ranking(changed, "the printer has paper stuck inside")
+    assert _ranking(index, "the printer has paper stuck inside")[0] == "printer-jam"
