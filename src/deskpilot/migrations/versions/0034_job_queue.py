@@ -19,7 +19,7 @@ from procrastinate.schema import SchemaManager
 import deskpilot.db
 
 revision: str = '0034'
-down_revision: str | None = '0032'
+down_revision: str | None = '0033'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -72,6 +72,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         driver = bind.connection.driver_connection
+        assert driver is not None, 'a PostgreSQL connection always has its psycopg connection'
         driver.execute(f'CREATE SCHEMA IF NOT EXISTS {QUEUE_SCHEMA}')
         driver.execute(f'SET LOCAL search_path TO {QUEUE_SCHEMA}')
         driver.execute(SchemaManager.get_schema())

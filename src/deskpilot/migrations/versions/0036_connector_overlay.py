@@ -16,7 +16,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0036'
-down_revision: str | None = '0032'
+down_revision: str | None = '0034'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
