@@ -26,12 +26,13 @@ import uvicorn
 
 from deskpilot.api.app import create_app
 from deskpilot.config import Settings
+from deskpilot.conversations.intents import training_examples
 from deskpilot.demo import DEMO_DIR
 from deskpilot.demo.loader import read_seed
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.conversations_cases import read_cases
 from deskpilot.evaluation.conversations_replay import CaseResult, replay, sign_in
-from deskpilot.evaluation.conversations_report import summarise
+from deskpilot.evaluation.conversations_report import phrasing_key, summarise
 
 SHIPPED_CASES = DEMO_DIR / "eval" / "conversations.yaml"
 DEMO_ADMIN = "sam.okafor"
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         with _throwaway_desk() as (url, token):
             results = replay(url, token, cases, _case_done)
-    report = summarise(results)
+    texts, _ = training_examples()
+    report = summarise(results, training_phrasings=frozenset(phrasing_key(text) for text in texts))
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else _table(report))
     return 0
 
@@ -143,7 +145,7 @@ def _table(report: dict[str, Any]) -> str:
              f"opening messages: ours {_cell(report['baseline']['opening_handled_right_ours'])}   "
              f"baseline ({report['baseline']['name']}) {_cell(report['baseline']['handled_right'])}",
              f"{'intent / kind':<26} {'cases':>6} {'ours':>7} {'opening':>8} {'ours':>7} {'baseline':>9}"]
-    for title in ("by_kind", "by_intent"):
+    for title in ("by_kind", "by_intent", "by_split", "by_training_overlap"):
         lines.append(f"-- {title}")
         for name, row in report[title].items():
             lines.append(f"{name:<26} {row['cases']:>6} {_cell(row['handled_right']):>7} {row['opening_cases']:>8} "

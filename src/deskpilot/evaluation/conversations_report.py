@@ -9,11 +9,15 @@
   to an out-of-scope question or a status request counts against it).
 - by_split: the same figures on each half of the cases (`conversations_cases.split_of`): `dev`, whose failures
   are read while improving the assistant, and `test`, whose are not.
+- by_training_overlap: the same figures on the cases one of whose messages is, word for word (case and punctuation
+  aside), a phrasing the intent model was trained on (`in_training`), and on the others (`unseen`): a gap between
+  them is what memorised phrasings add, and `unseen` is the figure to expect on messages written by other people.
 - baseline: the keyword router on the opening messages (single-turn cases), kind only.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,6 +50,16 @@ def _group(results: Iterable[CaseResult], key: Callable[[CaseResult], str]) -> d
     return table
 
 
+def phrasing_key(text: str) -> str:
+    """A message as the overlap check compares it: its words, case folded, punctuation and spacing dropped."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _overlap(result: CaseResult, training_phrasings: frozenset[str]) -> str:
+    seen = any(phrasing_key(turn) in training_phrasings for turn in result.case.turns)
+    return "in_training" if seen else "unseen"
+
+
 def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 1) if values else None
 
@@ -57,8 +71,10 @@ def _failure(result: CaseResult) -> dict[str, Any]:
             "cited": list(verdict.cited), "opening": case.turns[0][:200]}
 
 
-def summarise(results: list[CaseResult]) -> dict[str, Any]:
-    """The JSON report of a replay: the contract keys first, then the detail (failures with case ids)."""
+def summarise(results: list[CaseResult], *, training_phrasings: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The JSON report of a replay: the contract keys first, then the detail (failures with case ids).
+
+    `training_phrasings` are the intent model's training texts as `phrasing_key` gives them."""
     routine = [r for r in results if r.case.routine]
     resolved = [r for r in routine if r.verdict.observed in (Observed.ANSWER, Observed.SELF_SERVICE)]
     answers = [r for r in results if r.verdict.answered]
@@ -81,6 +97,7 @@ def summarise(results: list[CaseResult]) -> dict[str, Any]:
         "by_kind": _group(results, lambda r: r.case.expect.value),
         "by_language": _group(results, lambda r: r.case.language),
         "by_split": _group(results, lambda r: r.case.split),
+        "by_training_overlap": _group(results, lambda r: _overlap(r, training_phrasings)),
         "observed": {kind.value: sum(r.verdict.observed is kind for r in results) for kind in Observed},
         "baseline": {
             "name": "keyword router on the opening message (kind only, article not checked)",
