@@ -15,7 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from deskpilot.config import Settings
 
@@ -61,6 +62,25 @@ class RetentionSweep(Protocol):
         """Remove the content of this owner's records of `kind` older than `before` (only count when `dry_run`).
         Flushes; the caller commits."""
         ...
+
+
+@dataclass(frozen=True)
+class DeleteOlderRows:
+    """The sweep of a log-like table that keeps no skeleton: rows whose `at` column is before the cut-off are
+    deleted (no files)."""
+
+    name: str
+    kind: RetentionKind
+    at: InstrumentedAttribute[datetime]
+
+    def expire(self, session: Session, *, settings: Settings,  # noqa: ARG002 - no files to delete
+               before: datetime, dry_run: bool) -> Expired:
+        count = session.scalar(select(func.count()).where(self.at < before)) or 0
+        if not dry_run and count:
+            session.execute(delete(self.at.class_).where(self.at < before),
+                            execution_options={"synchronize_session": False})
+            session.flush()
+        return Expired(records=count)
 
 
 def remove_unreferenced(root: Path, candidates: set[str], still_referenced: set[str]) -> int:
