@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from deskpilot.connectors.records import (
@@ -24,6 +23,7 @@ from deskpilot.connectors.records import (
     TicketChanges,
     TicketDraft,
 )
+from deskpilot.connectors.values import iso_time, optional_id
 from deskpilot.tickets.enums import Priority, TicketStatus
 
 Raw = Mapping[str, Any]
@@ -39,14 +39,6 @@ PUBLISHED = 2
 _ACTIVITY = re.compile(r"^\s*set (?P<field>[\w ]+?) as (?P<value>.+?)\s*$", re.IGNORECASE)
 
 
-def when(value: str) -> datetime:
-    """A Freshservice timestamp (ISO 8601, `Z`)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _id(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
 
 def attachment_from_freshservice(raw: Raw) -> ExternalAttachment:
     return ExternalAttachment(external_id=str(raw["id"]), filename=raw["name"],
@@ -57,8 +49,8 @@ def attachment_from_freshservice(raw: Raw) -> ExternalAttachment:
 def comment_from_conversation(raw: Raw) -> ExternalComment:
     """A conversation: a reply or a public note is public, a private note is internal."""
     return ExternalComment(external_id=str(raw["id"]), body=raw.get("body_text") or raw.get("body") or "",
-                           public=not raw.get("private", False), author_id=_id(raw.get("user_id")),
-                           created_at=when(raw["created_at"]))
+                           public=not raw.get("private", False), author_id=optional_id(raw.get("user_id")),
+                           created_at=iso_time(raw["created_at"]))
 
 
 def history_from_activities(activities: Iterable[Raw]) -> tuple[HistoryEntry, ...]:
@@ -70,8 +62,8 @@ def history_from_activities(activities: Iterable[Raw]) -> tuple[HistoryEntry, ..
             found = _ACTIVITY.match(str(line))
             if found:
                 entries.append(HistoryEntry(field=found["field"].strip().lower(), old=None, new=found["value"],
-                                            actor_id=_id((activity.get("actor") or {}).get("id")),
-                                            changed_at=when(activity["created_at"])))
+                                            actor_id=optional_id((activity.get("actor") or {}).get("id")),
+                                            changed_at=iso_time(activity["created_at"])))
     return tuple(entries)
 
 
@@ -91,8 +83,9 @@ def ticket_from_freshservice(raw: Raw, *, base_url: str, conversations: Iterable
         description=raw.get("description_text") or raw.get("description") or "",
         status=STATUS.get(status, TicketStatus.OPEN), vendor_status=STATUS_LABEL.get(status, str(status)),
         priority=PRIORITY.get(int(raw.get("priority") or 0)), category=raw.get("category") or None,
-        requester_id=_id(raw.get("requester_id")), assignee_id=_id(raw.get("responder_id")),
-        group_id=_id(raw.get("group_id")), created_at=when(raw["created_at"]), updated_at=when(raw["updated_at"]),
+        requester_id=optional_id(raw.get("requester_id")), assignee_id=optional_id(raw.get("responder_id")),
+        group_id=optional_id(raw.get("group_id")), created_at=iso_time(raw["created_at"]),
+        updated_at=iso_time(raw["updated_at"]),
         url=ticket_url(base_url, raw["id"]) if base_url else "",
         comments=tuple(comment_from_conversation(c) for c in listed),
         attachments=tuple(attachment_from_freshservice(a) for a in
@@ -135,7 +128,7 @@ def article_from_freshservice(raw: Raw, *, base_url: str) -> ExternalArticle:
     return ExternalArticle(external_id=str(raw["id"]), title=raw.get("title") or "",
                            body=raw.get("description") or "", published=int(raw.get("status") or 1) == PUBLISHED,
                            url=f"{base_url.rstrip('/')}/support/solutions/articles/{raw['id']}",
-                           updated_at=when(raw["updated_at"]), category=_id(raw.get("folder_id")))
+                           updated_at=iso_time(raw["updated_at"]), category=optional_id(raw.get("folder_id")))
 
 
 def user_from_freshservice(raw: Raw) -> ExternalUser:

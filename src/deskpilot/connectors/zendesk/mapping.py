@@ -8,7 +8,6 @@ events, which become the history.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from deskpilot.connectors.records import (
@@ -22,6 +21,7 @@ from deskpilot.connectors.records import (
     TicketChanges,
     TicketDraft,
 )
+from deskpilot.connectors.values import iso_time, optional_id
 from deskpilot.tickets.enums import Priority, TicketStatus
 
 Raw = Mapping[str, Any]
@@ -35,14 +35,6 @@ PRIORITY = {"urgent": Priority.P1, "high": Priority.P2, "normal": Priority.P3, "
 _VENDOR_PRIORITY = {priority: vendor for vendor, priority in PRIORITY.items()}
 
 
-def when(value: str) -> datetime:
-    """A Zendesk timestamp (ISO 8601, `Z`)."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def _id(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
 
 def attachment_from_zendesk(raw: Raw) -> ExternalAttachment:
     return ExternalAttachment(external_id=str(raw["id"]), filename=raw["file_name"],
@@ -52,14 +44,14 @@ def attachment_from_zendesk(raw: Raw) -> ExternalAttachment:
 
 def comment_from_zendesk(raw: Raw) -> ExternalComment:
     return ExternalComment(external_id=str(raw["id"]), body=raw.get("plain_body") or raw.get("body") or "",
-                           public=bool(raw.get("public", True)), author_id=_id(raw.get("author_id")),
-                           created_at=when(raw["created_at"]))
+                           public=bool(raw.get("public", True)), author_id=optional_id(raw.get("author_id")),
+                           created_at=iso_time(raw["created_at"]))
 
 
 def history_from_audits(audits: Iterable[Raw]) -> tuple[HistoryEntry, ...]:
     return tuple(HistoryEntry(field=event["field_name"], old=_text(event.get("previous_value")),
-                              new=_text(event.get("value")), actor_id=_id(audit.get("author_id")),
-                              changed_at=when(audit["created_at"]))
+                              new=_text(event.get("value")), actor_id=optional_id(audit.get("author_id")),
+                              changed_at=iso_time(audit["created_at"]))
                  for audit in audits for event in audit.get("events", []) if event.get("type") == "Change")
 
 
@@ -87,8 +79,9 @@ def ticket_from_zendesk(raw: Raw, *, comments: Iterable[Raw] = (), audits: Itera
         external_id=str(raw["id"]), number=f"#{raw['id']}", subject=raw.get("subject") or raw.get("raw_subject") or "",
         description=raw.get("description") or "", status=STATUS[raw["status"]], vendor_status=raw["status"],
         priority=PRIORITY.get(raw.get("priority") or ""), category=category_of(raw, category_field),
-        requester_id=_id(raw.get("requester_id")), assignee_id=_id(raw.get("assignee_id")),
-        group_id=_id(raw.get("group_id")), created_at=when(raw["created_at"]), updated_at=when(raw["updated_at"]),
+        requester_id=optional_id(raw.get("requester_id")), assignee_id=optional_id(raw.get("assignee_id")),
+        group_id=optional_id(raw.get("group_id")), created_at=iso_time(raw["created_at"]),
+        updated_at=iso_time(raw["updated_at"]),
         url=raw.get("url") or "", comments=tuple(comment_from_zendesk(c) for c in listed[1:]),
         attachments=tuple(attachment_from_zendesk(a) for c in listed for a in c.get("attachments") or []),
         history=history_from_audits(audits))
@@ -127,7 +120,7 @@ def article_from_zendesk(raw: Raw) -> ExternalArticle:
     """A Help Center article; `body` stays HTML (the import turns it into the KB's text)."""
     return ExternalArticle(external_id=str(raw["id"]), title=raw["title"], body=raw.get("body") or "",
                            published=not raw.get("draft", False), url=raw.get("html_url") or "",
-                           updated_at=when(raw["updated_at"]), category=_id(raw.get("section_id")))
+                           updated_at=iso_time(raw["updated_at"]), category=optional_id(raw.get("section_id")))
 
 
 def user_from_zendesk(raw: Raw) -> ExternalUser:
