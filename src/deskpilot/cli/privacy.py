@@ -15,8 +15,8 @@ from typing import TypeAlias
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
+from deskpilot.cli.acting import add_actor_args, authenticated_actor
 from deskpilot.cli.context import database, load_settings
-from deskpilot.cli.runbooks import _as, _as_args
 from deskpilot.clock import utcnow
 from deskpilot.encryption_keys import add_key
 from deskpilot.errors import InvalidInput
@@ -61,7 +61,7 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
         if not args.as_user:
             raise InvalidInput("An erasure is requested by an authenticated administrator: add --as USER (or "
                                "--dry-run to see what it would change).")
-        request = erasure.request(session, actor=_as(session, settings, args), person=person,
+        request = erasure.request(session, actor=authenticated_actor(session, settings, args), person=person,
                                   identifiers=args.identifier or [])
         print(f"Erasure {request.id} of user {person.user_id} requested. Another administrator approves it with "
               f"`deskpilot privacy approve-erasure {request.id} --as USER` or on the user's admin page; "
@@ -72,7 +72,8 @@ def cmd_privacy_erase(args: argparse.Namespace) -> int:
 def cmd_privacy_approve(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        approved = erasure.approve(session, actor=_as(session, settings, args), erasure_id=args.erasure_id)
+        actor = authenticated_actor(session, settings, args)
+        approved = erasure.approve(session, actor=actor, erasure_id=args.erasure_id)
         print(f"Erasure {approved.id} approved; the `privacy.erase` job of `deskpilot worker` runs it.")
     return 0
 
@@ -127,11 +128,11 @@ def register(sub: Sub) -> None:
     erase.add_argument("--dry-run", action="store_true", help="list what would change per source; change nothing")
     erase.add_argument("--identifier", action="append", metavar="TEXT",
                        help="another identifier to scrub where others wrote it (phone, employee number); repeatable")
-    _as_args(erase, who="the administrator requesting the erasure")
+    add_actor_args(erase, who="the administrator requesting the erasure")
     erase.set_defaults(func=cmd_privacy_erase)
     approve = privacy.add_parser("approve-erasure", help="approve another administrator's erasure request")
     approve.add_argument("erasure_id", metavar="ID", type=int, help="the erasure request's id")
-    _as_args(approve, required=True, who="the approving administrator (not the requester)")
+    add_actor_args(approve, required=True, who="the approving administrator (not the requester)")
     approve.set_defaults(func=cmd_privacy_approve)
     erasures = privacy.add_parser("erasures", help="a person's erasure requests and how far each got")
     erasures.add_argument("person", metavar="PERSON", help="user id, username or e-mail address")

@@ -10,51 +10,15 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from deskpilot.accounts import login
-from deskpilot.accounts import service as accounts
-from deskpilot.accounts.principal import Principal
+from deskpilot.cli.acting import CLI, add_actor_args, authenticated_actor
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
-from deskpilot.config import Settings
-from deskpilot.errors import InvalidInput, NotAuthenticated
+from deskpilot.errors import InvalidInput
 from deskpilot.runbooks import builtin, executor, recovery
 from deskpilot.runbooks import service as definitions
 from deskpilot.runbooks.enums import RunStatus
 from deskpilot.runbooks.models import RunbookRun, RunbookRunStep
 from deskpilot.runbooks.unrecorded import JournalStep, StepOutcome, UnrecordedReport, UnrecordedRun, find_unrecorded
-
-CLI = Principal.system("cli")
-CLI_CLIENT = "cli"
-AS_HELP = ("act as this user, recorded in the audit log; they must prove it: their password is asked for (or read "
-           "from stdin with --password-stdin), or one of their API tokens is read from stdin with --token-stdin")
-
-
-def _as(session: Session, settings: Settings, args: argparse.Namespace) -> Principal:
-    """The named user, once authenticated, as the actor (so approvals and runs are recorded by the person who
-    proved who they are), else the CLI itself. A name alone proves nothing: anyone at a shell could give any."""
-    username: str | None = args.as_user
-    if not username:
-        return CLI
-    if args.token_stdin:
-        user = accounts.user_for_token(session, token=sys.stdin.readline().strip())
-        if user is None or user.username != username.lower():
-            raise NotAuthenticated(f"That API token is not a live token of {username}.")
-    else:
-        password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else \
-            getpass.getpass(f"Password for {username}: ")
-        user = login.authenticate(session, username=username, password=password, client=CLI_CLIENT,
-                                  per_account=settings.login_attempts_per_minute,
-                                  per_client=settings.login_attempts_per_client_per_minute)
-    return Principal.of(user)
-
-
-def _as_args(parser: argparse.ArgumentParser, *, required: bool = False, who: str = "") -> None:
-    parser.add_argument("--as", dest="as_user", required=required, help=(who + "; " if who else "") + AS_HELP)
-    proof = parser.add_mutually_exclusive_group()
-    proof.add_argument("--password-stdin", action="store_true", help="read the --as user's password from stdin")
-    proof.add_argument("--token-stdin", action="store_true", help="read an API token of the --as user from stdin")
 
 
 def _parameters(args: argparse.Namespace) -> dict[str, str]:
@@ -106,7 +70,7 @@ def cmd_save(args: argparse.Namespace) -> int:
     source = Path(args.file).read_text(encoding="utf-8")
     settings = load_settings()
     with database(settings) as session:
-        actor = _as(session, settings, args)
+        actor = authenticated_actor(session, settings, args)
         version = definitions.edit(session, actor=actor, name=args.name, source=source) if args.name else \
             definitions.create(session, actor=actor, source=source)
         print(f"draft v{version.version} saved, sha256={version.content_hash}")
@@ -116,7 +80,7 @@ def cmd_save(args: argparse.Namespace) -> int:
 def cmd_approve(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        version = definitions.approve(session, actor=_as(session, settings, args), name=args.name,
+        version = definitions.approve(session, actor=authenticated_actor(session, settings, args), name=args.name,
                                       version=args.version, reviewed_hash=args.hash)
         print(f"{args.name} v{version.version}: {version.status}")
     return 0
@@ -132,7 +96,8 @@ def _request(args: argparse.Namespace) -> executor.RunRequest:
 def cmd_dry_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        run = executor.dry_run(session, settings=settings, actor=_as(session, settings, args), request=_request(args))
+        run = executor.dry_run(session, settings=settings, actor=authenticated_actor(session, settings, args),
+                               request=_request(args))
         _show_run(run)
     return 0
 
@@ -140,7 +105,8 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        run = executor.run(session, settings=settings, actor=_as(session, settings, args), request=_request(args))
+        run = executor.run(session, settings=settings, actor=authenticated_actor(session, settings, args),
+                           request=_request(args))
         _show_run(run, executor.run_steps(session, run_id=run.id))
     return 0 if run.status == "succeeded" else 1
 
@@ -155,7 +121,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 def cmd_rollback(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        run = executor.rollback(session, settings=settings, actor=_as(session, settings, args), run_id=args.run_id)
+        run = executor.rollback(session, settings=settings, actor=authenticated_actor(session, settings, args),
+                                run_id=args.run_id)
         _show_run(run, executor.run_steps(session, run_id=run.id))
     return 0 if run.status == "rolled_back" else 1
 
@@ -198,7 +165,7 @@ def _show_unrecorded(report: UnrecordedReport) -> None:
 def cmd_unrecorded(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        report = find_unrecorded(session, settings=settings, actor=_as(session, settings, args))
+        report = find_unrecorded(session, settings=settings, actor=authenticated_actor(session, settings, args))
     if args.json:
         print(json.dumps({"journal": str(report.journal), "runs": [r.as_dict() for r in report.runs],
                           "problems": [asdict(p) for p in report.problems]}, indent=2, default=str))
@@ -210,8 +177,8 @@ def cmd_unrecorded(args: argparse.Namespace) -> int:
 def cmd_recover(args: argparse.Namespace) -> int:
     settings = load_settings()
     with database(settings) as session:
-        run = recovery.recover(session, settings=settings, actor=_as(session, settings, args), token=args.token,
-                               undo=args.undo)
+        run = recovery.recover(session, settings=settings, actor=authenticated_actor(session, settings, args),
+                               token=args.token, undo=args.undo)
         _show_run(run, executor.run_steps(session, run_id=run.id))
     if run.status is RunStatus.ROLLBACK_FAILED:
         print("Not everything was undone: check what the error names by hand.", file=sys.stderr)
@@ -228,7 +195,7 @@ def _run_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", type=int)
     parser.add_argument("--ticket", type=int)
     parser.add_argument("--client-data", help="JSON object of answers and client data (diagnostics)")
-    _as_args(parser)
+    add_actor_args(parser)
 
 
 def register(sub: Sub) -> None:
@@ -247,12 +214,12 @@ def register(sub: Sub) -> None:
     edit.set_defaults(func=cmd_save)
     for save in (create, edit):
         save.add_argument("file")
-        _as_args(save, who="the author (default: cli)")
+        add_actor_args(save, who="the author (default: cli)")
     approve = rb.add_parser("approve", help="approve a draft as a lead (give the hash you reviewed)")
     approve.add_argument("name")
     approve.add_argument("version", type=int)
     approve.add_argument("--hash", required=True)
-    _as_args(approve, required=True, who="the approving lead's user name")
+    add_actor_args(approve, required=True, who="the approving lead's user name")
     approve.set_defaults(func=cmd_approve)
     dry = rb.add_parser("dry-run", help="show what a run would change")
     _run_args(dry)
@@ -268,15 +235,15 @@ def register(sub: Sub) -> None:
     runs.set_defaults(func=cmd_runs)
     back = rb.add_parser("rollback", help="undo a succeeded run")
     back.add_argument("run_id", type=int)
-    _as_args(back, who="the lead rolling it back")
+    add_actor_args(back, who="the lead rolling it back")
     back.set_defaults(func=cmd_rollback)
     lost = rb.add_parser("unrecorded", help="runs the journal shows changing something that the database lacks "
                                             "(exits 1 when there are any, or unreadable journal lines)")
     lost.add_argument("--json", action="store_true", help="print them as JSON")
-    _as_args(lost)
+    add_actor_args(lost)
     lost.set_defaults(func=cmd_unrecorded)
     recover = rb.add_parser("recover", help="put an unrecorded run on the record (--undo: undo its changes first)")
     recover.add_argument("token", help="the run's journal token (or its first characters) from `unrecorded`")
     recover.add_argument("--undo", action="store_true", help="roll its changes back from the journal first")
-    _as_args(recover, who="the lead recovering it (default: cli)")
+    add_actor_args(recover, who="the lead recovering it (default: cli)")
     recover.set_defaults(func=cmd_recover)
