@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     # The audit chain's HMAC key; empty: DATA_DIR/audit/key, created (mode 0600) on first use.
     audit_key: str = Field(default="", repr=False)
+    # How many chains audited commits spread over on PostgreSQL, so they need not queue behind one lock.
+    audit_chains: int = Field(default=8, ge=1, le=64)
     # Keys that encrypt secrets at rest (encryption_keys.py): key id → base64 of 32 bytes; empty: the key file.
     encryption_keys: dict[str, str] = Field(default_factory=dict, repr=False)
     secret_key: str = _DEV_SECRET

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskpilot.audit.chain import key_id
+from deskpilot.audit.lanes import use_chains
 from deskpilot.config import Settings, get_settings
 from deskpilot.errors import InvalidInput
 
@@ -85,8 +86,9 @@ _keyring: AuditKeyring | None = None
 
 def configure_audit(settings: Settings) -> None:
     """Seal and verify with the key of `settings`, read (or created) only when first needed: a command that
-    audits nothing, like `restore`, must not leave a new key behind."""
+    audits nothing, like `restore`, must not leave a new key behind; spread commits over its chains."""
     _use(lambda: load_keyring(settings))
+    use_chains(settings.audit_chains)
 
 
 def use_keyring(keyring: AuditKeyring) -> None:

@@ -34,7 +34,7 @@ def _about(type_column: InstrumentedAttribute[str] | InstrumentedAttribute[str |
 def collect(session: Session, *, person: Person, subjects: set[tuple[str, str]]) -> Section:
     events = session.scalars(select(AuditEvent).where(or_(
         AuditEvent.actor_id == person.user_id, _about(AuditEvent.subject_type, AuditEvent.subject_id, subjects)))
-        .order_by(AuditEvent.seq))
+        .order_by(AuditEvent.chain, AuditEvent.seq))
     decision_ids = [int(subject_id) for kind, subject_id in subjects if kind == "ai_decision"]
     decisions = list(session.scalars(select(AiDecision).where(or_(
         AiDecision.id.in_(decision_ids), _about(AiDecision.subject_type, AiDecision.subject_id, subjects)))
@@ -67,7 +67,8 @@ def erase(session: Session, *, erasure: Erasure, subjects: set[tuple[str, str]],
                 or erasure.mentions(canonical([item.suggested_value, item.final_value, item.reason]))]
     about_events = set(session.scalars(select(AuditEvent.id).where(or_(
         AuditEvent.actor_id == person.user_id, _about(AuditEvent.subject_type, AuditEvent.subject_id, subjects)))))
-    events = [event for event in session.scalars(select(AuditEvent).where(AuditEvent.seq > 0).order_by(AuditEvent.seq))
+    sealed = select(AuditEvent).where(AuditEvent.seq > 0).order_by(AuditEvent.chain, AuditEvent.seq)
+    events = [event for event in session.scalars(sealed)
               if redaction.redaction_record(event) is None and not event.action.startswith("privacy.erasure")
               and (event.id in about_events or erasure.mentions(
                   canonical([event.actor_name, event.before, event.after])))]

@@ -1,7 +1,7 @@
 """Redacting an audit row's payload without breaking the chain (the right to erasure).
 
-A redacted row keeps its place, its `prev_hash` and its original `hash`, so the rows after it still chain onto
-it; its `before` is emptied, its `after` becomes a redaction record: keyed digests of the original payloads
+A redacted row keeps its chain, its place, its `prev_hash` and its original `hash`, so the rows after it still
+chain onto it; its `before` is emptied, its `after` becomes a redaction record: keyed digests of the original payloads
 (whoever holds the audit key can confirm a claimed original, nobody can read it back) and a seal, the HMAC
 of the redacted row together with the original hash. `audit verify` accepts a row whose keyed hash matches
 or whose seal does; editing a redacted row breaks its seal like any other row. Only a row that verifies is
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from deskpilot.audit.chain import canonical, sign
+from deskpilot.audit.chain import canonical, sign, with_chain
 from deskpilot.audit.models import AuditEvent
 from deskpilot.audit.verification import keyed_hash
 from deskpilot.clock import utcnow
@@ -24,10 +24,11 @@ REDACTED = "redacted"
 
 
 def _sealed_fields(event: AuditEvent, record: dict[str, Any]) -> dict[str, Any]:
-    return {"redaction_of": event.hash, "prev_hash": event.prev_hash, "seq": event.seq,
-            "at": event.at.isoformat(timespec="microseconds"), "actor_id": event.actor_id, "actor": event.actor_name,
-            "action": event.action, "subject": [event.subject_type, event.subject_id], "before": event.before,
-            "record": {name: value for name, value in record.items() if name != "seal"}}
+    return with_chain({
+        "redaction_of": event.hash, "prev_hash": event.prev_hash, "seq": event.seq,
+        "at": event.at.isoformat(timespec="microseconds"), "actor_id": event.actor_id, "actor": event.actor_name,
+        "action": event.action, "subject": [event.subject_type, event.subject_id], "before": event.before,
+        "record": {name: value for name, value in record.items() if name != "seal"}}, event.chain)
 
 
 def redaction_record(event: AuditEvent) -> dict[str, Any] | None:

@@ -1,28 +1,25 @@
-"""Walking the audit chain in order: what a row must satisfy, and what the signed checkpoints say must exist."""
+"""Walking one audit chain in order: what a row must satisfy, and what the signed checkpoints say must exist."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from deskpilot.audit.chain import GENESIS, KEYED_MARKER, legacy_row_hash, row_hash
 from deskpilot.audit.models import AuditEvent
-
-if TYPE_CHECKING:
-    from deskpilot.audit.checkpoints import Checkpoint
 
 
 def keyed_hash(event: AuditEvent, key: bytes) -> str:
     """The keyed hash `event` must carry."""
     return row_hash(key=key, prev_hash=event.prev_hash, seq=event.seq, at=event.at, actor_id=event.actor_id,
                     actor_name=event.actor_name, action=event.action, subject_type=event.subject_type,
-                    subject_id=event.subject_id, before=event.before, after=event.after)
+                    subject_id=event.subject_id, before=event.before, after=event.after, chain=event.chain)
 
 
 def is_legacy(event: AuditEvent) -> bool:
-    """Whether the row carries the unkeyed hash of the chain before migration 0013."""
-    return event.hash == legacy_row_hash(
+    """Whether the row carries the unkeyed hash of the chain before migration 0013 (only chain 0 has them)."""
+    return event.chain == 0 and event.hash == legacy_row_hash(
         prev_hash=event.prev_hash, seq=event.seq, at=event.at, actor_id=event.actor_id,
         actor_name=event.actor_name, action=event.action, subject_type=event.subject_type,
         subject_id=event.subject_id, before=event.before, after=event.after)
@@ -33,6 +30,17 @@ class ChainProblem:
     seq: int
     row_id: int | None
     problem: str
+    chain: int = 0
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """What a signed checkpoint recorded of one chain: its newest row and how many rows it had."""
+
+    seq: int
+    head: str
+    count: int
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,13 @@ class VerifyResult:
 
 @dataclass
 class ChainWalk:
-    """The state of one pass over the rows, oldest first; `finish` adds what only the end can tell."""
+    """The state of one pass over one chain's rows, oldest first; `finish` adds what only the end can tell.
+    `label` names the chain in what only the end can tell ("the table" while there is one chain)."""
 
     key: bytes
-    anchors: Sequence[Checkpoint]
+    anchors: Sequence[Anchor]
+    chain: int = 0
+    label: str = "the table"
     checked: int = 0
     problems: list[ChainProblem] = field(default_factory=list)
     _prev_hash: str = GENESIS
@@ -62,8 +73,8 @@ class ChainWalk:
 
     @property
     def may_be_legacy(self) -> bool:
-        """Unkeyed rows are accepted only before the first keyed row."""
-        return self._keyed_from is None
+        """Unkeyed rows are accepted only in chain 0, before its first keyed row."""
+        return self.chain == 0 and self._keyed_from is None
 
     def visit(self, event: AuditEvent, *, keyed: bool, legacy: bool) -> None:
         """Check one row: its place, its link to the row before, its keyed hash, and any checkpoint at it."""
@@ -102,12 +113,12 @@ class ChainWalk:
                                      "here was rewritten")
             elif anchor.count != self.checked:
                 self._problem(event, f"the checkpoint of {anchor.at.isoformat()} counted {anchor.count} rows up "
-                                     f"to here, the table holds {self.checked}")
+                                     f"to here, there are {self.checked}")
 
     def finish(self) -> list[ChainProblem]:
         """The problems found, plus unvouched unkeyed rows and rows missing against the checkpoints."""
         if self._legacy_rows and self._keyed_from is None:
-            self.problems.append(ChainProblem(self._last_seq, None, (
+            self.problems.append(ChainProblem(self._last_seq, None, chain=self.chain, problem=(
                 f"{self._legacy_rows} row(s) carry unkeyed hashes and no keyed row vouches for them: the chain "
                 "was rewritten without the audit key, or (right after the upgrade to a keyed chain) nothing was "
                 "recorded since; `deskpilot audit checkpoint` vouches for rows sealed before the key")))
@@ -115,17 +126,17 @@ class ChainWalk:
         removed_from_end = [a for a in missing if a.seq > self._last_seq]
         for anchor in missing:
             if anchor.seq <= self._last_seq:
-                self.problems.append(ChainProblem(anchor.seq, None, (
+                self.problems.append(ChainProblem(anchor.seq, None, chain=self.chain, problem=(
                     f"row seq {anchor.seq}, anchored by the checkpoint of {anchor.at.isoformat()}, is missing "
                     "(removed)")))
         if removed_from_end:
             latest = max(removed_from_end, key=lambda a: a.seq)
-            now = ("the table is empty" if self.checked == 0
-                   else f"the table ends at seq {self._last_seq} ({self.checked} rows)")
-            self.problems.append(ChainProblem(latest.seq, None, (
+            now = (f"{self.label} is empty" if self.checked == 0
+                   else f"{self.label} ends at seq {self._last_seq} ({self.checked} rows)")
+            self.problems.append(ChainProblem(latest.seq, None, chain=self.chain, problem=(
                 f"TRUNCATED: {now}, but the checkpoint of {latest.at.isoformat()} recorded {latest.count} rows "
                 f"up to seq {latest.seq}: rows were removed from the end")))
         return self.problems
 
     def _problem(self, event: AuditEvent, text: str) -> None:
-        self.problems.append(ChainProblem(event.seq, event.id, text))
+        self.problems.append(ChainProblem(event.seq, event.id, text, self.chain))

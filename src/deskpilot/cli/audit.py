@@ -23,14 +23,16 @@ def cmd_audit_verify(_: argparse.Namespace) -> int:
         print(f"audit chain intact: {result.checked} events verified")
         return 0
     for problem in result.problems:
-        where = f"row id {problem.row_id} (seq {problem.seq})" if problem.row_id else f"seq {problem.seq}"
+        place = f"chain {problem.chain}, seq {problem.seq}" if problem.chain else f"seq {problem.seq}"
+        where = f"row id {problem.row_id} ({place})" if problem.row_id else place
         print(f"{where}: {problem.problem}", file=sys.stderr)
     print(f"audit chain BROKEN: {len(result.problems)} problem(s) in {result.checked} events", file=sys.stderr)
     return 1
 
 
 def anchor_head(settings: Settings) -> str:
-    """Key any rows sealed before the chain was keyed, then sign a checkpoint of the head; its JSON line."""
+    """Key any rows sealed before the chain was keyed, then sign a checkpoint of every chain's head; its JSON
+    line."""
     with database(settings) as session:
         audit.key_legacy_chain(session)
     with database(settings) as session:
@@ -65,7 +67,7 @@ def register(sub: Sub) -> None:
         dest="audit_cmd", required=True)
     audit_p.add_parser("verify", help="detect edited, removed, reordered or truncated rows").set_defaults(
         func=cmd_audit_verify)
-    audit_p.add_parser("checkpoint", help="sign the chain's head into DATA_DIR/audit/checkpoints.jsonl").set_defaults(
+    audit_p.add_parser("checkpoint", help="sign the chains' heads into DATA_DIR/audit/checkpoints.jsonl").set_defaults(
         func=cmd_audit_checkpoint)
     export = audit_p.add_parser("export", help="write the log as CSV")
     export.add_argument("--output", default="audit.csv")

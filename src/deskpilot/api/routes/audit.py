@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+    chain: int
     seq: int
     at: datetime
     actor_id: int | None
@@ -37,6 +38,7 @@ class AuditPage(BaseModel):
 
 
 class ChainProblemRead(BaseModel):
+    chain: int
     seq: int
     row_id: int | None
     problem: str
@@ -66,7 +68,7 @@ def verify_chain(session: SessionDep, actor: CurrentPrincipal) -> VerifyRead:
     require(actor, Permission.AUDIT_READ)
     result = audit.verify(session)
     return VerifyRead(ok=result.ok, checked=result.checked,
-                      problems=[ChainProblemRead(seq=p.seq, row_id=p.row_id, problem=p.problem)
+                      problems=[ChainProblemRead(chain=p.chain, seq=p.seq, row_id=p.row_id, problem=p.problem)
                                 for p in result.problems])
 
 
