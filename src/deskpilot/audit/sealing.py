@@ -19,6 +19,7 @@ from deskpilot.clock import utcnow
 
 _PENDING = "audit_events_pending"
 _PROVISIONAL = "audit_provisional_seq"
+_HELD = "audit_chain_held"
 _BLOCK_BITS = 20  # events one transaction may record before its provisional seqs could meet another's
 LEGACY_CHAIN = 0  # the chain every row sealed before there were several belongs to
 
@@ -61,17 +62,15 @@ def _seal_at_commit(session: Session) -> None:
 
 def seal(session: Session, *, chain: int | None = None) -> int | None:
     """Chain this transaction's unsealed events, in the order they were recorded, after the last sealed row
-    of `chain` (by default the lowest chain no other transaction is sealing into); the chain, or None when
-    there was nothing to seal. The chain stays locked until this transaction ends."""
+    of `chain` (by default the chain this transaction holds, else the lowest one no other transaction is
+    sealing into); the chain, or None when there was nothing to seal. It stays locked until the transaction
+    ends."""
     session.flush()
     pending = list(session.scalars(select(AuditEvent).where(AuditEvent.chain == LEGACY_CHAIN, AuditEvent.seq < 0)
                                    .order_by(AuditEvent.id)).all())
     if not pending:
         return None
-    if chain is None:
-        chain = lanes.claim(session)
-    else:
-        lanes.hold(session, chain)
+    chain = _lock_chain(session, chain)
     key = current_keyring().key
     last = _head(session, chain)
     seq, prev = (last.seq, last.hash) if last else (0, GENESIS)
@@ -82,6 +81,20 @@ def seal(session: Session, *, chain: int | None = None) -> int | None:
         pending_event.chain, pending_event.seq, pending_event.prev_hash = chain, seq, prev
         pending_event.hash = prev = keyed_hash(pending_event, key)
     session.flush()
+    return chain
+
+
+def _lock_chain(session: Session, chain: int | None) -> int:
+    """Lock `chain` (by default the one this transaction already holds, else a free one) until the transaction
+    ends; a transaction that is not told a chain thus holds one, and never waits for one while holding another."""
+    held = session.info.get(_HELD)
+    if chain is None and held is not None:
+        return int(held)
+    if chain is None:
+        chain = lanes.claim(session)
+    elif chain != held:
+        lanes.hold(session, chain)
+    session.info[_HELD] = chain
     return chain
 
 
@@ -105,7 +118,7 @@ def _vouch_for_legacy_rows(session: Session, pending: list[AuditEvent], *, legac
 
 def key_legacy_chain(session: Session) -> bool:
     """Seal the keyed-from marker into chain 0 now if its newest row was sealed before the chain was keyed."""
-    lanes.hold(session, LEGACY_CHAIN)
+    _lock_chain(session, LEGACY_CHAIN)
     last = _head(session, LEGACY_CHAIN)
     if last is None or not is_legacy(last):
         return False
@@ -121,3 +134,4 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(_PROVISIONAL, None)
+        session.info.pop(_HELD, None)
