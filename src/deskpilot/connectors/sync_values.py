@@ -41,8 +41,9 @@ class Directory:
 
     @classmethod
     def read(cls, session: Session, *, vendor: str, groups: Mapping[str, str]) -> Directory:
-        users = dict(session.execute(select(ConnectorLink.external_id, ConnectorLink.local_id).where(
-            ConnectorLink.connector == vendor, ConnectorLink.kind == USER)).tuples())
+        rows = session.execute(select(ConnectorLink.external_id, ConnectorLink.local_id).where(
+            ConnectorLink.connector == vendor, ConnectorLink.kind == USER))
+        users = {external_id: local_id for external_id, local_id in rows}
         staff = frozenset(session.scalars(select(User.id).where(User.id.in_(list(users.values())),
                                                                 User.role != Role.REQUESTER, User.is_active)))
         return cls(users=users, staff=staff, queues=queues_by_group(session, groups))
