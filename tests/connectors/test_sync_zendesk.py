@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit.models import AuditEvent
 from deskpilot.connectors.models import SyncLink
+from deskpilot.connectors.sync import changed_in_desk
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, Priority, TicketStatus
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
@@ -94,3 +95,4 @@ def test_zendesk_tickets_stay_in_step_both_ways_by_the_stated_rules_without_echo
     assert audited.count("ticket.sync_conflict") == 2
     link = session.scalars(select(SyncLink).where(SyncLink.ticket_id == ticket.id)).one()
     assert link.versions["priority"] == 3 and link.versions["category"] == 1
+    assert changed_in_desk(session, "zendesk") == [], "no ticket is left to bring into step"
