@@ -15,7 +15,7 @@ from deskpilot.connectors.sync import changed_in_desk
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, Priority, TicketStatus
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
-from tests.connectors.desks import zendesk_desk
+from tests.connectors.desks import run, zendesk_desk
 from tests.connectors.sync_desk import SyncedDesk, conflicts, linked_ticket, quiet, thread
 from tests.factories import make_desk
 
@@ -96,3 +96,29 @@ def test_zendesk_tickets_stay_in_step_both_ways_by_the_stated_rules_without_echo
     link = session.scalars(select(SyncLink).where(SyncLink.ticket_id == ticket.id)).one()
     assert link.versions["priority"] == 3 and link.versions["category"] == 1
     assert changed_in_desk(session, "zendesk") == [], "no ticket is left to bring into step"
+
+
+def test_a_ticket_imported_closed_and_reopened_in_zendesk_is_linked_without_duplicating_its_comments(
+        session: Session, engine: Engine, tmp_path: Path) -> None:
+    make_desk(session)
+    session.commit()
+    with zendesk_desk(tickets=12, articles=0) as desk:
+        zd = desk.state
+        run(engine, desk.connector(), tmp_path)
+        solved = next(t for t, raw in zd.tickets.items() if raw["status"] == "solved")
+        closed = next(t for t, raw in zd.tickets.items() if raw["status"] == "closed")
+        before = {t: thread(session, linked_ticket(session, "zendesk", t).id) for t in (solved, closed)}
+        for ticket_id in (solved, closed):
+            zd.change(ticket_id, {"status": "open"})
+            zd.add_comment(ticket_id, body="It is back.", public=True, author_id=zd.tickets[ticket_id]["requester_id"])
+        synced = SyncedDesk(engine, desk.connector(), tmp_path)
+        first = synced.sync()
+        again = synced.sync()
+
+    reopened, refused = linked_ticket(session, "zendesk", solved), linked_ticket(session, "zendesk", closed)
+    assert first.linked == 3 and first.comments_in == 2 and quiet(again), "two reopened, one open from the start"
+    assert thread(session, reopened.id) == [*before[solved], (PUBLIC, "It is back.")]
+    assert thread(session, refused.id) == [*before[closed], (PUBLIC, "It is back.")], "no comment lost or doubled"
+    assert reopened.status is TicketStatus.OPEN, "reopening a resolved ticket is no regression"
+    assert refused.status is TicketStatus.CLOSED
+    assert conflicts(session, refused.id) == [("status", "closed", "open", "itsm", "no_regression")]
