@@ -1,5 +1,6 @@
-"""`deskpilot connectors list | import NAME | overlay NAME`: bring an ITSM's history and knowledge base into the
-desk, or put deskpilot's triage on top of the ITSM the desk keeps."""
+"""`deskpilot connectors list | import NAME | overlay NAME | sync NAME`: bring an ITSM's history and knowledge base
+into the desk, put deskpilot's triage on top of the ITSM the desk keeps, or keep the two in step while the desk
+moves."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from deskpilot.connectors import exports, importing, registry
 from deskpilot.connectors.base import Connector
 from deskpilot.connectors.overlay_runner import overlay_once
 from deskpilot.connectors.storing import Target
+from deskpilot.connectors.sync_job import sync_once
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
 from deskpilot.runtime import build_runtime
@@ -124,6 +126,21 @@ def cmd_overlay(args: argparse.Namespace) -> int:
             time.sleep(args.interval)
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    if args.interval < 5:
+        raise InvalidInput("--interval must be at least 5 seconds.")
+    settings = load_settings()
+    with _units(settings.resolved_database_url) as units:
+        while True:
+            report = sync_once(settings=settings, units=units, name=args.name, progress=_progress)
+            print(f"{args.name}: {report.summary()}", flush=True)
+            for item in report.skipped[:20]:
+                print(f"skipped {item.kind} {item.external_id}: {item.reason}")
+            if args.once:
+                return 1 if report.stopped else 0
+            time.sleep(args.interval)
+
+
 def register(sub: Sub) -> None:
     group = sub.add_parser("connectors", help="ITSM connectors: import history and articles").add_subparsers(
         dest="connectors_cmd", required=True)
@@ -148,3 +165,9 @@ def register(sub: Sub) -> None:
     over.add_argument("--once", action="store_true", help="one pass, then exit (default: poll until stopped)")
     over.add_argument("--interval", type=float, default=60.0, help="seconds between passes (default 60)")
     over.set_defaults(func=cmd_overlay)
+    sync = group.add_parser("sync", help="keep the ITSM's open tickets and deskpilot's in step both ways (fields and "
+                                         "comments; conflict rules in docs/connectors.md)")
+    sync.add_argument("name", help="the connection: zendesk, servicenow, jsm, freshservice")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit (default: repeat until stopped)")
+    sync.add_argument("--interval", type=float, default=60.0, help="seconds between passes (default 60)")
+    sync.set_defaults(func=cmd_sync)

@@ -20,3 +20,25 @@ class OverlayState(StrEnum):
     CLAIMED = "claimed"
     WRITTEN = "written"
     SHADOW = "shadow"
+
+
+class SyncSide(StrEnum):
+    """A side of a synced ticket."""
+
+    DESK = "deskpilot"
+    ITSM = "itsm"
+
+
+class SyncDirection(StrEnum):
+    """Where a synced comment was written first: `in`, in the ITSM (read into the desk); `out`, in the desk."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class SyncRule(StrEnum):
+    """Why the sync did not keep a value (docs/connectors.md states each rule): `owner`, both sides changed the field
+    and the side that owns it won; `no_regression`, a status change would have moved a side backwards."""
+
+    OWNER = "owner"
+    NO_REGRESSION = "no_regression"

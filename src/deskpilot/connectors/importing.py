@@ -75,7 +75,8 @@ def progress_of(session: Session, name: str) -> list[tuple[str, int]]:
     return [(stream, pages) for stream, pages in rows]
 
 
-def _save_cursor(session: Session, *, key: str, stream: str, cursor: str) -> None:
+def save_cursor(session: Session, *, key: str, stream: str, cursor: str) -> None:
+    """Move the cursor of `stream` from `key` to `cursor`, in the transaction that stored what it passed."""
     row = session.scalar(select(ConnectorCursor).where(ConnectorCursor.connector == key,
                                                        ConnectorCursor.stream == stream))
     if row is None:
@@ -111,7 +112,7 @@ def _import_stream(*, units: UnitOfWork, connector: Connector, target: Target, k
         with units() as session:
             result = _store(session, connector, stream, target, page)
             if page.cursor is not None:
-                _save_cursor(session, key=key, stream=stream, cursor=page.cursor)
+                save_cursor(session, key=key, stream=stream, cursor=page.cursor)
         totals.count(page, result)
         report.skipped.extend(result.skipped)
         progress(f"{stream}: page {totals.pages}, {totals.read} read, {totals.added} added, "

@@ -35,8 +35,8 @@ from deskpilot.audit import decisions
 from deskpilot.audit.enums import FeedbackAction
 from deskpilot.connectors.base import Connector
 from deskpilot.connectors.enums import OverlayState, WriteBack
-from deskpilot.connectors.importing import Progress, UnitOfWork, saved_cursor
-from deskpilot.connectors.models import ConnectorCursor, OverlayTicket
+from deskpilot.connectors.importing import Progress, UnitOfWork, save_cursor, saved_cursor
+from deskpilot.connectors.models import OverlayTicket
 from deskpilot.connectors.records import CommentDraft, ExternalTicket, TicketChanges
 from deskpilot.errors import InvalidInput, ProviderError
 from deskpilot.governance.enums import AiMode
@@ -221,16 +221,6 @@ class _Run:
             row.kept = now
 
 
-def _save(session: Session, key: str, stream: str, cursor: str) -> None:
-    row = session.scalar(select(ConnectorCursor).where(ConnectorCursor.connector == key,
-                                                       ConnectorCursor.stream == stream))
-    if row is None:
-        session.add(ConnectorCursor(connector=key, stream=stream, cursor=cursor, pages=1))
-    else:
-        row.cursor, row.pages = cursor, row.pages + 1
-    session.flush()
-
-
 def _baseline(units: UnitOfWork, connector: Connector, report: OverlayReport, page_size: int,
               progress: Progress) -> None:
     cursor, more, latest = None, True, ""
@@ -241,8 +231,8 @@ def _baseline(units: UnitOfWork, connector: Connector, report: OverlayReport, pa
         cursor, more = page.cursor, page.more
         progress(f"overlay: skipping the desk's past, {report.baseline} tickets so far")
     with units() as session:
-        _save(session, connector.name, START, latest)
-        _save(session, connector.name, STREAM, cursor or "")
+        save_cursor(session, key=connector.name, stream=START, cursor=latest)
+        save_cursor(session, key=connector.name, stream=STREAM, cursor=cursor or "")
 
 
 def run_overlay(*, units: UnitOfWork, connector: Connector, triage: Triager, mode_of: ModeOf,
@@ -266,7 +256,7 @@ def run_overlay(*, units: UnitOfWork, connector: Connector, triage: Triager, mod
             report.read += len(page.items)
             if page.cursor is not None and page.cursor != cursor:
                 with units() as session:
-                    _save(session, connector.name, STREAM, page.cursor)
+                    save_cursor(session, key=connector.name, stream=STREAM, cursor=page.cursor)
             progress(f"overlay: {report.read} read, {report.notes} notes written")
             if not page.more:
                 return report

@@ -17,6 +17,7 @@ from deskpilot.audit.decisions_models import AiFeedback
 from deskpilot.audit.enums import FeedbackAction
 from deskpilot.channels.webchat.chat_views import citation_href
 from deskpilot.clock import utcnow
+from deskpilot.connectors.sync_view import sync_state
 from deskpilot.conversations import ticket_updates
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.kb import drafts
@@ -80,6 +81,7 @@ def ticket_page(request: Request, session: Session, viewer: Viewer, *, ticket_id
         "statuses": [s for s in TicketStatus if s is not TicketStatus.MERGED],
         "can_work": can_work(session, viewer.principal, ticket),
         "files": attachments.visible(session, actor=viewer.principal, ticket_id=ticket_id),
+        "sync": sync_state(session, actor=viewer.principal, ticket_id=ticket_id),
     }, viewer=viewer, section="/console")
 
 
