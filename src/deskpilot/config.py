@@ -382,6 +382,11 @@ class Settings(BaseSettings):
         """The runbook journal: what runs changed outside the database, written before each change."""
         return self.data_dir / "runbooks" / "journal.jsonl"
 
+    @property
+    def erasure_ledger_path(self) -> Path:
+        """The erasure ledger: which people were erased, so a restore of an older backup erases them again."""
+        return self.data_dir / "privacy" / "erasures.jsonl"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

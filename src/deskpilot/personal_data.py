@@ -8,6 +8,8 @@ layer may import it.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -67,6 +69,9 @@ class Erasure:
 
     person: Person
     identifiers: tuple[str, ...]
+    # Identifiers known only by their keyed digests (`seal`): an erasure the ledger re-applies after a restore.
+    sealed: frozenset[str] = frozenset()
+    seal_key: bytes = b""
 
     @property
     def pseudonym(self) -> str:
@@ -83,19 +88,55 @@ class Erasure:
         return re.compile("|".join(rf"(?<!\w){re.escape(term)}(?!\w)" for term in terms), re.IGNORECASE)
 
     def mentions(self, text: str | None) -> bool:
+        if not text:
+            return False
         pattern = self._pattern()
-        return bool(text) and pattern is not None and pattern.search(text or "") is not None
+        return (pattern is not None and pattern.search(text) is not None) or bool(self._sealed_spans(text))
 
     def scrub(self, text: str) -> str:
         """`text` with every identifier of the person replaced by `[erased]`."""
         pattern = self._pattern()
-        return text if pattern is None else pattern.sub(ERASED, text)
+        text = text if pattern is None else pattern.sub(ERASED, text)
+        for start, end in reversed(self._sealed_spans(text)):
+            text = text[:start] + ERASED + text[end:]
+        return text
+
+    def _sealed_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where `text` holds a sealed identifier: every stretch of a sealed length between word boundaries
+        (as the pattern's) whose digest is sealed, leftmost first and not overlapping."""
+        if not self.sealed:
+            return []
+        lengths = sorted({int(digest.split(":", 1)[0]) for digest in self.sealed}, reverse=True)
+        spans: list[tuple[int, int]] = []
+        start = 0
+        while start < len(text):
+            found = None
+            if start == 0 or not _word(text[start - 1]):
+                found = next((start + length for length in lengths if start + length <= len(text)
+                              and (start + length == len(text) or not _word(text[start + length]))
+                              and seal(self.seal_key, text[start:start + length]) in self.sealed), None)
+            if found is None:
+                start += 1
+                continue
+            spans.append((start, found))
+            start = found
+        return spans
 
     def scrub_json(self, value: Any) -> Any:
         """A JSON value with every identifier scrubbed from its strings (keys included)."""
         if value is None:
             return None
         return json.loads(self.scrub(json.dumps(value, ensure_ascii=False)))
+
+
+def _word(character: str) -> bool:
+    return character.isalnum() or character == "_"
+
+
+def seal(key: bytes, identifier: str) -> str:
+    """An identifier's keyed digest, with its length (to find it in text without knowing it): `N:hex`."""
+    digest = hmac.new(key, b"deskpilot erasure ledger\0" + identifier.lower().encode("utf-8"), hashlib.sha256)
+    return f"{len(identifier)}:{digest.hexdigest()}"
 
 
 def identifiers_of(person: Person, extra: Iterable[str] = ()) -> tuple[str, ...]:

@@ -56,3 +56,18 @@ def test_shards_of_another_dimension_are_ignored(tmp_path: Path) -> None:
     assert len(EmbeddingCache(tmp_path, Wider())) == 0
     assert len(EmbeddingCache(tmp_path, CountingEmbedder())) == 3
     assert not list((tmp_path / "test-token-hash").glob("*.partial-*"))
+
+
+def test_retain_forgets_every_vector_but_the_texts_kept_and_a_new_cache_reads_only_those(tmp_path: Path) -> None:
+    embedder = CountingEmbedder()
+    cache = EmbeddingCache(tmp_path, embedder)
+    cache.encode(TEXTS[:20], batch=8)
+    again = EmbeddingCache(tmp_path, embedder)
+    again.encode(TEXTS[:5])
+    assert again.retain(again.used) == 15
+    reopened = EmbeddingCache(tmp_path, embedder)
+    assert len(reopened) == 5 and len(list(reopened.directory.glob("shard-*.npz"))) == 1
+    embedder.embedded.clear()
+    assert np.allclose(reopened.encode(TEXTS[:5]), embedder.encode(TEXTS[:5]))
+    assert embedder.embedded == TEXTS[:5]  # the check above; the cache itself embedded nothing
+    assert reopened.retain(reopened.used) == 0

@@ -1,35 +1,46 @@
 """The right to erasure reaches every copy: after erasing one person, their name, e-mail, phone and employee
-number occur nowhere in a dump of the database, in DATA_DIR (files, indexes, models) or in the logs, the audit
-chain still verifies, and everybody else's data is as it was."""
+number occur nowhere in a dump of the database, in DATA_DIR (files, indexes, embedding cache, models, the runbook
+journal) or in the logs, no vector of a text naming them is left on disk, no other process's KB index holds their
+text, the audit chain still verifies, and everybody else's data is as it was. A backup made before the erasure
+still holds them, but restoring it erases them again."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 from sqlalchemy import Engine, select
 
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbIndex, chunk_text_for_search
 from deskpilot.audit import service as audit
 from deskpilot.audit.models import AuditEvent
+from deskpilot.backup.service import create_backup, restore_backup
 from deskpilot.cli import main
+from deskpilot.connectors.enums import OverlayState
+from deskpilot.connectors.models import OverlayTicket
 from deskpilot.db import unit_of_work
 from deskpilot.errors import PermissionDenied
 from deskpilot.jobs.base import JobContext
 from deskpilot.jobs.registry import get_job, load_jobs
-from deskpilot.kb import indexing
+from deskpilot.kb import indexing, workflow
+from deskpilot.kb.indexing import IndexHolder
 from deskpilot.kb.models import KbArticleFeedback
 from deskpilot.kb.schemas import KbArticleCreate
 from deskpilot.kb.service import create as create_article
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.personal_data import Erasure, Person, identifiers_of
 from deskpilot.privacy import erasure
 from deskpilot.privacy.enums import ErasureStatus
 from deskpilot.privacy.export import find_person
 from deskpilot.privacy.models import ErasureRequest
 from deskpilot.privacy.sources import all_sources
+from deskpilot.runbooks.journal import JournalEvent, RunJournal
 from deskpilot.runtime import AiRuntime
 from deskpilot.schema import metadata
 from deskpilot.tickets import service as tickets
@@ -48,13 +59,17 @@ def _everywhere(person: str) -> list[str]:
 
 def _plant_copies(traces: Traces, embedder_context: erasure.ErasureContext) -> None:
     """What the fixture's traces do not cover: a vote, an article drafted from Alice's ticket, an agent's note
-    naming her on Bob's ticket, a log file, a trained model and a built KB index."""
+    naming her on Bob's ticket, a log file, runbook journal entries, overlay notes on ITSM tickets, a trained
+    model and a built KB index (with its embedding cache)."""
     settings, desk, alice = traces.settings, traces.desk, identity("alice")
+    _plant_journal_and_overlay(traces)
     with unit_of_work(traces.factory) as session:
         article = create_article(session, actor=Principal.of(desk.lena), data=KbArticleCreate(
             slug="printer-jams", title="Printer jams",
             body=f"Drafted from the ticket of {alice['name']} ({alice['employee']}): open tray 2 and pull the "
                  "paper out."))
+        workflow.submit(session, actor=Principal.of(desk.lena), article_id=article.id, version=1)
+        workflow.approve(session, actor=Principal.of(desk.adam), article_id=article.id, version=1)
         session.add(KbArticleFeedback(article_id=article.id, version=1, helpful=True, user_id=desk.alice.id))
         bob_ticket = session.scalars(select(Ticket.id).where(Ticket.requester_id == desk.bob.id)).first()
         assert bob_ticket is not None
@@ -71,6 +86,63 @@ def _plant_copies(traces: Traces, embedder_context: erasure.ErasureContext) -> N
                     embedder=embedder_context.embedder, promote=True, progress=lambda _message: None)
     with unit_of_work(traces.factory) as session:
         indexing.rebuild(session, index_dir=settings.index_dir, embedder=embedder_context.embedder)
+
+
+def _plant_journal_and_overlay(traces: Traces) -> None:
+    journal, alice, bob = RunJournal.of(traces.settings), identity("alice"), identity("bob")
+    journal.append(JournalEvent.STEP_STARTED, token="run-a", step="unlock", action="directory.unlock",
+                   inputs={"user": "alice", "reason": f"{alice['name']} ({alice['employee']}) called"})
+    journal.append(JournalEvent.STEP_FINISHED, token="run-a", step="unlock", status="done",
+                   output={"message": f"unlocked {alice['email']}, sms to {alice['phone']}"})
+    journal.append(JournalEvent.STEP_STARTED, token="run-b", step="unlock", action="directory.unlock",
+                   inputs={"user": "bob", "reason": f"{bob['name']} called"})
+    with unit_of_work(traces.factory) as session:
+        for number, who in (("INC0010001", alice), ("INC0010002", bob)):
+            session.add(OverlayTicket(
+                connector="servicenow", external_id=f"sys-{number}", number=number, state=OverlayState.WRITTEN,
+                note_id=f"note-{number}", kept={"category": "printer"},
+                suggested={"category": "printer", "mode": "suggest",
+                           "note": f"[deskpilot triage] {number}\nSimilar: DP-3 'Printer of {who['name']}'"}))
+
+
+Vectors = npt.NDArray[np.float32]
+
+
+def _naming_vectors(index_dir: Path, context: erasure.ErasureContext, person: str) -> Vectors:
+    """The KB index's vectors of the chunks whose text names the person."""
+    me = find_erasure(person)
+    index = KbIndex.load(indexing.index_path(index_dir), context.embedder)
+    rows = [index.vectors.vector(chunk_id).reshape(-1) for chunk_id, chunk in index.chunks.items()
+            if me.mentions(chunk_text_for_search(index.documents[chunk.slug], chunk))]
+    assert rows, "the index names the person before the erasure"
+    return np.stack(rows)
+
+
+def find_erasure(person: str) -> Erasure:
+    """A matcher of the persona's identifiers (no database needed)."""
+    me = identity(person)
+    someone = Person(0, person, me["email"], me["name"])
+    return Erasure(someone, identifiers_of(someone, [me["phone"], me["employee"]]))
+
+
+def _stored_vectors(root: Path, dimension: int) -> Vectors:
+    """Every row of every float array of `dimension` columns in a .npy or .npz file under `root`."""
+    arrays: list[npt.NDArray[np.generic]] = [np.load(path, allow_pickle=False) for path in root.rglob("*.npy")]
+    for path in root.rglob("*.npz"):
+        with np.load(path, allow_pickle=False) as loaded:
+            arrays += [loaded[key] for key in loaded.files]
+    rows = [np.asarray(a, dtype=np.float32) for a in arrays
+            if a.ndim == 2 and a.shape[1] == dimension and a.dtype.kind == "f"]
+    return np.concatenate(rows) if rows else np.zeros((0, dimension), dtype=np.float32)
+
+
+def _left(stored: Vectors, naming: Vectors) -> int:
+    """How many of the `naming` vectors are still stored (cosine ≥ 0.9999 to a stored row)."""
+    if not len(stored):
+        return 0
+    unit = stored / np.maximum(np.linalg.norm(stored, axis=1, keepdims=True), 1e-12)
+    wanted = naming / np.maximum(np.linalg.norm(naming, axis=1, keepdims=True), 1e-12)
+    return int(((wanted @ unit.T).max(axis=1) >= 0.9999).sum())
 
 
 def _sql_dump(engine: Engine) -> str:
@@ -96,13 +168,45 @@ def context(traces: Traces, deskpilot_entry_points: Path) -> erasure.ErasureCont
                                   sources=all_sources())
 
 
+def _holds(index: KbIndex, person: str) -> bool:
+    return any(find_erasure(person).mentions(document.text) for document in index.documents.values())
+
+
+def _assert_erased(traces: Traces, engine: Engine, database_url: str, naming: Vectors, dimension: int) -> None:
+    """Alice nowhere (database, its file, DATA_DIR, vectors on disk), the audit chain intact, Bob intact."""
+    alice, data_dir = _everywhere("alice"), traces.settings.data_dir
+    with unit_of_work(traces.factory) as session:
+        assert audit.verify(session).ok
+        bob_note = session.scalars(select(OverlayTicket.suggested).where(OverlayTicket.number == "INC0010002")).one()
+        assert identity("bob")["name"] in bob_note["note"]
+    dump = _sql_dump(engine)
+    assert _found(dump, alice) == []
+    if database_url.startswith("sqlite"):
+        assert _found(Path(engine.url.database or "").read_bytes().decode("latin-1"), alice) == []
+    assert _found(_files(data_dir), alice) == []
+    assert _left(_stored_vectors(data_dir, dimension), naming) == 0, "a vector of a text naming her is on disk"
+    assert store(traces.settings, CATEGORY_COMPONENT).active_version() is None
+    bob = _everywhere("bob")
+    assert _found(dump, bob) == [m for m in bob if m not in (markers("bob")["file"], markers("bob")["mail-file"])]
+    assert _found(_files(data_dir), [markers("bob")["file"], markers("bob")["mail-file"], "bob@northwind.example"])
+    assert "run-b" in traces.settings.runbook_journal_path.read_text() and identity("bob")["name"] in \
+        traces.settings.runbook_journal_path.read_text()
+
+
 def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_others_are_intact(
         traces: Traces, context: erasure.ErasureContext, engine: Engine, database_url: str, ai_runtime: AiRuntime,
-        deskpilot_entry_points: Path) -> None:
+        deskpilot_entry_points: Path, tmp_path: Path) -> None:
     _plant_copies(traces, context)
-    alice, data_dir = _everywhere("alice"), traces.settings.data_dir
+    alice, data_dir, dimension = _everywhere("alice"), traces.settings.data_dir, context.embedder.dimension
     planted = _found(_sql_dump(engine) + _files(data_dir), alice)
     assert planted == alice
+    naming = _naming_vectors(traces.settings.index_dir, context, "alice")
+    assert _left(_stored_vectors(data_dir, dimension), naming) == len(naming)
+    other_process = IndexHolder(traces.settings.index_dir, context.embedder)  # another app process's holder
+    with unit_of_work(traces.factory) as session:
+        assert _holds(other_process.current(session), "alice")
+    backup = tmp_path / "before-the-erasure.tar.gz"
+    create_backup(traces.settings, output=backup, progress=_quiet)
     with unit_of_work(traces.factory) as session:
         ada = make_user(session, "ada", Role.ADMIN)
         person = find_person(session, reference="alice@northwind.example")
@@ -112,6 +216,9 @@ def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_othe
     by_kind = {(change.source, change.kind): change.count for change in planned}
     assert by_kind[("tickets", "tickets")] == 2 and by_kind[("email", "received")] == 1
     assert by_kind[("knowledge", "article_feedback")] == 1 and by_kind[("models", "triage-category/v0001")] == 1
+    assert by_kind[("automations", "runbook_journal_entries")] == 2 and by_kind[("backups", "erasure_ledger")] == 1
+    assert by_kind[("connectors", "overlay_tickets")] == 1 and by_kind[("connectors", "itsm_notes:servicenow")] == 1
+    assert by_kind[("indexes", "kb_index_in_memory")] == 1
     assert _found(_sql_dump(engine) + _files(data_dir), alice) == planted, "the dry run changed nothing"
     with unit_of_work(traces.factory) as session, pytest.raises(PermissionDenied, match="another administrator"):
         erasure.approve(session, actor=Principal.of(traces.desk.adam), erasure_id=request.id)
@@ -129,19 +236,22 @@ def test_an_erased_person_occurs_nowhere_while_the_audit_chain_verifies_and_othe
         done = erasure.get(session, erasure_id=request.id)
         assert done.status == ErasureStatus.DONE and done.identifiers == []
         assert len(done.done_steps) == len(set(done.done_steps)) == len(context.steps())
-        assert audit.verify(session).ok
         assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "privacy.erasure_done"))
         erased = session.get_one(User, person.user_id)
         assert (erased.username, erased.is_active) == (f"erased-{person.user_id}", False)
-    dump = _sql_dump(engine)
-    assert _found(dump, alice) == []
-    if database_url.startswith("sqlite"):
-        assert _found(Path(engine.url.database or "").read_bytes().decode("latin-1"), alice) == []
-    assert _found(_files(data_dir), alice) == []
-    assert store(traces.settings, CATEGORY_COMPONENT).active_version() is None
-    bob = _everywhere("bob")
-    assert _found(dump, bob) == [m for m in bob if m not in (markers("bob")["file"], markers("bob")["mail-file"])]
-    assert _found(_files(data_dir), [markers("bob")["file"], markers("bob")["mail-file"], "bob@northwind.example"])
+        assert not _holds(other_process.current(session), "alice"), "the other process dropped the old text"
+    _assert_erased(traces, engine, database_url, naming, dimension)
+
+    # The backup made before still holds her; restoring it erases her again, from the ledger.
+    restore_backup(traces.settings, source=backup, force=True, progress=_quiet)
+    with unit_of_work(traces.factory) as session:
+        assert session.get_one(User, person.user_id).username == "alice"
+    assert erasure.erase_again(traces.factory, context, progress=_quiet) == 1
+    _assert_erased(traces, engine, database_url, naming, dimension)
+
+
+def _quiet(_line: str) -> None:
+    """Progress lines are for people; this test looks at outcomes."""
 
 
 def test_the_command_dry_runs_as_the_local_admin_and_needs_two_authenticated_admins_to_erase(

@@ -3,6 +3,7 @@ hides nothing."""
 
 from __future__ import annotations
 
+import json
 import stat
 import subprocess
 import sys
@@ -78,3 +79,21 @@ def test_a_journaled_run_scrubs_its_secret_values_wherever_they_appear(tmp_path:
         JournalEvent.STEP_FINISHED, position=0, output={"message": "set to Hunter-2-Secret"}, error=None)
     text = journal.path.read_text()
     assert "Hunter-2-Secret" not in text and MASK in text
+
+
+def test_an_erasure_rewrites_every_entry_naming_the_person_and_loses_no_line_appended_meanwhile(
+        tmp_path: Path) -> None:
+    journal = RunJournal(tmp_path / "journal.jsonl")
+    journal.append(JournalEvent.STEP_STARTED, token="run-a", inputs={"user": "alice", "note": "Zoë Quill called"})
+    journal.path.write_bytes(journal.path.read_bytes() + b'{"cut short by Zo\xc3\xab Quill\n')
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(journal.path), "appender", "200"])
+    rewritten = 0
+    while writer.poll() is None or rewritten == 0:
+        rewritten += journal.rewrite(lambda record: json.loads(json.dumps(record).replace("Zo\\u00eb", "[erased]")),
+                                     change_text=lambda text: text.replace("Zoë", "[erased]"))
+    assert writer.wait(timeout=120) == 0
+    text = journal.path.read_text(encoding="utf-8")
+    assert "Zo" not in text and text.count("[erased] Quill") == 2 and rewritten == 2
+    appended = [entry.record["position"] for entry in journal.read().entries if entry.token == "appender"]
+    assert sorted(appended) == list(range(200))
+    assert journal.rewrite(lambda record: record, change_text=str, apply=False) == 0

@@ -1,5 +1,8 @@
 """`create_backup` and `restore_backup`: the database and DATA_DIR (models, indexes, raw mail, runbook journal,
-audit key and checkpoints) in one archive whose manifest is checked in full before anything is replaced."""
+audit key and checkpoints) in one archive whose manifest is checked in full before anything is replaced.
+
+A restore keeps the desk's erasure ledger: a person erased after the backup was made is erased again
+(`privacy.ledger`; `deskpilot restore` runs it at once), so no restore brings an erased person back."""
 
 from __future__ import annotations
 
@@ -113,6 +116,10 @@ def _check_empty(settings: Settings, *, force: bool) -> None:
 
 
 def _replace_data(settings: Settings, restored: Path, progress: Progress) -> None:
+    """DATA_DIR becomes the archive's, but for the erasure ledger: the desk's entries are kept (with the
+    archive's), so the erasures made since the backup are applied again (`privacy.ledger`)."""
+    ledger = settings.erasure_ledger_path
+    erased = ledger.read_bytes().splitlines() if ledger.exists() else []
     keep = _database_files(settings)
     for path in settings.data_dir.iterdir():
         if path.resolve() in keep:
@@ -126,3 +133,9 @@ def _replace_data(settings: Settings, restored: Path, progress: Progress) -> Non
     for entry in entries:
         shutil.move(str(entry), settings.data_dir / entry.name)
     progress(f"data: {count} files restored into {settings.data_dir}")
+    if erased:
+        archived = ledger.read_bytes().splitlines() if ledger.exists() else []
+        ledger.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ledger.write_bytes(b"".join(line + b"\n" for line in dict.fromkeys([*archived, *erased]) if line.strip()))
+        ledger.chmod(0o600)
+        progress(f"privacy: the erasure ledger's {len(erased)} entries kept; erasures since the backup run again")

@@ -10,6 +10,10 @@ from typing import TypeAlias
 from deskpilot.backup.service import create_backup, restore_backup
 from deskpilot.cli.audit import report_checkpoint
 from deskpilot.cli.context import load_settings
+from deskpilot.db import make_engine, session_factory
+from deskpilot.ml.embeddings import load_embedder
+from deskpilot.privacy import erasure
+from deskpilot.privacy.sources import all_sources
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -30,6 +34,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     settings = load_settings()
     manifest = restore_backup(settings, source=Path(args.archive), force=args.force, progress=_progress)
+    context = erasure.ErasureContext(settings=settings, embedder=load_embedder(settings.embedding_model),
+                                     sources=all_sources())
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        erasure.erase_again(session_factory(engine), context, progress=_progress)
+    finally:
+        engine.dispose()
     print(f"restored {args.archive} (made {manifest.created_at} by deskpilot {manifest.deskpilot_version}); "
           "check it with `deskpilot audit verify`")
     return 0

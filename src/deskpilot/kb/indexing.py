@@ -12,6 +12,10 @@ with the database: it embeds only questions not yet learned (at most `MAX_NEW_QU
 forgets those whose source stopped counting (article retired, ticket reopened, beyond the newest
 `history.MAX_PER_KIND`). An `IndexHolder` learns at most every `HISTORY_REFRESH_SECONDS` (and whenever
 the articles changed), and then writes only the index's `history/` directory, not the whole index.
+
+Text can also change without a new version: an erasure scrubs approved versions and the questions the index
+learned in place. `reset` rebuilds the index files and records a `KbIndexReset`; every `IndexHolder` polls the
+newest one at each use and, when it moved, drops the index it holds (never saving it) and loads the new files.
 """
 
 from __future__ import annotations
@@ -26,12 +30,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.kb import history
+from deskpilot.kb.models import KbIndexReset
 from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embedding_cache import EmbeddingCache, Progress
@@ -169,18 +175,38 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
     """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`).
 
     Chunk vectors come from the embedding cache under `index_dir` (`ml.embedding_cache`): a rebuild that was
-    stopped resumes from the batches it had embedded, and text embedded before is not embedded again.
+    stopped resumes from the batches it had embedded, and text embedded before is not embedded again. A
+    complete rebuild leaves in the cache only the vectors of the texts it indexed.
     `progress(done, total)` follows the embedding batch by batch.
     """
     index = KbIndex(embedder, multilingual=multilingual, ann_min_chunks=ann_min_chunks)
-    index.embedding_cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress)
+    cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress)
+    index.embedding_cache = cache
     index.add_documents(as_index_document(d) for d in approved_documents(session))
     index.embedding_cache = None
+    # Complete: the cache keeps the vectors of today's texts only, not of every text it ever embedded.
+    dropped = cache.retain(cache.used)
+    if dropped:
+        log.info("embedding cache: %d vectors of texts no longer indexed forgotten", dropped)
     learn(session, index=index, max_new=None)
     save(index, index_dir)
     log.info("KB index rebuilt: %d articles, %d chunks, %d past questions", len(index), len(index.chunks),
              len(index.history))
     return index
+
+
+def reset_version(session: Session) -> int:
+    """The newest index reset (0: none): a holder whose index predates it must load the index again."""
+    return session.scalar(select(func.max(KbIndexReset.id))) or 0
+
+
+def reset(session: Session, *, index_dir: Path, embedder: Embedder, reason: str, rebuild_files: bool) -> None:
+    """After text changed in place (`reason`, naming nobody): rebuild the index files (when `rebuild_files`: this
+    DATA_DIR has them) and tell every process's holder to drop the index it holds, at the commit."""
+    if rebuild_files:
+        rebuild(session, index_dir=index_dir, embedder=embedder)
+    session.add(KbIndexReset(reason=reason[:200]))
+    session.flush()
 
 
 def load_or_rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
@@ -218,6 +244,7 @@ class IndexHolder:
         self._embedder = embedder
         self._multilingual = multilingual
         self._index: KbIndex | None = None
+        self._reset = 0
         self._learned_at = 0.0
         self._lock = threading.Lock()
 
@@ -233,18 +260,25 @@ class IndexHolder:
                 save(index, self.index_dir)
         log.info("KB index warmed: multilingual vectors of %d chunks ready", len(index.chunks))
 
+    def _load(self, session: Session, reset_seen: int) -> KbIndex:
+        self._reset = reset_seen
+        self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
+                                      multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
+        self._learned_at = time.monotonic()
+        return self._index
+
     def current(self, session: Session) -> KbIndex:
         """The index, equal to the approved versions `session` sees, with the history learned recently.
 
         Requests search the returned index without a lock, so a change is made on a copy that replaces
         the current index when it is complete: a search never sees an index half-way through a change.
         """
+        reset_seen = reset_version(session)
         with self._lock:
-            if self._index is None:
-                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
-                                              multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
-                self._learned_at = time.monotonic()
-                return self._index
+            if self._index is None or reset_seen != self._reset:
+                if self._index is not None:
+                    log.info("KB index reset by another process (text changed in place): loading it again")
+                return self._load(session, reset_seen)
             fresh: KbIndex | None = None
             changes = article_changes(session, index=self._index)
             if changes:
@@ -259,6 +293,10 @@ class IndexHolder:
                 self._learned_at = time.monotonic()
             if fresh is None:
                 return self._index
+            reset_now = reset_version(session)
+            if reset_now != reset_seen:
+                # Reset meanwhile: this copy may hold erased text; it must not overwrite the rebuilt files.
+                return self._load(session, reset_now)
             if changes:
                 log.info("KB index updated: +%s -%s", changes.added, changes.removed)
                 save(fresh, self.index_dir)

@@ -90,3 +90,15 @@ class KbArticleFeedback(Base):
     helpful: Mapped[bool] = mapped_column(Boolean)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+
+
+class KbIndexReset(Base):
+    """A change of indexed text made in place, without a new version (an erasure scrubs approved versions and
+    the questions the index learned): every process's index holder polls the newest id and reloads its index
+    when it moved, so no process keeps the old text in memory or writes it back to the index files."""
+
+    __tablename__ = "kb_index_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

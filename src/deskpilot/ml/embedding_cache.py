@@ -9,6 +9,9 @@ again, whatever article or version it belongs to.
 Layout: one directory per embedder, `shard-NNNNNN.npz` files holding `hashes` (hex SHA-256 of the text)
 and `vectors` (float32, rows × dimension). A shard is written beside its final name and renamed, so a
 half-written one is never read.
+
+`retain` forgets every vector but those of the given texts (after a complete rebuild, the texts it used): the
+cache would otherwise keep, forever, the vector of every text it ever embedded, an erased person's included.
 """
 
 from __future__ import annotations
@@ -38,15 +41,22 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def directory_of(root: Path, model_id: str) -> Path:
+    """The directory under `root` holding one embedder's shards."""
+    return root / re.sub(r"[^A-Za-z0-9_.-]", "_", model_id)
+
+
 class EmbeddingCache:
     """Vectors by text hash for one embedder, read from and appended to a directory of shards."""
 
     def __init__(self, directory: Path, embedder: Embedder, *, progress: Progress | None = None) -> None:
         self.embedder = embedder
         self.progress = progress
-        self.directory = directory / re.sub(r"[^A-Za-z0-9_.-]", "_", embedder.model_id)
+        self.directory = directory_of(directory, embedder.model_id)
         self._vectors: dict[str, Vectors] = {}
         self._shards = 0
+        self._shards_seen: list[Path] = []
+        self.used: set[str] = set()
         for shard in sorted(self.directory.glob("shard-*.npz")):
             match = _SHARD.fullmatch(shard.name)
             if match is None:
@@ -58,6 +68,7 @@ class EmbeddingCache:
                 continue
             self._vectors.update(zip((str(h) for h in hashes), vectors, strict=True))
             self._shards = max(self._shards, int(match.group(1)))
+            self._shards_seen.append(shard)
 
     def __len__(self) -> int:
         return len(self._vectors)
@@ -69,6 +80,7 @@ class EmbeddingCache:
         and the count this call has to embed.
         """
         hashes = [text_hash(t) for t in texts]
+        self.used.update(hashes)
         missing = list(dict.fromkeys(h for h in hashes if h not in self._vectors))
         text_of = dict(zip(hashes, texts, strict=True))
         started = time.monotonic()
@@ -85,6 +97,21 @@ class EmbeddingCache:
             out[row] = self._vectors[digest]
         return out
 
+    def retain(self, hashes: set[str]) -> int:
+        """Keep only the vectors of `hashes` (in one new shard) and delete the shards this cache read or wrote;
+        how many vectors were dropped. Shards another process wrote meanwhile are left as they are."""
+        dropped = [digest for digest in self._vectors if digest not in hashes]
+        if not dropped:
+            return 0
+        old, self._shards_seen = self._shards_seen, []
+        kept = {digest: vector for digest, vector in self._vectors.items() if digest in hashes}
+        self._vectors = {}
+        if kept:
+            self._store(list(kept), np.stack(list(kept.values())))
+        for shard in old:
+            shard.unlink(missing_ok=True)
+        return len(dropped)
+
     def _store(self, hashes: list[str], vectors: Vectors) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._shards += 1
@@ -92,4 +119,5 @@ class EmbeddingCache:
         partial = final.with_name(f"{final.stem}.partial-{os.getpid()}.npz")
         np.savez(partial, hashes=np.asarray(hashes), vectors=np.asarray(vectors, dtype=np.float32))
         partial.rename(final)
+        self._shards_seen.append(final)
         self._vectors.update(zip(hashes, np.asarray(vectors, dtype=np.float32), strict=True))

@@ -1,5 +1,6 @@
-"""The copies of a person's data outside the owners' tables: the search indexes, the trained models and the
-log files under DATA_DIR. Each step says what it would change (`apply=False`) or changes it."""
+"""The copies of a person's data outside the owners' tables: the search indexes (files, embedding cache, and
+other processes' memory), the trained models and the log files under DATA_DIR. Each step says what it would
+change (`apply=False`) or changes it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from deskpilot.config import Settings
 from deskpilot.kb import indexing
+from deskpilot.ml.embedding_cache import directory_of
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.model_store import ModelStore
-from deskpilot.personal_data import Change, Erasure
+from deskpilot.personal_data import ERASED, Change, Erasure
 from deskpilot.tickets.models import Ticket
 from deskpilot.triage.similar import TicketIndex
 
@@ -24,17 +26,33 @@ TEXT_SUFFIXES = {".json", ".txt", ".csv", ".jsonl", ".log", ".md", ".yaml"}
 def indexes(session: Session, *, settings: Settings, erasure: Erasure, embedder: Embedder,
             apply: bool) -> list[Change]:
     """Rebuild the KB index (articles and the past questions it learned from tickets and chats) from the
-    erased database, and re-embed the person's solved tickets in the similar-tickets index."""
-    tickets = list(session.scalars(select(Ticket.id).where(Ticket.requester_id == erasure.person.user_id)))
+    erased database, keep only today's texts' vectors in its embedding cache (and none of another embedder's),
+    and tell every process to drop the index it holds in memory. Re-embed the person's solved tickets, and every
+    ticket an erasure scrubbed, in the similar-tickets index."""
     kb_built = indexing.index_path(settings.index_dir).exists()
+    stale_caches = _other_embedders_caches(settings.index_dir, embedder)
+    similar = [ticket.id for ticket in session.scalars(select(Ticket))
+               if ticket.requester_id == erasure.person.user_id
+               or ERASED in f"{ticket.subject}{ticket.description}"]
     if apply:
-        if kb_built:
-            indexing.rebuild(session, index_dir=settings.index_dir, embedder=embedder)
-        similar = TicketIndex(settings.index_dir / "tickets", embedder)
-        similar.forget(tickets)
-        similar.refresh(session)
-    return [Change("indexes", "kb_index", int(kb_built), "rebuilt from the erased database (vectors and terms)"),
-            Change("indexes", "similar_tickets", len(tickets), "vectors dropped, re-embedded from the erased text")]
+        indexing.reset(session, index_dir=settings.index_dir, embedder=embedder, rebuild_files=kb_built,
+                       reason=f"erasure of user {erasure.person.user_id}")
+        for directory in stale_caches:
+            shutil.rmtree(directory)
+        index = TicketIndex(settings.index_dir / "tickets", embedder)
+        index.forget(similar)
+        index.refresh(session)
+    return [Change("indexes", "kb_index", int(kb_built), "rebuilt from the erased database (vectors and terms); "
+                   "embedding cache pruned to the indexed texts"),
+            Change("indexes", "kb_index_in_memory", 1, "every process drops the index it holds at its next use"),
+            Change("indexes", "embedding_caches", len(stale_caches), "another embedder's cached vectors deleted"),
+            Change("indexes", "similar_tickets", len(similar), "vectors dropped, re-embedded from the erased text")]
+
+
+def _other_embedders_caches(index_dir: Path, embedder: Embedder) -> list[Path]:
+    root = index_dir / indexing.EMBEDDINGS_SUBDIR
+    mine = directory_of(root, embedder.model_id)
+    return sorted(path for path in root.iterdir() if path.is_dir() and path != mine) if root.is_dir() else []
 
 
 def models(*, settings: Settings, erasure: Erasure, apply: bool) -> list[Change]:

@@ -26,11 +26,12 @@ from deskpilot.db import unit_of_work
 from deskpilot.errors import Conflict, NotFound, PermissionDenied
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.personal_data import Change, Erasure, Person, PersonalDataSource, identifiers_of
-from deskpilot.privacy import copies
+from deskpilot.privacy import copies, ledger
 from deskpilot.privacy.enums import ErasureStatus
 from deskpilot.privacy.models import ErasureRequest
 
 ACCOUNT = "account"
+LEDGER_STEP = "backups"
 COPY_STEPS = ("audit", "indexes", "models", "logs")
 OPEN = (ErasureStatus.REQUESTED, ErasureStatus.APPROVED, ErasureStatus.RUNNING)
 Progress = Callable[[str, list[Change]], None]
@@ -49,14 +50,17 @@ class ErasureContext:
 
 
 def steps_of(sources: Sequence[PersonalDataSource]) -> list[str]:
-    """Every owner but the account, then the copies, then the account (it names the person until the end)."""
-    return [*(source.name for source in sources if source.name != ACCOUNT), *COPY_STEPS, ACCOUNT]
+    """The ledger first (a restore during the erasure must not undo it), every owner but the account, then the
+    copies, then the account (it names the person until the end)."""
+    return [LEDGER_STEP, *(source.name for source in sources if source.name != ACCOUNT), *COPY_STEPS, ACCOUNT]
 
 
-def step_changes(session: Session, context: ErasureContext, erasure: Erasure, step: str, *,
-                 apply: bool) -> list[Change]:
+def step_changes(session: Session, context: ErasureContext, erasure: Erasure, step: str, *, apply: bool,
+                 erasure_id: int | None = None) -> list[Change]:
     """Run (or, without `apply`, describe) one step of the erasure."""
     settings = context.settings
+    if step == LEDGER_STEP:
+        return _ledger(settings, erasure=erasure, erasure_id=erasure_id, apply=apply)
     if step == "audit":
         subjects: set[tuple[str, str]] = set().union(*(
             source.collect(session, settings=settings, person=erasure.person).subjects for source in context.sources))
@@ -73,6 +77,14 @@ def step_changes(session: Session, context: ErasureContext, erasure: Erasure, st
         raise Conflict(f"erasure step {step!r} names no installed personal-data source; reinstall the package "
                        "that provided it, then run the job again")
     return source.erase(session, settings=settings, erasure=erasure, apply=apply)
+
+
+def _ledger(settings: Settings, *, erasure: Erasure, erasure_id: int | None, apply: bool) -> list[Change]:
+    if apply and erasure_id is not None:
+        extra = [term for term in erasure.identifiers if term not in identifiers_of(erasure.person)]
+        ledger.record(settings, erasure_id=erasure_id, person=erasure.person, extra=extra)
+    return [Change(LEDGER_STEP, "erasure_ledger", 1, "entry appended (keyed digests, no identifiers): backups made "
+                   "before the erasure still hold the person; restoring one erases them again")]
 
 
 def plan(session: Session, context: ErasureContext, *, actor: Principal, person: Person,
@@ -162,18 +174,26 @@ def run_next_step(session: Session, context: ErasureContext, *, erasure_id: int)
     erasure = get(session, erasure_id=erasure_id)
     if erasure.status not in (ErasureStatus.APPROVED, ErasureStatus.RUNNING):
         raise Conflict(f"Erasure {erasure.id} is {erasure.status.value}; it runs only once approved.")
-    person = Person(**erasure.person)
     remaining = [step for step in context.steps() if step not in erasure.done_steps]
     if not remaining:
         _finish(session, erasure)
         return None
     step = remaining[0]
-    changes = step_changes(session, context, Erasure(person, identifiers_of(person, erasure.identifiers)), step,
-                           apply=True)
+    changes = step_changes(session, context, _erasure_of(erasure, context.settings), step, apply=True,
+                           erasure_id=erasure.id)
     erasure.status = ErasureStatus.RUNNING
     erasure.done_steps = [*erasure.done_steps, step]
     erasure.changes = [*erasure.changes, *(change.as_json() for change in changes)]
     return step
+
+
+def _erasure_of(request: ErasureRequest, settings: Settings) -> Erasure:
+    """What the steps erase: the person, their identifiers, and those a re-application knows only sealed."""
+    person_fields = dict(request.person)
+    sealed = frozenset(person_fields.pop("sealed", []))
+    person = Person(**person_fields)
+    return Erasure(person, identifiers_of(person, request.identifiers), sealed=sealed,
+                   seal_key=ledger.seal_key(settings) if sealed else b"")
 
 
 def run(sessions: sessionmaker[Session], context: ErasureContext, *, erasure_id: int,
@@ -190,6 +210,17 @@ def run(sessions: sessionmaker[Session], context: ErasureContext, *, erasure_id:
             progress(step)
     if isinstance(bind, Engine):
         compact(bind)
+
+
+def erase_again(sessions: sessionmaker[Session], context: ErasureContext,
+                progress: Callable[[str], None]) -> int:
+    """Re-file and run at once the erasures a restore undid (`deskpilot restore`); how many."""
+    with unit_of_work(sessions) as session:
+        filed = ledger.reapply(session, context.settings)
+    for erasure_id in filed:
+        progress(f"privacy: erasing again the person of erasure {erasure_id} (erased after the backup was made)")
+        run(sessions, context, erasure_id=erasure_id, progress=lambda step: progress(f"privacy:   {step} done"))
+    return len(filed)
 
 
 def compact(engine: Engine) -> None:

@@ -10,16 +10,22 @@ Each event is one line written by a single `write` on a descriptor opened with O
 several processes never interleave, under a lock for the threads of one process, then fsync'd. Nothing
 secret is written: callers pass masked inputs and outputs, and `JournalRun` also scrubs every record of
 the run's secret values.
+
+Appends hold a shared `flock` on the journal's directory; `rewrite` (the erasure of a person, who may be
+named in a run's inputs and outputs) holds it exclusively while it swaps in the rewritten file, so no
+line another process appends meanwhile is lost.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -79,7 +85,7 @@ class RunJournal:
     def append(self, event: JournalEvent, *, token: str, **fields: Any) -> None:
         """Write one event and return only once it is on disk; ProviderError when it cannot be written."""
         record = {**fields, "at": utcnow().isoformat(), "event": str(event), "token": token}
-        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
+        line = encode_record(record) + b"\n"
         try:
             with _WRITING:
                 self._write(line)
@@ -88,10 +94,22 @@ class RunJournal:
                                 "was changed by this step; fix the data directory and run it again.",
                                 retryable=True) from exc
 
+    @contextmanager
+    def _locked(self, operation: int) -> Iterator[None]:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(directory, operation)
+            yield
+        finally:
+            os.close(directory)
+
     def _write(self, line: bytes) -> None:
+        with self._locked(fcntl.LOCK_SH):
+            self._append(line)
+
+    def _append(self, line: bytes) -> None:
         created = not self.path.exists()
-        if created:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
             size = os.fstat(fd).st_size
@@ -106,11 +124,37 @@ class RunJournal:
             os.close(fd)
         if created:
             # The new file's directory entry must survive a crash too.
-            directory = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+            self._sync_directory()
+
+    def _sync_directory(self) -> None:
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def rewrite(self, change: Callable[[dict[str, Any]], dict[str, Any]], *,
+                change_text: Callable[[str], str], apply: bool = True) -> int:
+        """Rewrite every entry with `change` (and every unreadable line with `change_text`), swapped in whole
+        while appends wait; the count of lines that change. Entries keep their order and line numbers. Without
+        `apply` only the count: nothing is written."""
+        if not self.path.exists():
+            return 0
+        with self._locked(fcntl.LOCK_EX if apply else fcntl.LOCK_SH):
+            lines = self.path.read_bytes().split(b"\n")
+            rewritten = [_rewritten_line(raw, change, change_text) for raw in lines]
+            changed = sum(1 for old, new in zip(lines, rewritten, strict=True) if old != new)
+            if changed and apply:
+                partial = self.path.with_name(f".{self.path.name}.rewriting-{os.getpid()}")
+                fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+                try:
+                    os.write(fd, b"\n".join(rewritten))
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                partial.replace(self.path)
+                self._sync_directory()
+        return changed
 
     def read(self) -> JournalReading:
         """Every readable entry in order, and the lines that are not (a write cut short, an edit)."""
@@ -137,6 +181,24 @@ class RunJournal:
                 continue
             entries.append(JournalEntry(number, record["token"], JournalEvent(record["event"]), record))
         return JournalReading(entries, problems)
+
+
+def encode_record(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, sort_keys=True, default=str).encode()
+
+
+def _rewritten_line(raw: bytes, change: Callable[[dict[str, Any]], dict[str, Any]],
+                    change_text: Callable[[str], str]) -> bytes:
+    if not raw.strip():
+        return raw
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return change_text(raw.decode("utf-8", errors="replace")).encode()
+    if not isinstance(record, dict):
+        return change_text(raw.decode("utf-8", errors="replace")).encode()
+    changed = change(record)
+    return raw if changed == record else encode_record(changed)
 
 
 @dataclass(frozen=True)
