@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.state import Author, ConversationState, Owner
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 from deskpilot.tickets.enums import Channel
 
 
@@ -35,7 +36,7 @@ class Conversation(Base):
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution, "conversation_resolution"),
                                                           default=None)
     csat_score: Mapped[int | None] = mapped_column(Integer, default=None)
-    csat_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    csat_comment: Mapped[str | None] = mapped_column(SealedText, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
@@ -53,7 +54,7 @@ class ConversationMessage(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     author_kind: Mapped[Author] = mapped_column(enum_column(Author, "conversation_author"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText)
     ai_assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
