@@ -28,7 +28,8 @@ class Conversation(Base):
     owner_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), default=None,
                                                   index=True)
-    subject: Mapped[str] = mapped_column(String(300), default="")
+    # The requester's first message (or its start), so sealed like the messages.
+    subject: Mapped[str] = mapped_column(SealedText, default="")
     # What the assistant knows: triage of the question, the answer's decision, the steps being walked.
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     troubleshooting: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -75,7 +75,7 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(SealedText)
     description: Mapped[str] = mapped_column(SealedText, default="")
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, "ticket_status"),
                                                  default=TicketStatus.NEW)

@@ -42,7 +42,7 @@ class InboundMail(Base):
     status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus, "inbound_status"))
     error: Mapped[str | None] = mapped_column(Text, default=None)
     from_address: Mapped[str] = mapped_column(String(320), default="")
-    subject: Mapped[str] = mapped_column(String(998), default="")
+    subject: Mapped[str] = mapped_column(SealedText, default="")
     in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Outlook's conversation (the first 22 bytes of Thread-Index, hex), for replies that drop References.
@@ -94,7 +94,7 @@ class OutboundMail(Base):
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     from_address: Mapped[str] = mapped_column(String(320))
     to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(998))
+    subject: Mapped[str] = mapped_column(SealedText)
     body: Mapped[str] = mapped_column(SealedText)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
