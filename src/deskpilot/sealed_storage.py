@@ -2,7 +2,8 @@
 the keys outside the database (`encryption_keys.py`) as they are written and opened as they are read, so the
 areas keep reading and writing plain text.
 
-`SealedText` is the column type of every message body (and AI decision input); `seal_file` / `open_file` are
+`SealedText` is the column type of every message body (and AI decision input), `SealedBytes` of stored API
+responses; `seal_file` / `open_file` are
 what the content store writes and reads. Values stored before encryption are read as they are (a database in
 the middle of its migration keeps working) until `reseal_*` seals them.
 
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Text
+from sqlalchemy import LargeBinary, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -112,3 +113,16 @@ class SealedText(TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, _dialect: Dialect) -> str | None:
         return None if value is None else open_text(value)
+
+
+class SealedBytes(TypeDecorator[bytes]):
+    """Bytes stored sealed like a kept file (a replayed API response that may hold message bodies)."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, _dialect: Dialect) -> bytes | None:
+        return None if value is None else seal_file(value)
+
+    def process_result_value(self, value: bytes | None, _dialect: Dialect) -> bytes | None:
+        return None if value is None else open_file(value)

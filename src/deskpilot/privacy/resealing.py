@@ -11,13 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, Text, select, type_coerce, update
+from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from deskpilot import content_store
 from deskpilot.config import Settings
-from deskpilot.sealed_storage import SealedText, file_needs_sealing, open_file, open_text, seal_file, text_needs_sealing
+from deskpilot.sealed_storage import (
+    SealedBytes,
+    SealedText,
+    file_needs_sealing,
+    open_file,
+    open_text,
+    seal_file,
+    text_needs_sealing,
+)
 from deskpilot.tickets.attachments import UPLOAD_PREFIX
 
 BATCH = 500
@@ -32,10 +41,25 @@ class Resealed:
     files: int
 
 
-def sealed_columns(metadata: MetaData) -> Iterator[tuple[Table, list[Column[str]]]]:
-    """Every table with message bodies sealed at rest, and those columns."""
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of sealed column is read as stored, and told whether it needs sealing again."""
+
+    stored: type[Text] | type[LargeBinary]
+    needs_sealing: Callable[[Any], bool]
+    opened: Callable[[Any], Any]
+
+
+_KINDS: dict[type[Any], _Kind] = {
+    SealedText: _Kind(Text, text_needs_sealing, open_text),
+    SealedBytes: _Kind(LargeBinary, lambda data: bool(data) and file_needs_sealing(data), open_file),
+}
+
+
+def sealed_columns(metadata: MetaData) -> Iterator[tuple[Table, list[Column[Any]]]]:
+    """Every table with values sealed at rest, and those columns."""
     for table in metadata.sorted_tables:
-        columns = [column for column in table.columns if isinstance(column.type, SealedText)]
+        columns = [column for column in table.columns if type(column.type) in _KINDS]
         if columns:
             yield table, columns
 
@@ -45,14 +69,15 @@ def reseal_values(session: Session, metadata: MetaData, progress: Progress | Non
     changed = 0
     for table, columns in sealed_columns(metadata):
         key = table.c.id
-        stored = [type_coerce(column, Text).label(column.name) for column in columns]
+        kinds = {column.name: _KINDS[type(column.type)] for column in columns}
+        stored = [type_coerce(column, kinds[column.name].stored).label(column.name) for column in columns]
         # Sealing again changes nothing a reader sees: columns stamped on update keep their value.
         kept = {column.name: column for column in table.columns if column.onupdate is not None}
         last = 0
         while rows := session.execute(select(key, *stored).where(key > last).order_by(key).limit(BATCH)).all():
             for row in rows:
-                values = {column.name: open_text(getattr(row, column.name)) for column in columns
-                          if text_needs_sealing(getattr(row, column.name))}
+                values = {name: kind.opened(getattr(row, name)) for name, kind in kinds.items()
+                          if getattr(row, name) is not None and kind.needs_sealing(getattr(row, name))}
                 if values:
                     session.execute(update(table).where(key == row.id).values({**kept, **values}))
                     changed += len(values)

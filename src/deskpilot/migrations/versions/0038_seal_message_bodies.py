@@ -33,6 +33,11 @@ SEALED = {
     'outbound_mails': ('subject', 'body'),
     'ai_decisions': ('input_redacted',),
     'ai_feedback': ('suggested_value', 'final_value'),
+    # Copies of requesters' words kept for the AI: corrected triage examples, gap questions, replay and review cases.
+    'triage_corrected_examples': ('text',),
+    'kb_gap_questions': ('question',),
+    'replay_cases': ('question',),
+    'ai_reviews': ('question', 'output'),
 }
 BATCH = 500
 
