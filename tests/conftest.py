@@ -7,6 +7,7 @@ in CI (CI=true) it fails them, so the PostgreSQL half can never silently vanish.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import tempfile
@@ -23,9 +24,11 @@ from deskpilot.audit.keyring import AuditKeyring, use_keyring
 from deskpilot.clock import set_clock
 from deskpilot.config import Environment, Settings
 from deskpilot.db import make_engine, session_factory
+from deskpilot.encryption_keys import Keyring
 from deskpilot.migrations import upgrade
 from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.schema import metadata
+from deskpilot.sealed_storage import use_loader
 
 # Cheap argon2 in tests: the cost parameters are configuration, the algorithm is the same.
 configure_hasher(time_cost=1, memory_kib=64)
@@ -35,6 +38,11 @@ TEST_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
 _SESSION_KEYRING = AuditKeyring(TEST_AUDIT_KEY.encode(),
                                 Path(tempfile.gettempdir()) / f"deskpilot-test-audit-{os.getpid()}")
 use_keyring(_SESSION_KEYRING)
+
+# The encryption key of the test processes (message bodies and files are sealed at rest): every Settings built in
+# a test, and every CLI or server subprocess, reads it from the environment, so they all open what others sealed.
+TEST_ENCRYPTION_KEYS = {"test": "dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="}
+os.environ.setdefault("DESKPILOT_ENCRYPTION_KEYS", json.dumps(TEST_ENCRYPTION_KEYS))
 
 PG_ADMIN_URL = os.environ.get("DESKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -103,6 +111,20 @@ def session(engine: Engine) -> Iterator[Session]:
     factory = session_factory(engine)
     with factory() as db:
         yield db
+
+
+def _test_keyring() -> Keyring:
+    return Keyring.from_settings(Settings(environment=Environment.TEST, encryption_keys=TEST_ENCRYPTION_KEYS))
+
+
+use_loader(_test_keyring)
+
+
+@pytest.fixture(autouse=True)
+def sealing_keys() -> Iterator[None]:
+    """Bodies and files sealed with the test key again after a test that configured other keys (a CLI run)."""
+    yield
+    use_loader(_test_keyring)
 
 
 @pytest.fixture(autouse=True)

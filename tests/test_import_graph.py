@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     "config": CORE, "errors": CORE, "clock": CORE, "validation": CORE, "safe_csv": CORE, "content_store": CORE,
     "personal_data": CORE,
     "data_retention": CORE,
-    "encryption_keys": CORE,
+    "encryption_keys": CORE, "sealed_storage": CORE,
     # The mail server connection (SMTP sending, OAuth2 sign-in): the e-mail channel and the runbooks share it.
     "mailserver": CORE,
     "ml": BLOCKS,

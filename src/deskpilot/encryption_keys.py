@@ -23,6 +23,8 @@ from deskpilot.config import Settings
 from deskpilot.errors import InvalidInput
 
 SEALED_PREFIX = "enc:v1:"
+# A sealed file starts with this line, then the key id and a newline, then nonce + ciphertext.
+SEALED_FILE_MAGIC = b"deskpilot-sealed-v1\n"
 _NONCE_BYTES = 12
 
 
@@ -89,16 +91,56 @@ class Keyring:
         if not value.startswith(SEALED_PREFIX):
             return value
         key_id, _, payload = value.removeprefix(SEALED_PREFIX).partition(":")
-        key = self.keys.get(key_id)
-        if key is None:
-            raise InvalidInput(f"a stored secret was sealed with key {key_id!r}, which is not configured: restore "
-                               "that key in DESKPILOT_ENCRYPTION_KEYS or the key file")
+        key = self._key(key_id)
         blob = base64.b64decode(payload)
         try:
             return AESGCM(key).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], key_id.encode()).decode()
         except InvalidTag:
             raise InvalidInput(f"a stored secret sealed with key {key_id!r} does not open: wrong key or altered "
                                "value (check DESKPILOT_ENCRYPTION_KEYS or the key file in DATA_DIR/keys)") from None
+
+
+    def seal_bytes(self, data: bytes) -> bytes:
+        """`data` encrypted with the current key, as a file body that names the key (`SEALED_FILE_MAGIC`)."""
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, data, self.current.encode())
+        return SEALED_FILE_MAGIC + self.current.encode() + b"\n" + nonce + sealed
+
+    def open_bytes(self, data: bytes) -> bytes:
+        """The bytes in a sealed file body; a body that is not sealed (stored before encryption) is returned as is."""
+        key_id = sealed_file_key(data)
+        if key_id is None:
+            return data
+        blob = data[len(SEALED_FILE_MAGIC) + len(key_id) + 1:]
+        try:
+            return AESGCM(self._key(key_id)).decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], key_id.encode())
+        except InvalidTag:
+            raise InvalidInput(f"a stored file sealed with key {key_id!r} does not open: wrong key or altered "
+                               "file (check DESKPILOT_ENCRYPTION_KEYS or the key file in DATA_DIR/keys)") from None
+
+    def _key(self, key_id: str) -> bytes:
+        key = self.keys.get(key_id)
+        if key is None:
+            raise InvalidInput(f"stored data was sealed with key {key_id!r}, which is not configured: restore "
+                               "that key in DESKPILOT_ENCRYPTION_KEYS or the key file")
+        return key
+
+
+def sealed_text_key(value: str) -> str | None:
+    """The id of the key that sealed `value`, or None when it is not sealed."""
+    return value.removeprefix(SEALED_PREFIX).partition(":")[0] if value.startswith(SEALED_PREFIX) else None
+
+
+def sealing_overhead(key_id: str) -> int:
+    """How many bytes sealing a file with `key_id` adds: header, nonce and the GCM tag."""
+    return len(SEALED_FILE_MAGIC) + len(key_id.encode()) + 1 + _NONCE_BYTES + 16
+
+
+def sealed_file_key(data: bytes) -> str | None:
+    """The id of the key that sealed a file body, or None when it is not sealed."""
+    if not data.startswith(SEALED_FILE_MAGIC):
+        return None
+    return data[len(SEALED_FILE_MAGIC):].partition(b"\n")[0].decode()
 
 
 def add_key(settings: Settings) -> str:

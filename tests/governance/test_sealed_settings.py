@@ -31,6 +31,7 @@ def _stored(session: Session) -> str:
 def test_connection_passwords_are_sealed_in_the_database_and_survive_a_key_rotation(
         session: Session, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("DESKPILOT_ENCRYPTION_KEYS")  # the key file of DATA_DIR, not the test key
     desk = make_desk(session)
     adam, settings = Principal.of(desk.adam), Settings(environment=Environment.TEST, data_dir=tmp_path)
     connections.change(session, actor=adam, settings=settings, group="smtp",

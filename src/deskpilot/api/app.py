@@ -44,6 +44,7 @@ from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings, get_settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.runtime import AiRuntime, build_runtime, warm_in_background
+from deskpilot.sealed_storage import configure_sealing
 from deskpilot.web.pages import install_pages
 
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     settings = settings or get_settings()
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
     configure_audit(settings)
+    configure_sealing(settings)
     app = FastAPI(title="deskpilot", version=__version__, docs_url=None, redoc_url=None,
                   description="Self-hosted AI service desk: tickets, SLAs, triage, grounded answers, audit.",
                   lifespan=_lifespan)

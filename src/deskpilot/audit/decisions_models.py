@@ -7,12 +7,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from deskpilot.audit.enums import DecisionKind, FeedbackAction
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 
 
 class AiDecision(Base):
@@ -25,7 +26,7 @@ class AiDecision(Base):
     subject_id: Mapped[str | None] = mapped_column(String(80), default=None)
     model_version: Mapped[str] = mapped_column(String(120))
     input_hash: Mapped[str] = mapped_column(String(64))
-    input_redacted: Mapped[str] = mapped_column(Text, default="")
+    input_redacted: Mapped[str] = mapped_column(SealedText, default="")
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     confidence: Mapped[float] = mapped_column(Float)
     abstained: Mapped[bool] = mapped_column(Boolean)
@@ -59,8 +60,8 @@ class AiFeedback(Base):
     decision_kind: Mapped[DecisionKind] = mapped_column(enum_column(DecisionKind, "decision_kind"))
     field: Mapped[str] = mapped_column(String(60))
     action: Mapped[FeedbackAction] = mapped_column(enum_column(FeedbackAction, "feedback_action"))
-    suggested_value: Mapped[str | None] = mapped_column(Text, default=None)
-    final_value: Mapped[str | None] = mapped_column(Text, default=None)
+    suggested_value: Mapped[str | None] = mapped_column(SealedText, default=None)
+    final_value: Mapped[str | None] = mapped_column(SealedText, default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

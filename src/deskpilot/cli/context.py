@@ -13,6 +13,7 @@ from deskpilot.audit.keyring import configure_audit
 from deskpilot.config import Settings
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.errors import InvalidInput
+from deskpilot.sealed_storage import configure_sealing
 
 
 def load_settings() -> Settings:
@@ -25,6 +26,7 @@ def load_settings() -> Settings:
         raise InvalidInput(f"invalid configuration: {problems}") from exc
     configure_hasher(time_cost=settings.password_time_cost, memory_kib=settings.password_memory_kib)
     configure_audit(settings)
+    configure_sealing(settings)
     return settings
 
 

@@ -19,6 +19,7 @@ from deskpilot.evaluation.triage_desk import DeskRequest, DeskScore, read_reques
 from deskpilot.migrations import upgrade
 from deskpilot.ml.baselines import TfidfSvmBaseline
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.sealed_storage import configure_sealing
 from deskpilot.tickets.enums import Priority
 from deskpilot.triage.engine import TriageEngine
 from deskpilot.triage.training import history_examples, train_from_history
@@ -43,6 +44,7 @@ def run(requests: list[DeskRequest], progress: Any) -> list[DeskScore]:
     with tempfile.TemporaryDirectory(prefix="deskpilot-eval-") as directory:
         settings = settings.model_copy(update={"data_dir": Path(directory), "database_url": ""})
         configure_audit(settings)  # the copy's audit key lives in the temporary directory too
+        configure_sealing(settings)  # and so does its encryption key
         progress("loading a fresh copy of the demo desk ...")
         upgrade(settings.resolved_database_url)
         embedder = load_embedder(settings.embedding_model)

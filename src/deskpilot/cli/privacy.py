@@ -13,19 +13,25 @@ import sys
 from pathlib import Path
 from typing import TypeAlias
 
+from sqlalchemy.orm import Session
+
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
 from deskpilot.cli.acting import add_actor_args, authenticated_actor
 from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
-from deskpilot.encryption_keys import add_key
+from deskpilot.config import Settings
+from deskpilot.encryption_keys import Keyring, add_key
 from deskpilot.errors import InvalidInput
 from deskpilot.governance.sealed_settings import reseal
 from deskpilot.ml.embeddings import load_embedder
-from deskpilot.privacy import erasure
+from deskpilot.privacy import erasure, resealing
 from deskpilot.privacy.export import export_person, find_person
+from deskpilot.privacy.resealing import Resealed
 from deskpilot.privacy.retention import apply_retention
 from deskpilot.privacy.sources import all_sources
+from deskpilot.schema import metadata
+from deskpilot.sealed_storage import configure_sealing
 
 Sub: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -107,13 +113,39 @@ def cmd_privacy_retention(args: argparse.Namespace) -> int:
 def cmd_privacy_rotate_key(_args: argparse.Namespace) -> int:
     settings = load_settings()
     key_id = add_key(settings)
+    configure_sealing(settings)  # seal with the new key from here on
     print(f"Added encryption key {key_id} to the key file; it seals from now on, the old keys still open.")
     with database(settings) as session:
         count = reseal(session, settings)
+        print(f"Sealed {count} stored setting versions again with {key_id}.")
+        done = _reseal_stored(session, settings)
         audit.record(session, actor_id=None, actor_name="cli", action="privacy.key_rotated", subject_type="key",
-                     subject_id=key_id, after={"resealed_setting_versions": count})
-    print(f"Sealed {count} stored setting versions again with {key_id}; audited as privacy.key_rotated.")
+                     subject_id=key_id, after={"resealed_setting_versions": count, "resealed_values": done.values,
+                                               "resealed_files": done.files})
+    print(f"Audited as privacy.key_rotated. Once every process has read {key_id} (each reloads the key file when "
+          "it meets a value sealed with a key it lacks), older keys seal nothing more.")
     return 0
+
+
+def cmd_privacy_reseal(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    with database(settings) as session:
+        count = reseal(session, settings)
+        done = _reseal_stored(session, settings)
+        audit.record(session, actor_id=None, actor_name="cli", action="privacy.resealed", subject_type="key",
+                     subject_id=Keyring.from_settings(settings).current,
+                     after={"resealed_setting_versions": count, "resealed_values": done.values,
+                            "resealed_files": done.files})
+    print(f"Sealed {count} stored setting versions again; audited as privacy.resealed.")
+    return 0
+
+
+def _reseal_stored(session: Session, settings: Settings) -> Resealed:
+    done = resealing.reseal(session, settings=settings, metadata=metadata,
+                            progress=lambda line: print(f"  {line}", file=sys.stderr))
+    print(f"Sealed {done.values} stored message bodies and {done.files} files in DATA_DIR with key "
+          f"{Keyring.from_settings(settings).current}.")
+    return done
 
 
 def register(sub: Sub) -> None:
@@ -142,5 +174,9 @@ def register(sub: Sub) -> None:
     retention.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     retention.set_defaults(func=cmd_privacy_retention)
     rotate = privacy.add_parser("rotate-key", help="add an encryption key to the key file (it seals from now on) "
-                                "and seal the stored connection secrets again with it")
+                                "and seal the stored connection secrets, message bodies and files again with it")
     rotate.set_defaults(func=cmd_privacy_rotate_key)
+    again = privacy.add_parser("reseal", help="seal every message body, AI decision input and kept file (raw mail, "
+                               "attachments) with the current key: after upgrading, or after adding a key to "
+                               "DESKPILOT_ENCRYPTION_KEYS")
+    again.set_defaults(func=cmd_privacy_reseal)

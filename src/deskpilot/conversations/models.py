@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.state import Author, ConversationState, Owner
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 from deskpilot.tickets.enums import Channel
 
 
@@ -27,7 +28,8 @@ class Conversation(Base):
     owner_agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), default=None,
                                                   index=True)
-    subject: Mapped[str] = mapped_column(String(300), default="")
+    # The requester's first message (or its start), so sealed like the messages.
+    subject: Mapped[str] = mapped_column(SealedText, default="")
     # What the assistant knows: triage of the question, the answer's decision, the steps being walked.
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     troubleshooting: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -35,7 +37,7 @@ class Conversation(Base):
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution, "conversation_resolution"),
                                                           default=None)
     csat_score: Mapped[int | None] = mapped_column(Integer, default=None)
-    csat_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    csat_comment: Mapped[str | None] = mapped_column(SealedText, default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
@@ -53,7 +55,7 @@ class ConversationMessage(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     author_kind: Mapped[Author] = mapped_column(enum_column(Author, "conversation_author"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText)
     ai_assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     citations: Mapped[list[Any]] = mapped_column(JSON, default=list)
     confidence: Mapped[float | None] = mapped_column(Float, default=None)

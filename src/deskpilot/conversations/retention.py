@@ -23,10 +23,12 @@ class ChatsSweep:
                before: datetime, dry_run: bool) -> Expired:
         """Empty the conversations last active before `before` (not yet emptied)."""
         with_messages = select(ConversationMessage.id).where(ConversationMessage.conversation_id == Conversation.id)
-        ids = list(session.scalars(select(Conversation.id).where(
-            Conversation.updated_at < before,
-            or_(with_messages.exists(), Conversation.subject.not_in(["", EXPIRED_TEXT]),
-                Conversation.csat_comment.is_not(None)))))
+        # The subject is sealed at rest (a copy of the first message), so SQL cannot compare it: read and check.
+        rows = session.execute(select(Conversation.id, Conversation.subject).where(
+            Conversation.updated_at < before, Conversation.subject != "")).all()
+        ids = sorted({*(row.id for row in rows if row.subject != EXPIRED_TEXT), *session.scalars(
+            select(Conversation.id).where(Conversation.updated_at < before,
+                                          or_(with_messages.exists(), Conversation.csat_comment.is_not(None))))})
         if dry_run or not ids:
             return Expired(records=len(ids))
         for chunk in in_chunks(ids):

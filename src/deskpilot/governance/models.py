@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
 from deskpilot.governance.enums import AiMode, Capability, CaseKind, CaseSource, ReviewKind, Verdict
+from deskpilot.sealed_storage import SealedText
 
 
 class ReplaySet(Base):
@@ -39,7 +40,7 @@ class ReplayCase(Base):
     source: Mapped[CaseSource] = mapped_column(enum_column(CaseSource, "replay_case_source"))
     # The record the case came from ("ticket:12", "decision:7", "cases.csv line 4"): its provenance.
     source_ref: Mapped[str] = mapped_column(String(200))
-    question: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(SealedText)
     expected: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -89,8 +90,8 @@ class AiReview(Base):
     item_ref: Mapped[int] = mapped_column(Integer)
     intent: Mapped[str] = mapped_column(String(120))
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
-    question: Mapped[str] = mapped_column(Text, default="")
-    output: Mapped[str] = mapped_column(Text, default="")
+    question: Mapped[str] = mapped_column(SealedText, default="")
+    output: Mapped[str] = mapped_column(SealedText, default="")
     # The article the answer or draft was built from (None for a runbook run or an answer without one).
     article: Mapped[str | None] = mapped_column(String(120), default=None)
     sampled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

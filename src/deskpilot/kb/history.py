@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.audit.decisions_models import AiDecision, AiFeedback
@@ -124,30 +124,35 @@ def _answering_source(sources: Any, approved: Mapping[str, int]) -> str | None:
 
 
 def _resolved_tickets(session: Session, approved: Mapping[str, int], limit: int) -> dict[str, str]:
-    # A public reply by someone other than the requester (the system actor has no user id) that looks
-    # like it cites; the regular expression below decides.
-    desk_citing = ((TicketMessage.kind == MessageKind.PUBLIC_REPLY) & TicketMessage.author_id.is_not(None)
-                   & (TicketMessage.author_id != Ticket.requester_id) & TicketMessage.body.like("%[% v%]%"))
+    # Public replies by someone other than the requester (the system actor has no user id), newest resolved
+    # ticket first. Bodies are sealed at rest (sealed_storage.py), so which reply looks like it cites is decided
+    # here, not by SQL: the last such reply of each of the `limit` newest tickets that have one.
     resolved_at = func.coalesce(Ticket.resolved_at, Ticket.closed_at, Ticket.updated_at)
-    ticket_ids = list(session.scalars(
-        select(Ticket.id)
-        .where(Ticket.status.in_(_RESOLVED), exists().where(TicketMessage.ticket_id == Ticket.id, desk_citing))
-        .order_by(resolved_at.desc(), Ticket.id.desc())
-        .limit(limit)))
-    if not ticket_ids:
-        return {}
+    replies = session.execute(
+        select(TicketMessage.ticket_id, TicketMessage.body)
+        .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+        .where(Ticket.status.in_(_RESOLVED), TicketMessage.kind == MessageKind.PUBLIC_REPLY,
+               TicketMessage.author_id.is_not(None), TicketMessage.author_id != Ticket.requester_id)
+        .order_by(resolved_at.desc(), Ticket.id.desc(), TicketMessage.id)
+        .execution_options(yield_per=500))
     last_reply: dict[int, str] = {}
-    for ticket_id, body in session.execute(
-            select(TicketMessage.ticket_id, TicketMessage.body)
-            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
-            .where(TicketMessage.ticket_id.in_(ticket_ids), desk_citing)
-            .order_by(TicketMessage.id)):
-        last_reply[ticket_id] = body
+    for ticket_id, body in replies:
+        if ticket_id not in last_reply and len(last_reply) == limit:
+            break
+        if _looks_citing(body):
+            last_reply[ticket_id] = body
     found: dict[str, str] = {}
-    for ticket_id in ticket_ids:
-        for slug in _cited(last_reply.get(ticket_id, ""), approved):
+    for ticket_id, body in last_reply.items():
+        for slug in _cited(body, approved):
             found[f"{_TICKET}:{ticket_id}:{slug}"] = slug
     return found
+
+
+def _looks_citing(body: str) -> bool:
+    """What the SQL pattern '%[% v%]%' matched: a bracket, later " v", later a closing bracket."""
+    opening = body.find("[")
+    version = body.find(" v", opening + 1) if opening >= 0 else -1
+    return version >= 0 and body.find("]", version + 2) >= 0
 
 
 def _cited(text: str, approved: Mapping[str, int]) -> list[str]:

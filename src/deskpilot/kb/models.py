@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
 from deskpilot.kb.enums import KbArticleStatus, KbVersionStatus
+from deskpilot.sealed_storage import SealedText
 
 
 class KbArticle(Base):
@@ -71,7 +72,7 @@ class KbGapQuestion(Base):
     __tablename__ = "kb_gap_questions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    question: Mapped[str] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(SealedText)
     confidence: Mapped[float] = mapped_column(Float, default=0.0)
     # The best candidates retrieval found (slug, version, score), too weak to answer from.
     near_misses: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

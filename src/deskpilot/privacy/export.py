@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from deskpilot import content_store
 from deskpilot.accounts import permissions
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import User
@@ -111,7 +112,7 @@ def _write(path: Path, sections: list[Section], *, person: Person, actor: Princi
             for stored in section.files:
                 name = f"{section.name}/files/{stored.name}"
                 if stored.path.is_file():
-                    put(name, stored.path.read_bytes())
+                    put(name, content_store.read(stored.path))
                 else:
                     missing.append(name)
         put("README.md", readme(sections, person=person, made_at=made_at, made_by=actor.username,

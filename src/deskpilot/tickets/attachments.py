@@ -33,7 +33,7 @@ class Upload:
 @dataclass(frozen=True)
 class Download:
     attachment: TicketAttachment
-    path: Path
+    content: bytes
     media_type: str
     disposition: str
 
@@ -71,10 +71,11 @@ def served(data_dir: Path, attachment: TicketAttachment, *, inline: bool) -> Dow
     if not path.is_file():
         raise NotFound(f"The file of attachment {attachment.id} is missing from the data directory ({path}); "
                        "restore it from the last backup.")
-    with path.open("rb") as head:  # the bytes decide, also for files stored before sniffing was recorded
-        media_type = file_types.served_type(file_types.sniff(head.read(4096)))
+    content = content_store.read(path)  # opened: files are kept sealed (sealed_storage.py)
+    # The bytes decide, also for files stored before sniffing was recorded.
+    media_type = file_types.served_type(file_types.sniff(content[:4096]))
     show_inline = inline and media_type != file_types.OPAQUE
-    return Download(attachment, path, media_type,
+    return Download(attachment, content, media_type,
                     file_types.content_disposition(attachment.filename, inline=show_inline))
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 from deskpilot.tickets.enums import Channel, Level, MessageKind, Priority, TicketStatus
 
 
@@ -74,8 +75,8 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    description: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str] = mapped_column(SealedText)
+    description: Mapped[str] = mapped_column(SealedText, default="")
     status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus, "ticket_status"),
                                                  default=TicketStatus.NEW)
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"), default=Priority.P3)
@@ -126,7 +127,7 @@ class TicketMessage(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind, "message_kind"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(SealedText)
     ai_assisted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     ticket: Mapped[Ticket] = relationship(back_populates="messages")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.enums import Role
@@ -88,16 +88,27 @@ def get(session: Session, *, actor: Principal, ticket_id: int) -> Ticket:
     return get_visible(session, actor=actor, ticket_id=ticket_id)
 
 
-def _filtered(actor: Principal, filters: dict[str, Any], search: str | None) -> Select[Any]:
+def _filtered(actor: Principal, filters: dict[str, Any]) -> Select[Any]:
     query = select(Ticket).where(visible_clause(actor))
     for field, value in filters.items():
         if value is not None:
             query = query.where(getattr(Ticket, field) == value)
-    for term in (search or "").split()[:8]:
-        pattern = f"%{term.lower().replace('%', '').replace('_', '')}%"
-        query = query.where(or_(func.lower(Ticket.subject).like(pattern),
-                                func.lower(Ticket.description).like(pattern)))
     return query
+
+
+def _search_terms(search: str | None) -> list[str]:
+    return [term.lower() for term in (search or "").split()[:8]]
+
+
+def _matching_ids(session: Session, query: Select[Any], terms: list[str]) -> list[int]:
+    """The ids (in the query's order) of the tickets whose subject or description holds every term.
+
+    Descriptions are sealed at rest (sealed_storage.py), so SQL cannot match them: the filtered tickets' texts
+    are read, opened and matched here, column by column, never whole rows."""
+    rows = session.execute(query.with_only_columns(Ticket.id, Ticket.subject, Ticket.description)
+                           .execution_options(yield_per=1000))
+    return [ticket_id for ticket_id, subject, description in rows
+            if all(term in subject.lower() or term in description.lower() for term in terms)]
 
 
 _ORDER: dict[TicketSort, tuple[Any, ...]] = {
@@ -118,11 +129,18 @@ def get_all(session: Session, *, actor: Principal, status: TicketStatus | None =
     `open_only` keeps the statuses that still need work (new, open, in progress, waiting)."""
     filters = {"status": status, "priority": priority, "queue_id": queue_id, "assignee_id": assignee_id,
                "requester_id": requester_id, "category": category, "channel": channel}
-    query = _filtered(actor, filters, search)
+    query = _filtered(actor, filters)
     if open_only:
         query = query.where(Ticket.status.in_(OPEN_STATUSES))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(*_ORDER[sort]).offset(offset).limit(limit)).all()
+    query = query.order_by(*_ORDER[sort])
+    terms = _search_terms(search)
+    if terms:
+        matching = _matching_ids(session, query, terms)
+        page = matching[offset:offset + limit]
+        found = {ticket.id: ticket for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(page)))}
+        return [found[ticket_id] for ticket_id in page], len(matching)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(query.offset(offset).limit(limit)).all()
     return list(rows), total
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 
 
 class Criticality(StrEnum):
@@ -59,7 +60,7 @@ class CorrectedExample(Base):
     __tablename__ = "triage_corrected_examples"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText)
     category: Mapped[str] = mapped_column(String(120), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), default=None)
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from deskpilot.db import Base, UtcDateTime
+from deskpilot.sealed_storage import SealedBytes
 
 
 class IdempotencyRecord(Base):
@@ -26,6 +27,6 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer, default=None)
     response_headers: Mapped[list[list[str]] | None] = mapped_column(JSON, default=None)
-    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    response_body: Mapped[bytes | None] = mapped_column(SealedBytes, default=None)  # may hold message bodies
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
 from deskpilot.api.routes.ticket_attachments import file_response
@@ -35,9 +35,9 @@ def add_attachment(conversation_id: IdPath, file: Annotated[UploadFile, File(des
 
 
 @router.get("/{conversation_id}/attachments/{attachment_id}", operation_id="download_conversation_attachment",
-            response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
 def download_attachment(conversation_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentPrincipal,
-                        settings: SettingsDep, inline: Annotated[bool, Query()] = False) -> FileResponse:
+                        settings: SettingsDep, inline: Annotated[bool, Query()] = False) -> Response:
     """The file, served like a ticket's files."""
     return file_response(attachments.download(session, actor=actor, data_dir=settings.data_dir,
                                               conversation_id=conversation_id, attachment_id=attachment_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import Response
 
 from deskpilot.api.deps import CurrentPrincipal, IdPath, SessionDep, SettingsDep
 from deskpilot.api.uploads import read_upload
@@ -35,16 +35,16 @@ def add_attachment(ticket_id: IdPath, file: Annotated[UploadFile, File(descripti
 
 
 @router.get("/{ticket_id}/attachments/{attachment_id}", operation_id="download_ticket_attachment",
-            response_class=FileResponse, responses={200: {"content": {"application/octet-stream": {}}}})
+            response_class=Response, responses={200: {"content": {"application/octet-stream": {}}}})
 def download_attachment(ticket_id: IdPath, attachment_id: IdPath, session: SessionDep, actor: CurrentPrincipal,
-                        settings: SettingsDep, inline: Annotated[bool, Query()] = False) -> FileResponse:
+                        settings: SettingsDep, inline: Annotated[bool, Query()] = False) -> Response:
     """The file: downloaded as an opaque file unless it is a passive type (image, PDF, text) asked `inline`."""
     return file_response(attachments.download(session, actor=actor, data_dir=settings.data_dir, ticket_id=ticket_id,
                                                attachment_id=attachment_id, inline=inline))
 
 
-def file_response(found: attachments.Download) -> FileResponse:
+def file_response(found: attachments.Download) -> Response:
     """A stored file with headers that keep the browser from running or guessing anything in it."""
-    return FileResponse(found.path, media_type=found.media_type, headers={
+    return Response(found.content, media_type=found.media_type, headers={
         "Content-Disposition": found.disposition, "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store"})

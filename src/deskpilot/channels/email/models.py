@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from deskpilot.channels.email.enums import InboundStatus, OutboundKind, OutboundStatus
 from deskpilot.clock import utcnow
 from deskpilot.db import Base, UtcDateTime, enum_column
+from deskpilot.sealed_storage import SealedText
 
 
 class InboundMail(Base):
@@ -41,12 +42,12 @@ class InboundMail(Base):
     status: Mapped[InboundStatus] = mapped_column(enum_column(InboundStatus, "inbound_status"))
     error: Mapped[str | None] = mapped_column(Text, default=None)
     from_address: Mapped[str] = mapped_column(String(320), default="")
-    subject: Mapped[str] = mapped_column(String(998), default="")
+    subject: Mapped[str] = mapped_column(SealedText, default="")
     in_reply_to: Mapped[str | None] = mapped_column(String(255), default=None)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Outlook's conversation (the first 22 bytes of Thread-Index, hex), for replies that drop References.
     thread_index_root: Mapped[str | None] = mapped_column(String(44), default=None, index=True)
-    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_text: Mapped[str] = mapped_column(SealedText, default="")
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     raw_sha256: Mapped[str] = mapped_column(String(64))
     raw_size: Mapped[int] = mapped_column(Integer)
@@ -93,8 +94,8 @@ class OutboundMail(Base):
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     from_address: Mapped[str] = mapped_column(String(320))
     to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(998))
-    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(SealedText)
+    body: Mapped[str] = mapped_column(SealedText)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from deskpilot import content_store
 from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.parse import Attachment
 from deskpilot.content_store import content_path, write_once
@@ -26,8 +27,8 @@ def store_raw(mail_dir: Path, raw: bytes, sha256: str | None = None) -> str:
 
 
 def read_raw(mail_dir: Path, relative: str) -> bytes:
-    """The bytes of a stored mail."""
-    return (mail_dir / relative).read_bytes()
+    """The bytes of a stored mail (kept sealed: see sealed_storage.py)."""
+    return content_store.read(mail_dir / relative)
 
 
 def store_attachments(mail_dir: Path, attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
