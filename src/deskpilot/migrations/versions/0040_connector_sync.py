@@ -18,7 +18,7 @@ from alembic import op
 import deskpilot.db
 
 revision: str = '0040'
-down_revision: str | None = '0037'
+down_revision: str | None = '0039'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
