@@ -1,6 +1,8 @@
 """The right to erasure: one admin requests it, another approves it, and a resumable job removes or irreversibly
 pseudonymises the person in every owner's records (the same sources as the export), the audit log (redacted,
-still verifiable), the search indexes, the trained models and the logs.
+still verifiable), the search indexes (files, embedding cache, other processes' memory), the trained models and
+the logs. Its first step writes the ledger entry that makes a restore of an older backup erase the person again
+(`privacy.ledger`). docs/privacy.md lists every copy.
 
 The job runs one step per unit of work and records the step as done in the same transaction, so a crash
 repeats at most the step in flight (every step is idempotent). The account is pseudonymised last, and the

@@ -11,7 +11,7 @@ several processes never interleave, under a lock for the threads of one process,
 secret is written: callers pass masked inputs and outputs, and `JournalRun` also scrubs every record of
 the run's secret values.
 
-Appends hold a shared `flock` on the journal's directory; `rewrite` (the erasure of a person, who may be
+Appends hold a shared `flock` on the journal's lock file beside it; `rewrite` (the erasure of a person, who may be
 named in a run's inputs and outputs) holds it exclusively while it swaps in the rewritten file, so no
 line another process appends meanwhile is lost.
 """
@@ -96,13 +96,14 @@ class RunJournal:
 
     @contextmanager
     def _locked(self, operation: int) -> Iterator[None]:
+        # A lock file of its own, opened for writing: NFS emulates flock with byte-range locks, which need that.
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        directory = os.open(self.path.parent, os.O_RDONLY)
+        lock = os.open(self.path.with_name(f".{self.path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         try:
-            fcntl.flock(directory, operation)
+            fcntl.flock(lock, operation)
             yield
         finally:
-            os.close(directory)
+            os.close(lock)
 
     def _write(self, line: bytes) -> None:
         with self._locked(fcntl.LOCK_SH):
