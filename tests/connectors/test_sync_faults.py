@@ -103,6 +103,40 @@ def test_a_429_storm_and_a_crash_mid_sync_lose_and_duplicate_nothing(
     assert remote.priority is Priority.P1 and linked_ticket(session, "zendesk", made).priority is Priority.P1
 
 
+def test_a_pass_killed_between_two_pages_of_the_itsm_resumes_without_losing_or_doubling_a_comment(
+        session: Session, engine: Engine, tmp_path: Path) -> None:
+    make_desk(session)
+    session.commit()
+    with zendesk_desk(tickets=3, articles=0) as desk:
+        zd = desk.state
+        requester = next(u for u, raw in zd.users.items() if raw["role"] == "end-user" and raw["email"])
+        made = [zd.add_ticket(subject=f"Laptop {n} does not boot", body="Black screen.", requester_id=requester)
+                for n in range(4)]
+        connector = desk.connector()
+        synced = SyncedDesk(engine, connector, tmp_path)
+        synced.sync()
+        for ticket_id in made:
+            zd.add_comment(ticket_id, body=f"Tried safe mode on {ticket_id}.", public=True, author_id=requester)
+        real_pages, calls = connector.tickets_since, []
+
+        def killed_on_second_page(cursor: str | None, *, limit: int) -> Any:
+            calls.append(cursor)
+            if len(calls) == 2:
+                raise Killed
+            return real_pages(cursor, limit=limit)
+
+        connector.tickets_since = killed_on_second_page  # type: ignore[method-assign]
+        with pytest.raises(Killed):
+            synced.sync()
+        connector.tickets_since = real_pages  # type: ignore[method-assign]
+        resumed = synced.sync()
+
+    assert resumed.comments_in == 1, "the first page was stored with its cursor; only the second is read again"
+    for ticket_id in made:
+        bodies = [body for _, body in thread(session, linked_ticket(session, "zendesk", ticket_id).id)]
+        assert bodies == ["Black screen.", f"Tried safe mode on {ticket_id}."]
+
+
 def test_the_sync_command_and_job_run_a_pass_over_the_configured_connection(
         deskpilot_entry_points: Path, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,8 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.audit.models import AuditEvent
 from deskpilot.connectors.models import SyncLink
 from deskpilot.connectors.sync import changed_in_desk
+from deskpilot.governance import switches
+from deskpilot.governance.enums import AiMode, Capability
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.enums import MessageKind, Priority, TicketStatus
 from deskpilot.tickets.schemas import MessageCreate, TicketUpdate
@@ -122,3 +124,37 @@ def test_a_ticket_imported_closed_and_reopened_in_zendesk_is_linked_without_dupl
     assert reopened.status is TicketStatus.OPEN, "reopening a resolved ticket is no regression"
     assert refused.status is TicketStatus.CLOSED
     assert conflicts(session, refused.id) == [("status", "closed", "open", "itsm", "no_regression")]
+
+
+def test_while_itsm_write_back_is_not_auto_the_sync_is_one_way_and_the_desks_changes_wait(
+        session: Session, engine: Engine, tmp_path: Path) -> None:
+    people = make_desk(session)
+    session.commit()
+    adam, lena = Principal.of(people.adam), Principal.of(people.lena)
+    with zendesk_desk(tickets=2, articles=0) as desk:
+        zd = desk.state
+        requester = next(u for u, raw in zd.users.items() if raw["role"] == "end-user" and raw["email"])
+        made = zd.add_ticket(subject="Teams has no sound", body="Since the update.", requester_id=requester)
+        synced = SyncedDesk(engine, desk.connector(), tmp_path)
+        synced.sync()
+        ticket_id = linked_ticket(session, "zendesk", made).id
+        switches.set_mode(session, actor=adam, capability=Capability.ITSM_WRITE_BACK, new_mode=AiMode.SHADOW,
+                          scope="channel:zendesk", reason="cut-over rehearsal")
+        tickets.update(session, actor=lena, ticket_id=ticket_id, data=TicketUpdate(priority=Priority.P2))
+        tickets.add_message(session, actor=lena, ticket_id=ticket_id,
+                            data=MessageCreate(body="Which headset?", kind=MessageKind.PUBLIC_REPLY))
+        session.commit()
+        zd.add_comment(made, body="A Jabra one.", public=True, author_id=requester)
+        held = synced.sync()
+        untouched = (zd.tickets[made]["priority"], [c["body"] for c in zd.comments[made]])
+        switches.set_mode(session, actor=adam, capability=Capability.ITSM_WRITE_BACK, new_mode=AiMode.AUTO,
+                          scope="channel:zendesk", reason="cut-over")
+        session.commit()
+        released = synced.sync()
+
+    assert (held.held, held.comments_in, held.to_itsm, held.comments_out) == (3, 1, 0, 0), (
+        "priority, status (the reply opened the ticket) and the reply wait; the ITSM's comment comes in")
+    assert untouched == (None, ["Since the update.", "A Jabra one."]), "nothing was written to Zendesk"
+    assert (released.to_itsm, released.comments_out, released.held) == (2, 1, 0)
+    assert (zd.tickets[made]["priority"], zd.tickets[made]["status"]) == ("high", "open")
+    assert [c["body"] for c in zd.comments[made]][-1] == "Which headset?"

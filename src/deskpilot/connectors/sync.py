@@ -64,7 +64,7 @@ def _pull(sync: TicketSync, units: UnitOfWork, page_size: int, progress: Progres
 
 def _push(sync: TicketSync, units: UnitOfWork, progress: Progress) -> None:
     with units() as session:
-        changed = changed_in_desk(session, sync.connector.name)
+        changed = [e for e in changed_in_desk(session, sync.connector.name) if e not in sync.reconciled]
     for number, external_id in enumerate(changed, 1):
         try:
             remote = sync.connector.ticket(external_id)

@@ -91,9 +91,11 @@ class TicketSync:
     actor: Principal
     write_back: bool
     report: SyncReport
+    reconciled: set[str] = field(default_factory=set)  # the ITSM ids brought into step in this pass
 
     def reconcile(self, remote: ExternalTicket) -> None:
         """Bring `remote` and its desk ticket into step (linking an open ITSM ticket not linked yet)."""
+        self.reconciled.add(remote.external_id)
         with self.units() as session:
             link = session.scalar(select(SyncLink).where(SyncLink.connector == self.connector.name,
                                                          SyncLink.external_id == remote.external_id))

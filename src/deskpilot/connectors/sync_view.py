@@ -61,7 +61,9 @@ def sync_state(session: Session, *, actor: Principal, ticket_id: int) -> SyncSta
     rows = session.scalars(select(SyncConflict).where(SyncConflict.link_id == link.id)
                            .order_by(SyncConflict.id.desc()))
     owner = {SyncSide.DESK: link.connector, SyncSide.ITSM: "deskpilot"}
-    return SyncState(connector=link.connector, number=link.number, url=link.url, synced_at=link.synced_at,
+    # The address comes from the ITSM's API: shown as a link only when it is a web address.
+    url = link.url if link.url.startswith(("https://", "http://")) else ""
+    return SyncState(connector=link.connector, number=link.number, url=url, synced_at=link.synced_at,
                      conflicts=tuple(ConflictView(
                          field=row.field, kept=_label(session, row.field, row.kept),
                          lost=_label(session, row.field, row.lost),
