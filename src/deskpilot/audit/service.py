@@ -69,8 +69,8 @@ def get_all(session: Session, *, subject_type: str | None = None, subject_id: st
     return list(rows), total
 
 
-EXPORT_FIELDS = ("chain", "seq", "at", "actor_id", "actor_name", "action", "subject_type", "subject_id", "before",
-                 "after", "prev_hash", "hash")
+EXPORT_FIELDS = ("seq", "at", "actor_id", "actor_name", "action", "subject_type", "subject_id", "before",
+                 "after", "prev_hash", "hash", "chain")
 
 
 def export_rows(session: Session) -> Iterator[dict[str, Any]]:
