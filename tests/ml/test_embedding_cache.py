@@ -56,3 +56,14 @@ def test_shards_of_another_dimension_are_ignored(tmp_path: Path) -> None:
     assert len(EmbeddingCache(tmp_path, Wider())) == 0
     assert len(EmbeddingCache(tmp_path, CountingEmbedder())) == 3
     assert not list((tmp_path / "test-token-hash").glob("*.partial-*"))
+
+
+def test_several_processes_share_one_cache_directory_without_overwriting_each_other(tmp_path: Path) -> None:
+    # Two caches opened before either wrote stand for two workers embedding their own batches at once.
+    first, second = EmbeddingCache(tmp_path, CountingEmbedder()), EmbeddingCache(tmp_path, CountingEmbedder())
+    first.encode(TEXTS[:25], batch=10)
+    second.encode(TEXTS[25:], batch=10)
+    later = CountingEmbedder()
+    vectors = EmbeddingCache(tmp_path, later).encode(TEXTS)
+    assert later.embedded == []
+    assert np.allclose(vectors, TokenHashEmbedder().encode(TEXTS))
