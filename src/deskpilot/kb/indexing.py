@@ -235,19 +235,25 @@ class IndexHolder:
                 self._saver.start()
 
     def _write_unsaved(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._save_lock:
+                    index, articles = self._unsaved, self._unsaved_articles
+                    self._unsaved, self._unsaved_articles = None, False
+                    if index is None:
+                        self._saver = None
+                        return
+                try:
+                    (save if articles else save_history)(index, self.index_dir)
+                except OSError as exc:
+                    # The directory is a cache: the next start rebuilds or syncs it from the database.
+                    log.warning("KB index not written to %s (%s); it is synced from the database on the next "
+                                "start", self.index_dir, exc)
+        finally:
+            # Any other error ends this writer (and is reported by the thread); the next change starts another.
             with self._save_lock:
-                index, articles = self._unsaved, self._unsaved_articles
-                self._unsaved, self._unsaved_articles = None, False
-                if index is None:
+                if self._saver is threading.current_thread():
                     self._saver = None
-                    return
-            try:
-                (save if articles else save_history)(index, self.index_dir)
-            except OSError as exc:
-                # The directory is a cache: the next start rebuilds or syncs it from the database.
-                log.warning("KB index not written to %s (%s); it is synced from the database on the next start",
-                            self.index_dir, exc)
 
     def saved(self) -> None:
         """Wait until the changes made so far are written to disk."""
