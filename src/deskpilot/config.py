@@ -163,7 +163,7 @@ class Settings(BaseSettings):
                                  description="the sentence embedder of the AI runtime; models and indexes built "
                                              "with another refuse to load")
     ann_min_chunks: int = Field(default=100_000, ge=1,
-                                description="KB chunks from which vector search uses an approximate (HNSW) index "
+                                description="KB chunks from which vector search uses an approximate (IVF) index "
                                             "instead of exact search")
     multilingual_model: str = Field(default="multilingual-e5-small-q4",
                                     description="the second embedder, for questions not in English (cross-lingual "

@@ -1,6 +1,5 @@
-"""Above `ann_min_chunks` the KB index searches through an HNSW graph; tests lower the threshold to one chunk."""
+"""Above `ann_min_chunks` the KB index searches through IVF lists (faiss); tests lower the threshold to one chunk."""
 
-import copy
 from pathlib import Path
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
@@ -67,7 +66,7 @@ def test_a_private_copy_of_the_approximate_index_changes_without_touching_the_or
         embedder: MiniLmEmbedder) -> None:
     index = KbIndex(embedder, ann_min_chunks=1)
     index.add_documents(ARTICLES)
-    changed = copy.deepcopy(index, memo={id(embedder): embedder})
+    changed = index.fork()
     changed.remove_documents(["printer-jam"])
     assert "printer-jam" not in _ranking(changed, "the printer has paper stuck inside")
     assert _ranking(index, "the printer has paper stuck inside")[0] == "printer-jam"

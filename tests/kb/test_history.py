@@ -93,6 +93,7 @@ def test_confirmed_deflections_teach_the_index_to_rank_their_article_first(
     assert {"bm25", "dense", "cosine"} <= set(evidence)
     assert sorted(evidence["past_questions"]) == sorted(f"deflection:{i}" for i in learned_from)
     # Learning wrote the history beside the index, not the articles' chunks again.
+    holder.saved()
     assert chunks_file.stat().st_mtime_ns == written
     reloaded = KbIndex.load(indexing.index_path(tmp_path), embedder)
     assert set(reloaded.history.learned()) == {f"deflection:{i}" for i in learned_from}

@@ -88,7 +88,7 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     monkeypatch.setenv("DESKPILOT_ANN_MIN_CHUNKS", "1")
     assert main(["kb", "reindex"]) == 0
     assert "embedded" not in capsys.readouterr().out
-    assert (tmp_path / "index" / "kb" / "vectors" / "graph.faiss").is_file()
+    assert (tmp_path / "index" / "kb" / "vectors" / "tier-000.faiss").is_file()
     export_dir = tmp_path / "export"
     assert main(["kb", "export", str(export_dir)]) == 0
     assert [p.name for p in export_dir.iterdir()] == ["vpn-connect.md"]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import numpy as np
 
-from deskpilot.ml.ann_index import HnswVectorIndex
+from deskpilot.ml.ann_index import ApproximateVectorIndex, IvfParams
 from deskpilot.ml.artifacts import ArtifactRefused
 from deskpilot.ml.vector_index import ExactVectorIndex
 
@@ -17,16 +17,15 @@ def _clustered(rows: int, seed: int = 0) -> np.ndarray:
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _indexes(rows: int = 3000) -> tuple[ExactVectorIndex, HnswVectorIndex, np.ndarray]:
+def _indexes(rows: int = 3000) -> tuple[ExactVectorIndex, ApproximateVectorIndex, np.ndarray]:
     vectors = _clustered(rows)
     exact = ExactVectorIndex(model_id="test-model", dimension=DIMENSION)
     exact.add([f"c{i}" for i in range(rows)], vectors)
-    approximate = HnswVectorIndex(model_id="test-model", dimension=DIMENSION)
-    approximate.add([f"c{i}" for i in range(rows)], vectors)
+    approximate = ApproximateVectorIndex.from_exact(exact.fork(), IvfParams(delta_rows=64, max_tiers=3))
     return exact, approximate, vectors
 
 
-def test_hnsw_finds_at_least_98_percent_of_the_exact_ten_nearest() -> None:
+def test_ivf_finds_at_least_98_percent_of_the_exact_ten_nearest() -> None:
     exact, approximate, _ = _indexes()
     queries = _clustered(100, seed=1)
     recall = np.mean([len({c for c, _ in approximate.search(q, 10)} & {c for c, _ in exact.search(q, 10)}) / 10
@@ -45,7 +44,34 @@ def test_removed_and_replaced_rows_are_never_returned_and_new_ones_are_found_at_
     assert len(approximate) == 500
 
 
-def test_compaction_rebuilds_the_graph_over_the_rows_that_remain() -> None:
+def test_new_rows_pass_from_the_exact_delta_into_tiers_and_stay_found() -> None:
+    exact, approximate, _ = _indexes(500)
+    fresh = _clustered(300, seed=2)
+    for first in range(0, 300, 30):
+        ids = [f"n{first + i}" for i in range(30)]
+        approximate.add(ids, fresh[first : first + 30])
+        exact.add(ids, fresh[first : first + 30])
+    assert approximate.tiers <= 1 + 3 and approximate.delta < 64
+    for query in fresh[::37]:
+        assert [c for c, _ in approximate.search(query, 5)] == [c for c, _ in exact.search(query, 5)]
+
+
+def test_a_fork_changes_without_touching_the_index_searches_are_using() -> None:
+    _, approximate, vectors = _indexes(500)
+    before = approximate.search(vectors[5], 5)
+    changed = approximate.fork()
+    changed.remove(["c5"])
+    changed.add(["twin"], vectors[5:6])
+    other = approximate.fork()  # a second fork of the same original appends to its own rows
+    other.add(["other"], -vectors[5:6])
+    assert changed.search(vectors[5], 1)[0][0] == "twin"
+    assert "c5" not in [c for c, _ in changed.search(vectors[5], 20)]
+    assert approximate.search(vectors[5], 5) == before
+    assert other.search(-vectors[5], 1)[0][0] == "other" and "twin" not in other
+    assert changed.vector("twin").tolist() == vectors[5].tolist()
+
+
+def test_compaction_rebuilds_the_lists_over_the_rows_that_remain() -> None:
     exact, approximate, vectors = _indexes(400)
     gone = [f"c{i}" for i in range(150)]
     approximate.remove(gone)
@@ -68,11 +94,11 @@ def test_saved_graph_loads_with_the_same_answers_and_refuses_another_embedder(tm
     _, approximate, vectors = _indexes(500)
     approximate.remove(["c1"])
     approximate.save(tmp_path / "ann")
-    loaded = HnswVectorIndex.load(tmp_path / "ann", embedder_model_id="test-model")
+    loaded = ApproximateVectorIndex.load(tmp_path / "ann", embedder_model_id="test-model")
     assert loaded.search(vectors[1], 5) == approximate.search(vectors[1], 5)
     assert len(loaded) == 499
     try:
-        HnswVectorIndex.load(tmp_path / "ann", embedder_model_id="another-model")
+        ApproximateVectorIndex.load(tmp_path / "ann", embedder_model_id="another-model")
     except ArtifactRefused as refused:
         assert "another-model" in str(refused) or "test-model" in str(refused)
     else:

@@ -71,3 +71,14 @@ def test_retain_forgets_every_vector_but_the_texts_kept_and_a_new_cache_reads_on
     assert np.allclose(reopened.encode(TEXTS[:5]), embedder.encode(TEXTS[:5]))
     assert embedder.embedded == TEXTS[:5]  # the check above; the cache itself embedded nothing
     assert reopened.retain(reopened.used) == 0
+
+
+def test_several_processes_share_one_cache_directory_without_overwriting_each_other(tmp_path: Path) -> None:
+    # Two caches opened before either wrote stand for two workers embedding their own batches at once.
+    first, second = EmbeddingCache(tmp_path, CountingEmbedder()), EmbeddingCache(tmp_path, CountingEmbedder())
+    first.encode(TEXTS[:25], batch=10)
+    second.encode(TEXTS[25:], batch=10)
+    later = CountingEmbedder()
+    vectors = EmbeddingCache(tmp_path, later).encode(TEXTS)
+    assert later.embedded == []
+    assert np.allclose(vectors, TokenHashEmbedder().encode(TEXTS))

@@ -2,6 +2,7 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from deskpilot.ml.artifacts import ArtifactRefused
@@ -86,3 +87,47 @@ def test_loading_something_else_is_refused_clearly(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text('{"kind": "bm25", "format_version": 99}')
     with pytest.raises(ArtifactRefused, match="rebuild"):
         Bm25Index.load(tmp_path)
+
+
+def _corpus_index(rows: int = 3000) -> tuple[Bm25Index, list[str]]:
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    # Zipf-like word use: a few very common words, many rare ones, as in real text.
+    weights = 1 / np.arange(1, len(words) + 1)
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(5, 60)), p=weights / weights.sum()))
+             for _ in range(rows)]
+    index = Bm25Index()
+    for first in range(0, rows, 250):  # several segments, as updates make them
+        index.add([f"c{i}" for i in range(first, min(first + 250, rows))], texts[first : first + 250])
+    return index, texts
+
+
+def test_candidates_are_the_best_rows_with_the_spread_of_all_rows_scores() -> None:
+    index, texts = _corpus_index()
+    index.remove([f"c{i}" for i in range(0, 3000, 7)])
+    for query in (texts[1][:40], "w0 w1 w2 w3 w250", texts[2000]):
+        terms = term_weights([(query, 1.0)])
+        exact = index.search(terms, 20)
+        found = index.candidates(terms, 20, including=["c5", "c6"])
+        assert found is not None
+        assert found.ids[:2] == ["c5", "c6"]
+        scores = dict(zip(found.ids, found.scores.tolist(), strict=True))
+        assert {c for c, _ in exact} <= set(found.ids)
+        for chunk_id, score in exact:
+            assert abs(scores[chunk_id] - score) < 1e-4
+        every = index.score_all(terms)
+        assert every is not None
+        live = every[index.live_rows()]
+        assert abs(found.spread.mean - float(live.mean())) < 1e-4
+        assert abs(found.spread.std - float(live.std())) < 1e-4
+
+
+def test_a_fork_changes_without_touching_the_index_searches_are_using() -> None:
+    index, texts = _corpus_index(600)
+    terms = term_weights([(texts[3], 1.0)])
+    before = index.search(terms, 5)
+    changed = index.fork()
+    changed.remove(["c3"])
+    changed.add(["fresh"], [texts[3]])
+    assert index.search(terms, 5) == before
+    assert changed.search(terms, 1)[0][0] == "fresh" and "c3" not in changed

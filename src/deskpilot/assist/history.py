@@ -11,6 +11,7 @@ twice stores it once and a question whose source stopped counting can be forgott
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,12 @@ class QuestionHistory:
 
     def __len__(self) -> int:
         return len(self._slug_of)
+
+    def fork(self) -> QuestionHistory:
+        """A copy to change while searches go on in this one (the vectors are shared, see `ExactVectorIndex`)."""
+        twin = copy.copy(self)
+        twin._index, twin._slug_of = self._index.fork(), dict(self._slug_of)
+        return twin
 
     def __contains__(self, key: object) -> bool:
         return key in self._slug_of

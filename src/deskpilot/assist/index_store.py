@@ -31,11 +31,11 @@ import numpy.typing as npt
 from deskpilot.assist.chunking import Chunk, chunk_article
 from deskpilot.assist.history import QuestionHistory
 from deskpilot.errors import InvalidInput
-from deskpilot.ml.ann_index import CosineSpread, HnswVectorIndex, is_saved_hnsw
+from deskpilot.ml.ann_index import ApproximateVectorIndex, CosineSpread, is_saved_approximate
 from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
 from deskpilot.ml.embedding_cache import EmbeddingCache, text_hash
 from deskpilot.ml.embeddings import Embedder
-from deskpilot.ml.lexical_index import Bm25Index
+from deskpilot.ml.lexical_index import Bm25Index, ScoreSpread
 from deskpilot.ml.multilingual import PassageEmbedder
 from deskpilot.ml.tuning import EmbedderTuning
 from deskpilot.ml.vector_index import ExactVectorIndex, Vectors
@@ -73,7 +73,7 @@ class Candidates:
     dense: npt.NDArray[np.float32]
     dense_spread: CosineSpread
     lexical: npt.NDArray[np.float32] | None
-    lexical_spread: CosineSpread | None
+    lexical_spread: ScoreSpread | None
 
 
 def chunk_text_for_search(document: KbDocument, chunk: Chunk) -> str:
@@ -111,6 +111,23 @@ class KbIndex:
 
     def __len__(self) -> int:
         return len(self.documents)
+
+    def fork(self) -> KbIndex:
+        """A copy to change while searches go on in this one.
+
+        The large parts (vectors, BM25 segments, chunks) are shared and the bookkeeping copied, so a fork
+        of a million-chunk index takes a fraction of a second; the embedders are shared.
+        """
+        twin = copy.copy(self)
+        twin.documents, twin.chunks, twin._chunk_ids_of = dict(self.documents), dict(self.chunks), dict(
+            self._chunk_ids_of)
+        twin.lexical, twin.vectors, twin.titles = self.lexical.fork(), self.vectors.fork(), self.titles.fork()
+        twin.ml_vectors = self.ml_vectors.fork() if self.ml_vectors is not None else None
+        twin.ml_titles = self.ml_titles.fork() if self.ml_titles is not None else None
+        twin.history = self.history.fork()
+        twin.embedding_cache = None
+        twin._cross_lingual = None
+        return twin
 
     @property
     def tuning(self) -> EmbedderTuning:
@@ -186,32 +203,26 @@ class KbIndex:
     def _fit_vector_index(self) -> None:
         """Move the chunk vectors to an approximate index once they reach `ann_min_chunks`."""
         if (self.ann_min_chunks is not None and len(self.vectors) >= self.ann_min_chunks
-                and not isinstance(self.vectors, HnswVectorIndex)):
+                and not isinstance(self.vectors, ApproximateVectorIndex)):
             log.info("KB index reached %d chunks: building the approximate vector index", len(self.vectors))
-            self.vectors = HnswVectorIndex.from_exact(self.vectors)
+            self.vectors = ApproximateVectorIndex.from_exact(self.vectors)
 
     @property
     def approximate(self) -> bool:
         """Whether chunk vectors are searched through the approximate index (see `candidates`)."""
-        return isinstance(self.vectors, HnswVectorIndex)
+        return isinstance(self.vectors, ApproximateVectorIndex)
 
     def candidates(self, terms: Mapping[str, float], query_vector: npt.NDArray[np.float32],
                    depth: int) -> Candidates:
         """The `depth` nearest chunks by vector and the `depth` best by BM25, for an approximate index."""
-        if not isinstance(self.vectors, HnswVectorIndex):
+        if not isinstance(self.vectors, ApproximateVectorIndex):
             raise InvalidInput("candidate search needs the approximate vector index")
         ids = [cid for cid, _ in self.vectors.search(query_vector, depth)]
-        lexical = self.lexical.score_all(terms)
-        lexical_scores: npt.NDArray[np.float32] | None = None
-        lexical_spread: CosineSpread | None = None
+        lexical = self.lexical.candidates(terms, depth, including=ids)
         if lexical is not None:
-            values = lexical[self.lexical.live_rows()]
-            lexical_spread = CosineSpread(float(values.mean()), float(values.std()) or 1.0)
-            seen = set(ids)
-            ids += [cid for cid, _ in self.lexical.top_of(lexical, depth) if cid not in seen]
-            lexical_scores = lexical[self.lexical.rows_of(ids)]
+            ids = lexical.ids
         return Candidates(ids, self.vectors.cosines(query_vector, ids), self.vectors.cosine_spread(query_vector),
-                          lexical_scores, lexical_spread)
+                          lexical.scores if lexical else None, lexical.spread if lexical else None)
 
     def _chunk(self, document: KbDocument) -> list[Chunk]:
         chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
@@ -345,8 +356,8 @@ class KbIndex:
                 log.warning("%s: multilingual vectors not loaded (%s)", directory, exc)
                 index.ml_vectors = index.ml_titles = None
         index.lexical = Bm25Index.load(directory / "lexical")
-        index.vectors = (HnswVectorIndex if is_saved_hnsw(directory / "vectors") else ExactVectorIndex).load(
-            directory / "vectors", embedder_model_id=embedder.model_id)
+        kind = ApproximateVectorIndex if is_saved_approximate(directory / "vectors") else ExactVectorIndex
+        index.vectors = kind.load(directory / "vectors", embedder_model_id=embedder.model_id)
         index.titles = ExactVectorIndex.load(directory / "titles", embedder_model_id=embedder.model_id)
         if (directory / "history").is_dir():
             try:

@@ -11,7 +11,6 @@ new is withdrawn), and the index follows the database at its next use, so the ch
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
@@ -75,10 +74,7 @@ def describe(versions: Sequence[KbArticleVersion]) -> tuple[str, ...]:
 
 def candidate_index(index: KbIndex, versions: Sequence[KbArticleVersion]) -> KbIndex:
     """A copy of the live index with `versions` swapped in (the embedders are shared, not copied)."""
-    memo = {id(index.embedder): index.embedder}
-    if index.multilingual is not None:
-        memo[id(index.multilingual)] = index.multilingual
-    fresh = copy.deepcopy(index, memo=memo)
+    fresh = index.fork()
     fresh.add_documents(KbDocument(slug=v.article.slug, version=v.version, title=v.title, text=v.body,
                                    url=document_url(v.article.slug, v.version), language=v.article.language,
                                    translation_of=v.article.translation_of) for v in versions)

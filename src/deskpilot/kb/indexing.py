@@ -16,11 +16,16 @@ the articles changed), and then writes only the index's `history/` directory, no
 Text can also change without a new version: an erasure scrubs approved versions and the questions the index
 learned in place. `reset` rebuilds the index files and records a `KbIndexReset`; every `IndexHolder` polls the
 newest one at each use and, when it moved, drops the index it holds (never saving it) and loads the new files.
+
+A change is made on a fork of the current index (`KbIndex.fork`: the large parts are shared, so a one-article
+change at a million chunks costs milliseconds plus embedding its changed text) and is searchable as soon as
+it is applied. The holder writes the changed index to disk in a background thread, the newest change only
+when several came while it wrote: the directory is a cache of the database for the next start, and writing a
+million-chunk index takes seconds that no request should wait for (`IndexHolder.saved` waits for it).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import shutil
@@ -139,11 +144,6 @@ def learn(session: Session, *, index: KbIndex, max_new: int | None = MAX_NEW_QUE
     return _apply_history(session, index, history_plan(session, index=index), max_new)
 
 
-def _copy(index: KbIndex) -> KbIndex:
-    """A private copy to change while other threads keep searching the current one (the model is shared)."""
-    return copy.deepcopy(index, memo={id(index.embedder): index.embedder})
-
-
 def _swap_in(target: Path, write: Callable[[Path], None]) -> None:
     """Write beside `target`, then swap, so a reader never loads a half-written directory."""
     fresh = target.with_name(f"{target.name}.new-{os.getpid()}-{threading.get_ident()}")
@@ -247,6 +247,49 @@ class IndexHolder:
         self._reset = 0
         self._learned_at = 0.0
         self._lock = threading.Lock()
+        self._save_lock = threading.Lock()
+        self._unsaved: KbIndex | None = None
+        self._unsaved_articles = False
+        self._saver: threading.Thread | None = None
+
+    def _save_later(self, index: KbIndex, *, articles: bool) -> None:
+        """Write `index` (its articles or only its history) in the background, after any write under way."""
+        with self._save_lock:
+            self._unsaved = index
+            self._unsaved_articles |= articles
+            if self._saver is None:
+                self._saver = threading.Thread(target=self._write_unsaved, name="kb-index-writer", daemon=True)
+                self._saver.start()
+
+    def _write_unsaved(self) -> None:
+        try:
+            while True:
+                with self._save_lock:
+                    index, articles = self._unsaved, self._unsaved_articles
+                    self._unsaved, self._unsaved_articles = None, False
+                    if index is None:
+                        self._saver = None
+                        return
+                try:
+                    (save if articles else save_history)(index, self.index_dir)
+                except OSError as exc:
+                    # The directory is a cache: the next start rebuilds or syncs it from the database.
+                    log.warning("KB index not written to %s (%s); it is synced from the database on the next "
+                                "start", self.index_dir, exc)
+        finally:
+            # Any other error ends this writer (and is reported by the thread); the next change starts another.
+            with self._save_lock:
+                if self._saver is threading.current_thread():
+                    self._saver = None
+
+    def saved(self) -> None:
+        """Wait until the changes made so far are written to disk."""
+        while True:
+            with self._save_lock:
+                saver = self._saver
+            if saver is None:
+                return
+            saver.join()
 
     def warm(self, index: KbIndex) -> None:
         """Compute the multilingual vectors of `index` (this holder's, from `current`) now, saved with it, so
@@ -261,6 +304,10 @@ class IndexHolder:
         log.info("KB index warmed: multilingual vectors of %d chunks ready", len(index.chunks))
 
     def _load(self, session: Session, reset_seen: int) -> KbIndex:
+        # A write not yet started may hold text a reset removed: drop it, and let one under way finish first.
+        with self._save_lock:
+            self._unsaved, self._unsaved_articles = None, False
+        self.saved()
         self._reset = reset_seen
         self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
                                       multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
@@ -270,7 +317,7 @@ class IndexHolder:
     def current(self, session: Session) -> KbIndex:
         """The index, equal to the approved versions `session` sees, with the history learned recently.
 
-        Requests search the returned index without a lock, so a change is made on a copy that replaces
+        Requests search the returned index without a lock, so a change is made on a fork that replaces
         the current index when it is complete: a search never sees an index half-way through a change.
         """
         reset_seen = reset_version(session)
@@ -282,13 +329,13 @@ class IndexHolder:
             fresh: KbIndex | None = None
             changes = article_changes(session, index=self._index)
             if changes:
-                fresh = _copy(self._index)
+                fresh = self._index.fork()
                 _apply_articles(session, fresh, changes)
             learned = HistoryChanges(0, 0, 0)
             if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
                 plan = history_plan(session, index=fresh or self._index)
                 if plan:
-                    fresh = fresh or _copy(self._index)
+                    fresh = fresh or self._index.fork()
                     learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
                 self._learned_at = time.monotonic()
             if fresh is None:
@@ -299,9 +346,8 @@ class IndexHolder:
                 return self._load(session, reset_now)
             if changes:
                 log.info("KB index updated: +%s -%s", changes.added, changes.removed)
-                save(fresh, self.index_dir)
-            elif learned:
-                save_history(fresh, self.index_dir)
+            if changes or learned:
+                self._save_later(fresh, articles=bool(changes))
             if learned:
                 log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
                          learned.forgotten, learned.waiting)

@@ -6,9 +6,10 @@ starts, reporting progress after each; a rebuild that is stopped (killed, deploy
 loses at most one batch, and the next one embeds only what is missing. Unchanged text is never embedded
 again, whatever article or version it belongs to.
 
-Layout: one directory per embedder, `shard-NNNNNN.npz` files holding `hashes` (hex SHA-256 of the text)
-and `vectors` (float32, rows × dimension). A shard is written beside its final name and renamed, so a
-half-written one is never read.
+Layout: one directory per embedder, `shard-<random hex>.npz` files holding `hashes` (hex SHA-256 of the
+text) and `vectors` (float32, rows × dimension). A shard is written beside its final name and renamed, so a
+half-written one is never read, and its name is random, so several processes embedding into one directory
+(app processes and workers sharing `DESKPILOT_DATA_DIR`) never overwrite each other's shards.
 
 `retain` forgets every vector but those of the given texts (after a complete rebuild, the texts it used): the
 cache would otherwise keep, forever, the vector of every text it ever embedded, an erased person's included.
@@ -21,6 +22,7 @@ import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 Vectors = npt.NDArray[np.float32]
 Progress = Callable[[int, int], None]
 BATCH = 1024
-_SHARD = re.compile(r"shard-(\d{6})\.npz")
+_SHARD = re.compile(r"shard-[0-9a-f]+\.npz")
 
 
 def text_hash(text: str) -> str:
@@ -54,12 +56,10 @@ class EmbeddingCache:
         self.progress = progress
         self.directory = directory_of(directory, embedder.model_id)
         self._vectors: dict[str, Vectors] = {}
-        self._shards = 0
         self._shards_seen: list[Path] = []
         self.used: set[str] = set()
         for shard in sorted(self.directory.glob("shard-*.npz")):
-            match = _SHARD.fullmatch(shard.name)
-            if match is None:
+            if _SHARD.fullmatch(shard.name) is None:
                 continue
             with np.load(shard) as data:
                 hashes, vectors = data["hashes"], data["vectors"].astype(np.float32)
@@ -67,7 +67,6 @@ class EmbeddingCache:
                 log.warning("%s: vectors of dimension %s ignored", shard, vectors.shape[1:])
                 continue
             self._vectors.update(zip((str(h) for h in hashes), vectors, strict=True))
-            self._shards = max(self._shards, int(match.group(1)))
             self._shards_seen.append(shard)
 
     def __len__(self) -> int:
@@ -114,8 +113,7 @@ class EmbeddingCache:
 
     def _store(self, hashes: list[str], vectors: Vectors) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._shards += 1
-        final = self.directory / f"shard-{self._shards:06d}.npz"
+        final = self.directory / f"shard-{uuid.uuid4().hex}.npz"
         partial = final.with_name(f"{final.stem}.partial-{os.getpid()}.npz")
         np.savez(partial, hashes=np.asarray(hashes), vectors=np.asarray(vectors, dtype=np.float32))
         partial.rename(final)

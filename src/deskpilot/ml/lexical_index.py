@@ -5,13 +5,23 @@ tantivy or bm25s, because the assistant needs *weighted* query terms (recent dia
 more than old ones) and cheap incremental add/remove of one article's chunks; at 100k chunks it
 answers in a few milliseconds, well inside the latency budget.
 
+Updates never rescan: an add is a new immutable segment (the small newer segments are merged into one
+when there are more than `_MERGE_SEGMENTS_ABOVE`; the large first one is rewritten only when a quarter of
+the rows are removed), a removal masks rows and lowers the live document frequencies. `fork` copies the
+bookkeeping and shares the segments. `candidates` gives the best rows for a query at scale and the exact
+mean and spread of its scores from the postings of its terms alone (every other row scores 0), without a
+pass over every row. Tried and taken back: MaxScore pruning of the common terms' postings; with 256
+candidates per query the k-th best score stayed below the common terms' bounds, so nothing was pruned.
+
 Layout of an index directory: `manifest.json` (format version, counts, parameters), `ids.json`
 (chunk ids, one per row, `null` for removed rows), `vocabulary.json`, `tf.npz` (rows × terms).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -77,6 +87,14 @@ class LexicalIndex(Protocol):
     def __len__(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class ScoreSpread:
+    """Mean and standard deviation of a query's scores over all live rows."""
+
+    mean: float
+    std: float
+
+
 @dataclass
 class _Segment:
     """An immutable block of rows: term frequencies (CSC, rows × terms) and row lengths."""
@@ -89,6 +107,30 @@ class _Segment:
     @classmethod
     def of(cls, first_row: int, tf: sparse.csc_matrix, lengths: npt.NDArray[np.float32]) -> _Segment:
         return cls(first_row, tf, lengths, tf.tocsr())
+
+    def postings(self, col: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
+        """Local rows and frequencies of one term in this segment."""
+        if col >= self.tf.shape[1]:
+            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        lo, hi = self.tf.indptr[col], self.tf.indptr[col + 1]
+        return self.tf.indices[lo:hi], self.tf.data[lo:hi]
+
+
+@dataclass(frozen=True)
+class _Term:
+    col: int
+    idf: float
+    df: int
+
+
+@dataclass(frozen=True)
+class LexicalCandidates:
+    """The rows worth fusing for one query: the `including` ids first, then the best others; their BM25
+    scores; and the spread of the scores over all live rows."""
+
+    ids: list[str]
+    scores: npt.NDArray[np.float32]
+    spread: ScoreSpread
 
 
 class Bm25Index:
@@ -104,12 +146,20 @@ class Bm25Index:
         self._df = np.zeros(0, dtype=np.int64)
         self._lengths = np.zeros(0, dtype=np.float32)
         self._live = np.zeros(0, dtype=bool)
+        self._live_length = 0.0
 
     def __len__(self) -> int:
         return len(self._row_of)
 
     def __contains__(self, chunk_id: object) -> bool:
         return chunk_id in self._row_of
+
+    def fork(self) -> Bm25Index:
+        """A copy to change while searches go on in this one: the segments are shared, the rest is copied."""
+        twin = copy.copy(self)
+        twin._vocab, twin._ids, twin._row_of = dict(self._vocab), list(self._ids), dict(self._row_of)
+        twin._segments, twin._df, twin._live = list(self._segments), self._df.copy(), self._live.copy()
+        return twin
 
     def add(self, chunk_ids: Sequence[str], texts: Sequence[str]) -> None:
         """Index `texts` under `chunk_ids`; an id already present is replaced."""
@@ -138,7 +188,7 @@ class Bm25Index:
             self._ids.append(chunk_id)
             self._row_of[chunk_id] = first + offset
         if len(self._segments) > _MERGE_SEGMENTS_ABOVE:
-            self._merge_segments()
+            self._merge_newer_segments()
 
     def _grow(self, tf: sparse.csc_matrix, lengths: npt.NDArray[np.float32]) -> None:
         df = np.zeros(len(self._vocab), dtype=np.int64)
@@ -147,9 +197,10 @@ class Bm25Index:
         self._df = df
         self._lengths = np.concatenate([self._lengths, lengths])
         self._live = np.concatenate([self._live, np.ones(len(lengths), dtype=bool)])
+        self._live_length += float(lengths.sum())
 
     def remove(self, chunk_ids: Sequence[str]) -> None:
-        """Make the chunks unretrievable at once; their rows are dropped at the next merge."""
+        """Make the chunks unretrievable at once; their rows are dropped when a quarter of the rows are dead."""
         for chunk_id in chunk_ids:
             row = self._row_of.pop(chunk_id, None)
             if row is None:
@@ -160,52 +211,115 @@ class Bm25Index:
             self._df[terms] -= 1
             self._live[row] = False
             self._ids[row] = None
+            self._live_length -= float(self._lengths[row])
+        if self._ids and len(self._row_of) < 0.75 * len(self._ids):
+            self._merge_segments()
 
-    def _merge_segments(self) -> None:
-        """Fold all segments into one and drop removed rows (ids keep their order)."""
+    def _stacked(self, segments: Sequence[_Segment]) -> sparse.csr_matrix:
         width = len(self._vocab)
         blocks = []
-        for segment in self._segments:
+        for segment in segments:
             block = segment.by_row.copy()
             block.resize((block.shape[0], width))
             blocks.append(block)
+        return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, width))
+
+    def _merge_newer_segments(self) -> None:
+        """Fold every segment but the first (the large one) into one; rows keep their numbers."""
+        newer = self._segments[1:]
+        lengths = np.concatenate([s.lengths for s in newer])
+        merged = _Segment.of(newer[0].first_row, sparse.csc_matrix(self._stacked(newer), dtype=np.float32), lengths)
+        self._segments = [self._segments[0], merged]
+
+    def _merged(self) -> tuple[sparse.csc_matrix, list[str | None], npt.NDArray[np.float32]]:
+        """All live rows as one matrix, with their ids and lengths (nothing is changed)."""
         keep = np.flatnonzero(self._live)
-        stacked = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, width))
-        tf = sparse.csc_matrix(stacked[keep], dtype=np.float32)
-        self._ids = [self._ids[i] for i in keep]
-        self._row_of = {cid: row for row, cid in enumerate(self._ids) if cid is not None}
-        self._lengths = self._lengths[keep]
-        self._live = np.ones(len(keep), dtype=bool)
-        self._segments = [_Segment.of(0, tf, self._lengths)]
+        tf = sparse.csc_matrix(self._stacked(self._segments)[keep], dtype=np.float32)
+        return tf, [self._ids[i] for i in keep], self._lengths[keep]
+
+    def _merge_segments(self) -> None:
+        """Fold all segments into one and drop removed rows (ids keep their order)."""
+        tf, ids, lengths = self._merged()
+        self._adopt(tf, ids, lengths)
+
+    def _adopt(self, tf: sparse.csc_matrix, ids: list[str | None], lengths: npt.NDArray[np.float32]) -> None:
+        self._ids = ids
+        self._row_of = {cid: row for row, cid in enumerate(ids) if cid is not None}
+        self._lengths = lengths
+        self._live = np.ones(len(ids), dtype=bool)
+        self._live_length = float(lengths.sum())
+        self._segments = [_Segment.of(0, tf, lengths)]
+        self._df = np.diff(tf.indptr).astype(np.int64)
 
     def search(self, query_terms: Mapping[str, float], k: int) -> list[tuple[str, float]]:
         """The `k` best chunks for a weighted bag of (already tokenized) query terms, best first."""
         scores = self.score_all(query_terms)
         return [] if scores is None else self.top_of(scores, k)
 
+    def _terms(self, query_terms: Mapping[str, float]) -> list[_Term]:
+        """The known query terms with a live posting, with their weighted idf."""
+        n_live = len(self._row_of)
+        found = []
+        for term, weight in query_terms.items():
+            col = self._vocab.get(term)
+            if col is None or weight <= 0 or col >= len(self._df) or self._df[col] <= 0:
+                continue
+            df = int(self._df[col])
+            found.append(_Term(col, float(np.log1p((n_live - df + 0.5) / (df + 0.5)) * weight), df))
+        return found
+
+    def _average_length(self) -> float:
+        return (self._live_length / len(self._row_of) if self._row_of else 0.0) or 1.0
+
     def score_all(self, query_terms: Mapping[str, float]) -> npt.NDArray[np.float32] | None:
         """BM25 score of every row (removed rows score 0); None when no query term is known."""
-        terms = [(self._vocab[t], w) for t, w in query_terms.items() if t in self._vocab and w > 0]
-        n_live = len(self._row_of)
-        if not terms or n_live == 0:
+        terms = self._terms(query_terms)
+        if not terms:
             return None
-        avg_len = float(self._lengths[self._live].mean()) or 1.0
         scores = np.zeros(len(self._ids), dtype=np.float32)
-        for col, weight in terms:
-            df = float(self._df[col])
-            if df <= 0:
-                continue
-            idf = np.log1p((n_live - df + 0.5) / (df + 0.5)) * weight
-            for seg in self._segments:
-                if col >= seg.tf.shape[1]:
-                    continue
-                lo, hi = seg.tf.indptr[col], seg.tf.indptr[col + 1]
-                rows = seg.tf.indices[lo:hi]
-                tf = seg.tf.data[lo:hi]
-                norm = self.k1 * (1 - self.b + self.b * seg.lengths[rows] / avg_len)
-                scores[seg.first_row + rows] += idf * tf * (self.k1 + 1) / (tf + norm)
+        avg_len = self._average_length()
+        for term in terms:
+            self._add_term(scores, term, avg_len)
         scores[~self._live] = 0.0
         return scores
+
+    def _add_term(self, scores: npt.NDArray[np.float32], term: _Term, avg_len: float) -> None:
+        """Add one term's score to the rows of its postings."""
+        for seg in self._segments:
+            rows, tf = seg.postings(term.col)
+            norm = self.k1 * (1 - self.b + self.b * seg.lengths[rows] / avg_len)
+            scores[seg.first_row + rows] += term.idf * tf * (self.k1 + 1) / (tf + norm)
+
+    def candidates(self, query_terms: Mapping[str, float], k: int,
+                   including: Sequence[str] = ()) -> LexicalCandidates | None:
+        """The ids in `including` and the `k` best other rows, with their scores and the exact mean and spread
+        of the scores over all live rows; None when no query term is known.
+
+        Only the postings of the query's terms are touched: a row outside them scores 0, so it enters the mean
+        and spread through the count of live rows alone (no pass over every row's score).
+        """
+        terms = self._terms(query_terms)
+        if not terms:
+            return None
+        scores = np.zeros(len(self._ids), dtype=np.float32)
+        avg_len = self._average_length()
+        for term in terms:
+            self._add_term(scores, term, avg_len)
+        rows = np.flatnonzero(scores)
+        rows = rows[self._live[rows]]
+        values = scores[rows].astype(np.float64)
+        n_live = len(self._row_of)
+        mean = float(values.sum()) / n_live
+        std = math.sqrt(max(float(values @ values) / n_live - mean * mean, 0.0))
+        given = self.rows_of(including)
+        seen = set(including)
+        depth = min(len(rows), k + len(including))
+        best = rows[np.argpartition(-scores[rows], depth - 1)[:depth]] if depth else rows
+        best = best[np.argsort(-scores[best], kind="stable")]
+        others = [r for r in best if self._ids[r] not in seen][:k]
+        ids = [*including, *(str(self._ids[r]) for r in others)]
+        chosen = np.concatenate([given, np.asarray(others, dtype=np.int64)])
+        return LexicalCandidates(ids, scores[chosen], ScoreSpread(mean, std or 1.0))
 
     def row_ids(self) -> list[str | None]:
         """Chunk id of each row, aligned with `score_all` (None for removed rows)."""
@@ -229,12 +343,11 @@ class Bm25Index:
         return [(str(self._ids[i]), float(scores[i])) for i in top]
 
     def save(self, directory: Path) -> None:
-        """Write the index as plain files (compacted first)."""
-        self._merge_segments()
+        """Write the live rows as plain files, merged into one matrix (the index itself is not changed)."""
+        tf, ids, _ = self._merged()
         directory.mkdir(parents=True, exist_ok=True)
-        tf = self._segments[0].tf if self._segments else sparse.csc_matrix((0, len(self._vocab)))
         sparse.save_npz(directory / "tf.npz", tf)
-        (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+        (directory / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
         (directory / "vocabulary.json").write_text(json.dumps(self._vocab), encoding="utf-8")
         write_manifest(directory, KIND, embedder_model_id=None,
                        details={"chunks": len(self), "terms": len(self._vocab), "k1": self.k1, "b": self.b})
@@ -245,12 +358,7 @@ class Bm25Index:
         manifest = read_manifest(directory, KIND, embedder_model_id=None).details
         index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
         index._vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
-        index._ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
-        index._row_of = {cid: row for row, cid in enumerate(index._ids) if cid is not None}
         tf = sparse.csc_matrix(sparse.load_npz(directory / "tf.npz"), dtype=np.float32)
         lengths = np.asarray(tf.sum(axis=1)).ravel().astype(np.float32)
-        index._segments = [_Segment.of(0, tf, lengths)]
-        index._df = np.diff(tf.indptr).astype(np.int64)
-        index._lengths = lengths
-        index._live = np.ones(len(lengths), dtype=bool)
+        index._adopt(tf, json.loads((directory / "ids.json").read_text(encoding="utf-8")), lengths)
         return index

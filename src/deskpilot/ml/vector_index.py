@@ -1,7 +1,11 @@
 """Exact cosine search over L2-normalised vectors with numpy, saved as plain files.
 
-Exact search is fast enough for a service-desk knowledge base (100k chunks × 384 dimensions answer
-in about 10 ms here) and never misses a neighbour, so no approximate index is used.
+Exact search is fast enough for a service-desk knowledge base up to about 100k chunks × 384 dimensions
+(about 18 ms here) and never misses a neighbour; above that the KB moves to `ml.ann_index`.
+
+`fork` gives a copy to change while searches go on in the original: the rows are shared (a fork appends
+behind the rows the original sees, and a second fork of the same original that appends copies them first),
+the bookkeeping (ids, live rows) is copied.
 
 Layout of an index directory: `manifest.json` (`ml/artifacts.py`: the embedder that made the vectors, the
 thresholds tuned to it, dimension, counts), `ids.json` (one chunk id per row) and `vectors.npy` (float32,
@@ -10,7 +14,9 @@ rows × dimension).
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -40,6 +46,22 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
 
+class _RowsClaim:
+    """How many rows of a shared buffer are written: only the index whose rows end there may append."""
+
+    def __init__(self, end: int) -> None:
+        self.end = end
+        self._lock = threading.Lock()
+
+    def take(self, start: int, end: int) -> bool:
+        """Claim rows `start`..`end` for the index that sees `start` rows; False when another appended first."""
+        with self._lock:
+            if self.end != start:
+                return False
+            self.end = end
+            return True
+
+
 class ExactVectorIndex:
     """Rows in a growable float32 buffer; removed rows are masked at once and dropped on compaction."""
 
@@ -53,6 +75,16 @@ class ExactVectorIndex:
         self._ids: list[str | None] = []
         self._row_of: dict[str, int] = {}
         self._live = np.zeros(0, dtype=bool)
+        self._claim = _RowsClaim(0)
+
+    def fork(self) -> ExactVectorIndex:
+        """A copy to change while searches go on in this one (the rows are shared, see the module docstring)."""
+        twin = copy.copy(self)
+        twin._share_rows_of(self)
+        return twin
+
+    def _share_rows_of(self, other: ExactVectorIndex) -> None:
+        self._ids, self._row_of, self._live = list(other._ids), dict(other._row_of), other._live.copy()
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -69,11 +101,13 @@ class ExactVectorIndex:
             )
         self.remove([c for c in chunk_ids if c in self._row_of])
         needed = self._size + len(chunk_ids)
-        if needed > len(self._buffer):
+        if needed > len(self._buffer) or not self._claim.take(self._size, needed):
             grown = np.zeros((max(needed, 2 * len(self._buffer), 64), self.dimension), dtype=np.float32)
             grown[: self._size] = self._buffer[: self._size]
             self._buffer = grown
-            live = np.zeros(len(grown), dtype=bool)
+            self._claim = _RowsClaim(needed)
+        if len(self._live) < len(self._buffer):
+            live = np.zeros(len(self._buffer), dtype=bool)
             live[: self._size] = self._live[: self._size]
             self._live = live
         self._buffer[self._size : needed] = vectors
@@ -95,11 +129,19 @@ class ExactVectorIndex:
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self._live[: self._size])
-        self._buffer = np.ascontiguousarray(self._buffer[keep])
-        self._ids = [self._ids[i] for i in keep]
-        self._row_of = {cid: row for row, cid in enumerate(self._ids) if cid is not None}
-        self._size = len(keep)
-        self._live = np.ones(self._size, dtype=bool)
+        self._adopt(self._buffer[keep], [self._ids[i] for i in keep])
+
+    def _adopt(self, rows: Vectors, ids: list[str | None]) -> None:
+        """Take `rows` (one per id, None: removed) as the whole index, with room for an eighth more rows, so the
+        next updates append without copying every row."""
+        self._buffer = np.zeros((len(rows) + len(rows) // 8, self.dimension), dtype=np.float32)
+        self._buffer[: len(rows)] = rows
+        self._ids = ids
+        self._row_of = {cid: row for row, cid in enumerate(ids) if cid is not None}
+        self._size = len(ids)
+        self._claim = _RowsClaim(self._size)
+        self._live = np.zeros(len(self._buffer), dtype=bool)
+        self._live[: self._size] = [cid is not None for cid in ids]
 
     def score_all(self, query: Vectors) -> npt.NDArray[np.float32]:
         """Cosine similarity of every row to `query` (removed rows score -inf)."""
@@ -127,11 +169,11 @@ class ExactVectorIndex:
         return [(self._ids[i], float(scores[i])) for i in top]
 
     def save(self, directory: Path) -> None:
-        """Write the index as plain files (compacted first)."""
-        self._compact()
+        """Write the live rows as plain files (the index itself is not changed: searches may go on)."""
+        keep = np.flatnonzero(self._live[: self._size])
         directory.mkdir(parents=True, exist_ok=True)
-        np.save(directory / "vectors.npy", self._buffer[: self._size])
-        (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+        np.save(directory / "vectors.npy", self._buffer[keep])
+        (directory / "ids.json").write_text(json.dumps([self._ids[i] for i in keep]), encoding="utf-8")
         write_manifest(directory, KIND, embedder_model_id=self.model_id, thresholds=self.tuning.as_thresholds(),
                        details={"dimension": self.dimension, "chunks": len(self)})
 
@@ -141,9 +183,6 @@ class ExactVectorIndex:
         manifest = read_manifest(directory, KIND, embedder_model_id=embedder_model_id)
         index = cls(model_id=embedder_model_id, dimension=int(manifest.details["dimension"]),
                     tuning=EmbedderTuning.from_thresholds(manifest.thresholds, embedder_model_id))
-        index._buffer = np.load(directory / "vectors.npy").astype(np.float32, copy=False)
-        index._ids = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
-        index._row_of = {cid: row for row, cid in enumerate(index._ids) if cid is not None}
-        index._size = len(index._ids)
-        index._live = np.ones(index._size, dtype=bool)
+        index._adopt(np.load(directory / "vectors.npy").astype(np.float32, copy=False),
+                     json.loads((directory / "ids.json").read_text(encoding="utf-8")))
         return index
