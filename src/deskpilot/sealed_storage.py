@@ -3,9 +3,9 @@ the keys outside the database (`encryption_keys.py`) as they are written and ope
 areas keep reading and writing plain text.
 
 `SealedText` is the column type of every message body (and AI decision input), `SealedBytes` of stored API
-responses; `seal_file` / `open_file` are
-what the content store writes and reads. Values stored before encryption are read as they are (a database in
-the middle of its migration keeps working) until `reseal_*` seals them.
+responses; `seal_file` / `open_file` are what the content store writes and reads. Values stored before
+encryption are read as they are (a database in the middle of its migration keeps working) until
+`privacy/resealing.py` seals them.
 
 The keyring is the one of the process settings, read once. A value sealed with a key this process has not seen
 yet (another process rotated the key file) reloads the keys once before it gives up: rotation without downtime.

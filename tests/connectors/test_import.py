@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from deskpilot import content_store
 from deskpilot.cli import main
 from deskpilot.connectors.importing import saved_cursor
 from deskpilot.kb.models import KbArticle, KbVersionStatus
@@ -61,7 +62,7 @@ def test_a_fixture_desk_is_imported_once_and_reimporting_adds_nothing(vendor: st
     assert ticket.status in ("resolved", "closed") and ticket.resolved_at is not None
     assert any(m.kind == "internal_note" for m in ticket.messages) and ticket.first_responded_at is not None
     stored = session.scalars(select(TicketAttachment).where(TicketAttachment.filename == "error.log").limit(1)).one()
-    assert (tmp_path / stored.path).read_bytes().startswith(b"2025-03-03 08:00 ERROR")
+    assert content_store.read(tmp_path / stored.path).startswith(b"2025-03-03 08:00 ERROR")
     article = session.scalars(select(KbArticle).limit(1)).one()
     version = article.versions[-1]
     assert version.status is KbVersionStatus.IN_REVIEW and version.change_note.startswith(f"imported from {desk.url}")

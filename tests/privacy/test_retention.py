@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from deskpilot import content_store
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.audit import service as audit
@@ -50,7 +51,8 @@ def _stored_text(session: Session, settings_dir: Path) -> str:
     rows = [*session.scalars(select(Ticket.subject)), *session.scalars(select(Ticket.description)),
             *session.scalars(select(TicketMessage.body)), *session.scalars(select(ConversationMessage.body)),
             *session.scalars(select(InboundMail.body_text)), *session.scalars(select(AiDecision.input_redacted))]
-    files = [path.read_bytes().decode(errors="replace") for path in settings_dir.rglob("*") if path.is_file()]
+    # Files opened (they are sealed at rest): retention must remove the content, not only hide it.
+    files = [content_store.read(path).decode(errors="replace") for path in settings_dir.rglob("*") if path.is_file()]
     return "\n".join([*rows, *files])
 
 

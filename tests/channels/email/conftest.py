@@ -242,5 +242,5 @@ def assert_attachments_on_their_tickets(session: Session, mails: Sequence[Inboun
                        if a.sha256 == part["sha256"] and a.message_id == filed.ticket_message_id]
         download = ticket_files.download(session, actor=Principal.system(), data_dir=data_dir,
                                          ticket_id=filed.ticket_id, attachment_id=on_ticket.id)
-        content = download.path.read_bytes()
+        content = download.content
         assert len(content) == part["size"] and hashlib.sha256(content).hexdigest() == part["sha256"]

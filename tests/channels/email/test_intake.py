@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from deskpilot import content_store
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
@@ -17,6 +18,7 @@ from deskpilot.channels.email.enums import InboundStatus
 from deskpilot.channels.email.intake import IntakeOutcome, MailSource, ingest
 from deskpilot.channels.email.models import InboundMail, OutboundMail
 from deskpilot.channels.email.smtp import receive
+from deskpilot.channels.email.store import read_raw
 from deskpilot.config import Settings, UnknownSender
 from deskpilot.db import unit_of_work
 from deskpilot.tickets import attachments as ticket_files
@@ -168,16 +170,16 @@ def test_a_20_mb_attachment_is_skipped_but_the_raw_mail_is_kept(
 
     with factory() as session:
         row = session.get(InboundMail, result.inbound_id)
-        assert row is not None and (mail_settings.mail_dir / row.raw_path).read_bytes() == raw
+        assert row is not None and read_raw(mail_settings.mail_dir, row.raw_path) == raw
         big, small = row.attachments
         assert (big["filename"], big["stored"], big["size"]) == ("crash.dmp", False, 20 * 1024 * 1024)
-        assert (mail_settings.mail_dir / small["path"]).read_bytes() == b"%PDF-1.4 tiny"
+        assert content_store.read(mail_settings.mail_dir / small["path"]) == b"%PDF-1.4 tiny"
         requester = Principal.of(session.scalars(select(User).where(User.email == "jane@acme.example")).one())
         shown = ticket_files.visible(session, actor=requester, ticket_id=result.ticket_id)
         assert [(a.filename, a.sniffed_type) for a in shown] == [("form.pdf", "application/pdf")]
         download = ticket_files.download(session, actor=requester, data_dir=mail_settings.data_dir,
                                          ticket_id=result.ticket_id, attachment_id=shown[0].id, inline=True)
-        assert download.path.read_bytes() == b"%PDF-1.4 tiny" and download.media_type == "application/pdf"
+        assert download.content == b"%PDF-1.4 tiny" and download.media_type == "application/pdf"
 
 
 def test_a_mail_whose_text_is_only_in_an_attachment_opens_a_ticket_with_that_text(
