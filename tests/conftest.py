@@ -40,6 +40,7 @@ _SESSION_KEYRING = AuditKeyring(TEST_AUDIT_KEY.encode(),
 use_keyring(_SESSION_KEYRING)
 
 T = TypeVar("T")
+pytest_plugins = ["tests.file_order"]
 
 PG_ADMIN_URL = os.environ.get("DESKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
