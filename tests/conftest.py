@@ -11,9 +11,11 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pytest
 from sqlalchemy import Engine, text
@@ -25,6 +27,7 @@ from deskpilot.clock import set_clock
 from deskpilot.config import Environment, Settings
 from deskpilot.db import make_engine, session_factory
 from deskpilot.encryption_keys import Keyring
+from deskpilot.demo.loader import load_demo
 from deskpilot.migrations import upgrade
 from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.schema import metadata
@@ -43,6 +46,8 @@ use_keyring(_SESSION_KEYRING)
 # a test, and every CLI or server subprocess, reads it from the environment, so they all open what others sealed.
 TEST_ENCRYPTION_KEYS = {"test": "dGVzdC1lbmNyeXB0aW9uLWtleS0wMTIzNDU2Nzg5YWI="}
 os.environ.setdefault("DESKPILOT_ENCRYPTION_KEYS", json.dumps(TEST_ENCRYPTION_KEYS))
+T = TypeVar("T")
+pytest_plugins = ["tests.file_order"]
 
 PG_ADMIN_URL = os.environ.get("DESKPILOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -75,17 +80,80 @@ def migrated_database(kind: str, directory: Path) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, empty database of each kind for this test session."""
-    yield from migrated_database(request.param, tmp_path_factory.mktemp("db"))
+class KeptPerKind:
+    """Session resources of each database kind, kept until the test session ends.
+
+    pytest tears a parametrized session fixture down whenever the next test wants the other parameter. Under
+    `--dist loadfile` a worker runs each file's SQLite tests, then its PostgreSQL ones, so the kind changes at
+    nearly every file: without this, every file would migrate two new databases and start new servers. The
+    fixtures built on `database_url` keep theirs here instead: one migrated database, one engine and one live
+    server of each kind per test session (per xdist worker), as a run without xdist already has."""
+
+    def __init__(self, stack: ExitStack) -> None:
+        self._stack = stack
+        self._kept: dict[tuple[str, str], Any] = {}
+
+    def get(self, key: tuple[str, str], make: Callable[[], AbstractContextManager[T]]) -> T:
+        """The resource kept under `key`, entering the context manager `make()` on first use."""
+        if key not in self._kept:
+            self._kept[key] = self._stack.enter_context(make())
+        return cast(T, self._kept[key])
 
 
 @pytest.fixture(scope="session")
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+def kept_per_kind() -> Iterator[KeptPerKind]:
+    with ExitStack() as stack:
+        yield KeptPerKind(stack)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                 kept_per_kind: KeptPerKind) -> str:
+    """A migrated, empty database of each kind for this test session."""
+    kind: str = request.param
+    return kept_per_kind.get(("database", kind),
+                             lambda: contextmanager(migrated_database)(kind, tmp_path_factory.mktemp("db")))
+
+
+@contextmanager
+def _engine(url: str) -> Iterator[Engine]:
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str, kept_per_kind: KeptPerKind) -> Engine:
+    return kept_per_kind.get(("engine", database_url), lambda: _engine(database_url))
+
+
+@contextmanager
+def _loaded_demo(kind: str, directory: Path) -> Iterator[Engine]:
+    for url in migrated_database(kind, directory):
+        with _engine(url) as engine:
+            with session_factory(engine)() as db:
+                load_demo(db)
+                db.commit()
+            yield engine
+
+
+@pytest.fixture(scope="session")
+def demo_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept_per_kind: KeptPerKind) -> Engine:
+    """A database of each kind apart from `engine`'s, holding the whole Northwind demo (history included):
+    loaded once per test session instead of once per test, as loading it takes tens of seconds."""
+    kind = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    return kept_per_kind.get(("demo", kind), lambda: _loaded_demo(kind, tmp_path_factory.mktemp("demo-db")))
+
+
+@pytest.fixture
+def demo_session(demo_engine: Engine) -> Iterator[Session]:
+    """A session on the loaded demo. The test must not commit: what it changes is rolled back afterwards, so
+    every test sees the demo as `load_demo` left it."""
+    with session_factory(demo_engine)() as db:
+        yield db
+        db.rollback()
 
 
 def wipe(engine: Engine) -> None:

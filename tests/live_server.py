@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from deskpilot.api.app import create_app
 from deskpilot.config import Environment, Settings
 from deskpilot.runtime import AiRuntime
+from tests.conftest import KeptPerKind
 from tests.factories import Desk, make_desk
 
 
@@ -57,10 +58,11 @@ def server_settings(database_url: str, data_dir: Path, **overrides: object) -> S
 
 
 @pytest.fixture(scope="session")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of the running app; the database is emptied per test by the `session` fixture."""
-    with serving(server_settings(database_url, tmp_path_factory.mktemp("var"))) as url:
-        yield url
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory, kept_per_kind: KeptPerKind) -> str:
+    """The base URL of the running app, one per database kind for the whole session (tests/conftest.py's
+    KeptPerKind); the database is emptied per test by the `session` fixture."""
+    return kept_per_kind.get(("live_server", database_url),
+                             lambda: serving(server_settings(database_url, tmp_path_factory.mktemp("var"))))
 
 
 @pytest.fixture

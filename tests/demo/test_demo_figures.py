@@ -1,5 +1,7 @@
 """The demo history gives the dashboard believable figures: FCR, reopenings, deflection, drafts and ROI in
-the ranges a real desk shows (ranges, not exact values: the story is seeded, the period moves with the clock)."""
+the ranges a real desk shows (ranges, not exact values: the story is seeded, the period moves with the clock).
+
+Both tests read the demo loaded once per test session (`demo_session`, tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,8 @@ from deskpilot.conversations.models import Conversation
 from deskpilot.demo.loader import load_demo
 
 
-def test_the_demo_history_gives_plausible_dashboard_figures(session: Session) -> None:
-    load_demo(session)
-    session.commit()
-    report = get_report(session, actor=Principal.system("lead"), settings=Settings())
+def test_the_demo_history_gives_plausible_dashboard_figures(demo_session: Session) -> None:
+    report = get_report(demo_session, actor=Principal.system("lead"), settings=Settings())
 
     def value(key: str) -> float:
         figure = report.figure(key).value
@@ -33,8 +33,8 @@ def test_the_demo_history_gives_plausible_dashboard_figures(session: Session) ->
     assert 0.5 <= value("ai_acceptance_rate") <= 0.95
 
 
-def test_loading_the_demo_twice_keeps_one_history_of_chats(session: Session) -> None:
-    load_demo(session)
-    first = session.scalar(select(func.count()).select_from(Conversation))
-    load_demo(session)
-    assert session.scalar(select(func.count()).select_from(Conversation)) == first
+def test_loading_the_demo_twice_keeps_one_history_of_chats(demo_session: Session) -> None:
+    first = demo_session.scalar(select(func.count()).select_from(Conversation))
+    assert first is not None and first >= 30  # the first load's history
+    load_demo(demo_session)
+    assert demo_session.scalar(select(func.count()).select_from(Conversation)) == first

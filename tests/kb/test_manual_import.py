@@ -139,6 +139,10 @@ def test_the_api_imports_a_base64_pdf_and_names_a_bad_one(clients: Clients) -> N
         {"filename": "manual.pdf", "content": "%%% not base64", "encoding": "base64"}]})
     assert not_base64.status_code == 422
     assert "manual.pdf: the content is not valid base64" in not_base64.json()["message"]
+    not_ascii = clients["carol"].post("/api/v1/kb/import", json={"files": [
+        {"filename": "manual.pdf", "content": "Ünïcode", "encoding": "base64"}]})
+    assert not_ascii.status_code == 422
+    assert "manual.pdf: the content is not valid base64" in not_ascii.json()["message"]
     as_text = clients["carol"].post("/api/v1/kb/import", json={"files": [
         {"filename": "manual.pdf", "content": "%PDF-1.4", "encoding": "text"}]})
     assert as_text.status_code == 422 and "base64" in as_text.json()["message"]

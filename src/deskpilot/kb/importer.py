@@ -9,7 +9,6 @@ import is safe. Article metadata (queue, category, tags, owner) is taken only wh
 from __future__ import annotations
 
 import base64
-import binascii
 import csv
 import io
 import re
@@ -157,7 +156,7 @@ def _decoded(file: KbImportFile) -> list[ImportedDocument]:
         return parse_file(file.filename, file.content)
     try:
         data = base64.b64decode(file.content, validate=True)
-    except binascii.Error as exc:
+    except ValueError as exc:  # binascii.Error, or a character outside ASCII
         raise InvalidInput(f"{file.filename}: the content is not valid base64 ({exc}).") from exc
     return parse_bytes(file.filename, data)
 
