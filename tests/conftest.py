@@ -26,8 +26,8 @@ from deskpilot.audit.keyring import AuditKeyring, use_keyring
 from deskpilot.clock import set_clock
 from deskpilot.config import Environment, Settings
 from deskpilot.db import make_engine, session_factory
-from deskpilot.encryption_keys import Keyring
 from deskpilot.demo.loader import load_demo
+from deskpilot.encryption_keys import Keyring
 from deskpilot.migrations import upgrade
 from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.schema import metadata
