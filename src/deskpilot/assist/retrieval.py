@@ -261,8 +261,10 @@ class HybridRetriever:
         if not live.any():
             return None
         dense_part = self.params.dense_weight * _z(dense, live)
-        lexical_part = (self.params.lexical_weight * _z(lexical, live) if lexical is not None
-                        else np.zeros_like(dense_part))
+        lexical_part = np.zeros_like(dense_part)
+        if lexical is not None:
+            lexical_part = _z(lexical, live)
+            lexical_part[live] *= self.params.lexical_weight  # the others stay -inf (0 × -inf is not a number)
         return _ChunkScores(ids, dense_part + lexical_part, dense_part, lexical_part)
 
     def _fused_candidate_scores(
