@@ -1,9 +1,12 @@
 import shutil
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
+from deskpilot.assist.retrieval import HybridRetriever, RetrievalParams, RetrievalQuery
 from deskpilot.ml.embeddings import MiniLmEmbedder
 from deskpilot.ml.lexical_index import Bm25Index, term_weights
 from tests.assist.conftest import ARTICLES
@@ -121,3 +124,13 @@ def test_an_index_saved_before_history_existed_loads_with_none(kb_index: KbIndex
     shutil.rmtree(tmp_path / "kb" / "history")
     loaded = KbIndex.load(tmp_path / "kb", embedder)
     assert sorted(loaded.documents) == sorted(kb_index.documents) and len(loaded.history) == 0
+
+
+def test_the_lexical_weight_scales_what_bm25_adds_to_the_ranking(kb_index: KbIndex) -> None:
+    tuned = RetrievalParams.tuned(kb_index.tuning)
+    query = RetrievalQuery.from_dialogue("paper jam in the printer")
+    full = HybridRetriever(kb_index, tuned).search(query).hits[0].chunks[0]
+    half = HybridRetriever(kb_index, replace(tuned, lexical_weight=0.5)).search(query).hits[0].chunks[0]
+    vectors_only = HybridRetriever(kb_index, replace(tuned, lexical_weight=0.0)).search(query).hits[0].chunks[0]
+    assert full.lexical > 0 and half.lexical == pytest.approx(full.lexical / 2, rel=1e-5)
+    assert vectors_only.lexical == 0 and vectors_only.score == pytest.approx(vectors_only.dense)

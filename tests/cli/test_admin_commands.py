@@ -20,6 +20,9 @@ def env(monkeypatch: pytest.MonkeyPatch, database_url: str, session: Session, tm
     monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path))  # the audit key and checkpoints of this test only
     monkeypatch.setenv("DESKPILOT_PASSWORD_TIME_COST", "1")
     monkeypatch.setenv("DESKPILOT_PASSWORD_MEMORY_KIB", "64")
+    # The demo's reindex would also compute the KB's multilingual vectors (minutes on busy cores);
+    # tests/kb/test_indexing.py proves that part on a small KB.
+    monkeypatch.setenv("DESKPILOT_MULTILINGUAL_MODEL", "")
 
 
 def test_users_create_and_token(env: None, session: Session, capsys: pytest.CaptureFixture[str]) -> None:

@@ -14,6 +14,7 @@ from deskpilot.accounts import service as accounts
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli import main
+from deskpilot.evaluation.conversations_cases import DEV, read_cases
 from deskpilot.tickets.models import Ticket
 from tests.conversations.conftest import load_chat_kb
 from tests.factories import Desk
@@ -68,3 +69,16 @@ def test_the_command_replays_cases_through_the_live_api_and_reports_the_contract
     assert len(requesters) == 5
     set_up = session.scalars(select(Ticket).where(Ticket.subject == "Docking station broken")).one()
     assert set_up.requester_id in {u.id for u in requesters}
+
+
+def test_split_replays_only_that_half_of_the_cases(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(CASES, encoding="utf-8")
+    halves = {c.id: c.split for c in read_cases(cases)}
+    # No desk listens on port 1: every case is an API failure, but only the chosen half is attempted.
+    assert main(["eval", "conversations", "--cases", str(cases), "--url", "http://127.0.0.1:1", "--token", "x",
+                 "--split", DEV, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+
+    assert {f["id"] for f in report["failures"]} == {i for i, half in halves.items() if half == DEV}
+    assert set(report["by_split"]) == {DEV}

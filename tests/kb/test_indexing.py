@@ -85,6 +85,8 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     out = capsys.readouterr().out
     assert "1 approved articles" in out and "embedded 3/3 new texts" in out
     assert (tmp_path / "index" / "kb" / "manifest.json").is_file()
+    # Computed at the rebuild, so a desk started on this index answers its first German question at once.
+    assert (tmp_path / "index" / "kb" / "ml_vectors").is_dir()
     monkeypatch.setenv("DESKPILOT_ANN_MIN_CHUNKS", "1")
     assert main(["kb", "reindex"]) == 0
     assert "embedded" not in capsys.readouterr().out

@@ -175,12 +175,14 @@ def test_thresholds_travel_with_the_index_and_are_used_when_it_is_loaded(hash_em
     view = index.cross_lingual()
     assert view is not None
     assert HybridRetriever(view).params.evidence_floor == tuning_for(MULTILINGUAL_MODEL_ID).evidence_floor
+    assert HybridRetriever(view).params.lexical_weight == tuning_for(MULTILINGUAL_MODEL_ID).lexical_weight < 1.0
     _rewrite(tmp_path / "vectors", thresholds={"evidence_floor": 0.31, "evidence_weight": 7.0,
                                                "history_min_similarity": 0.42})
     _rewrite(tmp_path / "history" / "vectors", thresholds={"history_min_similarity": 0.42})
     loaded = KbIndex.load(tmp_path, hash_embedder)
     params = HybridRetriever(loaded).params
     assert (params.evidence_floor, params.evidence_weight) == (0.31, 7.0)
+    assert params.lexical_weight == tuning_for(hash_embedder.model_id).lexical_weight  # not stored: the current one
     assert loaded.history.min_similarity == 0.42
     found = HybridRetriever(loaded).search(RetrievalQuery.from_dialogue("the printer has a paper jam"))
     assert found.evidence is not None and found.evidence.floor == 0.31

@@ -46,6 +46,9 @@ class RetrievalParams:
     dense_decay: float = 0.7
     dense_agent_weight: float = 0.5
     dense_weight: float = 1.3
+    # BM25 matches the question's words with the articles' words: for a question in another language than the
+    # articles that is mostly chance ("lent", "est", "mon"), so the multilingual view weighs it less (tuning).
+    lexical_weight: float = DEFAULT_TUNING.lexical_weight
     history_weight: float = 1.0
     title_weight: float = 0.0
     chunks_per_article: int = 3
@@ -63,7 +66,8 @@ class RetrievalParams:
     @classmethod
     def tuned(cls, tuning: EmbedderTuning) -> RetrievalParams:
         """The defaults with the evidence thresholds of an embedder's tuning."""
-        return cls(evidence_floor=tuning.evidence_floor, evidence_weight=tuning.evidence_weight)
+        return cls(evidence_floor=tuning.evidence_floor, evidence_weight=tuning.evidence_weight,
+                   lexical_weight=tuning.lexical_weight)
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,10 @@ class HybridRetriever:
         if not live.any():
             return None
         dense_part = self.params.dense_weight * _z(dense, live)
-        lexical_part = _z(lexical, live) if lexical is not None else np.zeros_like(dense_part)
+        lexical_part = np.zeros_like(dense_part)
+        if lexical is not None:
+            lexical_part = _z(lexical, live)
+            lexical_part[live] *= self.params.lexical_weight  # the others stay -inf (0 × -inf is not a number)
         return _ChunkScores(ids, dense_part + lexical_part, dense_part, lexical_part)
 
     def _fused_candidate_scores(
@@ -276,7 +283,8 @@ class HybridRetriever:
         dense_part = (self.params.dense_weight * (found.dense - spread.mean) / spread.std).astype(np.float32)
         lexical_part = np.zeros_like(dense_part)
         if found.lexical is not None and found.lexical_spread is not None:
-            lexical_part = ((found.lexical - found.lexical_spread.mean) / found.lexical_spread.std).astype(np.float32)
+            lexical_part = (self.params.lexical_weight * (found.lexical - found.lexical_spread.mean)
+                            / found.lexical_spread.std).astype(np.float32)
         fused = dense_part + lexical_part
         fused[~keep] = -np.inf
         return _ChunkScores(list[str | None](found.ids), fused, dense_part, lexical_part)

@@ -30,7 +30,7 @@ from deskpilot.conversations.intents import training_examples
 from deskpilot.demo import DEMO_DIR
 from deskpilot.demo.loader import read_seed
 from deskpilot.errors import InvalidInput
-from deskpilot.evaluation.conversations_cases import read_cases
+from deskpilot.evaluation.conversations_cases import DEV, TEST, read_cases
 from deskpilot.evaluation.conversations_replay import CaseResult, replay, sign_in
 from deskpilot.evaluation.conversations_report import phrasing_key, summarise
 
@@ -52,13 +52,16 @@ def register(eval_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--token", help="an admin's API token for --url")
     parser.add_argument("--username", help="an admin's username for --url (instead of --token)")
     parser.add_argument("--password", help="that admin's password")
+    parser.add_argument("--split", choices=(DEV, TEST),
+                        help="replay only one half of the cases (`dev`: the half whose failures are read while "
+                        "improving the assistant; default: both)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    cases = read_cases(args.cases)
-    _progress(f"{len(cases)} cases from {args.cases}")
+    cases = [c for c in read_cases(args.cases) if args.split in (None, c.split)]
+    _progress(f"{len(cases)} cases from {args.cases}" + (f" ({args.split} half)" if args.split else ""))
     if args.url:
         token = args.token or _signed_in(args)
         results = replay(args.url.rstrip("/"), token, cases, _case_done)

@@ -10,6 +10,7 @@ from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.kb import export, importer, indexing
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.ml.multilingual import load_multilingual_embedder
 
 CLI = Principal.system("cli")
 
@@ -45,10 +46,15 @@ def _show_progress(done: int, total: int) -> None:
 
 def cmd_kb_reindex(_: argparse.Namespace) -> int:
     settings = load_settings()
+    multilingual = load_multilingual_embedder(settings.multilingual_model)
+    if multilingual is not None:
+        print(f"the multilingual vectors ({multilingual.model_id}) are computed too, for questions not in English",
+              flush=True)
     with database(settings) as session:
         index = indexing.rebuild(session, index_dir=settings.index_dir,
-                                 embedder=load_embedder(settings.embedding_model),
-                                 ann_min_chunks=settings.ann_min_chunks, progress=_show_progress)
+                                 embedder=load_embedder(settings.embedding_model), multilingual=multilingual,
+                                 ann_min_chunks=settings.ann_min_chunks, progress=_show_progress,
+                                 multilingual_now=True)
     print(f"KB index rebuilt in {indexing.index_path(settings.index_dir)}: {len(index)} approved articles, "
           f"{len(index.chunks)} chunks, {len(index.history)} past questions learned from the desk's history")
     return 0

@@ -171,13 +171,15 @@ def save_history(index: KbIndex, index_dir: Path) -> None:
 
 def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
             multilingual: PassageEmbedder | None = None, ann_min_chunks: int | None = None,
-            progress: Progress | None = None) -> KbIndex:
+            progress: Progress | None = None, multilingual_now: bool = False) -> KbIndex:
     """A new index of every approved version and the desk's history, saved under `index_dir` (`kb reindex`).
 
     Chunk vectors come from the embedding cache under `index_dir` (`ml.embedding_cache`): a rebuild that was
     stopped resumes from the batches it had embedded, and text embedded before is not embedded again. A
     complete rebuild leaves in the cache only the vectors of the texts it indexed.
-    `progress(done, total)` follows the embedding batch by batch.
+    `progress(done, total)` follows the embedding batch by batch. With `multilingual_now` the multilingual
+    vectors are computed too and saved with the index (`kb reindex`), so that a desk started on it answers its
+    first question not in English without computing them while the requester waits.
     """
     index = KbIndex(embedder, multilingual=multilingual, ann_min_chunks=ann_min_chunks)
     cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress)
@@ -188,6 +190,8 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
     dropped = cache.retain(cache.used)
     if dropped:
         log.info("embedding cache: %d vectors of texts no longer indexed forgotten", dropped)
+    if multilingual_now:
+        index.cross_lingual()
     learn(session, index=index, max_new=None)
     save(index, index_dir)
     log.info("KB index rebuilt: %d articles, %d chunks, %d past questions", len(index), len(index.chunks),
