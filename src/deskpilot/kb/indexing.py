@@ -238,34 +238,51 @@ class IndexHolder:
 
         Requests search the returned index without a lock, so a change is made on a copy that replaces
         the current index when it is complete: a search never sees an index half-way through a change.
+        Checking costs one query and takes no lock, so concurrent requests do not queue behind each other's
+        database round trip; only a request that finds approved articles changed waits for the updated
+        index. When only the history is due, one request learns it and the others search the index they have.
         """
-        with self._lock:
-            if self._index is None:
-                self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
-                                              multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
-                self._learned_at = time.monotonic()
+        index = self._index
+        if index is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = load_or_rebuild(session, index_dir=self.index_dir, embedder=self._embedder,
+                                                  multilingual=self._multilingual, ann_min_chunks=self.ann_min_chunks)
+                    self._learned_at = time.monotonic()
                 return self._index
-            fresh: KbIndex | None = None
-            changes = article_changes(session, index=self._index)
-            if changes:
-                fresh = _copy(self._index)
-                _apply_articles(session, fresh, changes)
-            learned = HistoryChanges(0, 0, 0)
-            if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
-                plan = history_plan(session, index=fresh or self._index)
-                if plan:
-                    fresh = fresh or _copy(self._index)
-                    learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
-                self._learned_at = time.monotonic()
-            if fresh is None:
-                return self._index
-            if changes:
-                log.info("KB index updated: +%s -%s", changes.added, changes.removed)
-                save(fresh, self.index_dir)
-            elif learned:
-                save_history(fresh, self.index_dir)
-            if learned:
-                log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
-                         learned.forgotten, learned.waiting)
-            self._index = fresh
-            return fresh
+        if article_changes(session, index=index):
+            self._lock.acquire()
+        elif time.monotonic() - self._learned_at < self.history_refresh_seconds or not self._lock.acquire(False):
+            return index
+        try:
+            # Read again under the lock: another request may have replaced the index meanwhile.
+            return self._refresh(session, self._index or index)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, session: Session, index: KbIndex) -> KbIndex:
+        """Apply the article changes and the history due to `index` (the current one) on a copy; under the lock."""
+        fresh: KbIndex | None = None
+        changes = article_changes(session, index=index)
+        if changes:
+            fresh = _copy(index)
+            _apply_articles(session, fresh, changes)
+        learned = HistoryChanges(0, 0, 0)
+        if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
+            plan = history_plan(session, index=fresh or index)
+            if plan:
+                fresh = fresh or _copy(index)
+                learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
+            self._learned_at = time.monotonic()
+        if fresh is None:
+            return index
+        if changes:
+            log.info("KB index updated: +%s -%s", changes.added, changes.removed)
+            save(fresh, self.index_dir)
+        elif learned:
+            save_history(fresh, self.index_dir)
+        if learned:
+            log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
+                     learned.forgotten, learned.waiting)
+        self._index = fresh
+        return fresh
