@@ -460,8 +460,10 @@ def measure(url: str, requesters: list[Requester], args: argparse.Namespace, rol
             smtp_port: int | None) -> tuple[Stats, float, dict[str, float], LoadSampler]:
     """Warm every app process, then the chats (and the mail burst after --mail-delay) with CPU and load."""
     tokens = [requester.token for requester in requesters]
-    # Unmeasured conversations first, a few per process: each process loads the KB index and models lazily.
-    drive(url, [tokens[0]] * min(len(tokens), 2 * args.processes), 3, Stats())
+    # Unmeasured conversations first, a few per process (one after another: a requester starts one at a time, and
+    # each opens a new connection, which any process may take): each process loads its models lazily.
+    for number in range(2 * args.processes):
+        converse(url, tokens[0], -1 - number, 3, Stats())
     stats = Stats()
     cpu = roles.cpu()
     started = time.perf_counter()
