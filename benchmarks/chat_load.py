@@ -54,6 +54,7 @@ from deskpilot.accounts import service as accounts
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate
+from deskpilot.audit.keyring import configure_audit
 from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.parse import normalise_message_id
 from deskpilot.config import Environment, Settings
@@ -137,6 +138,7 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
     """Migrate (and load the demo), index the KB, and give each conversation its own requester and token."""
     upgrade(database_url)
     settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir)
+    configure_audit(settings)  # seal with the data directory's key, the one the started processes verify with
     engine = make_engine(database_url)
     requesters = []
     with unit_of_work(session_factory(engine)) as session:
