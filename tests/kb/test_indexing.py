@@ -87,7 +87,8 @@ def test_a_request_does_not_wait_for_another_ones_history_refresh_but_does_for_a
 
 
 def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk, database_url: str,
-                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    embedder: Embedder, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     publish(session, desk)
     session.commit()
@@ -96,6 +97,9 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     assert main(["kb", "reindex"]) == 0
     out = capsys.readouterr().out
     assert "1 approved articles" in out and "embedded 3/3 new texts" in out
+    multilingual = load_multilingual_embedder(MULTILINGUAL_MODEL_ID)
+    saved = indexing.IndexHolder(tmp_path / "index", embedder, multilingual=multilingual).current(session)
+    assert saved.ml_vectors is not None and len(saved.ml_vectors) == len(saved.chunks)  # app processes load them
     assert (tmp_path / "index" / "kb" / "manifest.json").is_file()
     monkeypatch.setenv("DESKPILOT_ANN_MIN_CHUNKS", "1")
     assert main(["kb", "reindex"]) == 0

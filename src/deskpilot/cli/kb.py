@@ -10,6 +10,7 @@ from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.kb import export, importer, indexing
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.ml.multilingual import load_multilingual_embedder
 
 CLI = Principal.system("cli")
 
@@ -48,7 +49,12 @@ def cmd_kb_reindex(_: argparse.Namespace) -> int:
     with database(settings) as session:
         index = indexing.rebuild(session, index_dir=settings.index_dir,
                                  embedder=load_embedder(settings.embedding_model),
+                                 multilingual=load_multilingual_embedder(settings.multilingual_model),
                                  ann_min_chunks=settings.ann_min_chunks, progress=_show_progress)
+    # The multilingual vectors too, saved with the index: app processes started after this one load them instead
+    # of each computing them at start (a minute or more of CPU per process on a busy machine).
+    if index.cross_lingual() is not None:
+        indexing.save(index, settings.index_dir)
     print(f"KB index rebuilt in {indexing.index_path(settings.index_dir)}: {len(index)} approved articles, "
           f"{len(index.chunks)} chunks, {len(index.history)} past questions learned from the desk's history")
     return 0
