@@ -1,25 +1,35 @@
-"""Chat load on loopback: N concurrent conversations × T turns against a running deskpilot server.
+"""Chat load on loopback: N concurrent conversations × T turns against deskpilot, with the worker and mail beside.
 
 By default the script prepares a temporary data directory with the Northwind demo (users, ticket history,
-56 approved KB articles and their index; SQLite unless --database-url), starts `deskpilot serve` on a free
-port, and drives it. Against a server of your own, pass --url and the --database-url it uses (the script
-adds the load-test requesters and their API tokens there).
+56 approved KB articles and their index; SQLite unless --database-url or --postgres), starts `deskpilot serve`
+(`--processes N` app processes) on a free port, and drives it. Against a server of your own, pass --url and the
+--database-url it uses (the script adds the load-test requesters and their API tokens there).
 
 Each conversation asks a demo question, answers "no", reports each troubleshooting step as not working,
 and keeps writing after the ticket is opened: every turn is one POST with an Idempotency-Key, retried with
-the same key on a transport error. At the end every transcript is read back: each turn's text must be there
-exactly once. Reported: errors, lost and duplicated messages, server-side p95 per turn (the Server-Timing
-header: dependencies, work and commit) and client-side latencies beside the baseline GET /healthz measured
-in the same run.
+the same key on a transport error. Beside the chats, optionally: `deskpilot worker` with the SLA sweep every
+--sla-every seconds (--worker), and a burst of --mail-burst mails delivered through the real SMTP listener
+(`deskpilot mail smtpd`), each retried with its Message-ID on a temporary failure as a mail server would.
+
+Afterwards the database is counted: every acknowledged chat turn and every accepted mail must be stored exactly
+once (lost and duplicated are reported; the script exits 1 on any error, loss or duplicate). Reported beside
+them: server-side time per turn (the Server-Timing header: `app` = dependencies, work and commit; `queue` =
+waiting for admission), client-side latencies beside the baseline GET /healthz in the same run, the SLA
+sweeps the worker ran, CPU per process role and the machine's 1-minute load average during the run.
 
     .venv/bin/python benchmarks/chat_load.py --conversations 50 --turns 20
+    .venv/bin/python benchmarks/chat_load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
+        --conversations 200 --turns 20 --think 15 --ramp 15 --processes 4 --worker --mail-burst 100
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
+import smtplib
 import socket
 import statistics
 import subprocess
@@ -28,30 +38,46 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
+from typing import NamedTuple, TypeVar
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.principal import Principal
 from deskpilot.accounts.schemas import UserCreate
+from deskpilot.audit.keyring import configure_audit
+from deskpilot.channels.email.models import InboundMail
+from deskpilot.channels.email.parse import normalise_message_id
 from deskpilot.config import Environment, Settings
+from deskpilot.conversations.models import ConversationMessage
+from deskpilot.conversations.state import Author
 from deskpilot.db import make_engine, session_factory, unit_of_work
 from deskpilot.demo.loader import load_demo
 from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
 from deskpilot.ml.embeddings import load_embedder
+from deskpilot.ml.multilingual import load_multilingual_embedder
 
 QUESTIONS = ("My VPN does not connect from home", "How do I add a printer?", "Outlook is not syncing my mail",
              "I forgot my password", "The Wi-Fi in the office does not work", "Teams has no sound in meetings",
              "My laptop is very slow", "How do I get access to a shared mailbox?")
 SETUP = Principal.system("chat-load")
+T = TypeVar("T")
+_SWEEP_LINE = re.compile(r"^sla\.sweep \[(\w+)\]", re.MULTILINE)
+
+
+class Requester(NamedTuple):
+    token: str
+    email: str
 
 
 @dataclass
@@ -61,9 +87,30 @@ class Stats:
     client_ms: list[float] = field(default_factory=list)
     health_ms: list[float] = field(default_factory=list)
     ticket_turn_ms: list[float] = field(default_factory=list)
+    mail_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     retries: int = 0
+    # What the server acknowledged (201 / SMTP 250), to be counted in the database afterwards.
+    sent: dict[int, list[str]] = field(default_factory=dict)
+    mails: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the database holds of what was acknowledged: missing and extra copies."""
+
+    turns: int
+    lost: int
+    duplicated: int
+    mails: int
+    mails_lost: int
+    mails_duplicated: int
+    mail_outcomes: Mapping[str, int]
+
+    @property
+    def clean(self) -> bool:
+        return not (self.lost or self.duplicated or self.mails_lost or self.mails_duplicated)
 
 
 @contextmanager
@@ -87,61 +134,96 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool) -> list[str]:
+def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool) -> list[Requester]:
     """Migrate (and load the demo), index the KB, and give each conversation its own requester and token."""
     upgrade(database_url)
     settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir)
+    configure_audit(settings)  # seal with the data directory's key, the one the started processes verify with
     engine = make_engine(database_url)
-    tokens = []
+    requesters = []
     with unit_of_work(session_factory(engine)) as session:
         if demo:
             load_demo(session)
-        indexing.rebuild(session, index_dir=settings.index_dir, embedder=load_embedder(settings.embedding_model))
+        # With its multilingual vectors, as a running desk has it on disk: otherwise every app process computes
+        # them when it starts (a minute of CPU each on a loaded machine), beside the measured turns.
+        index = indexing.rebuild(session, index_dir=settings.index_dir,
+                                 embedder=load_embedder(settings.embedding_model),
+                                 multilingual=load_multilingual_embedder(settings.multilingual_model))
+        index.cross_lingual()
+        indexing.save(index, settings.index_dir)
         run = uuid.uuid4().hex[:6]
         for n in range(conversations):
+            email = f"load-{run}-{n}@northwind.example"
             user = accounts.create(session, actor=SETUP, data=UserCreate(
-                username=f"load-{run}-{n}", email=f"load-{run}-{n}@northwind.example", full_name=f"Load {n}",
-                role=Role.REQUESTER))
-            tokens.append(accounts.issue_token(session, actor=SETUP, user_id=user.id, name="chat-load")[1])
+                username=f"load-{run}-{n}", email=email, full_name=f"Load {n}", role=Role.REQUESTER))
+            requesters.append(Requester(accounts.issue_token(session, actor=SETUP, user_id=user.id,
+                                                             name="chat-load")[1], email))
     engine.dispose()
-    return tokens
+    return requesters
 
 
-@contextmanager
-def served(database_url: str, data_dir: Path, log_path: Path) -> Iterator[tuple[str, int]]:
-    """`deskpilot serve` in a child process on a free loopback port (its URL and pid), until the block ends."""
-    port = _free_port()
+def child_environment(database_url: str, data_dir: Path, *, http_concurrency: int | None = None,
+                      sla_every: float | None = None) -> dict[str, str]:
+    """The environment of every process the script starts: one database, one data directory."""
     # Load-test requesters open far more tickets and conversations per hour than a person may: no hourly limits.
     env = os.environ | {"DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(data_dir),
                         "DESKPILOT_ENVIRONMENT": "test", "DESKPILOT_REQUESTER_MAX_TICKETS_PER_HOUR": "0",
                         "DESKPILOT_REQUESTER_MAX_CONVERSATIONS_PER_HOUR": "0"}
+    if http_concurrency is not None:
+        env["DESKPILOT_HTTP_CONCURRENCY"] = str(http_concurrency)
+    if sla_every is not None:
+        env["DESKPILOT_JOB_INTERVALS"] = json.dumps({"sla.sweep": sla_every})
+    return env
+
+
+@contextmanager
+def child(name: str, command: list[str], env: Mapping[str, str], log_path: Path,
+          ready: Callable[[], bool]) -> Iterator[int]:
+    """`deskpilot <command>` in a child process (its pid) once `ready()`, stopped with SIGTERM when the block ends."""
     log = log_path.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "deskpilot.cli", "serve", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "deskpilot.cli", *command], env=dict(env), stdout=log,
+                               stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        deadline = time.monotonic() + 600  # a loaded 2-core machine imports 4 app processes slowly
+        while not ready():
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {log_path.read_text()[-2000:]}")
+                raise RuntimeError(f"{name} did not start: {log_path.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
-        yield url, process.pid
+        yield process.pid
     finally:
         process.terminate()
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
         log.close()
         problems = [line for line in log_path.read_text(errors="replace").splitlines() if "Error" in line]
         if problems:
-            print("server log, last errors:\n  " + "\n  ".join(problems[-5:]), flush=True)
+            print(f"{name} log, last errors:\n  " + "\n  ".join(problems[-5:]), flush=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def served(database_url: str, data_dir: Path, log_path: Path, *, processes: int = 1,
+           env: Mapping[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """`deskpilot serve --workers N` on a free loopback port (its URL and pid), until the block ends."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with child("the server", ["serve", "--port", str(port), "--workers", str(processes)],
+               env or child_environment(database_url, data_dir), log_path, lambda: _answers(url)) as pid:
+        yield url, pid
 
 
 def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats) -> httpx.Response:
@@ -177,11 +259,17 @@ def server_timing(response: httpx.Response) -> dict[str, float]:
     return found
 
 
-def converse(url: str, token: str, number: int, turns: int, stats: Stats, think: float = 0.0) -> None:
-    """One conversation of `turns` requester messages, then its transcript checked message by message."""
-    sent: list[str] = []
+def _pause(low: float, high: float) -> None:
+    if high > 0:
+        time.sleep(random.uniform(low, high))  # noqa: S311 - a person arriving or typing, not security
+
+
+def converse(url: str, token: str, number: int, turns: int, stats: Stats, think: float = 0.0,
+             ramp: float = 0.0) -> None:
+    """One conversation of `turns` requester messages; what the server acknowledged goes into `stats.sent`."""
     opened = False
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+    _pause(0.0, ramp)
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         first = f"{QUESTIONS[number % len(QUESTIONS)]} (load {number})"
         response = _post(client, "/api/v1/conversations", {"message": first}, stats)
         if response.status_code != 201:
@@ -189,10 +277,11 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
             return
         conversation = response.json()["id"]
         state = response.json()["state"]
-        sent.append(first)
+        sent = [first]
+        with stats.lock:
+            stats.sent[conversation] = sent
         for turn in range(2, turns + 1):
-            if think:
-                time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - a person typing, not security
+            _pause(0.5 * think, 1.5 * think)
             # The assistant asks before it opens a ticket (after a few failed steps): the requester says yes.
             body = ("no" if turn == 2 else f"Yes please, turn {turn} of conversation {number}"
                     if state == "offering_ticket" else f"Still not working, turn {turn} of conversation {number}")
@@ -210,27 +299,228 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
             client.get("/healthz")
             with stats.lock:
                 stats.health_ms.append((time.perf_counter() - started) * 1000)
-        stored = [m["body"] for m in client.get(f"/api/v1/conversations/{conversation}").json()["messages"]
-                  if m["author_kind"] == "requester"]
-    if stored != sent:
-        lost = [s for s in sent if s not in stored]
-        stats.errors.append(f"conversation {conversation}: {len(lost)} lost, "
-                            f"{len(stored) - len(set(stored))} duplicated message(s)")
 
 
-def p(values: list[float], q: float) -> float:
+def mail_burst(port: int, senders: list[str], count: int, stats: Stats, *, connections: int = 4) -> None:
+    """`count` mails from the requesters through the SMTP listener on `port`, `connections` at a time; a
+    temporary refusal (4xx) or a broken connection is retried with the same Message-ID, as a mail server does."""
+    run = uuid.uuid4().hex[:6]
+
+    def send(n: int) -> None:
+        message = EmailMessage()
+        message["From"] = senders[n % len(senders)]
+        message["To"] = "helpdesk@northwind.example"
+        message["Subject"] = f"{QUESTIONS[n % len(QUESTIONS)]} (mail {n})"
+        message["Message-ID"] = f"<load-{run}-{n}@northwind.example>"
+        message.set_content(f"Hello,\n\n{QUESTIONS[(n + 3) % len(QUESTIONS)]} since this morning (mail {n}).\n")
+        for attempt in range(5):
+            started = time.perf_counter()
+            try:
+                with smtplib.SMTP("127.0.0.1", port, timeout=120) as client:
+                    client.send_message(message)
+            except (smtplib.SMTPResponseException, OSError) as exc:
+                temporary = not isinstance(exc, smtplib.SMTPResponseException) or 400 <= exc.smtp_code < 500
+                if temporary and attempt < 4:
+                    with stats.lock:
+                        stats.retries += 1
+                    time.sleep(1)
+                    continue
+                with stats.lock:
+                    stats.errors.append(f"mail {n}: {exc}")
+                return
+            with stats.lock:
+                stats.mail_ms.append((time.perf_counter() - started) * 1000)
+                stats.mails.append(normalise_message_id(str(message["Message-ID"])))
+            return
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(send, range(count)))
+
+
+def count_in_database(database_url: str, stats: Stats) -> Tally:
+    """Compare what the server acknowledged with what the database holds, message by message."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            stored: dict[int, Counter[str]] = {conversation: Counter() for conversation in stats.sent}
+            for ids in _chunks(list(stats.sent)):
+                for conversation, body in connection.execute(
+                        select(ConversationMessage.conversation_id, ConversationMessage.body).where(
+                            ConversationMessage.author_kind == Author.REQUESTER,
+                            ConversationMessage.conversation_id.in_(ids))):
+                    stored[conversation][body] += 1
+            copies: Counter[str] = Counter()
+            outcomes: Counter[str] = Counter()
+            for ids in _chunks(stats.mails):
+                for message_id, status, copies_stored in connection.execute(
+                        select(InboundMail.message_id, func.min(InboundMail.status), func.count()).where(
+                            InboundMail.message_id.in_(ids)).group_by(InboundMail.message_id)):
+                    copies[message_id] = copies_stored
+                    outcomes[str(status)] += 1
+    finally:
+        engine.dispose()
+    lost = duplicated = 0
+    for conversation, sent in stats.sent.items():
+        expected = Counter(sent)
+        lost += sum((expected - stored[conversation]).values())
+        duplicated += sum((stored[conversation] - expected).values())
+    return Tally(turns=sum(len(sent) for sent in stats.sent.values()), lost=lost, duplicated=duplicated,
+                 mails=len(stats.mails), mails_lost=sum(1 for mail in stats.mails if not copies[mail]),
+                 mails_duplicated=sum(max(0, n - 1) for n in copies.values()), mail_outcomes=dict(outcomes))
+
+
+def _chunks(items: list[T], size: int = 500) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def p(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
 
 
-def run(url: str, tokens: list[str], turns: int, think: float) -> Stats:
-    stats = Stats()
+def drive(url: str, tokens: list[str], turns: int, stats: Stats, *, think: float = 0.0, ramp: float = 0.0) -> None:
+    """Every conversation at once (each starting within `ramp` seconds), errors collected in `stats`."""
     with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
-        for future in [pool.submit(converse, url, token, n, turns, stats, think) for n, token in enumerate(tokens)]:
+        for future in [pool.submit(converse, url, token, n, turns, stats, think, ramp)
+                       for n, token in enumerate(tokens)]:
             try:
                 future.result()
             except RuntimeError as exc:
                 stats.errors.append(str(exc))
-    return stats
+
+
+class LoadSampler:
+    """The machine's 1-minute load average, sampled every few seconds while a block runs."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(self.every):
+                return
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        return f"{min(self.samples):.1f}–{max(self.samples):.1f}" if self.samples else "n/a"
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux /proc): uvicorn's worker processes are children of the server."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(parents.get(current, []))
+    return tree
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of the processes `pids` and their descendants so far, NaN when not measurable."""
+    total, found = 0.0, False
+    for pid in {child for root in pids for child in _process_tree(root)}:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found = True
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total if found else float("nan")
+
+
+@dataclass
+class Roles:
+    """The pids of the processes started, by role (none against a server of your own)."""
+
+    app: list[int] = field(default_factory=list)
+    worker: list[int] = field(default_factory=list)
+    smtp: list[int] = field(default_factory=list)
+
+    def cpu(self) -> dict[str, float]:
+        return {"app": _cpu_seconds(self.app), "worker": _cpu_seconds(self.worker), "smtp": _cpu_seconds(self.smtp)}
+
+
+def measure(url: str, requesters: list[Requester], args: argparse.Namespace, roles: Roles,
+            smtp_port: int | None) -> tuple[Stats, float, dict[str, float], LoadSampler]:
+    """Warm every app process, then the chats (and the mail burst after --mail-delay) with CPU and load."""
+    tokens = [requester.token for requester in requesters]
+    # Unmeasured conversations first, a few per process (one after another: a requester starts one at a time, and
+    # each opens a new connection, which any process may take): each process loads its models lazily.
+    for number in range(2 * args.processes):
+        converse(url, tokens[0], -1 - number, 3, Stats())
+    stats = Stats()
+    cpu = roles.cpu()
+    started = time.perf_counter()
+    with LoadSampler() as load, ThreadPoolExecutor(max_workers=1) as background:
+        burst = None
+        if smtp_port is not None and args.mail_burst:
+            def delayed_burst() -> None:
+                time.sleep(args.mail_delay)
+                mail_burst(smtp_port, [requester.email for requester in requesters], args.mail_burst, stats)
+            burst = background.submit(delayed_burst)
+        drive(url, tokens, args.turns, stats, think=args.think, ramp=args.ramp)
+        if burst is not None:
+            burst.result()
+        wall = time.perf_counter() - started
+    after = roles.cpu()
+    return stats, wall, {role: after[role] - cpu[role] for role in cpu}, load
+
+
+def report(args: argparse.Namespace, database: str, stats: Stats, tally: Tally, wall: float,
+           cpu: Mapping[str, float], load: LoadSampler, sweeps: Mapping[str, int]) -> int:
+    turns = len(stats.server_ms)
+    print(f"\n$ {' '.join(sys.argv)}\n{os.cpu_count()} cores; 1-minute load average during the run "
+          f"{load.summary()}; database {database}; {args.processes} app process(es); worker "
+          f"{'on' if args.worker else 'off'}; think {args.think:g} s; ramp {args.ramp:g} s")
+    print(f"{turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); errors {len(stats.errors)}; "
+          f"transport or SMTP retries {stats.retries}; {len(stats.ticket_turn_ms)} turns opened a ticket")
+    print(f"database count: {tally.turns} acknowledged turns, {tally.lost} lost, {tally.duplicated} duplicated; "
+          f"{tally.mails} accepted mails, {tally.mails_lost} lost, {tally.mails_duplicated} duplicated "
+          f"(outcomes {dict(sorted(tally.mail_outcomes.items())) or 'none'})")
+    if args.worker:
+        print(f"SLA sweeps by the worker: {dict(sorted(sweeps.items())) or 'none'}")
+    per_turn = cpu["app"] * 1000 / max(turns, 1)
+    print(f"CPU (user + system) during the run: app {cpu['app']:.1f} s ({per_turn:.1f} ms per turn), "
+          f"worker {cpu['worker']:.1f} s, SMTP listener {cpu['smtp']:.1f} s")
+    for error in stats.errors[:10]:
+        print(f"  {error}")
+    print("\n| measure | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|")
+    total = [a + q for a, q in zip(stats.server_ms, stats.queue_ms, strict=True)]
+    for name, values in (("chat turn, server-side work (Server-Timing app)", stats.server_ms),
+                         ("chat turn, admission wait (Server-Timing queue)", stats.queue_ms),
+                         ("chat turn, server-side total (app + queue)", total),
+                         ("chat turn that opens the ticket, server-side work (app)", stats.ticket_turn_ms),
+                         ("chat turn, client-side", stats.client_ms),
+                         ("mail accepted by the SMTP listener (250 after commit), client-side", stats.mail_ms),
+                         ("baseline GET /healthz, client-side", stats.health_ms)):
+        print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
+    failed_sweeps = sum(n for status, n in sweeps.items() if status != "succeeded")
+    return 1 if stats.errors or not tally.clean or failed_sweeps else 0
+
+
+def sweeps_in(log_path: Path) -> Counter[str]:
+    """The SLA sweep runs the worker reported in its log, by outcome."""
+    if not log_path.exists():
+        return Counter()
+    return Counter(_SWEEP_LINE.findall(log_path.read_text(errors="replace")))
 
 
 def main() -> int:
@@ -246,58 +536,54 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
                         help="mean pause between a conversation's turns, as a person reads and types (uniform "
                              "between 0.5x and 1.5x; default 0: every conversation posts back to back)")
+    parser.add_argument("--ramp", type=float, default=0.0, metavar="SECONDS",
+                        help="each conversation starts at a random moment within this many seconds (default 0: "
+                             "all at once)")
+    parser.add_argument("--processes", type=int, default=1, help="app processes (`deskpilot serve --workers`)")
+    parser.add_argument("--http-concurrency", type=int,
+                        help="DESKPILOT_HTTP_CONCURRENCY of each app process (default: the setting's default)")
+    parser.add_argument("--worker", action="store_true", help="run `deskpilot worker` beside the app")
+    parser.add_argument("--sla-every", type=float, default=10.0, metavar="SECONDS",
+                        help="the worker's SLA sweep interval (a divisor of a minute on PostgreSQL; default 10)")
+    parser.add_argument("--mail-burst", type=int, default=0, metavar="N",
+                        help="deliver N mails through `deskpilot mail smtpd` during the run (default 0)")
+    parser.add_argument("--mail-delay", type=float, default=5.0, metavar="SECONDS",
+                        help="seconds into the run at which the mail burst starts (default 5)")
     args = parser.parse_args()
+    if args.url and (args.worker or args.mail_burst or args.processes != 1):
+        parser.error("--worker, --mail-burst and --processes start processes: not with --url")
     with tempfile.TemporaryDirectory(prefix="deskpilot-chat-load-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data_dir / 'deskpilot.db'}"
         if args.postgres:
             database_url = stack.enter_context(postgres_database(args.postgres))
         started = time.perf_counter()
-        tokens = prepare(database_url, data_dir, args.conversations, demo=args.url is None)
+        requesters = prepare(database_url, data_dir, args.conversations, demo=args.url is None)
         print(f"prepared in {time.perf_counter() - started:.0f} s; driving {args.conversations} conversations × "
               f"{args.turns} turns", flush=True)
-        cpu = float("nan")
-        if args.url:
-            stats, wall, _ = _timed(args.url, tokens, args.turns, args.think)
-        else:
-            with served(database_url, data_dir, args.server_log or data_dir / "server.log") as (url, pid):
-                stats, wall, cpu = _timed(url, tokens, args.turns, args.think, pid)
-    turns = len(stats.server_ms)
-    print(f"\ndatabase: {database_url.split(':', 1)[0]}; think {args.think:g} s;"
-          f" {turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); "
-          f"errors {len(stats.errors)}; transport retries {stats.retries}")
-    print(f"server CPU (user + system) during the run: {cpu:.1f} s, {cpu * 1000 / max(turns, 1):.1f} ms per turn; "
-          f"{len(stats.ticket_turn_ms)} turns opened a ticket")
-    for error in stats.errors[:10]:
-        print(f"  {error}")
-    print("\n| measure | p50 ms | p95 ms | p99 ms |\n|---|---:|---:|---:|")
-    total = [a + q for a, q in zip(stats.server_ms, stats.queue_ms, strict=True)]
-    for name, values in (("chat turn, server-side work (Server-Timing app)", stats.server_ms),
-                         ("chat turn, admission wait (Server-Timing queue)", stats.queue_ms),
-                         ("chat turn, server-side total (app + queue)", total),
-                         ("chat turn that opens the ticket, server-side work (app)", stats.ticket_turn_ms),
-                         ("chat turn, client-side", stats.client_ms),
-                         ("baseline GET /healthz, client-side", stats.health_ms)):
-        print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
-    return 1 if stats.errors else 0
-
-
-def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of process `pid` so far (Linux /proc), NaN when not measurable."""
-    stat = Path(f"/proc/{pid}/stat")
-    if pid is None or not stat.exists():
-        return float("nan")
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _timed(url: str, tokens: list[str], turns: int, think: float,
-           pid: int | None = None) -> tuple[Stats, float, float]:
-    # One unmeasured conversation first: the process loads the KB index, models and embeddings lazily.
-    converse(url, tokens[0], -1, 3, Stats())
-    cpu, started = _cpu_seconds(pid), time.perf_counter()
-    stats = run(url, tokens, turns, think)
-    return stats, time.perf_counter() - started, _cpu_seconds(pid) - cpu
+        roles = Roles()
+        url, smtp_port = args.url, None
+        env = child_environment(database_url, data_dir, http_concurrency=args.http_concurrency,
+                                sla_every=args.sla_every if args.worker else None)
+        if not url:
+            url, pid = stack.enter_context(served(database_url, data_dir, args.server_log or data_dir / "server.log",
+                                                  processes=args.processes, env=env))
+            roles.app.append(pid)
+        worker_log = data_dir / "worker.log"
+        if args.worker:
+            roles.worker.append(stack.enter_context(child(
+                "the worker", ["worker"], env, worker_log,
+                lambda: "worker:" in worker_log.read_text(errors="replace"))))
+        if args.mail_burst:
+            port = _free_port()
+            roles.smtp.append(stack.enter_context(child(
+                "the SMTP listener", ["mail", "smtpd", "--port", str(port)], env, data_dir / "smtpd.log",
+                lambda: _listening(port))))
+            smtp_port = port
+        stats, wall, cpu, load = measure(url, requesters, args, roles, smtp_port)
+        tally = count_in_database(database_url, stats)
+        sweeps = sweeps_in(worker_log)
+    return report(args, database_url.split(":", 1)[0], stats, tally, wall, cpu, load, sweeps)
 
 
 if __name__ == "__main__":

@@ -108,9 +108,10 @@ def main() -> int:
         database_url = args.database_url or f"sqlite:///{data_dir / 'deskpilot.db'}"
         if args.postgres:
             database_url = stack.enter_context(postgres_database(args.postgres))
-        tokens = prepare(database_url, data_dir, args.clients, demo=not args.no_demo)
+        tokens = [requester.token for requester in prepare(database_url, data_dir, args.clients,
+                                                           demo=not args.no_demo)]
         print(f"driving {args.clients} clients × {args.writes} ticket creations and chat turns", flush=True)
-        with served(database_url, data_dir, data_dir / "server.log") as url:
+        with served(database_url, data_dir, data_dir / "server.log") as (url, _pid):
             # One unmeasured conversation first: the process loads the KB index, models and embeddings lazily.
             converse(url, tokens[0], -1, 2, Stats())
             results, wall = drive(url, tokens, args.writes)

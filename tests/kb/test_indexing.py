@@ -74,8 +74,21 @@ def test_a_change_never_touches_the_index_other_requests_are_searching(session: 
     assert changed.embedder is searching.embedder
 
 
+def test_a_request_does_not_wait_for_another_ones_history_refresh_but_does_for_an_approved_change(
+        session: Session, desk: Desk, embedder: Embedder, tmp_path: Path) -> None:
+    holder = indexing.IndexHolder(tmp_path, embedder, history_refresh_seconds=0)
+    publish(session, desk)
+    searching = holder.current(session)
+    # Another request is refreshing (it holds the lock): with only the history due, this one searches what it has.
+    with holder._lock:  # noqa: SLF001 - standing in for a request busy learning the history
+        assert holder.current(session) is searching
+    publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
+    assert set(holder.current(session).documents) == {"vpn-connect", "printer-release"}
+
+
 def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk, database_url: str,
-                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    embedder: Embedder, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     publish(session, desk)
     session.commit()
@@ -84,6 +97,9 @@ def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk
     assert main(["kb", "reindex"]) == 0
     out = capsys.readouterr().out
     assert "1 approved articles" in out and "embedded 3/3 new texts" in out
+    multilingual = load_multilingual_embedder(MULTILINGUAL_MODEL_ID)
+    saved = indexing.IndexHolder(tmp_path / "index", embedder, multilingual=multilingual).current(session)
+    assert saved.ml_vectors is not None and len(saved.ml_vectors) == len(saved.chunks)  # app processes load them
     assert (tmp_path / "index" / "kb" / "manifest.json").is_file()
     # Computed at the rebuild, so a desk started on this index answers its first German question at once.
     assert (tmp_path / "index" / "kb" / "ml_vectors").is_dir()

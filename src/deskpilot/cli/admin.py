@@ -31,6 +31,9 @@ def cmd_init(_: argparse.Namespace) -> int:
     return 0
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _positive(text: str) -> int:
     number = int(text)
     if number < 1:
@@ -55,8 +58,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                            "write of every process; run one process (--workers 1) on SQLite.")
     # Each worker process builds its own app (and AI runtime) from the environment; they share nothing but the
     # database, which is where every change they must all see lives (docs/production.md).
+    # uvicorn kills and restarts a process that does not answer its supervisor's ping within the health-check
+    # timeout (5 s by default): on a busy machine a process embedding or classifying misses it, is killed with its
+    # requests in flight, and spends minutes importing again (the load benchmark saw 41 such kills in 10 minutes).
     uvicorn.run("deskpilot.api.app:create_app", factory=True, workers=args.workers, host=args.host, port=args.port,
-                log_level="info", proxy_headers=False)
+                log_level="info", proxy_headers=False, timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     return 0
 
 

@@ -323,37 +323,55 @@ class IndexHolder:
 
         Requests search the returned index without a lock, so a change is made on a fork that replaces
         the current index when it is complete: a search never sees an index half-way through a change.
+        Checking costs one query and takes no lock, so concurrent requests do not queue behind each other's
+        database round trip; only a request that finds approved articles changed waits for the updated
+        index. When only the history is due, one request learns it and the others search the index they have.
         """
         reset_seen = reset_version(session)
-        with self._lock:
-            if self._index is None or reset_seen != self._reset:
-                if self._index is not None:
-                    log.info("KB index reset by another process (text changed in place): loading it again")
-                return self._load(session, reset_seen)
-            fresh: KbIndex | None = None
-            changes = article_changes(session, index=self._index)
-            if changes:
-                fresh = self._index.fork()
-                _apply_articles(session, fresh, changes)
-            learned = HistoryChanges(0, 0, 0)
-            if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
-                plan = history_plan(session, index=fresh or self._index)
-                if plan:
-                    fresh = fresh or self._index.fork()
-                    learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
-                self._learned_at = time.monotonic()
-            if fresh is None:
+        index = self._index
+        if index is None or reset_seen != self._reset:
+            with self._lock:
+                if self._index is None or reset_seen != self._reset:
+                    if self._index is not None:
+                        log.info("KB index reset by another process (text changed in place): loading it again")
+                    return self._load(session, reset_seen)
                 return self._index
-            reset_now = reset_version(session)
-            if reset_now != reset_seen:
-                # Reset meanwhile: this copy may hold erased text; it must not overwrite the rebuilt files.
-                return self._load(session, reset_now)
-            if changes:
-                log.info("KB index updated: +%s -%s", changes.added, changes.removed)
-            if changes or learned:
-                self._save_later(fresh, articles=bool(changes))
-            if learned:
-                log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
-                         learned.forgotten, learned.waiting)
-            self._index = fresh
-            return fresh
+        if article_changes(session, index=index):
+            self._lock.acquire()
+        elif time.monotonic() - self._learned_at < self.history_refresh_seconds or not self._lock.acquire(False):
+            return index
+        try:
+            # Read again under the lock: another request may have replaced the index meanwhile.
+            return self._refresh(session, self._index or index, reset_seen)
+        finally:
+            self._lock.release()
+
+    def _refresh(self, session: Session, index: KbIndex, reset_seen: int) -> KbIndex:
+        """Apply the article changes and the history due to `index` (the current one) on a fork; under the lock."""
+        fresh: KbIndex | None = None
+        changes = article_changes(session, index=index)
+        if changes:
+            fresh = index.fork()
+            _apply_articles(session, fresh, changes)
+        learned = HistoryChanges(0, 0, 0)
+        if changes or time.monotonic() - self._learned_at >= self.history_refresh_seconds:
+            plan = history_plan(session, index=fresh or index)
+            if plan:
+                fresh = fresh or index.fork()
+                learned = _apply_history(session, fresh, plan, MAX_NEW_QUESTIONS)
+            self._learned_at = time.monotonic()
+        if fresh is None:
+            return index
+        reset_now = reset_version(session)
+        if reset_now != reset_seen:
+            # Reset meanwhile: this copy may hold erased text; it must not overwrite the rebuilt files.
+            return self._load(session, reset_now)
+        if changes:
+            log.info("KB index updated: +%s -%s", changes.added, changes.removed)
+        if changes or learned:
+            self._save_later(fresh, articles=bool(changes))
+        if learned:
+            log.info("KB history: %d questions learned, %d forgotten, %d waiting", learned.learned,
+                     learned.forgotten, learned.waiting)
+        self._index = fresh
+        return fresh

@@ -56,6 +56,7 @@ class TaxonomyModels:
         self._embedder = embedder
         self._prefix = version_prefix
         self._lock = threading.Lock()
+        self._building = threading.Lock()
         self._state: str | None = None
         self._built = TaxonomyClassifiers(None, None, f"{version_prefix}:none")
         self._vectors: dict[str, Vectors] = {}
@@ -66,6 +67,15 @@ class TaxonomyModels:
         with self._lock:
             if state == self._state:
                 return self._built
+        # One request builds; the others that found the change wait for it instead of embedding the same
+        # prototypes at once (at a process's start every concurrent first question did).
+        with self._building:
+            with self._lock:
+                if state == self._state:
+                    return self._built
+            return self._build(session, state)
+
+    def _build(self, session: Session, state: str) -> TaxonomyClassifiers:
         prototypes = taxonomy_prototypes(session)
         vectors = self._embed(prototypes)
         corrected = [i for i, p in enumerate(prototypes) if p.source.startswith(CORRECTION)]
