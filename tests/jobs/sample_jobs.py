@@ -22,7 +22,9 @@ def unreachable(context: JobContext, _payload: Payload) -> str:
 
 @job("test.slow", every=lambda _settings: 3600.0)
 def slow(_context: JobContext, _payload: Payload) -> str:
-    """Takes a while, so a stop request arrives while it runs."""
+    """Takes a while, so a stop request arrives while it runs; touches $SLOW_JOB_STARTED (if set) as it starts."""
+    if started := os.environ.get("SLOW_JOB_STARTED"):
+        Path(started).touch()
     time.sleep(1.5)
     return "finished the slow work"
 

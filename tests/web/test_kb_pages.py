@@ -63,7 +63,8 @@ def test_an_agent_writes_and_submits_and_a_lead_approves_with_a_note(browser: Pa
     stored = session.scalar(select(KbArticle).where(KbArticle.slug == "book-a-meeting-room"))
     assert stored is not None and stored.status is KbArticleStatus.PUBLISHED and stored.approved_version == 1
     assert stored.versions[0].review_note == "clear steps" and stored.versions[0].reviewer_name == "lena"
-    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "kb_article"))
+    actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "kb_article")
+                             .order_by(AuditEvent.id))
     assert list(actions) == ["kb.create", "kb.submit", "kb.approve"]
     listed = browser.get("/kb", params={"status": "published"})
     assert re.search(r"Book a meeting room.*?published", listed.text, re.S)
