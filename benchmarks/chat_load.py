@@ -66,6 +66,7 @@ from deskpilot.kb import indexing
 from deskpilot.migrations import upgrade
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.ml.multilingual import load_multilingual_embedder
+from deskpilot.sealed_storage import configure_sealing
 
 QUESTIONS = ("My VPN does not connect from home", "How do I add a printer?", "Outlook is not syncing my mail",
              "I forgot my password", "The Wi-Fi in the office does not work", "Teams has no sound in meetings",
@@ -136,9 +137,10 @@ def _free_port() -> int:
 
 def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool) -> list[Requester]:
     """Migrate (and load the demo), index the KB, and give each conversation its own requester and token."""
-    upgrade(database_url)
     settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir)
     configure_audit(settings)  # seal with the data directory's key, the one the started processes verify with
+    configure_sealing(settings)  # and seal stored text with the data directory's keys, which they open with
+    upgrade(database_url)
     engine = make_engine(database_url)
     requesters = []
     with unit_of_work(session_factory(engine)) as session:
