@@ -14,7 +14,6 @@ from deskpilot.connectors import registry
 from deskpilot.connectors.importing import Progress, UnitOfWork
 from deskpilot.connectors.overlay import OverlayConfig, OverlayReport, run_overlay
 from deskpilot.connectors.overlay_triage import mode_of, triager
-from deskpilot.errors import InvalidInput
 from deskpilot.runtime import AiRuntime
 
 ON = "on"
@@ -28,10 +27,7 @@ def overlaid(connections: Mapping[str, Mapping[str, str]]) -> list[str]:
 def overlay_once(*, settings: Settings, runtime: AiRuntime, units: UnitOfWork, name: str, page_size: int = 50,
                  progress: Progress = lambda _: None) -> OverlayReport:
     """One overlay pass over connection `name`."""
-    if name not in settings.connectors:
-        raise InvalidInput(f"No connection for {name!r}: set DESKPILOT_CONNECTORS='{{\"{name}\": {{...}}}}' (see the "
-                           "README).")
-    connection = settings.connectors[name]
+    connection = registry.connection_named(settings.connectors, name)
     config = OverlayConfig.of(connection)
     connector = registry.open_connector(name, connection)
     groups = {g.name.lower(): g.external_id for g in connector.groups()}

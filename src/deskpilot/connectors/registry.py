@@ -42,3 +42,11 @@ def open_connector(name: str, config: Mapping[str, str]) -> Connector:
 
 
 _CONTRACT = tuple(member for member in vars(Connector) if not member.startswith("_"))
+
+
+def connection_named(connections: Mapping[str, Mapping[str, str]], name: str) -> Mapping[str, str]:
+    """The configuration of connection `name` (DESKPILOT_CONNECTORS), or a clear error saying where to set it."""
+    if name not in connections:
+        raise InvalidInput(f"No connection for {name!r}: set DESKPILOT_CONNECTORS='{{\"{name}\": {{...}}}}' (see the "
+                           "README).")
+    return connections[name]

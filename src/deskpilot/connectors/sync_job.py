@@ -45,10 +45,7 @@ def writes_back(connector: str) -> WritesBack:
 def sync_once(*, settings: Settings, units: UnitOfWork, name: str, page_size: int = 50,
               progress: Progress = lambda _: None) -> SyncReport:
     """One sync pass over connection `name`: its new users, then its tickets both ways."""
-    if name not in settings.connectors:
-        raise InvalidInput(f"No connection for {name!r}: set DESKPILOT_CONNECTORS='{{\"{name}\": {{...}}}}' (see the "
-                           "README).")
-    connection = settings.connectors[name]
+    connection = registry.connection_named(settings.connectors, name)
     ownership = Ownership.of(connection)
     connector = registry.open_connector(name, connection)
     target = Target(vendor=name, actor=SYNC, data_dir=settings.data_dir,
