@@ -33,7 +33,10 @@ from deskpilot.runtime import AiRuntime, build_runtime
 from deskpilot.schema import metadata
 from deskpilot.sealed_storage import use_loader
 
-# Cheap argon2 in tests: the cost parameters are configuration, the algorithm is the same.
+# Cheap argon2 in tests: the cost parameters are configuration, the algorithm is the same. Set in the environment
+# too, so that every Settings built in a test (an app, an in-process CLI run) and every subprocess keeps it.
+os.environ.setdefault("DESKPILOT_PASSWORD_TIME_COST", "1")
+os.environ.setdefault("DESKPILOT_PASSWORD_MEMORY_KIB", "64")
 configure_hasher(time_cost=1, memory_kib=64)
 
 # The audit key of the test process; the CLI subprocesses of tests get it as DESKPILOT_AUDIT_KEY.
