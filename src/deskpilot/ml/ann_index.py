@@ -103,12 +103,14 @@ class ApproximateVectorIndex(ExactVectorIndex):
         self._centroids: Any = None
         self._tiers: list[_Tier] = []
         self._sample = np.zeros(0, dtype=np.int64)
+        self._sample_vectors = np.zeros((0, dimension), dtype=np.float32)
 
     @classmethod
     def from_exact(cls, exact: ExactVectorIndex, params: IvfParams | None = None) -> ApproximateVectorIndex:
         """The same rows as `exact`, with lists trained and filled over them (about a minute at a million rows)."""
         index = cls(model_id=exact.model_id, dimension=exact.dimension, tuning=exact.tuning, params=params)
-        exact._compact()
+        if len(exact) < exact._size or len(exact._buffer) < exact._size + exact._size // 8:
+            exact._compact()  # drops removed rows and leaves room to append: no copy of every row in an update
         index._buffer, index._size, index._claim = exact._buffer, exact._size, exact._claim
         index._share_rows_of(exact)
         index._train()
@@ -165,6 +167,7 @@ class ApproximateVectorIndex(ExactVectorIndex):
         live = np.flatnonzero(self._live[: self._size])
         rng = np.random.default_rng(len(live))
         self._sample = np.sort(rng.choice(live, size=min(SAMPLE_ROWS, len(live)), replace=False))
+        self._sample_vectors = self._buffer[self._sample]  # a copy: no gather from all rows per query
 
     def add(self, chunk_ids: Sequence[str], vectors: Vectors) -> None:
         """Add (or replace) rows: searched exactly at once, moved into a new tier when the delta is full."""
@@ -227,10 +230,10 @@ class ApproximateVectorIndex(ExactVectorIndex):
 
     def cosine_spread(self, query: Vectors) -> CosineSpread:
         """The mean and spread of every live row's cosine to `query`, estimated on a fixed sample of rows."""
-        rows = self._sample[self._live[self._sample]]
-        if len(rows) == 0:
+        live = self._live[self._sample]
+        if not live.any():
             return CosineSpread(0.0, 1.0)
-        cosines = self._buffer[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        cosines = (self._sample_vectors @ np.asarray(query, dtype=np.float32).reshape(-1))[live]
         return CosineSpread(float(cosines.mean()), float(cosines.std()) or 1.0)
 
     def cosines(self, query: Vectors, chunk_ids: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -244,7 +247,7 @@ class ApproximateVectorIndex(ExactVectorIndex):
         faiss = _faiss()
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "vectors.npy", self._buffer[: self._size])
-        (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+        (directory / "ids.json").write_text(json.dumps(self.row_ids()), encoding="utf-8")
         np.save(directory / SAMPLE_FILE, self._sample)
         for number, tier in enumerate(self._tiers):
             faiss.write_index(tier.lists, str(directory / TIER_FILE.format(number)))
@@ -265,6 +268,7 @@ class ApproximateVectorIndex(ExactVectorIndex):
         index._adopt(np.load(directory / "vectors.npy").astype(np.float32, copy=False),
                      json.loads((directory / "ids.json").read_text(encoding="utf-8")))
         index._sample = np.load(directory / SAMPLE_FILE).astype(np.int64)
+        index._sample_vectors = index._buffer[index._sample]
         for number, (first, end) in enumerate(details["tiers"]):
             lists = faiss.read_index(str(directory / TIER_FILE.format(number)))
             index._tiers.append(_Tier(int(first), int(end), lists))
