@@ -16,8 +16,9 @@ added since the last tier form a small *delta* searched exactly beside them. Whe
 when there are more than `IvfParams.max_tiers` tiers, all but the first are merged into one. A removed row is
 masked (a bitmap keeps it out of every tier's results and out of the delta) until compaction renumbers the
 rows and trains the lists again (a quarter of the rows removed). So `fork` (a copy to change while searches
-go on in the original) shares the vectors and the tiers and copies only the bookkeeping: a one-article update
-costs milliseconds at a million rows instead of a copy of the whole index.
+go on in the original) shares the vectors, the row ids, the tiers and the id → row map (`ml.copy_on_write`) and
+copies only the live-row mask: a one-article update costs about a millisecond at any size instead of a copy of
+the whole index.
 
 Layout of an index directory: the exact index's files, plus `tier-NNN.faiss` (one per tier, with its first
 and last row in the manifest) and `sample.npy` (the rows whose cosines estimate the mean and spread of all

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import Final, Generic, TypeVar
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, ValuesView
+from typing import Any, Final, Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -98,16 +98,31 @@ class CopyOnWriteMap(MutableMapping[K, V], Generic[K, V]):
         return self._size
 
     def __iter__(self) -> Iterator[K]:
-        changes = self._changes
-        if not changes:
-            yield from self._base
-            return
-        for key in self._base:
-            if changes.get(key) is not _REMOVED:
-                yield key
-        for key, value in changes.items():
-            if value is not _REMOVED and key not in self._base:
-                yield key
+        if not self._changes:
+            return iter(self._base)
+        return (key for key, _ in self._merged_items())
+
+    def items(self) -> ItemsView[K, V]:
+        """The entries, in iteration order; at dictionary speed when this map has no changes of its own."""
+        return _Items(self)
+
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
+    def _items(self) -> Iterator[tuple[K, V]]:
+        return iter(self._base.items()) if not self._changes else self._merged_items()
+
+    def _merged_items(self) -> Iterator[tuple[K, V]]:
+        changes, base = self._changes, self._base
+        for key, value in base.items():
+            changed = changes.get(key, _ABSENT)
+            if changed is _ABSENT:
+                yield key, value
+            elif changed is not _REMOVED:
+                yield key, changed  # type: ignore[misc]
+        for key, changed in changes.items():
+            if changed is not _REMOVED and key not in base:
+                yield key, changed  # type: ignore[misc]
 
     def _fold_when_large(self) -> None:
         if len(self._changes) <= overlay_limit(len(self._base)):
@@ -119,6 +134,20 @@ class CopyOnWriteMap(MutableMapping[K, V], Generic[K, V]):
             else:
                 folded[key] = value  # type: ignore[assignment]
         self._base, self._changes, self._owns_base = folded, {}, True
+
+
+class _Items(ItemsView[K, V]):
+    _mapping: CopyOnWriteMap[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return self._mapping._items()
+
+
+class _Values(ValuesView[V]):
+    _mapping: CopyOnWriteMap[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        return (value for _, value in self._mapping._items())
 
 
 class RowsClaim:
