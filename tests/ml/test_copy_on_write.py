@@ -2,6 +2,8 @@
 
 import random
 
+import pytest
+
 from deskpilot.ml.copy_on_write import CopyOnWriteMap, overlay_limit
 
 
@@ -15,6 +17,9 @@ def test_a_change_on_a_fork_never_shows_in_the_original_nor_the_other_way() -> N
     assert (original["k1"], "k2" in original, "new" in original) == (1, True, False)
     assert (fork["k1"], "k2" in fork, fork["new"], fork["k3"]) == (-1, False, 7, 3)
     assert (len(original), len(fork)) == (100, 100)
+    assert fork.values_of(["k1", "new", "k3"]) == [-1, 7, 3] and original.values_of(["k1", "k2"]) == [1, 2]
+    with pytest.raises(KeyError):
+        fork.values_of(["k1", "k2"])
 
 
 def test_a_second_fork_does_not_overwrite_the_first() -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, Sequence, ValuesView
 from typing import Any, Final, Generic, TypeVar
 
 K = TypeVar("K")
@@ -64,6 +64,14 @@ class CopyOnWriteMap(MutableMapping[K, V], Generic[K, V]):
         if changed is _REMOVED:
             raise KeyError(key)
         return changed  # type: ignore[return-value]
+
+    def values_of(self, keys: Sequence[K]) -> list[V]:
+        """The value of each key, in order (KeyError for a missing one): one pass, no method call per key."""
+        changes, base = self._changes, self._base
+        found = [base[key] if (changed := changes.get(key, _ABSENT)) is _ABSENT else changed for key in keys]
+        if changes and any(value is _REMOVED for value in found):
+            raise KeyError(next(k for k, v in zip(keys, found, strict=False) if v is _REMOVED))
+        return found  # type: ignore[return-value]
 
     def __contains__(self, key: object) -> bool:
         if key in self._changes:

@@ -338,14 +338,16 @@ class Bm25Index:
         values = scores[rows].astype(np.float64)
         n_live = len(self._row_of)
         mean = float(values.sum()) / n_live
-        std = math.sqrt(max(float(values @ values) / n_live - mean * mean, 0.0))
+        # einsum, not BLAS: its threads spin against each other on a loaded machine.
+        std = math.sqrt(max(float(np.einsum("i,i->", values, values)) / n_live - mean * mean, 0.0))
         given = self.rows_of(including)
         seen = set(including)
         depth = min(len(rows), k + len(including))
         best = rows[np.argpartition(-scores[rows], depth - 1)[:depth]] if depth else rows
         best = best[np.argsort(-scores[best], kind="stable")]
-        others = [r for r in best if self._ids[r] not in seen][:k]
-        ids = [*including, *(str(self._ids[r]) for r in others)]
+        row_ids = self._ids
+        others = [r for r in best.tolist() if row_ids[r] not in seen][:k]
+        ids = [*including, *(str(row_ids[r]) for r in others)]
         chosen = np.concatenate([given, np.asarray(others, dtype=np.int64)])
         return LexicalCandidates(ids, scores[chosen], ScoreSpread(mean, std or 1.0))
 
@@ -360,7 +362,7 @@ class Bm25Index:
 
     def rows_of(self, chunk_ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """The `score_all` row of each chunk id."""
-        return np.asarray([self._row_of[c] for c in chunk_ids], dtype=np.int64)
+        return np.asarray(self._row_of.values_of(chunk_ids), dtype=np.int64)
 
     def top_of(self, scores: npt.NDArray[np.float32], k: int) -> list[tuple[str, float]]:
         """The `k` best chunks (score above zero) of a `score_all` result, best first."""
