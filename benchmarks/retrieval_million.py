@@ -13,10 +13,10 @@ data. Queries are 200 other public texts (not indexed), embedded for real; 200 f
 set on which the lists probed per query (`IvfParams.nprobe`) are chosen: the smallest count whose hybrid
 recall@10 there reaches 0.985, reported then on the first 200 only.
 
-The real vectors (with their measured throughput) and the derived ones are kept in `--cache-dir` (outside
-the repository), keyed by the counts and the texts, so a second run with the same counts embeds nothing and
-starts building at once; the derived vectors are written there in batches with progress, and the index is
-built in batches with progress too.
+The real vectors (batch by batch as they are embedded, with their time: a stopped run resumes) and the derived
+ones are kept in `--cache-dir` (outside the repository), keyed by the counts and the texts, so a second run
+with the same counts embeds nothing and starts building at once; the derived vectors are written there in
+batches with progress, and the index is built in batches with progress too.
 
 Reported: index build (BM25 + exact vectors, no embedding), IVF build, per query p50/p95 of the complete
 hybrid search (query embedding included) exact and approximate, recall@10 of the approximate hybrid
@@ -103,20 +103,22 @@ class _Corpus:
 
 
 def _base_vectors(embedder: _PrecomputedEmbedder, base: list[str], cache: Path) -> tuple[Any, float]:
-    """The real texts' vectors and the measured throughput, from the cache when these texts were embedded."""
+    """The real texts' vectors and the measured throughput. Each batch of 1 000 is kept in the cache as soon as it
+    is embedded (with its time), so a stopped run resumes at the next batch and a complete one embeds nothing."""
     key = f"{len(base)}-{zlib.crc32(chr(0).join(base).encode()):08x}"
-    vectors, meta = cache / f"real-{key}.npy", cache / f"real-{key}.json"
-    if vectors.is_file() and meta.is_file():
-        print(f"real vectors from the cache ({vectors})", flush=True)
-        return np.load(vectors), float(json.loads(meta.read_text())["per_second"])
-    started, found = time.perf_counter(), []
+    found, seconds = [], 0.0
     for start in range(0, len(base), 1000):
-        found.append(embedder.real.encode(base[start : start + 1000]))
-        print(f"embedded {start + len(found[-1])}/{len(base)} real texts", flush=True)
-    per_second = len(base) / (time.perf_counter() - started)
-    np.save(vectors, np.vstack(found))
-    meta.write_text(json.dumps({"per_second": per_second}))
-    return np.vstack(found), per_second
+        batch, meta = cache / f"real-{key}-{start:07d}.npy", cache / f"real-{key}-{start:07d}.json"
+        if batch.is_file() and meta.is_file():
+            found.append(np.load(batch))
+        else:
+            started = time.perf_counter()
+            found.append(embedder.real.encode(base[start : start + 1000]))
+            np.save(batch, found[-1])
+            meta.write_text(json.dumps({"seconds": time.perf_counter() - started}))
+            print(f"embedded {start + len(found[-1])}/{len(base)} real texts", flush=True)
+        seconds += float(json.loads(meta.read_text())["seconds"])
+    return np.vstack(found), len(base) / seconds
 
 
 def _corpus(embedder: _PrecomputedEmbedder, chunks: int, real: int, cache: Path) -> _Corpus:
