@@ -70,3 +70,21 @@ def test_a_private_copy_of_the_approximate_index_changes_without_touching_the_or
     changed.remove_documents(["printer-jam"])
     assert "printer-jam" not in _ranking(changed, "the printer has paper stuck inside")
     assert _ranking(index, "the printer has paper stuck inside")[0] == "printer-jam"
+
+
+def test_two_forks_of_the_index_keep_their_own_articles(embedder: MiniLmEmbedder) -> None:
+    index = KbIndex(embedder, ann_min_chunks=1)
+    index.add_documents(ARTICLES)
+    badge = index.fork()
+    badge.add_documents([KbDocument("badge-lost", 1, "Lost access badge",
+                                    "Report a lost building badge to reception; they block it and print a new one.")])
+    parking = index.fork()
+    parking.add_documents([KbDocument("parking", 1, "Parking permit",
+                                      "Ask facilities for a parking permit; it is valid for one year.")])
+    parking.remove_documents(["printer-jam"])
+    assert _ranking(badge, "I lost my access badge")[0] == "badge-lost" and "parking" not in badge.documents
+    assert _ranking(parking, "how do I get a parking permit")[0] == "parking" and "badge-lost" not in parking.documents
+    assert "printer-jam" in badge.documents and "printer-jam" not in parking.chunks_of("printer-jam")
+    assert _ranking(index, "the printer has paper stuck inside")[0] == "printer-jam"
+    assert {"badge-lost", "parking"}.isdisjoint(index.documents) and len(index.chunks) == sum(
+        len(index.chunks_of(a.slug)) for a in ARTICLES)

@@ -131,3 +131,28 @@ def test_a_fork_changes_without_touching_the_index_searches_are_using() -> None:
     changed.add(["fresh"], [texts[3]])
     assert index.search(terms, 5) == before
     assert changed.search(terms, 1)[0][0] == "fresh" and "c3" not in changed
+
+
+def test_a_second_fork_does_not_overwrite_the_first() -> None:
+    index, texts = _corpus_index(600)
+    first, second = index.fork(), index.fork()
+    first.add(["first"], ["zebra crossing"])
+    second.add(["second"], ["zebra stripes"])
+    zebra = term_weights([("zebra", 1.0)])
+    assert [c for c, _ in first.search(zebra, 5)] == ["first"]
+    assert [c for c, _ in second.search(zebra, 5)] == ["second"]
+    assert index.search(zebra, 5) == [] and len(index) == 600
+    assert first.row_ids()[-1] == "first" and second.row_ids()[-1] == "second"
+
+
+def test_one_article_updates_leave_the_large_segment_alone() -> None:
+    rng = np.random.default_rng(3)
+    index = Bm25Index()
+    index.add([f"c{i}" for i in range(2000)], [f"printer toner w{rng.integers(500)}" for _ in range(2000)])
+    large = index._segments[0]
+    for n in range(200):
+        index = index.fork()
+        index.add([f"u{n}"], [f"update {n} about printer"])
+    assert index._segments[0] is large
+    assert len(index._segments) <= 1 + math.ceil(math.log2(200))
+    assert {c for c, _ in index.search(term_weights([("update", 1.0)]), 500)} == {f"u{n}" for n in range(200)}

@@ -56,3 +56,17 @@ def test_round_trip_and_refusal_of_another_embedders_vectors(tmp_path: Path) -> 
     assert loaded.search(vectors[2], 5) == index.search(vectors[2], 5)
     with pytest.raises(ArtifactRefused, match="rebuild"):
         ExactVectorIndex.load(tmp_path / "vectors", embedder_model_id="another-model")
+
+
+def test_two_forks_of_one_index_keep_their_own_rows() -> None:
+    index, vectors = _index(50)
+    first, second = index.fork(), index.fork()
+    first.add(["first"], vectors[3:4])
+    second.add(["second"], -vectors[3:4])
+    second.remove(["c4"])
+    assert "first" in [c for c, _ in first.search(vectors[3], 2)] and "second" not in first
+    assert second.search(-vectors[3], 1)[0][0] == "second" and "first" not in second
+    assert "c4" in first and "c4" not in second and "c4" in index
+    assert len(index) == 50 and "first" not in index and "second" not in index
+    assert index.row_ids() == [f"c{i}" for i in range(50)]
+    assert second.row_ids()[4] is None and second.row_ids()[-1] == "second"

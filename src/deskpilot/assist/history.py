@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest, write_manifest
+from deskpilot.ml.copy_on_write import CopyOnWriteMap
 from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.vector_index import ExactVectorIndex
 
@@ -53,7 +54,7 @@ class QuestionHistory:
         self.embedder = embedder
         self.neighbours = neighbours
         self._index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
-        self._slug_of: dict[str, str] = {}
+        self._slug_of: CopyOnWriteMap[str, str] = CopyOnWriteMap()
         # Keys of questions learned without one; never reused, so forgetting cannot make two collide.
         self._next_anonymous = 0
 
@@ -63,7 +64,7 @@ class QuestionHistory:
     def fork(self) -> QuestionHistory:
         """A copy to change while searches go on in this one (the vectors are shared, see `ExactVectorIndex`)."""
         twin = copy.copy(self)
-        twin._index, twin._slug_of = self._index.fork(), dict(self._slug_of)
+        twin._index, twin._slug_of = self._index.fork(), self._slug_of.fork()
         return twin
 
     def __contains__(self, key: object) -> bool:
@@ -143,8 +144,8 @@ class QuestionHistory:
         manifest = read_manifest(directory, KIND, embedder_model_id=embedder.model_id).details
         history = cls(embedder)
         history._index = ExactVectorIndex.load(directory / "vectors", embedder_model_id=embedder.model_id)
-        history._slug_of = {key: slug for key, slug in json.loads((directory / "questions.json").read_text(
-            encoding="utf-8"))}
+        history._slug_of = CopyOnWriteMap((key, slug) for key, slug in json.loads(
+            (directory / "questions.json").read_text(encoding="utf-8")))
         history._next_anonymous = int(manifest.get("next_anonymous", 0))
         if set(history._slug_of) != {k for k in history._index.row_ids() if k is not None}:
             raise ArtifactRefused(f"{directory}: questions.json and the vectors disagree; {KIND.remedy}")

@@ -85,7 +85,8 @@ def kb_documents(kb_dir: Path) -> list[KbDocument]:
 
 def _original(index: KbIndex, slug: str) -> str:
     document = index.documents[slug]
-    return document.translation_of if document.translation_of in index.documents else slug
+    original = document.translation_of
+    return original if original is not None and original in index.documents else slug
 
 
 def _search(index: KbIndex, questions: Sequence[Question], *, per_question: bool = False) -> list[Searched]:

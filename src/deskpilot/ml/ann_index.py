@@ -16,8 +16,9 @@ added since the last tier form a small *delta* searched exactly beside them. Whe
 when there are more than `IvfParams.max_tiers` tiers, all but the first are merged into one. A removed row is
 masked (a bitmap keeps it out of every tier's results and out of the delta) until compaction renumbers the
 rows and trains the lists again (a quarter of the rows removed). So `fork` (a copy to change while searches
-go on in the original) shares the vectors and the tiers and copies only the bookkeeping: a one-article update
-costs milliseconds at a million rows instead of a copy of the whole index.
+go on in the original) shares the vectors, the row ids, the tiers and the id → row map (`ml.copy_on_write`) and
+copies only the live-row mask: a one-article update costs about a millisecond at any size instead of a copy of
+the whole index.
 
 Layout of an index directory: the exact index's files, plus `tier-NNN.faiss` (one per tier, with its first
 and last row in the manifest) and `sample.npy` (the rows whose cosines estimate the mean and spread of all
@@ -88,6 +89,13 @@ class _Tier:
     lists: Any
 
 
+def _times(rows: Vectors, query: Vectors) -> npt.NDArray[np.float32]:
+    """`rows @ query` without BLAS: its threads spin against each other on a loaded machine (a 4096-row
+    product took 22 ms there, 3 ms this way), and a few thousand rows gain nothing from them."""
+    product: npt.NDArray[np.float32] = np.einsum("ij,j->i", rows, np.asarray(query, dtype=np.float32).reshape(-1))
+    return product
+
+
 def list_count(rows: int) -> int:
     """How many inverted lists for `rows` rows: about √rows, so a probed list holds about √rows rows."""
     return max(1, min(4096, round(math.sqrt(rows))))
@@ -103,12 +111,14 @@ class ApproximateVectorIndex(ExactVectorIndex):
         self._centroids: Any = None
         self._tiers: list[_Tier] = []
         self._sample = np.zeros(0, dtype=np.int64)
+        self._sample_vectors = np.zeros((0, dimension), dtype=np.float32)
 
     @classmethod
     def from_exact(cls, exact: ExactVectorIndex, params: IvfParams | None = None) -> ApproximateVectorIndex:
         """The same rows as `exact`, with lists trained and filled over them (about a minute at a million rows)."""
         index = cls(model_id=exact.model_id, dimension=exact.dimension, tuning=exact.tuning, params=params)
-        exact._compact()
+        if len(exact) < exact._size or len(exact._buffer) < exact._size + exact._size // 8:
+            exact._compact()  # drops removed rows and leaves room to append: no copy of every row in an update
         index._buffer, index._size, index._claim = exact._buffer, exact._size, exact._claim
         index._share_rows_of(exact)
         index._train()
@@ -165,6 +175,7 @@ class ApproximateVectorIndex(ExactVectorIndex):
         live = np.flatnonzero(self._live[: self._size])
         rng = np.random.default_rng(len(live))
         self._sample = np.sort(rng.choice(live, size=min(SAMPLE_ROWS, len(live)), replace=False))
+        self._sample_vectors = self._buffer[self._sample]  # a copy: no gather from all rows per query
 
     def add(self, chunk_ids: Sequence[str], vectors: Vectors) -> None:
         """Add (or replace) rows: searched exactly at once, moved into a new tier when the delta is full."""
@@ -210,7 +221,8 @@ class ApproximateVectorIndex(ExactVectorIndex):
         valid = (all_rows >= 0) & np.isfinite(all_scores)
         all_scores, all_rows = all_scores[valid], all_rows[valid]
         best = np.argsort(-all_scores, kind="stable")[:k]
-        return [(str(self._ids[r]), float(s)) for r, s in zip(all_rows[best], all_scores[best], strict=True)]
+        ids = self._ids
+        return [(str(ids[r]), s) for r, s in zip(all_rows[best].tolist(), all_scores[best].tolist(), strict=True)]
 
     def _live_bitmap(self) -> npt.NDArray[np.uint8] | None:
         if len(self._row_of) == self._size:
@@ -227,24 +239,22 @@ class ApproximateVectorIndex(ExactVectorIndex):
 
     def cosine_spread(self, query: Vectors) -> CosineSpread:
         """The mean and spread of every live row's cosine to `query`, estimated on a fixed sample of rows."""
-        rows = self._sample[self._live[self._sample]]
-        if len(rows) == 0:
+        live = self._live[self._sample]
+        if not live.any():
             return CosineSpread(0.0, 1.0)
-        cosines = self._buffer[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        cosines = _times(self._sample_vectors, query)[live]
         return CosineSpread(float(cosines.mean()), float(cosines.std()) or 1.0)
 
     def cosines(self, query: Vectors, chunk_ids: Sequence[str]) -> npt.NDArray[np.float32]:
         """The exact cosine of each named row to `query`."""
-        rows = np.asarray([self._row_of[c] for c in chunk_ids], dtype=np.int64)
-        scores: npt.NDArray[np.float32] = self._buffer[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
-        return scores
+        return _times(self._buffer[np.asarray(self._row_of.values_of(chunk_ids), dtype=np.int64)], query)
 
     def save(self, directory: Path) -> None:
         """Write the rows as the exact index does (without compacting), the tiers and the sample."""
         faiss = _faiss()
         directory.mkdir(parents=True, exist_ok=True)
         np.save(directory / "vectors.npy", self._buffer[: self._size])
-        (directory / "ids.json").write_text(json.dumps(self._ids), encoding="utf-8")
+        (directory / "ids.json").write_text(json.dumps(self.row_ids()), encoding="utf-8")
         np.save(directory / SAMPLE_FILE, self._sample)
         for number, tier in enumerate(self._tiers):
             faiss.write_index(tier.lists, str(directory / TIER_FILE.format(number)))
@@ -265,6 +275,7 @@ class ApproximateVectorIndex(ExactVectorIndex):
         index._adopt(np.load(directory / "vectors.npy").astype(np.float32, copy=False),
                      json.loads((directory / "ids.json").read_text(encoding="utf-8")))
         index._sample = np.load(directory / SAMPLE_FILE).astype(np.int64)
+        index._sample_vectors = index._buffer[index._sample]
         for number, (first, end) in enumerate(details["tiers"]):
             lists = faiss.read_index(str(directory / TIER_FILE.format(number)))
             index._tiers.append(_Tier(int(first), int(end), lists))

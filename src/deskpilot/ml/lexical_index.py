@@ -5,13 +5,16 @@ tantivy or bm25s, because the assistant needs *weighted* query terms (recent dia
 more than old ones) and cheap incremental add/remove of one article's chunks; at 100k chunks it
 answers in a few milliseconds, well inside the latency budget.
 
-Updates never rescan: an add is a new immutable segment (the small newer segments are merged into one
-when there are more than `_MERGE_SEGMENTS_ABOVE`; the large first one is rewritten only when a quarter of
-the rows are removed), a removal masks rows and lowers the live document frequencies. `fork` copies the
-bookkeeping and shares the segments. `candidates` gives the best rows for a query at scale and the exact
-mean and spread of its scores from the postings of its terms alone (every other row scores 0), without a
-pass over every row. Tried and taken back: MaxScore pruning of the common terms' postings; with 256
-candidates per query the k-th best score stayed below the common terms' bounds, so nothing was pruned.
+Updates never rescan: an add is a new immutable segment, and the newest segment is merged into the one before
+it while that one is at most `_MERGE_RATIO` times its size (segment sizes fall geometrically from the oldest,
+so there are about log(rows) of them and a row is rewritten about log(rows) times: one article's update
+rewrites only the small newest segments); the segments are merged into one when a quarter of the rows are
+removed. A removal masks rows and lowers the live document frequencies. `fork` shares the segments, the row
+ids and the vocabulary (`copy_on_write`) and copies only the per-row and per-term counts (numpy arrays).
+`candidates` gives the best rows for a query at scale and the exact mean and spread of its scores from the
+postings of its terms alone (every other row scores 0), without a pass over every row. Tried and taken back:
+MaxScore pruning of the common terms' postings; with 256 candidates per query the k-th best score stayed below
+the common terms' bounds, so nothing was pruned.
 
 Layout of an index directory: `manifest.json` (format version, counts, parameters), `ids.json`
 (chunk ids, one per row, `null` for removed rows), `vocabulary.json`, `tf.npz` (rows × terms).
@@ -37,6 +40,7 @@ from scipy import sparse
 
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
+from deskpilot.ml.copy_on_write import CopyOnWriteMap, RowsClaim
 
 KIND = ArtifactKind("bm25", 2, "a BM25 index", "rebuild the index")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -50,7 +54,7 @@ _STOPWORD_TEXT = """a about above after again against all am an and any are as a
     yourself yourselves i'm i've i'd i'll it's don't can't won't okay ok hi hello thanks thank please yes
     yeah"""
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-_MERGE_SEGMENTS_ABOVE = 8
+_MERGE_RATIO = 2
 
 
 @lru_cache(maxsize=1)
@@ -134,14 +138,19 @@ class LexicalCandidates:
 
 
 class Bm25Index:
-    """Okapi BM25 with live statistics, so adds and removals need no rebuild of the whole index."""
+    """Okapi BM25 with live statistics, so adds and removals need no rebuild of the whole index.
+
+    `_ids` holds the chunk id of every row ever appended (shared with forks, so it may run past this index's
+    rows, `len(_live)`); whether a row is still retrievable is `_live` alone.
+    """
 
     def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
-        self._vocab: dict[str, int] = {}
+        self._vocab: CopyOnWriteMap[str, int] = CopyOnWriteMap()
         self._ids: list[str | None] = []
-        self._row_of: dict[str, int] = {}
+        self._claim = RowsClaim(0)
+        self._row_of: CopyOnWriteMap[str, int] = CopyOnWriteMap()
         self._segments: list[_Segment] = []
         self._df = np.zeros(0, dtype=np.int64)
         self._lengths = np.zeros(0, dtype=np.float32)
@@ -155,9 +164,9 @@ class Bm25Index:
         return chunk_id in self._row_of
 
     def fork(self) -> Bm25Index:
-        """A copy to change while searches go on in this one: the segments are shared, the rest is copied."""
+        """A copy to change while searches go on in this one: segments, row ids and vocabulary are shared."""
         twin = copy.copy(self)
-        twin._vocab, twin._ids, twin._row_of = dict(self._vocab), list(self._ids), dict(self._row_of)
+        twin._vocab, twin._row_of = self._vocab.fork(), self._row_of.fork()
         twin._segments, twin._df, twin._live = list(self._segments), self._df.copy(), self._live.copy()
         return twin
 
@@ -172,23 +181,34 @@ class Bm25Index:
         if not chunk_ids:
             return
         rows, cols, vals = [], [], []
+        column: dict[str, int] = {}  # this batch's terms: a plain dict in the loop, the shared vocabulary once each
         for row, tokens in enumerate(token_lists):
             for term, count in Counter(tokens).items():
+                col = column.get(term)
+                if col is None:
+                    col = column[term] = self._vocab.setdefault(term, len(self._vocab))
                 rows.append(row)
-                cols.append(self._vocab.setdefault(term, len(self._vocab)))
+                cols.append(col)
                 vals.append(count)
-        first = len(self._ids)
+        first = self._rows
         tf = sparse.csc_matrix(
             (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(chunk_ids), len(self._vocab))
         )
         lengths = np.asarray([len(t) for t in token_lists], dtype=np.float32)
         self._segments.append(_Segment.of(first, tf, lengths))
         self._grow(tf, lengths)
+        if not self._claim.take(first, first + len(chunk_ids)):
+            self._ids = self._ids[:first]  # another fork appended behind the rows this one sees
+            self._claim = RowsClaim(first + len(chunk_ids))
+        self._ids.extend(chunk_ids)
         for offset, chunk_id in enumerate(chunk_ids):
-            self._ids.append(chunk_id)
             self._row_of[chunk_id] = first + offset
-        if len(self._segments) > _MERGE_SEGMENTS_ABOVE:
-            self._merge_newer_segments()
+        self._merge_newer_segments()
+
+    @property
+    def _rows(self) -> int:
+        """Rows of this index, removed ones included (`_ids` may be longer: it is shared with forks)."""
+        return len(self._live)
 
     def _grow(self, tf: sparse.csc_matrix, lengths: npt.NDArray[np.float32]) -> None:
         df = np.zeros(len(self._vocab), dtype=np.int64)
@@ -210,9 +230,8 @@ class Bm25Index:
             terms = segment.by_row.indices[segment.by_row.indptr[local] : segment.by_row.indptr[local + 1]]
             self._df[terms] -= 1
             self._live[row] = False
-            self._ids[row] = None
             self._live_length -= float(self._lengths[row])
-        if self._ids and len(self._row_of) < 0.75 * len(self._ids):
+        if self._rows and len(self._row_of) < 0.75 * self._rows:
             self._merge_segments()
 
     def _stacked(self, segments: Sequence[_Segment]) -> sparse.csr_matrix:
@@ -225,11 +244,19 @@ class Bm25Index:
         return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, width))
 
     def _merge_newer_segments(self) -> None:
-        """Fold every segment but the first (the large one) into one; rows keep their numbers."""
-        newer = self._segments[1:]
+        """Fold the newest segments into the one before them while it is at most `_MERGE_RATIO` times their
+        size (the segments are shared with forks: a merge makes a new one); rows keep their numbers."""
+        newest = len(self._segments) - 1
+        rows = len(self._segments[newest].lengths)
+        while newest > 0 and len(self._segments[newest - 1].lengths) <= _MERGE_RATIO * rows:
+            newest -= 1
+            rows += len(self._segments[newest].lengths)
+        if newest == len(self._segments) - 1:
+            return
+        newer = self._segments[newest:]
         lengths = np.concatenate([s.lengths for s in newer])
         merged = _Segment.of(newer[0].first_row, sparse.csc_matrix(self._stacked(newer), dtype=np.float32), lengths)
-        self._segments = [self._segments[0], merged]
+        self._segments = [*self._segments[:newest], merged]
 
     def _merged(self) -> tuple[sparse.csc_matrix, list[str | None], npt.NDArray[np.float32]]:
         """All live rows as one matrix, with their ids and lengths (nothing is changed)."""
@@ -244,7 +271,8 @@ class Bm25Index:
 
     def _adopt(self, tf: sparse.csc_matrix, ids: list[str | None], lengths: npt.NDArray[np.float32]) -> None:
         self._ids = ids
-        self._row_of = {cid: row for row, cid in enumerate(ids) if cid is not None}
+        self._claim = RowsClaim(len(ids))
+        self._row_of = CopyOnWriteMap((cid, row) for row, cid in enumerate(ids) if cid is not None)
         self._lengths = lengths
         self._live = np.ones(len(ids), dtype=bool)
         self._live_length = float(lengths.sum())
@@ -276,7 +304,7 @@ class Bm25Index:
         terms = self._terms(query_terms)
         if not terms:
             return None
-        scores = np.zeros(len(self._ids), dtype=np.float32)
+        scores = np.zeros(self._rows, dtype=np.float32)
         avg_len = self._average_length()
         for term in terms:
             self._add_term(scores, term, avg_len)
@@ -301,7 +329,7 @@ class Bm25Index:
         terms = self._terms(query_terms)
         if not terms:
             return None
-        scores = np.zeros(len(self._ids), dtype=np.float32)
+        scores = np.zeros(self._rows, dtype=np.float32)
         avg_len = self._average_length()
         for term in terms:
             self._add_term(scores, term, avg_len)
@@ -310,20 +338,23 @@ class Bm25Index:
         values = scores[rows].astype(np.float64)
         n_live = len(self._row_of)
         mean = float(values.sum()) / n_live
-        std = math.sqrt(max(float(values @ values) / n_live - mean * mean, 0.0))
+        # einsum, not BLAS: its threads spin against each other on a loaded machine.
+        std = math.sqrt(max(float(np.einsum("i,i->", values, values)) / n_live - mean * mean, 0.0))
         given = self.rows_of(including)
         seen = set(including)
         depth = min(len(rows), k + len(including))
         best = rows[np.argpartition(-scores[rows], depth - 1)[:depth]] if depth else rows
         best = best[np.argsort(-scores[best], kind="stable")]
-        others = [r for r in best if self._ids[r] not in seen][:k]
-        ids = [*including, *(str(self._ids[r]) for r in others)]
+        row_ids = self._ids
+        others = [r for r in best.tolist() if row_ids[r] not in seen][:k]
+        ids = [*including, *(str(row_ids[r]) for r in others)]
         chosen = np.concatenate([given, np.asarray(others, dtype=np.int64)])
         return LexicalCandidates(ids, scores[chosen], ScoreSpread(mean, std or 1.0))
 
     def row_ids(self) -> list[str | None]:
         """Chunk id of each row, aligned with `score_all` (None for removed rows)."""
-        return list(self._ids)
+        live = self._live.tolist()
+        return [cid if alive else None for cid, alive in zip(self._ids[: self._rows], live, strict=True)]
 
     def live_rows(self) -> npt.NDArray[np.bool_]:
         """Which rows of `score_all` hold a retrievable chunk."""
@@ -331,7 +362,7 @@ class Bm25Index:
 
     def rows_of(self, chunk_ids: Sequence[str]) -> npt.NDArray[np.int64]:
         """The `score_all` row of each chunk id."""
-        return np.asarray([self._row_of[c] for c in chunk_ids], dtype=np.int64)
+        return np.asarray(self._row_of.values_of(chunk_ids), dtype=np.int64)
 
     def top_of(self, scores: npt.NDArray[np.float32], k: int) -> list[tuple[str, float]]:
         """The `k` best chunks (score above zero) of a `score_all` result, best first."""
@@ -348,7 +379,7 @@ class Bm25Index:
         directory.mkdir(parents=True, exist_ok=True)
         sparse.save_npz(directory / "tf.npz", tf)
         (directory / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
-        (directory / "vocabulary.json").write_text(json.dumps(self._vocab), encoding="utf-8")
+        (directory / "vocabulary.json").write_text(json.dumps(dict(self._vocab)), encoding="utf-8")
         write_manifest(directory, KIND, embedder_model_id=None,
                        details={"chunks": len(self), "terms": len(self._vocab), "k1": self.k1, "b": self.b})
 
@@ -357,7 +388,7 @@ class Bm25Index:
         """Read an index written by `save`; ArtifactRefused for another format version."""
         manifest = read_manifest(directory, KIND, embedder_model_id=None).details
         index = cls(k1=float(manifest["k1"]), b=float(manifest["b"]))
-        index._vocab = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+        index._vocab = CopyOnWriteMap(json.loads((directory / "vocabulary.json").read_text(encoding="utf-8")))
         tf = sparse.csc_matrix(sparse.load_npz(directory / "tf.npz"), dtype=np.float32)
         lengths = np.asarray(tf.sum(axis=1)).ravel().astype(np.float32)
         index._adopt(tf, json.loads((directory / "ids.json").read_text(encoding="utf-8")), lengths)

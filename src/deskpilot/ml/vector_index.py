@@ -3,9 +3,10 @@
 Exact search is fast enough for a service-desk knowledge base up to about 100k chunks × 384 dimensions
 (about 18 ms here) and never misses a neighbour; above that the KB moves to `ml.ann_index`.
 
-`fork` gives a copy to change while searches go on in the original: the rows are shared (a fork appends
-behind the rows the original sees, and a second fork of the same original that appends copies them first),
-the bookkeeping (ids, live rows) is copied.
+`fork` gives a copy to change while searches go on in the original, at a cost that does not grow with the
+rows: the vectors and the row ids are shared (append-only: a fork appends behind the rows the original sees,
+and a second fork of the same original that appends copies them first, `copy_on_write.RowsClaim`), the chunk
+id → row map is a `CopyOnWriteMap` and only the live-row mask (one byte a row) is copied.
 
 Layout of an index directory: `manifest.json` (`ml/artifacts.py`: the embedder that made the vectors, the
 thresholds tuned to it, dimension, counts), `ids.json` (one chunk id per row) and `vectors.npy` (float32,
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
+from deskpilot.ml.copy_on_write import CopyOnWriteMap, RowsClaim
 from deskpilot.ml.tuning import EmbedderTuning, tuning_for
 
 KIND = ArtifactKind("exact-cosine", 2, "a vector index", "rebuild the index")
@@ -46,24 +47,12 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
 
-class _RowsClaim:
-    """How many rows of a shared buffer are written: only the index whose rows end there may append."""
-
-    def __init__(self, end: int) -> None:
-        self.end = end
-        self._lock = threading.Lock()
-
-    def take(self, start: int, end: int) -> bool:
-        """Claim rows `start`..`end` for the index that sees `start` rows; False when another appended first."""
-        with self._lock:
-            if self.end != start:
-                return False
-            self.end = end
-            return True
-
-
 class ExactVectorIndex:
-    """Rows in a growable float32 buffer; removed rows are masked at once and dropped on compaction."""
+    """Rows in a growable float32 buffer; removed rows are masked at once and dropped on compaction.
+
+    `_ids` holds the chunk id of every row ever appended (shared with forks, so it may run past `_size`);
+    whether a row is still retrievable is `_live` alone.
+    """
 
     def __init__(self, *, model_id: str, dimension: int, tuning: EmbedderTuning | None = None) -> None:
         self.model_id = model_id
@@ -73,9 +62,9 @@ class ExactVectorIndex:
         self._buffer = np.zeros((0, dimension), dtype=np.float32)
         self._size = 0
         self._ids: list[str | None] = []
-        self._row_of: dict[str, int] = {}
+        self._row_of: CopyOnWriteMap[str, int] = CopyOnWriteMap()
         self._live = np.zeros(0, dtype=bool)
-        self._claim = _RowsClaim(0)
+        self._claim = RowsClaim(0)
 
     def fork(self) -> ExactVectorIndex:
         """A copy to change while searches go on in this one (the rows are shared, see the module docstring)."""
@@ -84,7 +73,7 @@ class ExactVectorIndex:
         return twin
 
     def _share_rows_of(self, other: ExactVectorIndex) -> None:
-        self._ids, self._row_of, self._live = list(other._ids), dict(other._row_of), other._live.copy()
+        self._ids, self._row_of, self._live = other._ids, other._row_of.fork(), other._live.copy()
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -105,15 +94,16 @@ class ExactVectorIndex:
             grown = np.zeros((max(needed, 2 * len(self._buffer), 64), self.dimension), dtype=np.float32)
             grown[: self._size] = self._buffer[: self._size]
             self._buffer = grown
-            self._claim = _RowsClaim(needed)
+            self._ids = self._ids[: self._size]
+            self._claim = RowsClaim(needed)
         if len(self._live) < len(self._buffer):
             live = np.zeros(len(self._buffer), dtype=bool)
             live[: self._size] = self._live[: self._size]
             self._live = live
         self._buffer[self._size : needed] = vectors
         self._live[self._size : needed] = True
+        self._ids.extend(chunk_ids)
         for offset, chunk_id in enumerate(chunk_ids):
-            self._ids.append(chunk_id)
             self._row_of[chunk_id] = self._size + offset
         self._size = needed
 
@@ -123,7 +113,6 @@ class ExactVectorIndex:
             row = self._row_of.pop(chunk_id, None)
             if row is not None:
                 self._live[row] = False
-                self._ids[row] = None
         if self._size and len(self._row_of) < 0.75 * self._size:
             self._compact()
 
@@ -137,9 +126,9 @@ class ExactVectorIndex:
         self._buffer = np.zeros((len(rows) + len(rows) // 8, self.dimension), dtype=np.float32)
         self._buffer[: len(rows)] = rows
         self._ids = ids
-        self._row_of = {cid: row for row, cid in enumerate(ids) if cid is not None}
+        self._row_of = CopyOnWriteMap((cid, row) for row, cid in enumerate(ids) if cid is not None)
         self._size = len(ids)
-        self._claim = _RowsClaim(self._size)
+        self._claim = RowsClaim(self._size)
         self._live = np.zeros(len(self._buffer), dtype=bool)
         self._live[: self._size] = [cid is not None for cid in ids]
 
@@ -151,7 +140,8 @@ class ExactVectorIndex:
 
     def row_ids(self) -> list[str | None]:
         """Chunk id of each row, aligned with `score_all` (None for removed rows)."""
-        return list(self._ids)
+        live = self._live[: self._size].tolist()
+        return [cid if alive else None for cid, alive in zip(self._ids[: self._size], live, strict=True)]
 
     def vector(self, chunk_id: str) -> Vectors:
         """The stored vector of one chunk."""
