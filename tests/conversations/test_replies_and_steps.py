@@ -29,7 +29,20 @@ def test_asking_for_a_person_is_recognised(text: str) -> None:
     assert wants_human(text)
 
 
-@pytest.mark.parametrize("text", ["my VPN does not connect", "the human resources portal is down"])
+@pytest.mark.parametrize("text", [
+    "can someone call me back?", "please call me, the laptop is dead", "could a technician ring me today?",
+    "I'd like a call-back about my docking station", "ring me back when you can",
+    "Können Sie mich bitte zurückrufen?", "Bitte um Rückruf", "Pouvez-vous me rappeler ?",
+    "quelqu'un peut m'appeler ?", "Llámeme cuando pueda", "¿me pueden llamar?", "请给我回电话"])
+def test_asking_to_be_called_back_is_asking_for_a_person(text: str) -> None:
+    assert wants_human(text)
+
+
+@pytest.mark.parametrize("text", [
+    "my VPN does not connect", "the human resources portal is down", "people can't call me on Teams",
+    "my phone doesn't ring when colleagues call me", "what's the phone number of the IT service desk?",
+    "during a phone call my headset cuts out", "how do I set up call forwarding", "the app's callback URL fails",
+    "Mein Handy klingelt nicht, wenn man mich anruft"])
 def test_ordinary_questions_are_not_hand_off_requests(text: str) -> None:
     assert not wants_human(text)
 

@@ -52,12 +52,13 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     # Embedded once per question; the reset offer and the retrieval use this vector.
     vector = question_vector if question_vector is not None else assistant.index.embedder.encode(
         [question.strip()])[0]
-    if offer_self_service and password_help.offer(session, conversation, actor, assistant.tools(), question,
-                                                  question_vector=vector, intent=intent, intent_score=intent_score):
+    offer = offer_self_service and routing.may_offer_self_service(reading)
+    if offer and password_help.offer(session, conversation, actor, assistant.tools(), question,
+                                     question_vector=vector, intent=intent, intent_score=intent_score):
         return
     if troubleshoot.start_from_error(session, conversation, actor, assistant, question):
         return
-    index = _search_index(assistant.index, language)
+    index = search_index(assistant.index, language)
     # Typos are read in English only: a word of another language is not a typo of the KB's English words.
     searched = (spelling.with_corrections(question, spelling.vocabulary_of(index)) if language == phrases.ENGLISH
                 else question)
@@ -97,7 +98,7 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     troubleshoot.start_steps(session, conversation, actor, assistant, slug)
 
 
-def _search_index(index: KbIndex, language: str) -> KbIndex:
+def search_index(index: KbIndex, language: str) -> KbIndex:
     """A question not in English is searched with the multilingual embedder (when the runtime has one)."""
     return (index.cross_lingual() or index) if language != phrases.ENGLISH else index
 

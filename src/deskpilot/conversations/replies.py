@@ -21,6 +21,19 @@ _NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "no
 _HUMAN = re.compile(r"\b(talk|speak|chat|connect|put me through)\b.{0,20}\b(human|person|agent|someone|somebody|"
                     r"technician|people|staff|service desk)\b|^\s*(human|agent|operator|a person)\W*$"
                     r"|\breal (person|human)\b", re.IGNORECASE)
+# A request to be called back is a request for a person: "can someone call me?", "call me back", "ruf mich an".
+# Only the request forms: "people can't call me on Teams" is a problem with calls, not a request for one.
+_CALL_BACK = re.compile(
+    r"\b(someone|somebody|anyone|a technician|an agent|a person|a colleague|the service desk|the help ?desk|support|"
+    r"you|(?-i:IT))\s+(please\s+)?(to\s+)?(call|ring|phone|contact)\s+(me|us)\b(?!\s+(on|about|when|if)\b)"
+    r"|^\W*(please\s+|pls\s+|can you\s+|could you\s+)?(call|ring|phone)\s+me\b|\b(call|ring|phone) me back\b"
+    r"|\b(request(ing)?|want|need|like|arrange)\s+(a\s+)?(call[- ]?back|phone call)\b|\ba call[- ]?back\b"
+    r"|\bcall[- ]?back,? (please|pls)\b"
+    r"|\b(ruf|rufen)\b.{0,20}\b(mich|uns)\b.{0,20}\b(an|zurück)\b|\brückruf\b"
+    r"|\b(mich|uns)\b(?:(?!\bnicht\b).){0,20}\b(zurückrufen|anrufen)\b"
+    r"|\b(rappelez|rappelle|appelez|appelle)[- ]?(moi|nous)\b|\b(me|nous) rappeler\b|\bm'appeler\b"
+    r"|\bll[aá]m(ame|eme|enme|adme)\b|\bque me (llame|llamen)\b|\bme (puede|pueden|podr[ií]an?) llamar\b"
+    r"|给我(回|打)?(个)?电话|回电|打电话给我", re.IGNORECASE)
 # An explicit request for a ticket, in the languages the chat speaks ("please open a ticket for me").
 _TICKET = re.compile(r"\b(open|create|raise|log|file|make|start|submit)\b.{0,25}\b(ticket|incident)s?\b"
                      r"|\bticket,? (please|pls)\b"
@@ -62,8 +75,8 @@ class Reply(StrEnum):
 
 
 def wants_human(text: str) -> bool:
-    """Whether the requester asks for a person ("talk to a human", "agent please", ...)."""
-    return bool(_HUMAN.search(text))
+    """Whether the requester asks for a person ("talk to a human", "agent please", "call me back", ...)."""
+    return bool(_HUMAN.search(text) or _CALL_BACK.search(text))
 
 
 def wants_ticket(text: str) -> bool:

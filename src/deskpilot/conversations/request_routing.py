@@ -9,15 +9,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.dialogue import RetrievalQuery
-from deskpilot.assist.retrieval import HybridRetriever
-from deskpilot.conversations import answering, handoff, phrases, routing, service, small_talk, status
+from deskpilot.conversations import answering, handoff, phrases, routing, scope, service, small_talk, status
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
-from deskpilot.ml.embeddings import Vectors
 
 if TYPE_CHECKING:
     from deskpilot.conversations.flow import Assistant
@@ -33,6 +30,7 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
     vector = assistant.index.embedder.encode([text.strip()])[0]
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
+    reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
     routing.record(conversation, reading)
     if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
         _open_requested(session, conversation, actor, assistant, text, problem=text)
@@ -43,8 +41,6 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
         _open_requested(session, conversation, actor, assistant, text, problem=problem)
         return
     brief = small_talk.answer(reading.intent, _language(conversation, text))
-    if reading.intent is Intent.OUT_OF_SCOPE and _kb_covers(assistant, text, vector):
-        brief = None  # the desk's own approved articles say what is in scope (a room-booking article, say)
     if brief is not None:
         service.say(session, conversation, ASSISTANT, brief, confidence=reading.confidence)
     elif reading.intent is Intent.HANDOFF:
@@ -62,13 +58,6 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
         service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
     else:
         answering.answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
-
-
-def _kb_covers(assistant: Assistant, text: str, vector: Vectors) -> bool:
-    """Whether the KB answers the question confidently, though the intent model thought it out of scope."""
-    result = HybridRetriever(assistant.index).search(RetrievalQuery.from_dialogue(text, ""), k=3,
-                                                     utterance_vector=vector)
-    return result.confidence >= assistant.settings.answer_abstain_below
 
 
 def _language(conversation: Conversation, text: str) -> str:

@@ -68,6 +68,13 @@ def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
     return replace(reading, intent=Intent.HANDOFF) if wants_human(text) else reading
 
 
+def may_offer_self_service(reading: IntentReading | None) -> bool:
+    """Whether the password reset may be offered on triage's word or the question's nearness to a reset request:
+    not when the intent model read something else with confidence ("I can't log in to Workday" is a question
+    about that application's access, not a request to reset one's own password)."""
+    return reading is None or reading.abstained or reading.intent in SELF_SERVICE_INTENTS
+
+
 def record(conversation: Conversation, reading: IntentReading) -> None:
     conversation.facts = conversation.facts | {"intent": reading.intent.value,
                                                "intent_confidence": reading.confidence,

@@ -1,0 +1,78 @@
+"""The scope check: a message the intent model leans out of scope yields to the KB only when an article covers
+it (confident and close in meaning); a confident match on shared words alone is not covering. Pure: the intent
+readings and search results are built here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deskpilot.assist.retrieval import Evidence, SearchResult
+from deskpilot.conversations import routing, scope
+from deskpilot.conversations.intents import Intent, IntentReading
+
+ABSTAIN_BELOW = 0.5
+FLOOR = 0.53
+
+
+def _reading(predicted: Intent, *, abstained: bool = False, acted: Intent | None = None) -> IntentReading:
+    intent = acted or (Intent.KB_QUESTION if abstained else predicted)
+    return IntentReading(intent=intent, predicted=predicted, confidence=0.3 if abstained else 0.9,
+                         abstained=abstained)
+
+
+def _found(confidence: float, cosine: float | None) -> SearchResult:
+    evidence = None if cosine is None else Evidence(cosine=cosine, coverage=0.5, floor=FLOOR)
+    return SearchResult([], confidence, np.zeros(4, dtype=np.float32), evidence)
+
+
+@pytest.mark.parametrize(("confidence", "cosine", "covered"), [
+    (0.9, 0.8, True),     # confident and on topic: the article is about what is asked
+    (0.9, 0.45, False),   # confident on shared words, another subject ("book a room" → the Teams-rooms article)
+    (0.3, 0.8, False),    # on topic but not confident enough to answer
+    (0.9, None, False),   # nothing found
+])
+def test_the_kb_covers_a_question_only_with_a_confident_article_close_in_meaning(
+        confidence: float, cosine: float | None, covered: bool) -> None:
+    assert scope.covers(_found(confidence, cosine), ABSTAIN_BELOW) is covered
+
+
+def test_a_confident_out_of_scope_reading_stands_unless_an_article_covers_the_question() -> None:
+    sure = _reading(Intent.OUT_OF_SCOPE)
+    assert scope.weighed(sure, _found(0.9, 0.45), ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+    assert scope.weighed(sure, _found(0.3, 0.3), ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+    covered = scope.weighed(sure, _found(0.8, 0.88), ABSTAIN_BELOW)
+    assert covered.intent is Intent.KB_QUESTION and covered.predicted is Intent.OUT_OF_SCOPE
+    assert covered.confidence == sure.confidence
+
+
+def test_an_unsure_out_of_scope_lean_is_out_of_scope_only_against_a_match_on_words_alone() -> None:
+    unsure = _reading(Intent.OUT_OF_SCOPE, abstained=True)
+    assert scope.weighed(unsure, _found(0.72, 0.22), ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+    # A weak match still goes the KB's way, which asks for details, walks steps or offers a ticket.
+    assert scope.weighed(unsure, _found(0.44, 0.5), ABSTAIN_BELOW).intent is Intent.KB_QUESTION
+    assert scope.weighed(unsure, _found(0.9, 0.8), ABSTAIN_BELOW).intent is Intent.KB_QUESTION
+
+
+@pytest.mark.parametrize("reading", [
+    _reading(Intent.KB_QUESTION), _reading(Intent.GREETING), _reading(Intent.HANDOFF, abstained=True),
+    _reading(Intent.OUT_OF_SCOPE, acted=Intent.HANDOFF),  # "call me back" overrode the model: stays a hand-off
+])
+def test_only_a_lean_out_of_scope_asks_the_kb(reading: IntentReading) -> None:
+    assert not scope.leans_out_of_scope(reading)
+
+
+def test_a_lean_out_of_scope_asks_the_kb_whether_the_model_was_sure_or_not() -> None:
+    assert scope.leans_out_of_scope(_reading(Intent.OUT_OF_SCOPE))
+    assert scope.leans_out_of_scope(_reading(Intent.OUT_OF_SCOPE, abstained=True))
+
+
+@pytest.mark.parametrize(("reading", "may"), [
+    (None, True),                                              # a new question mid-conversation: triage decides
+    (_reading(Intent.PASSWORD_RESET), True), (_reading(Intent.ACCOUNT_UNLOCK), True),
+    (_reading(Intent.KB_QUESTION, abstained=True), True),      # the model is unsure: triage and nearness decide
+    (_reading(Intent.KB_QUESTION), False),                     # "I can't log in to Workday": the app's access
+])
+def test_the_reset_is_offered_unless_the_intent_model_read_something_else_with_confidence(
+        reading: IntentReading | None, may: bool) -> None:
+    assert routing.may_offer_self_service(reading) is may
