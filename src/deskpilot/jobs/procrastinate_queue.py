@@ -135,6 +135,15 @@ class ProcrastinateQueue:
                 return False
         return True
 
+    def _defer(self, name: str, payload: Payload) -> bool:
+        """Queue a follow-up run from a job running on this queue (its app is open: no connection of its own)."""
+        job = get_job(self.jobs, name)
+        try:
+            self.app.tasks[name].configure(queueing_lock=job.idempotency_key(payload)).defer(**dict(payload))
+        except AlreadyEnqueued:
+            return False
+        return True
+
     def run(self, *, once: bool = False, on_signal: Callable[[int], None] | None = None) -> None:
         """Work until SIGTERM/SIGINT, which let the running jobs finish (a second one interrupts at once; `on_signal`
         hears of the first); with `once`, until no run is due and no retry is waiting."""
@@ -243,7 +252,8 @@ class ProcrastinateQueue:
             if self.runtime is None:
                 raise InvalidInput("This queue was opened to enqueue only; run jobs with `deskpilot worker`.")
             context = JobContext(settings=self.settings, runtime=self.runtime, sessions=self.sessions,
-                                 idempotency_key=delivery.idempotency_key, attempt=delivery.attempt)
+                                 idempotency_key=delivery.idempotency_key, attempt=delivery.attempt,
+                                 queue=self._defer)
             try:
                 summary = job.run(context, payload)
             except Exception as exc:
