@@ -5,6 +5,11 @@ built when the last batch is done: the same index `deskpilot kb reindex` builds 
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +29,9 @@ from deskpilot.jobs.worker import RunStatus, Worker
 from deskpilot.kb import indexing
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runtime import AiRuntime
+from tests.entry_points import write_distribution
 from tests.factories import make_desk
+from tests.jobs.test_postgres_queue import _OFF, ROOT, _wait_for
 from tests.kb.conftest import VPN_BODY, publish
 
 JOBS: dict[str, Job] = {PLAN: plan_reindex, EMBED: embed_batch, INDEX: build_index}
@@ -194,3 +201,53 @@ def test_kb_reindex_queue_hands_the_run_to_the_workers_on_postgresql_and_says_wh
         [(task, args, status)] = connection.execute(text(
             "SELECT task_name, args, status FROM procrastinate.procrastinate_jobs")).all()
     assert (task, status, args["texts_per_batch"]) == (PLAN, "todo", 64) and args["run"]
+
+
+def test_a_worker_killed_after_saving_its_batch_has_the_batch_retried_by_another_without_embedding_it_again(
+        settings: Settings, sessions: sessionmaker[Session], ai_runtime: AiRuntime, engine: Engine,
+        database_url: str, tmp_path: Path) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the procrastinate queue runs on PostgreSQL; SQLite runs the jobs in-process")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM procrastinate.procrastinate_jobs"))
+    hang = tmp_path / "hang"
+    hang.touch()
+    queue = ProcrastinateQueue(jobs=JOBS, settings=settings, runtime=None, sessions=sessions)
+    assert queue.enqueue(PLAN, {"run": "killed", "texts_per_batch": 4})
+    site = write_distribution(tmp_path / "plugin", "deskpilot-test-jobs", {"deskpilot.jobs": {
+        PLAN: "deskpilot.jobs.kb_reindex:plan_reindex", EMBED: "tests.jobs.sample_jobs:embed_then_hang",
+        INDEX: "deskpilot.jobs.kb_reindex:build_index"}})
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "src"), str(ROOT)]),
+                        "DESKPILOT_DATABASE_URL": database_url, "DESKPILOT_DATA_DIR": str(settings.data_dir),
+                        "DESKPILOT_JOB_INTERVALS": _OFF, "DESKPILOT_WORKER_STALLED_SECONDS": "2",
+                        "DESKPILOT_WORKER_CONCURRENCY": "1", "KB_HANG_FILE": str(hang)}
+    workers = {worker.pid: worker for worker in (
+        subprocess.Popen([sys.executable, "-m", "deskpilot.cli", "worker"], cwd=tmp_path, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2))}
+    _wait_for("batch 0 saved by a worker", hang.with_suffix(".pid").is_file)
+    pid, saved_by_victim = (int(field) for field in hang.with_suffix(".pid").read_text().split())
+    victim = workers.pop(pid)
+    victim.kill()  # SIGKILL after its vectors were saved, before the batch was counted
+    victim_log, _ = victim.communicate(timeout=30)  # what it finished before batch 0 (one run at a time)
+    hang.unlink()
+
+    _wait_for("the run to end", lambda: _queue_count(engine, "status IN ('todo', 'doing')") == 0
+              and _queue_count(engine, f"task_name = '{INDEX}' AND status = 'succeeded'") == 1)
+    [survivor] = workers.values()
+    survivor.send_signal(signal.SIGTERM)
+    log, _ = survivor.communicate(timeout=60)
+
+    assert "kb.embed [succeeded] attempt 2: run killed, batch 0: embedded 0 of" in log, log
+    embedded_after = sum(int(number) for number in re.findall(r"kb\.embed \[succeeded\].*: embedded (\d+) of",
+                                                              victim_log + log))
+    assert saved_by_victim + embedded_after == len(_distinct_texts(sessions, ai_runtime.embedder))  # each once
+    progress = _progress(sessions, "killed")
+    assert progress.done == progress.total == ARTICLES
+    assert "0 texts left for the build to embed" in log
+    assert len(KbIndex.load(indexing.index_path(settings.index_dir), ai_runtime.embedder)) == ARTICLES
+
+
+def _queue_count(engine: Engine, where: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE {where}"))
+                   .scalar_one())

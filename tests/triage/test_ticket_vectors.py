@@ -127,3 +127,20 @@ def test_erasing_a_requester_deletes_the_vectors_of_their_tickets_texts(session:
     left = session.scalars(select(TicketVector.ticket_id)).all()
     assert left == [kept.id]
     assert session.get(Ticket, other.id) is not None
+
+
+def test_a_fresh_process_embeds_only_its_own_mail_however_many_tickets_are_open(session: Session,
+                                                                                  tmp_path: Path) -> None:
+    desk = make_desk(session)
+    settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "app", requester_max_tickets_per_hour=100)
+    running, _ = _process(tmp_path, "app")
+    for number in range(30):
+        intake.open_ticket(session, actor=Principal.of(desk.alice), settings=settings, triage=running,
+                           data=TicketCreate(subject=f"Printer {number} jams", description="Tray 2 is stuck."))
+    session.commit()
+    started, embedder = _process(tmp_path, "listener")
+
+    intake.open_ticket(session, actor=Principal.of(desk.alice), settings=settings, triage=started,
+                       data=TicketCreate(subject=OUTAGE[0], description=OUTAGE[1]))
+
+    assert embedder.texts == 1 and started.ticket_vectors.embedded == 0
