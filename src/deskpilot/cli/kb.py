@@ -55,7 +55,7 @@ def _show_progress(done: int, total: int) -> None:
 
 def cmd_kb_reindex(args: argparse.Namespace) -> int:
     settings = load_settings()
-    if getattr(args, "queue", False):
+    if args.queue:
         return _queue_reindex(settings, texts_per_batch=args.texts_per_batch)
     multilingual = load_multilingual_embedder(settings.multilingual_model)
     if multilingual is not None:
