@@ -4,6 +4,7 @@ vectors of tickets another process triaged instead of embedding them again, and 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from deskpilot import intake
 from deskpilot.accounts.principal import Principal
+from deskpilot.clock import utcnow
 from deskpilot.config import Environment, Settings
 from deskpilot.ml.embeddings import MODEL_ID, Embedder, Vectors, load_embedder
 from deskpilot.personal_data import Erasure, Person
 from deskpilot.tickets import personal_data, vectors
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket
+from deskpilot.tickets.retention import SWEEP as RETENTION
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.tickets.vector_models import TicketVector
 from deskpilot.triage.engine import TriageEngine
@@ -144,3 +147,17 @@ def test_a_fresh_process_embeds_only_its_own_mail_however_many_tickets_are_open(
                        data=TicketCreate(subject=OUTAGE[0], description=OUTAGE[1]))
 
     assert embedder.texts == 1 and started.ticket_vectors.embedded == 0
+
+
+def test_retention_emptying_a_closed_ticket_deletes_its_vector(session: Session, tmp_path: Path) -> None:
+    desk = make_desk(session)
+    old = open_ticket(session, desk, desk.alice, subject="VPN drops", description="Closed long ago.")
+    recent = open_ticket(session, desk, desk.bob, subject="Printer jams")
+    TicketVectors(load_embedder(MODEL_ID)).of(session, [old, recent])
+    old.status, old.closed_at = TicketStatus.CLOSED, utcnow() - timedelta(days=3000)
+    session.flush()
+
+    RETENTION.expire(session, settings=Settings(environment=Environment.TEST, data_dir=tmp_path),
+                     before=utcnow() - timedelta(days=365), dry_run=False)
+
+    assert session.scalars(select(TicketVector.ticket_id)).all() == [recent.id]
