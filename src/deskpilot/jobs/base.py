@@ -52,7 +52,7 @@ class RetryPolicy:
         return isinstance(error, DomainError)
 
 
-Defer = Callable[[str, Mapping[str, Any]], bool]
+Defer = Callable[[str, Payload], bool]
 
 
 @dataclass(frozen=True)

@@ -126,17 +126,12 @@ class ProcrastinateQueue:
 
     def enqueue(self, name: str, payload: Payload) -> bool:
         """Queue a run of job `name` (from synchronous code); False when the same work is already waiting."""
-        job = get_job(self.jobs, name)
-        key = job.idempotency_key(payload)
         with self.app.open():
-            try:
-                self.app.tasks[name].configure(queueing_lock=key).defer(**dict(payload))
-            except AlreadyEnqueued:
-                return False
-        return True
+            return self._defer(name, payload)
 
     def _defer(self, name: str, payload: Payload) -> bool:
-        """Queue a follow-up run from a job running on this queue (its app is open: no connection of its own)."""
+        """Queue a run on the open app: `enqueue` opens it; a job running on this queue defers follow-up runs
+        through the worker's own connections."""
         job = get_job(self.jobs, name)
         try:
             self.app.tasks[name].configure(queueing_lock=job.idempotency_key(payload)).defer(**dict(payload))
