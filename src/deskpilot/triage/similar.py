@@ -151,6 +151,7 @@ class TicketVectors:
         self.embedded = 0
         self._window: dict[int, StoredVector] = {}
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
 
     def remember(self, session: Session, *, ticket: Ticket, vector: Vectors) -> None:
         """Store the vector triage computed for `ticket` (from its redacted text), for every process."""
@@ -163,33 +164,65 @@ class TicketVectors:
 
     def load(self, session: Session, tickets: Sequence[Ticket]) -> dict[int, StoredVector]:
         """ticket id → vector of its current text: stored ones read, the others embedded now and stored."""
-        hashes = {t.id: content_hash(t.subject, t.description) for t in tickets}
-        stored = ticket_vectors.get_all(session, model_id=self.embedder.model_id, ticket_ids=list(hashes))
-        found = {tid: v for tid, v in stored.items() if v.text_hash == hashes[tid]}
-        missing = [t for t in tickets if t.id not in found]
-        if missing:
-            fresh = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
-            self.embedded += len(missing)
-            for ticket, row in zip(missing, fresh, strict=True):
-                found[ticket.id] = StoredVector(hashes[ticket.id], row)
-                ticket_vectors.put(session, ticket_id=ticket.id, model_id=self.embedder.model_id,
-                                   text_hash=hashes[ticket.id], vector=row)
-        return found
+        found, fresh = self._read_or_embed(session, tickets)
+        self._store(session, fresh)
+        return found | fresh
 
     def of(self, session: Session, tickets: list[Ticket]) -> Vectors:
         """One row per ticket of the window; only tickets this process has not seen with this text are read
         from the database (or embedded). The window replaces the one held, so a vector of a ticket that left
         it (or whose text was erased) is not kept in memory."""
+        window, unseen = self._held(tickets)
+        fresh: dict[int, StoredVector] = {}
+        if unseen:
+            # Concurrent first triages of a fresh process meet the same unseen tickets: one reads (or embeds)
+            # them while the others wait and take its vectors.
+            with self._loading:
+                window, unseen = self._held(tickets)
+                if unseen:
+                    found, fresh = self._read_or_embed(session, unseen)
+                    window |= found | fresh
+                    with self._lock:
+                        self._window = window
+        with self._lock:
+            self._window = window
+        # Written after the lock is released: a write may wait for the database's writer, which another request
+        # waiting for this lock could hold.
+        self._store(session, fresh)
+        return np.stack([window[t.id].vector for t in tickets])
+
+    def _read_or_embed(self, session: Session, tickets: Sequence[Ticket]
+                       ) -> tuple[dict[int, StoredVector], dict[int, StoredVector]]:
+        """The stored vectors of these tickets' current texts, and the vectors embedded for the others."""
+        hashes = {t.id: content_hash(t.subject, t.description) for t in tickets}
+        stored = ticket_vectors.get_all(session, model_id=self.embedder.model_id, ticket_ids=list(hashes))
+        found = {tid: v for tid, v in stored.items() if v.text_hash == hashes[tid]}
+        missing = [t for t in tickets if t.id not in found]
+        if not missing:
+            return found, {}
+        rows = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
+        self.embedded += len(missing)
+        return found, {t.id: StoredVector(hashes[t.id], row) for t, row in zip(missing, rows, strict=True)}
+
+    def _store(self, session: Session, fresh: dict[int, StoredVector]) -> None:
+        for ticket_id, stored in fresh.items():
+            ticket_vectors.put(session, ticket_id=ticket_id, model_id=self.embedder.model_id,
+                               text_hash=stored.text_hash, vector=stored.vector)
+
+    def _held(self, tickets: list[Ticket]) -> tuple[dict[int, StoredVector], list[Ticket]]:
+        """The vectors held for these tickets' current texts, and the tickets without one."""
         with self._lock:
             held = dict(self._window)
         window = {t.id: held[t.id] for t in tickets
                   if t.id in held and held[t.id].text_hash == content_hash(t.subject, t.description)}
-        unseen = [t for t in tickets if t.id not in window]
-        if unseen:
-            window.update(self.load(session, unseen))
-        with self._lock:
-            self._window = window
-        return np.stack([window[t.id].vector for t in tickets])
+        return window, [t for t in tickets if t.id not in window]
+
+
+def recent_open_tickets(session: Session, *, window_minutes: int = 60) -> list[Ticket]:
+    """The open tickets created within the window, oldest first (at most 300): what a burst is looked for in."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
+                                .order_by(Ticket.created_at, Ticket.id).limit(300)))
 
 
 def detect_major_incident(session: Session, vectors: TicketVectors, vector: Vectors, *,
@@ -199,10 +232,7 @@ def detect_major_incident(session: Session, vectors: TicketVectors, vector: Vect
 
     The oldest of them is suggested as the parent incident.
     """
-    since = utcnow() - timedelta(minutes=window_minutes)
-    recent = list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
-                                  .order_by(Ticket.created_at).limit(300)))
-    recent = [t for t in recent if t.id != exclude]
+    recent = [t for t in recent_open_tickets(session, window_minutes=window_minutes) if t.id != exclude]
     if len(recent) + 1 < min_tickets:
         return None
     scores = vectors.of(session, recent) @ np.asarray(vector, dtype=np.float32).reshape(-1)
