@@ -72,6 +72,9 @@ def open_ticket(session: Session, *, actor: Principal, data: TicketCreate, setti
     ticket = tickets.create(session, actor=actor, data=data,
                             triaged=_triaged(data, outcome, set() if held else auto_apply_fields(settings)))
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
+    if outcome.result.vector is not None:
+        # Stored once for every process: the next mail's major-incident check reads it instead of embedding.
+        triage.ticket_vectors.remember(session, ticket=ticket, vector=outcome.result.vector)
     return ticket, outcome
 
 

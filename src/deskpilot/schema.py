@@ -15,7 +15,7 @@ from deskpilot.jobs import models as job_models
 from deskpilot.kb import models as kb_models
 from deskpilot.privacy import models as privacy_models
 from deskpilot.runbooks import models as runbook_models
-from deskpilot.tickets import canned_models, limit_models
+from deskpilot.tickets import canned_models, limit_models, vector_models
 from deskpilot.tickets import models as tickets_models
 from deskpilot.triage import models as triage_models
 
@@ -24,4 +24,4 @@ metadata = Base.metadata
 __all__ = ["metadata", "accounts_models", "analytics_models", "audit_models", "decisions_models", "governance_models",
            "idempotency_models", "job_models", "kb_models", "limit_models", "mail_models", "conversation_models",
            "runbook_models", "tickets_models", "triage_models", "connector_models", "canned_models",
-           "setting_models", "privacy_models"]
+           "setting_models", "privacy_models", "vector_models"]

@@ -10,6 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from deskpilot.jobs.base import JobContext, Payload, RetryPolicy, job
+from deskpilot.jobs.kb_reindex import embed_batch
+from deskpilot.kb import indexing
 
 QUICK_RETRY = RetryPolicy(max_attempts=2, backoff_seconds=0.05)
 
@@ -48,3 +50,21 @@ def effect(context: JobContext, payload: Payload) -> str:
     while Path(str(payload.get("hang_file", ""))).is_file():
         time.sleep(0.1)
     return summary
+
+
+@job("kb.embed", retry=QUICK_RETRY)
+def embed_then_hang(context: JobContext, payload: Payload) -> str:
+    """`kb.embed`, except that the first delivery of batch 0 saves its batch's vectors and then hangs while
+    $KB_HANG_FILE exists, after writing "<pid> <texts embedded>" beside it: a worker to kill after the work was
+    saved and before the batch was counted."""
+    hang = Path(os.environ.get("KB_HANG_FILE", "/nonexistent"))
+    if payload.get("batch") == 0 and context.attempt == 1 and hang.is_file():
+        with context.unit_of_work() as session:
+            texts = [t for group in indexing.article_texts(session, embedder=context.runtime.embedder,
+                                                           slugs=list(payload["slugs"])).values() for t in group]
+        embedded = indexing.fill_embedding_cache(texts, index_dir=context.settings.index_dir,
+                                                 embedder=context.runtime.embedder)
+        hang.with_suffix(".pid").write_text(f"{os.getpid()} {embedded}")
+        while hang.is_file():
+            time.sleep(0.1)
+    return embed_batch.run(context, payload)

@@ -23,7 +23,7 @@ from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
 from deskpilot.ml.text_classifier import ClassifierConfig, TextClassifier
 from deskpilot.ml.tuning import tuning_for
 from deskpilot.ml.vector_index import ExactVectorIndex
-from deskpilot.triage.similar import TicketIndex
+from deskpilot.triage.similar import TicketIndex, TicketVectors
 from tests.ml.conftest import TokenHashEmbedder
 
 DOCUMENTS = [
@@ -151,9 +151,9 @@ def test_similar_ticket_vectors_of_another_embedder_start_empty(hash_embedder: T
     vectors = ExactVectorIndex(model_id=hash_embedder.model_id, dimension=hash_embedder.dimension)
     vectors.add(["7"], hash_embedder.encode(["printer jams"]))
     vectors.save(tmp_path / "tickets")
-    assert len(TicketIndex(tmp_path / "tickets", hash_embedder).index) == 1
+    assert len(TicketIndex(tmp_path / "tickets", TicketVectors(hash_embedder)).index) == 1
     with caplog.at_level(logging.WARNING, logger="deskpilot.triage.similar"):
-        other = TicketIndex(tmp_path / "tickets", OtherEmbedder())
+        other = TicketIndex(tmp_path / "tickets", TicketVectors(OtherEmbedder()))
     assert len(other.index) == 0 and other.index.model_id == "some-other-encoder"
     assert "re-embedding the solved tickets" in caplog.text
 

@@ -11,7 +11,7 @@ from deskpilot.ml.embeddings import MODEL_ID, load_embedder
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import MessageCreate
-from deskpilot.triage.similar import RecentVectors, TicketIndex, detect_major_incident, ticket_text
+from deskpilot.triage.similar import TicketIndex, TicketVectors, detect_major_incident, ticket_text
 from tests.conftest import FrozenClock
 from tests.factories import make_desk, open_ticket
 
@@ -29,11 +29,11 @@ def test_nearest_resolved_tickets_come_with_their_fix(session: Session, tmp_path
     printer = open_ticket(session, desk, desk.bob, queue=desk.service_desk, subject="Printer jammed on floor 2")
     _solve(session, desk, vpn.id, "Switched the gateway to Frankfurt and reinstalled GlobalProtect.")
     _solve(session, desk, printer.id, "Removed the jammed paper from tray 2.")
-    index = TicketIndex(tmp_path / "tickets", load_embedder(MODEL_ID))
+    index = TicketIndex(tmp_path / "tickets", TicketVectors(load_embedder(MODEL_ID)))
     assert index.refresh(session) == 2
     assert index.refresh(session) == 0, "refresh is incremental"
     query = load_embedder(MODEL_ID).encode([ticket_text("My VPN connection keeps dropping", "")])[0]
-    hits = TicketIndex(tmp_path / "tickets", load_embedder(MODEL_ID)).nearest(session, query, k=2)
+    hits = TicketIndex(tmp_path / "tickets", TicketVectors(load_embedder(MODEL_ID))).nearest(session, query, k=2)
     assert [h.ticket_id for h in hits] == [vpn.id, printer.id]
     assert hits[0].resolution == "Switched the gateway to Frankfurt and reinstalled GlobalProtect."
 
@@ -44,11 +44,11 @@ def test_an_index_loaded_before_another_process_refreshed_the_files_reads_them_a
     vpn = open_ticket(session, desk, desk.alice, queue=desk.service_desk, subject="VPN disconnects every hour")
     _solve(session, desk, vpn.id, "Switched the gateway to Frankfurt.")
     embedder = load_embedder(MODEL_ID)
-    app_process = TicketIndex(tmp_path / "tickets", embedder)  # loaded at start-up: nothing solved yet
+    app_process = TicketIndex(tmp_path / "tickets", TicketVectors(embedder))  # loaded at start-up: nothing solved yet
     query = embedder.encode([ticket_text("My VPN connection keeps dropping", "")])[0]
     assert app_process.nearest(session, query) == []
 
-    assert TicketIndex(tmp_path / "tickets", embedder).refresh(session) == 1  # the worker's retrain
+    assert TicketIndex(tmp_path / "tickets", TicketVectors(embedder)).refresh(session) == 1  # the worker's retrain
 
     assert [h.ticket_id for h in app_process.nearest(session, query)] == [vpn.id]
 
@@ -63,7 +63,7 @@ def test_a_burst_of_similar_open_tickets_is_a_probable_major_incident(session: S
     clock.advance(minutes=5)
     second = open_ticket(session, desk, desk.bob, subject="Outlook says it cannot connect to the mail server")
     open_ticket(session, desk, desk.bob, subject="Need a new monitor cable")
-    recent = RecentVectors(load_embedder(MODEL_ID))
+    recent = TicketVectors(load_embedder(MODEL_ID))
     vector = load_embedder(MODEL_ID).encode([ticket_text("Outlook is not connecting to the mail server", "")])[0]
     incident = detect_major_incident(session, recent, vector, min_tickets=3, threshold=0.7)
     assert incident is not None

@@ -226,6 +226,10 @@ class KbIndex:
         return Candidates(ids, self.vectors.cosines(query_vector, ids), self.vectors.cosine_spread(query_vector),
                           lexical.scores if lexical else None, lexical.spread if lexical else None)
 
+    def texts_to_embed(self, document: KbDocument) -> list[str]:
+        """The texts `add_documents` embeds for `document`: its chunks as both indexes see them, and its title."""
+        return [chunk_text_for_search(document, chunk) for chunk in self._chunk(document)] + [document.title]
+
     def _chunk(self, document: KbDocument) -> list[Chunk]:
         chunks = chunk_article(document.slug, document.version, document.text, max_words=self.max_words)
         return chunks or chunk_article(document.slug, document.version, document.title)

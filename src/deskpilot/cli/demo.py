@@ -29,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         cmd_train_triage(argparse.Namespace(csv=None, no_promote=False))
     if not indexing.index_path(settings.index_dir).exists():
         print("indexing the approved knowledge base for grounded answers (first run only) ...", flush=True)
-        cmd_kb_reindex(args)
+        cmd_kb_reindex(argparse.Namespace(queue=False))
     print(f"\nSign in at http://{args.host}:{args.port}/ (API docs at /docs) with password "
           f"{summary.password!r} as any of:")
     for username, role in summary.logins:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import uuid
 from pathlib import Path
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
+from deskpilot.clock import utcnow
+from deskpilot.config import Settings
+from deskpilot.db import make_engine, session_factory
+from deskpilot.errors import InvalidInput
+from deskpilot.jobs.kb_reindex import PLAN
+from deskpilot.jobs.procrastinate_queue import ProcrastinateQueue
+from deskpilot.jobs.registry import load_jobs
 from deskpilot.kb import export, importer, indexing
+from deskpilot.ml.embedding_cache import BATCH
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.ml.multilingual import load_multilingual_embedder
 
@@ -44,8 +53,10 @@ def _show_progress(done: int, total: int) -> None:
     print(f"embedded {done}/{total} new texts (chunks, titles)", flush=True)
 
 
-def cmd_kb_reindex(_: argparse.Namespace) -> int:
+def cmd_kb_reindex(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if args.queue:
+        return _queue_reindex(settings, texts_per_batch=args.texts_per_batch)
     multilingual = load_multilingual_embedder(settings.multilingual_model)
     if multilingual is not None:
         print(f"the multilingual vectors ({multilingual.model_id}) are computed too, for questions not in English",
@@ -60,6 +71,25 @@ def cmd_kb_reindex(_: argparse.Namespace) -> int:
     return 0
 
 
+def _queue_reindex(settings: Settings, *, texts_per_batch: int) -> int:
+    """Hand the rebuild to the workers (`jobs.kb_reindex`): they embed its batches in parallel and build the index."""
+    if texts_per_batch < 1:
+        raise InvalidInput(f"--texts-per-batch must be at least 1, not {texts_per_batch}.")
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            raise InvalidInput("`kb reindex --queue` hands the rebuild to the workers' queue on PostgreSQL; on SQLite "
+                               "the worker's queue lives in its own process: run `deskpilot kb reindex` instead.")
+        queue = ProcrastinateQueue(jobs=load_jobs(), settings=settings, runtime=None, sessions=session_factory(engine))
+        run = f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        queue.enqueue(PLAN, {"run": run, "texts_per_batch": texts_per_batch})
+    finally:
+        engine.dispose()
+    print(f"KB reindex run {run} queued: the workers embed its batches and build the index; its progress is on "
+          "/admin/jobs", flush=True)
+    return 0
+
+
 def register(sub: Sub) -> None:
     kb = sub.add_parser("kb", help="knowledge base: import, export, reindex").add_subparsers(dest="kb_cmd",
                                                                                           required=True)
@@ -71,5 +101,10 @@ def register(sub: Sub) -> None:
     exp.add_argument("output", help="a folder (markdown) or a file (csv)")
     exp.add_argument("--format", choices=["markdown", "csv"], default="markdown")
     exp.set_defaults(func=cmd_kb_export)
-    kb.add_parser("reindex", help="rebuild the retrieval index from the approved versions").set_defaults(
-        func=cmd_kb_reindex)
+    reindex = kb.add_parser("reindex", help="rebuild the retrieval index from the approved versions")
+    reindex.add_argument("--queue", action="store_true",
+                         help="on PostgreSQL: queue the rebuild for `deskpilot worker` processes, which embed its "
+                              "batches in parallel (progress on /admin/jobs), instead of doing it here")
+    reindex.add_argument("--texts-per-batch", type=int, default=BATCH,
+                         help=f"with --queue: about this many texts to embed per worker job (default {BATCH})")
+    reindex.set_defaults(func=cmd_kb_reindex)

@@ -18,7 +18,7 @@ from deskpilot.governance import promotion
 from deskpilot.governance.report import format_report
 from deskpilot.ml.embeddings import load_embedder
 from deskpilot.triage.engine import CATEGORY_COMPONENT, PRIORITY_COMPONENT, store
-from deskpilot.triage.similar import TicketIndex
+from deskpilot.triage.similar import TicketIndex, TicketVectors
 from deskpilot.triage.training import TrainedVersion, train_component, train_from_history
 
 
@@ -47,7 +47,7 @@ def cmd_train_triage(args: argparse.Namespace) -> int:
         with database(settings) as session:
             trained = train_from_history(session, settings, embedder=embedder, promote=promote, progress=_progress)
             _progress("indexing resolved tickets for 'similar tickets'")
-            TicketIndex(settings.index_dir / "tickets", embedder).refresh(session)
+            TicketIndex(settings.index_dir / "tickets", TicketVectors(embedder)).refresh(session)
     _report(trained, promote)
     if gated:
         with database(settings) as session:

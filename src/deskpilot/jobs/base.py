@@ -52,16 +52,27 @@ class RetryPolicy:
         return isinstance(error, DomainError)
 
 
+Defer = Callable[[str, Payload], bool]
+
+
 @dataclass(frozen=True)
 class JobContext:
-    """What a run may use: the settings, the process's AI runtime and a session factory (a job commits its own
-    units of work)."""
+    """What a run may use: the settings, the process's AI runtime, a session factory (a job commits its own
+    units of work) and the queue that runs it, to queue follow-up runs (`defer`)."""
 
     settings: Settings
     runtime: AiRuntime
     sessions: sessionmaker[Session]
     idempotency_key: str
     attempt: int = 1
+    queue: Defer | None = None
+
+    def defer(self, name: str, payload: Payload) -> bool:
+        """Queue a run of job `name` on the queue running this one (other workers may take it); False when the
+        same work (idempotency key) is already waiting."""
+        if self.queue is None:
+            raise InvalidInput(f"This run of {self.idempotency_key!r} has no queue to defer {name!r} to.")
+        return self.queue(name, payload)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -61,3 +61,17 @@ def report_progress(sessions: sessionmaker[Session], *, idempotency_key: str, at
         row.done = done if done is not None else row.done
         row.total = total if total is not None else row.total
         row.updated_at = utcnow()
+
+
+def count_done(session: Session, *, idempotency_key: str, note: str) -> JobProgress:
+    """Add one to the `done` of a run's progress (a part of it that another run finished) in the caller's
+    transaction, with the row locked so parts finishing at the same moment on several workers all count."""
+    row = session.get(JobProgress, idempotency_key, with_for_update=True, populate_existing=True)
+    if row is None:
+        row = JobProgress(idempotency_key=idempotency_key, job=job_of(idempotency_key), done=0)
+        session.add(row)
+    row.done = (row.done or 0) + 1
+    row.note = note[:_MAX_NOTE]
+    row.updated_at = utcnow()
+    session.flush()
+    return row

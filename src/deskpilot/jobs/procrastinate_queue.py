@@ -126,13 +126,17 @@ class ProcrastinateQueue:
 
     def enqueue(self, name: str, payload: Payload) -> bool:
         """Queue a run of job `name` (from synchronous code); False when the same work is already waiting."""
-        job = get_job(self.jobs, name)
-        key = job.idempotency_key(payload)
         with self.app.open():
-            try:
-                self.app.tasks[name].configure(queueing_lock=key).defer(**dict(payload))
-            except AlreadyEnqueued:
-                return False
+            return self._defer(name, payload)
+
+    def _defer(self, name: str, payload: Payload) -> bool:
+        """Queue a run on the open app: `enqueue` opens it; a job running on this queue defers follow-up runs
+        through the worker's own connections."""
+        job = get_job(self.jobs, name)
+        try:
+            self.app.tasks[name].configure(queueing_lock=job.idempotency_key(payload)).defer(**dict(payload))
+        except AlreadyEnqueued:
+            return False
         return True
 
     def run(self, *, once: bool = False, on_signal: Callable[[int], None] | None = None) -> None:
@@ -243,7 +247,8 @@ class ProcrastinateQueue:
             if self.runtime is None:
                 raise InvalidInput("This queue was opened to enqueue only; run jobs with `deskpilot worker`.")
             context = JobContext(settings=self.settings, runtime=self.runtime, sessions=self.sessions,
-                                 idempotency_key=delivery.idempotency_key, attempt=delivery.attempt)
+                                 idempotency_key=delivery.idempotency_key, attempt=delivery.attempt,
+                                 queue=self._defer)
             try:
                 summary = job.run(context, payload)
             except Exception as exc:

@@ -128,7 +128,7 @@ class Worker:
     def _run(self, delivery: Delivery) -> RunOutcome:
         job = get_job(self.jobs, delivery.job)
         context = JobContext(settings=self.settings, runtime=self.runtime, sessions=self.sessions,
-                             idempotency_key=delivery.idempotency_key, attempt=delivery.attempt)
+                             idempotency_key=delivery.idempotency_key, attempt=delivery.attempt, queue=self.enqueue)
         try:
             summary = job.run(context, delivery.payload)
         except Exception as exc:  # noqa: BLE001 - any failure of a job is retried or recorded, never lost

@@ -51,49 +51,69 @@ def directory_of(root: Path, model_id: str) -> Path:
 class EmbeddingCache:
     """Vectors by text hash for one embedder, read from and appended to a directory of shards."""
 
-    def __init__(self, directory: Path, embedder: Embedder, *, progress: Progress | None = None) -> None:
+    def __init__(self, directory: Path, embedder: Embedder, *, progress: Progress | None = None,
+                 hashes_only: bool = False) -> None:
+        """With `hashes_only` the shards' vectors are not read (a batch of a distributed rebuild only adds
+        shards: it needs to know which texts are cached, not their vectors); `encode` is then refused."""
         self.embedder = embedder
         self.progress = progress
+        self.hashes_only = hashes_only
         self.directory = directory_of(directory, embedder.model_id)
         self._vectors: dict[str, Vectors] = {}
+        self._known: set[str] = set()
         self._shards_seen: list[Path] = []
         self.used: set[str] = set()
         for shard in sorted(self.directory.glob("shard-*.npz")):
             if _SHARD.fullmatch(shard.name) is None:
                 continue
             with np.load(shard) as data:
-                hashes, vectors = data["hashes"], data["vectors"].astype(np.float32)
-            if vectors.shape[1:] != (embedder.dimension,):
-                log.warning("%s: vectors of dimension %s ignored", shard, vectors.shape[1:])
-                continue
-            self._vectors.update(zip((str(h) for h in hashes), vectors, strict=True))
+                hashes = [str(h) for h in data["hashes"]]
+                if not hashes_only:
+                    vectors = data["vectors"].astype(np.float32)
+                    if vectors.shape[1:] != (embedder.dimension,):
+                        log.warning("%s: vectors of dimension %s ignored", shard, vectors.shape[1:])
+                        continue
+                    self._vectors.update(zip(hashes, vectors, strict=True))
+            self._known.update(hashes)
             self._shards_seen.append(shard)
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        return len(self._known)
 
-    def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> Vectors:
-        """The vectors of `texts`; those not cached are embedded `batch` at a time, each batch saved at once.
+    def missing(self, texts: Sequence[str]) -> list[str]:
+        """The texts (each once, in order) whose vectors are not cached."""
+        todo: dict[str, str] = {}
+        for text in texts:
+            digest = text_hash(text)
+            if digest not in self._known:
+                todo.setdefault(digest, text)
+        return list(todo.values())
+
+    def fill(self, texts: Sequence[str], *, batch: int = BATCH) -> int:
+        """Embed the texts not cached, `batch` at a time, each batch saved as a shard at once; how many.
 
         `self.progress(done, total)` is called after each saved batch with the count of texts embedded so far
-        and the count this call has to embed.
-        """
-        hashes = [text_hash(t) for t in texts]
-        self.used.update(hashes)
-        missing = list(dict.fromkeys(h for h in hashes if h not in self._vectors))
-        text_of = dict(zip(hashes, texts, strict=True))
+        and the count this call has to embed."""
+        todo = self.missing(texts)
         started = time.monotonic()
-        for first in range(0, len(missing), batch):
-            part = missing[first : first + batch]
-            self._store(part, self.embedder.encode([text_of[h] for h in part]))
+        for first in range(0, len(todo), batch):
+            part = todo[first : first + batch]
+            self._store([text_hash(t) for t in part], self.embedder.encode(part))
             done = first + len(part)
-            log.info("embedded %d/%d texts (%.0f/s)", done, len(missing),
-                     done / max(time.monotonic() - started, 1e-9))
+            log.info("embedded %d/%d texts (%.0f/s)", done, len(todo), done / max(time.monotonic() - started, 1e-9))
             if self.progress is not None:
-                self.progress(done, len(missing))
+                self.progress(done, len(todo))
+        return len(todo)
+
+    def encode(self, texts: Sequence[str], *, batch: int = BATCH) -> Vectors:
+        """The vectors of `texts`; those not cached are embedded first (`fill`)."""
+        if self.hashes_only:
+            raise ValueError("this embedding cache was opened without its vectors (hashes_only)")
+        self.used.update(text_hash(t) for t in texts)
+        self.fill(texts, batch=batch)
         out = np.zeros((len(texts), self.embedder.dimension), dtype=np.float32)
-        for row, digest in enumerate(hashes):
-            out[row] = self._vectors[digest]
+        for row, text in enumerate(texts):
+            out[row] = self._vectors[text_hash(text)]
         return out
 
     def retain(self, hashes: set[str]) -> int:
@@ -104,7 +124,7 @@ class EmbeddingCache:
             return 0
         old, self._shards_seen = self._shards_seen, []
         kept = {digest: vector for digest, vector in self._vectors.items() if digest in hashes}
-        self._vectors = {}
+        self._vectors, self._known = {}, set()
         if kept:
             self._store(list(kept), np.stack(list(kept.values())))
         for shard in old:
@@ -118,4 +138,6 @@ class EmbeddingCache:
         np.savez(partial, hashes=np.asarray(hashes), vectors=np.asarray(vectors, dtype=np.float32))
         partial.rename(final)
         self._shards_seen.append(final)
-        self._vectors.update(zip(hashes, np.asarray(vectors, dtype=np.float32), strict=True))
+        self._known.update(hashes)
+        if not self.hashes_only:
+            self._vectors.update(zip(hashes, np.asarray(vectors, dtype=np.float32), strict=True))

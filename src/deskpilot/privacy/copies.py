@@ -17,7 +17,7 @@ from deskpilot.ml.embeddings import Embedder
 from deskpilot.ml.model_store import ModelStore
 from deskpilot.personal_data import ERASED, Change, Erasure
 from deskpilot.tickets.models import Ticket
-from deskpilot.triage.similar import TicketIndex
+from deskpilot.triage.similar import TicketIndex, TicketVectors
 
 MANIFEST = "manifest.json"
 TEXT_SUFFIXES = {".json", ".txt", ".csv", ".jsonl", ".log", ".md", ".yaml"}
@@ -39,7 +39,7 @@ def indexes(session: Session, *, settings: Settings, erasure: Erasure, embedder:
                        reason=f"erasure of user {erasure.person.user_id}")
         for directory in stale_caches:
             shutil.rmtree(directory)
-        index = TicketIndex(settings.index_dir / "tickets", embedder)
+        index = TicketIndex(settings.index_dir / "tickets", TicketVectors(embedder))
         index.forget(similar)
         index.refresh(session)
     return [Change("indexes", "kb_index", int(kb_built), "rebuilt from the erased database (vectors and terms); "

@@ -1,6 +1,7 @@
 """What the tickets area holds about a person: the tickets they asked for (with every message and file on
 them), and what they wrote or attached on anyone else's tickets. Erasing empties the texts of their tickets and
-of what they wrote elsewhere, deletes their files, and scrubs their identifiers from every other message."""
+of what they wrote elsewhere, deletes their files, scrubs their identifiers from every other message, and deletes
+the stored vectors of every ticket whose text it changed."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from deskpilot.personal_data import (
     StoredFile,
     columns,
 )
+from deskpilot.tickets import vectors
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
 
 
@@ -70,11 +72,14 @@ def erase(session: Session, *, settings: Settings, erasure: Erasure, apply: bool
         for message in mentioning:
             message.body = erasure.scrub(message.body)
         _delete_files(session, settings, files)
+        vectors.delete_for(session, ticket_ids=own_ids + [ticket.id for ticket in others])
     return [Change("tickets", "tickets", len(own), "subject and description erased (kept for the desk's counts)"),
             Change("tickets", "messages", len(written), "body erased"),
             Change("tickets", "attachments", len(files), "deleted with their files"),
             Change("tickets", "other_tickets_mentioning", len(others), "identifiers scrubbed"),
-            Change("tickets", "other_messages_mentioning", len(mentioning), "identifiers scrubbed")]
+            Change("tickets", "other_messages_mentioning", len(mentioning), "identifiers scrubbed"),
+            Change("tickets", "ticket_vectors", len(own) + len(others),
+                   "the vectors of those tickets' texts deleted (embedded again from the erased text when needed)")]
 
 
 def _delete_files(session: Session, settings: Settings, files: list[TicketAttachment]) -> None:

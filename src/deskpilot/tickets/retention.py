@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.config import Settings
 from deskpilot.data_retention import EXPIRED_TEXT, Expired, RetentionKind, in_chunks, remove_unreferenced
+from deskpilot.tickets import vectors
 from deskpilot.tickets.attachments import UPLOAD_PREFIX
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.models import Ticket, TicketAttachment, TicketMessage
@@ -41,6 +42,7 @@ class ClosedTicketsSweep:
                             execution_options={"synchronize_session": False})
             session.execute(update(Ticket).where(Ticket.id.in_(chunk)).values(subject=EXPIRED_TEXT, description=""),
                             execution_options={"synchronize_session": False})
+            vectors.delete_for(session, ticket_ids=chunk)
         session.flush()
         session.expire_all()
         remaining = set(session.scalars(select(TicketAttachment.path).where(

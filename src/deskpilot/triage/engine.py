@@ -17,7 +17,7 @@ from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.cold_start import WithCorrections
 from deskpilot.triage.people import DeskPeople
 from deskpilot.triage.pipeline import Classifier
-from deskpilot.triage.similar import RecentVectors, TicketIndex
+from deskpilot.triage.similar import TicketIndex, TicketVectors
 from deskpilot.triage.taxonomy_models import TaxonomyModels
 
 log = logging.getLogger(__name__)
@@ -61,14 +61,14 @@ class CategoryModel:
 
 
 class TriageEngine:
-    """The triage models of one data directory, the similar-tickets index and the recent tickets' vectors,
+    """The triage models of one data directory, the similar-tickets index and the tickets' stored vectors,
     all on the runtime's one embedder."""
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.tickets = TicketIndex(settings.index_dir / "tickets", embedder)
-        self.recent = RecentVectors(embedder)
+        self.ticket_vectors = TicketVectors(embedder)
+        self.tickets = TicketIndex(settings.index_dir / "tickets", self.ticket_vectors)
         self._models = TriageModels(None, None, None, None)
         self._lock = threading.Lock()
         self.taxonomy = TaxonomyModels(embedder, COLD_START)

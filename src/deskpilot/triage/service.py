@@ -79,9 +79,7 @@ def triage_request(session: Session, *, engine: TriageEngine, subject: str, body
     queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
     vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
     similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
-    incident = detect_major_incident(session, engine.recent, vector, exclude=exclude_ticket)
-    if exclude_ticket is not None:
-        engine.recent.remember(exclude_ticket, vector)
+    incident = detect_major_incident(session, engine.ticket_vectors, vector, exclude=exclude_ticket)
     model_version = f"{category_model.version}+{PRIORITY_COMPONENT}:{models.priority_version or 'none'}"
     sla = suggest_sla(session, priority=result.priority, queue_id=queue.id if queue else None, now=utcnow())
     decision = decisions.record_decision(
@@ -107,4 +105,6 @@ def retriage_ticket(session: Session, *, actor: Principal, engine: TriageEngine,
     outcome = triage_request(session, engine=engine, subject=ticket.subject, body=ticket.description,
                              requester_id=ticket.requester_id, exclude_ticket=ticket.id, settings=settings)
     facts.link_triage(session, decision_id=outcome.decision_id, ticket_id=ticket.id)
+    if outcome.result.vector is not None:
+        engine.ticket_vectors.remember(session, ticket=ticket, vector=outcome.result.vector)
     return outcome

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,8 +18,10 @@ from deskpilot.clock import utcnow
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.vector_index import ExactVectorIndex
+from deskpilot.tickets import vectors as ticket_vectors
 from deskpilot.tickets.enums import MessageKind, TicketStatus
 from deskpilot.tickets.models import Ticket, TicketMessage
+from deskpilot.tickets.vectors import StoredVector, content_hash
 from deskpilot.triage.pii import redact_pii
 
 log = logging.getLogger(__name__)
@@ -53,11 +56,12 @@ class TicketIndex:
     Another process (the worker's `triage.retrain`, `deskpilot train triage`) may refresh the files: the saved
     manifest's modification time is this index's version, and `nearest` loads the files again when it moved."""
 
-    def __init__(self, directory: Path, embedder: Embedder) -> None:
+    def __init__(self, directory: Path, vectors: TicketVectors) -> None:
         self.directory = directory
-        self.embedder = embedder
+        self.vectors = vectors
+        self.embedder = vectors.embedder
         self._lock = threading.Lock()
-        self.index = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
+        self.index = ExactVectorIndex(model_id=self.embedder.model_id, dimension=self.embedder.dimension)
         self._loaded_version: int | None = None
         self._reload_if_changed()
 
@@ -83,22 +87,24 @@ class TicketIndex:
         self._loaded_version = version
 
     def refresh(self, session: Session) -> int:
-        """Add resolved tickets not yet indexed and drop reopened ones; returns how many were added."""
+        """Add resolved tickets not yet indexed and drop reopened ones; returns how many were added. Their vectors
+        are the stored ones (`TicketVectors`): a ticket triaged by any process is not embedded again."""
         solved = {str(t.id): t for t in session.scalars(select(Ticket).where(Ticket.status.in_(SOLVED)))}
         with self._lock:
             stale = [tid for tid in self.index.row_ids() if tid is not None and tid not in solved]
             self.index.remove(stale)
             missing = [t for tid, t in solved.items() if tid not in self.index]
             if missing:
-                vectors = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
-                self.index.add([str(t.id) for t in missing], vectors)
+                known = self.vectors.load(session, missing)
+                self.index.add([str(t.id) for t in missing], np.stack([known[t.id].vector for t in missing]))
             if missing or stale:
                 self.index.save(self.directory)
                 self._loaded_version = self._saved_version()
         return len(missing)
 
     def forget(self, ticket_ids: list[int]) -> int:
-        """Drop these tickets' vectors (their text was erased); the next `refresh` embeds what is left of them."""
+        """Drop these tickets' vectors (their text was erased); the next `refresh` embeds what is left of them
+        (their stored vectors no longer match their text)."""
         with self._lock:
             gone = [str(ticket_id) for ticket_id in ticket_ids if str(ticket_id) in self.index]
             if gone:
@@ -132,47 +138,104 @@ def _resolution(session: Session, ticket: Ticket) -> str | None:
         .order_by(TicketMessage.id.desc()).limit(1))
 
 
-class RecentVectors:
-    """Vectors of recently triaged tickets, so burst detection embeds each open ticket once."""
+class TicketVectors:
+    """Tickets' vectors, each embedded once by whichever process meets the ticket first and stored in the
+    database (`tickets.vectors`), where every other app process, the mail listener and the worker read it.
 
-    def __init__(self, embedder: Embedder, *, capacity: int = 5000) -> None:
+    A stored vector is used while the ticket's text is the one it was computed from (its content hash); a
+    ticket edited, erased or never stored is embedded (`embedded` counts them) and stored for the others.
+    Burst detection keeps the vectors of the latest window of open tickets in memory (`of`)."""
+
+    def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.capacity = capacity
-        self._vectors: dict[int, Vectors] = {}
+        self.embedded = 0
+        self._window: dict[int, StoredVector] = {}
         self._lock = threading.Lock()
+        self._loading = threading.Lock()
 
-    def remember(self, ticket_id: int, vector: Vectors) -> None:
+    def remember(self, session: Session, *, ticket: Ticket, vector: Vectors) -> None:
+        """Store the vector triage computed for `ticket` (from its redacted text), for every process."""
+        stored = StoredVector(content_hash(ticket.subject, ticket.description),
+                              np.asarray(vector, dtype=np.float32).reshape(-1))
+        ticket_vectors.put(session, ticket_id=ticket.id, model_id=self.embedder.model_id, text_hash=stored.text_hash,
+                           vector=stored.vector)
         with self._lock:
-            self._vectors[ticket_id] = vector
-            while len(self._vectors) > self.capacity:
-                self._vectors.pop(next(iter(self._vectors)))
+            self._window[ticket.id] = stored
 
-    def of(self, tickets: list[Ticket]) -> Vectors:
-        """One row per ticket, embedding only those not seen before."""
+    def load(self, session: Session, tickets: Sequence[Ticket]) -> dict[int, StoredVector]:
+        """ticket id → vector of its current text: stored ones read, the others embedded now and stored."""
+        found, fresh = self._read_or_embed(session, tickets)
+        self._store(session, fresh)
+        return found | fresh
+
+    def of(self, session: Session, tickets: list[Ticket]) -> Vectors:
+        """One row per ticket of the window; only tickets this process has not seen with this text are read
+        from the database (or embedded). The window replaces the one held, so a vector of a ticket that left
+        it (or whose text was erased) is not kept in memory."""
+        window, unseen = self._held(tickets)
+        fresh: dict[int, StoredVector] = {}
+        if unseen:
+            # Concurrent first triages of a fresh process meet the same unseen tickets: one reads (or embeds)
+            # them while the others wait and take its vectors.
+            with self._loading:
+                window, unseen = self._held(tickets)
+                if unseen:
+                    found, fresh = self._read_or_embed(session, unseen)
+                    window |= found | fresh
+                    with self._lock:
+                        self._window = window
         with self._lock:
-            missing = [t for t in tickets if t.id not in self._vectors]
-        if missing:
-            fresh = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
-            for ticket, row in zip(missing, fresh, strict=True):
-                self.remember(ticket.id, row)
+            self._window = window
+        # Written after the lock is released: a write may wait for the database's writer, which another request
+        # waiting for this lock could hold.
+        self._store(session, fresh)
+        return np.stack([window[t.id].vector for t in tickets])
+
+    def _read_or_embed(self, session: Session, tickets: Sequence[Ticket]
+                       ) -> tuple[dict[int, StoredVector], dict[int, StoredVector]]:
+        """The stored vectors of these tickets' current texts, and the vectors embedded for the others."""
+        hashes = {t.id: content_hash(t.subject, t.description) for t in tickets}
+        stored = ticket_vectors.get_all(session, model_id=self.embedder.model_id, ticket_ids=list(hashes))
+        found = {tid: v for tid, v in stored.items() if v.text_hash == hashes[tid]}
+        missing = [t for t in tickets if t.id not in found]
+        if not missing:
+            return found, {}
+        rows = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
+        self.embedded += len(missing)
+        return found, {t.id: StoredVector(hashes[t.id], row) for t, row in zip(missing, rows, strict=True)}
+
+    def _store(self, session: Session, fresh: dict[int, StoredVector]) -> None:
+        for ticket_id, stored in fresh.items():
+            ticket_vectors.put(session, ticket_id=ticket_id, model_id=self.embedder.model_id,
+                               text_hash=stored.text_hash, vector=stored.vector)
+
+    def _held(self, tickets: list[Ticket]) -> tuple[dict[int, StoredVector], list[Ticket]]:
+        """The vectors held for these tickets' current texts, and the tickets without one."""
         with self._lock:
-            return np.stack([self._vectors[t.id] for t in tickets])
+            held = dict(self._window)
+        window = {t.id: held[t.id] for t in tickets
+                  if t.id in held and held[t.id].text_hash == content_hash(t.subject, t.description)}
+        return window, [t for t in tickets if t.id not in window]
 
 
-def detect_major_incident(session: Session, recent_vectors: RecentVectors, vector: Vectors, *,
+def recent_open_tickets(session: Session, *, window_minutes: int = 60) -> list[Ticket]:
+    """The open tickets created within the window, oldest first (at most 300): what a burst is looked for in."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
+                                .order_by(Ticket.created_at, Ticket.id).limit(300)))
+
+
+def detect_major_incident(session: Session, vectors: TicketVectors, vector: Vectors, *,
                           window_minutes: int = 60, min_tickets: int = 3, threshold: float = 0.75,
                           exclude: int | None = None) -> MajorIncident | None:
     """A burst: at least `min_tickets` (this one included) similar open tickets within the window.
 
     The oldest of them is suggested as the parent incident.
     """
-    since = utcnow() - timedelta(minutes=window_minutes)
-    recent = list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
-                                  .order_by(Ticket.created_at).limit(300)))
-    recent = [t for t in recent if t.id != exclude]
+    recent = [t for t in recent_open_tickets(session, window_minutes=window_minutes) if t.id != exclude]
     if len(recent) + 1 < min_tickets:
         return None
-    scores = recent_vectors.of(recent) @ np.asarray(vector, dtype=np.float32).reshape(-1)
+    scores = vectors.of(session, recent) @ np.asarray(vector, dtype=np.float32).reshape(-1)
     similar = [t for t, s in zip(recent, scores, strict=True) if s >= threshold]
     if len(similar) + 1 < min_tickets:
         return None
