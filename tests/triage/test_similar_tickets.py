@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.ml.embeddings import MODEL_ID, load_embedder
+from deskpilot.ml.embeddings import MODEL_ID, Vectors, load_embedder
 from deskpilot.tickets import service
 from deskpilot.tickets.enums import TicketStatus
 from deskpilot.tickets.schemas import MessageCreate
@@ -71,3 +75,30 @@ def test_a_burst_of_similar_open_tickets_is_a_probable_major_incident(session: S
     assert set(incident.similar_open_ticket_ids) == {first.id, second.id}
     clock.advance(minutes=120)
     assert detect_major_incident(session, recent, vector, window_minutes=60) is None
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.real = load_embedder(MODEL_ID)
+        self.model_id, self.dimension = self.real.model_id, self.real.dimension
+        self.texts: list[str] = []
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
+        with self._lock:
+            self.texts.extend(texts)
+        return self.real.encode(texts, batch_size=batch_size)
+
+
+def test_concurrent_triages_meeting_the_same_new_tickets_embed_each_of_them_once(session: Session) -> None:
+    desk = make_desk(session)
+    tickets = [open_ticket(session, desk, desk.alice, subject=f"Printer {n} on floor 2 jams") for n in range(6)]
+    embedder = CountingEmbedder()
+    recent = RecentVectors(embedder)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: recent.of(tickets), range(8)))
+    assert len(embedder.texts) == len(tickets)
+    assert all(np.array_equal(result, results[0]) for result in results)
+    assert results[0].shape == (len(tickets), embedder.dimension)

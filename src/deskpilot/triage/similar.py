@@ -133,13 +133,19 @@ def _resolution(session: Session, ticket: Ticket) -> str | None:
 
 
 class RecentVectors:
-    """Vectors of recently triaged tickets, so burst detection embeds each open ticket once."""
+    """Vectors of recently triaged tickets, so burst detection embeds each open ticket once per process.
+
+    Tickets another process created (app processes, the mail listener, the worker) are embedded here the
+    first time a triage meets them: after a mail burst, every concurrent first triage found the same hundred
+    tickets missing and embedded all of them itself. One request now embeds what is missing while the others
+    wait for it and reuse its vectors."""
 
     def __init__(self, embedder: Embedder, *, capacity: int = 5000) -> None:
         self.embedder = embedder
         self.capacity = capacity
         self._vectors: dict[int, Vectors] = {}
         self._lock = threading.Lock()
+        self._embedding = threading.Lock()
 
     def remember(self, ticket_id: int, vector: Vectors) -> None:
         with self._lock:
@@ -147,14 +153,19 @@ class RecentVectors:
             while len(self._vectors) > self.capacity:
                 self._vectors.pop(next(iter(self._vectors)))
 
+    def _missing(self, tickets: list[Ticket]) -> list[Ticket]:
+        with self._lock:
+            return [t for t in tickets if t.id not in self._vectors]
+
     def of(self, tickets: list[Ticket]) -> Vectors:
         """One row per ticket, embedding only those not seen before."""
-        with self._lock:
-            missing = [t for t in tickets if t.id not in self._vectors]
-        if missing:
-            fresh = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
-            for ticket, row in zip(missing, fresh, strict=True):
-                self.remember(ticket.id, row)
+        if self._missing(tickets):
+            with self._embedding:
+                missing = self._missing(tickets)
+                if missing:
+                    fresh = self.embedder.encode([ticket_text(t.subject, t.description) for t in missing])
+                    for ticket, row in zip(missing, fresh, strict=True):
+                        self.remember(ticket.id, row)
         with self._lock:
             return np.stack([self._vectors[t.id] for t in tickets])
 
