@@ -170,6 +170,13 @@ class RecentVectors:
             return np.stack([self._vectors[t.id] for t in tickets])
 
 
+def recent_open_tickets(session: Session, *, window_minutes: int = 60) -> list[Ticket]:
+    """The open tickets created within the window, oldest first (at most 300): what a burst is looked for in."""
+    since = utcnow() - timedelta(minutes=window_minutes)
+    return list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
+                                .order_by(Ticket.created_at, Ticket.id).limit(300)))
+
+
 def detect_major_incident(session: Session, recent_vectors: RecentVectors, vector: Vectors, *,
                           window_minutes: int = 60, min_tickets: int = 3, threshold: float = 0.75,
                           exclude: int | None = None) -> MajorIncident | None:
@@ -177,10 +184,7 @@ def detect_major_incident(session: Session, recent_vectors: RecentVectors, vecto
 
     The oldest of them is suggested as the parent incident.
     """
-    since = utcnow() - timedelta(minutes=window_minutes)
-    recent = list(session.scalars(select(Ticket).where(Ticket.status.in_(OPEN), Ticket.created_at >= since)
-                                  .order_by(Ticket.created_at).limit(300)))
-    recent = [t for t in recent if t.id != exclude]
+    recent = [t for t in recent_open_tickets(session, window_minutes=window_minutes) if t.id != exclude]
     if len(recent) + 1 < min_tickets:
         return None
     scores = recent_vectors.of(recent) @ np.asarray(vector, dtype=np.float32).reshape(-1)
