@@ -9,6 +9,7 @@ from typing import TypeAlias
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from deskpilot import connection_budget
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.enums import Role
 from deskpilot.accounts.models import User
@@ -48,6 +49,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     upgrade(settings.resolved_database_url)
+    connection_budget.check(settings, processes=args.workers)
     report_checkpoint(settings)
     # proxy_headers off: X-Forwarded-For is believed only from DESKPILOT_TRUSTED_PROXIES (see accounts.login).
     if args.workers == 1:
