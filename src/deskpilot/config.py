@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=15, ge=0, le=1000)
     http_concurrency: int = Field(default=16, ge=1, le=1000,
                                   description="requests served at once; keep it below db_pool_size + db_max_overflow")
+    http_queue_seconds: float = Field(default=60.0, gt=0, le=3600,
+                                      description="longest wait in line for a request; then 503 with Retry-After")
     data_dir: Path = Path("var")
     # The audit chain's HMAC key; empty: DATA_DIR/audit/key, created (mode 0600) on first use.
     audit_key: str = Field(default="", repr=False)
