@@ -19,7 +19,9 @@ sweeps the worker ran, CPU per process role and the machine's 1-minute load aver
 
     .venv/bin/python benchmarks/chat_load.py --conversations 50 --turns 20
     .venv/bin/python benchmarks/chat_load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
-        --conversations 200 --turns 20 --think 15 --ramp 15 --processes 4 --worker --mail-burst 100
+        --conversations 200 --turns 20 --think 15 --ramp 15 --processes 4 --worker --mail-burst 100 --twin
+
+(`--twin`: the same load again afterwards, on a fresh desk, with one app process and no separate worker.)
 """
 
 from __future__ import annotations
