@@ -19,7 +19,9 @@ sweeps the worker ran, CPU per process role and the machine's 1-minute load aver
 
     .venv/bin/python benchmarks/chat_load.py --conversations 50 --turns 20
     .venv/bin/python benchmarks/chat_load.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
-        --conversations 200 --turns 20 --think 15 --ramp 15 --processes 4 --worker --mail-burst 100
+        --conversations 200 --turns 20 --think 15 --ramp 15 --processes 4 --worker --mail-burst 100 --twin
+
+(`--twin`: the same load again afterwards, on a fresh desk, with one app process and no separate worker.)
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from deskpilot.audit.keyring import configure_audit
 from deskpilot.channels.email.models import InboundMail
 from deskpilot.channels.email.parse import normalise_message_id
 from deskpilot.config import Environment, Settings
+from deskpilot.connectors.http import retry_after_seconds
 from deskpilot.conversations.models import ConversationMessage
 from deskpilot.conversations.state import Author
 from deskpilot.db import make_engine, session_factory, unit_of_work
@@ -73,6 +76,7 @@ QUESTIONS = ("My VPN does not connect from home", "How do I add a printer?", "Ou
              "My laptop is very slow", "How do I get access to a shared mailbox?")
 SETUP = Principal.system("chat-load")
 T = TypeVar("T")
+ATTEMPTS = 5  # sends of one POST before the turn counts as failed
 _SWEEP_LINE = re.compile(r"^sla\.sweep \[(\w+)\]", re.MULTILINE)
 
 
@@ -91,6 +95,8 @@ class Stats:
     mail_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     retries: int = 0
+    # Answers that asked to come back later (503 or 429 with Retry-After), by status, then sent again.
+    busy_retries: Counter[int] = field(default_factory=Counter)
     # What the server acknowledged (201 / SMTP 250), to be counted in the database afterwards.
     sent: dict[int, list[str]] = field(default_factory=dict)
     mails: list[str] = field(default_factory=list)
@@ -229,25 +235,43 @@ def served(database_url: str, data_dir: Path, log_path: Path, *, processes: int 
 
 
 def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats) -> httpx.Response:
+    """POST with one Idempotency-Key, as a real client does: sent again with it on a transport error, and after
+    the wait that `Retry-After` asks on a 503 or 429 (counted apart; the turn is an error only if it finally
+    fails). The client-side time is the whole turn's, retries and waits included; the server-side time is the
+    answering attempt's."""
     key = uuid.uuid4().hex
-    for attempt in range(3):
-        started = time.perf_counter()
+    started = time.perf_counter()
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             response = client.post(path, json=payload, headers={"Idempotency-Key": key})
         except httpx.TransportError as exc:
             with stats.lock:
                 stats.retries += 1
-            if attempt == 2:
+            if attempt == ATTEMPTS:
                 raise RuntimeError(f"{path}: {exc}") from exc
             continue
-        elapsed = (time.perf_counter() - started) * 1000
+        wait = retry_after(response)
+        if wait is not None and attempt < ATTEMPTS:
+            with stats.lock:
+                stats.busy_retries[response.status_code] += 1
+            time.sleep(wait)
+            continue
         timing = server_timing(response)
         with stats.lock:
-            stats.client_ms.append(elapsed)
-            stats.server_ms.append(timing.get("app", float("nan")))
-            stats.queue_ms.append(timing.get("queue", 0.0))
+            stats.client_ms.append((time.perf_counter() - started) * 1000)
+            if "app" in timing:
+                stats.server_ms.append(timing["app"])
+                stats.queue_ms.append(timing.get("queue", 0.0))
         return response
     raise RuntimeError("unreachable")
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """The seconds a 503 or 429 asks the client to wait before sending again (at most a minute), else None."""
+    if response.status_code not in (429, 503):
+        return None
+    asked = retry_after_seconds(response.headers.get("retry-after"))
+    return None if asked is None else min(asked, 60.0)
 
 
 def server_timing(response: httpx.Response) -> dict[str, float]:
@@ -493,7 +517,8 @@ def report(args: argparse.Namespace, database: str, stats: Stats, tally: Tally, 
           f"{load.summary()}; database {database}; {args.processes} app process(es); worker "
           f"{'on' if args.worker else 'off'}; think {args.think:g} s; ramp {args.ramp:g} s")
     print(f"{turns} turns in {wall:.1f} s ({turns / wall:.1f} turns/s); errors {len(stats.errors)}; "
-          f"transport or SMTP retries {stats.retries}; {len(stats.ticket_turn_ms)} turns opened a ticket")
+          f"transport or SMTP retries {stats.retries}; sent again after Retry-After "
+          f"{dict(sorted(stats.busy_retries.items())) or 'none'}; {len(stats.ticket_turn_ms)} turns opened a ticket")
     print(f"database count: {tally.turns} acknowledged turns, {tally.lost} lost, {tally.duplicated} duplicated; "
           f"{tally.mails} accepted mails, {tally.mails_lost} lost, {tally.mails_duplicated} duplicated "
           f"(outcomes {dict(sorted(tally.mail_outcomes.items())) or 'none'})")
@@ -551,9 +576,29 @@ def main() -> int:
                         help="deliver N mails through `deskpilot mail smtpd` during the run (default 0)")
     parser.add_argument("--mail-delay", type=float, default=5.0, metavar="SECONDS",
                         help="seconds into the run at which the mail burst starts (default 5)")
+    parser.add_argument("--twin", action="store_true",
+                        help="afterwards, the same load on a fresh desk in the single-process layout (one app "
+                             "process, no separate worker; the mail burst still through the listener), reported "
+                             "beside it")
     args = parser.parse_args()
-    if args.url and (args.worker or args.mail_burst or args.processes != 1):
-        parser.error("--worker, --mail-burst and --processes start processes: not with --url")
+    if args.url and (args.worker or args.mail_burst or args.processes != 1 or args.twin):
+        parser.error("--worker, --mail-burst, --processes and --twin start processes: not with --url")
+    status = run(args)
+    if args.twin:
+        print("\nThe single-process twin: the same load, one app process, no separate worker", flush=True)
+        status = max(status, run(single_process(args)))
+    return status
+
+
+def single_process(args: argparse.Namespace) -> argparse.Namespace:
+    """`args` for the same load in the single-process layout (its server log beside the first one's)."""
+    log = args.server_log.with_name(f"{args.server_log.stem}-single{args.server_log.suffix}") if args.server_log \
+        else None
+    return argparse.Namespace(**(vars(args) | {"processes": 1, "worker": False, "twin": False, "server_log": log}))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prepare a throw-away desk, start the processes `args` ask for, drive the load, count and report."""
     with tempfile.TemporaryDirectory(prefix="deskpilot-chat-load-") as tmp, ExitStack() as stack:
         data_dir = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data_dir / 'deskpilot.db'}"

@@ -113,10 +113,15 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Each request in flight may hold one pooled connection; `http_concurrency` requests run at once and the
     # rest wait in line before touching the database, so the pool (and the thread pool) can never run dry.
-    db_pool_size: int = Field(default=10, ge=1, le=1000)
-    db_max_overflow: int = Field(default=30, ge=0, le=1000)
-    http_concurrency: int = Field(default=32, ge=1, le=1000,
+    # Sized so that four app processes (80 connections) fit in PostgreSQL's default max_connections (100) beside
+    # the worker and the mail listener (`deskpilot serve --workers N` checks); one Python process gains nothing
+    # from more requests at once than that: they share one interpreter lock.
+    db_pool_size: int = Field(default=5, ge=1, le=1000)
+    db_max_overflow: int = Field(default=15, ge=0, le=1000)
+    http_concurrency: int = Field(default=16, ge=1, le=1000,
                                   description="requests served at once; keep it below db_pool_size + db_max_overflow")
+    http_queue_seconds: float = Field(default=60.0, gt=0, le=3600,
+                                      description="longest wait in line for a request; then 503 with Retry-After")
     data_dir: Path = Path("var")
     # The audit chain's HMAC key; empty: DATA_DIR/audit/key, created (mode 0600) on first use.
     audit_key: str = Field(default="", repr=False)

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -85,6 +85,19 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 30) -> Eng
         event.listen(engine, "rollback", turns.end)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=60)
+
+
+def server_slots(url: str) -> int:
+    """Connections the PostgreSQL server of `url` lets ordinary clients open: max_connections less the slots kept
+    for superusers."""
+    engine = make_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as connection:
+            limit = int(connection.execute(text("SHOW max_connections")).scalar_one())
+            reserved = int(connection.execute(text("SHOW superuser_reserved_connections")).scalar_one())
+    finally:
+        engine.dispose()
+    return limit - reserved
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -68,3 +69,38 @@ def test_the_limit_is_never_exceeded() -> None:
 def test_concurrency_must_leave_connections_spare() -> None:
     with pytest.raises(ValidationError, match="DESKPILOT_HTTP_CONCURRENCY"):
         Settings(db_pool_size=5, db_max_overflow=5, http_concurrency=10)
+
+
+def test_a_request_that_waits_in_line_too_long_is_answered_503_with_retry_after_and_never_runs() -> None:
+    ran = 0
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal ran
+        ran += 1
+        await asyncio.sleep(0.5)
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    limited = AdmissionLimit(app, limit=1, queue_seconds=0.05)
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    async def main() -> None:
+        await asyncio.gather(*(limited({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
+                               for _ in range(2)))
+
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, main()).result()
+    starts = sorted((m for m in sent if m["type"] == "http.response.start"), key=lambda m: m["status"])
+    assert ran == 1
+    assert [m["status"] for m in starts] == [204, 503]
+    refused = dict(starts[1]["headers"])
+    assert refused[b"retry-after"] == b"1"
+    assert b"queue;dur=" in refused[b"server-timing"]
+    body = next(m["body"] for m in sent if m["type"] == "http.response.body" and m.get("body"))
+    assert json.loads(body) | {"message": ""} == {"error": "overloaded", "message": "", "retryable": True}

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import importlib
 import socket
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
+from typing import ClassVar
 
+import httpx
 import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
@@ -77,3 +81,41 @@ def test_the_count_finds_every_acknowledged_turn_and_mail_once_and_reports_a_los
     assert (tally.turns, tally.lost, tally.duplicated) == (6, 1, 1)
     assert (tally.mails, tally.mails_lost, tally.mails_duplicated) == (3, 1, 0)
     assert not tally.clean
+
+
+class BusyOnce(BaseHTTPRequestHandler):
+    """Answers each Idempotency-Key's first POST 503 with Retry-After, the next ones 201."""
+
+    seen: ClassVar[set[str]] = set()
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        self.rfile.read(int(self.headers["Content-Length"]))
+        key = self.headers["Idempotency-Key"]
+        first = key not in self.seen
+        self.seen.add(key)
+        status = 201 if not first else 503
+        self.send_response(status)
+        if first:
+            self.send_header("Retry-After", "0")
+        self.send_header("Server-Timing", "app;dur=12.5, queue;dur=0.5")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_a_503_with_retry_after_is_sent_again_counted_apart_and_is_no_error(benchmark: ModuleType) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BusyOnce)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stats = benchmark.Stats()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
+            responses = [benchmark._post(client, "/api/v1/conversations", {"message": "hi"}, stats) for _ in range(3)]
+    finally:
+        server.shutdown()
+    assert [r.status_code for r in responses] == [201] * 3
+    assert stats.busy_retries == {503: 3}
+    assert (stats.server_ms, stats.queue_ms, len(stats.client_ms)) == ([12.5] * 3, [0.5] * 3, 3)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.api.app import create_app
 from deskpilot.db import is_transient
+from deskpilot.errors import ProviderError
 from deskpilot.tickets.models import Ticket
 from tests.api.conftest import Clients
 from tests.live_server import server_settings
@@ -74,13 +75,22 @@ def test_a_terminated_database_backend_answers_a_retryable_503_on_a_connection_t
 
 @pytest.fixture
 def failing_server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """The real app with one extra route that fails unexpectedly, served by uvicorn on loopback."""
+    """The real app with extra routes that fail (a bug, a retryable and a lasting provider error), served by uvicorn
+    on loopback."""
     app = create_app(server_settings(database_url, tmp_path))
 
     def explode() -> None:
         raise RuntimeError("a bug")
 
+    def busy() -> None:
+        raise ProviderError("The database is busy; try again in a moment.", retryable=True)
+
+    def broken_model() -> None:
+        raise ProviderError("The model file is corrupt.")
+
     app.add_api_route("/api/v1/explode", explode)
+    app.add_api_route("/api/v1/busy", busy)
+    app.add_api_route("/api/v1/broken-model", broken_model)
     config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -100,6 +110,15 @@ def test_an_unexpected_error_answers_500_json_and_keeps_the_connection_open(fail
     health, _, _ = _call(connection, "GET", "/healthz", "Bearer none")
     assert (status, body["error"]) == (500, "internal_error")
     assert (health, connection.sock) == (200, socket_before)
+
+
+def test_a_retryable_provider_error_tells_the_client_when_to_retry_and_a_lasting_one_does_not(
+        failing_server: str) -> None:
+    connection = _connection(failing_server)
+    status, headers, body = _call(connection, "GET", "/api/v1/busy", "Bearer none")
+    lasting, lasting_headers, lasting_body = _call(connection, "GET", "/api/v1/broken-model", "Bearer none")
+    assert (status, body["error"], body["retryable"], headers.get("retry-after")) == (503, "provider_error", True, "1")
+    assert (lasting, lasting_body["retryable"], "retry-after" in lasting_headers) == (503, False, False)
 
 
 def test_sqlite_lock_timeouts_are_transient_and_schema_errors_are_not() -> None:

@@ -107,3 +107,17 @@ def test_a_question_no_article_answers_is_triaged_retrieved_and_embedded_once_be
     # retrieval), triage's redacted ticket text once.
     triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
     assert embedder.texts == [UNANSWERED, triaged]
+
+
+def test_the_second_question_on_an_article_does_not_embed_its_sentences_again(
+        session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    assistant, embedder = _counted_assistant(session, tmp_path)
+    question = "How do I add a printer?"
+    flow.start(session, actor=Principal.of(desk.alice), assistant=assistant, body=question)
+    first = set(embedder.texts)
+    embedder.texts.clear()
+    flow.start(session, actor=Principal.of(desk.bob), assistant=assistant, body="How can I add a printer to my laptop?")
+    session.commit()
+    assert len(first) > 3  # the question, its triage text and the answered article's sentences
+    assert set(embedder.texts) & first <= {question}

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, runtime: AiRuntime | None = Non
     openapi.install(app)
     install_pages(app)
     app.add_middleware(IdempotentPosts, session_factory=app.state.writer_session_factory)
-    app.add_middleware(AdmissionLimit, limit=settings.http_concurrency)
+    app.add_middleware(AdmissionLimit, limit=settings.http_concurrency, queue_seconds=settings.http_queue_seconds)
     app.add_middleware(JsonBodyLimits, self_bounded=frozenset({kb.IMPORT_PATH}))
     app.add_middleware(FormBodyLimit, max_bytes=settings.attachment_max_bytes + FORM_OVERHEAD_BYTES)
     app.add_middleware(errors.ErrorBoundary, handlers=app.exception_handlers)

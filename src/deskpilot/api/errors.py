@@ -3,7 +3,8 @@
 An error answer keeps the client's keep-alive connection usable: unexpected errors are answered by
 `ErrorBoundary`, not by Starlette's outermost handler, which re-raises to the server after answering (and
 uvicorn then closes the connection). A database that is briefly unavailable (a lost connection, a
-terminated backend, SQLite's write lock held too long) answers 503 with `Retry-After`, `"retryable": true`.
+terminated backend, SQLite's write lock held too long) answers 503 with `Retry-After`, `"retryable": true`, and
+so does a provider error worth retrying (a chat turn the database kept refusing, a model that timed out).
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ def _describe(exc: RequestValidationError) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        extra = {"retryable": exc.retryable} if isinstance(exc, ProviderError) else {}
-        return _body(exc.code, exc.message, exc.status_code, **extra)
+        if not isinstance(exc, ProviderError):
+            return _body(exc.code, exc.message, exc.status_code)
+        response = _body(exc.code, exc.message, exc.status_code, retryable=exc.retryable)
+        if exc.retryable:
+            response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

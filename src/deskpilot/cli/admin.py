@@ -17,6 +17,8 @@ from deskpilot.accounts.schemas import UserCreate, UserUpdate
 from deskpilot.cli.audit import report_checkpoint
 from deskpilot.cli.context import database, load_settings
 from deskpilot.clock import utcnow
+from deskpilot.config import Settings
+from deskpilot.db import server_slots
 from deskpilot.errors import InvalidInput, NotFound
 from deskpilot.migrations import upgrade
 from deskpilot.tickets.escalation import sweep
@@ -41,6 +43,24 @@ def _positive(text: str) -> int:
     return number
 
 
+def check_connection_budget(settings: Settings, *, processes: int) -> None:
+    """InvalidInput when `processes` app processes, each allowed DESKPILOT_DB_POOL_SIZE + DESKPILOT_DB_MAX_OVERFLOW
+    connections, could ask PostgreSQL for more than it accepts: a burst would then be answered "too many
+    clients", each such request a 503, while every pool sits below its own limit."""
+    url = settings.resolved_database_url
+    if not url.startswith("postgresql"):
+        return
+    per_process = settings.db_pool_size + settings.db_max_overflow
+    slots = server_slots(url)
+    if processes * per_process > slots:
+        raise InvalidInput(
+            f"{processes} app process(es) × {per_process} connections each (DESKPILOT_DB_POOL_SIZE "
+            f"{settings.db_pool_size} + DESKPILOT_DB_MAX_OVERFLOW {settings.db_max_overflow}) could ask the database "
+            f"for {processes * per_process}, more than the {slots} it accepts (max_connections less the superuser "
+            "slots), beside the worker's and the mail listener's. Lower the pool settings (and "
+            "DESKPILOT_HTTP_CONCURRENCY below them), run fewer processes, or raise max_connections.")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -48,6 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     upgrade(settings.resolved_database_url)
+    check_connection_budget(settings, processes=args.workers)
     report_checkpoint(settings)
     # proxy_headers off: X-Forwarded-For is believed only from DESKPILOT_TRUSTED_PROXIES (see accounts.login).
     if args.workers == 1:

@@ -24,6 +24,7 @@ from deskpilot.assist.gaps import KnowledgeGap, cluster_gaps
 from deskpilot.assist.grounded import GroundedAnswer, render
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
+from deskpilot.assist.spans import shared_unit_vectors
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.audit.decisions import record_decision
 from deskpilot.audit.enums import DecisionKind
@@ -82,7 +83,8 @@ def answer_question(session: Session, *, actor: Principal, index: KbIndex, quest
     """
     retriever = HybridRetriever(index)
     composer = AnswerComposer(retriever, abstain_below=abstain_below, rephraser=rephraser,
-                              confident_above=confident_above, rerank=rerank)
+                              confident_above=confident_above, rerank=rerank,
+                              unit_vectors=shared_unit_vectors(index.embedder))
     query = RetrievalQuery.from_dialogue(question, context)
     result = retriever.search(query, k=3, utterance_vector=question_vector, language=language)
     answer = only_approved(composer.compose(query, result), approved_versions(session))

@@ -17,7 +17,7 @@ from deskpilot.ml.text_classifier import TextClassifier
 from deskpilot.triage.cold_start import WithCorrections
 from deskpilot.triage.people import DeskPeople
 from deskpilot.triage.pipeline import Classifier
-from deskpilot.triage.similar import TicketIndex, TicketVectors
+from deskpilot.triage.similar import TicketIndex, TicketVectors, recent_open_tickets
 from deskpilot.triage.taxonomy_models import TaxonomyModels
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,14 @@ class TriageEngine:
             # triage abstains (tickets go to human triage) until `deskpilot train triage` is run.
             log.warning("triage model %s %s cannot be used: %s", component, version, exc.message)
             return None, None
+
+    def warm(self, session: Session) -> None:
+        """Do now what a process's first triage would otherwise do while its requester waits, and every request
+        arriving meanwhile waits for: load the active models, build the taxonomy's classifiers and embed the
+        recent open tickets burst detection compares with."""
+        self.models()
+        self.taxonomy.current(session)
+        self.ticket_vectors.of(session, recent_open_tickets(session))
 
     def category_model(self, session: Session, models: TriageModels) -> CategoryModel:
         """The learned category model, or cold start when none is active; the corrections in front of either."""
