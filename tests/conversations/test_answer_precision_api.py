@@ -3,7 +3,9 @@
 - a short error message that a neighbouring article quotes ("No internet" in the Wi-Fi article) does not pull a
   question about the network port onto the Wi-Fi step, while a typed VPN error still goes to its step;
 - a question whose key words are misspelt twice ("bitlokcr recvery") or typed in two ("one drive") is answered
-  from the article those words name.
+  from the article those words name;
+- a new question after an answer ("done. and how do I scan ...?") is answered from its own article, not pulled
+  back to the one already given by the earlier turns.
 """
 
 from __future__ import annotations
@@ -58,3 +60,17 @@ def test_typos_beyond_one_edit_and_words_typed_in_two_find_their_article(
     session.commit()
     assert _cited(_ask(clients, "laptop wants the bitlokcr recvery key")) == ["bitlocker-recovery-key"]
     assert _cited(_ask(clients, "one drive shows red crosses, nothing syncs")) == ["onedrive-sync-issues"]
+
+
+def test_a_new_question_after_an_answer_is_not_pulled_back_to_the_article_already_given(
+        clients: Clients, session: Session, desk: Desk, sla_24x7: None) -> None:  # noqa: F811
+    del desk, sla_24x7
+    load_chat_kb(session, ("printer-add", "scan-to-email", "printer-queue-stuck", "printer-paper-jam", "mailbox-full"))
+    session.commit()
+    first = _ask(clients, "how do I add the printer")
+    assert _cited(first) == ["printer-add"]
+    path = f"/api/v1/conversations/{first['id']}"
+    followed = clients["alice"].post(f"{path}/messages", json={"body": "done. and how do I scan a document to my "
+                                                                      "email?"})
+    assert followed.status_code == 201, followed.text
+    assert _cited(clients["alice"].get(path).json()) == ["scan-to-email"]
