@@ -6,7 +6,7 @@ import pytest
 
 from deskpilot.assist.index_store import KbDocument
 from deskpilot.conversations.diagnostics import client_info
-from deskpilot.conversations.error_messages import match_step
+from deskpilot.conversations.error_messages import match_step, rest_of
 from deskpilot.conversations.facets import chosen, clarification, stated_values
 from deskpilot.conversations.replies import Reply, classify, wants_human
 from deskpilot.conversations.steps import covers_action, numbered_steps, tried_actions
@@ -86,8 +86,21 @@ def test_typed_errors_find_their_step_exactly_or_nearly_and_a_lone_word_finds_no
     found = match_step("Gateway Berlin: Authentification failed", [doc])
     assert found is not None and (found.number, found.error) == (1, "Authentication failed")
     by_code = match_step("the update says 0x800F0922 again", [doc])
-    assert by_code is not None and by_code.number == 3
+    assert by_code is not None and by_code.number == 3 and by_code.by_code and not found.by_code
     assert match_step("it failed", [doc]) is None
+
+
+def test_the_rest_of_a_message_quoting_an_error_is_what_the_requester_said_besides_it() -> None:
+    doc = KbDocument("vpn-error-codes", 1, "VPN error messages", '1. **"Invalid username or password"**: retype.\n'
+                     '2. **"No internet"**: check the cable.')
+    lan = match_step("No internet via LAN in meeting room 2.11, wifi works", [doc])
+    assert lan is not None and rest_of("No internet via LAN in meeting room 2.11, wifi works", lan) == \
+        "via LAN in meeting room 2.11, wifi works"
+    # Each word of the message is taken out once: the requester's own second "password" stays.
+    text = "vpn keeps saying invalid username or password but my password works for email"
+    vpn = match_step(text, [doc])
+    assert vpn is not None and rest_of(text, vpn) == "vpn keeps saying but my password works for email"
+    assert rest_of("No internet", lan) == ""
 
 
 def test_the_device_question_offers_only_the_values_the_competing_articles_name() -> None:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit import decisions
 from deskpilot.conversations import password_help, phrases, routing, service, spelling, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason as R
@@ -62,10 +64,13 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     # Typos are read in English only: a word of another language is not a typo of the KB's English words.
     searched = (spelling.with_corrections(question, spelling.vocabulary_of(index)) if language == phrases.ENGLISH
                 else question)
+    own_vector = vector if index is assistant.index and searched == question else None
+    context = _context(conversation)
+    if context and _stands_alone(index, searched, own_vector, language, assistant.settings.answer_abstain_below):
+        context = ""
     outcome = answer_question(session, actor=actor, index=index, question=searched,
-                              context=_context(conversation), abstain_below=assistant.settings.answer_abstain_below,
-                              rephraser=assistant.rephraser, language=language,
-                              question_vector=vector if index is assistant.index and searched == question else None)
+                              context=context, abstain_below=assistant.settings.answer_abstain_below,
+                              rephraser=assistant.rephraser, language=language, question_vector=own_vector)
     decisions.attach_subject(session, decision_id=outcome.decision_id, subject_type="conversation",
                              subject_id=conversation.id)
     if switches.withheld(session, Capability.CHAT_DEFLECTION, decision_id=outcome.decision_id,
@@ -96,6 +101,15 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     service.say(session, conversation, ASSISTANT, phrases.phrase("may_fit", language),
                 confidence=answered.confidence, decision_id=outcome.decision_id)
     troubleshoot.start_steps(session, conversation, actor, assistant, slug)
+
+
+def _stands_alone(index: KbIndex, question: str, vector: Vectors | None, language: str, abstain_below: float) -> bool:
+    """Whether the KB answers the question on its own with confidence: a new question after an answer ("thanks.
+    and how do I scan to email?") is then searched without the earlier turns, which would pull it back to the
+    article already given. A follow-up that needs them ("on my Mac") is not confident alone and keeps them."""
+    alone = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
+                                          language=language)
+    return alone.confidence >= abstain_below
 
 
 def search_index(index: KbIndex, language: str) -> KbIndex:

@@ -4,7 +4,9 @@ Error-code articles quote each message in a step (`**"Authentication failed"**: 
 codes such as `0x800f0922`. A requester who writes "Gateway Berlin: Authentication failed" or "it says
 0x800f0922" gets that step directly: a code matches exactly, a quoted message when nearly all of its words
 appear in the requester's text in order (so "Authentification failed" still finds it, a lone "failed" does not).
-Semantic search ranks the topic; this finds the exact step.
+Semantic search ranks the topic; this finds the exact step. A short message can be quoted by several articles'
+topics ("No internet", "Over quota"): the caller checks that the rest of the requester's words (`rest_of`) do
+not point to another article (`troubleshoot.matched_error`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class ErrorMatch:
     number: int
     error: str
     score: float
+    by_code: bool = False
 
 
 def codes(text: str) -> set[str]:
@@ -62,12 +65,26 @@ def match_step(text: str, documents: Iterable[KbDocument]) -> ErrorMatch | None:
             continue
         for number, step in enumerate(numbered_steps(document.text), start=1):
             for code in typed_codes & codes(step):
-                return ErrorMatch(document, number, code, 1.0)
+                return ErrorMatch(document, number, code, 1.0, by_code=True)
             for message in _QUOTED.findall(step):
                 score = _similarity(message, words)
                 if score >= MIN_SIMILARITY and (best is None or score > best.score):
                     best = ErrorMatch(document, number, message.strip(), score)
     return best
+
+
+def rest_of(text: str, match: ErrorMatch) -> str:
+    """The requester's text without the matched message, each of its words taken out once ("no internet via LAN"
+    → "via LAN"; "invalid username or password but my password works" keeps the second "password")."""
+    left = _WORD.findall(match.error.lower())
+
+    def drop(word: re.Match[str]) -> str:
+        if word.group(0).lower() in left:
+            left.remove(word.group(0).lower())
+            return ""
+        return word.group(0)
+
+    return " ".join(re.sub(r"[A-Za-z0-9]+", drop, text).split())
 
 
 def typed_error(text: str) -> str | None:

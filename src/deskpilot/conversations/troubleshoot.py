@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.retrieval import SearchResult
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import FeedbackAction
 from deskpilot.conversations import error_messages, facets, handoff, phrases, service, status
@@ -39,6 +40,7 @@ SYSTEM = Speaker(Author.SYSTEM)
 STATES = frozenset({S.CLARIFYING, S.TROUBLESHOOTING, S.OFFERING_TICKET})
 STEPS_MIN_COVERAGE = 0.75  # share of the question's content words in the article, to try its steps
 SAID = "requester_said"
+ERROR_TOPIC_ARTICLES = 2  # the rest of a message quoting an error must not point confidently past these
 _CONTINUE = ("continue", "next step", "keep going", "go on", "more steps", "another step", "weiter", "continuar",
              "siguiente", "继续")
 _TICKET = ("ticket", "open one", "open it")
@@ -111,10 +113,31 @@ def clarify(session: Session, conversation: Conversation, actor: Principal, assi
     return True
 
 
+def matched_error(assistant: Assistant, text: str) -> error_messages.ErrorMatch | None:
+    """The article step covering an error message or code in `text`, unless the rest of the requester's words
+    point confidently to other articles: "no internet via LAN in meeting room 2.11" quotes the Wi-Fi article's
+    "No internet" but is about the network port. The rest's search must have evidence (confidence at least half
+    the answer threshold, as for trying an article's steps: "it says" has none) and leave the matched article
+    out of its first `ERROR_TOPIC_ARTICLES`, as close articles quote the same message ("Gateway Berlin" finds the
+    VPN connect article, which quotes "Gateway Berlin: Authentication failed", then the error article). A code
+    is exact: always kept."""
+    match = error_messages.match_step(text, assistant.index.documents.values())
+    if match is None or match.by_code:
+        return match
+    rest = error_messages.rest_of(text, match)
+    if not rest:
+        return match
+    search = HybridRetriever(assistant.index).search(RetrievalQuery.from_dialogue(rest, ""),
+                                                     k=ERROR_TOPIC_ARTICLES, language=phrases.ENGLISH)
+    elsewhere = (search.confidence >= assistant.settings.answer_abstain_below / 2
+                 and match.document.slug not in {hit.slug for hit in search.hits})
+    return None if elsewhere else match
+
+
 def start_from_error(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                      text: str) -> bool:
     """When `text` names an error message or code an article step covers, walk that step first."""
-    match = error_messages.match_step(text, assistant.index.documents.values())
+    match = matched_error(assistant, text)
     if match is None or not machine.can(conversation.state, _walk_event(conversation)):
         return False
     remember(conversation, text)
@@ -235,7 +258,7 @@ def _after_step(session: Session, conversation: Conversation, actor: Principal, 
     walk["failed_since_offer"] = walk.get("failed_since_offer", 0) + 1
     conversation.troubleshooting = walk
     remember(conversation, text)
-    match = error_messages.match_step(text, assistant.index.documents.values())
+    match = matched_error(assistant, text)
     if match is not None and (match.document.slug, match.number) not in _asked(walk):
         start_from_error(session, conversation, actor, assistant, text)
         return
