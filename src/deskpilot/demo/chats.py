@@ -125,15 +125,15 @@ def _conversation(requester: Principal, subject: str, started: datetime) -> Conv
     return conversation
 
 
-def _say(conversation: Conversation, speaker: Speaker, body: str, **fields: Any) -> ConversationMessage:
+def _say(conversation: Conversation, speaker: Speaker, body: str, *, citations: list[dict[str, Any]] | None = None,
+         confidence: float | None = None) -> ConversationMessage:
     """A message written a minute after the one before it, as the product stores it (`service.say`)."""
     if not machine.may_speak(conversation.state, speaker, owner_agent_id=conversation.owner_agent_id):
         raise Conflict(f"the demo story lets {speaker.author} speak in state {conversation.state}")
     message = ConversationMessage(
         author_kind=speaker.author, author_id=speaker.user_id, body=body,
-        ai_assisted=speaker.author in (Author.ASSISTANT, Author.SYSTEM), citations=fields.get("citations", []),
-        confidence=fields.get("confidence"), created_at=conversation.created_at + timedelta(minutes=len(
-            conversation.messages)))
+        ai_assisted=speaker.author in (Author.ASSISTANT, Author.SYSTEM), citations=citations or [],
+        confidence=confidence, created_at=conversation.created_at + timedelta(minutes=len(conversation.messages)))
     conversation.messages.append(message)
     conversation.updated_at = message.created_at
     return message
