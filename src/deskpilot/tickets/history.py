@@ -89,9 +89,8 @@ def import_history(session: Session, *, actor: Principal, records: list[Historic
             continue
         if record.resolved_at and record.resolved_at < record.created_at:
             raise InvalidInput(f"{record.external_id}: resolved before it was created; nothing was imported.")
-        ticket = _ticket(record)
-        sla.attach_policy(session, ticket=ticket)  # before it joins the session: its lookups flush nothing
-        tickets.append(ticket)
+        tickets.append(_ticket(record))
+    sla.attach_policies(session, tickets=tickets)  # before they join the session: its lookups flush nothing
     # One flush writes them all, a few multi-row INSERTs per table instead of several statements per ticket.
     session.add_all(tickets)
     session.flush()
