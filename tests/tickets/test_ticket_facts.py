@@ -136,6 +136,20 @@ def test_an_imported_ticket_brings_its_replies_and_its_open_pause(session: Sessi
     assert (found["INC-2"].agent_replies, found["INC-2"].paused_seconds) == (0, pytest.approx(4 * HOUR))
 
 
+def test_imported_tickets_keep_their_own_times_and_the_import_order(session: Session) -> None:
+    desk = make_desk(session)
+    created = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    records = [HistoricalTicket(f"INC-{n}", f"Printer jam {n}", "Tray 2", "Hardware", desk.service_desk.id,
+                                Priority.P3, Channel.EMAIL, TicketStatus.CLOSED, created + timedelta(days=n),
+                                desk.alice.id, desk.carol.id, created + timedelta(days=n, hours=1),
+                                created + timedelta(days=n, hours=3), "Cleared the jam.") for n in (3, 1, 2)]
+    assert import_history(session, actor=Principal.of(desk.adam), records=records) == 3
+    session.commit()
+    imported = list(session.scalars(select(Ticket).where(Ticket.external_id.is_not(None)).order_by(Ticket.id)))
+    assert [t.external_id for t in imported] == ["INC-3", "INC-1", "INC-2"]
+    assert [t.updated_at for t in imported] == [r.resolved_at for r in records]
+
+
 def _triage(session: Session, ticket: Ticket | None, category: str | None, *, abstained: bool = False) -> AiDecision:
     decision = decisions.record_decision(
         session, kind=DecisionKind.TRIAGE, model_version="triage-category:v0001+triage-priority:none",

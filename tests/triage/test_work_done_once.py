@@ -1,19 +1,25 @@
 """Triage embeds a request's redacted text once: the category model, the priority model and the similar-tickets
-search all use that one vector."""
+search all use that one vector. Training from the history likewise embeds each ticket once."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
 from deskpilot.accounts.principal import Principal
-from deskpilot.config import Settings
+from deskpilot.cli import main
+from deskpilot.config import Environment, Settings
 from deskpilot.ml.embeddings import Vectors, load_embedder
+from deskpilot.tickets.enums import Priority, TicketStatus
+from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.triage.engine import TriageEngine
 from tests.factories import make_desk
+from tests.governance.conftest import demo_rows
 from tests.triage.conftest import seed_categories
 
 
@@ -42,3 +48,25 @@ def test_triaging_a_ticket_embeds_its_text_once(session: Session, triage_setting
 
     assert outcome.model_version.startswith("triage-category:v0001")
     assert embedder.texts == [outcome.result.redacted_text]
+
+
+def test_training_from_the_history_embeds_each_ticket_once(monkeypatch: pytest.MonkeyPatch, session: Session,
+                                                           database_url: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # The category model, the priority model, the cold-start comparison and the similar-tickets index all read
+    # the same resolved tickets.
+    desk = make_desk(session)
+    seed_categories(session, desk)
+    session.add_all(Ticket(subject=r.subject, description=r.description, category=r.category,
+                           priority=Priority(r.priority), status=TicketStatus.RESOLVED, requester_id=desk.alice.id)
+                    for r in demo_rows(per_category=6))
+    session.commit()
+    embedder = CountingEmbedder(Settings(environment=Environment.TEST, data_dir=tmp_path))
+    monkeypatch.setattr("deskpilot.cli.train.load_embedder", lambda _model: embedder)
+    monkeypatch.setenv("DESKPILOT_DATABASE_URL", database_url)
+    monkeypatch.setenv("DESKPILOT_DATA_DIR", str(tmp_path))
+
+    assert main(["train", "triage"]) == 0
+
+    assert "triage-category v0001" in capsys.readouterr().out
+    assert embedder.texts and len(embedder.texts) == len(set(embedder.texts))

@@ -96,6 +96,21 @@ def shared_unit_vectors(embedder: Embedder) -> UnitVectors:
         return units
 
 
+class RememberingEmbedder:
+    """The embedder seen through `UnitVectors`: whatever it is passed to embeds no text a second time (one
+    training run embeds each ticket for the category model, the priority model, the cold-start comparison and
+    the similar-tickets index)."""
+
+    def __init__(self, units: UnitVectors) -> None:
+        self.units = units
+        self.model_id = units.embedder.model_id
+        self.dimension = units.embedder.dimension
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
+        del batch_size
+        return self.units.vectors(texts)
+
+
 def candidate_spans(result: SearchResult, *, articles: int = 3) -> list[CandidateSpan]:
     """Single sentences, consecutive pairs and whole step runs of the best chunks of the top articles."""
     spans: list[CandidateSpan] = []

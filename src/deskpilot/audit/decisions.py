@@ -21,16 +21,27 @@ def input_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def new_decision(*, kind: DecisionKind, model_version: str, input_redacted: str, outputs: dict[str, Any],
+                 confidence: float, abstained: bool, sources: Sequence[Any] = (),
+                 explanation: dict[str, Any] | None = None, subject_type: str | None = None,
+                 subject_id: str | int | None = None) -> AiDecision:
+    """One AI decision, not yet in a session: `record_decision` stores one, an import adds many at once.
+    `input_redacted` must already be PII-redacted: it is kept for replay."""
+    return AiDecision(
+        kind=kind, model_version=model_version, input_hash=input_hash(input_redacted),
+        input_redacted=input_redacted, outputs=audit.jsonable(outputs), confidence=float(confidence),
+        abstained=abstained, sources=audit.jsonable(list(sources)), explanation=audit.jsonable(explanation or {}),
+        subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id), created_at=utcnow())
+
+
 def record_decision(session: Session, *, kind: DecisionKind, model_version: str, input_redacted: str,
                     outputs: dict[str, Any], confidence: float, abstained: bool,
                     sources: Sequence[Any] = (), explanation: dict[str, Any] | None = None,
                     subject_type: str | None = None, subject_id: str | int | None = None) -> AiDecision:
     """Store one AI decision. `input_redacted` must already be PII-redacted: it is kept for replay."""
-    decision = AiDecision(
-        kind=kind, model_version=model_version, input_hash=input_hash(input_redacted),
-        input_redacted=input_redacted, outputs=audit.jsonable(outputs), confidence=float(confidence),
-        abstained=abstained, sources=audit.jsonable(list(sources)), explanation=audit.jsonable(explanation or {}),
-        subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id), created_at=utcnow())
+    decision = new_decision(kind=kind, model_version=model_version, input_redacted=input_redacted, outputs=outputs,
+                            confidence=confidence, abstained=abstained, sources=sources, explanation=explanation,
+                            subject_type=subject_type, subject_id=subject_id)
     session.add(decision)
     session.flush()
     return decision

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.spans import RememberingEmbedder, UnitVectors
 from deskpilot.cli.admin import Sub
 from deskpilot.cli.context import database, load_settings
 from deskpilot.errors import NotFound
@@ -35,7 +36,8 @@ def _report(trained: list[TrainedVersion], promoted: bool) -> None:
 
 def cmd_train_triage(args: argparse.Namespace) -> int:
     settings = load_settings()
-    embedder = load_embedder(settings.embedding_model)
+    # Training, its cold-start comparison and the similar-tickets index all embed the same tickets: once here.
+    embedder = RememberingEmbedder(UnitVectors(load_embedder(settings.embedding_model)))
     # Once a category model is live, a new one goes live only through the replay gate (below), never directly.
     gated = not args.no_promote and store(settings, CATEGORY_COMPONENT).active_version() is not None
     promote = not args.no_promote and not gated

@@ -38,6 +38,8 @@ SCOPE_STATEMENT = (
     "we tried when that does not solve it. I change nothing on my own: the only change I can make is resetting "
     "your own password, with an automation the service desk approved, after you enter a code we e-mail you. Type "
     "\u201ctalk to a human\u201d or use the button at any time to reach a person.")
+RATING_QUESTION = ("This conversation is closed. How did we do? Rate it from 1 (poor) to 5 (excellent); a comment "
+                   "helps too.")
 # Ownership changes and endings are audited; each answer and step is an AI decision record already. (The audit
 # chain serialises writers, so auditing every turn would also serialise every chat.)
 AUDITED = frozenset({ConversationEvent.HANDOFF, ConversationEvent.AGENT_JOINED, ConversationEvent.HANDED_BACK,
@@ -254,8 +256,7 @@ def close(session: Session, *, actor: Principal, conversation_id: int) -> Conver
 
 
 def ask_for_rating(session: Session, conversation: Conversation) -> None:
-    say(session, conversation, Speaker(Author.SYSTEM),
-        "This conversation is closed. How did we do? Rate it from 1 (poor) to 5 (excellent); a comment helps too.")
+    say(session, conversation, Speaker(Author.SYSTEM), RATING_QUESTION)
 
 
 def rate(session: Session, *, actor: Principal, conversation_id: int, score: int, comment: str = "") -> Conversation:

@@ -347,8 +347,13 @@ def confirm_deflection(session: Session, conversation: Conversation, actor: Prin
                                   actor_id=actor.user_id, actor_name=actor.username)
 
 
+def solved_message(opening: str) -> str:
+    """What the assistant says when it closes a conversation as solved."""
+    return f"{opening} I have closed this conversation as solved."
+
+
 def resolve(session: Session, conversation: Conversation, actor: Principal, opening: str) -> None:
     conversation.resolution = Resolution.SELF_SERVICE
-    service.say(session, conversation, ASSISTANT, f"{opening} I have closed this conversation as solved.")
+    service.say(session, conversation, ASSISTANT, solved_message(opening))
     service.transition(session, conversation, E.SOLVED, actor=actor)
     service.ask_for_rating(session, conversation)

@@ -8,7 +8,6 @@ feature row (`assist.spans.span_features`) and its token F1 against the referenc
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import numpy.typing as npt
 from deskpilot.assist.grounded import render
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
-from deskpilot.assist.spans import UnitVectors, candidate_spans, span_features
+from deskpilot.assist.spans import RememberingEmbedder, UnitVectors, candidate_spans, span_features
 from deskpilot.errors import InvalidInput
 from deskpilot.evaluation.answer_baseline import baseline_evidence
 from deskpilot.evaluation.answers import read_answers, token_f1
@@ -71,19 +70,6 @@ def dialogue_of(query_id: str) -> str:
     return query_id.rsplit("_", 1)[0]
 
 
-class _CachedEmbedder:
-    """The embedder seen through the unit cache, so today's composer re-embeds no sentence either."""
-
-    def __init__(self, units: UnitVectors) -> None:
-        self.units = units
-        self.model_id = units.embedder.model_id
-        self.dimension = units.embedder.dimension
-
-    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
-        del batch_size
-        return self.units.vectors(texts)
-
-
 def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: Embedder,
                       index_dir: Path | None = None, shard: tuple[int, int] = (0, 1),
                       progress: Progress = silent) -> SpanData:
@@ -101,7 +87,7 @@ def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: E
     index = _index(documents, embedder, index_dir, progress)
     retriever = HybridRetriever(index)
     units = UnitVectors(index.embedder)
-    cached = _CachedEmbedder(units)
+    cached = RememberingEmbedder(units)
     baseline: list[float] = []
     features: list[npt.NDArray[np.float64]] = []
     f1: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,11 +38,26 @@ def calendar_of(session: Session, policy: SlaPolicy) -> BusinessCalendar:
 def attach_policy(session: Session, *, ticket: Ticket) -> None:
     """Choose the policy for the ticket's priority and queue, and set its due times."""
     policy = find_policy(session, priority=ticket.priority, queue_id=ticket.queue_id)
+    _set_due_times(ticket, policy, calendar_of(session, policy) if policy else None)
+
+
+def attach_policies(session: Session, *, tickets: Sequence[Ticket]) -> None:
+    """`attach_policy` for many tickets at once (an import): each policy and its calendar are looked up, and the
+    calendar read, once per priority and queue instead of once per ticket."""
+    found: dict[tuple[str, int | None], tuple[SlaPolicy | None, BusinessCalendar | None]] = {}
+    for ticket in tickets:
+        key = (ticket.priority, ticket.queue_id)
+        if key not in found:
+            policy = find_policy(session, priority=ticket.priority, queue_id=ticket.queue_id)
+            found[key] = (policy, calendar_of(session, policy) if policy else None)
+        _set_due_times(ticket, *found[key])
+
+
+def _set_due_times(ticket: Ticket, policy: SlaPolicy | None, calendar: BusinessCalendar | None) -> None:
     ticket.sla_policy_id = policy.id if policy else None
-    if policy is None:
+    if policy is None or calendar is None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
         return
-    calendar = calendar_of(session, policy)
     ticket.first_response_due_at = add_business_minutes(calendar, ticket.created_at,
                                                         policy.first_response_minutes)
     ticket.resolution_due_at = add_business_minutes(calendar, ticket.created_at, policy.resolution_minutes)
