@@ -29,6 +29,7 @@ from deskpilot.sealed_storage import SealedText
 from deskpilot.triage.engine import TriageEngine
 from tests.conftest import TEST_ENCRYPTION_KEYS
 from tests.factories import SYSTEM, Desk, make_desk
+from tests.live_files import read_elsewhere
 from tests.live_server import server_settings, serving
 from tests.web.conftest import PageClient
 
@@ -60,7 +61,9 @@ def _plain_copies(engine: Engine, url: str, data_dir: Path) -> dict[str, list[st
     """Where each marker occurs in plain text: the stored rows (by table), the database files, DATA_DIR's files.
     The audit log keeps each ticket change's subject (documented), so a ticket subject is expected there only."""
     blobs = {f"rows of {table}": rows.encode() for table, rows in _stored_rows(engine).items()}
-    for path in [*_database_files(url), *(p for p in data_dir.rglob("*") if p.is_file())]:
+    for path in _database_files(url):
+        blobs[str(path)] = read_elsewhere(path)
+    for path in (p for p in data_dir.rglob("*") if p.is_file()):
         blobs[str(path)] = path.read_bytes()
     return {marker: [place for place, blob in blobs.items() if marker.encode() in blob]
             for marker in MARKERS.values()}

@@ -51,6 +51,7 @@ from deskpilot.tickets.schemas import MessageCreate
 from deskpilot.triage.engine import CATEGORY_COMPONENT, store
 from deskpilot.triage.training import train_component
 from tests.factories import PASSWORD, make_user
+from tests.live_files import read_elsewhere
 from tests.privacy.conftest import Traces, identity, markers
 
 
@@ -185,7 +186,7 @@ def _assert_erased(traces: Traces, engine: Engine, database_url: str, naming: Ve
     dump = _sql_dump(engine)
     assert _found(dump, alice) == []
     if database_url.startswith("sqlite"):
-        assert _found(Path(engine.url.database or "").read_bytes().decode("latin-1"), alice) == []
+        assert _found(read_elsewhere(Path(engine.url.database or "")).decode("latin-1"), alice) == []
     assert _found(_files(data_dir), alice) == []
     assert _left(_stored_vectors(data_dir, dimension), naming) == 0, "a vector of a text naming her is on disk"
     assert store(traces.settings, CATEGORY_COMPONENT).active_version() is None
