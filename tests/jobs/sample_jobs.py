@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.jobs.base import JobContext, Payload, RetryPolicy, job
 from deskpilot.jobs.kb_reindex import embed_batch
-from deskpilot.kb import indexing
+from deskpilot.kb import embedding_batches
 
 QUICK_RETRY = RetryPolicy(max_attempts=2, backoff_seconds=0.05)
 
@@ -60,9 +60,9 @@ def embed_then_hang(context: JobContext, payload: Payload) -> str:
     hang = Path(os.environ.get("KB_HANG_FILE", "/nonexistent"))
     if payload.get("batch") == 0 and context.attempt == 1 and hang.is_file():
         with context.unit_of_work() as session:
-            texts = [t for group in indexing.article_texts(session, embedder=context.runtime.embedder,
+            texts = [t for group in embedding_batches.article_texts(session, embedder=context.runtime.embedder,
                                                            slugs=list(payload["slugs"])).values() for t in group]
-        embedded = indexing.fill_embedding_cache(texts, index_dir=context.settings.index_dir,
+        embedded = embedding_batches.fill_embedding_cache(texts, index_dir=context.settings.index_dir,
                                                  embedder=context.runtime.embedder)
         hang.with_suffix(".pid").write_text(f"{os.getpid()} {embedded}")
         while hang.is_file():

@@ -26,7 +26,7 @@ from deskpilot.jobs.kb_reindex import EMBED, INDEX, PLAN, build_index, embed_bat
 from deskpilot.jobs.models import JobProgress
 from deskpilot.jobs.procrastinate_queue import ProcrastinateQueue
 from deskpilot.jobs.worker import RunStatus, Worker
-from deskpilot.kb import indexing
+from deskpilot.kb import embedding_batches, indexing
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.runtime import AiRuntime
 from tests.entry_points import write_distribution
@@ -76,7 +76,7 @@ def _runtime(ai_runtime: AiRuntime, embedder: CountingEmbedder) -> AiRuntime:
 
 def _distinct_texts(sessions: sessionmaker[Session], embedder: Embedder) -> set[str]:
     with sessions() as session:
-        return {t for texts in indexing.article_texts(session, embedder=embedder).values() for t in texts}
+        return {t for texts in embedding_batches.article_texts(session, embedder=embedder).values() for t in texts}
 
 
 def _progress(sessions: sessionmaker[Session], run: str) -> JobProgress:

@@ -2,7 +2,7 @@
 parallel, and the index is built once when every batch is done.
 
 - `kb.reindex` (`{"run": id}`) plans: the approved articles with text whose content hash is not in the embedding
-  cache (`kb.indexing.embedding_batches`), in batches of about `texts_per_batch` texts (1 024 by default), each
+  cache (`kb.embedding_batches`), in batches of about `texts_per_batch` texts (1 024 by default), each
   deferred as a `kb.embed` run. The plan is kept with the run's effects, so a plan delivered again (its worker
   was killed) defers the same batches, and its progress row (`/admin/jobs`) counts the batches done.
 - `kb.embed` (`{"run", "plan", "batch", "slugs"}`) embeds the batch's texts that the cache does not hold yet into new
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from deskpilot.errors import InvalidInput
 from deskpilot.jobs.base import JobContext, Payload, job
 from deskpilot.jobs.effects import ALREADY_DONE, count_done
-from deskpilot.kb import indexing
+from deskpilot.kb import embedding_batches, indexing
 from deskpilot.ml.embedding_cache import BATCH
 from deskpilot.ml.multilingual import load_multilingual_embedder
 
@@ -53,7 +53,7 @@ def plan_reindex(context: JobContext, payload: Payload) -> str:
     run, size = _run_of(payload), _texts_per_batch(payload)
 
     def plan(session: Session) -> str:
-        return json.dumps(indexing.embedding_batches(session, index_dir=context.settings.index_dir,
+        return json.dumps(embedding_batches.embedding_batches(session, index_dir=context.settings.index_dir,
                                                      embedder=context.runtime.embedder, texts_per_batch=size))
 
     batches: list[list[str]] = json.loads(context.once("plan", plan).removeprefix(ALREADY_DONE))
@@ -72,13 +72,13 @@ def embed_batch(context: JobContext, payload: Payload) -> str:
     if not isinstance(slugs, list) or not all(isinstance(slug, str) for slug in slugs):
         raise InvalidInput("A kb.embed payload names the articles of its batch: {\"slugs\": [...]}.")
     with context.unit_of_work() as session:
-        texts = [text for group in indexing.article_texts(session, embedder=context.runtime.embedder,
+        texts = [text for group in embedding_batches.article_texts(session, embedder=context.runtime.embedder,
                                                           slugs=slugs).values() for text in group]
 
     def saved(done: int, total: int) -> None:
         context.progress(f"run {run}, batch {number}: embedded {done} of {total} texts", done=done, total=total)
 
-    embedded = indexing.fill_embedding_cache(texts, index_dir=context.settings.index_dir,
+    embedded = embedding_batches.fill_embedding_cache(texts, index_dir=context.settings.index_dir,
                                              embedder=context.runtime.embedder, progress=saved)
     plan_key = str(payload.get("plan") or plan_reindex.idempotency_key({"run": run}))
 

@@ -199,41 +199,6 @@ def rebuild(session: Session, *, index_dir: Path, embedder: Embedder,
     return index
 
 
-def article_texts(session: Session, *, embedder: Embedder, slugs: list[str] | None = None) -> dict[str, list[str]]:
-    """slug → the texts an index embeds for the approved version of each article (all, or `slugs`)."""
-    index = KbIndex(embedder)
-    return {d.slug: index.texts_to_embed(as_index_document(d)) for d in approved_documents(session, slugs=slugs)}
-
-
-def embedding_batches(session: Session, *, index_dir: Path, embedder: Embedder, texts_per_batch: int
-                      ) -> list[list[str]]:
-    """The approved articles with text not yet in the embedding cache, in groups of about `texts_per_batch`
-    texts to embed: the batches of a rebuild spread over workers (`jobs.kb_reindex`). Articles whose every
-    text is cached are left out, so a rebuild after a stop plans only what is left."""
-    cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, hashes_only=True)
-    batches: list[list[str]] = []
-    current: list[str] = []
-    size = 0
-    for slug, texts in article_texts(session, embedder=embedder).items():
-        missing = len(cache.missing(texts))
-        if not missing:
-            continue
-        current.append(slug)
-        size += missing
-        if size >= texts_per_batch:
-            batches.append(current)
-            current, size = [], 0
-    return batches + ([current] if current else [])
-
-
-def fill_embedding_cache(texts: list[str], *, index_dir: Path, embedder: Embedder,
-                         progress: Progress | None = None) -> int:
-    """Embed into the embedding cache under `index_dir` those of `texts` it does not hold (shards written by
-    other processes included); how many were embedded."""
-    cache = EmbeddingCache(index_dir / EMBEDDINGS_SUBDIR, embedder, progress=progress, hashes_only=True)
-    return cache.fill(texts)
-
-
 def reset_version(session: Session) -> int:
     """The newest index reset (0: none): a holder whose index predates it must load the index again."""
     return session.scalar(select(func.max(KbIndexReset.id))) or 0
