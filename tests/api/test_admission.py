@@ -32,6 +32,25 @@ def test_more_requests_than_connections_all_succeed(database_url: str, tmp_path,
     assert all("queue;dur=" in r.headers["server-timing"] for r in responses)
 
 
+def _drive(limited: AdmissionLimit, scope: Scope, requests: int) -> list[Message]:
+    """Send `requests` requests at once through `limited`; every ASGI message it sent back, in order."""
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.request"}
+
+    async def main() -> None:
+        await asyncio.gather(*(limited(scope, receive, send) for _ in range(requests)))
+
+    # Its own thread: a browser test in this worker may have left an event loop running on this one.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, main()).result()
+    return sent
+
+
 def test_the_limit_is_never_exceeded() -> None:
     inside = 0
     most = 0
@@ -45,21 +64,7 @@ def test_the_limit_is_never_exceeded() -> None:
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    limited = AdmissionLimit(app, limit=3)
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request"}
-
-    async def main() -> None:
-        await asyncio.gather(*(limited({"type": "http"}, receive, send) for _ in range(20)))
-
-    # Its own thread: a browser test in this worker may have left an event loop running on this one.
-    with ThreadPoolExecutor(max_workers=1) as runner:
-        runner.submit(asyncio.run, main()).result()
+    sent = _drive(AdmissionLimit(app, limit=3), {"type": "http"}, 20)
     assert most == 3
     starts = [m for m in sent if m["type"] == "http.response.start"]
     assert len(starts) == 20
@@ -81,21 +86,8 @@ def test_a_request_that_waits_in_line_too_long_is_answered_503_with_retry_after_
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    limited = AdmissionLimit(app, limit=1, queue_seconds=0.05)
-    sent: list[Message] = []
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    async def receive() -> Message:
-        return {"type": "http.request"}
-
-    async def main() -> None:
-        await asyncio.gather(*(limited({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
-                               for _ in range(2)))
-
-    with ThreadPoolExecutor(max_workers=1) as runner:
-        runner.submit(asyncio.run, main()).result()
+    sent = _drive(AdmissionLimit(app, limit=1, queue_seconds=0.05),
+                  {"type": "http", "method": "GET", "path": "/", "headers": []}, 2)
     starts = sorted((m for m in sent if m["type"] == "http.response.start"), key=lambda m: m["status"])
     assert ran == 1
     assert [m["status"] for m in starts] == [204, 503]
