@@ -22,7 +22,7 @@ from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.ml.lexical_index import term_weights, tokenize
+from deskpilot.ml.lexical_index import INDEX_LANGUAGE, term_weights, tokenize
 from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
 
 __all__ = [
@@ -210,7 +210,7 @@ class HybridRetriever:
         given = utterance_vector if dense_turns and dense_turns[0][0] == query.text else None
         turn_vectors = self._turn_vectors([text for text, _ in dense_turns], given)
         query_vector = np.asarray([w for _, w in dense_turns], dtype=np.float32) @ turn_vectors
-        terms = term_weights(lexical_turns)
+        terms = term_weights(lexical_turns, foreign=language not in (None, INDEX_LANGUAGE))
         scored = self._fused_chunk_scores(terms, query_vector, allowed)
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
