@@ -294,11 +294,14 @@ class HybridRetriever:
         live = np.isfinite(dense)
         if allowed is not None:
             slugs = [self.index.chunks[c].slug if c is not None else "" for c in ids]
-            originals = live & np.asarray([s in allowed for s in slugs], dtype=bool)
-            translations = live & np.asarray([s in (voters or {}) for s in slugs], dtype=bool)
-            translated = live & np.asarray([s in set((voters or {}).values()) for s in slugs], dtype=bool)
-            dense, lexical = _translations_scaled(dense, lexical, translated, translations)
-            live = originals | translations
+            ranked = live & np.asarray([s in allowed for s in slugs], dtype=bool)
+            if voters:
+                translated_slugs = set(voters.values())
+                translations = live & np.asarray([s in voters for s in slugs], dtype=bool)
+                translated = live & np.asarray([s in translated_slugs for s in slugs], dtype=bool)
+                dense, lexical = _translations_scaled(dense, lexical, translated, translations)
+                ranked |= translations
+            live = ranked
         if not live.any():
             return None
         dense_part = self.params.dense_weight * _z(dense, live)
