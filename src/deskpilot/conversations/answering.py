@@ -1,7 +1,7 @@
 """A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, search
 an English question with its typos' corrections beside it (`spelling.py`), ask which device when the best articles
 differ by it, answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or
-offer a ticket when nothing fits."""
+offer the closest articles as uncertain suggestions (`suggestions.py`), or offer a ticket when nothing fits."""
 
 from __future__ import annotations
 
@@ -12,9 +12,17 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.audit import decisions
-from deskpilot.conversations import password_help, phrases, routing, service, spelling, troubleshoot
+from deskpilot.conversations import (
+    password_help,
+    phrases,
+    routing,
+    service,
+    spelling,
+    suggestions,
+    troubleshoot,
+)
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import IntentReading
 from deskpilot.conversations.models import Conversation
@@ -93,6 +101,11 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
         service.transition(session, conversation, E.ANSWERED, actor=actor)
         return
     slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
+    closest = [] if slug else suggestions.closest_articles(outcome.search, index.tuning.suggestion_floor)
+    if closest:
+        suggestions.suggest(session, conversation, actor, closest, decision_id=outcome.decision_id,
+                            confidence=answered.confidence)
+        return
     if slug is None:
         troubleshoot.offer_ticket(session, conversation, actor, opening=phrases.phrase("no_article", language),
                                   reason="The assistant found no approved article that answers it.",
@@ -107,9 +120,15 @@ def _stands_alone(index: KbIndex, question: str, vector: Vectors | None, languag
     """Whether the KB answers the question on its own with confidence: a new question after an answer ("thanks.
     and how do I scan to email?") is then searched without the earlier turns, which would pull it back to the
     article already given. A follow-up that needs them ("on my Mac") is not confident alone and keeps them."""
-    alone = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
-                                          language=language)
-    return alone.confidence >= abstain_below
+    return search_alone(index, question, language, vector=vector, k=2).confidence >= abstain_below
+
+
+def search_alone(index: KbIndex, question: str, language: str, *, vector: Vectors | None, k: int) -> SearchResult:
+    """`question` searched on its own (no earlier turns) among the articles its answer would come from: those
+    in the requester's `language` or their originals. `index` is the view `search_index` chose for `language`;
+    `vector` is the question's with that view's embedder, or None to embed it here."""
+    return HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=k, utterance_vector=vector,
+                                         language=language)
 
 
 def search_index(index: KbIndex, language: str) -> KbIndex:
