@@ -1,6 +1,7 @@
 """Weak but present evidence, over demo articles about lost and new phones: the closest articles offered as
 uncertain suggestions (cited, the most likely first), "no" walking the most likely one's steps, "yes" closing the
-conversation, a question outside the desk's domain still getting no article; and which candidates are shown."""
+conversation, a status question read as one instead of a new search, a question outside the desk's domain still
+getting no article; and which candidates are shown."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from deskpilot.conversations.state import ConversationState
 from deskpilot.conversations.suggestions import closest_articles
 from deskpilot.runtime import AiRuntime, chat_assistant
 from tests.conversations.conftest import load_chat_kb
-from tests.factories import Desk
+from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
 S = ConversationState
@@ -69,6 +70,16 @@ def test_yes_after_the_suggestions_closes_the_conversation_as_solved(
     conversation = _chat(session, desk, phone_desk, WEAK_QUESTION, "yes, the first one")
     assert conversation.state is S.RESOLVED
     assert conversation.ticket_id is None
+
+
+def test_a_status_question_instead_of_a_yes_or_no_gets_the_status_not_another_answer(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    earlier = open_ticket(session, desk, desk.alice, subject="Work phone lost")
+    session.commit()
+    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION,
+                         f"actually I already have a ticket for this, DP-{earlier.id}, what's its status?")
+    assert conversation.ticket_id is None and conversation.facts["status_ticket_ids"] == [earlier.id]
+    assert f"DP-{earlier.id}" in conversation.messages[-1].body and not conversation.messages[-1].citations
 
 
 def test_a_question_outside_the_desks_domain_gets_no_suggested_article(
