@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.assist.retrieval import HybridRetriever, SearchResult
+from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit import decisions
 from deskpilot.conversations import (
     password_help,
@@ -120,15 +120,9 @@ def _stands_alone(index: KbIndex, question: str, vector: Vectors | None, languag
     """Whether the KB answers the question on its own with confidence: a new question after an answer ("thanks.
     and how do I scan to email?") is then searched without the earlier turns, which would pull it back to the
     article already given. A follow-up that needs them ("on my Mac") is not confident alone and keeps them."""
-    return search_alone(index, question, language, vector=vector, k=2).confidence >= abstain_below
-
-
-def search_alone(index: KbIndex, question: str, language: str, *, vector: Vectors | None, k: int) -> SearchResult:
-    """`question` searched on its own (no earlier turns) among the articles its answer would come from: those
-    in the requester's `language` or their originals. `index` is the view `search_index` chose for `language`;
-    `vector` is the question's with that view's embedder, or None to embed it here."""
-    return HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=k, utterance_vector=vector,
-                                         language=language)
+    alone = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
+                                          language=language)
+    return alone.confidence >= abstain_below
 
 
 def search_index(index: KbIndex, language: str) -> KbIndex:

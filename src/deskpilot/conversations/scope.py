@@ -13,8 +13,8 @@ The weighing, for a message whose most likely intent is out_of_scope:
   confident on shared words only (confident, not on topic): then out of scope ("translate this contract" →
   an offboarding article about contracts). A weak match still goes the KB's way, which asks or offers a ticket.
 
-The question is searched as its answer would be (`answering.search_alone`): with the multilingual index for
-other languages than English, among the articles in the requester's language or their originals.
+The question is searched in the requester's language (the multilingual index for other languages), as its
+answer would be.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from deskpilot.assist.retrieval import SearchResult
+from deskpilot.assist.dialogue import RetrievalQuery
+from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.conversations import answering
 from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.ml.embeddings import Vectors
@@ -61,6 +62,7 @@ def check(assistant: Assistant, reading: IntentReading, text: str, vector: Vecto
     index = answering.search_index(assistant.index, language)
     # The message's vector is the English embedder's: the multilingual index embeds the question itself.
     given = vector if index is assistant.index else None
-    result = answering.search_alone(index, text, language, vector=given, k=CANDIDATES)
+    result = HybridRetriever(index).search(RetrievalQuery.from_dialogue(text, ""), k=CANDIDATES,
+                                           utterance_vector=given)
     return weighed(reading, result, assistant.settings.answer_abstain_below)
 
