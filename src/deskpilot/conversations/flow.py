@@ -164,7 +164,7 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
                                  opening=phrases.phrase("not_solved_walk", spoken))
     else:
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
-        answering.answer(session, conversation, actor, assistant, text)
+        request_routing.respond(session, conversation, actor, assistant, text)
 
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
