@@ -24,6 +24,10 @@ ranking (articles) and of the IVF vector search (chunks) against exact search, a
 article the way `IndexHolder` makes it, part by part: fork the live index, embed its changed chunks (for
 real), apply, embed the query, first and second query on the fork; beside it, in the same run, the copies
 the fork made before it shared its maps (every dictionary and id list copied), re-enacted on the same index.
+The approximate hybrid runs twice, its BM25 candidates pruned (`Bm25Index.exact_below`, the default) and with
+every posting scored (the path before), each with its time split per part (`retrieval_breakdown.py`); the BM25
+candidates alone are also timed both ways per query (256 beside the 256 dense ones, as the hybrid asks) and
+compared: same ids and scores, and the error of the sampled spread against the exact one.
 The load average is printed at the start and the end (the machine is shared).
 """
 

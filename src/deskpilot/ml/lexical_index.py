@@ -11,10 +11,11 @@ so there are about log(rows) of them and a row is rewritten about log(rows) time
 rewrites only the small newest segments); the segments are merged into one when a quarter of the rows are
 removed. A removal masks rows and lowers the live document frequencies. `fork` shares the segments, the row
 ids and the vocabulary (`copy_on_write`) and copies only the per-row and per-term counts (numpy arrays).
-`candidates` gives the best rows for a query at scale and the exact mean and spread of its scores from the
-postings of its terms alone (every other row scores 0), without a pass over every row. Tried and taken back:
-MaxScore pruning of the common terms' postings; with 256 candidates per query the k-th best score stayed below
-the common terms' bounds, so nothing was pruned.
+`candidates` gives the best rows for a query at scale and the mean and spread of its scores over every live row:
+below `exact_below` rows from every posting of its terms (every other row scores 0); from there on by MaxScore
+(`lexical_candidates`), the same rows and scores with most postings of the common terms left unscanned and their
+share of the spread estimated on a sample of rows. (A first MaxScore try was taken back: with loose per-term
+bounds, the k-th best score stayed below the common terms' bounds; the bounds are now each segment's best score.)
 
 Layout of an index directory: `manifest.json` (format version, counts, parameters), `ids.json`
 (chunk ids, one per row, `null` for removed rows), `vocabulary.json`, `tf.npz` (rows × terms).
