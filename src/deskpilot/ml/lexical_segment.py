@@ -21,8 +21,13 @@ SAMPLE_STRIDE = 16
 def term_scores(idf: float, tf: npt.NDArray[np.float32], lengths: npt.NDArray[np.float32], *,
                 k1: float, b: float, average_length: float) -> npt.NDArray[np.float32]:
     """BM25 scores of one term at some rows (the one formula every path uses, so their sums agree bit for bit)."""
-    norm = k1 * (1 - b + b * lengths / average_length)
-    return (idf * tf * (k1 + 1) / (tf + norm)).astype(np.float32, copy=False)
+    # idf·tf·(k1+1) / (tf + k1·(1 - b + b·len/avg)), written with as few passes over the arrays as it takes.
+    out = lengths * np.float32(k1 * b / average_length)
+    out += np.float32(k1 * (1 - b))
+    out += tf
+    np.divide(tf, out, out=out)
+    out *= np.float32(idf * (k1 + 1))
+    return out
 
 
 def _column_reduce(ufunc: np.ufunc, values: npt.NDArray[np.float32], indptr: npt.NDArray[np.int32],
