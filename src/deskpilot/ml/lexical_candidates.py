@@ -156,8 +156,8 @@ def pruned_candidates(view: Bm25Rows, terms: Sequence[QueryTerm], k: int,
         scanned_bound += bounds[i]
         scanned += 1
     reached = np.flatnonzero(partial >= threshold - rest) if scanned < len(terms) else np.flatnonzero(partial)
-    # A skipped term is looked up at each reached row (a binary search); when they outnumber its postings
-    # several times over, scanning its postings is cheaper.
+    # A skipped term is looked up at each reached row (a binary search, several times the cost of a scanned
+    # posting): once the reached rows pass a quarter of its postings, scanning them is cheaper.
     while scanned < len(terms) and len(reached) > _LOOKUP_COST * view.postings(terms[order[scanned]]):
         view.add_term(partial, terms[order[scanned]])
         rest -= bounds[order[scanned]]
