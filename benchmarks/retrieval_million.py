@@ -24,6 +24,10 @@ ranking (articles) and of the IVF vector search (chunks) against exact search, a
 article the way `IndexHolder` makes it, part by part: fork the live index, embed its changed chunks (for
 real), apply, embed the query, first and second query on the fork; beside it, in the same run, the copies
 the fork made before it shared its maps (every dictionary and id list copied), re-enacted on the same index.
+The approximate hybrid runs twice, its BM25 candidates pruned (`Bm25Index.exact_below`, the default) and with
+every posting scored (the path before), each with its time split per part (`retrieval_breakdown.py`); the BM25
+candidates alone are also timed both ways per query (256 beside the 256 dense ones, as the hybrid asks) and
+compared: same ids and scores, and the error of the sampled spread against the exact one.
 The load average is printed at the start and the end (the machine is shared).
 """
 
@@ -42,6 +46,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from retrieval_bench import _public_texts
+from retrieval_breakdown import CANDIDATES, EVERY_POSTING, TopKComparison, breakdown, print_breakdown
 
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery
@@ -268,15 +273,24 @@ def run(chunks: int, real: int, cache: Path) -> None:
     queries = [RetrievalQuery.from_dialogue(t[:200]) for t in corpus.queries]
     nprobe = _choose_nprobe(exact, approximate, [RetrievalQuery.from_dialogue(t[:200]) for t in corpus.held_out])
     lists.params = dataclasses.replace(lists.params, nprobe=nprobe)
-    rows = [(label, *_rankings(index, queries)) for label, index in
-            (("exact (numpy)", exact), (f"approximate (IVF, nprobe {nprobe})", approximate))]
-    recall = _recall(rows[1][2], rows[0][2])
+    rows_pruned = approximate.lexical.exact_below
+    splits: dict[str, dict[str, list[float]]] = {}
+    rows = [("exact (numpy)", *_rankings(exact, queries))]
+    for label, exact_below in ((f"approx. (IVF {nprobe}), BM25 pruned", approximate.lexical.exact_below),
+                               (f"approx. (IVF {nprobe}), BM25 every posting", EVERY_POSTING)):
+        approximate.lexical.exact_below = exact_below
+        rows.append((label, *_rankings(approximate, queries)))
+        splits[label] = breakdown(approximate, queries)
+    approximate.lexical.exact_below = rows_pruned
     vectors = embedder.real.encode([q.text for q in queries])
     dense_recall, dense_exact, dense_ann, lexical = [], [], [], []
+    top_k = TopKComparison()
     for vector, query in zip(vectors, queries, strict=True):
         truth, ms_exact = _timed(exact.vectors.search, vector, 10)
         found, ms_ann = _timed(lists.search, vector, 10)
-        _, ms_lexical = _timed(exact.lexical.search, term_weights([(query.text, 1.0)]), 10)
+        terms = term_weights([(query.text, 1.0)])
+        _, ms_lexical = _timed(exact.lexical.search, terms, 10)
+        top_k.measure(approximate.lexical, terms, [c for c, _ in lists.search(vector, CANDIDATES)])
         dense_recall.append(len({c for c, _ in found} & {c for c, _ in truth}) / 10)
         dense_exact.append(ms_exact)
         dense_ann.append(ms_ann)
@@ -293,14 +307,17 @@ def run(chunks: int, real: int, cache: Path) -> None:
     print(f"embedding, measured           {corpus.per_second:.0f} chunks/s -> "
           f"{chunks / corpus.per_second / 3600:.1f} h for all (extrapolated)")
     print(f"{'per query':<40}{'p50 ms':>8}{'p95 ms':>8}{'recall@10':>11}")
-    for label, times, _ in rows:
-        shown = f"{recall:.3f}" if label.startswith("approx") else "1 (ref)"
+    for label, times, found in rows:
+        shown = f"{_recall(found, rows[0][2]):.3f}" if label.startswith("approx") else "1 (ref)"
         print(f"{'hybrid, ' + label:<40}{percentile(times, 50):>8.1f}{percentile(times, 95):>8.1f}{shown:>11}")
     print(f"{'vectors only, exact':<40}{percentile(dense_exact, 50):>8.1f}{percentile(dense_exact, 95):>8.1f}"
           f"{'1 (ref)':>11}")
     print(f"{'vectors only, IVF':<40}{percentile(dense_ann, 50):>8.1f}{percentile(dense_ann, 95):>8.1f}"
           f"{np.mean(dense_recall):>11.3f}")
     print(f"{'BM25 only (every posting scored)':<40}{percentile(lexical, 50):>8.1f}{percentile(lexical, 95):>8.1f}")
+    top_k.print()
+    for label, times in splits.items():
+        print_breakdown(label, times)
     print(f"previous fork's copies (re-enacted) {min(previous):.0f} ms (best of 3; the fork now: "
           f"{first.fork:.1f} ms)")
     _print_update("update one article", first)

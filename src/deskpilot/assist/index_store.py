@@ -37,7 +37,8 @@ from deskpilot.ml.artifacts import ArtifactKind, ArtifactRefused, read_manifest,
 from deskpilot.ml.copy_on_write import CopyOnWriteMap
 from deskpilot.ml.embedding_cache import EmbeddingCache, text_hash
 from deskpilot.ml.embeddings import Embedder
-from deskpilot.ml.lexical_index import Bm25Index, ScoreSpread
+from deskpilot.ml.lexical_candidates import ScoreSpread
+from deskpilot.ml.lexical_index import Bm25Index
 from deskpilot.ml.multilingual import PassageEmbedder
 from deskpilot.ml.tuning import EmbedderTuning
 from deskpilot.ml.vector_index import ExactVectorIndex, Vectors

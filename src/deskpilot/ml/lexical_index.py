@@ -11,10 +11,11 @@ so there are about log(rows) of them and a row is rewritten about log(rows) time
 rewrites only the small newest segments); the segments are merged into one when a quarter of the rows are
 removed. A removal masks rows and lowers the live document frequencies. `fork` shares the segments, the row
 ids and the vocabulary (`copy_on_write`) and copies only the per-row and per-term counts (numpy arrays).
-`candidates` gives the best rows for a query at scale and the exact mean and spread of its scores from the
-postings of its terms alone (every other row scores 0), without a pass over every row. Tried and taken back:
-MaxScore pruning of the common terms' postings; with 256 candidates per query the k-th best score stayed below
-the common terms' bounds, so nothing was pruned.
+`candidates` gives the best rows for a query at scale and the mean and spread of its scores over every live row:
+below `exact_below` rows from every posting of its terms (every other row scores 0); from there on by MaxScore
+(`lexical_candidates`), the same rows and scores with most postings of the common terms left unscanned and their
+share of the spread estimated on a sample of rows. (A first MaxScore try was taken back: with loose per-term
+bounds, the k-th best score stayed below the common terms' bounds; the bounds are now each segment's best score.)
 
 Layout of an index directory: `manifest.json` (format version, counts, parameters), `ids.json`
 (chunk ids, one per row, `null` for removed rows), `vocabulary.json`, `tf.npz` (rows × terms).
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -41,6 +41,14 @@ from scipy import sparse
 from deskpilot.errors import InvalidInput
 from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
 from deskpilot.ml.copy_on_write import CopyOnWriteMap, RowsClaim
+from deskpilot.ml.lexical_candidates import (
+    Bm25Rows,
+    QueryTerm,
+    ScoreSpread,
+    exhaustive_candidates,
+    pruned_candidates,
+)
+from deskpilot.ml.lexical_segment import Bm25Segment
 
 KIND = ArtifactKind("bm25", 2, "a BM25 index", "rebuild the index")
 INDEX_LANGUAGE = "en"  # the language of the stop words and stemmer: the KB's articles are written in English
@@ -119,42 +127,6 @@ class LexicalIndex(Protocol):
 
 
 @dataclass(frozen=True)
-class ScoreSpread:
-    """Mean and standard deviation of a query's scores over all live rows."""
-
-    mean: float
-    std: float
-
-
-@dataclass
-class _Segment:
-    """An immutable block of rows: term frequencies (CSC, rows × terms) and row lengths."""
-
-    first_row: int
-    tf: sparse.csc_matrix
-    lengths: npt.NDArray[np.float32]
-    by_row: sparse.csr_matrix
-
-    @classmethod
-    def of(cls, first_row: int, tf: sparse.csc_matrix, lengths: npt.NDArray[np.float32]) -> _Segment:
-        return cls(first_row, tf, lengths, tf.tocsr())
-
-    def postings(self, col: int) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]:
-        """Local rows and frequencies of one term in this segment."""
-        if col >= self.tf.shape[1]:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        lo, hi = self.tf.indptr[col], self.tf.indptr[col + 1]
-        return self.tf.indices[lo:hi], self.tf.data[lo:hi]
-
-
-@dataclass(frozen=True)
-class _Term:
-    col: int
-    idf: float
-    df: int
-
-
-@dataclass(frozen=True)
 class LexicalCandidates:
     """The rows worth fusing for one query: the `including` ids first, then the best others; their BM25
     scores; and the spread of the scores over all live rows."""
@@ -171,18 +143,20 @@ class Bm25Index:
     rows, `len(_live)`); whether a row is still retrievable is `_live` alone.
     """
 
-    def __init__(self, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, *, k1: float = 1.2, b: float = 0.75, exact_below: int = 65_536) -> None:
         self.k1 = k1
         self.b = b
+        self.exact_below = exact_below
         self._vocab: CopyOnWriteMap[str, int] = CopyOnWriteMap()
         self._ids: list[str | None] = []
         self._claim = RowsClaim(0)
         self._row_of: CopyOnWriteMap[str, int] = CopyOnWriteMap()
-        self._segments: list[_Segment] = []
+        self._segments: list[Bm25Segment] = []
         self._df = np.zeros(0, dtype=np.int64)
         self._lengths = np.zeros(0, dtype=np.float32)
         self._live = np.zeros(0, dtype=bool)
         self._live_length = 0.0
+        self._dead: npt.NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -222,7 +196,7 @@ class Bm25Index:
             (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(chunk_ids), len(self._vocab))
         )
         lengths = np.asarray([len(t) for t in token_lists], dtype=np.float32)
-        self._segments.append(_Segment.of(first, tf, lengths))
+        self._segments.append(Bm25Segment.of(first, tf, lengths, k1=self.k1, b=self.b))
         self._grow(tf, lengths)
         if not self._claim.take(first, first + len(chunk_ids)):
             self._ids = self._ids[:first]  # another fork appended behind the rows this one sees
@@ -257,11 +231,12 @@ class Bm25Index:
             terms = segment.by_row.indices[segment.by_row.indptr[local] : segment.by_row.indptr[local + 1]]
             self._df[terms] -= 1
             self._live[row] = False
+            self._dead = None
             self._live_length -= float(self._lengths[row])
         if self._rows and len(self._row_of) < 0.75 * self._rows:
             self._merge_segments()
 
-    def _stacked(self, segments: Sequence[_Segment]) -> sparse.csr_matrix:
+    def _stacked(self, segments: Sequence[Bm25Segment]) -> sparse.csr_matrix:
         width = len(self._vocab)
         blocks = []
         for segment in segments:
@@ -282,7 +257,8 @@ class Bm25Index:
             return
         newer = self._segments[newest:]
         lengths = np.concatenate([s.lengths for s in newer])
-        merged = _Segment.of(newer[0].first_row, sparse.csc_matrix(self._stacked(newer), dtype=np.float32), lengths)
+        merged = Bm25Segment.of(newer[0].first_row, sparse.csc_matrix(self._stacked(newer), dtype=np.float32), lengths,
+                                k1=self.k1, b=self.b)
         self._segments = [*self._segments[:newest], merged]
 
     def _merged(self) -> tuple[sparse.csc_matrix, list[str | None], npt.NDArray[np.float32]]:
@@ -302,8 +278,9 @@ class Bm25Index:
         self._row_of = CopyOnWriteMap((cid, row) for row, cid in enumerate(ids) if cid is not None)
         self._lengths = lengths
         self._live = np.ones(len(ids), dtype=bool)
+        self._dead = None
         self._live_length = float(lengths.sum())
-        self._segments = [_Segment.of(0, tf, lengths)]
+        self._segments = [Bm25Segment.of(0, tf, lengths, k1=self.k1, b=self.b)]
         self._df = np.diff(tf.indptr).astype(np.int64)
 
     def search(self, query_terms: Mapping[str, float], k: int) -> list[tuple[str, float]]:
@@ -311,7 +288,7 @@ class Bm25Index:
         scores = self.score_all(query_terms)
         return [] if scores is None else self.top_of(scores, k)
 
-    def _terms(self, query_terms: Mapping[str, float]) -> list[_Term]:
+    def _terms(self, query_terms: Mapping[str, float]) -> list[QueryTerm]:
         """The known query terms with a live posting, with their weighted idf."""
         n_live = len(self._row_of)
         found = []
@@ -320,11 +297,21 @@ class Bm25Index:
             if col is None or weight <= 0 or col >= len(self._df) or self._df[col] <= 0:
                 continue
             df = int(self._df[col])
-            found.append(_Term(col, float(np.log1p((n_live - df + 0.5) / (df + 0.5)) * weight), df))
+            found.append(QueryTerm(col, float(np.log1p((n_live - df + 0.5) / (df + 0.5)) * weight), df))
         return found
 
     def _average_length(self) -> float:
         return (self._live_length / len(self._row_of) if self._row_of else 0.0) or 1.0
+
+    def _scoring(self) -> Bm25Rows:
+        return Bm25Rows(self._segments, self._live, len(self._row_of), self.k1, self.b, self._average_length(),
+                        self._dead_rows)
+
+    def _dead_rows(self) -> npt.NDArray[np.int64]:
+        """The removed rows, found once per removal (not once per query)."""
+        if self._dead is None:
+            self._dead = np.flatnonzero(~self._live)
+        return self._dead
 
     def score_all(self, query_terms: Mapping[str, float]) -> npt.NDArray[np.float32] | None:
         """BM25 score of every row (removed rows score 0); None when no query term is known."""
@@ -332,51 +319,29 @@ class Bm25Index:
         if not terms:
             return None
         scores = np.zeros(self._rows, dtype=np.float32)
-        avg_len = self._average_length()
+        scoring = self._scoring()
         for term in terms:
-            self._add_term(scores, term, avg_len)
+            scoring.add_term(scores, term)
         scores[~self._live] = 0.0
         return scores
 
-    def _add_term(self, scores: npt.NDArray[np.float32], term: _Term, avg_len: float) -> None:
-        """Add one term's score to the rows of its postings."""
-        for seg in self._segments:
-            rows, tf = seg.postings(term.col)
-            norm = self.k1 * (1 - self.b + self.b * seg.lengths[rows] / avg_len)
-            scores[seg.first_row + rows] += term.idf * tf * (self.k1 + 1) / (tf + norm)
-
     def candidates(self, query_terms: Mapping[str, float], k: int,
                    including: Sequence[str] = ()) -> LexicalCandidates | None:
-        """The ids in `including` and the `k` best other rows, with their scores and the exact mean and spread
-        of the scores over all live rows; None when no query term is known.
+        """The ids in `including` and the `k` best other rows, with their scores and the mean and spread of the
+        scores over all live rows; None when no query term is known.
 
-        Only the postings of the query's terms are touched: a row outside them scores 0, so it enters the mean
-        and spread through the count of live rows alone (no pass over every row's score).
+        From `exact_below` rows on, the common terms' postings are mostly left unscanned (`pruned_candidates`:
+        the same rows and scores, the spread's share of those terms estimated on a sample of rows); below it,
+        every posting of the query's terms is scored and the spread is exact.
         """
         terms = self._terms(query_terms)
         if not terms:
             return None
-        scores = np.zeros(self._rows, dtype=np.float32)
-        avg_len = self._average_length()
-        for term in terms:
-            self._add_term(scores, term, avg_len)
-        rows = np.flatnonzero(scores)
-        rows = rows[self._live[rows]]
-        values = scores[rows].astype(np.float64)
-        n_live = len(self._row_of)
-        mean = float(values.sum()) / n_live
-        # einsum, not BLAS: its threads spin against each other on a loaded machine.
-        std = math.sqrt(max(float(np.einsum("i,i->", values, values)) / n_live - mean * mean, 0.0))
-        given = self.rows_of(including)
-        seen = set(including)
-        depth = min(len(rows), k + len(including))
-        best = rows[np.argpartition(-scores[rows], depth - 1)[:depth]] if depth else rows
-        best = best[np.argsort(-scores[best], kind="stable")]
+        choose = exhaustive_candidates if self._rows < self.exact_below else pruned_candidates
+        found = choose(self._scoring(), terms, k, self.rows_of(including))
         row_ids = self._ids
-        others = [r for r in best.tolist() if row_ids[r] not in seen][:k]
-        ids = [*including, *(str(row_ids[r]) for r in others)]
-        chosen = np.concatenate([given, np.asarray(others, dtype=np.int64)])
-        return LexicalCandidates(ids, scores[chosen], ScoreSpread(mean, std or 1.0))
+        return LexicalCandidates([*including, *(str(row_ids[r]) for r in found.others.tolist())], found.scores,
+                                 found.spread)
 
     def row_ids(self) -> list[str | None]:
         """Chunk id of each row, aligned with `score_all` (None for removed rows)."""
