@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
@@ -106,12 +106,12 @@ class _HeldEmbedder:
 
 
 def test_the_first_request_sees_the_articles_approved_while_the_warm_up_loaded_the_index(
-        session: Session, desk: Desk, embedder: Embedder, tmp_path: Path) -> None:
+        session: Session, desk: Desk, embedder: Embedder, engine: Engine, tmp_path: Path) -> None:
     publish(session, desk)
     session.commit()
     held = _HeldEmbedder(embedder)
     holder = indexing.IndexHolder(tmp_path, held)
-    sessions = session_factory(session.get_bind())  # type: ignore[arg-type]
+    sessions = session_factory(engine)
 
     def warm() -> None:
         with sessions() as warming:
