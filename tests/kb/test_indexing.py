@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.cli import main
+from deskpilot.db import session_factory
 from deskpilot.kb import indexing, service, workflow
 from deskpilot.kb.schemas import KbVersionCreate
-from deskpilot.ml.embeddings import Embedder
+from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
 from deskpilot.ml.multilingual import load_multilingual_embedder
 from tests.factories import Desk
@@ -84,6 +89,54 @@ def test_a_request_does_not_wait_for_another_ones_history_refresh_but_does_for_a
         assert holder.current(session) is searching
     publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
     assert set(holder.current(session).documents) == {"vpn-connect", "printer-release"}
+
+
+class _HeldEmbedder:
+    """The real embedder, held at its first texts until released: a warm-up still loading the index."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.model_id, self.dimension = embedder.model_id, embedder.dimension
+        self._embedder = embedder
+        self.embedding, self.released = threading.Event(), threading.Event()
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> Vectors:
+        self.embedding.set()
+        self.released.wait(timeout=60)
+        return self._embedder.encode(texts, batch_size=batch_size)
+
+
+def test_the_first_request_sees_the_articles_approved_while_the_warm_up_loaded_the_index(
+        session: Session, desk: Desk, embedder: Embedder, engine: Engine, tmp_path: Path) -> None:
+    publish(session, desk)
+    session.commit()
+    held = _HeldEmbedder(embedder)
+    holder = indexing.IndexHolder(tmp_path, held)
+    sessions = session_factory(engine)
+
+    def warm() -> None:
+        with sessions() as warming:
+            holder.current(warming)
+
+    warm_up = threading.Thread(target=warm)
+    warm_up.start()
+    assert held.embedding.wait(timeout=60)  # the warm-up loads what it read: the VPN article only
+    publish(session, desk, slug="printer-release", title="Release a print job", body=PRINTER)
+    session.commit()
+    began, seen = threading.Event(), {}
+
+    def ask() -> None:
+        with sessions() as asking:
+            event.listen(asking, "after_begin", lambda *_: began.set())
+            seen["slugs"] = set(holder.current(asking).documents)
+
+    request = threading.Thread(target=ask)
+    request.start()
+    assert began.wait(timeout=60)
+    time.sleep(0.3)  # the request, having found no index yet, now waits for the warm-up's lock
+    held.released.set()
+    warm_up.join(timeout=120)
+    request.join(timeout=120)
+    assert seen["slugs"] == {"vpn-connect", "printer-release"}
 
 
 def test_reindex_command_rebuilds_from_the_database(session: Session, desk: Desk, database_url: str,

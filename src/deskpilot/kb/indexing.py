@@ -326,6 +326,8 @@ class IndexHolder:
         Checking costs one query and takes no lock, so concurrent requests do not queue behind each other's
         database round trip; only a request that finds approved articles changed waits for the updated
         index. When only the history is due, one request learns it and the others search the index they have.
+        An index another thread loaded meanwhile (the warm-up at start) is checked like any other: it holds
+        what that thread's session saw, and articles approved since were missing from the first answers.
         """
         reset_seen = reset_version(session)
         index = self._index
@@ -335,7 +337,7 @@ class IndexHolder:
                     if self._index is not None:
                         log.info("KB index reset by another process (text changed in place): loading it again")
                     return self._load(session, reset_seen)
-                return self._index
+                index = self._index
         if article_changes(session, index=index):
             self._lock.acquire()
         elif time.monotonic() - self._learned_at < self.history_refresh_seconds or not self._lock.acquire(False):
