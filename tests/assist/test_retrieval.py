@@ -134,3 +134,17 @@ def test_the_lexical_weight_scales_what_bm25_adds_to_the_ranking(kb_index: KbInd
     vectors_only = HybridRetriever(kb_index, replace(tuned, lexical_weight=0.0)).search(query).hits[0].chunks[0]
     assert full.lexical > 0 and half.lexical == pytest.approx(full.lexical / 2, rel=1e-5)
     assert vectors_only.lexical == 0 and vectors_only.score == pytest.approx(vectors_only.dense)
+
+
+def test_a_question_in_another_language_keeps_its_accented_words_whole(embedder: MiniLmEmbedder) -> None:
+    # The English tokenizer cuts "nächste" into "n" and "chste"; the "n" then matched the shortcut article.
+    index = KbIndex(embedder)
+    index.add_documents([*ARTICLES, KbDocument("shortcuts", 1, "Keyboard shortcuts", "Press N for a new window.")])
+    query = RetrievalQuery.from_dialogue("Was muss ich nächste Woche beantragen?")
+
+    def shortcuts_lexical(language: str | None) -> float:
+        hits = HybridRetriever(index).search(query, k=len(index), language=language).hits
+        return next(h.chunks[0].lexical for h in hits if h.slug == "shortcuts")
+
+    assert shortcuts_lexical(None) > 1.0
+    assert shortcuts_lexical("de") == pytest.approx(0.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from deskpilot.ml.artifacts import ArtifactRefused
-from deskpilot.ml.lexical_index import Bm25Index, term_weights, tokenize
+from deskpilot.ml.lexical_index import Bm25Index, term_weights, tokenize, tokenize_foreign
 
 DOCS = {
     "vpn": "Reset the VPN token in the self-service portal",
@@ -156,3 +156,13 @@ def test_one_article_updates_leave_the_large_segment_alone() -> None:
     assert index._segments[0] is large
     assert len(index._segments) <= 1 + math.ceil(math.log2(200))
     assert {c for c, _ in index.search(term_weights([("update", 1.0)]), 500)} == {f"u{n}" for n in range(200)}
+
+
+def test_a_foreign_question_keeps_whole_words_and_its_latin_loan_words() -> None:
+    assert tokenize("nächste Woche") == ["n", "chste", "woch"]
+    assert tokenize_foreign("nächste Woche") == ["nächste", "woch"]
+    assert tokenize_foreign("l'imprimante est bloquée dans la file d'attente") == [
+        "imprimant", "est", "bloqué", "dan", "la", "file", "attent"]
+    assert tokenize_foreign("我的VPN连不上, Outlook 也不行") == ["vpn", "outlook"]
+    assert term_weights([("Okta Verify für das neue Handy", 1.0)], foreign=True) == {
+        "okta": 1.0, "verifi": 1.0, "für": 1.0, "das": 1.0, "neue": 1.0, "handi": 1.0}

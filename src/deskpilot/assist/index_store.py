@@ -11,7 +11,8 @@ Questions not in English are searched with a second, multilingual embedder over 
 (`cross_lingual`): its vectors (`ml_vectors/`, `ml_titles/`) are computed the first time such a question
 comes, kept up to date with the articles from then on, and saved with the index. Each article has a
 language and may be the translation of another (`KbDocument.translation_of`): questions are ranked over the
-originals, and the answer comes from the translation into the question's language when there is one.
+originals (a translation into the question's language voting for its original, `assist.retrieval`), and the
+answer comes from that translation when there is one.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbDocument, KbIndex
-from deskpilot.ml.lexical_index import term_weights, tokenize
+from deskpilot.ml.lexical_index import INDEX_LANGUAGE, term_weights, tokenize
 from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
 
 __all__ = [
@@ -174,6 +174,29 @@ def _z(scores: npt.NDArray[np.float32], live: npt.NDArray[np.bool_]) -> npt.NDAr
     return out.astype(np.float32)
 
 
+def _translations_scaled(
+    dense: npt.NDArray[np.float32], lexical: npt.NDArray[np.float32] | None,
+    translated: npt.NDArray[np.bool_], translations: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
+    """The scores with the translations' chunks made comparable with the originals'.
+
+    Multilingual-e5 puts a question nearer to any text in its own language: left as they are, a partly translated
+    KB's few translations win every question (French P@1 0.85 → 0.55 on the demo KB). So their cosines are moved
+    by the question's mean cosine to the `translated` originals' chunks less its mean to their translations'
+    chunks: the same articles in both languages, so what is left of the difference is the language's pull, not
+    the subject's. Their BM25 does not count (the question's words match the translation's words, which the
+    originals do not share).
+    """
+    if not translations.any() or not translated.any():
+        return dense, lexical
+    dense = dense.copy()
+    dense[translations] += float(dense[translated].mean() - dense[translations].mean())
+    if lexical is not None:
+        lexical = lexical.copy()
+        lexical[translations] = 0.0
+    return dense, lexical
+
+
 class HybridRetriever:
     """Searches a `KbIndex`; the past questions its history holds vote for the articles that answered them."""
 
@@ -198,8 +221,10 @@ class HybridRetriever:
         into `language` when the index has one; the confidence is the original's. Without it, every article is
         ranked. Ranking translations beside originals was measured worse: a partly translated KB pulled every
         French question to its four French articles on shared words (P@1 0.70 → 0.30, docs/benchmarks.md).
+        The chunks of a translation into `language` count for its original instead (`_translations_voting`).
         """
         allowed = self.index.originals() if language else None
+        voters = self._translations_voting(language, allowed)
         p = self.params
         lexical_turns = query.weighted_turns(
             decay=p.lexical_decay, agent_weight=p.lexical_agent_weight, max_turns=p.max_turns
@@ -210,11 +235,11 @@ class HybridRetriever:
         given = utterance_vector if dense_turns and dense_turns[0][0] == query.text else None
         turn_vectors = self._turn_vectors([text for text, _ in dense_turns], given)
         query_vector = np.asarray([w for _, w in dense_turns], dtype=np.float32) @ turn_vectors
-        terms = term_weights(lexical_turns)
-        scored = self._fused_chunk_scores(terms, query_vector, allowed)
+        terms = term_weights(lexical_turns, foreign=language not in (None, INDEX_LANGUAGE))
+        scored = self._fused_chunk_scores(terms, query_vector, allowed, voters)
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
-        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed)
+        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters)
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
@@ -222,6 +247,16 @@ class HybridRetriever:
             hits = [self._in_language(hit, language, query_vector) for hit in hits]
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,
                             _unit(query_vector), self._agent_vector(query, dense_turns, turn_vectors))
+
+    def _translations_voting(self, language: str | None, originals: set[str] | None) -> dict[str, str]:
+        """The translations into `language` of ranked originals, each with its original: their chunks count for
+        the original in exact search (the multilingual view's is always exact). A question is closer to any text
+        in its own language, so their cosines are first moved onto the originals' scale (`_translations_scaled`).
+        """
+        if language is None or originals is None:
+            return {}
+        return {d.slug: d.translation_of for d in self.index.documents.values()
+                if d.language == language and d.translation_of in originals and d.slug not in originals}
 
     @staticmethod
     def _agent_vector(query: RetrievalQuery, dense_turns: list[tuple[str, float]],
@@ -250,14 +285,23 @@ class HybridRetriever:
         return np.vstack([first, self.index.embedder.encode(texts[1:])]) if len(texts) > 1 else first
 
     def _fused_chunk_scores(
-        self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None
+        self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None,
+        voters: dict[str, str] | None = None,
     ) -> _ChunkScores | None:
         if self.index.approximate:
             return self._fused_candidate_scores(terms, query_vector, allowed)
         ids, dense, lexical = self.index.score_all(terms, query_vector)
         live = np.isfinite(dense)
         if allowed is not None:
-            live &= np.asarray([c is not None and self.index.chunks[c].slug in allowed for c in ids], dtype=bool)
+            slugs = [self.index.chunks[c].slug if c is not None else "" for c in ids]
+            ranked = live & np.asarray([s in allowed for s in slugs], dtype=bool)
+            if voters:
+                translated_slugs = set(voters.values())
+                translations = live & np.asarray([s in voters for s in slugs], dtype=bool)
+                translated = live & np.asarray([s in translated_slugs for s in slugs], dtype=bool)
+                dense, lexical = _translations_scaled(dense, lexical, translated, translations)
+                ranked |= translations
+            live = ranked
         if not live.any():
             return None
         dense_part = self.params.dense_weight * _z(dense, live)
@@ -315,6 +359,7 @@ class HybridRetriever:
         query_vector: npt.NDArray[np.float32],
         k: int,
         allowed: set[str] | None = None,
+        voters: dict[str, str] | None = None,
     ) -> list[ArticleHit]:
         ids, scores = fused.ids, fused.fused
         support = self.history.support(utterance) if len(self.history) else []
@@ -328,7 +373,7 @@ class HybridRetriever:
             if chunk_id is None or not np.isfinite(scores[row]):
                 continue
             chunk = self.index.chunks[chunk_id]
-            by_article.setdefault(chunk.slug, []).append(
+            by_article.setdefault((voters or {}).get(chunk.slug, chunk.slug), []).append(
                 ScoredChunk(chunk, float(scores[row]), float(fused.lexical[row]), float(fused.dense[row]))
             )
         floor = min((c[-1].score for c in by_article.values()), default=0.0)

@@ -1,7 +1,7 @@
 """A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, search
 an English question with its typos' corrections beside it (`spelling.py`), ask which device when the best articles
 differ by it, answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or
-offer a ticket when nothing fits."""
+offer the closest articles as uncertain suggestions (`suggestions.py`), or offer a ticket when nothing fits."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.audit import decisions
-from deskpilot.conversations import password_help, phrases, routing, service, spelling, troubleshoot
+from deskpilot.conversations import (
+    password_help,
+    phrases,
+    routing,
+    service,
+    spelling,
+    suggestions,
+    troubleshoot,
+)
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import IntentReading
 from deskpilot.conversations.models import Conversation
@@ -93,6 +101,11 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
         service.transition(session, conversation, E.ANSWERED, actor=actor)
         return
     slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
+    closest = [] if slug else suggestions.closest_articles(outcome.search, index.tuning.suggestion_floor)
+    if closest:
+        suggestions.suggest(session, conversation, actor, closest, decision_id=outcome.decision_id,
+                            confidence=answered.confidence)
+        return
     if slug is None:
         troubleshoot.offer_ticket(session, conversation, actor, opening=phrases.phrase("no_article", language),
                                   reason="The assistant found no approved article that answers it.",

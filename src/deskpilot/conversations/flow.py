@@ -165,7 +165,7 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
     else:
         # "thanks. also how do I ...?": the question is searched without the thanks in front of it.
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
-        answering.answer(session, conversation, actor, assistant, without_acknowledgement(text))
+        request_routing.respond(session, conversation, actor, assistant, without_acknowledgement(text))
 
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,

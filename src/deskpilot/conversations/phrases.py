@@ -166,6 +166,30 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "es": "Responda sí para abrirlo, o continuar para probar el siguiente paso.",
         "zh": "回答“是”创建工单，或回答“继续”尝试下一步。",
     },
+    "closest_articles": {
+        "en": "I am not sure any approved article answers this exactly. These are the closest I found, the most "
+              "likely first:",
+        "de": "Ich bin nicht sicher, ob ein freigegebener Artikel genau das beantwortet. Diese kommen am nächsten, "
+              "der wahrscheinlichste zuerst:",
+        "fr": "Je ne suis pas sûr qu'un article approuvé réponde exactement à cela. Voici les plus proches que j'ai "
+              "trouvés, le plus probable en premier :",
+        "es": "No estoy seguro de que algún artículo aprobado responda exactamente a esto. Estos son los más "
+              "cercanos que he encontrado, el más probable primero:",
+        "zh": "我不确定是否有已批准的文章能准确回答这个问题。以下是我找到的最接近的文章，最可能的排在最前：",
+    },
+    "closest_confirm": {
+        "en": "Did one of them solve it? Answer yes or no: if not, I will go through steps with you or offer to "
+              "open a ticket, and “talk to a human” reaches a person at any time.",
+        "de": "Hat einer davon geholfen? Antworten Sie mit ja oder nein: wenn nicht, gehe ich Schritte mit Ihnen "
+              "durch oder biete ein Ticket an, und „mit einem Menschen sprechen“ erreicht jederzeit eine Person.",
+        "fr": "L'un d'eux a-t-il résolu le problème ? Répondez par oui ou non : sinon, je vous guiderai pas à pas "
+              "ou vous proposerai d'ouvrir un ticket, et « parler à un humain » vous met en contact avec une "
+              "personne à tout moment.",
+        "es": "¿Alguno de ellos lo ha resuelto? Responda sí o no: si no, veremos pasos juntos o le ofreceré abrir "
+              "un ticket, y «hablar con una persona» le pone en contacto con alguien en cualquier momento.",
+        "zh": "其中有一篇解决了您的问题吗？请回答是或否：如果没有，我会和您一起尝试步骤或为您提交工单；"
+              "随时输入“talk to a human”即可联系工作人员。",
+    },
     "no_article": {
         "en": "I found no approved article that answers this.",
         "de": "Ich habe keinen freigegebenen Artikel gefunden, der das beantwortet.",

@@ -3,10 +3,10 @@ baseline in the same run.
 
 Two searchers over the same questions:
 - `baseline`: what the desk did before, MiniLM hybrid search over the English articles;
-- `ours`: what the chat does now, the multilingual-e5 vectors over the whole demo KB, ranking the originals and
-  answering from the translation into the question's language when there is one (a hit is the expected
-  article or its translation); `in_language` is the share of on-topic questions answered from an article
-  written in the question's language.
+- `ours`: what the chat does now, the multilingual-e5 vectors over the whole demo KB, ranking the originals (a
+  translation into the question's language voting for its original) and answering from that translation when
+  there is one (a hit is the expected article or its translation); `in_language` is the share of on-topic
+  questions answered from an article written in the question's language.
 
 The confidence's absolute-evidence term (`RetrievalParams.evidence_floor` and `evidence_weight`) is chosen
 for multilingual-e5, whose cosines sit on another scale than MiniLM's: a grid search on the German and French

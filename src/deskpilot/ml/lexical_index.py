@@ -43,7 +43,13 @@ from deskpilot.ml.artifacts import ArtifactKind, read_manifest, write_manifest
 from deskpilot.ml.copy_on_write import CopyOnWriteMap, RowsClaim
 
 KIND = ArtifactKind("bm25", 2, "a BM25 index", "rebuild the index")
+INDEX_LANGUAGE = "en"  # the language of the stop words and stemmer: the KB's articles are written in English
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words in Latin letters, accented ones included (Latin-1 and Latin Extended-A/B, not × or ÷), with one elided
+# word before an apostrophe ("l'imprimante"); a run of another script is no word of the English index.
+_LATIN = "0-9a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+_FOREIGN_WORD = re.compile(f"[{_LATIN}]+(?:'[{_LATIN}]+)?")
+_ELIDED = 2
 _STOPWORD_TEXT = """a about above after again against all am an and any are as at be because been before
     being below
     between both but by can could did do does doing down during each few for from further had has have
@@ -70,11 +76,32 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords([w for w in words if w])  # type: ignore[no-any-return]
 
 
-def term_weights(weighted_texts: Sequence[tuple[str, float]]) -> dict[str, float]:
-    """A weighted bag of query terms: each text's terms count with that text's weight."""
+def tokenize_foreign(text: str) -> list[str]:
+    """The terms of a question in another language than the index's English, matched against English words.
+
+    `tokenize` keeps ASCII runs only, so it cuts a word with an accented letter into fragments ("nächste" →
+    "n", "chste"; "contraseña" → "contrase", "a") that match English words by chance. Here a word keeps its
+    accented letters (it then matches only the same word, a name or a loan word), a Latin word between
+    characters of another script stands alone ("我的VPN连不上" → "vpn"), an elided article or pronoun
+    before an apostrophe is dropped ("d'attente" → "attente"), and so are one-letter words; the English stop
+    words and stemmer still apply, as in the index.
+    """
+    words = []
+    for word in _FOREIGN_WORD.findall(text.lower()):
+        head, _, tail = word.partition("'")
+        word = tail if tail and len(head) <= _ELIDED else head
+        if len(word) > 1 and word not in _STOPWORDS:
+            words.append(word)
+    return _stemmer().stemWords(words)  # type: ignore[no-any-return]
+
+
+def term_weights(weighted_texts: Sequence[tuple[str, float]], *, foreign: bool = False) -> dict[str, float]:
+    """A weighted bag of query terms: each text's terms count with that text's weight. `foreign`: the texts are
+    in another language than the index (`tokenize_foreign`)."""
+    split = tokenize_foreign if foreign else tokenize
     weights: dict[str, float] = {}
     for text, weight in weighted_texts:
-        for term in set(tokenize(text)):
+        for term in set(split(text)):
             weights[term] = weights.get(term, 0.0) + weight
     return weights
 

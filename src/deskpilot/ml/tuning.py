@@ -22,12 +22,15 @@ class EmbedderTuning:
     `history_min_similarity`: a past question votes for its article only above this cosine (`assist/history`).
     `lexical_weight`: the weight of BM25 beside the vectors in the hybrid search (`assist/retrieval`); the
     multilingual embedder searches questions in other languages than the articles', whose words rarely match.
+    `suggestion_floor`: below the evidence floor, the cosine from which the chat still offers the closest articles
+    as uncertain suggestions (`conversations/suggestions.py`); at the evidence floor, only on-topic ones.
     """
 
     evidence_floor: float
     evidence_weight: float
     history_min_similarity: float
     lexical_weight: float = 1.0
+    suggestion_floor: float = 1.0
 
     def as_thresholds(self) -> dict[str, float]:
         return asdict(self)
@@ -45,10 +48,14 @@ class EmbedderTuning:
 # Spanish or Chinese: first the lexical weight for the best P@1 (grid 1, 0.5, 0.25, 0.15, 0.1, 0.05, 0), then
 # floor and evidence weight by `deskpilot eval multilingual`'s grid at that lexical weight (docs/benchmarks.md);
 # its history similarity was not tuned and is MiniLM's.
+# Suggestion floor: MiniLM's on CLINC150 validation questions (out of the desk's domain) and the demo ticket
+# subjects (benchmarks/suggestion_floor_bench.py, docs/benchmarks.md "weak"); multilingual-e5's was not tuned
+# and is its evidence floor (only on-topic articles are suggested).
 TUNED: dict[str, EmbedderTuning] = {
-    MINILM_MODEL_ID: EmbedderTuning(evidence_floor=0.53, evidence_weight=10.0, history_min_similarity=0.5),
+    MINILM_MODEL_ID: EmbedderTuning(evidence_floor=0.53, evidence_weight=10.0, history_min_similarity=0.5,
+                                    suggestion_floor=0.44),
     MULTILINGUAL_MODEL_ID: EmbedderTuning(evidence_floor=0.775, evidence_weight=15.0, history_min_similarity=0.5,
-                                          lexical_weight=0.15),
+                                          lexical_weight=0.15, suggestion_floor=0.775),
 }
 DEFAULT_TUNING = TUNED[MINILM_MODEL_ID]
 

@@ -1,0 +1,59 @@
+"""Weak but present evidence: when no article answers a question with confidence and none has steps worth
+walking, the closest articles are offered as what they are, uncertain suggestions ("I am not sure; these are the
+closest, the most likely first: A, B. Did one of them solve it?"), with a ticket and a person one step away,
+instead of "I found no approved article".
+
+Present means close in meaning: the question's cosine to the top article reaches the embedder's
+`suggestion_floor` (`ml/tuning.py`), a little below the evidence floor that makes an article on topic. Shared
+words alone never qualify, so a question outside the desk's domain still gets no article. Only the articles
+scored near the top one are shown (`SCORE_MARGIN` on the fused score, at most `MAX_SUGGESTED`): a clear winner is
+shown alone.
+
+The reply is an answer for the state machine (awaiting confirmation, the most likely article as the answer's):
+yes closes the conversation as solved, no walks that article's steps or offers a ticket (`flow._after_answer`),
+and "open a ticket" or "talk to a human" work as after any answer.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbDocument
+from deskpilot.assist.retrieval import SearchResult
+from deskpilot.conversations import phrases, service, troubleshoot
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.state import Author, ConversationEvent, Speaker
+
+ASSISTANT = Speaker(Author.ASSISTANT)
+MAX_SUGGESTED = 3
+# On the fused score (a sum of weighted z-scores): the candidates of a weak match are often this close
+# ("lost my work phone": 6.90, 6.68, 6.29); a clear winner leads by more (10.99 against 6.42).
+SCORE_MARGIN = 1.0
+
+
+def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDocument]:
+    """The articles worth suggesting for a question no article answers confidently, the most likely first; none
+    when the top article is not close enough in meaning to the question."""
+    evidence = result.evidence
+    if not result.hits or evidence is None or evidence.cosine < suggestion_floor:
+        return []
+    best = result.hits[0].score
+    return [hit.document for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= SCORE_MARGIN]
+
+
+def suggest(session: Session, conversation: Conversation, actor: Principal, documents: list[KbDocument], *,
+            decision_id: int, confidence: float) -> None:
+    """Offer `documents` as uncertain suggestions, each cited, and ask whether one of them solved it."""
+    spoken = troubleshoot.language(conversation)
+    citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in documents]
+    listed = "\n".join(f"{n}. {d.title} {c['citation']}" for n, (d, c) in enumerate(zip(documents, citations,
+                                                                                         strict=True), 1))
+    body = (f"{phrases.phrase('closest_articles', spoken)}\n{listed}\n\n"
+            f"{phrases.phrase('closest_confirm', spoken)}")
+    service.say(session, conversation, ASSISTANT, body, citations=citations, confidence=confidence,
+                decision_id=decision_id)
+    conversation.facts = conversation.facts | {"answer_decision_id": decision_id, "answer_slug": documents[0].slug,
+                                               "answer_citations": [c["citation"] for c in citations],
+                                               "suggested": [d.slug for d in documents]}
+    service.transition(session, conversation, ConversationEvent.ANSWERED, actor=actor)

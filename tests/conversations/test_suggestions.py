@@ -1,0 +1,106 @@
+"""Weak but present evidence, over demo articles about lost and new phones: the closest articles offered as
+uncertain suggestions (cited, the most likely first), "no" walking the most likely one's steps, "yes" closing the
+conversation, a status question read as one instead of a new search, a question outside the desk's domain still
+getting no article; and which candidates are shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy.orm import Session
+
+from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbDocument
+from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
+from deskpilot.conversations import flow
+from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.state import ConversationState
+from deskpilot.conversations.suggestions import closest_articles
+from deskpilot.runtime import AiRuntime, chat_assistant
+from tests.conversations.conftest import load_chat_kb
+from tests.factories import Desk, open_ticket
+from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
+
+S = ConversationState
+PHONE_ARTICLES = ("mfa-lost-device", "laptop-lost-stolen", "mfa-new-phone", "vpn-connect-windows", "printer-add",
+                  "password-reset-self-service")
+WEAK_QUESTION = "lost my work phone on the train"
+
+
+@pytest.fixture
+def phone_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
+    del desk, sla_24x7
+    load_chat_kb(session, PHONE_ARTICLES)
+    session.commit()
+    return chat_assistant(ai_runtime, session)
+
+
+def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *lines: str) -> Conversation:
+    alice = Principal.of(desk.alice)
+    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body=lines[0])
+    for line in lines[1:]:
+        flow.post(session, actor=alice, conversation_id=conversation.id, body=line, assistant=assistant)
+    return conversation
+
+
+def test_weak_evidence_offers_the_closest_articles_cited_and_labelled_uncertain(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION)
+    reply = conversation.messages[-1]
+    assert conversation.state is S.AWAITING_CONFIRMATION
+    assert reply.body.startswith("I am not sure any approved article answers this exactly.")
+    slugs = [c["slug"] for c in reply.citations]
+    assert "mfa-lost-device" in slugs and "laptop-lost-stolen" in slugs
+    assert conversation.facts["answer_slug"] == slugs[0]
+    assert "1. " in reply.body and "ticket" in reply.body and "talk to a human" in reply.body
+    assert conversation.ticket_id is None
+
+
+def test_no_after_the_suggestions_walks_the_most_likely_articles_steps(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION, "no, still not working")
+    assert conversation.state is S.TROUBLESHOOTING
+    assert conversation.troubleshooting["slug"] == conversation.facts["answer_slug"]
+    assert "Step 1 of" in conversation.messages[-1].body
+    assert conversation.ticket_id is None
+
+
+def test_yes_after_the_suggestions_closes_the_conversation_as_solved(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION, "yes, the first one")
+    assert conversation.state is S.RESOLVED
+    assert conversation.ticket_id is None
+
+
+def test_a_status_question_instead_of_a_yes_or_no_gets_the_status_not_another_answer(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    earlier = open_ticket(session, desk, desk.alice, subject="Work phone lost")
+    session.commit()
+    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION,
+                         f"actually I already have a ticket for this, DP-{earlier.id}, what's its status?")
+    assert conversation.ticket_id is None and conversation.facts["status_ticket_ids"] == [earlier.id]
+    assert f"DP-{earlier.id}" in conversation.messages[-1].body and not conversation.messages[-1].citations
+
+
+def test_a_question_outside_the_desks_domain_gets_no_suggested_article(
+        session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
+    conversation = _chat(session, desk, phone_desk, "which bakery near the station sells the best croissants")
+    assert all(not m.citations for m in conversation.messages)
+    assert conversation.ticket_id is None
+
+
+def _hit(slug: str, score: float) -> ArticleHit:
+    return ArticleHit(KbDocument(slug=slug, version=1, title=slug, text=""), score, ())
+
+
+def _result(cosine: float, *scores: float) -> SearchResult:
+    hits = [_hit(f"article-{n}", score) for n, score in enumerate(scores)]
+    return SearchResult(hits, 0.2, np.zeros(3, dtype=np.float32), Evidence(cosine, 0.5, 0.53))
+
+
+def test_only_articles_scored_near_the_top_one_are_suggested_and_only_above_the_floor() -> None:
+    assert [d.slug for d in closest_articles(_result(0.47, 6.9, 6.7, 6.3), 0.44)] == [
+        "article-0", "article-1", "article-2"]
+    assert [d.slug for d in closest_articles(_result(0.47, 11.0, 6.4, 6.1), 0.44)] == ["article-0"]
+    assert closest_articles(_result(0.40, 6.9, 6.7, 6.3), 0.44) == []
+    assert closest_articles(SearchResult([], 0.0, np.zeros(3, dtype=np.float32)), 0.44) == []
