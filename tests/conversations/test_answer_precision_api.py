@@ -5,7 +5,8 @@
 - a question whose key words are misspelt twice ("bitlokcr recvery") or typed in two ("one drive") is answered
   from the article those words name;
 - a new question after an answer ("done. and how do I scan ...?") is answered from its own article, not pulled
-  back to the one already given by the earlier turns.
+  back to the one already given by the earlier turns, also when a thanks opens it and several close articles
+  keep its own confidence below the answer threshold ("thanks. also how do I set an out of office?").
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in 
 NETWORK = ("office-network-port", "wifi-corporate-nw-corp", "wifi-guest-access", "teams-meeting-rooms",
            "vpn-connect-windows", "vpn-error-codes", "printer-add", "bitlocker-recovery-key", "onedrive-sync-issues",
            "password-reset-self-service")
+
+# The demo's mail neighbourhood: articles that share Outlook's words and menus.
+MAIL = ("mailbox-full", "out-of-office", "outlook-not-syncing", "shared-mailbox-access", "calendar-delegation",
+        "distribution-list-request", "file-restore", "scan-to-email")
 
 INDEXING_SECONDS = 300
 
@@ -74,3 +79,17 @@ def test_a_new_question_after_an_answer_is_not_pulled_back_to_the_article_alread
                                                                       "email?"})
     assert followed.status_code == 201, followed.text
     assert _cited(clients["alice"].get(path).json()) == ["scan-to-email"]
+
+
+def test_a_new_question_behind_a_thanks_is_searched_on_its_own_among_close_articles(
+        clients: Clients, session: Session, desk: Desk, sla_24x7: None) -> None:  # noqa: F811
+    del desk, sla_24x7
+    load_chat_kb(session, MAIL)
+    session.commit()
+    first = _ask(clients, "my mailbox is full")
+    assert _cited(first) == ["mailbox-full"]
+    path = f"/api/v1/conversations/{first['id']}"
+    followed = clients["alice"].post(f"{path}/messages",
+                                     json={"body": "thanks. also how do I set an out of office?"})
+    assert followed.status_code == 201, followed.text
+    assert _cited(clients["alice"].get(path).json()) == ["out-of-office"]

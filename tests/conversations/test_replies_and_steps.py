@@ -8,7 +8,7 @@ from deskpilot.assist.index_store import KbDocument
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.error_messages import match_step, rest_of
 from deskpilot.conversations.facets import chosen, clarification, stated_values
-from deskpilot.conversations.replies import Reply, classify, wants_human
+from deskpilot.conversations.replies import Reply, classify, wants_human, without_acknowledgement
 from deskpilot.conversations.steps import covers_action, numbered_steps, tried_actions
 from deskpilot.demo import KB_DIR
 
@@ -21,6 +21,20 @@ from deskpilot.demo import KB_DIR
 ])
 def test_short_replies_are_read_as_yes_no_or_a_new_question(text: str, meaning: Reply) -> None:
     assert classify(text) is meaning
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("thanks. also how do I set an out of office?", "how do I set an out of office?"),
+    ("Thank you so much! btw where is my ticket?", "where is my ticket?"),
+    ("done. and how do I scan to email?", "how do I scan to email?"),
+    ("ok, my printer jams now", "my printer jams now"),
+    ("merci. et comment configurer le wifi ?", "comment configurer le wifi ?"),
+    ("thank you", "thank you"), ("Thanks!", "Thanks!"),
+    ("Thanksgiving week: who covers the desk?", "Thanksgiving week: who covers the desk?"),
+    ("My VPN fails again", "My VPN fails again"),
+])
+def test_a_thanks_in_front_of_a_new_question_is_left_out_of_it(text: str, question: str) -> None:
+    assert without_acknowledgement(text) == question
 
 
 @pytest.mark.parametrize("text", ["Talk to a human", "can I speak to a person please", "human", "Agent!",
@@ -112,3 +126,4 @@ def test_the_device_question_offers_only_the_values_the_competing_articles_name(
     assert clarification("My VPN won't connect", [windows], [windows, mac], {"device": "macOS"}) is None
     assert stated_values("on my MacBook Pro") == {"device": "macOS"}
     assert chosen("the mac one", offer) == "macOS" and chosen("2", offer) == "macOS" and chosen("hm", offer) is None
+

@@ -70,6 +70,16 @@ def test_the_assistant_asks_which_device_and_walks_the_macos_article_skipping_wh
     assert conversation.messages[-1].citations[0]["slug"] == "vpn-connect-macos"
 
 
+def test_no_device_question_when_the_search_is_sure_of_an_article_for_every_device(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    """The error article applies on every device: the per-device articles ranked behind it change nothing."""
+    conversation = _chat(session, desk, vpn_desk,
+                         "Which GlobalProtect VPN error messages are there and how do I fix them?")
+    assert conversation.state is S.AWAITING_CONFIRMATION
+    assert [c["slug"] for c in conversation.messages[-1].citations] == ["vpn-error-codes"]
+    assert "Which device" not in _last(conversation)
+
+
 def test_a_device_the_requester_volunteers_is_not_asked_again(
         session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
     conversation = _chat(session, desk, vpn_desk, "My VPN won't connect on my Mac")

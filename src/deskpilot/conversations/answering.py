@@ -117,12 +117,17 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
 
 
 def _stands_alone(index: KbIndex, question: str, vector: Vectors | None, language: str, abstain_below: float) -> bool:
-    """Whether the KB answers the question on its own with confidence: a new question after an answer ("thanks.
-    and how do I scan to email?") is then searched without the earlier turns, which would pull it back to the
-    article already given. A follow-up that needs them ("on my Mac") is not confident alone and keeps them."""
+    """Whether the KB has evidence for the question on its own: a new question after an answer ("and how do I
+    scan to email?") is then searched without the earlier turns, which would pull it back to the article already
+    given. The bar is the one for trying an article's steps (`troubleshoot.best_article_with_steps`): confidence
+    at least half the answer threshold, or a top article close in meaning. Not the answer threshold itself: a
+    how-to the KB answers with several close articles ("how do I set an out of office?": 0.34 on the demo KB)
+    is a question of its own all the same. A follow-up that needs the earlier turns ("on my Mac": 0.01) has
+    no evidence alone and keeps them."""
     alone = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
                                           language=language)
-    return alone.confidence >= abstain_below
+    on_topic = alone.evidence is not None and alone.evidence.on_topic
+    return alone.confidence >= abstain_below / 2 or on_topic
 
 
 def search_index(index: KbIndex, language: str) -> KbIndex:

@@ -22,7 +22,7 @@ from deskpilot.conversations import answering, handoff, password_help, phrases, 
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent, IntentModel
 from deskpilot.conversations.models import Conversation, ConversationMessage
-from deskpilot.conversations.replies import Reply, classify, wants_human, wants_ticket
+from deskpilot.conversations.replies import Reply, classify, wants_human, wants_ticket, without_acknowledgement
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Owner, Speaker
 from deskpilot.conversations.steps import numbered_steps
 from deskpilot.errors import PermissionDenied
@@ -163,8 +163,9 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
         troubleshoot.start_steps(session, conversation, actor, assistant, document.slug,
                                  opening=phrases.phrase("not_solved_walk", spoken))
     else:
+        # "thanks. also how do I ...?": the question is searched without the thanks in front of it.
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
-        request_routing.respond(session, conversation, actor, assistant, text)
+        request_routing.respond(session, conversation, actor, assistant, without_acknowledgement(text))
 
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,

@@ -63,6 +63,12 @@ _CJK_FRAMING = re.compile(r"请|帮我|我要|我想|给我|一个|一下|麻烦
 # What is left of the request in front of the problem ("for me - the projector …", "? La borne …").
 _LEADING = re.compile(r"^(?:[\s:,;.!?？。，、\-–—]|\b(?:for|to|me|us|please|pls|bitte|por|favor|s'il|vous|plaît|"
                       r"pour|moi|para|mí)\b)+", re.IGNORECASE)
+# A thanks or an okay in front of a new question ("thanks. also how do I set an out of office?"), with the words
+# that join the question to it: they say nothing about the question, and in the search they weigh like its words.
+_ACKNOWLEDGEMENT = re.compile(
+    r"^\W*(?:(?:thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|ok(?:ay)?|great|perfect|cool|nice|done|"
+    r"got it|that (?:worked|helped)|danke(?: schön)?|merci(?: beaucoup)?|gracias|谢谢)(?:\s*[.!,;:。，！]+\s*|\s+|$)"
+    r")+(?:(?:and|also|btw|by the way|und|et|y|aussi|también|auch)\b[\s,]*)*", re.IGNORECASE)
 PROBLEM_MIN_WORDS = 2
 PROBLEM_MIN_CJK = 4
 SHORT_REPLY_WORDS = 8
@@ -123,3 +129,10 @@ def classify(text: str) -> Reply:
     if words[0] in _YES:
         return Reply.YES
     return Reply.OTHER
+
+
+def without_acknowledgement(text: str) -> str:
+    """The question after a leading thanks or okay and the words joining it on ("thanks. also how do I set an out
+    of office?" → "how do I set an out of office?"); `text` itself when nothing or nothing else is left."""
+    rest = _ACKNOWLEDGEMENT.sub("", text, count=1).strip()
+    return rest if _WORDS.search(rest) else text

@@ -92,9 +92,16 @@ def best_article_with_steps(result: SearchResult, abstain_below: float) -> str |
 
 def clarify(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, question: str,
             result: SearchResult) -> bool:
-    """Ask ONE question when the best articles differ by a fact the requester has not told (Windows or macOS?)."""
+    """Ask ONE question when the best articles differ by a fact the requester has not told (Windows or macOS?).
+
+    Not when the search is confident in a first article that names no such fact: it applies whatever the device
+    ("vpn connects but internal sites do not load" is the VPN error article's step, per-device articles rank
+    behind it). Unsure searches still ask: the answer narrows them down."""
     said = remember(conversation, question)
     if not machine.can(conversation.state, E.CLARIFY):
+        return False
+    if result.hits and result.confidence >= assistant.settings.answer_abstain_below \
+            and not facets.title_values(result.hits[0].document.title):
         return False
     documents = assistant.index.documents
     offer = facets.clarification(question, [h.document for h in result.hits], documents.values(), said)
