@@ -51,6 +51,7 @@ from typing import NamedTuple, TypeVar
 
 import httpx
 from sqlalchemy import func, select, text
+from turn_tail import TurnTiming, by_phase, by_turn
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.enums import Role
@@ -94,6 +95,9 @@ class Stats:
     ticket_turn_ms: list[float] = field(default_factory=list)
     mail_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Each acknowledged turn's index in its conversation, when it was sent and its server-side times: where the tail is.
+    turns: list[TurnTiming] = field(default_factory=list)
+    began: float = field(default_factory=time.perf_counter)
     retries: int = 0
     # Answers that asked to come back later (503 or 429 with Retry-After), by status, then sent again.
     busy_retries: Counter[int] = field(default_factory=Counter)
@@ -234,11 +238,11 @@ def served(database_url: str, data_dir: Path, log_path: Path, *, processes: int 
         yield url, pid
 
 
-def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats) -> httpx.Response:
+def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats, turn: int) -> httpx.Response:
     """POST with one Idempotency-Key, as a real client does: sent again with it on a transport error, and after
     the wait that `Retry-After` asks on a 503 or 429 (counted apart; the turn is an error only if it finally
     fails). The client-side time is the whole turn's, retries and waits included; the server-side time is the
-    answering attempt's."""
+    answering attempt's, recorded with `turn`, the turn's index in its conversation."""
     key = uuid.uuid4().hex
     started = time.perf_counter()
     for attempt in range(1, ATTEMPTS + 1):
@@ -262,6 +266,7 @@ def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats
             if "app" in timing:
                 stats.server_ms.append(timing["app"])
                 stats.queue_ms.append(timing.get("queue", 0.0))
+                stats.turns.append(TurnTiming(turn, started - stats.began, timing["app"], timing.get("queue", 0.0)))
         return response
     raise RuntimeError("unreachable")
 
@@ -297,7 +302,7 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
     _pause(0.0, ramp)
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         first = f"{QUESTIONS[number % len(QUESTIONS)]} (load {number})"
-        response = _post(client, "/api/v1/conversations", {"message": first}, stats)
+        response = _post(client, "/api/v1/conversations", {"message": first}, stats, 1)
         if response.status_code != 201:
             stats.errors.append(f"create: {response.status_code} {response.text[:200]}")
             return
@@ -311,7 +316,7 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
             # The assistant asks before it opens a ticket (after a few failed steps): the requester says yes.
             body = ("no" if turn == 2 else f"Yes please, turn {turn} of conversation {number}"
                     if state == "offering_ticket" else f"Still not working, turn {turn} of conversation {number}")
-            response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats)
+            response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats, turn)
             if response.status_code != 201:
                 stats.errors.append(f"turn {turn}: {response.status_code} {response.text[:200]}")
                 return
@@ -539,6 +544,10 @@ def report(args: argparse.Namespace, database: str, stats: Stats, tally: Tally, 
                          ("mail accepted by the SMTP listener (250 after commit), client-side", stats.mail_ms),
                          ("baseline GET /healthz, client-side", stats.health_ms)):
         print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
+    print("\nWhere the tail is: by phase (the ramp = the first --ramp seconds of the measured load)\n")
+    print("\n".join(by_phase(stats.turns, args.ramp)))
+    print("\nBy the turn's index in its conversation\n")
+    print("\n".join(by_turn(stats.turns)))
     failed_sweeps = sum(n for status, n in sweeps.items() if status != "succeeded")
     return 1 if stats.errors or not tally.clean or failed_sweeps else 0
 

@@ -58,6 +58,8 @@ def test_the_count_finds_every_acknowledged_turn_and_mail_once_and_reports_a_los
     benchmark.drive(live_server, tokens, 3, stats)
     benchmark.mail_burst(smtp_port, [desk.alice.email, desk.bob.email], 3, stats, connections=2)
     assert stats.errors == []
+    # Every acknowledged turn is timed with its index in its conversation: the tail can be split by turn.
+    assert sorted(timing.turn for timing in stats.turns) == [1, 1, 2, 2, 3, 3]
 
     tally = benchmark.count_in_database(database_url, stats)
     assert (tally.turns, tally.lost, tally.duplicated) == (6, 0, 0)
