@@ -51,7 +51,7 @@ class _Quote:
     message: str
     target: str
     size: int
-    letters: Counter[str]
+    letters: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class _ErrorSteps:
 def _quote(message: str) -> _Quote:
     wanted = _WORD.findall(message.lower())
     target = " ".join(wanted)
-    return _Quote(message, target, len(wanted), Counter(target))
+    return _Quote(message, target, len(wanted), tuple(Counter(target).items()))
 
 
 @lru_cache(maxsize=16_384)
@@ -95,7 +95,8 @@ def _similarity(quote: _Quote, words: list[str], floor: float) -> float:
     best = 0.0
     for start in range(len(words) - quote.size + 1):
         window = " ".join(words[start:start + quote.size])
-        bound = 2.0 * (quote.letters & Counter(window)).total() / (len(quote.target) + len(window))
+        shared = sum([min(count, window.count(letter)) for letter, count in quote.letters])
+        bound = 2.0 * shared / (len(quote.target) + len(window))
         if bound >= floor and bound > best:
             best = max(best, SequenceMatcher(None, quote.target, window).ratio())
     return best
