@@ -51,6 +51,7 @@ from typing import NamedTuple, TypeVar
 
 import httpx
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 from turn_tail import TurnTiming, by_phase, by_turn
 
 from deskpilot.accounts import service as accounts
@@ -152,7 +153,6 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
     configure_sealing(settings)  # and seal stored text with the data directory's keys, which they open with
     upgrade(database_url)
     engine = make_engine(database_url)
-    requesters = []
     with unit_of_work(session_factory(engine)) as session:
         if demo:
             load_demo(session)
@@ -163,14 +163,32 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
                                  multilingual=load_multilingual_embedder(settings.multilingual_model))
         index.cross_lingual()
         indexing.save(index, settings.index_dir)
-        run = uuid.uuid4().hex[:6]
-        for n in range(conversations):
-            email = f"load-{run}-{n}@northwind.example"
-            user = accounts.create(session, actor=SETUP, data=UserCreate(
-                username=f"load-{run}-{n}", email=email, full_name=f"Load {n}", role=Role.REQUESTER))
-            requesters.append(Requester(accounts.issue_token(session, actor=SETUP, user_id=user.id,
-                                                             name="chat-load")[1], email))
+        requesters = _new_requesters(session, conversations)
     engine.dispose()
+    return requesters
+
+
+def add_requesters(database_url: str, data_dir: Path, count: int) -> list[Requester]:
+    """`count` more requesters with their API tokens on a desk `prepare` set up in `data_dir`."""
+    settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir)
+    configure_audit(settings)
+    configure_sealing(settings)
+    engine = make_engine(database_url)
+    with unit_of_work(session_factory(engine)) as session:
+        requesters = _new_requesters(session, count)
+    engine.dispose()
+    return requesters
+
+
+def _new_requesters(session: Session, count: int) -> list[Requester]:
+    run = uuid.uuid4().hex[:6]
+    requesters = []
+    for n in range(count):
+        email = f"load-{run}-{n}@northwind.example"
+        user = accounts.create(session, actor=SETUP, data=UserCreate(
+            username=f"load-{run}-{n}", email=email, full_name=f"Load {n}", role=Role.REQUESTER))
+        requesters.append(Requester(accounts.issue_token(session, actor=SETUP, user_id=user.id,
+                                                         name="chat-load")[1], email))
     return requesters
 
 

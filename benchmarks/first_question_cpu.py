@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chat_load import QUESTIONS, prepare
+from chat_load import QUESTIONS, add_requesters, prepare
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.principal import Principal
@@ -61,21 +61,31 @@ def first_questions(runtime: AiRuntime, tokens: list[str], start: int,
     return costs
 
 
+def requesters_of(database_url: str, data_dir: Path, count: int) -> list[str]:
+    """API tokens of `count` new requesters: on a desk prepared in `data_dir` (demo, index) if there is one,
+    else on one prepared now."""
+    if (data_dir / "deskpilot.db").exists():
+        return [requester.token for requester in add_requesters(database_url, data_dir, count)]
+    return [requester.token for requester in prepare(database_url, data_dir, count, demo=True)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=40, help="measured first questions (default 40)")
     parser.add_argument("--warm", type=int, default=8, help="unmeasured first questions before (default 8)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="print the N costliest functions of the measured questions (cProfile, cumulative)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="prepare the desk here once and reuse it on later runs (new requesters each run), so "
+                             "that two versions of the code are measured on the same desk")
     parser.add_argument("--profile-out", type=Path, help="with --profile, also save the profile here (pstats)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="deskpilot-first-question-") as tmp:
-        data_dir = Path(tmp)
+        data_dir = args.data_dir or Path(tmp)
         database_url = f"sqlite:///{data_dir / 'deskpilot.db'}"
-        requesters = prepare(database_url, data_dir, args.warm + args.conversations, demo=True)
+        tokens = requesters_of(database_url, data_dir, args.warm + args.conversations)
         settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir,
                             requester_max_conversations_per_hour=0)
-        tokens = [requester.token for requester in requesters]
         runtime = build_runtime(settings)
         first_questions(runtime, tokens[:args.warm], 0)
         profile = cProfile.Profile() if args.profile else None
