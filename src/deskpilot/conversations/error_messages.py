@@ -85,6 +85,12 @@ def _error_steps(text: str) -> _ErrorSteps:
     return _ErrorSteps(quotes=_QUOTED.search(text) is not None, codes=_CODE.search(text) is not None, steps=steps)
 
 
+def read_articles(documents: Iterable[KbDocument]) -> None:
+    """Parse the articles' steps now, as the first question of a process would (for the warm-up at start)."""
+    for document in documents:
+        _error_steps(document.text)
+
+
 def _similarity(quote: _Quote, words: list[str], floor: float) -> float:
     """How well the quoted message appears in `words`: the best window of the same length, compared letter by
     letter (`SequenceMatcher.ratio`). Exact when it reaches `floor`; below it, some score below `floor`. A window
