@@ -507,6 +507,20 @@ class Roles:
         return {"app": _cpu_seconds(self.app), "worker": _cpu_seconds(self.worker), "smtp": _cpu_seconds(self.smtp)}
 
 
+def settle(roles: Roles, *, every: float = 2.0, idle: float = 0.2, timeout: float = 600.0) -> None:
+    """Wait until the app processes are idle (less than `idle` CPU seconds in `every` seconds): each warms its
+    caches in the background after it starts answering (`runtime.warm_in_background`), and a desk meets its
+    load long after it started, not while it warms."""
+    deadline = time.monotonic() + timeout
+    before = roles.cpu()["app"]
+    while time.monotonic() < deadline:
+        time.sleep(every)
+        now = roles.cpu()["app"]
+        if not now - before >= idle:  # NaN (no process of ours to watch) counts as idle
+            return
+        before = now
+
+
 def measure(url: str, requesters: list[Requester], args: argparse.Namespace, roles: Roles,
             smtp_port: int | None) -> tuple[Stats, float, dict[str, float], LoadSampler]:
     """Warm every app process, then the chats (and the mail burst after --mail-delay) with CPU and load."""
@@ -515,6 +529,7 @@ def measure(url: str, requesters: list[Requester], args: argparse.Namespace, rol
     # each opens a new connection, which any process may take): each process loads its models lazily.
     for number in range(2 * args.processes):
         converse(url, tokens[0], -1 - number, 3, Stats())
+    settle(roles)
     stats = Stats()
     cpu = roles.cpu()
     started = time.perf_counter()
