@@ -115,9 +115,11 @@ def test_a_503_with_retry_after_is_sent_again_counted_apart_and_is_no_error(benc
     stats = benchmark.Stats()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
-            responses = [benchmark._post(client, "/api/v1/conversations", {"message": "hi"}, stats) for _ in range(3)]
+            responses = [benchmark._post(client, "/api/v1/conversations", {"message": "hi"}, stats, 1)
+                         for _ in range(3)]
     finally:
         server.shutdown()
     assert [r.status_code for r in responses] == [201] * 3
     assert stats.busy_retries == {503: 3}
     assert (stats.server_ms, stats.queue_ms, len(stats.client_ms)) == ([12.5] * 3, [0.5] * 3, 3)
+    assert [(t.turn, t.app_ms, t.queue_ms) for t in stats.turns] == [(1, 12.5, 0.5)] * 3
