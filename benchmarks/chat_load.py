@@ -51,6 +51,8 @@ from typing import NamedTuple, TypeVar
 
 import httpx
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from turn_tail import TurnTiming, by_phase, by_turn
 
 from deskpilot.accounts import service as accounts
 from deskpilot.accounts.enums import Role
@@ -94,6 +96,9 @@ class Stats:
     ticket_turn_ms: list[float] = field(default_factory=list)
     mail_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Each acknowledged turn's index in its conversation, when it was sent and its server-side times: where the tail is.
+    turns: list[TurnTiming] = field(default_factory=list)
+    began: float = field(default_factory=time.perf_counter)
     retries: int = 0
     # Answers that asked to come back later (503 or 429 with Retry-After), by status, then sent again.
     busy_retries: Counter[int] = field(default_factory=Counter)
@@ -148,7 +153,6 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
     configure_sealing(settings)  # and seal stored text with the data directory's keys, which they open with
     upgrade(database_url)
     engine = make_engine(database_url)
-    requesters = []
     with unit_of_work(session_factory(engine)) as session:
         if demo:
             load_demo(session)
@@ -159,14 +163,32 @@ def prepare(database_url: str, data_dir: Path, conversations: int, *, demo: bool
                                  multilingual=load_multilingual_embedder(settings.multilingual_model))
         index.cross_lingual()
         indexing.save(index, settings.index_dir)
-        run = uuid.uuid4().hex[:6]
-        for n in range(conversations):
-            email = f"load-{run}-{n}@northwind.example"
-            user = accounts.create(session, actor=SETUP, data=UserCreate(
-                username=f"load-{run}-{n}", email=email, full_name=f"Load {n}", role=Role.REQUESTER))
-            requesters.append(Requester(accounts.issue_token(session, actor=SETUP, user_id=user.id,
-                                                             name="chat-load")[1], email))
+        requesters = _new_requesters(session, conversations)
     engine.dispose()
+    return requesters
+
+
+def add_requesters(database_url: str, data_dir: Path, count: int) -> list[Requester]:
+    """`count` more requesters with their API tokens on a desk `prepare` set up in `data_dir`."""
+    settings = Settings(environment=Environment.TEST, database_url=database_url, data_dir=data_dir)
+    configure_audit(settings)
+    configure_sealing(settings)
+    engine = make_engine(database_url)
+    with unit_of_work(session_factory(engine)) as session:
+        requesters = _new_requesters(session, count)
+    engine.dispose()
+    return requesters
+
+
+def _new_requesters(session: Session, count: int) -> list[Requester]:
+    run = uuid.uuid4().hex[:6]
+    requesters = []
+    for n in range(count):
+        email = f"load-{run}-{n}@northwind.example"
+        user = accounts.create(session, actor=SETUP, data=UserCreate(
+            username=f"load-{run}-{n}", email=email, full_name=f"Load {n}", role=Role.REQUESTER))
+        requesters.append(Requester(accounts.issue_token(session, actor=SETUP, user_id=user.id,
+                                                         name="chat-load")[1], email))
     return requesters
 
 
@@ -234,11 +256,11 @@ def served(database_url: str, data_dir: Path, log_path: Path, *, processes: int 
         yield url, pid
 
 
-def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats) -> httpx.Response:
+def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats, turn: int) -> httpx.Response:
     """POST with one Idempotency-Key, as a real client does: sent again with it on a transport error, and after
     the wait that `Retry-After` asks on a 503 or 429 (counted apart; the turn is an error only if it finally
     fails). The client-side time is the whole turn's, retries and waits included; the server-side time is the
-    answering attempt's."""
+    answering attempt's, recorded with `turn`, the turn's index in its conversation."""
     key = uuid.uuid4().hex
     started = time.perf_counter()
     for attempt in range(1, ATTEMPTS + 1):
@@ -262,6 +284,7 @@ def _post(client: httpx.Client, path: str, payload: dict[str, str], stats: Stats
             if "app" in timing:
                 stats.server_ms.append(timing["app"])
                 stats.queue_ms.append(timing.get("queue", 0.0))
+                stats.turns.append(TurnTiming(turn, started - stats.began, timing["app"], timing.get("queue", 0.0)))
         return response
     raise RuntimeError("unreachable")
 
@@ -297,7 +320,7 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
     _pause(0.0, ramp)
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         first = f"{QUESTIONS[number % len(QUESTIONS)]} (load {number})"
-        response = _post(client, "/api/v1/conversations", {"message": first}, stats)
+        response = _post(client, "/api/v1/conversations", {"message": first}, stats, 1)
         if response.status_code != 201:
             stats.errors.append(f"create: {response.status_code} {response.text[:200]}")
             return
@@ -311,7 +334,7 @@ def converse(url: str, token: str, number: int, turns: int, stats: Stats, think:
             # The assistant asks before it opens a ticket (after a few failed steps): the requester says yes.
             body = ("no" if turn == 2 else f"Yes please, turn {turn} of conversation {number}"
                     if state == "offering_ticket" else f"Still not working, turn {turn} of conversation {number}")
-            response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats)
+            response = _post(client, f"/api/v1/conversations/{conversation}/messages", {"body": body}, stats, turn)
             if response.status_code != 201:
                 stats.errors.append(f"turn {turn}: {response.status_code} {response.text[:200]}")
                 return
@@ -484,6 +507,20 @@ class Roles:
         return {"app": _cpu_seconds(self.app), "worker": _cpu_seconds(self.worker), "smtp": _cpu_seconds(self.smtp)}
 
 
+def settle(roles: Roles, *, every: float = 2.0, idle: float = 0.2, timeout: float = 600.0) -> None:
+    """Wait until the app processes are idle (less than `idle` CPU seconds in `every` seconds): each warms its
+    caches in the background after it starts answering (`runtime.warm_in_background`), and a desk meets its
+    load long after it started, not while it warms."""
+    deadline = time.monotonic() + timeout
+    before = roles.cpu()["app"]
+    while time.monotonic() < deadline:
+        time.sleep(every)
+        now = roles.cpu()["app"]
+        if not now - before >= idle:  # NaN (no process of ours to watch) counts as idle
+            return
+        before = now
+
+
 def measure(url: str, requesters: list[Requester], args: argparse.Namespace, roles: Roles,
             smtp_port: int | None) -> tuple[Stats, float, dict[str, float], LoadSampler]:
     """Warm every app process, then the chats (and the mail burst after --mail-delay) with CPU and load."""
@@ -492,6 +529,7 @@ def measure(url: str, requesters: list[Requester], args: argparse.Namespace, rol
     # each opens a new connection, which any process may take): each process loads its models lazily.
     for number in range(2 * args.processes):
         converse(url, tokens[0], -1 - number, 3, Stats())
+    settle(roles)
     stats = Stats()
     cpu = roles.cpu()
     started = time.perf_counter()
@@ -539,6 +577,10 @@ def report(args: argparse.Namespace, database: str, stats: Stats, tally: Tally, 
                          ("mail accepted by the SMTP listener (250 after commit), client-side", stats.mail_ms),
                          ("baseline GET /healthz, client-side", stats.health_ms)):
         print(f"| {name} | {p(values, 50):.1f} | {p(values, 95):.1f} | {p(values, 99):.1f} |")
+    print("\nWhere the tail is: by phase (the ramp = the first --ramp seconds of the measured load)\n")
+    print("\n".join(by_phase(stats.turns, args.ramp)))
+    print("\nBy the turn's index in its conversation\n")
+    print("\n".join(by_turn(stats.turns)))
     failed_sweeps = sum(n for status, n in sweeps.items() if status != "succeeded")
     return 1 if stats.errors or not tally.clean or failed_sweeps else 0
 

@@ -58,6 +58,8 @@ def test_the_count_finds_every_acknowledged_turn_and_mail_once_and_reports_a_los
     benchmark.drive(live_server, tokens, 3, stats)
     benchmark.mail_burst(smtp_port, [desk.alice.email, desk.bob.email], 3, stats, connections=2)
     assert stats.errors == []
+    # Every acknowledged turn is timed with its index in its conversation: the tail can be split by turn.
+    assert sorted(timing.turn for timing in stats.turns) == [1, 1, 2, 2, 3, 3]
 
     tally = benchmark.count_in_database(database_url, stats)
     assert (tally.turns, tally.lost, tally.duplicated) == (6, 0, 0)
@@ -113,9 +115,11 @@ def test_a_503_with_retry_after_is_sent_again_counted_apart_and_is_no_error(benc
     stats = benchmark.Stats()
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{server.server_address[1]}") as client:
-            responses = [benchmark._post(client, "/api/v1/conversations", {"message": "hi"}, stats) for _ in range(3)]
+            responses = [benchmark._post(client, "/api/v1/conversations", {"message": "hi"}, stats, 1)
+                         for _ in range(3)]
     finally:
         server.shutdown()
     assert [r.status_code for r in responses] == [201] * 3
     assert stats.busy_retries == {503: 3}
     assert (stats.server_ms, stats.queue_ms, len(stats.client_ms)) == ([12.5] * 3, [0.5] * 3, 3)
+    assert [(t.turn, t.app_ms, t.queue_ms) for t in stats.turns] == [(1, 12.5, 0.5)] * 3

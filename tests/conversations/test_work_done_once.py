@@ -20,7 +20,7 @@ from deskpilot.conversations.password_help import ResetIntent
 from deskpilot.conversations.state import ConversationState
 from deskpilot.kb.indexing import IndexHolder
 from deskpilot.ml.embeddings import MODEL_ID, Vectors, load_embedder
-from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.runtime import AiRuntime, chat_assistant, warm_answering
 from deskpilot.triage.engine import TriageEngine
 from tests.conversations.conftest import ABSTAIN_BELOW, load_chat_kb
 from tests.factories import Desk
@@ -121,3 +121,21 @@ def test_the_second_question_on_an_article_does_not_embed_its_sentences_again(
     session.commit()
     assert len(first) > 3  # the question, its triage text and the answered article's sentences
     assert set(embedder.texts) & first <= {question}
+
+
+def test_after_the_start_up_warm_up_a_first_answer_embeds_only_the_question_and_its_triage_text(
+        session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    assistant, embedder = _counted_assistant(session, tmp_path)
+    warm_answering(assistant.index)
+    warmed = len(embedder.texts)
+    embedder.texts.clear()
+
+    conversation = flow.start(session, actor=Principal.of(desk.alice), assistant=assistant,
+                              body="How do I add a printer?")[0]
+    session.commit()
+
+    assert conversation.state is ConversationState.AWAITING_CONFIRMATION  # answered from an article
+    triaged = session.scalars(select(AiDecision.input_redacted).where(AiDecision.kind == DecisionKind.TRIAGE)).one()
+    assert embedder.texts == ["How do I add a printer?", triaged]
+    assert warmed > len(assistant.index.documents)  # the articles' sentences, embedded at start

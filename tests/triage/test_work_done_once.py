@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from deskpilot import intake
@@ -18,6 +19,7 @@ from deskpilot.tickets.enums import Priority, TicketStatus
 from deskpilot.tickets.models import Ticket
 from deskpilot.tickets.schemas import TicketCreate
 from deskpilot.triage.engine import TriageEngine
+from deskpilot.triage.service import triage_request
 from tests.factories import make_desk
 from tests.governance.conftest import demo_rows
 from tests.triage.conftest import seed_categories
@@ -70,3 +72,26 @@ def test_training_from_the_history_embeds_each_ticket_once(monkeypatch: pytest.M
 
     assert "triage-category v0001" in capsys.readouterr().out
     assert embedder.texts and len(embedder.texts) == len(set(embedder.texts))
+
+
+def test_triaging_a_request_reads_the_categories_once_and_once_more_for_the_models_freshness(
+        session: Session, triage_settings: Settings) -> None:
+    desk = make_desk(session)
+    seed_categories(session, desk)
+    engine = TriageEngine(triage_settings, load_embedder(triage_settings.embedding_model))
+    triage_request(session, engine=engine, subject="Laptop screen broken", body="The screen cracked.")
+    statements: list[str] = []
+
+    def remember(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", remember)
+    try:
+        outcome = triage_request(session, engine=engine, subject="Laptop screen broken",
+                                 body="The screen cracked after a fall.", requester_id=desk.alice.id)
+    finally:
+        event.remove(bind, "before_cursor_execute", remember)
+
+    assert outcome.queue is not None
+    assert sum("FROM triage_categories" in statement for statement in statements) == 2

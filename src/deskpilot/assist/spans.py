@@ -14,7 +14,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,6 +81,7 @@ class UnitVectors:
         return np.vstack([found[t] for t in texts])
 
 
+_WARM_BATCH = 256  # units embedded per call while warming: the lock is held only around the cache, not the model
 _shared: weakref.WeakKeyDictionary[Embedder, UnitVectors] = weakref.WeakKeyDictionary()
 _shared_lock = threading.Lock()
 
@@ -109,6 +110,16 @@ class RememberingEmbedder:
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> npt.NDArray[np.float32]:
         del batch_size
         return self.units.vectors(texts)
+
+
+def warm_unit_vectors(units: UnitVectors, chunks: Iterable[Chunk]) -> int:
+    """Embed the sentence units of `chunks` into `units` now (at most its capacity), as answering them would:
+    a process's first answers from each article otherwise embed its units in the requester's turn. Returns how
+    many units are ready."""
+    texts = list(dict.fromkeys(unit for chunk in chunks for unit in split_sentences(chunk.text)))[:units.capacity]
+    for start in range(0, len(texts), _WARM_BATCH):
+        units.vectors(texts[start:start + _WARM_BATCH])
+    return len(texts)
 
 
 def candidate_spans(result: SearchResult, *, articles: int = 3) -> list[CandidateSpan]:

@@ -12,9 +12,11 @@ not point to another article (`troubleshoot.matched_error`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from deskpilot.assist.index_store import KbDocument
 from deskpilot.conversations.steps import numbered_steps
@@ -42,16 +44,67 @@ def codes(text: str) -> set[str]:
     return {c.lower().replace("-", "") for c in _CODE.findall(text)}
 
 
-def _similarity(message: str, words: list[str]) -> float:
-    """How well `message` appears in `words`: the best window of the same length, compared letter by letter."""
+@dataclass(frozen=True)
+class _Quote:
+    """A message an article step quotes, with its words and their letters (for the upper bound below)."""
+
+    message: str
+    target: str
+    size: int
+    letters: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class _Step:
+    number: int
+    codes: frozenset[str]
+    quotes: tuple[_Quote, ...]
+
+
+@dataclass(frozen=True)
+class _ErrorSteps:
+    """What `match_step` reads of one article text: whether it quotes or names anything, and its steps'."""
+
+    quotes: bool
+    codes: bool
+    steps: tuple[_Step, ...]
+
+
+def _quote(message: str) -> _Quote:
     wanted = _WORD.findall(message.lower())
-    if len(wanted) < MIN_WORDS or len(words) < len(wanted):
-        return 0.0
     target = " ".join(wanted)
+    return _Quote(message, target, len(wanted), tuple(Counter(target).items()))
+
+
+@lru_cache(maxsize=16_384)
+def _error_steps(text: str) -> _ErrorSteps:
+    """An article's steps as `match_step` reads them, parsed once per process and article text: every first
+    question is compared with every article that quotes an error."""
+    steps = tuple(_Step(number, frozenset(codes(step)), tuple(_quote(m) for m in _QUOTED.findall(step)))
+                  for number, step in enumerate(numbered_steps(text), start=1))
+    return _ErrorSteps(quotes=_QUOTED.search(text) is not None, codes=_CODE.search(text) is not None, steps=steps)
+
+
+def read_articles(documents: Iterable[KbDocument]) -> None:
+    """Parse the articles' steps now, as the first question of a process would (for the warm-up at start)."""
+    for document in documents:
+        _error_steps(document.text)
+
+
+def _similarity(quote: _Quote, words: list[str], floor: float) -> float:
+    """How well the quoted message appears in `words`: the best window of the same length, compared letter by
+    letter (`SequenceMatcher.ratio`). Exact when it reaches `floor`; below it, some score below `floor`. A window
+    is compared only when the letters it shares with the message could reach `floor` and beat the best so far:
+    ratio = 2·matches / length, and matches never exceed the shared letters."""
+    if quote.size < MIN_WORDS or len(words) < quote.size:
+        return 0.0
     best = 0.0
-    for start in range(len(words) - len(wanted) + 1):
-        window = " ".join(words[start:start + len(wanted)])
-        best = max(best, SequenceMatcher(None, target, window).ratio())
+    for start in range(len(words) - quote.size + 1):
+        window = " ".join(words[start:start + quote.size])
+        shared = sum([min(count, window.count(letter)) for letter, count in quote.letters])
+        bound = 2.0 * shared / (len(quote.target) + len(window))
+        if bound >= floor and bound > best:
+            best = max(best, SequenceMatcher(None, quote.target, window).ratio())
     return best
 
 
@@ -61,15 +114,16 @@ def match_step(text: str, documents: Iterable[KbDocument]) -> ErrorMatch | None:
     words = _WORD.findall(text.lower())
     best: ErrorMatch | None = None
     for document in documents:
-        if not _QUOTED.search(document.text) and not (typed_codes and _CODE.search(document.text)):
+        read = _error_steps(document.text)
+        if not read.quotes and not (typed_codes and read.codes):
             continue
-        for number, step in enumerate(numbered_steps(document.text), start=1):
-            for code in typed_codes & codes(step):
-                return ErrorMatch(document, number, code, 1.0, by_code=True)
-            for message in _QUOTED.findall(step):
-                score = _similarity(message, words)
+        for step in read.steps:
+            for code in typed_codes & step.codes:
+                return ErrorMatch(document, step.number, code, 1.0, by_code=True)
+            for quote in step.quotes:
+                score = _similarity(quote, words, MIN_SIMILARITY)
                 if score >= MIN_SIMILARITY and (best is None or score > best.score):
-                    best = ErrorMatch(document, number, message.strip(), score)
+                    best = ErrorMatch(document, step.number, quote.message.strip(), score)
     return best
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from deskpilot.tickets.enums import Level
 from deskpilot.tickets.models import Queue
 from deskpilot.triage import categories
 from deskpilot.triage.engine import PRIORITY_COMPONENT, TriageEngine
+from deskpilot.triage.models import TriageCategory
 from deskpilot.triage.pipeline import TriageResult, run_pipeline
 from deskpilot.triage.similar import MajorIncident, SimilarTicket, detect_major_incident
 from deskpilot.triage.sla_suggestion import SlaSuggestion, suggest_sla
@@ -46,9 +48,10 @@ class TriageOutcome:
                 "frustrated": self.result.frustrated, "sla_policy": self.sla.policy}
 
 
-def _queue_for(session: Session, category: str | None, fallback: str) -> Queue | None:
-    configured = {c.name: c.default_queue_id for c in categories.get_all(session)}
-    queue_id = configured.get(category) if category else None
+def _queue_for(session: Session, configured: Sequence[TriageCategory], category: str | None,
+               fallback: str) -> Queue | None:
+    """The decided category's default queue among the `configured` categories, else the fallback queue."""
+    queue_id = next((c.default_queue_id for c in configured if c.name == category), None) if category else None
     queue = session.get(Queue, queue_id) if queue_id else None
     if queue is None:
         queue = session.scalar(select(Queue).where(Queue.name == fallback))
@@ -76,7 +79,8 @@ def triage_request(session: Session, *, engine: TriageEngine, subject: str, body
                           stated_impact=stated_impact, stated_urgency=stated_urgency,
                           criticality={c.name: c.criticality for c in configured},
                           people=engine.people.finder(session))
-    queue = _queue_for(session, None if result.abstained else result.category, settings.triage_fallback_queue)
+    queue = _queue_for(session, configured, None if result.abstained else result.category,
+                       settings.triage_fallback_queue)
     vector = result.vector if result.vector is not None else engine.embedder.encode([result.redacted_text])[0]
     similar = engine.tickets.nearest(session, vector, k=5, exclude=exclude_ticket)
     incident = detect_major_incident(session, engine.ticket_vectors, vector, exclude=exclude_ticket)
