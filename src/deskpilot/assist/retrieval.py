@@ -13,15 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
-from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.search_result import ArticleHit, Evidence, ScoredChunk, SearchResult
 from deskpilot.ml.lexical_index import INDEX_LANGUAGE, term_weights, tokenize
 from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
 
@@ -68,85 +67,6 @@ class RetrievalParams:
         """The defaults with the evidence thresholds of an embedder's tuning."""
         return cls(evidence_floor=tuning.evidence_floor, evidence_weight=tuning.evidence_weight,
                    lexical_weight=tuning.lexical_weight)
-
-
-@dataclass(frozen=True)
-class ScoredChunk:
-    """A chunk's fused score and its two parts: weighted z-scores of BM25 and of the dense cosine."""
-
-    chunk: Chunk
-    score: float
-    lexical: float = 0.0
-    dense: float = 0.0
-
-
-@dataclass(frozen=True)
-class ArticleHit:
-    """One article in the ranking with its fused score and its best chunks, best first.
-
-    `score` is the best chunk's score plus the weighted `history` votes and `title` similarity;
-    `past_questions` are the keys of the past questions that voted for the article.
-    """
-
-    document: KbDocument
-    score: float
-    chunks: tuple[ScoredChunk, ...]
-    history: float = 0.0
-    title: float = 0.0
-    past_questions: tuple[str, ...] = ()
-
-    @property
-    def slug(self) -> str:
-        return self.document.slug
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    hits: list[ArticleHit]
-    confidence: float
-    query_vector: npt.NDArray[np.float32]
-    evidence: Evidence | None = None
-    # The turn-weighted query (utterance + earlier turns) and the latest agent turn, unit length, so the
-    # span scorer reuses them instead of embedding the dialogue again.
-    context_vector: npt.NDArray[np.float32] | None = None
-    agent_vector: npt.NDArray[np.float32] | None = None
-
-    def explanation(self) -> dict[str, Any]:
-        """What supported the top article, signal by signal, for the record of an AI decision."""
-        if not self.hits:
-            return {}
-        top = self.hits[0]
-        best = top.chunks[0] if top.chunks else None
-        found: dict[str, Any] = {
-            "slug": top.slug, "version": top.document.version, "score": round(top.score, 4),
-            "bm25": round(best.lexical, 4) if best else 0.0, "dense": round(best.dense, 4) if best else 0.0,
-            "history": round(top.history, 4), "title": round(top.title, 4),
-            "past_questions": list(top.past_questions),
-        }
-        if self.evidence is not None:
-            found |= {"cosine": round(self.evidence.cosine, 4), "coverage": round(self.evidence.coverage, 4)}
-        return found
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Absolute (not per-query normalised) support of the query by the top article.
-
-    `cosine`: the best raw cosine of the query to one of the article's chunks or to its title;
-    `coverage`: the weighted share of the query's content terms that occur in the article.
-    """
-
-    cosine: float
-    coverage: float
-    floor: float
-
-    @property
-    def on_topic(self) -> bool:
-        """Whether the top article is close in meaning to the question on its embedder's scale."""
-        return self.cosine >= self.floor
-
-    def score(self, coverage_weight: float) -> float:
-        return self.cosine + coverage_weight * self.coverage
 
 
 @dataclass(frozen=True)
