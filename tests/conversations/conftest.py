@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.principal import Principal
 from deskpilot.config import Environment, Settings
+from deskpilot.conversations import flow
 from deskpilot.conversations.flow import Assistant
+from deskpilot.conversations.models import Conversation
 from deskpilot.demo import KB_DIR
 from deskpilot.demo.loader import LOADER
 from deskpilot.kb import importer
@@ -46,3 +49,13 @@ def assistant(session: Session, desk: Desk, tmp_path: Path, sla_24x7: None) -> A
     session.commit()
     settings = Settings(environment=Environment.TEST, data_dir=tmp_path / "var", answer_abstain_below=ABSTAIN_BELOW)
     return chat_assistant(build_runtime(settings), session)
+
+
+def converse(session: Session, desk: Desk, assistant: Assistant, *lines: str,
+             client: dict[str, str] | None = None) -> Conversation:
+    """Alice opens a conversation with the first line and sends the others one by one."""
+    alice = Principal.of(desk.alice)
+    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body=lines[0], client=client)
+    for line in lines[1:]:
+        flow.post(session, actor=alice, conversation_id=conversation.id, body=line, assistant=assistant)
+    return conversation

@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
-from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbDocument
 from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.conversations import flow
-from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
 from deskpilot.conversations.suggestions import closest_articles
 from deskpilot.runtime import AiRuntime, chat_assistant
-from tests.conversations.conftest import load_chat_kb
+from tests.conversations.conftest import converse, load_chat_kb
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -35,17 +33,9 @@ def phone_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: No
     return chat_assistant(ai_runtime, session)
 
 
-def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *lines: str) -> Conversation:
-    alice = Principal.of(desk.alice)
-    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body=lines[0])
-    for line in lines[1:]:
-        flow.post(session, actor=alice, conversation_id=conversation.id, body=line, assistant=assistant)
-    return conversation
-
-
 def test_weak_evidence_offers_the_closest_articles_cited_and_labelled_uncertain(
         session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
-    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION)
+    conversation = converse(session, desk, phone_desk, WEAK_QUESTION)
     reply = conversation.messages[-1]
     assert conversation.state is S.AWAITING_CONFIRMATION
     assert reply.body.startswith("I am not sure any approved article answers this exactly.")
@@ -58,7 +48,7 @@ def test_weak_evidence_offers_the_closest_articles_cited_and_labelled_uncertain(
 
 def test_no_after_the_suggestions_walks_the_most_likely_articles_steps(
         session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
-    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION, "no, still not working")
+    conversation = converse(session, desk, phone_desk, WEAK_QUESTION, "no, still not working")
     assert conversation.state is S.TROUBLESHOOTING
     assert conversation.troubleshooting["slug"] == conversation.facts["answer_slug"]
     assert "Step 1 of" in conversation.messages[-1].body
@@ -67,7 +57,7 @@ def test_no_after_the_suggestions_walks_the_most_likely_articles_steps(
 
 def test_yes_after_the_suggestions_closes_the_conversation_as_solved(
         session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
-    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION, "yes, the first one")
+    conversation = converse(session, desk, phone_desk, WEAK_QUESTION, "yes, the first one")
     assert conversation.state is S.RESOLVED
     assert conversation.ticket_id is None
 
@@ -76,7 +66,7 @@ def test_a_status_question_instead_of_a_yes_or_no_gets_the_status_not_another_an
         session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
     earlier = open_ticket(session, desk, desk.alice, subject="Work phone lost")
     session.commit()
-    conversation = _chat(session, desk, phone_desk, WEAK_QUESTION,
+    conversation = converse(session, desk, phone_desk, WEAK_QUESTION,
                          f"actually I already have a ticket for this, DP-{earlier.id}, what's its status?")
     assert conversation.ticket_id is None and conversation.facts["status_ticket_ids"] == [earlier.id]
     assert f"DP-{earlier.id}" in conversation.messages[-1].body and not conversation.messages[-1].citations
@@ -84,7 +74,7 @@ def test_a_status_question_instead_of_a_yes_or_no_gets_the_status_not_another_an
 
 def test_a_question_outside_the_desks_domain_gets_no_suggested_article(
         session: Session, desk: Desk, phone_desk: flow.Assistant) -> None:
-    conversation = _chat(session, desk, phone_desk, "which bakery near the station sells the best croissants")
+    conversation = converse(session, desk, phone_desk, "which bakery near the station sells the best croissants")
     assert all(not m.citations for m in conversation.messages)
     assert conversation.ticket_id is None
 

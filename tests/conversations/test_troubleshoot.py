@@ -18,7 +18,7 @@ from deskpilot.conversations.state import ConversationState
 from deskpilot.runtime import AiRuntime, chat_assistant
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
-from tests.conversations.conftest import load_chat_kb
+from tests.conversations.conftest import converse, load_chat_kb
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -38,11 +38,7 @@ def vpn_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None
 
 
 def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *lines: str) -> Conversation:
-    alice = Principal.of(desk.alice)
-    conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body=lines[0], client=CLIENT)
-    for line in lines[1:]:
-        flow.post(session, actor=alice, conversation_id=conversation.id, body=line, assistant=assistant)
-    return conversation
+    return converse(session, desk, assistant, *lines, client=CLIENT)
 
 
 def _last(conversation: Conversation) -> str:
