@@ -1,6 +1,7 @@
 """Grounded answers: train the span scorer by cross-validation, and time answers on the demo KB.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/answer_bench.py collect --shard I --of N --index-dir D --out S.npz
+    PYTHONPATH=src .venv/bin/python benchmarks/answer_bench.py collect --shard I --of N --index-dir D --out S.npz \
+        [--max-words W]
     PYTHONPATH=src .venv/bin/python benchmarks/answer_bench.py train [--write] [--rows S.npz ...]
     PYTHONPATH=src .venv/bin/python benchmarks/answer_bench.py latency
 
@@ -75,7 +76,7 @@ def train(args: argparse.Namespace) -> None:
 def collect(args: argparse.Namespace) -> None:
     files = (DOC2DIAL / "corpus.csv", DOC2DIAL / "queries_dev.csv", DOC2DIAL / "answers_dev.csv")
     data = collect_span_data(*files, embedder=_embedder(), index_dir=Path(args.index_dir), shard=(args.shard, args.of),
-                             progress=lambda m: print(m, file=sys.stderr, flush=True))
+                             max_words=args.max_words, progress=lambda m: print(m, file=sys.stderr, flush=True))
     data.save(Path(args.out))
 
 
@@ -115,6 +116,7 @@ def main() -> None:
     rows.add_argument("--of", type=int, default=1)
     rows.add_argument("--index-dir", required=True, help="the corpus index is saved here once and reused")
     rows.add_argument("--out", required=True, help="the .npz to write")
+    rows.add_argument("--max-words", type=int, default=180, help="chunk size of the index (`KbIndex(max_words=…)`)")
     rows.set_defaults(func=collect)
     timing = sub.add_parser("latency")
     timing.add_argument("--rounds", type=int, default=3)

@@ -7,6 +7,8 @@ import pytest
 from deskpilot.cli import main
 from deskpilot.evaluation.answers import token_f1
 from deskpilot.evaluation.retrieval import ranking_scores
+from deskpilot.evaluation.span_data import collect_span_data
+from tests.ml.conftest import TokenHashEmbedder
 
 CORPUS = [
     ("vpn-reset", "Reset your VPN token", "Open the self-service portal. Choose Reset VPN token and scan the code."),
@@ -109,3 +111,13 @@ def test_metrics_follow_their_definitions() -> None:
     assert scores.recall_at_5 == pytest.approx(2 / 3)
     assert scores.p95_ms == 3.0
     assert token_f1("Open the cover [printer-jam v1]", "open the printer cover") == pytest.approx(0.8)
+
+
+def test_span_rows_are_collected_at_the_chunk_size_asked_for(files: dict[str, Path], tmp_path: Path) -> None:
+    """`answer_bench.py collect --max-words` refits the span scorer at another chunk size: its index must use it."""
+    data = collect_span_data(files["corpus"], files["queries"], files["answers"], embedder=TokenHashEmbedder(),
+                             index_dir=tmp_path / "index", max_words=60)
+    assert len(data.groups) == len(QUERIES)
+    assert len(data.f1) == len(data.features) > 0
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["max_words"] == 60

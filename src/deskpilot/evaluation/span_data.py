@@ -71,12 +71,13 @@ def dialogue_of(query_id: str) -> str:
 
 
 def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: Embedder,
-                      index_dir: Path | None = None, shard: tuple[int, int] = (0, 1),
+                      index_dir: Path | None = None, shard: tuple[int, int] = (0, 1), max_words: int = 180,
                       progress: Progress = silent) -> SpanData:
     """Search every labelled query once and score all its candidate spans against the reference.
 
     `index_dir`: where the corpus index is saved, or loaded when already there; `shard` (i, n): only the
-    dialogues whose hash falls in part i of n, so parts can be collected in parallel.
+    dialogues whose hash falls in part i of n, so parts can be collected in parallel; `max_words`: the chunk size
+    of a new index (`KbIndex`), the one the scorer is fitted for.
     """
     documents = read_corpus(corpus)
     references = read_answers(answers)
@@ -84,7 +85,7 @@ def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: E
                 and zlib.crc32(dialogue_of(q.query_id).encode()) % shard[1] == shard[0]]
     if not labelled:
         raise InvalidInput(f"{answers}: no query_id matches a query in {queries}")
-    index = _index(documents, embedder, index_dir, progress)
+    index = _index(documents, embedder, index_dir, max_words, progress)
     retriever = HybridRetriever(index)
     units = UnitVectors(index.embedder)
     cached = RememberingEmbedder(units)
@@ -116,11 +117,12 @@ def collect_span_data(corpus: Path, queries: Path, answers: Path, *, embedder: E
                     np.asarray(baseline))
 
 
-def _index(documents: list[KbDocument], embedder: Embedder, directory: Path | None, progress: Progress) -> KbIndex:
+def _index(documents: list[KbDocument], embedder: Embedder, directory: Path | None, max_words: int,
+           progress: Progress) -> KbIndex:
     if directory is not None and directory.exists():
         return KbIndex.load(directory, embedder)
     progress(f"indexing {len(documents)} documents")
-    index = KbIndex(embedder)
+    index = KbIndex(embedder, max_words=max_words)
     index.add_documents(documents)
     if directory is not None:
         index.save(directory)
