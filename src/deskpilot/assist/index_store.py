@@ -102,6 +102,9 @@ class KbIndex:
         self.ml_vectors: ExactVectorIndex | None = None
         self.ml_titles: ExactVectorIndex | None = None
         self._cross_lingual: KbIndex | None = None
+        # In the multilingual view (`cross_lingual`): the English index it was made from, which searches a
+        # question's English rendering by the IT glossary (`assist.cross_language`).
+        self.english: KbIndex | None = None
         self.max_words = max_words
         self.lexical = Bm25Index()
         self.vectors = ExactVectorIndex(model_id=embedder.model_id, dimension=embedder.dimension)
@@ -310,6 +313,7 @@ class KbIndex:
             view.vectors, view.titles = self.ml_vectors, self.ml_titles  # type: ignore[assignment]
             view.history = QuestionHistory(self.multilingual)
             view._lexical_row_of_vector_row = None
+            view.english = self
             self._cross_lingual = view
         return self._cross_lingual
 

@@ -17,12 +17,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from deskpilot.assist.cross_language import EnglishQuery, english_query, english_scores
 from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.search_result import ArticleHit, Evidence, ScoredChunk, SearchResult
 from deskpilot.ml.lexical_index import INDEX_LANGUAGE, term_weights, tokenize
 from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
+
+GLOSSARY_WEIGHT = 0.4
 
 __all__ = [
     "ArticleHit",
@@ -59,6 +62,9 @@ class RetrievalParams:
     evidence_floor: float = DEFAULT_TUNING.evidence_floor
     evidence_weight: float = DEFAULT_TUNING.evidence_weight
     coverage_weight: float = 0.0
+    # A question not in English: the weight of its English rendering by the IT glossary, searched as English
+    # questions are, beside the multilingual ranking (`assist.cross_language`); chosen on German and French.
+    glossary_weight: float = GLOSSARY_WEIGHT
     # With an approximate vector index: chunks fused per query, from each of the two searches.
     candidates: int = 256
 
@@ -156,7 +162,9 @@ class HybridRetriever:
         turn_vectors = self._turn_vectors([text for text, _ in dense_turns], given)
         query_vector = np.asarray([w for _, w in dense_turns], dtype=np.float32) @ turn_vectors
         terms = term_weights(lexical_turns, foreign=language not in (None, INDEX_LANGUAGE))
-        scored = self._fused_chunk_scores(terms, query_vector, allowed, voters)
+        english = (english_query(self.index, language, lexical_turns, dense_turns) if p.glossary_weight > 0
+                   else None)
+        scored = self._fused_chunk_scores(terms, query_vector, allowed, voters, english)
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
         hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters)
@@ -206,7 +214,7 @@ class HybridRetriever:
 
     def _fused_chunk_scores(
         self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None,
-        voters: dict[str, str] | None = None,
+        voters: dict[str, str] | None = None, english: EnglishQuery | None = None,
     ) -> _ChunkScores | None:
         if self.index.approximate:
             return self._fused_candidate_scores(terms, query_vector, allowed)
@@ -229,7 +237,12 @@ class HybridRetriever:
         if lexical is not None:
             lexical_part = _z(lexical, live)
             lexical_part[live] *= self.params.lexical_weight  # the others stay -inf (0 × -inf is not a number)
-        return _ChunkScores(ids, dense_part + lexical_part, dense_part, lexical_part)
+        fused = dense_part + lexical_part
+        if english is not None and allowed is not None:
+            w = self.params.glossary_weight
+            fused = (1 - w) * fused + w * english_scores(english, ids, live, slugs, voters or {},
+                                                          self.params.dense_weight, DEFAULT_TUNING.lexical_weight)
+        return _ChunkScores(ids, fused, dense_part, lexical_part)
 
     def _fused_candidate_scores(
         self, terms: dict[str, float], query_vector: npt.NDArray[np.float32], allowed: set[str] | None
