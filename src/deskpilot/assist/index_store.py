@@ -61,6 +61,8 @@ class KbDocument:
     url: str = ""
     language: str = "en"
     translation_of: str | None = None
+    # The article's tags: with the title, the words that name its subject (`assist/naming.py`).
+    tags: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -374,7 +376,8 @@ class KbIndex:
                 # Past questions can be learned again from their source; not worth re-embedding every chunk.
                 log.warning("%s: question history not loaded (%s); starting with none", directory, exc)
         for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
-            document = KbDocument(**raw)
+            # JSON has no tuples; an index saved before tags were kept has none.
+            document = KbDocument(**raw | {"tags": tuple(raw.get("tags", ()))})
             chunks = index._chunk(document)
             index.documents[document.slug] = document
             index._chunk_ids_of[document.slug] = [c.chunk_id for c in chunks]

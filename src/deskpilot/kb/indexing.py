@@ -82,7 +82,8 @@ def index_path(index_dir: Path) -> Path:
 
 def as_index_document(document: ApprovedDocument) -> KbDocument:
     return KbDocument(slug=document.slug, version=document.version, title=document.title, text=document.text,
-                      url=document.url, language=document.language, translation_of=document.translation_of)
+                      url=document.url, language=document.language, translation_of=document.translation_of,
+                      tags=document.tags)
 
 
 def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
