@@ -6,6 +6,7 @@ import pytest
 
 from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.naming import NAMED_MIN
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalParams, RetrievalQuery
 from deskpilot.ml.embeddings import MiniLmEmbedder
 from deskpilot.ml.lexical_index import Bm25Index, term_weights
@@ -143,7 +144,7 @@ def test_a_hit_carries_how_plainly_the_question_names_it_by_title_and_tags(kb_in
     kb_index.add_documents([replace(guest, version=2, tags=("wifi", "byod"))])
     hits = HybridRetriever(kb_index).search(RetrievalQuery.from_dialogue("byod wifi for my own tablet")).hits
     named = {h.slug: h.named for h in hits}
-    assert named["wifi-guest"] >= 1.7 and all(w < 1.7 for s, w in named.items() if s != "wifi-guest")
+    assert named["wifi-guest"] >= NAMED_MIN and all(w < NAMED_MIN for s, w in named.items() if s != "wifi-guest")
 
 
 def test_the_lexical_weight_scales_what_bm25_adds_to_the_ranking(kb_index: KbIndex) -> None:

@@ -164,9 +164,8 @@ class HybridRetriever:
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
-        titles = naming.title_terms_of(self.index)
-        words = naming.question_terms(query.text, foreign=language not in (None, INDEX_LANGUAGE))
-        hits = [replace(hit, named=titles.weight(words, hit.slug)) for hit in hits]
+        words = naming.question_words(query.text, foreign=language not in (None, INDEX_LANGUAGE))
+        hits = [replace(hit, named=naming.named_weight(words, hit.document, self.index.lexical)) for hit in hits]
         if language:
             hits = [self._in_language(hit, language, query_vector) for hit in hits]
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,
