@@ -6,6 +6,7 @@ import pytest
 
 from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
+from deskpilot.assist.naming import NAMED_MIN
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalParams, RetrievalQuery
 from deskpilot.ml.embeddings import MiniLmEmbedder
 from deskpilot.ml.lexical_index import Bm25Index, term_weights
@@ -124,6 +125,26 @@ def test_an_index_saved_before_history_existed_loads_with_none(kb_index: KbIndex
     shutil.rmtree(tmp_path / "kb" / "history")
     loaded = KbIndex.load(tmp_path / "kb", embedder)
     assert sorted(loaded.documents) == sorted(kb_index.documents) and len(loaded.history) == 0
+
+
+def test_tags_survive_a_round_trip_apart_from_the_documents_and_an_index_without_them_loads_untagged(
+        kb_index: KbIndex, embedder: MiniLmEmbedder, tmp_path: Path) -> None:
+    guest = kb_index.documents["wifi-guest"]
+    kb_index.add_documents([replace(guest, version=2, tags=("wifi", "byod"))])
+    kb_index.save(tmp_path / "kb")
+    # documents.json stays as a version without tags reads it, so a rollback still loads the index.
+    assert '"tags"' not in (tmp_path / "kb" / "documents.json").read_text(encoding="utf-8")
+    assert KbIndex.load(tmp_path / "kb", embedder).documents["wifi-guest"].tags == ("wifi", "byod")
+    (tmp_path / "kb" / "tags.json").unlink()
+    assert KbIndex.load(tmp_path / "kb", embedder).documents["wifi-guest"].tags == ()
+
+
+def test_a_hit_carries_how_plainly_the_question_names_it_by_title_and_tags(kb_index: KbIndex) -> None:
+    guest = kb_index.documents["wifi-guest"]
+    kb_index.add_documents([replace(guest, version=2, tags=("wifi", "byod"))])
+    hits = HybridRetriever(kb_index).search(RetrievalQuery.from_dialogue("byod wifi for my own tablet")).hits
+    named = {h.slug: h.named for h in hits}
+    assert named["wifi-guest"] >= NAMED_MIN and all(w < NAMED_MIN for s, w in named.items() if s != "wifi-guest")
 
 
 def test_the_lexical_weight_scales_what_bm25_adds_to_the_ranking(kb_index: KbIndex) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deskpilot.assist.retrieval import Evidence, SearchResult
+from deskpilot.assist.index_store import KbDocument
+from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.conversations import routing, scope
 from deskpilot.conversations.intents import Intent, IntentReading
 
@@ -15,15 +16,18 @@ ABSTAIN_BELOW = 0.5
 FLOOR = 0.53
 
 
-def _reading(predicted: Intent, *, abstained: bool = False, acted: Intent | None = None) -> IntentReading:
+def _reading(predicted: Intent, *, abstained: bool = False, acted: Intent | None = None,
+             confidence: float | None = None) -> IntentReading:
     intent = acted or (Intent.KB_QUESTION if abstained else predicted)
-    return IntentReading(intent=intent, predicted=predicted, confidence=0.3 if abstained else 0.9,
+    sure = 0.3 if abstained else 0.9
+    return IntentReading(intent=intent, predicted=predicted, confidence=sure if confidence is None else confidence,
                          abstained=abstained)
 
 
-def _found(confidence: float, cosine: float | None) -> SearchResult:
+def _found(confidence: float, cosine: float | None, *, named: float = 0.0) -> SearchResult:
     evidence = None if cosine is None else Evidence(cosine=cosine, coverage=0.5, floor=FLOOR)
-    return SearchResult([], confidence, np.zeros(4, dtype=np.float32), evidence)
+    hit = ArticleHit(KbDocument(slug="project-code-request", version=1, title="", text=""), 9.0, (), named=named)
+    return SearchResult([hit], confidence, np.zeros(4, dtype=np.float32), evidence)
 
 
 @pytest.mark.parametrize(("confidence", "cosine", "covered"), [
@@ -52,6 +56,23 @@ def test_an_unsure_out_of_scope_lean_is_out_of_scope_only_against_a_match_on_wor
     # A weak match still goes the KB's way, which asks for details, walks steps or offers a ticket.
     assert scope.weighed(unsure, _found(0.44, 0.5), ABSTAIN_BELOW).intent is Intent.KB_QUESTION
     assert scope.weighed(unsure, _found(0.9, 0.8), ABSTAIN_BELOW).intent is Intent.KB_QUESTION
+
+
+def test_an_article_the_question_names_outweighs_an_out_of_scope_reading_unless_the_model_is_sure() -> None:
+    named = _found(0.38, 0.4, named=2.8)
+    assert scope.weighed(_reading(Intent.OUT_OF_SCOPE, confidence=0.7), named, ABSTAIN_BELOW).intent \
+        is Intent.KB_QUESTION
+    # "book a meeting room" names the meeting-room article's title words, and the model is sure it is no IT request.
+    assert scope.weighed(_reading(Intent.OUT_OF_SCOPE, confidence=0.97), named, ABSTAIN_BELOW).intent \
+        is Intent.OUT_OF_SCOPE
+    # One shared title word does not name an article.
+    assert scope.weighed(_reading(Intent.OUT_OF_SCOPE, confidence=0.7), _found(0.38, 0.4, named=1.0),
+                         ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+
+
+def test_a_confident_match_on_an_article_the_question_names_is_not_a_match_on_words_alone() -> None:
+    unsure = _reading(Intent.OUT_OF_SCOPE, abstained=True)
+    assert scope.weighed(unsure, _found(0.72, 0.22, named=2.8), ABSTAIN_BELOW).intent is Intent.KB_QUESTION
 
 
 @pytest.mark.parametrize("reading", [

@@ -79,12 +79,13 @@ def test_a_question_outside_the_desks_domain_gets_no_suggested_article(
     assert conversation.ticket_id is None
 
 
-def _hit(slug: str, score: float) -> ArticleHit:
-    return ArticleHit(KbDocument(slug=slug, version=1, title=slug, text=""), score, ())
+def _hit(slug: str, score: float, named: float = 0.0) -> ArticleHit:
+    return ArticleHit(KbDocument(slug=slug, version=1, title=slug, text=""), score, (), named=named)
 
 
-def _result(cosine: float, *scores: float) -> SearchResult:
-    hits = [_hit(f"article-{n}", score) for n, score in enumerate(scores)]
+def _result(cosine: float, *scores: float, named: tuple[float, ...] = ()) -> SearchResult:
+    names = named or (0.0,) * len(scores)
+    hits = [_hit(f"article-{n}", score, name) for n, (score, name) in enumerate(zip(scores, names, strict=True))]
     return SearchResult(hits, 0.2, np.zeros(3, dtype=np.float32), Evidence(cosine, 0.5, 0.53))
 
 
@@ -94,3 +95,10 @@ def test_only_articles_scored_near_the_top_one_are_suggested_and_only_above_the_
     assert [d.slug for d in closest_articles(_result(0.47, 11.0, 6.4, 6.1), 0.44)] == ["article-0"]
     assert closest_articles(_result(0.40, 6.9, 6.7, 6.3), 0.44) == []
     assert closest_articles(SearchResult([], 0.0, np.zeros(3, dtype=np.float32)), 0.44) == []
+
+
+def test_under_the_floor_the_close_articles_are_suggested_when_the_question_names_one_of_them() -> None:
+    named_third = _result(0.41, 7.1, 6.4, 6.4, named=(0.6, 0.0, 1.8))
+    assert [d.slug for d in closest_articles(named_third, 0.44)] == ["article-0", "article-1", "article-2"]
+    # A named article scored far under the top one is not among the close ones: nothing is suggested.
+    assert closest_articles(_result(0.41, 9.0, 6.4, named=(0.0, 2.5)), 0.44) == []

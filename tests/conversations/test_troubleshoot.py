@@ -4,14 +4,17 @@ three failed steps (and opened only on yes), and a ticket whose summary an agent
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
+from deskpilot.assist.index_store import KbDocument
+from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import DecisionKind
-from deskpilot.conversations import flow
+from deskpilot.conversations import flow, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
@@ -169,3 +172,15 @@ def _chat_more(session: Session, desk: Desk, assistant: flow.Assistant, conversa
                line: str) -> None:
     flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body=line,
               assistant=assistant)
+
+
+def _weak_search(named: float) -> SearchResult:
+    article = KbDocument(slug="teams-meeting-rooms", version=1, title="Meeting rooms",
+                         text="## Steps\n\n1. Plug the cable in.\n2. Press Share.\n")
+    return SearchResult([ArticleHit(article, 11.0, (), named=named)], 0.13, np.zeros(3, dtype=np.float32),
+                        Evidence(cosine=0.25, coverage=0.7, floor=0.53))
+
+
+def test_an_article_named_by_the_questions_rare_title_words_has_its_steps_tried_despite_a_low_cosine() -> None:
+    assert troubleshoot.best_article_with_steps(_weak_search(named=1.9), 0.5) == "teams-meeting-rooms"
+    assert troubleshoot.best_article_with_steps(_weak_search(named=0.8), 0.5) is None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
@@ -17,12 +17,13 @@ from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.cli import main
 from deskpilot.db import session_factory
 from deskpilot.kb import indexing, service, workflow
+from deskpilot.kb.models import KbArticle
 from deskpilot.kb.schemas import KbVersionCreate
 from deskpilot.ml.embeddings import Embedder, Vectors
 from deskpilot.ml.multilingual import MODEL_ID as MULTILINGUAL_MODEL_ID
 from deskpilot.ml.multilingual import load_multilingual_embedder
 from tests.factories import Desk
-from tests.kb.conftest import publish, write_article
+from tests.kb.conftest import demo_holder, publish, write_article
 
 PRINTER = "**Applies to:** Ricoh printers.\n\n## Steps\n\n1. Open PaperCut.\n2. Release the job at the printer.\n"
 
@@ -178,3 +179,16 @@ def test_warming_computes_and_saves_the_multilingual_vectors_before_any_question
     assert index.ml_vectors is not None and len(index.ml_vectors) == len(index.chunks)
     reloaded = indexing.IndexHolder(tmp_path, embedder, multilingual=multilingual).current(session)
     assert reloaded.ml_vectors is not None and len(reloaded.ml_vectors) == len(index.chunks)
+
+
+def test_an_index_saved_without_tags_gets_them_and_a_tag_change_reaches_it_without_a_new_version(
+        session: Session, desk: Desk, embedder: Embedder, demo_index: Path, tmp_path: Path) -> None:
+    index = demo_holder(session, desk, embedder, demo_index, tmp_path).current(session)
+    article = session.scalars(select(KbArticle).order_by(KbArticle.slug)).first()
+    assert article is not None and article.tags
+    assert index.documents[article.slug].tags == tuple(article.tags)
+    article.tags = ["renamed-tag"]
+    session.flush()
+    assert indexing.article_changes(session, index=index).added == [article.slug]
+    indexing.sync(session, index=index)
+    assert index.documents[article.slug].tags == ("renamed-tag",) and index.documents[article.slug].version == 1

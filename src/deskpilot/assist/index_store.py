@@ -4,8 +4,8 @@ Only what the caller passes in is indexed (the KB area passes approved versions)
 version of an article replaces the old one, and removing an article makes it unretrievable at once.
 The index also holds the past questions each article answered (`history`, see `assist.history`): they
 belong to the article across its versions and are forgotten when the article is removed.
-An index is a directory: `manifest.json`, `documents.json`, `lexical/`, `vectors/`, `titles/` and
-`history/` (an index saved before history existed loads with an empty one).
+An index is a directory: `manifest.json`, `documents.json`, `tags.json` (the articles' tags, `assist.naming`),
+`lexical/`, `vectors/`, `titles/` and `history/` (an index saved before history or tags existed loads with none).
 
 Questions not in English are searched with a second, multilingual embedder over the same chunks
 (`cross_lingual`): its vectors (`ml_vectors/`, `ml_titles/`) are computed the first time such a question
@@ -61,6 +61,8 @@ class KbDocument:
     url: str = ""
     language: str = "en"
     translation_of: str | None = None
+    # The article's tags: with the title, the words that name its subject (`assist/naming.py`).
+    tags: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -342,8 +344,11 @@ class KbIndex:
         if self.ml_vectors is not None and self.ml_titles is not None:
             self.ml_vectors.save(directory / "ml_vectors")
             self.ml_titles.save(directory / "ml_titles")
-        docs = [asdict(d) for d in self.documents.values()]
+        # The tags are kept apart, so an index saved here still loads in a version that has no tags (a rollback).
+        docs = [{k: v for k, v in asdict(d).items() if k != "tags"} for d in self.documents.values()]
         (directory / "documents.json").write_text(json.dumps(docs), encoding="utf-8")
+        tags = {d.slug: list(d.tags) for d in self.documents.values() if d.tags}
+        (directory / "tags.json").write_text(json.dumps(tags), encoding="utf-8")
         write_manifest(directory, KIND, embedder_model_id=self.embedder.model_id,
                        thresholds=self.tuning.as_thresholds(),
                        details={"max_words": self.max_words, "documents": len(self.documents),
@@ -377,8 +382,11 @@ class KbIndex:
             except (ArtifactRefused, OSError, ValueError, KeyError) as exc:
                 # Past questions can be learned again from their source; not worth re-embedding every chunk.
                 log.warning("%s: question history not loaded (%s); starting with none", directory, exc)
+        tagged = directory / "tags.json"
+        # An index saved before tags were kept has none.
+        tags = json.loads(tagged.read_text(encoding="utf-8")) if tagged.is_file() else {}
         for raw in json.loads((directory / "documents.json").read_text(encoding="utf-8")):
-            document = KbDocument(**raw)
+            document = KbDocument(**raw, tags=tuple(tags.get(raw["slug"], ())))
             chunks = index._chunk(document)
             index.documents[document.slug] = document
             index._chunk_ids_of[document.slug] = [c.chunk_id for c in chunks]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from deskpilot.assist import naming
 from deskpilot.assist.cross_language import EnglishQuery, english_query, english_scores
 from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
@@ -171,6 +172,8 @@ class HybridRetriever:
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
         evidence = self._evidence(hits[0], terms, query_vector)
+        words = naming.question_words(query.text, foreign=language not in (None, INDEX_LANGUAGE))
+        hits = [replace(hit, named=naming.named_weight(words, hit.document, self.index.lexical)) for hit in hits]
         if language:
             hits = [self._in_language(hit, language, query_vector) for hit in hits]
         return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from deskpilot.assist.chunking import Chunk
 from deskpilot.assist.index_store import KbDocument
+from deskpilot.assist.naming import NAMED_MIN
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class ArticleHit:
     """One article in the ranking with its fused score and its best chunks, best first.
 
     `score` is the best chunk's score plus the weighted `history` votes and `title` similarity;
-    `past_questions` are the keys of the past questions that voted for the article.
+    `past_questions` are the keys of the past questions that voted for the article; `named`: how plainly the
+    question names the article by its title and tags (`assist/naming.py`), evidence of topic beside the cosine.
     """
 
     document: KbDocument
@@ -38,10 +40,15 @@ class ArticleHit:
     history: float = 0.0
     title: float = 0.0
     past_questions: tuple[str, ...] = ()
+    named: float = 0.0
 
     @property
     def slug(self) -> str:
         return self.document.slug
+
+    @property
+    def named_by_question(self) -> bool:
+        return self.named >= NAMED_MIN
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class SearchResult:
         found: dict[str, Any] = {
             "slug": top.slug, "version": top.document.version, "score": round(top.score, 4),
             "bm25": round(best.lexical, 4) if best else 0.0, "dense": round(best.dense, 4) if best else 0.0,
-            "history": round(top.history, 4), "title": round(top.title, 4),
+            "history": round(top.history, 4), "title": round(top.title, 4), "named": round(top.named, 4),
             "past_questions": list(top.past_questions),
         }
         if self.evidence is not None:

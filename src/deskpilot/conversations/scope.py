@@ -7,11 +7,20 @@ the question to the article against its embedder's floor). Confidence alone is n
 shared words, so "book a meeting room in the new building" matched the Teams-rooms article ("Book the room in
 Outlook" is its first step) although that article is about using a room's screen, not booking one.
 
+An article the question names by its rare words in the article's title and tags (`ArticleHit.named_by_question`,
+`assist/naming.py`) is specific evidence too, whatever the cosine: a request for a project's sub-code names the
+article "Request a new project code or sub-code" while the intent model, which has seen requests to book things
+as out of scope, reads it out of scope with confidence. It outweighs the model's reading unless the model is sure
+(`SURE_OUT_OF_SCOPE`), a guard for what the words cannot tell: a request to book a meeting room shares the
+meeting-room article's title words "meeting" and "room" (common in the KB, so they do not name it on the demo KB)
+and the model reads it out of scope at 0.9 and more.
+
 The weighing, for a message whose most likely intent is out_of_scope:
-- read so with confidence: out of scope unless the KB covers it;
+- read so with confidence: out of scope unless the KB covers it, or names its article and the model is not sure;
 - read so below the model's threshold (it abstained): a KB question as before, unless the KB's match is
-  confident on shared words only (confident, not on topic): then out of scope ("translate this contract" →
-  an offboarding article about contracts). A weak match still goes the KB's way, which asks or offers a ticket.
+  confident on shared words only (confident, neither on topic nor named): then out of scope ("translate this
+  contract" → an offboarding article about contracts). A weak match still goes the KB's way, which asks or offers
+  a ticket.
 
 The question is searched in the requester's language (the multilingual index for other languages), as its
 answer would be.
@@ -32,6 +41,9 @@ if TYPE_CHECKING:
     from deskpilot.conversations.flow import Assistant
 
 CANDIDATES = 3
+# The intent model's threshold keeps its accepted readings 90% precise (`intents.py`); an out-of-scope reading at
+# least that sure is not outweighed by an article's title words (docs/benchmarks.md, "Issue 14, evidence").
+SURE_OUT_OF_SCOPE = 0.9
 
 
 def leans_out_of_scope(reading: IntentReading) -> bool:
@@ -44,14 +56,25 @@ def covers(result: SearchResult, abstain_below: float) -> bool:
     return result.confidence >= abstain_below and result.evidence is not None and result.evidence.on_topic
 
 
+def names_article(result: SearchResult) -> bool:
+    """Whether the question names the KB's best article by the rare words of its title and tags."""
+    return bool(result.hits) and result.hits[0].named_by_question
+
+
 def matches_on_words_only(result: SearchResult, abstain_below: float) -> bool:
-    """A confident match whose article is not close in meaning to the question: shared words, another subject."""
-    return result.confidence >= abstain_below and (result.evidence is None or not result.evidence.on_topic)
+    """A confident match whose article is neither close in meaning to the question nor named by it: shared words,
+    another subject."""
+    on_topic = result.evidence is not None and result.evidence.on_topic
+    return result.confidence >= abstain_below and not on_topic and not names_article(result)
 
 
 def weighed(reading: IntentReading, result: SearchResult, abstain_below: float) -> IntentReading:
     """The reading acted on once the KB was asked (see the module's docstring): out_of_scope or a KB question."""
-    out = matches_on_words_only(result, abstain_below) if reading.abstained else not covers(result, abstain_below)
+    if reading.abstained:
+        out = matches_on_words_only(result, abstain_below)
+    else:
+        named = names_article(result) and reading.confidence < SURE_OUT_OF_SCOPE
+        out = not (covers(result, abstain_below) or named)
     return replace(reading, intent=Intent.OUT_OF_SCOPE if out else Intent.KB_QUESTION)
 
 

@@ -4,8 +4,12 @@ closest, the most likely first: A, B. Did one of them solve it?"), with a ticket
 instead of "I found no approved article".
 
 Present means close in meaning: the question's cosine to the top article reaches the embedder's
-`suggestion_floor` (`ml/tuning.py`), a little below the evidence floor that makes an article on topic. Shared
-words alone never qualify, so a question outside the desk's domain still gets no article. Only the articles
+`suggestion_floor` (`ml/tuning.py`), a little below the evidence floor that makes an article on topic, or one of
+the articles shown is named by the question's rare words in its title and tags (`assist/naming.py`: a question
+about a personal device on the wifi names the guest Wi-Fi article, "... for personal devices", tagged wifi, that
+the ranking puts third).
+Words shared with an article's text alone never qualify, so a question outside the desk's domain still gets no
+article. Only the articles
 scored near the top one are shown (`SCORE_MARGIN` on the fused score, at most `MAX_SUGGESTED`): a clear winner is
 shown alone.
 
@@ -36,10 +40,13 @@ def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDo
     """The articles worth suggesting for a question no article answers confidently, the most likely first; none
     when the top article is not close enough in meaning to the question."""
     evidence = result.evidence
-    if not result.hits or evidence is None or evidence.cosine < suggestion_floor:
+    if not result.hits or evidence is None:
         return []
     best = result.hits[0].score
-    return [hit.document for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= SCORE_MARGIN]
+    close = [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= SCORE_MARGIN]
+    if evidence.cosine < suggestion_floor and not any(hit.named_by_question for hit in close):
+        return []
+    return [hit.document for hit in close]
 
 
 def suggest(session: Session, conversation: Conversation, actor: Principal, documents: list[KbDocument], *,

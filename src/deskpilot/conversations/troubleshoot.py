@@ -77,11 +77,14 @@ def best_article_with_steps(result: SearchResult, abstain_below: float) -> str |
     Weak but present: the calibrated confidence is at least half the answer threshold, or the top article
     is on the question's topic even though several articles on it compete, which is what pulls the
     confidence down ("my VPN does not connect from home" against five VPN articles on the demo KB: 0.23):
-    close in meaning (cosine at the retriever's evidence floor) or holding most of the question's words.
+    close in meaning (cosine at the retriever's evidence floor), holding most of the question's words, or named
+    by the question's rare words in its title and tags (`assist/naming.py`: a room's HDMI input names the
+    meeting-room article, tagged hdmi and meeting-room, at a cosine of 0.25).
     `result` is the search the abstained answer ran (top 3), not a second one.
     """
     evidence = result.evidence
-    on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE)
+    on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE
+                                         or result.hits[0].named_by_question)
     if result.confidence < abstain_below / 2 and not on_topic:
         return None
     for hit in result.hits:

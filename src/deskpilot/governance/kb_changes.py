@@ -77,7 +77,8 @@ def candidate_index(index: KbIndex, versions: Sequence[KbArticleVersion]) -> KbI
     fresh = index.fork()
     fresh.add_documents(KbDocument(slug=v.article.slug, version=v.version, title=v.title, text=v.body,
                                    url=document_url(v.article.slug, v.version), language=v.article.language,
-                                   translation_of=v.article.translation_of) for v in versions)
+                                   translation_of=v.article.translation_of, tags=tuple(v.article.tags))
+                        for v in versions)
     return fresh
 
 

@@ -43,7 +43,7 @@ from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.kb import history
 from deskpilot.kb.models import KbIndexReset
-from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions
+from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_tags, approved_versions
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embedding_cache import EmbeddingCache, Progress
 from deskpilot.ml.embeddings import Embedder
@@ -82,15 +82,20 @@ def index_path(index_dir: Path) -> Path:
 
 def as_index_document(document: ApprovedDocument) -> KbDocument:
     return KbDocument(slug=document.slug, version=document.version, title=document.title, text=document.text,
-                      url=document.url, language=document.language, translation_of=document.translation_of)
+                      url=document.url, language=document.language, translation_of=document.translation_of,
+                      tags=document.tags)
 
 
 def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
-    """What `sync` would change in `index` (nothing is changed)."""
+    """What `sync` would change in `index` (nothing is changed). An article whose tags changed is indexed again
+    (its chunks' vectors are reused): tags change without a new version, and an index saved before tags were
+    kept gets them so."""
     approved = approved_versions(session)
     indexed = {slug: doc.version for slug, doc in index.documents.items()}
     stale = sorted(slug for slug in indexed if slug not in approved)
-    changed = sorted(slug for slug, version in approved.items() if indexed.get(slug) != version)
+    tags = approved_tags(session)
+    retagged = {slug for slug, doc in index.documents.items() if slug in tags and doc.tags != tags[slug]}
+    changed = sorted(slug for slug, version in approved.items() if indexed.get(slug) != version or slug in retagged)
     return IndexChanges(added=changed, removed=stale)
 
 

@@ -27,7 +27,7 @@ import copy
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -299,6 +299,13 @@ class Bm25Index:
             df = int(self._df[col])
             found.append(QueryTerm(col, float(np.log1p((n_live - df + 0.5) / (df + 0.5)) * weight), df))
         return found
+
+    def rarity(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each term's idf relative to that of a term only one live chunk holds: 1 for the rarest, less for a term
+        many chunks share; a term no live chunk holds counts as the rarest."""
+        top = float(np.log1p((len(self._row_of) - 0.5) / 1.5)) or 1.0
+        known = {term: self._terms({term: 1.0}) for term in terms}
+        return {term: min(found[0].idf / top, 1.0) if found else 1.0 for term, found in known.items()}
 
     def _average_length(self) -> float:
         return (self._live_length / len(self._row_of) if self._row_of else 0.0) or 1.0
