@@ -33,6 +33,10 @@ def test_a_language_without_a_catalogue_gets_english() -> None:
     ("VPN?", "de", "de"),            # too short to tell: the conversation keeps its language
     ("ok", None, "en"),
     ("MFA new phone", None, "en"),   # the lite model says Thai; only catalogue languages are acted on
+    ("你好", "en", "zh"),             # too short to detect, but only Chinese is written in Han characters
+    ("我的Outlook Calendar打不开了", None, "zh"),  # around Latin product names the detector is unsure
+    ("my colleague 王伟 cannot log in", None, "en"),
+    ("こんにちは、VPNが繋がりません", "en", "en"),  # kana: Japanese, which the catalogue does not speak
 ])
 def test_the_requester_language_comes_from_a_confident_guess_else_the_conversation(
         question: str, previous: str | None, expected: str) -> None:

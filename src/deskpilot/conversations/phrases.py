@@ -8,6 +8,7 @@ tell ("VPN?", "ok") keeps the language the conversation already has.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from deskpilot.triage.language import detect_language
@@ -18,6 +19,9 @@ ENGLISH: Final = "en"
 MIN_CONFIDENCE: Final = 0.6
 
 LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "zh"})
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "confirm": {
@@ -252,4 +256,15 @@ def requester_language(question: str, previous: str | None) -> str:
     guess = detect_language(question)
     if guess.code in LANGUAGES and guess.confidence >= MIN_CONFIDENCE:
         return guess.code
+    if written_in_chinese(question):
+        return "zh"
     return previous or ENGLISH
+
+
+def written_in_chinese(text: str) -> bool:
+    """Whether the script says Chinese where the detector cannot: a greeting too short to detect ("您好") or a
+    sentence around Latin product names ("换了新手机，怎么设置Okta Verify？": zh at 0.31). Of the chat's
+    languages only Chinese is written in Han characters; with kana or hangul it is Japanese or Korean, and an
+    English sentence naming a person in Han characters has more Latin words than Han characters."""
+    han = len(_HAN.findall(text))
+    return han >= 2 and not _KANA_HANGUL.search(text) and han >= len(_LATIN_WORD.findall(text))
