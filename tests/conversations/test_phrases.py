@@ -85,6 +85,7 @@ def test_the_troubleshooting_walk_speaks_the_requester_s_language() -> None:
     ("ugh, it is broken again", True), ("I've got an issue", True), ("Outlook keeps crashing", False),
     ("Es geht nicht", True), ("j'ai un problème", True), ("tengo un problema", True),
     ("My VPN does not work", False), ("printer", False), ("mon ordinateur est lent", False), ("打印机坏了", False),
+    ("I need access", True), ("no access, again", True), ("I need access to the finance SharePoint site", False),
 ])
 def test_a_problem_is_vague_when_it_names_nothing_to_search_on(message: str, vague: bool) -> None:
     assert is_vague(message) is vague

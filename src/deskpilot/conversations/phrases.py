@@ -86,6 +86,24 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
         "zh": "好的，我会为您创建工单。出了什么问题？请用一两句话描述：您当时在做什么、发生了什么以及显示的错误信息。"
               "我会用您的下一条消息创建工单。",
     },
+    "ask_what_to_report": {
+        "en": "Sure. What is wrong? Describe it in a sentence or two: what you were doing, what happened and any "
+              "error message shown.",
+        "de": "Gern. Was ist das Problem? Beschreiben Sie es in ein, zwei Sätzen: was Sie gerade getan haben, was "
+              "passiert ist und welche Fehlermeldung erschien.",
+        "fr": "Bien sûr. Quel est le problème ? Décrivez-le en une ou deux phrases : ce que vous faisiez, ce qui "
+              "s'est passé et le message d'erreur affiché.",
+        "es": "Claro. ¿Qué ocurre? Descríbalo en una o dos frases: qué estaba haciendo, qué pasó y qué mensaje de "
+              "error apareció.",
+        "zh": "好的。出了什么问题？请用一两句话描述：您当时在做什么、发生了什么以及显示的错误信息。",
+    },
+    "reported": {
+        "en": "Thank you, I have noted that.",
+        "de": "Danke, ich habe das notiert.",
+        "fr": "Merci, j'ai bien noté.",
+        "es": "Gracias, lo he anotado.",
+        "zh": "谢谢，我已记下。",
+    },
     "ticket_on_request": {
         "en": "I opened ticket DP-{ticket} for you: \u201c{subject}\u201d. {promise} A person from the service desk "
               "will reply here and on the ticket.",
