@@ -141,6 +141,19 @@ def test_a_ticket_on_request_is_opened_only_after_asking_what_is_wrong(session: 
     assert f"DP-{ticket.id}" in _last_reply(conversation)
 
 
+def test_reporting_an_issue_without_asking_for_a_ticket_asks_what_is_wrong_then_whether_to_open_one(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    conversation = _chat(session, desk, assistant, "I want to report a problem",
+                         "The badge reader at the side entrance beeps but never opens the door")
+    assert conversation.state is S.OFFERING_TICKET and _tickets(session) == 0
+    assert "Shall I open a ticket" in _last_reply(conversation)
+    assert conversation.subject == "The badge reader at the side entrance beeps but never opens the door"
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="yes please",
+              assistant=assistant)
+    session.commit()
+    assert conversation.state is S.TICKET_CREATED and _tickets(session) == 1
+
+
 def test_a_ticket_request_that_says_what_is_wrong_is_opened_at_once_with_the_problem_as_subject(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     conversation = _chat(session, desk, assistant, "I need to open a ticket, my monitor flickers")
@@ -181,6 +194,35 @@ def test_a_problem_with_nothing_to_search_on_gets_a_question_not_a_guessed_artic
     turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
                      body="how do I add the printer on my floor?", assistant=assistant)
     assert any(c["slug"] == "printer-add" for m in turn.replies for c in m.citations)
+
+
+def test_what_follows_a_vague_opening_is_searched_together_with_it(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session, ("sharepoint-site-access", "shared-mailbox-access"))
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "I need access")
+    assert "which app or device is it" in _last_reply(conversation)
+    turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+                     body="for the finance team's shared mailbox", assistant=assistant)
+    assert conversation.subject == "I need access for the finance team's shared mailbox"
+    assert any(c["slug"] == "shared-mailbox-access" for m in turn.replies for c in m.citations)
+
+
+def test_a_question_on_another_subject_mid_steps_leaves_the_walk_for_its_own_answer(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    load_chat_kb(session, ("vpn-connect-windows", "out-of-office"))
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    conversation = _chat(session, desk, assistant, "My VPN does not connect from home", "no")
+    assert conversation.state is S.TROUBLESHOOTING
+    turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
+                     body="ok thanks. also, how do I set up an automatic reply while I am on holiday?",
+                     assistant=assistant)
+    cited = {c["slug"] for m in turn.replies for c in m.citations}
+    assert "out-of-office" in cited and "vpn-connect-windows" not in cited
 
 
 def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_opened(

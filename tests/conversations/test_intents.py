@@ -47,6 +47,12 @@ def test_the_issue_s_phrasings_are_read_as_their_intent(ai_runtime: AiRuntime) -
     assert {text: ai_runtime.intents.read(text).intent for text in FROM_THE_ISSUE} == FROM_THE_ISSUE
 
 
+def test_a_ticket_s_number_does_not_change_what_a_status_question_is_read_as(ai_runtime: AiRuntime) -> None:
+    assert intents.without_ticket_number("any news on DP-608 or #12?") == "any news on DP-1 or #1?"
+    readings = {ai_runtime.intents.read(f"was ist mit DP-{number} los?") for number in (7, 600, 608, 31337)}
+    assert len(readings) == 1
+
+
 def test_a_reading_below_the_threshold_falls_back_to_a_kb_question(ai_runtime: AiRuntime) -> None:
     model = ai_runtime.intents
     assert 0.0 < model.threshold < 1.0

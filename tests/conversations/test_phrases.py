@@ -33,6 +33,10 @@ def test_a_language_without_a_catalogue_gets_english() -> None:
     ("VPN?", "de", "de"),            # too short to tell: the conversation keeps its language
     ("ok", None, "en"),
     ("MFA new phone", None, "en"),   # the lite model says Thai; only catalogue languages are acted on
+    ("你好", "en", "zh"),             # too short to detect, but only Chinese is written in Han characters
+    ("我的Outlook Calendar打不开了", None, "zh"),  # around Latin product names the detector is unsure
+    ("my colleague 王伟 cannot log in", None, "en"),
+    ("こんにちは、VPNが繋がりません", "en", "en"),  # kana: Japanese, which the catalogue does not speak
 ])
 def test_the_requester_language_comes_from_a_confident_guess_else_the_conversation(
         question: str, previous: str | None, expected: str) -> None:
@@ -81,6 +85,7 @@ def test_the_troubleshooting_walk_speaks_the_requester_s_language() -> None:
     ("ugh, it is broken again", True), ("I've got an issue", True), ("Outlook keeps crashing", False),
     ("Es geht nicht", True), ("j'ai un problème", True), ("tengo un problema", True),
     ("My VPN does not work", False), ("printer", False), ("mon ordinateur est lent", False), ("打印机坏了", False),
+    ("I need access", True), ("no access, again", True), ("I need access to the finance SharePoint site", False),
 ])
 def test_a_problem_is_vague_when_it_names_nothing_to_search_on(message: str, vague: bool) -> None:
     assert is_vague(message) is vague

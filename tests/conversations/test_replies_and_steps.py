@@ -8,7 +8,7 @@ from deskpilot.assist.index_store import KbDocument
 from deskpilot.conversations.diagnostics import client_info
 from deskpilot.conversations.error_messages import match_step, rest_of
 from deskpilot.conversations.facets import chosen, clarification, stated_values
-from deskpilot.conversations.replies import Reply, classify, wants_human, without_acknowledgement
+from deskpilot.conversations.replies import Reply, classify, is_question, wants_human, without_acknowledgement
 from deskpilot.conversations.steps import covers_action, numbered_steps, tried_actions
 from deskpilot.demo import KB_DIR
 
@@ -127,3 +127,11 @@ def test_the_device_question_offers_only_the_values_the_competing_articles_name(
     assert stated_values("on my MacBook Pro") == {"device": "macOS"}
     assert chosen("the mac one", offer) == "macOS" and chosen("2", offer) == "macOS" and chosen("hm", offer) is None
 
+
+
+@pytest.mark.parametrize(("text", "question"), [
+    ("how do I share my calendar", True), ("where is the gear icon?", True), ("wie richte ich den Drucker ein", True),
+    ("怎么连接会议室屏幕", True), ("it still shows the same error", False), ("I clicked it, nothing happened", False),
+])
+def test_a_question_is_known_by_its_question_word_or_mark(text: str, question: bool) -> None:
+    assert is_question(text) is question

@@ -13,6 +13,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.retrieval import HybridRetriever
+from deskpilot.assist.search_result import SearchResult
 from deskpilot.audit import decisions
 from deskpilot.conversations import (
     password_help,
@@ -26,6 +27,7 @@ from deskpilot.conversations import (
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import IntentReading
 from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.replies import Reply, classify, is_question, without_acknowledgement
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
 from deskpilot.governance import switches
 from deskpilot.governance.enums import Capability
@@ -124,10 +126,36 @@ def _stands_alone(index: KbIndex, question: str, vector: Vectors | None, languag
     how-to the KB answers with several close articles ("how do I set an out of office?": 0.34 on the demo KB)
     is a question of its own all the same. A follow-up that needs the earlier turns ("on my Mac": 0.01) has
     no evidence alone and keeps them."""
-    alone = HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
-                                          language=language)
-    on_topic = alone.evidence is not None and alone.evidence.on_topic
-    return alone.confidence >= abstain_below / 2 or on_topic
+    return _has_evidence(_search_alone(index, question, vector, language), abstain_below)
+
+
+def _search_alone(index: KbIndex, question: str, vector: Vectors | None, language: str) -> SearchResult:
+    return HybridRetriever(index).search(RetrievalQuery.from_dialogue(question, ""), k=2, utterance_vector=vector,
+                                         language=language)
+
+
+def _has_evidence(result: SearchResult, abstain_below: float) -> bool:
+    on_topic = result.evidence is not None and result.evidence.on_topic
+    return result.confidence >= abstain_below / 2 or on_topic
+
+
+def asks_something_else(assistant: Assistant, conversation: Conversation, text: str) -> str | None:
+    """Mid-steps, a question on another subject ("thanks! also, how do I share my calendar?"): the question
+    without the thanks in front of it, when it reads as a question, the KB has evidence for it on its own (the
+    bar of `_stands_alone`) and its best article is not the one being walked. A question about the step
+    ("where is the gear icon?") has no evidence of its own or leads back to the walked article: it stays the
+    step's result. None when the message is not such a question."""
+    if classify(text) is not Reply.OTHER:
+        return None
+    question = without_acknowledgement(text)
+    if not is_question(question):
+        return None
+    language = phrases.requester_language(question, conversation.facts.get("language"))
+    result = _search_alone(search_index(assistant.index, language), question, None, language)
+    walked = conversation.troubleshooting.get("slug")
+    if not result.hits or result.hits[0].slug == walked:
+        return None
+    return question if _has_evidence(result, assistant.settings.answer_abstain_below) else None
 
 
 def search_index(index: KbIndex, language: str) -> KbIndex:

@@ -170,6 +170,13 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                   text: str) -> None:
+    if conversation.state is S.TROUBLESHOOTING:
+        other = answering.asks_something_else(assistant, conversation, text)
+        if other is not None:
+            # A question on another subject leaves the walk; its steps tried stay for a ticket.
+            service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
+            request_routing.respond(session, conversation, actor, assistant, other)
+            return
     question = troubleshoot.on_message(session, conversation, actor, assistant, text)
     if question:
         # Something else than an answer to the question asked: read what it asks (a status question, say).

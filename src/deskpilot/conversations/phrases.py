@@ -8,6 +8,7 @@ tell ("VPN?", "ok") keeps the language the conversation already has.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from deskpilot.triage.language import detect_language
@@ -18,6 +19,9 @@ ENGLISH: Final = "en"
 MIN_CONFIDENCE: Final = 0.6
 
 LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "zh"})
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "confirm": {
@@ -81,6 +85,24 @@ CATALOGUE: Final[dict[str, dict[str, str]]] = {
               "haciendo, qué pasó y qué mensaje de error apareció. Abro el ticket con su próximo mensaje.",
         "zh": "好的，我会为您创建工单。出了什么问题？请用一两句话描述：您当时在做什么、发生了什么以及显示的错误信息。"
               "我会用您的下一条消息创建工单。",
+    },
+    "ask_what_to_report": {
+        "en": "Sure. What is wrong? Describe it in a sentence or two: what you were doing, what happened and any "
+              "error message shown.",
+        "de": "Gern. Was ist das Problem? Beschreiben Sie es in ein, zwei Sätzen: was Sie gerade getan haben, was "
+              "passiert ist und welche Fehlermeldung erschien.",
+        "fr": "Bien sûr. Quel est le problème ? Décrivez-le en une ou deux phrases : ce que vous faisiez, ce qui "
+              "s'est passé et le message d'erreur affiché.",
+        "es": "Claro. ¿Qué ocurre? Descríbalo en una o dos frases: qué estaba haciendo, qué pasó y qué mensaje de "
+              "error apareció.",
+        "zh": "好的。出了什么问题？请用一两句话描述：您当时在做什么、发生了什么以及显示的错误信息。",
+    },
+    "reported": {
+        "en": "Thank you, I have noted that.",
+        "de": "Danke, ich habe das notiert.",
+        "fr": "Merci, j'ai bien noté.",
+        "es": "Gracias, lo he anotado.",
+        "zh": "谢谢，我已记下。",
     },
     "ticket_on_request": {
         "en": "I opened ticket DP-{ticket} for you: \u201c{subject}\u201d. {promise} A person from the service desk "
@@ -252,4 +274,15 @@ def requester_language(question: str, previous: str | None) -> str:
     guess = detect_language(question)
     if guess.code in LANGUAGES and guess.confidence >= MIN_CONFIDENCE:
         return guess.code
+    if written_in_chinese(question):
+        return "zh"
     return previous or ENGLISH
+
+
+def written_in_chinese(text: str) -> bool:
+    """Whether the script says Chinese where the detector cannot: a greeting too short to detect ("您好") or a
+    sentence around Latin product names ("换了新手机，怎么设置Okta Verify？": zh at 0.31). Of the chat's
+    languages only Chinese is written in Han characters; with kana or hangul it is Japanese or Korean, and an
+    English sentence naming a person in Han characters has more Latin words than Han characters."""
+    han = len(_HAN.findall(text))
+    return han >= 2 and not _KANA_HANGUL.search(text) and han >= len(_LATIN_WORD.findall(text))

@@ -69,6 +69,10 @@ _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(?:(?:thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|ok(?:ay)?|great|perfect|cool|nice|done|"
     r"got it|that (?:worked|helped)|danke(?: schön)?|merci(?: beaucoup)?|gracias|谢谢)(?:\s*[.!,;:。，！]+\s*|\s+|$)"
     r")+(?:(?:and|also|btw|by the way|und|et|y|aussi|también|auch)\b[\s,]*)*", re.IGNORECASE)
+# A question by its form: a question mark at the end, or a question word or "can I" / "do I" in front.
+_QUESTION = re.compile(r"[?？]\s*$|^\W*(how|where|what|which|who|why|when|can i|could i|do i|is there|wie|wo|was|"
+                       r"welche[rs]?|kann ich|comment|où|quel(le)?s?|puis-je|cómo|como|dónde|donde|qué|cuál|"
+                       r"puedo)\b|^\W*(怎么|如何|哪)", re.IGNORECASE)
 PROBLEM_MIN_WORDS = 2
 PROBLEM_MIN_CJK = 4
 SHORT_REPLY_WORDS = 8
@@ -136,3 +140,8 @@ def without_acknowledgement(text: str) -> str:
     of office?" → "how do I set an out of office?"); `text` itself when nothing or nothing else is left."""
     rest = _ACKNOWLEDGEMENT.sub("", text, count=1).strip()
     return rest if _WORDS.search(rest) else text
+
+
+def is_question(text: str) -> bool:
+    """Whether `text` is worded as a question ("how do I ...", "where is ...?", "怎么设置...")."""
+    return bool(_QUESTION.search(text.strip()))

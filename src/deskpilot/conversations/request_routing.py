@@ -9,11 +9,23 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.conversations import answering, handoff, phrases, routing, scope, service, small_talk, status
+from deskpilot.conversations import (
+    answering,
+    handoff,
+    phrases,
+    routing,
+    scope,
+    service,
+    small_talk,
+    status,
+    troubleshoot,
+)
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent
 from deskpilot.conversations.models import Conversation
+from deskpilot.conversations.replies import wants_ticket
+from deskpilot.conversations.routing import Pending
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
 
 if TYPE_CHECKING:
@@ -32,10 +44,15 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
     reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
     routing.record(conversation, reading)
-    if routing.waits_for_description(conversation) and routing.describes_a_ticket(reading):
+    pending = routing.waiting_for(conversation)
+    if pending == Pending.TICKET_DESCRIPTION and routing.describes_a_ticket(reading):
         _open_requested(session, conversation, actor, assistant, text, problem=text)
         return
-    routing.wait_for_description(conversation, False)
+    if pending == Pending.REPORT_DESCRIPTION and routing.describes_a_ticket(reading):
+        _offer_reported(session, conversation, actor, assistant, text)
+        return
+    question = routing.with_opening(conversation, reading, text)
+    routing.wait_for(conversation, None)
     problem = routing.requested_with_problem(reading, text)
     if problem is not None:
         _open_requested(session, conversation, actor, assistant, text, problem=problem)
@@ -50,14 +67,19 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
         conversation.facts = conversation.facts | {"status_ticket_ids": answer.ticket_ids}
         service.say(session, conversation, ASSISTANT, answer.text, confidence=reading.confidence)
     elif reading.intent is Intent.OPEN_TICKET:
-        routing.wait_for_description(conversation, True)
-        asked = phrases.phrase("ask_what_is_wrong", _language(conversation, text))
+        # Only a ticket asked for in so many words opens with the next message; "I want to report an issue"
+        # asks what is wrong, then whether to open one.
+        explicit = wants_ticket(text)
+        routing.wait_for(conversation, Pending.TICKET_DESCRIPTION if explicit else Pending.REPORT_DESCRIPTION)
+        asked = phrases.phrase("ask_what_is_wrong" if explicit else "ask_what_to_report", _language(conversation, text))
         service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
-    elif reading.intent is Intent.KB_QUESTION and routing.is_vague(text):
+    elif reading.intent is Intent.KB_QUESTION and routing.is_vague(question):
+        routing.wait_for(conversation, Pending.DETAILS, opening=question)
         asked = phrases.phrase("ask_details", _language(conversation, text))
         service.say(session, conversation, ASSISTANT, asked, confidence=reading.confidence)
     else:
-        answering.answer(session, conversation, actor, assistant, text, question_vector=vector, reading=reading)
+        answering.answer(session, conversation, actor, assistant, question,
+                         question_vector=vector if question == text else None, reading=reading)
 
 
 def _language(conversation: Conversation, text: str) -> str:
@@ -70,7 +92,7 @@ def _open_requested(session: Session, conversation: Conversation, actor: Princip
                     text: str, *, problem: str) -> None:
     """The requester asked for a ticket and has said what is wrong (`problem`, in `text`): open it with their
     words, triaged on the whole message."""
-    routing.wait_for_description(conversation, False)
+    routing.wait_for(conversation, None)
     conversation.subject = " ".join(problem.split())[:300]
     routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
     language = _language(conversation, text)
@@ -82,3 +104,14 @@ def _open_requested(session: Session, conversation: Conversation, actor: Princip
     service.say(session, conversation, SYSTEM, phrases.phrase(
         "ticket_on_request", language, ticket=handed.ticket.id, subject=handed.ticket.subject,
         promise=handoff.promise(handed.ticket)))
+
+
+def _offer_reported(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
+                    text: str) -> None:
+    """The requester wanted to report an issue without asking for a ticket in so many words, and has now said
+    what is wrong: the description is triaged onto the conversation and the assistant asks before opening one."""
+    routing.wait_for(conversation, None)
+    conversation.subject = " ".join(text.split())[:300]
+    routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
+    troubleshoot.offer_ticket(session, conversation, actor, reason="The requester reported an issue.",
+                              code=R.REQUESTER_ASKED, opening=phrases.phrase("reported", _language(conversation, text)))

@@ -34,7 +34,8 @@ NOT_A_DESCRIPTION = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, I
 # reader rejects every badge"); a how-to question about tickets is not one.
 MAY_REQUEST_A_TICKET = frozenset({Intent.OPEN_TICKET, Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
-# Function words and the words any problem report shares, in the chat's languages: not something to search on.
+# Function words and the words any problem report or access request shares, in the chat's languages: not
+# something to search on ("I need access": to what?).
 _GENERIC = frozenset({
     "the", "and", "for", "with", "you", "your", "it's", "its", "this", "that", "there", "they", "have", "has", "had",
     "got", "get", "can", "can't", "cannot", "could", "would", "will", "won't", "not", "don't", "doesn't", "didn't",
@@ -45,7 +46,7 @@ _GENERIC = frozenset({
     "urgent", "asap", "hello", "thanks", "hey", "what", "why", "how", "who", "where", "mine", "our", "ours", "one",
     "das", "die", "der", "ein", "eine", "ich", "habe", "hat", "ist", "nicht", "geht", "funktioniert", "kaputt",
     "fehler", "hilfe", "bitte", "mein", "meine", "etwas", "mehr", "immer", "noch", "does", "did", "was", "are",
-    "ugh", "argh", "hmm",
+    "ugh", "argh", "hmm", "access", "permission", "permissions", "zugriff", "zugang", "accès", "acceso",
     "les", "des", "une", "est", "pas", "marche", "fonctionne", "problème", "erreur", "aide", "mon", "j'ai", "cassé",
     "los", "las", "una", "está", "funciona", "problema", "ayuda", "tengo", "roto", "algo", "por", "favor",
 })
@@ -54,10 +55,15 @@ _HOW_TO = re.compile(r"^\W*(how|where|when|what|which|who|why|do i|can i|should 
 SELF_SERVICE_INTENTS = {Intent.PASSWORD_RESET: "password_reset", Intent.ACCOUNT_UNLOCK: "account_locked"}
 
 
+OPENING = "vague_opening"
+
+
 class Pending(StrEnum):
     """What the assistant asked for and waits on."""
 
-    TICKET_DESCRIPTION = "ticket_description"
+    TICKET_DESCRIPTION = "ticket_description"  # asked for a ticket in so many words: it opens with the answer
+    REPORT_DESCRIPTION = "report_description"  # "I want to report an issue": the answer, then a ticket offered
+    DETAILS = "details"                        # a vague opening (`is_vague`): what it is about
 
 
 def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
@@ -81,13 +87,26 @@ def record(conversation: Conversation, reading: IntentReading) -> None:
                                                "intent_predicted": reading.predicted.value}
 
 
-def waits_for_description(conversation: Conversation) -> bool:
-    return conversation.facts.get(PENDING) == Pending.TICKET_DESCRIPTION
+def waiting_for(conversation: Conversation) -> str | None:
+    """What the assistant asked for and waits on (a `Pending` value), if anything."""
+    pending = conversation.facts.get(PENDING)
+    return str(pending) if pending else None
 
 
-def wait_for_description(conversation: Conversation, waiting: bool) -> None:
-    facts = {k: v for k, v in conversation.facts.items() if k != PENDING}
-    conversation.facts = facts | ({PENDING: Pending.TICKET_DESCRIPTION.value} if waiting else {})
+def wait_for(conversation: Conversation, pending: Pending | None, *, opening: str = "") -> None:
+    """Wait on `pending` (nothing when None); a vague `opening` is kept to be searched with what follows."""
+    facts = {k: v for k, v in conversation.facts.items() if k not in (PENDING, OPENING)}
+    conversation.facts = facts | ({PENDING: pending.value} if pending else {}) | (
+        {OPENING: opening[:300]} if opening else {})
+
+
+def with_opening(conversation: Conversation, reading: IntentReading, text: str) -> str:
+    """What to search once the requester says more after a vague opening ("I need access", then "to the shared
+    mailbox"): both together, so the reply is read as the rest of the opening; `text` otherwise."""
+    opening = conversation.facts.get(OPENING)
+    if waiting_for(conversation) != Pending.DETAILS or not opening or reading.intent is not Intent.KB_QUESTION:
+        return text
+    return f"{opening} {text}"
 
 
 def describes_a_ticket(reading: IntentReading) -> bool:
