@@ -92,9 +92,7 @@ def _open_requested(session: Session, conversation: Conversation, actor: Princip
                     text: str, *, problem: str) -> None:
     """The requester asked for a ticket and has said what is wrong (`problem`, in `text`): open it with their
     words, triaged on the whole message."""
-    routing.wait_for(conversation, None)
-    conversation.subject = " ".join(problem.split())[:300]
-    routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
+    _take_description(session, conversation, assistant, text, subject=problem)
     language = _language(conversation, text)
     handed = handoff.open_ticket(session, conversation=conversation, requester=actor, settings=assistant.settings,
                                  triage=assistant.triage, reason="The requester asked to open a ticket.",
@@ -110,8 +108,15 @@ def _offer_reported(session: Session, conversation: Conversation, actor: Princip
                     text: str) -> None:
     """The requester wanted to report an issue without asking for a ticket in so many words, and has now said
     what is wrong: the description is triaged onto the conversation and the assistant asks before opening one."""
-    routing.wait_for(conversation, None)
-    conversation.subject = " ".join(text.split())[:300]
-    routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
+    _take_description(session, conversation, assistant, text, subject=text)
     troubleshoot.offer_ticket(session, conversation, actor, reason="The requester reported an issue.",
                               code=R.REQUESTER_ASKED, opening=phrases.phrase("reported", _language(conversation, text)))
+
+
+def _take_description(session: Session, conversation: Conversation, assistant: Assistant, text: str, *,
+                      subject: str) -> None:
+    """The awaited description has come: nothing is waited on any more, `subject` names the conversation and
+    `text` is triaged onto it."""
+    routing.wait_for(conversation, None)
+    conversation.subject = " ".join(subject.split())[:300]
+    routing.triage_onto(session, conversation, assistant.triage, text, assistant.settings)
