@@ -7,11 +7,9 @@ Present means close in meaning: the question's cosine to the top article reaches
 `suggestion_floor` (`ml/tuning.py`), a little below the evidence floor that makes an article on topic, or one of
 the articles shown is named by the question's rare words in its title and tags (`assist/naming.py`: a question
 about a personal device on the wifi names the guest Wi-Fi article, "... for personal devices", tagged wifi, that
-the ranking puts third).
-Words shared with an article's text alone never qualify, so a question outside the desk's domain still gets no
-article. Only the articles
-scored near the top one are shown (`SCORE_MARGIN` on the fused score, at most `MAX_SUGGESTED`): a clear winner is
-shown alone.
+the ranking puts third). Words shared with an article's text alone never qualify, so a question outside the
+desk's domain still gets no article. Only the articles scored near the top one are shown (`SCORE_MARGIN` on the
+fused score, at most `MAX_SUGGESTED`): a clear winner is shown alone.
 
 The reply is an answer for the state machine (awaiting confirmation, the most likely article as the answer's):
 yes closes the conversation as solved, no walks that article's steps or offers a ticket (`flow._after_answer`),
