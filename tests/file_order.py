@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 CACHE_KEY = "deskpilot/file-seconds"
-# Seconds per file (both database kinds) for a run without a cache, e.g. a fresh clone in CI: the files of 15 s
-# or more, from the run cache of a whole-suite run (.pytest_cache/v/deskpilot/file-seconds) on the 2-core machine
-# at load 15-20, halved to a quiet machine's pace (December 2026). Refresh it the same way when files move.
+# Seconds per file (both database kinds) for a run without a cache, e.g. a fresh clone in CI: the files of 3 s or
+# more, from the run cache of a fresh-clone `make test` (.pytest_cache/v/deskpilot/file-seconds) on the 2-core
+# machine (December 2026). Refresh it the same way when files are added or grow: a long file missing here counts
+# one second per test, is sent last, and runs alone at the end while the other worker idles.
 KNOWN_SECONDS: dict[str, float] = json.loads((Path(__file__).parent / "file_seconds.json").read_text())
 
 
