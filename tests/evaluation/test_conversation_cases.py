@@ -68,15 +68,17 @@ def test_the_shipped_set_has_the_promised_size_and_cites_only_real_articles() ->
     assert {slug for c in cases for slug in c.slugs} <= articles
 
 
-def test_the_blind_batch_loads_beside_the_shipped_set_without_clashing_ids() -> None:
-    """conversations_more.yaml is replayed with --cases; its ids must stay distinct so reports can be merged."""
-    more = read_cases(SHIPPED_CASES.with_name("conversations_more.yaml"))
-    shipped_ids = {c.id for c in read_cases(SHIPPED_CASES)}
-    assert not shipped_ids & {c.id for c in more}
-    assert {c.expect for c in more} == set(Handling)
-    assert {slug for c in more for slug in c.slugs} <= {path.stem for path in KB_DIR.glob("*.md")}
+@pytest.mark.parametrize("batch", ["conversations_more.yaml", "conversations_third.yaml"])
+def test_a_blind_batch_loads_beside_the_other_sets_without_clashing_ids(batch: str) -> None:
+    """The blind batches are replayed with --cases; their ids must stay distinct so reports can be merged."""
+    blind = read_cases(SHIPPED_CASES.with_name(batch))
+    others = {c.id for path in SHIPPED_CASES.parent.glob("conversations*.yaml") if path.name != batch
+              for c in read_cases(path)}
+    assert not others & {c.id for c in blind}
+    assert {c.expect for c in blind} == set(Handling)
+    assert {slug for c in blind for slug in c.slugs} <= {path.stem for path in KB_DIR.glob("*.md")}
     for half in (DEV, TEST):
-        assert {c.expect for c in more if c.split == half} == set(Handling)
+        assert {c.expect for c in blind if c.split == half} == set(Handling)
 
 
 def test_every_case_falls_in_a_stable_half_and_both_halves_cover_every_kind() -> None:
