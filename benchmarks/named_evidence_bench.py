@@ -6,9 +6,10 @@ not the conversation replay.
 
 (with DESKPILOT_DATA_DIR=DESK, so the intent model stored there is used). The questions are those of
 `suggestion_floor_bench.py`: a seeded sample of CLINC150 validation questions (none an IT request) and the demo
-ticket subjects with their scenario's article. Each goes the chat's way offline: the intent model's reading,
-weighed against the KB when it leans out of scope (`conversations/scope.py`, its own search), then for a message
-that reaches the KB the answer's search in English: answered (confident), an article's steps tried
+ticket subjects with their scenario's article. Each goes the chat's way offline: the intent model's reading (a
+status reading of a message about tickets in general is a KB question, `conversations/status.py`), weighed
+against the KB when it leans out of scope (`conversations/scope.py`, its own search and clause readings), then
+for a message that reaches the KB the answer's search in English: answered (confident), an article's steps tried
 (`troubleshoot.best_article_with_steps`) or the closest articles suggested (`conversations/suggestions.py`).
 "Without" clears every hit's title-and-tag weight, so it is the chat as it was, measured in the same run.
 """
@@ -29,7 +30,7 @@ import yaml
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery, SearchResult
 from deskpilot.config import Settings
-from deskpilot.conversations import scope
+from deskpilot.conversations import scope, status
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading, load_or_train
 from deskpilot.conversations.suggestions import closest_articles
 from deskpilot.conversations.troubleshoot import best_article_with_steps
@@ -47,12 +48,15 @@ def _without_naming(result: SearchResult) -> SearchResult:
     return replace(result, hits=[replace(hit, named=0.0) for hit in result.hits])
 
 
-def _outcome(reading: IntentReading, weighing: SearchResult, answer: SearchResult, settings: Settings,
-             floor: float) -> tuple[str, str | None]:
+Searched = tuple[IntentReading, bool, SearchResult, SearchResult]
+
+
+def _outcome(reading: IntentReading, in_part: bool, weighing: SearchResult, answer: SearchResult,
+             settings: Settings, floor: float) -> tuple[str, str | None]:
     """What the chat does with one message, and the article it offers first (if any)."""
     abstain = settings.answer_abstain_below
     if scope.leans_out_of_scope(reading):
-        reading = scope.weighed(reading, weighing, abstain)
+        reading = scope.weighed(reading, weighing, abstain, kb_question_in_part=in_part)
     if reading.intent not in SEARCHED or not answer.hits:
         return "not searched" if reading.intent not in SEARCHED else "nothing", None
     if answer.confidence >= abstain:
@@ -64,28 +68,28 @@ def _outcome(reading: IntentReading, weighing: SearchResult, answer: SearchResul
     return ("suggested", closest[0].slug) if closest else ("nothing", None)
 
 
-def _searched(index: KbIndex, model: IntentModel, texts: list[str]
-              ) -> list[tuple[IntentReading, SearchResult, SearchResult]]:
+def _searched(index: KbIndex, model: IntentModel, texts: list[str]) -> list[Searched]:
     retriever = HybridRetriever(index)
     vectors: npt.NDArray[np.float32] = index.embedder.encode(texts)
     out = []
     for text, vector in zip(texts, vectors, strict=True):
         query = RetrievalQuery.from_dialogue(text, "")
-        out.append((model.read(text, vector=vector),
-                    retriever.search(query, k=scope.CANDIDATES, utterance_vector=vector),
+        reading = status.with_own_ticket(model.read(text, vector=vector), text)
+        in_part = scope.leans_out_of_scope(reading) and scope.asks_the_kb_in_part(model, reading, text)
+        out.append((reading, in_part, retriever.search(query, k=scope.CANDIDATES, utterance_vector=vector),
                     retriever.search(query, k=3, utterance_vector=vector, language="en")))
     return out
 
 
-def _table(name: str, rows: list[tuple[IntentReading, SearchResult, SearchResult]], settings: Settings,
+def _table(name: str, rows: list[Searched], settings: Settings,
            floor: float, articles: list[str] | None) -> None:
     for label, strip in (("without", True), ("with", False)):
         counts: Counter[str] = Counter()
         right = 0
-        for n, (reading, weighing, answer) in enumerate(rows):
+        for n, (reading, in_part, weighing, answer) in enumerate(rows):
             if strip:
                 weighing, answer = _without_naming(weighing), _without_naming(answer)
-            outcome, slug = _outcome(reading, weighing, answer, settings, floor)
+            outcome, slug = _outcome(reading, in_part, weighing, answer, settings, floor)
             counts[outcome] += 1
             right += bool(articles and slug == articles[n])
         offered = counts["answered"] + counts["steps"] + counts["suggested"]

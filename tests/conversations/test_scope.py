@@ -97,3 +97,23 @@ def test_a_lean_out_of_scope_asks_the_kb_whether_the_model_was_sure_or_not() -> 
 def test_the_reset_is_offered_unless_the_intent_model_read_something_else_with_confidence(
         reading: IntentReading | None, may: bool) -> None:
     assert routing.may_offer_self_service(reading) is may
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("on a business trip in Oslo, how do I print?", ["on a business trip in Oslo", "how do I print"]),
+    ("Outlook 2.0 fails. 1,5 GB left!", ["Outlook 2.0 fails", "1,5 GB left"]),  # no clause inside a number
+    ("打印机不能用，怎么办？", ["打印机不能用", "怎么办"]),
+    ("what's the weather like?", []),  # one clause: the whole message's reading is its reading
+])
+def test_a_message_is_cut_into_clauses_at_punctuation_followed_by_a_space(text: str, parts: list[str]) -> None:
+    assert scope.clauses(text) == parts
+
+
+def test_a_clause_surely_asking_the_kb_has_the_message_weighed_as_if_the_model_had_abstained() -> None:
+    sure = _reading(Intent.OUT_OF_SCOPE, confidence=0.95)
+    weak = _found(0.18, 0.44)
+    assert scope.weighed(sure, weak, ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+    assert scope.weighed(sure, weak, ABSTAIN_BELOW, kb_question_in_part=True).intent is Intent.KB_QUESTION
+    # A confident match on shared words alone still keeps it out of scope.
+    assert scope.weighed(sure, _found(0.72, 0.22), ABSTAIN_BELOW, kb_question_in_part=True).intent \
+        is Intent.OUT_OF_SCOPE

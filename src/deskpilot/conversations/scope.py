@@ -22,19 +22,27 @@ The weighing, for a message whose most likely intent is out_of_scope:
   contract" → an offboarding article about contracts). A weak match still goes the KB's way, which asks or offers
   a ticket.
 
+A message that sets a scene before it asks ("first day at a new site, how do I ...?") is read as a whole, and
+the scene's words (places, travel, the office) lean it out of scope although the question after it is the desk's.
+So a message of several clauses that leans out of scope with confidence is read clause by clause too: when the
+model is sure (`SURE_DESK_QUESTION`) that one clause is a question for the KB, the whole is weighed as if the model
+had abstained, and only a confident match on shared words keeps it out of scope. A reset or unlock clause does not
+count: "my private mail was hacked, how do I reset the password?" is still not the desk's.
+
 The question is searched in the requester's language (the multilingual index for other languages), as its
 answer would be.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.conversations import answering
-from deskpilot.conversations.intents import Intent, IntentReading
+from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
 from deskpilot.ml.embeddings import Vectors
 
 if TYPE_CHECKING:
@@ -44,6 +52,11 @@ CANDIDATES = 3
 # The intent model's threshold keeps its accepted readings 90% precise (`intents.py`); an out-of-scope reading at
 # least that sure is not outweighed by an article's title words (docs/benchmarks.md, "Issue 14, evidence").
 SURE_OUT_OF_SCOPE = 0.9
+# The same bar for a clause read as a KB question: only then does it outweigh the whole message's reading.
+SURE_DESK_QUESTION = 0.9
+# A clause ends at sentence punctuation or a comma followed by a space (not "0.88" or "1,5"), or at the
+# punctuation Chinese writes without spaces.
+_CLAUSE_END = re.compile(r"[.!?;,:]+(?=\s|$)|[。！？；，：]+")
 
 
 def leans_out_of_scope(reading: IntentReading) -> bool:
@@ -68,9 +81,23 @@ def matches_on_words_only(result: SearchResult, abstain_below: float) -> bool:
     return result.confidence >= abstain_below and not on_topic and not names_article(result)
 
 
-def weighed(reading: IntentReading, result: SearchResult, abstain_below: float) -> IntentReading:
+def clauses(text: str) -> list[str]:
+    """The message's clauses, when it has more than one (a message of one clause was read whole already)."""
+    parts = [part.strip() for part in _CLAUSE_END.split(text) if part.strip()]
+    return parts if len(parts) > 1 else []
+
+
+def asks_the_kb_in_part(model: IntentModel, reading: IntentReading, text: str) -> bool:
+    """Whether one clause of a message read out of scope with confidence is surely a question for the KB."""
+    parts = clauses(text) if not reading.abstained else []
+    return any(part.intent is Intent.KB_QUESTION and part.confidence >= SURE_DESK_QUESTION
+               for part in (model.read_all(parts) if parts else []))
+
+
+def weighed(reading: IntentReading, result: SearchResult, abstain_below: float, *,
+            kb_question_in_part: bool = False) -> IntentReading:
     """The reading acted on once the KB was asked (see the module's docstring): out_of_scope or a KB question."""
-    if reading.abstained:
+    if reading.abstained or kb_question_in_part:
         out = matches_on_words_only(result, abstain_below)
     else:
         named = names_article(result) and reading.confidence < SURE_OUT_OF_SCOPE
@@ -87,5 +114,6 @@ def check(assistant: Assistant, reading: IntentReading, text: str, vector: Vecto
     given = vector if index is assistant.index else None
     result = HybridRetriever(index).search(RetrievalQuery.from_dialogue(text, ""), k=CANDIDATES,
                                            utterance_vector=given)
-    return weighed(reading, result, assistant.settings.answer_abstain_below)
+    return weighed(reading, result, assistant.settings.answer_abstain_below,
+                   kb_question_in_part=asks_the_kb_in_part(assistant.intents, reading, text))
 
