@@ -6,8 +6,7 @@ not the conversation replay.
 
 (with DESKPILOT_DATA_DIR=DESK, so the intent model stored there is used). The questions are those of
 `suggestion_floor_bench.py`: a seeded sample of CLINC150 validation questions (none an IT request) and the demo
-ticket subjects with their scenario's article. Each goes the chat's way offline: the intent model's reading (a
-status reading of a message about tickets in general is a KB question, `conversations/status.py`), weighed
+ticket subjects with their scenario's article. Each goes the chat's way offline: the intent model's reading, weighed
 against the KB when it leans out of scope (`conversations/scope.py`, its own search and clause readings), then
 for a message that reaches the KB the answer's search in English: answered (confident), an article's steps tried
 (`troubleshoot.best_article_with_steps`) or the closest articles suggested (`conversations/suggestions.py`).
@@ -30,7 +29,7 @@ import yaml
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.retrieval import HybridRetriever, RetrievalQuery, SearchResult
 from deskpilot.config import Settings
-from deskpilot.conversations import scope, status
+from deskpilot.conversations import scope
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading, load_or_train
 from deskpilot.conversations.suggestions import closest_articles
 from deskpilot.conversations.troubleshoot import best_article_with_steps
@@ -74,7 +73,7 @@ def _searched(index: KbIndex, model: IntentModel, texts: list[str]) -> list[Sear
     out = []
     for text, vector in zip(texts, vectors, strict=True):
         query = RetrievalQuery.from_dialogue(text, "")
-        reading = status.with_own_ticket(model.read(text, vector=vector), text)
+        reading = model.read(text, vector=vector)
         in_part = scope.leans_out_of_scope(reading) and scope.asks_the_kb_in_part(model, reading, text)
         out.append((reading, in_part, retriever.search(query, k=scope.CANDIDATES, utterance_vector=vector),
                     retriever.search(query, k=3, utterance_vector=vector, language="en")))

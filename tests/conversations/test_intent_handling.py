@@ -112,16 +112,6 @@ def test_a_status_question_lists_only_the_asker_s_own_tickets(session: Session, 
     assert conversation.ticket_id is None and _tickets(session) == 2
 
 
-def test_a_question_about_tickets_in_general_does_not_list_the_askers_tickets(
-        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
-    mine = open_ticket(session, desk, desk.alice, subject="Laptop screen flickers")
-    session.commit()
-    conversation = _chat(session, desk, assistant, "what response time do tickets with priority P2 get?")
-    assert conversation.facts["intent_predicted"] == "ticket_status", "the case this test is about"
-    assert conversation.facts["intent"] == "kb_question" and "status_ticket_ids" not in conversation.facts
-    assert f"DP-{mine.id}" not in _last_reply(conversation) and conversation.ticket_id is None
-
-
 def test_a_named_ticket_of_someone_else_is_not_shown(session: Session, desk: Desk,
                                                      assistant: flow.Assistant) -> None:
     theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")

@@ -42,7 +42,6 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
     vector = assistant.index.embedder.encode([text.strip()])[0]
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
-    reading = status.with_own_ticket(reading, text)
     reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
     routing.record(conversation, reading)
     pending = routing.waiting_for(conversation)

@@ -3,18 +3,12 @@
 A ticket named in the message (DP-123, #123, "ticket 123") is shown when the asker may see it
 (`tickets/access.py`); otherwise the asker's own tickets, open ones first. Each line carries the status, who
 is working on it and the SLA due times.
-
-A status question is about a ticket of the requester's own: it names one by number, or refers to the requester
-("my ticket", "the request I raised", "mein Ticket", "ma demande", "mi incidencia", "我的工单"), or is so short
-that it can mean nothing else ("ticket status", "any update?"). A longer message that does none of these asks
-about tickets in general ("how are tickets prioritised?"), which the KB answers, however much it sounds like a
-status question to the intent model (`about_own_ticket`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
@@ -22,7 +16,6 @@ from sqlalchemy.orm import Session
 from deskpilot.accounts.models import User
 from deskpilot.accounts.principal import Principal
 from deskpilot.conversations.handoff import format_when
-from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.errors import NotFound
 from deskpilot.tickets.access import get_visible, visible_clause
 from deskpilot.tickets.enums import TicketStatus
@@ -31,16 +24,6 @@ from deskpilot.tickets.models import Ticket
 NAMED_TICKET = re.compile(r"(?:\bDP[-\s]?|#|\bticket\s+(?:no\.?\s*|number\s+)?)(\d{1,9})\b", re.IGNORECASE)
 LISTED = 5
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.MERGED)
-# The requester in the first person, in the chat's languages (Chinese: 我, which 我们 and 我的 begin with).
-_FIRST_PERSON = re.compile(
-    r"\b(i|i'm|i've|i'd|me|my|mine|we|we've|our|ours|us"
-    r"|ich|mir|mich|mein|meine|meinem|meinen|meiner|meines|wir|uns|unser|unsere|unserem|unseren|unserer"
-    r"|je|j|moi|mon|ma|mes|nous|notre|nos"
-    r"|yo|mi|mis|m[ií]o|m[ií]a|nosotros|nuestro|nuestra|nuestros|nuestras)\b|我",
-    re.IGNORECASE)
-_WORDS = re.compile(r"\w+")
-# A status request this short has no room for another subject: "ticket status", "any update?", "status please".
-ELLIPTICAL_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -54,19 +37,6 @@ class StatusReply:
 def named_ticket(text: str) -> int | None:
     match = NAMED_TICKET.search(text)
     return int(match.group(1)) if match else None
-
-
-def about_own_ticket(text: str) -> bool:
-    """Whether the message refers to a ticket of the requester's own (see the module's docstring)."""
-    return (named_ticket(text) is not None or _FIRST_PERSON.search(text) is not None
-            or len(_WORDS.findall(text)) <= ELLIPTICAL_WORDS)
-
-
-def with_own_ticket(reading: IntentReading, text: str) -> IntentReading:
-    """`reading`, a status reading of a message about tickets in general made a question for the KB."""
-    if reading.intent is not Intent.TICKET_STATUS or about_own_ticket(text):
-        return reading
-    return replace(reading, intent=Intent.KB_QUESTION)
 
 
 def status_reply(session: Session, *, actor: Principal, text: str) -> StatusReply:
