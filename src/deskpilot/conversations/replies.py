@@ -73,6 +73,9 @@ _ACKNOWLEDGEMENT = re.compile(
 _QUESTION = re.compile(r"[?？]\s*$|^\W*(how|where|what|which|who|why|when|can i|could i|do i|is there|wie|wo|was|"
                        r"welche[rs]?|kann ich|comment|où|quel(le)?s?|puis-je|cómo|como|dónde|donde|qué|cuál|"
                        r"puedo)\b|^\W*(怎么|如何|哪)", re.IGNORECASE)
+# A failure said in a longer message: a negated verb ("won't start", "can't connect", "kein Netz") beside `_NO`.
+_NEGATION = re.compile(r"n't\b|\b(cannot|kein|keine|keinen|nothing|nichts|rien|nada|ningún|ninguna)\b"
+                       r"|不(?!客气|错)|没(?!问题|事)", re.IGNORECASE)
 PROBLEM_MIN_WORDS = 2
 PROBLEM_MIN_CJK = 4
 SHORT_REPLY_WORDS = 8
@@ -133,6 +136,14 @@ def classify(text: str) -> Reply:
     if words[0] in _YES:
         return Reply.YES
     return Reply.OTHER
+
+
+def reports_failure(text: str) -> bool:
+    """Whether `text`, however long, says something still fails: a phrase or word `classify` reads as no, or a
+    negation ("rebooted, no change. thanks", "thanks, but Outlook won't open now")."""
+    lowered = text.lower()
+    return (any(p in lowered for p in _NO_PHRASES) or any(w in _NO for w in _WORDS.findall(lowered))
+            or bool(_NEGATION.search(lowered)))
 
 
 def without_acknowledgement(text: str) -> str:

@@ -20,7 +20,7 @@ from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import FeedbackAction
-from deskpilot.conversations import error_messages, facets, handoff, phrases, service, status
+from deskpilot.conversations import closing, error_messages, facets, handoff, phrases, service, status
 from deskpilot.conversations import state as machine
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
@@ -256,7 +256,7 @@ def _after_clarify(session: Session, conversation: Conversation, actor: Principa
 def _after_step(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                 text: str) -> None:
     walk = dict(conversation.troubleshooting)
-    if classify(text) is Reply.YES:
+    if closing.reply(assistant, text) is Reply.YES:
         if walk.get("slug") == conversation.facts.get("answer_slug"):
             confirm_deflection(session, conversation, actor, "resolved by the article's steps")
         resolve(session, conversation, actor, "Great, the steps solved it.")
