@@ -10,7 +10,7 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.conversations import closing, flow
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.models import Conversation
-from deskpilot.conversations.replies import reports_failure
+from deskpilot.conversations.replies import reports_failure, reports_fix
 from deskpilot.conversations.state import ConversationState
 from deskpilot.runtime import AiRuntime, chat_assistant
 from tests.conversations.conftest import converse, load_chat_kb
@@ -84,3 +84,27 @@ def test_a_thanking_report_after_an_answer_closes_it_instead_of_being_searched(
     assert conversation.state is S.AWAITING_CONFIRMATION
     _say(session, desk, vpn_desk, conversation, "found mine in the list and fixed it, thank you!")
     assert conversation.state is S.RESOLVED and conversation.resolution is Resolution.SELF_SERVICE
+
+
+def test_while_a_ticket_is_offered_a_report_of_the_fix_closes_as_solved_and_a_yes_still_opens_it(
+        session: Session, desk: Desk, vpn_desk: flow.Assistant) -> None:
+    failed = ("My VPN won't connect", "Windows", "no", "still not working", "that did not help either")
+    conversation = converse(session, desk, vpn_desk, *failed, client=CLIENT)
+    assert conversation.state is S.OFFERING_TICKET
+    _say(session, desk, vpn_desk, conversation, "never mind, it works now")
+    assert conversation.state is S.RESOLVED and conversation.ticket_id is None
+
+    conversation = converse(session, desk, vpn_desk, *failed, client=CLIENT)
+    _say(session, desk, vpn_desk, conversation, "restarted the router and it connects now, thanks")
+    assert conversation.state is S.RESOLVED and conversation.ticket_id is None
+
+    conversation = converse(session, desk, vpn_desk, *failed, client=CLIENT)
+    _say(session, desk, vpn_desk, conversation, "yes please")
+    assert conversation.state is S.TICKET_CREATED and conversation.ticket_id is not None
+
+
+def test_a_report_of_the_fix_is_told_from_a_bare_yes() -> None:
+    assert reports_fix("never mind, it works now") and reports_fix("fixed it myself, thanks")
+    assert reports_fix("hat geklappt") and reports_fix("ya funciona")
+    assert not reports_fix("yes please") and not reports_fix("ok thanks")
+    assert not reports_fix("it worked for a minute, now it fails again")
