@@ -16,6 +16,7 @@ from deskpilot.assist.retrieval import HybridRetriever
 from deskpilot.assist.search_result import SearchResult
 from deskpilot.audit import decisions
 from deskpilot.conversations import (
+    closing,
     password_help,
     phrases,
     routing,
@@ -27,7 +28,7 @@ from deskpilot.conversations import (
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import IntentReading
 from deskpilot.conversations.models import Conversation
-from deskpilot.conversations.replies import Reply, classify, is_question, without_acknowledgement
+from deskpilot.conversations.replies import Reply, is_question, without_acknowledgement
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
 from deskpilot.governance import switches
 from deskpilot.governance.enums import Capability
@@ -145,10 +146,8 @@ def asks_something_else(assistant: Assistant, conversation: Conversation, text: 
     bar of `_stands_alone`) and its best article is not the one being walked. A question about the step
     ("where is the gear icon?") has no evidence of its own or leads back to the walked article: it stays the
     step's result. None when the message is not such a question."""
-    if classify(text) is not Reply.OTHER:
-        return None
     question = without_acknowledgement(text)
-    if not is_question(question):
+    if not is_question(question) or closing.reply(assistant, text) is not Reply.OTHER:
         return None
     language = phrases.requester_language(question, conversation.facts.get("language"))
     result = _search_alone(search_index(assistant.index, language), question, None, language)

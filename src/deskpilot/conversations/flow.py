@@ -18,7 +18,16 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.config import Settings
-from deskpilot.conversations import answering, handoff, password_help, phrases, request_routing, service, troubleshoot
+from deskpilot.conversations import (
+    answering,
+    closing,
+    handoff,
+    password_help,
+    phrases,
+    request_routing,
+    service,
+    troubleshoot,
+)
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.intents import Intent, IntentModel
 from deskpilot.conversations.models import Conversation, ConversationMessage
@@ -141,7 +150,7 @@ def _asks_for_a_person(assistant: Assistant, text: str) -> bool:
 
 def _after_answer(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                   text: str) -> None:
-    reply = classify(text)
+    reply = closing.reply(assistant, text)
     answers = [*conversation.facts.get("answers", []), {"question": CONFIRM, "answer": text[:500]}]
     conversation.facts = conversation.facts | {"answers": answers}
     if reply is Reply.YES:

@@ -13,6 +13,9 @@ _YES = {"yes", "yeah", "yep", "yup", "y", "ok", "okay", "solved", "fixed", "work
         "resuelto", "是", "是的", "好的", "谢谢", "解决了", "可以了"}
 _NO = {"no", "nope", "n", "nah", "not", "didn't", "didnt", "doesn't", "doesnt", "still", "failed", "fails",
        "nein", "nicht", "immer", "non", "pas", "toujours", "todavía", "sigue", "否", "不", "没有", "不行", "还是不行"}
+# Words that report the problem gone (not a bare yes or okay, which may take a ticket offer).
+_FIXED = {"solved", "fixed", "works", "worked", "resolved", "sorted", "gelöst", "funktioniert", "geklappt", "résolu",
+          "marche", "fonctionne", "resuelto", "funciona", "解决了", "可以了", "好了"}
 _YES_PHRASES = ("that fixed it", "it works", "it worked", "that worked", "problem solved", "all good",
                 "that solved it", "yes it did", "it is fixed", "it's fixed")
 _NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "not working", "still not",
@@ -73,6 +76,9 @@ _ACKNOWLEDGEMENT = re.compile(
 _QUESTION = re.compile(r"[?？]\s*$|^\W*(how|where|what|which|who|why|when|can i|could i|do i|is there|wie|wo|was|"
                        r"welche[rs]?|kann ich|comment|où|quel(le)?s?|puis-je|cómo|como|dónde|donde|qué|cuál|"
                        r"puedo)\b|^\W*(怎么|如何|哪)", re.IGNORECASE)
+# A failure said in a longer message: a negated verb ("won't start", "can't connect", "kein Netz") beside `_NO`.
+_NEGATION = re.compile(r"n't\b|\b(cannot|kein|keine|keinen|nothing|nichts|rien|nada|ningún|ninguna)\b"
+                       r"|不(?!客气|错)|没(?!问题|事)", re.IGNORECASE)
 PROBLEM_MIN_WORDS = 2
 PROBLEM_MIN_CJK = 4
 SHORT_REPLY_WORDS = 8
@@ -133,6 +139,22 @@ def classify(text: str) -> Reply:
     if words[0] in _YES:
         return Reply.YES
     return Reply.OTHER
+
+
+def reports_failure(text: str) -> bool:
+    """Whether `text`, however long, says something still fails: a phrase or word `classify` reads as no, or a
+    negation ("rebooted, no change. thanks", "thanks, but Outlook won't open now")."""
+    lowered = text.lower()
+    return (any(p in lowered for p in _NO_PHRASES) or any(w in _NO for w in _WORDS.findall(lowered))
+            or bool(_NEGATION.search(lowered)))
+
+
+def reports_fix(text: str) -> bool:
+    """Whether `text` says the problem is gone ("never mind, it works now", "fixed it myself, thanks"), as
+    opposed to a bare yes or okay, and says nothing still fails."""
+    lowered = text.lower()
+    return not reports_failure(text) and (any(p in lowered for p in _YES_PHRASES)
+                                          or any(w in _FIXED for w in _WORDS.findall(lowered)))
 
 
 def without_acknowledgement(text: str) -> str:

@@ -20,12 +20,12 @@ from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
 from deskpilot.audit import decisions
 from deskpilot.audit.enums import FeedbackAction
-from deskpilot.conversations import error_messages, facets, handoff, phrases, service, status
+from deskpilot.conversations import closing, error_messages, facets, handoff, phrases, service, status
 from deskpilot.conversations import state as machine
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
 from deskpilot.conversations.models import Conversation
-from deskpilot.conversations.replies import Reply, classify
+from deskpilot.conversations.replies import Reply, classify, reports_fix, wants_ticket
 from deskpilot.conversations.state import Author, ConversationEvent, ConversationState, Speaker
 from deskpilot.conversations.steps import covers_action, numbered_steps, section, tried_actions
 from deskpilot.kb.history import DEFLECTION_FIELD
@@ -256,7 +256,7 @@ def _after_clarify(session: Session, conversation: Conversation, actor: Principa
 def _after_step(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                 text: str) -> None:
     walk = dict(conversation.troubleshooting)
-    if classify(text) is Reply.YES:
+    if closing.reply(assistant, text) is Reply.YES:
         if walk.get("slug") == conversation.facts.get("answer_slug"):
             confirm_deflection(session, conversation, actor, "resolved by the article's steps")
         resolve(session, conversation, actor, "Great, the steps solved it.")
@@ -300,7 +300,8 @@ def _exhausted(conversation: Conversation) -> str:
 
 def offer_ticket(session: Session, conversation: Conversation, actor: Principal, *, reason: str, code: R,
                  opening: str = "", can_continue: bool = False) -> None:
-    """Ask before opening a ticket: yes opens it, no does not (and "continue" walks on when steps remain)."""
+    """Ask before opening a ticket: yes opens it, no does not (and "continue" walks on when steps remain), and
+    "never mind, it works now" closes the conversation as solved."""
     conversation.facts = conversation.facts | {"ticket_offer": {"reason": reason, "code": code.value,
                                                                 "can_continue": can_continue}}
     service.transition(session, conversation, E.OFFER_TICKET, actor=actor)
@@ -314,6 +315,11 @@ def _after_offer(session: Session, conversation: Conversation, actor: Principal,
                  text: str) -> str | None:
     offer = conversation.facts["ticket_offer"]
     lowered, reply = text.lower(), classify(text)
+    # "never mind, it works now" or "cleared it, thanks" is no yes to the ticket: the problem is gone.
+    if not wants_ticket(text) and (reports_fix(text) or (reply is Reply.OTHER
+                                                         and closing.reply(assistant, text) is Reply.YES)):
+        resolve(session, conversation, actor, "Great, so it works now: no ticket needed.")
+        return None
     # "open it" takes the offer; a message about a ticket the requester already has ("what about DP-12?") does not.
     if reply is Reply.YES or (any(word in lowered for word in _TICKET) and status.named_ticket(text) is None):
         open_ticket(session, conversation, actor, assistant, reason=offer["reason"], code=R(offer["code"]))
