@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.conversations import closing, flow
+from deskpilot.conversations import flow, phrases
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import reports_failure, reports_fix
@@ -47,8 +47,8 @@ def test_failures_are_read_in_long_messages_and_clauses_split_at_punctuation() -
     assert reports_failure("neu gestartet, immer noch kein Netz, danke")
     assert not reports_failure("cleared it and it prints again, thanks")
     assert not reports_failure("好了，没问题了，谢谢")
-    assert closing.clauses("did it. works now, thank you!") == ["did it", "works now", "thank you"]
-    assert closing.clauses("好了，谢谢") == ["好了", "谢谢"]
+    assert phrases.clauses("did it. works now, thank you!") == ["did it", "works now", "thank you"]
+    assert phrases.clauses("好了，谢谢") == ["好了", "谢谢"]
 
 
 @pytest.mark.parametrize("line", ["did that, it connects now. thanks", "hat jetzt geklappt, danke",

@@ -13,23 +13,14 @@ the settings?"), a yes to `classify`, is the question: it asks on.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from deskpilot.conversations import phrases
 from deskpilot.conversations.intents import Intent
 from deskpilot.conversations.replies import Reply, classify, is_question, reports_failure, without_acknowledgement
 
 if TYPE_CHECKING:
     from deskpilot.conversations.flow import Assistant
-
-# Clauses: split at sentence ends, commas, semicolons and dashes, in Latin and Chinese punctuation.
-_CLAUSES = re.compile(r"[.!?;,:\u3002\uff01\uff1f\uff1b\uff0c\u3001]+|\s[-\u2013\u2014]\s")
-
-
-def clauses(text: str) -> list[str]:
-    """The non-empty clauses of `text`, in order."""
-    return [part.strip() for part in _CLAUSES.split(text) if part.strip()]
-
 
 def reply(assistant: Assistant, text: str) -> Reply:
     """`classify(text)`, with a thanking report of what was done read as YES (see the module docstring)."""
@@ -39,7 +30,7 @@ def reply(assistant: Assistant, text: str) -> Reply:
         return Reply.OTHER  # "thanks, where do I find the settings?": a short question after a thanks
     if read is not Reply.OTHER or reports_failure(text):
         return read
-    parts = clauses(text)
+    parts = phrases.clauses(text)
     if is_question(text) or any(is_question(part) for part in parts):
         return read
     readings = assistant.intents.read_all(list(dict.fromkeys([text, *parts])))  # embedded in one batch

@@ -22,6 +22,9 @@ LANGUAGES: Final = frozenset({"en", "de", "fr", "es", "zh"})
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+# A clause ends at sentence punctuation or a comma followed by a space (not "0.88" or "1,5"), at the punctuation
+# Chinese writes without spaces, or at a dash between spaces.
+_CLAUSE_END = re.compile(r"[.!?;,:]+(?=\s|$)|[\u3002\uff01\uff1f\uff1b\uff0c\uff1a\u3001]+|\s[-\u2013\u2014]\s")
 
 CATALOGUE: Final[dict[str, dict[str, str]]] = {
     "confirm": {
@@ -286,3 +289,8 @@ def written_in_chinese(text: str) -> bool:
     English sentence naming a person in Han characters has more Latin words than Han characters."""
     han = len(_HAN.findall(text))
     return han >= 2 and not _KANA_HANGUL.search(text) and han >= len(_LATIN_WORD.findall(text))
+
+
+def clauses(text: str) -> list[str]:
+    """The non-empty clauses of `text`, in order (one, `text` stripped, when it has no clause end)."""
+    return [part.strip() for part in _CLAUSE_END.split(text) if part.strip()]

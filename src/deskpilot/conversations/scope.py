@@ -35,13 +35,12 @@ answer would be.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
-from deskpilot.conversations import answering
+from deskpilot.conversations import answering, phrases
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
 from deskpilot.ml.embeddings import Vectors
 
@@ -54,9 +53,6 @@ CANDIDATES = 3
 SURE_OUT_OF_SCOPE = 0.9
 # The same bar for a clause read as a KB question: only then does it outweigh the whole message's reading.
 SURE_DESK_QUESTION = 0.9
-# A clause ends at sentence punctuation or a comma followed by a space (not "0.88" or "1,5"), or at the
-# punctuation Chinese writes without spaces.
-_CLAUSE_END = re.compile(r"[.!?;,:]+(?=\s|$)|[。！？；，：]+")
 
 
 def leans_out_of_scope(reading: IntentReading) -> bool:
@@ -83,7 +79,7 @@ def matches_on_words_only(result: SearchResult, abstain_below: float) -> bool:
 
 def clauses(text: str) -> list[str]:
     """The message's clauses, when it has more than one (a message of one clause was read whole already)."""
-    parts = [part.strip() for part in _CLAUSE_END.split(text) if part.strip()]
+    parts = phrases.clauses(text)
     return parts if len(parts) > 1 else []
 
 
