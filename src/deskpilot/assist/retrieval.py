@@ -23,6 +23,7 @@ from deskpilot.assist.dialogue import RetrievalQuery, Speaker
 from deskpilot.assist.history import PastQuestion, QuestionHistory
 from deskpilot.assist.index_store import KbIndex
 from deskpilot.assist.search_result import ArticleHit, Evidence, ScoredChunk, SearchResult
+from deskpilot.assist.titles import title_agreement, title_parts
 from deskpilot.ml.lexical_index import INDEX_LANGUAGE, term_weights, tokenize
 from deskpilot.ml.tuning import DEFAULT_TUNING, EmbedderTuning
 
@@ -53,7 +54,9 @@ class RetrievalParams:
     # articles that is mostly chance ("lent", "est", "mon"), so the multilingual view weighs it less (tuning).
     lexical_weight: float = DEFAULT_TUNING.lexical_weight
     history_weight: float = 1.0
-    title_weight: float = 0.0
+    # Times the KB's title agreement, among the articles close without titles (`assist.titles`): 2 is what the
+    # StackFAQ folds chose (docs/benchmarks.md, "Title similarity weighted by how well titles name their articles").
+    title_weight: float = 2.0
     chunks_per_article: int = 3
     calibration: tuple[float, float, float] = (-1.197, 0.00845, 0.4216)
     # Absolute evidence (see `Evidence`): the confidence's logit moves by `evidence_weight` per unit of
@@ -168,11 +171,14 @@ class HybridRetriever:
         scored = self._fused_chunk_scores(terms, query_vector, allowed, voters, english)
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
-        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters)
+        foreign = language not in (None, INDEX_LANGUAGE)
+        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters, titled=not foreign)
         if not hits:
             return SearchResult([], 0.0, turn_vectors[0])
-        evidence = self._evidence(hits[0], terms, query_vector)
-        words = naming.question_words(query.text, foreign=language not in (None, INDEX_LANGUAGE))
+        # The evidence of the article the text ranks first: the title reorders close articles, it is not evidence
+        # that the question is in the KB's domain (`assist.titles`), so the confidence stays the text's.
+        evidence = self._evidence(max(hits, key=lambda hit: hit.text_score), terms, query_vector)
+        words = naming.question_words(query.text, foreign=foreign)
         hits = [replace(hit, named=naming.named_weight(words, hit.document, self.index.lexical)) for hit in hits]
         if language:
             hits = [self._in_language(hit, language, query_vector) for hit in hits]
@@ -296,11 +302,14 @@ class HybridRetriever:
         k: int,
         allowed: set[str] | None = None,
         voters: dict[str, str] | None = None,
+        *,
+        titled: bool = True,
     ) -> list[ArticleHit]:
+        """The `k` best articles: best chunk plus history votes, then the title among the close ones
+        (`assist.titles`; not for a question in another language, whose titles are not what it is compared with)."""
         ids, scores = fused.ids, fused.fused
         support = self.history.support(utterance) if len(self.history) else []
         votes = self.history.tally(support)
-        titles = self.index.title_scores(query_vector) if self.params.title_weight else {}
         depth = min(len(scores), max(50, 10 * k))
         top = np.argpartition(-scores, depth - 1)[:depth]
         by_article: dict[str, list[ScoredChunk]] = {}
@@ -317,13 +326,16 @@ class HybridRetriever:
             if slug not in by_article and slug in self.index.documents and (allowed is None or slug in allowed):
                 # Known only through history: enters at the lowest candidate score, its votes lift it.
                 by_article[slug] = [ScoredChunk(self.index.chunks_of(slug)[0], floor)]
+        history = {slug: self.params.history_weight * votes.get(slug, 0.0) for slug in by_article}
+        text = {slug: chunks[0].score + history[slug] for slug, chunks in by_article.items()}
+        weight = self.params.title_weight * title_agreement(self.index) if titled and self.params.title_weight else 0.0
+        titles = title_parts(text, self.index.title_scores(query_vector), weight) if weight else {}
         hits = []
         for slug, chunks in by_article.items():
-            history = self.params.history_weight * votes.get(slug, 0.0)
-            title = self.params.title_weight * titles.get(slug, 0.0)
+            title = titles.get(slug, 0.0)
             hits.append(ArticleHit(
-                self.index.documents[slug], chunks[0].score + history + title,
-                tuple(chunks[: self.params.chunks_per_article]), history, title,
+                self.index.documents[slug], text[slug] + title,
+                tuple(chunks[: self.params.chunks_per_article]), history[slug], title,
                 tuple(s.key for s in support if s.slug == slug),
             ))
         hits.sort(key=lambda h: -h.score)
@@ -332,7 +344,8 @@ class HybridRetriever:
     def _confidence(self, hits: list[ArticleHit], evidence: Evidence) -> float:
         p = self.params
         bias, w_top, w_margin = p.calibration
-        margin = hits[0].score - hits[1].score if len(hits) > 1 else hits[0].score
-        logit = bias + w_top * hits[0].score + w_margin * margin
+        scores = sorted((hit.text_score for hit in hits), reverse=True)
+        margin = scores[0] - scores[1] if len(scores) > 1 else scores[0]
+        logit = bias + w_top * scores[0] + w_margin * margin
         logit += p.evidence_weight * (evidence.score(p.coverage_weight) - p.evidence_floor)
         return 1.0 / (1.0 + math.exp(-logit))

@@ -47,6 +47,12 @@ class ArticleHit:
         return self.document.slug
 
     @property
+    def text_score(self) -> float:
+        """The score without the title's part: what the confidence, the suggestions' margin, the device question
+        and the answer spans' features were calibrated on (`assist.titles`)."""
+        return self.score - self.title
+
+    @property
     def named_by_question(self) -> bool:
         return self.named >= NAMED_MIN
 

@@ -210,7 +210,7 @@ def _row(span: CandidateSpan, side: _QuerySide, vectors: npt.NDArray[np.float32]
         _share(side.utterance, title),
         float(span.start == 0), span.start / max(1, len(span.units) - 1), float(span.chunk.position == 0),
         hit.chunks[0].score - chunk_score.get(span.chunk.chunk_id, hit.chunks[0].score),
-        float(span.rank == 1), float(span.rank == 2), hits[0].score - hit.score, confidence,
+        float(span.rank == 1), float(span.rank == 2), max(h.text_score for h in hits) - hit.text_score, confidence,
         math.log1p(len(span.text.split())), float(span.end - span.start + 1), float(steps),
         float(steps and side.how_to),
     ]

@@ -9,7 +9,7 @@ the articles shown is named by the question's rare words in its title and tags (
 about a personal device on the wifi names the guest Wi-Fi article, "... for personal devices", tagged wifi, that
 the ranking puts third). Words shared with an article's text alone never qualify, so a question outside the
 desk's domain still gets no article. Only the articles scored near the top one are shown (`SCORE_MARGIN` on the
-fused score, at most `MAX_SUGGESTED`): a clear winner is shown alone.
+fused score without the title's part, at most `MAX_SUGGESTED`): a clear winner is shown alone.
 
 The reply is an answer for the state machine (awaiting confirmation, the most likely article as the answer's):
 yes closes the conversation as solved, no walks that article's steps or offers a ticket (`flow._after_answer`),
@@ -40,8 +40,8 @@ def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDo
     evidence = result.evidence
     if not result.hits or evidence is None:
         return []
-    best = result.hits[0].score
-    close = [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= SCORE_MARGIN]
+    best = max(hit.text_score for hit in result.hits)
+    close = [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.text_score <= SCORE_MARGIN]
     if evidence.cosine < suggestion_floor and not any(hit.named_by_question for hit in close):
         return []
     return [hit.document for hit in close]

@@ -99,15 +99,17 @@ def clarify(session: Session, conversation: Conversation, actor: Principal, assi
 
     Not when the search is confident in a first article that names no such fact: it applies whatever the device
     ("vpn connects but internal sites do not load" is the VPN error article's step, per-device articles rank
-    behind it). Unsure searches still ask: the answer narrows them down."""
+    behind it). Unsure searches still ask: the answer narrows them down. The articles are read in the order of
+    their text alone (`assist.titles`): a per-device title must not decide which device is asked about."""
     said = remember(conversation, question)
     if not machine.can(conversation.state, E.CLARIFY):
         return False
-    if result.hits and result.confidence >= assistant.settings.answer_abstain_below \
-            and not facets.title_values(result.hits[0].document.title):
+    ranked = sorted(result.hits, key=lambda hit: -hit.text_score)
+    if ranked and result.confidence >= assistant.settings.answer_abstain_below \
+            and not facets.title_values(ranked[0].document.title):
         return False
     documents = assistant.index.documents
-    offer = facets.clarification(question, [h.document for h in result.hits], documents.values(), said)
+    offer = facets.clarification(question, [h.document for h in ranked], documents.values(), said)
     if offer is None:
         return False
     options = {value: slug for value, slug in offer.options.items() if numbered_steps(documents[slug].text)}
