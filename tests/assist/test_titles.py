@@ -42,8 +42,8 @@ def test_the_agreement_follows_the_index_when_articles_are_added(kb_index: KbInd
 
 def test_only_articles_close_to_the_best_without_titles_get_a_title_part() -> None:
     parts = title_parts({"a": 10.0, "b": 10.0 - TITLE_BAND / 2, "c": 10.0 - 2 * TITLE_BAND},
-                        {"a": 0.5, "b": 3.0, "c": 5.0}, 2.0)
-    assert parts == {"a": 1.0, "b": 6.0}
+                        {"a": -0.5, "b": 3.0, "c": 5.0}, 2.0)
+    assert parts == {"a": 0.0, "b": 6.0}
     assert title_parts({"a": 1.0}, {"a": 3.0}, 0.0) == {}
 
 

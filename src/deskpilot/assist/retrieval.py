@@ -172,17 +172,22 @@ class HybridRetriever:
         if scored is None:
             return SearchResult([], 0.0, turn_vectors[0])
         foreign = language not in (None, INDEX_LANGUAGE)
-        hits = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters, titled=not foreign)
-        if not hits:
+        ranked = self._articles(scored, turn_vectors[0], query_vector, k, allowed, voters, titled=not foreign)
+        if not ranked or k < 1:
             return SearchResult([], 0.0, turn_vectors[0])
-        # The evidence of the article the text ranks first: the title reorders close articles, it is not evidence
-        # that the question is in the KB's domain (`assist.titles`), so the confidence stays the text's.
-        evidence = self._evidence(max(hits, key=lambda hit: hit.text_score), terms, query_vector)
+        # The title reorders close articles; it is not evidence that the question is in the KB's domain
+        # (`assist.titles`): the evidence and the confidence are the text's, about the article it ranks first,
+        # which stays among the `k` shown.
+        by_text = sorted(ranked, key=lambda hit: -hit.text_score)[:k]
+        evidence = self._evidence(by_text[0], terms, query_vector)
+        confidence = self._confidence(by_text, evidence)
+        shown = ranked[:k]
+        hits = shown if by_text[0].slug in {hit.slug for hit in shown} else [*ranked[: k - 1], by_text[0]]
         words = naming.question_words(query.text, foreign=foreign)
         hits = [replace(hit, named=naming.named_weight(words, hit.document, self.index.lexical)) for hit in hits]
         if language:
             hits = [self._in_language(hit, language, query_vector) for hit in hits]
-        return SearchResult(hits, self._confidence(hits, evidence), turn_vectors[0], evidence,
+        return SearchResult(hits, confidence, turn_vectors[0], evidence,
                             _unit(query_vector), self._agent_vector(query, dense_turns, turn_vectors))
 
     def _translations_voting(self, language: str | None, originals: set[str] | None) -> dict[str, str]:
@@ -339,13 +344,12 @@ class HybridRetriever:
                 tuple(s.key for s in support if s.slug == slug),
             ))
         hits.sort(key=lambda h: -h.score)
-        return hits[:k]
+        return hits
 
     def _confidence(self, hits: list[ArticleHit], evidence: Evidence) -> float:
         p = self.params
         bias, w_top, w_margin = p.calibration
-        scores = sorted((hit.text_score for hit in hits), reverse=True)
-        margin = scores[0] - scores[1] if len(scores) > 1 else scores[0]
-        logit = bias + w_top * scores[0] + w_margin * margin
+        margin = hits[0].text_score - hits[1].text_score if len(hits) > 1 else hits[0].text_score
+        logit = bias + w_top * hits[0].text_score + w_margin * margin
         logit += p.evidence_weight * (evidence.score(p.coverage_weight) - p.evidence_floor)
         return 1.0 / (1.0 + math.exp(-logit))

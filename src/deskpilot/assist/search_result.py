@@ -68,6 +68,12 @@ class SearchResult:
     context_vector: npt.NDArray[np.float32] | None = None
     agent_vector: npt.NDArray[np.float32] | None = None
 
+    @property
+    def text_top(self) -> ArticleHit | None:
+        """The article the text ranks first, before titles reorder the close ones (`assist.titles`): what the
+        confidence and the evidence are about, so what the gates on them read."""
+        return max(self.hits, key=lambda hit: hit.text_score, default=None)
+
     def explanation(self) -> dict[str, Any]:
         """What supported the top article, signal by signal, for the record of an AI decision."""
         if not self.hits:

@@ -50,9 +50,11 @@ def title_agreement(index: KbIndex) -> float:
 
 
 def title_parts(text_scores: dict[str, float], titles: dict[str, float], weight: float) -> dict[str, float]:
-    """Per article: what its title adds to its score, `weight` times its title's z-scored cosine, for the
-    articles within `TITLE_BAND` of the best score without titles; the others get nothing."""
+    """Per article: what its title adds to its score, `weight` times its title's z-scored cosine when above the
+    mean, for the articles within `TITLE_BAND` of the best score without titles; the others get nothing. Never
+    negative, so a close article is never pushed under one outside the band."""
     if not text_scores or weight == 0.0:
         return {}
     best = max(text_scores.values())
-    return {slug: weight * titles.get(slug, 0.0) for slug, score in text_scores.items() if best - score <= TITLE_BAND}
+    return {slug: weight * max(titles.get(slug, 0.0), 0.0) for slug, score in text_scores.items()
+            if best - score <= TITLE_BAND}

@@ -66,8 +66,10 @@ def covers(result: SearchResult, abstain_below: float) -> bool:
 
 
 def names_article(result: SearchResult) -> bool:
-    """Whether the question names the KB's best article by the rare words of its title and tags."""
-    return bool(result.hits) and result.hits[0].named_by_question
+    """Whether the question names the KB's best article (by its text, `SearchResult.text_top`) by the rare words
+    of its title and tags."""
+    top = result.text_top
+    return top is not None and top.named_by_question
 
 
 def matches_on_words_only(result: SearchResult, abstain_below: float) -> bool:

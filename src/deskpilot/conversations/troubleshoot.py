@@ -80,11 +80,12 @@ def best_article_with_steps(result: SearchResult, abstain_below: float) -> str |
     close in meaning (cosine at the retriever's evidence floor), holding most of the question's words, or named
     by the question's rare words in its title and tags (`assist/naming.py`: a room's HDMI input names the
     meeting-room article, tagged hdmi and meeting-room, at a cosine of 0.25).
-    `result` is the search the abstained answer ran (top 3), not a second one.
+    `result` is the search the abstained answer ran (top 3), not a second one. The evidence is the text's first
+    article's (`SearchResult.text_top`); the article walked is the first in the ranking with steps.
     """
-    evidence = result.evidence
+    evidence, top = result.evidence, result.text_top
     on_topic = evidence is not None and (evidence.on_topic or evidence.coverage >= STEPS_MIN_COVERAGE
-                                         or result.hits[0].named_by_question)
+                                         or (top is not None and top.named_by_question))
     if result.confidence < abstain_below / 2 and not on_topic:
         return None
     for hit in result.hits:
