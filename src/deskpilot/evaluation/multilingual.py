@@ -128,8 +128,9 @@ def _confidence(found: Searched, params: RetrievalParams) -> float:
     if not hits or evidence is None:
         return 0.0
     bias, w_top, w_margin = params.calibration
-    margin = hits[0].score - hits[1].score if len(hits) > 1 else hits[0].score
-    logit = bias + w_top * hits[0].score + w_margin * margin
+    top = sorted((hit.text_score for hit in hits), reverse=True)
+    margin = top[0] - top[1] if len(top) > 1 else top[0]
+    logit = bias + w_top * top[0] + w_margin * margin
     logit += params.evidence_weight * (evidence.score(params.coverage_weight) - params.evidence_floor)
     return 1.0 / (1.0 + math.exp(-logit))
 
