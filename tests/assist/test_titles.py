@@ -65,3 +65,15 @@ def test_the_title_reorders_close_articles_but_leaves_the_confidence_and_the_tex
 def test_a_question_in_another_language_is_ranked_without_titles(kb_index: KbIndex) -> None:
     question = "mon imprimante a du papier coincé"
     assert _search(kb_index, question, 2.0, "fr") == _search(kb_index, question, 0.0, "fr")
+
+
+def test_the_article_the_text_ranks_first_stays_among_the_articles_shown(embedder: MiniLmEmbedder) -> None:
+    index = KbIndex(embedder)
+    index.add_documents([*ARTICLES, *NEIGHBOURS])
+    question = RetrievalQuery("VPN does not work since my new password")
+    retriever = HybridRetriever(index, replace(RetrievalParams.tuned(index.tuning), title_weight=2.0))
+    one = retriever.search(question, k=1, language="en")
+    assert [hit.slug for hit in one.hits] == ["vpn-connect"]
+    two = retriever.search(question, k=2, language="en")
+    assert [hit.slug for hit in two.hits] == ["vpn-after-password-change", "vpn-connect"]
+    assert two.text_top is not None and two.text_top.slug == "vpn-connect"
