@@ -180,9 +180,11 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
                   text: str) -> None:
     if conversation.state is S.TROUBLESHOOTING:
-        other = answering.asks_something_else(assistant, conversation, text)
+        other = (answering.asks_something_else(assistant, conversation, text)
+                 or answering.says_what_it_is(assistant, conversation, text))
         if other is not None:
-            # A question on another subject leaves the walk; its steps tried stay for a ticket.
+            # A question on another subject, or what a guessed walk's problem really is, leaves the walk;
+            # its steps tried stay for a ticket.
             service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
             request_routing.respond(session, conversation, actor, assistant, other)
             return
