@@ -160,14 +160,15 @@ def asks_something_else(assistant: Assistant, conversation: Conversation, text: 
 def says_what_it_is(assistant: Assistant, conversation: Conversation, text: str) -> str | None:
     """Mid-steps of an article the assistant only guessed ("acrobat" walked Company Portal's install steps), a
     message that tells what the problem really is ("it says Unlicensed product when I open it"): the message,
-    when it is neither a yes or no to the step nor a question (`asks_something_else` reads those), the KB answers
-    it on its own with the confidence of an answer (`answer_abstain_below`) and its best article is not the one
-    being walked. The bar is the answer's, not `_stands_alone`'s half of it: a step's result ("it says access
-    denied when I click Install") also has words of its own, and only a clear answer elsewhere outweighs the step
-    it reports on. A walk the requester chose after an answer that did not help is theirs to finish, so only a
-    walk of an article never given as the answer is left. None when the message is not such a description."""
+    when it is neither a yes or no to the step (nor a thanking report of the fix, `closing.py`) nor a question
+    (`asks_something_else` reads those), the KB answers it on its own with the confidence of an answer
+    (`answer_abstain_below`) and its best article is not the one being walked. The bar is the answer's, not
+    `_stands_alone`'s half of it: a step's result ("it says access denied when I click Install") also has words
+    of its own, and only a clear answer elsewhere outweighs the step it reports on. A walk the requester chose
+    after an answer that did not help is theirs to finish, so only a walk of an article never given as the answer
+    is left. None when the message is not such a description."""
     walked = conversation.troubleshooting.get("slug")
-    if walked == conversation.facts.get("answer_slug") or classify(text) is not Reply.OTHER:
+    if walked == conversation.facts.get("answer_slug") or closing.reply(assistant, text) is not Reply.OTHER:
         return None
     description = without_acknowledgement(text)
     if is_question(description):
