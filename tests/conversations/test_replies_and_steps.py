@@ -29,6 +29,8 @@ def test_short_replies_are_read_as_yes_no_or_a_new_question(text: str, meaning: 
     ("done. and how do I scan to email?", "how do I scan to email?"),
     ("ok, my printer jams now", "my printer jams now"),
     ("merci. et comment configurer le wifi ?", "comment configurer le wifi ?"),
+    ("alles klar, und wie verbinde ich das VPN?", "wie verbinde ich das VPN?"),
+    ("好的，谢谢。另外，打印机怎么添加？", "打印机怎么添加？"), ("好像打印机坏了", "好像打印机坏了"),
     ("thank you", "thank you"), ("Thanks!", "Thanks!"),
     ("Thanksgiving week: who covers the desk?", "Thanksgiving week: who covers the desk?"),
     ("My VPN fails again", "My VPN fails again"),

@@ -70,8 +70,10 @@ _LEADING = re.compile(r"^(?:[\s:,;.!?？。，、\-–—]|\b(?:for|to|me|us|ple
 # that join the question to it: they say nothing about the question, and in the search they weigh like its words.
 _ACKNOWLEDGEMENT = re.compile(
     r"^\W*(?:(?:thanks?(?: you)?(?: (?:so|very) much)?|thx|ty|cheers|ok(?:ay)?|great|perfect|cool|nice|done|"
-    r"got it|that (?:worked|helped)|danke(?: schön)?|merci(?: beaucoup)?|gracias|谢谢)(?:\s*[.!,;:。，！]+\s*|\s+|$)"
-    r")+(?:(?:and|also|btw|by the way|und|et|y|aussi|también|auch)\b[\s,]*)*", re.IGNORECASE)
+    r"got it|that (?:worked|helped)|danke(?: schön)?|alles klar|merci(?: beaucoup)?|d'accord|gracias|vale|"
+    r"谢谢|好的|好|嗯|明白了?|收到|了解了?)(?:\s*[.!,;:。，！]+\s*|\s+|$)"
+    r")+(?:(?:(?:and|also|btw|by the way|und|et|y|aussi|también|auch)\b|另外|还有|顺便问一下|顺便|此外)[\s,，]*)*",
+    re.IGNORECASE)
 # A question by its form: a question mark at the end, or a question word or "can I" / "do I" in front.
 _QUESTION = re.compile(r"[?？]\s*$|^\W*(how|where|what|which|who|why|when|can i|could i|do i|is there|wie|wo|was|"
                        r"welche[rs]?|kann ich|comment|où|quel(le)?s?|puis-je|cómo|como|dónde|donde|qué|cuál|"
