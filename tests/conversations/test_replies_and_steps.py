@@ -55,6 +55,23 @@ def test_asking_to_be_called_back_is_asking_for_a_person(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Habe alles probiert: Mac neu gestartet. Kann ich bitte mit jemandem sprechen?",
+    "Ich möchte mit einem Menschen sprechen", "mit einem Mitarbeiter sprechen, bitte",
+    "Je voudrais parler à quelqu'un", "Puis-je parler avec un technicien ?",
+    "Quiero hablar con una persona", "¿Puedo hablar con alguien del soporte?", "转人工", "我想和真人说话"])
+def test_asking_for_a_person_in_other_languages_is_recognised(text: str) -> None:
+    assert wants_human(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Ich kann in Teams nicht mit jemandem sprechen, der Ton fehlt", "Ich habe schon mit jemandem gesprochen",
+    "Je ne peux pas parler à quelqu'un sur Teams, pas de son", "No puedo hablar con nadie en Teams",
+    "我的耳机没有声音", "开会时我不能和人说话"])
+def test_calls_that_fail_in_other_languages_are_not_hand_off_requests(text: str) -> None:
+    assert not wants_human(text)
+
+
+@pytest.mark.parametrize("text", [
     "my VPN does not connect", "the human resources portal is down", "people can't call me on Teams",
     "my phone doesn't ring when colleagues call me", "what's the phone number of the IT service desk?",
     "during a phone call my headset cuts out", "how do I set up call forwarding", "the app's callback URL fails",

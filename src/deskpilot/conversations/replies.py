@@ -24,6 +24,21 @@ _NO_PHRASES = ("didn't help", "did not help", "didn't work", "did not work", "no
 _HUMAN = re.compile(r"\b(talk|speak|chat|connect|put me through)\b.{0,20}\b(human|person|agent|someone|somebody|"
                     r"technician|people|staff|service desk)\b|^\s*(human|agent|operator|a person)\W*$"
                     r"|\breal (person|human)\b", re.IGNORECASE)
+# The same request in German, French, Spanish and Chinese, in its asking forms only ("kann ich mit jemandem
+# sprechen?", "je voudrais parler à quelqu'un"): "ich kann in Teams nicht mit jemandem sprechen" is a problem with
+# calls, and "ich habe mit jemandem gesprochen" is past.
+_PERSON_DE = r"(jemandem|einem (echten )?menschen|einer (echten )?person|einem (mitarbeiter|techniker|agenten))"
+_PERSON_FR = r"(quelqu'un|un (vrai )?humain|une (vraie )?personne|un (agent|technicien|conseiller))"
+_PERSON_ES = r"(alguien|una persona( real)?|un (humano|agente|t[eé]cnico))"
+_HUMAN_ELSEWHERE = re.compile(
+    rf"(\b(kann|könnte|möchte|will|würde|darf)\s+ich|\bich\s+(möchte|will|würde|wollte))\s+"
+    rf"(bitte\s+|gerne?\s+|jetzt\s+|kurz\s+)*mit\s+{_PERSON_DE}"
+    rf"(\s+\w+)?\s+sprechen\b|\bmit\s+{_PERSON_DE}\s+sprechen,?\s+bitte\b|\bbitte\s+mit\s+{_PERSON_DE}\s+sprechen\b"
+    rf"|\b(puis-je|pourrais-je|je voudrais|je veux|j'aimerais|je souhaite|peut-on)\s+(parler|discuter)\s+"
+    rf"(à|avec)\s+{_PERSON_FR}"
+    rf"|\b(puedo|podría|quiero|quisiera|necesito|me gustaría)\s+hablar\s+con\s+{_PERSON_ES}"
+    r"|转人工|人工客服|找(个)?真人|(我想|我要|我需要|能不能|可以|请让我)(和|跟|与)(真人|人工|客服)(说话|沟通|聊|通话)",
+    re.IGNORECASE)
 # A request to be called back is a request for a person: "can someone call me?", "call me back", "ruf mich an".
 # Only the request forms: "people can't call me on Teams" is a problem with calls, not a request for one.
 _CALL_BACK = re.compile(
@@ -94,7 +109,7 @@ class Reply(StrEnum):
 
 def wants_human(text: str) -> bool:
     """Whether the requester asks for a person ("talk to a human", "agent please", "call me back", ...)."""
-    return bool(_HUMAN.search(text) or _CALL_BACK.search(text))
+    return bool(_HUMAN.search(text) or _HUMAN_ELSEWHERE.search(text) or _CALL_BACK.search(text))
 
 
 def wants_ticket(text: str) -> bool:
