@@ -121,6 +121,33 @@ def test_a_named_ticket_of_someone_else_is_not_shown(session: Session, desk: Des
     assert "secret" not in _last_reply(conversation) and conversation.facts["status_ticket_ids"] == []
 
 
+def test_a_problem_report_naming_the_asker_s_ticket_gets_that_ticket_s_status(session: Session, desk: Desk,
+                                                                            assistant: flow.Assistant) -> None:
+    mine = open_ticket(session, desk, desk.alice, subject="Outlook crashes on start")
+    session.commit()
+    conversation = _chat(session, desk, assistant, f"DP-{mine.id} - is ANYONE working on this??? It's been three "
+                                                   "days and Outlook still crashes every time I open it.")
+    assert conversation.facts["intent"] == "ticket_status"
+    assert conversation.facts["status_ticket_ids"] == [mine.id] and f"DP-{mine.id}" in _last_reply(conversation)
+    assert conversation.ticket_id is None and _tickets(session) == 1
+
+
+def test_a_number_that_names_no_ticket_of_the_asker_s_leaves_the_question_as_read(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")
+    session.commit()
+    conversation = _chat(session, desk, assistant, f"the printer #{theirs.id} on floor 3 jams every page")
+    assert conversation.facts["intent"] != "ticket_status" and "status_ticket_ids" not in conversation.facts
+
+
+def test_a_question_about_tickets_in_general_is_no_status_question(session: Session, desk: Desk,
+                                                                   assistant: flow.Assistant) -> None:
+    open_ticket(session, desk, desk.alice, subject="Laptop screen flickers")
+    session.commit()
+    conversation = _chat(session, desk, assistant, "How long does it normally take for a P3 ticket to get fixed?")
+    assert conversation.facts["intent"] != "ticket_status" and "status_ticket_ids" not in conversation.facts
+
+
 def test_a_status_question_without_tickets_says_so_and_offers_one(session: Session, desk: Desk,
                                                                   assistant: flow.Assistant) -> None:
     conversation = _chat(session, desk, assistant, "is my ticket closed?")

@@ -42,6 +42,9 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
     vector = assistant.index.embedder.encode([text.strip()])[0]
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
+    reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
+        session, actor=actor, text=text))
+    reading = routing.with_general_ticket_question(reading, text)
     reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
     routing.record(conversation, reading)
     pending = routing.waiting_for(conversation)

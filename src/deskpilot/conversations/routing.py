@@ -17,6 +17,7 @@ from deskpilot.config import Settings
 from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import stated_problem, wants_human
+from deskpilot.conversations.status import named_ticket
 from deskpilot.conversations.ticket_updates import RELAYED
 from deskpilot.conversations.troubleshoot import SAID
 from deskpilot.triage.engine import TriageEngine
@@ -33,6 +34,11 @@ NOT_A_DESCRIPTION = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, I
 # The readings of a message that may be a request for a ticket with its problem ("please open a ticket: the badge
 # reader rejects every badge"); a how-to question about tickets is not one.
 MAY_REQUEST_A_TICKET = frozenset({Intent.OPEN_TICKET, Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
+# The readings a message naming one of the asker's tickets gives way to (`with_named_ticket`).
+ABOUT_A_NAMED_TICKET = frozenset({Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
+# A ticket spoken of in general ("a P3 ticket", "an incident"), and the words that would make it the asker's own.
+_A_TICKET = re.compile(r"\ban?\s+(\w+\s+)?(ticket|incident|request)s?\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|my|me|mine|we|our|us)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 # Function words and the words any problem report or access request shares, in the chat's languages: not
 # something to search on ("I need access": to what?).
@@ -72,6 +78,24 @@ def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
     if reading.intent is Intent.BOT_QUESTION and not reading.abstained:
         return reading
     return replace(reading, intent=Intent.HANDOFF) if wants_human(text) else reading
+
+
+def with_named_ticket(reading: IntentReading, *, names_visible_ticket: bool) -> IntentReading:
+    """A question or report that names one of the asker's tickets by number ("DP-123 - is ANYONE working on
+    this??? Outlook still crashes") is about that ticket: its status, not the KB's steps for the problem it
+    repeats. Small talk, a request for a person or for a new ticket keep their reading."""
+    if names_visible_ticket and reading.intent in ABOUT_A_NAMED_TICKET:
+        return replace(reading, intent=Intent.TICKET_STATUS)
+    return reading
+
+
+def with_general_ticket_question(reading: IntentReading, text: str) -> IntentReading:
+    """A question about tickets in general ("how long does a P3 ticket take to get fixed?") is no status
+    question: no ticket of the asker's is named or meant (no first person), so the KB answers it."""
+    if (reading.intent is Intent.TICKET_STATUS and _A_TICKET.search(text) and not _FIRST_PERSON.search(text)
+            and named_ticket(text) is None):
+        return replace(reading, intent=Intent.KB_QUESTION)
+    return reading
 
 
 def may_offer_self_service(reading: IntentReading | None) -> bool:

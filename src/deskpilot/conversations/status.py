@@ -39,6 +39,18 @@ def named_ticket(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def names_visible_ticket(session: Session, *, actor: Principal, text: str) -> bool:
+    """Whether the message names by number a ticket the asker may see ("DP-123 - is anyone working on this?")."""
+    named = named_ticket(text)
+    if named is None:
+        return False
+    try:
+        get_visible(session, actor=actor, ticket_id=named)
+    except NotFound:
+        return False
+    return True
+
+
 def status_reply(session: Session, *, actor: Principal, text: str) -> StatusReply:
     """The status of the ticket the message names, or of the asker's own tickets."""
     named = named_ticket(text)
