@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.conversations import flow
+from deskpilot.conversations import flow, status
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationState
 from deskpilot.errors import RateLimited
@@ -138,6 +138,20 @@ def test_a_number_that_names_no_ticket_of_the_asker_s_leaves_the_question_as_rea
     session.commit()
     conversation = _chat(session, desk, assistant, f"the printer #{theirs.id} on floor 3 jams every page")
     assert conversation.facts["intent"] != "ticket_status" and "status_ticket_ids" not in conversation.facts
+
+
+def test_a_status_question_naming_an_open_ticket_by_its_subject_gets_its_status(
+        session: Session, desk: Desk, assistant: flow.Assistant) -> None:
+    mine = open_ticket(session, desk, desk.alice, subject="New project code for the Contoso rollout")
+    open_ticket(session, desk, desk.alice, subject="Docking station does not charge the laptop")
+    session.commit()
+    alice = Principal.of(desk.alice)
+    text = "Checking in on my project code request, has App Support created it yet?"
+    assert status.names_open_ticket_by_subject(session, actor=alice, text=text)
+    assert not status.names_open_ticket_by_subject(session, actor=alice, text="has my new request been checked?")
+    conversation = _chat(session, desk, assistant, text)
+    assert conversation.facts["intent"] == "ticket_status" and mine.id in conversation.facts["status_ticket_ids"]
+    assert conversation.ticket_id is None and _tickets(session) == 2
 
 
 def test_a_question_about_tickets_in_general_is_no_status_question(session: Session, desk: Desk,

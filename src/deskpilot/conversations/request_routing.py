@@ -45,6 +45,9 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
         session, actor=actor, text=text))
     reading = routing.with_general_ticket_question(reading, text)
+    if reading.abstained and reading.predicted is Intent.TICKET_STATUS:
+        reading = routing.with_own_ticket_meant(reading, names_open_ticket=status.names_open_ticket_by_subject(
+            session, actor=actor, text=text))
     reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
     routing.record(conversation, reading)
     pending = routing.waiting_for(conversation)

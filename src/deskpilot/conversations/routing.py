@@ -89,6 +89,14 @@ def with_named_ticket(reading: IntentReading, *, names_visible_ticket: bool) -> 
     return reading
 
 
+def with_own_ticket_meant(reading: IntentReading, *, names_open_ticket: bool) -> IntentReading:
+    """A status question the model leaned to but abstained on ("has App Support created my project code yet?")
+    is taken as one when it speaks of one of the asker's open tickets by its subject's words."""
+    if reading.abstained and reading.predicted is Intent.TICKET_STATUS and names_open_ticket:
+        return replace(reading, intent=Intent.TICKET_STATUS)
+    return reading
+
+
 def with_general_ticket_question(reading: IntentReading, text: str) -> IntentReading:
     """A question about tickets in general ("how long does a P3 ticket take to get fixed?") is no status
     question: no ticket of the asker's is named or meant (no first person), so the KB answers it."""

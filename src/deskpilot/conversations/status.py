@@ -23,6 +23,15 @@ from deskpilot.tickets.models import Ticket
 
 NAMED_TICKET = re.compile(r"(?:\bDP[-\s]?|#|\bticket\s+(?:no\.?\s*|number\s+)?)(\d{1,9})\b", re.IGNORECASE)
 LISTED = 5
+_SUBJECT_WORD = re.compile(r"[^\W\d_]{4,}")
+# Words of any ticket's subject or any message about one: they name no ticket in particular.
+_EVERY_TICKET = frozenset({
+    "ticket", "tickets", "request", "requests", "incident", "issue", "issues", "problem", "problems", "order",
+    "need", "needs", "with", "from", "that", "this", "have", "been", "when", "what", "does", "will", "your", "about",
+    "after", "into", "over", "still", "again", "some", "there", "their", "they", "just", "work", "working", "works",
+    "please", "thanks", "help", "update", "status", "news", "checking", "check", "done", "created", "open", "opened",
+    "where", "which", "would", "could", "should", "week", "days", "today", "since", "already", "anyone", "someone",
+})
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.MERGED)
 
 
@@ -49,6 +58,24 @@ def names_visible_ticket(session: Session, *, actor: Principal, text: str) -> bo
     except NotFound:
         return False
     return True
+
+
+def names_open_ticket_by_subject(session: Session, *, actor: Principal, text: str) -> bool:
+    """Whether the message speaks of one of the asker's open tickets by its subject's words ("checking in on my
+    project code request" with "New project code for the Contoso rollout" open): two of the subject's words, or
+    its only one, of at least four letters and not a word every ticket uses."""
+    said = _subject_words(text)
+    subjects = session.scalars(select(Ticket.subject).where(
+        Ticket.requester_id == actor.user_id, Ticket.status.not_in(DONE)).limit(LISTED * 10))
+    for subject in subjects:
+        words = _subject_words(subject)
+        if words and len(said & words) >= min(2, len(words)):
+            return True
+    return False
+
+
+def _subject_words(text: str) -> set[str]:
+    return {w for w in _SUBJECT_WORD.findall(text.casefold()) if w not in _EVERY_TICKET}
 
 
 def status_reply(session: Session, *, actor: Principal, text: str) -> StatusReply:
