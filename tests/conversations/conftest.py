@@ -16,7 +16,7 @@ from deskpilot.conversations.models import Conversation
 from deskpilot.demo import KB_DIR
 from deskpilot.demo.loader import LOADER
 from deskpilot.kb import importer
-from deskpilot.runtime import build_runtime, chat_assistant
+from deskpilot.runtime import AiRuntime, build_runtime, chat_assistant
 from tests.factories import Desk, make_desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this folder
 
@@ -32,6 +32,13 @@ def load_chat_kb(session: Session, articles: tuple[str, ...] = CHAT_ARTICLES) ->
     documents = [dataclasses.replace(d, owner=None, queue=None) for d in importer.read_folder(KB_DIR)
                  if Path(d.source).stem in articles]
     importer.import_documents(session, actor=LOADER, documents=documents, approve=True)
+
+
+def assistant_over(session: Session, runtime: AiRuntime, articles: tuple[str, ...] = CHAT_ARTICLES) -> Assistant:
+    """The session's runtime over these demo articles, approved and committed."""
+    load_chat_kb(session, articles)
+    session.commit()
+    return chat_assistant(runtime, session)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import reports_failure, reports_fix
 from deskpilot.conversations.state import ConversationState
-from deskpilot.runtime import AiRuntime, chat_assistant
-from tests.conversations.conftest import converse, load_chat_kb
+from deskpilot.runtime import AiRuntime
+from tests.conversations.conftest import assistant_over, converse
 from tests.factories import Desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -25,9 +25,7 @@ CLIENT = {"os": "Windows 10/11", "browser": "Chrome 120", "user_agent": "Mozilla
 @pytest.fixture
 def vpn_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
     del desk, sla_24x7
-    load_chat_kb(session, ARTICLES)
-    session.commit()
-    return chat_assistant(ai_runtime, session)
+    return assistant_over(session, ai_runtime, ARTICLES)
 
 
 def _walking(session: Session, desk: Desk, assistant: flow.Assistant) -> Conversation:

@@ -10,8 +10,8 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.conversations import flow
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
-from deskpilot.runtime import AiRuntime, chat_assistant
-from tests.conversations.conftest import CHAT_ARTICLES, load_chat_kb
+from deskpilot.runtime import AiRuntime
+from tests.conversations.conftest import CHAT_ARTICLES, assistant_over
 from tests.factories import Desk
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -33,9 +33,8 @@ def _cited(turn: flow.Turn) -> set[str]:
 def test_a_guessed_walk_is_left_when_the_next_message_says_what_the_problem_is(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, (*CHAT_ARTICLES, "laptop-replacement", "purchase-order-receipt", "software-licence-request"))
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime, (*CHAT_ARTICLES, "laptop-replacement", "purchase-order-receipt",
+                                                     "software-licence-request"))
     conversation = _start(session, desk, assistant, "my laptop")
     assert conversation.state is S.TROUBLESHOOTING
     assert conversation.troubleshooting["slug"] == "laptop-replacement"
@@ -51,9 +50,7 @@ def test_a_guessed_walk_is_left_when_the_next_message_says_what_the_problem_is(
 def test_the_walk_of_an_answer_that_did_not_help_goes_on_with_the_next_step(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, ("vpn-connect-windows", "out-of-office"))
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime, ("vpn-connect-windows", "out-of-office"))
     conversation = _start(session, desk, assistant, "My VPN does not connect from home", "no")
     assert conversation.state is S.TROUBLESHOOTING
     assert conversation.troubleshooting["slug"] == conversation.facts["answer_slug"] == "vpn-connect-windows"

@@ -18,7 +18,7 @@ from deskpilot.errors import RateLimited
 from deskpilot.runtime import AiRuntime, chat_assistant
 from deskpilot.tickets import requester_limits
 from deskpilot.tickets.models import Ticket
-from tests.conversations.conftest import load_chat_kb
+from tests.conversations.conftest import assistant_over
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -225,9 +225,7 @@ def test_a_question_about_opening_a_ticket_is_not_a_request_to_open_one(
 def test_a_problem_with_nothing_to_search_on_gets_a_question_not_a_guessed_article(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, ("vpn-connect-windows", "printer-add"))
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime, ("vpn-connect-windows", "printer-add"))
     conversation = _chat(session, desk, assistant, "ugh, it is broken again")
     assert conversation.facts["intent"] == "kb_question"
     assert "which app or device is it" in _last_reply(conversation)
@@ -240,9 +238,7 @@ def test_a_problem_with_nothing_to_search_on_gets_a_question_not_a_guessed_artic
 def test_what_follows_a_vague_opening_is_searched_together_with_it(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, ("sharepoint-site-access", "shared-mailbox-access"))
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime, ("sharepoint-site-access", "shared-mailbox-access"))
     conversation = _chat(session, desk, assistant, "I need access")
     assert "which app or device is it" in _last_reply(conversation)
     turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
@@ -254,9 +250,7 @@ def test_what_follows_a_vague_opening_is_searched_together_with_it(
 def test_a_question_on_another_subject_mid_steps_leaves_the_walk_for_its_own_answer(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, ("vpn-connect-windows", "out-of-office"))
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime, ("vpn-connect-windows", "out-of-office"))
     conversation = _chat(session, desk, assistant, "My VPN does not connect from home", "no")
     assert conversation.state is S.TROUBLESHOOTING
     turn = flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id,
@@ -284,9 +278,8 @@ def test_a_requester_past_the_hourly_conversation_limit_is_told_and_nothing_is_o
 def test_real_agent_please_mid_troubleshooting_hands_off_but_a_no_is_still_an_answer(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session, ("vpn-connect-windows",))  # one article with steps keeps the index small
-    session.commit()
-    assistant = chat_assistant(ai_runtime, session)
+    # One article with steps keeps the index small.
+    assistant = assistant_over(session, ai_runtime, ("vpn-connect-windows",))
     conversation = _chat(session, desk, assistant, "My VPN does not connect from home", "no")
     assert conversation.state is S.TROUBLESHOOTING
     flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="real agent please",

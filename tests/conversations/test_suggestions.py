@@ -14,8 +14,8 @@ from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.conversations import flow
 from deskpilot.conversations.state import ConversationState
 from deskpilot.conversations.suggestions import closest_articles
-from deskpilot.runtime import AiRuntime, chat_assistant
-from tests.conversations.conftest import converse, load_chat_kb
+from deskpilot.runtime import AiRuntime
+from tests.conversations.conftest import assistant_over, converse
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -28,9 +28,7 @@ WEAK_QUESTION = "lost my work phone on the train"
 @pytest.fixture
 def phone_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
     del desk, sla_24x7
-    load_chat_kb(session, PHONE_ARTICLES)
-    session.commit()
-    return chat_assistant(ai_runtime, session)
+    return assistant_over(session, ai_runtime, PHONE_ARTICLES)
 
 
 def test_weak_evidence_offers_the_closest_articles_cited_and_labelled_uncertain(

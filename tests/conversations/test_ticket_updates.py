@@ -11,11 +11,11 @@ from deskpilot.accounts.principal import Principal
 from deskpilot.channels.email import outbound
 from deskpilot.channels.email.models import OutboundMail
 from deskpilot.conversations import flow, service
-from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.runtime import AiRuntime
 from deskpilot.tickets import service as tickets
 from deskpilot.tickets.schemas import MessageCreate
 from tests.api.conftest import Clients, clients  # noqa: F401 - fixture of the tests in this file
-from tests.conversations.conftest import load_chat_kb
+from tests.conversations.conftest import assistant_over, load_chat_kb
 from tests.factories import Desk
 from tests.live_server import live_server  # noqa: F401 - fixture of the tests in this file
 
@@ -50,10 +50,8 @@ def test_an_agent_reply_and_the_resolution_on_the_ticket_appear_in_the_linked_ch
 def test_replies_after_the_requester_left_the_chat_are_e_mailed_once(
         session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
     del sla_24x7
-    load_chat_kb(session)
-    session.commit()
     alice, carol = Principal.of(desk.alice), Principal.of(desk.carol)
-    assistant = chat_assistant(ai_runtime, session)
+    assistant = assistant_over(session, ai_runtime)
     conversation, _turn = flow.start(session, actor=alice, assistant=assistant, body="talk to a human")
     ticket_id = conversation.ticket_id
     assert ticket_id is not None

@@ -18,10 +18,10 @@ from deskpilot.conversations import flow, troubleshoot
 from deskpilot.conversations.handoff import HandoffReason
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import ConversationState
-from deskpilot.runtime import AiRuntime, chat_assistant
+from deskpilot.runtime import AiRuntime
 from deskpilot.tickets.enums import MessageKind
 from deskpilot.tickets.models import Ticket, TicketMessage
-from tests.conversations.conftest import converse, load_chat_kb
+from tests.conversations.conftest import assistant_over, converse
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -35,9 +35,7 @@ CLIENT = {"os": "Windows 10/11", "browser": "Chrome 120", "user_agent": "Mozilla
 def vpn_desk(session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> flow.Assistant:  # noqa: F811
     """The session's assistant over the demo's VPN articles for Windows, macOS and phones, and the error codes."""
     del desk, sla_24x7
-    load_chat_kb(session, VPN_ARTICLES)
-    session.commit()
-    return chat_assistant(ai_runtime, session)
+    return assistant_over(session, ai_runtime, VPN_ARTICLES)
 
 
 def _chat(session: Session, desk: Desk, assistant: flow.Assistant, *lines: str) -> Conversation:
