@@ -36,8 +36,10 @@ NOT_A_DESCRIPTION = frozenset({Intent.GREETING, Intent.THANKS, Intent.GOODBYE, I
 MAY_REQUEST_A_TICKET = frozenset({Intent.OPEN_TICKET, Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
 # The readings a message naming one of the asker's tickets gives way to (`with_named_ticket`).
 ABOUT_A_NAMED_TICKET = frozenset({Intent.KB_QUESTION, Intent.OUT_OF_SCOPE})
-# A ticket spoken of in general ("a P3 ticket", "an incident"), and the words that would make it the asker's own.
-_A_TICKET = re.compile(r"\ban?\s+(\w+\s+)?(ticket|incident|request)s?\b", re.IGNORECASE)
+# A ticket spoken of in general ("a P3 ticket", "an incident", "how are tickets prioritised?"), and the words
+# that would make it the asker's own.
+_A_TICKET = re.compile(r"\ban?\s+(\w+\s+)?(ticket|incident|request)s?\b|\bP[1-5]\b|\bprioriti[sz](ed|ation)\b",
+                       re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|my|me|mine|we|our|us)\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+")
 # Function words and the words any problem report or access request shares, in the chat's languages: not
