@@ -132,6 +132,16 @@ def test_a_problem_report_naming_the_asker_s_ticket_gets_that_ticket_s_status(se
     assert conversation.ticket_id is None and _tickets(session) == 1
 
 
+def test_a_ticket_s_description_that_names_an_earlier_ticket_opens_the_new_one(session: Session, desk: Desk,
+                                                                             assistant: flow.Assistant) -> None:
+    earlier = open_ticket(session, desk, desk.alice, subject="Label printer prints garbage")
+    session.commit()
+    conversation = _chat(session, desk, assistant, "I need to open an incident",
+                         f"The same as DP-{earlier.id}: the label printer in the warehouse prints garbage again")
+    assert conversation.state is S.TICKET_CREATED and conversation.ticket_id not in (None, earlier.id)
+    assert _tickets(session) == 2
+
+
 def test_a_number_that_names_no_ticket_of_the_asker_s_leaves_the_question_as_read(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")

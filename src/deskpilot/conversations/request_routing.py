@@ -22,11 +22,12 @@ from deskpilot.conversations import (
 )
 from deskpilot.conversations.enums import Resolution
 from deskpilot.conversations.handoff import HandoffReason as R
-from deskpilot.conversations.intents import Intent
+from deskpilot.conversations.intents import Intent, IntentReading
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.replies import wants_ticket
 from deskpilot.conversations.routing import Pending
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
+from deskpilot.ml.embeddings import Vectors
 
 if TYPE_CHECKING:
     from deskpilot.conversations.flow import Assistant
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 E = ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
+DESCRIPTIONS = (Pending.TICKET_DESCRIPTION, Pending.REPORT_DESCRIPTION)
 
 
 def respond(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
@@ -41,14 +43,7 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     """A message to the assistant with nothing pending but maybe a ticket's description: read what it asks."""
     # The message is embedded once: the intent model, the reset offer and the retrieval share the vector.
     vector = assistant.index.embedder.encode([text.strip()])[0]
-    reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
-    reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
-        session, actor=actor, text=text))
-    reading = routing.with_general_ticket_question(reading, text)
-    if reading.abstained and reading.predicted is Intent.TICKET_STATUS:
-        reading = routing.with_own_ticket_meant(reading, names_open_ticket=status.names_open_ticket_by_subject(
-            session, actor=actor, text=text))
-    reading = scope.check(assistant, reading, text, vector, _language(conversation, text))
+    reading = _reading(session, conversation, actor, assistant, text, vector)
     routing.record(conversation, reading)
     pending = routing.waiting_for(conversation)
     if pending == Pending.TICKET_DESCRIPTION and routing.describes_a_ticket(reading):
@@ -86,6 +81,23 @@ def respond(session: Session, conversation: Conversation, actor: Principal, assi
     else:
         answering.answer(session, conversation, actor, assistant, question,
                          question_vector=vector if question == text else None, reading=reading)
+
+
+def _reading(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant, text: str,
+             vector: Vectors) -> IntentReading:
+    """What the message asks: the intent model's reading, with what the desk's own records settle (a request for
+    a person, a ticket of the asker's named by its number or subject, tickets in general), weighed against the KB
+    when it leans out of scope. While a ticket's description is awaited, a message that names an existing ticket
+    ("the same as DP-12, the printer again") is still that description."""
+    reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
+    if routing.waiting_for(conversation) not in DESCRIPTIONS:
+        reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
+            session, actor=actor, text=text))
+        if reading.abstained and reading.predicted is Intent.TICKET_STATUS:
+            reading = routing.with_own_ticket_meant(reading, names_open_ticket=status.names_open_ticket_by_subject(
+                session, actor=actor, text=text))
+    reading = routing.with_general_ticket_question(reading, text)
+    return scope.check(assistant, reading, text, vector, _language(conversation, text))
 
 
 def _language(conversation: Conversation, text: str) -> str:
