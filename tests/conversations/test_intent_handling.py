@@ -142,6 +142,16 @@ def test_a_ticket_s_description_that_names_an_earlier_ticket_opens_the_new_one(s
     assert _tickets(session) == 2
 
 
+def test_a_question_about_a_ticket_then_its_number_gets_its_status(session: Session, desk: Desk,
+                                                                  assistant: flow.Assistant) -> None:
+    mine = open_ticket(session, desk, desk.alice, subject="Okta Verify reset")
+    session.commit()
+    conversation = _chat(session, desk, assistant, "I have a question about a ticket",
+                         f"it's DP-{mine.id}, the one about Okta")
+    assert conversation.facts["status_ticket_ids"] == [mine.id] and f"DP-{mine.id}" in _last_reply(conversation)
+    assert conversation.ticket_id is None and _tickets(session) == 1
+
+
 def test_a_number_that_names_no_ticket_of_the_asker_s_leaves_the_question_as_read(
         session: Session, desk: Desk, assistant: flow.Assistant) -> None:
     theirs = open_ticket(session, desk, desk.bob, subject="Bob's secret project")

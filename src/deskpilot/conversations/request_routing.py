@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 E = ConversationEvent
 ASSISTANT = Speaker(Author.ASSISTANT)
 SYSTEM = Speaker(Author.SYSTEM)
-DESCRIPTIONS = (Pending.TICKET_DESCRIPTION, Pending.REPORT_DESCRIPTION)
 
 
 def respond(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,
@@ -87,10 +86,11 @@ def _reading(session: Session, conversation: Conversation, actor: Principal, ass
              vector: Vectors) -> IntentReading:
     """What the message asks: the intent model's reading, with what the desk's own records settle (a request for
     a person, a ticket of the asker's named by its number or subject, tickets in general), weighed against the KB
-    when it leans out of scope. While a ticket's description is awaited, a message that names an existing ticket
-    ("the same as DP-12, the printer again") is still that description."""
+    when it leans out of scope. After a request for a new ticket in so many words, a message that names an earlier
+    ticket ("the same as DP-12, the printer again") is still the new one's description; after "I have a question
+    about a ticket", "it's DP-12" asks about that one."""
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
-    if routing.waiting_for(conversation) not in DESCRIPTIONS:
+    if routing.waiting_for(conversation) != Pending.TICKET_DESCRIPTION:
         reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
             session, actor=actor, text=text))
         if reading.abstained and reading.predicted is Intent.TICKET_STATUS:
