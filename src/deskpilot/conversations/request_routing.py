@@ -91,11 +91,10 @@ def _reading(session: Session, conversation: Conversation, actor: Principal, ass
     about a ticket", "it's DP-12" asks about that one."""
     reading = routing.with_explicit_handoff(assistant.intents.read(text, vector=vector), text)
     if routing.waiting_for(conversation) != Pending.TICKET_DESCRIPTION:
-        reading = routing.with_named_ticket(reading, names_visible_ticket=status.names_visible_ticket(
+        reading = routing.with_named_ticket(reading, names_visible_ticket=lambda: status.names_visible_ticket(
             session, actor=actor, text=text))
-        if reading.abstained and reading.predicted is Intent.TICKET_STATUS:
-            reading = routing.with_own_ticket_meant(reading, names_open_ticket=status.names_open_ticket_by_subject(
-                session, actor=actor, text=text))
+        reading = routing.with_own_ticket_meant(reading, names_open_ticket=lambda: status.names_open_ticket_by_subject(
+            session, actor=actor, text=text))
     reading = routing.with_general_ticket_question(reading, text)
     return scope.check(assistant, reading, text, vector, _language(conversation, text))
 

@@ -7,6 +7,7 @@ handling. A question's triage replaces the other facts of the previous question,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
 
@@ -82,19 +83,20 @@ def with_explicit_handoff(reading: IntentReading, text: str) -> IntentReading:
     return replace(reading, intent=Intent.HANDOFF) if wants_human(text) else reading
 
 
-def with_named_ticket(reading: IntentReading, *, names_visible_ticket: bool) -> IntentReading:
+def with_named_ticket(reading: IntentReading, *, names_visible_ticket: Callable[[], bool]) -> IntentReading:
     """A question or report that names one of the asker's tickets by number ("DP-123 - is ANYONE working on
     this??? Outlook still crashes") is about that ticket: its status, not the KB's steps for the problem it
     repeats. Small talk, a request for a person or for a new ticket keep their reading."""
-    if names_visible_ticket and reading.intent in ABOUT_A_NAMED_TICKET:
+    if reading.intent in ABOUT_A_NAMED_TICKET and names_visible_ticket():
         return replace(reading, intent=Intent.TICKET_STATUS)
     return reading
 
 
-def with_own_ticket_meant(reading: IntentReading, *, names_open_ticket: bool) -> IntentReading:
+def with_own_ticket_meant(reading: IntentReading, *, names_open_ticket: Callable[[], bool]) -> IntentReading:
     """A status question the model leaned to but abstained on ("has App Support created my project code yet?")
-    is taken as one when it speaks of one of the asker's open tickets by its subject's words."""
-    if reading.abstained and reading.predicted is Intent.TICKET_STATUS and names_open_ticket:
+    is taken as one when it speaks of one of the asker's open tickets by its subject's words (`names_open_ticket`,
+    asked only then: it reads the database)."""
+    if reading.abstained and reading.predicted is Intent.TICKET_STATUS and names_open_ticket():
         return replace(reading, intent=Intent.TICKET_STATUS)
     return reading
 
