@@ -43,7 +43,7 @@ from deskpilot.assist.history import PastQuestion
 from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.kb import history
 from deskpilot.kb.models import KbIndexReset
-from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_tags, approved_versions
+from deskpilot.kb.service import ApprovedDocument, approved_documents, approved_versions, approved_versions_and_tags
 from deskpilot.ml.artifacts import MANIFEST, ArtifactRefused
 from deskpilot.ml.embedding_cache import EmbeddingCache, Progress
 from deskpilot.ml.embeddings import Embedder
@@ -90,12 +90,11 @@ def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
     """What `sync` would change in `index` (nothing is changed). An article whose tags changed is indexed again
     (its chunks' vectors are reused): tags change without a new version, and an index saved before tags were
     kept gets them so."""
-    approved = approved_versions(session)
-    indexed = {slug: doc.version for slug, doc in index.documents.items()}
+    approved = approved_versions_and_tags(session)
+    indexed = index.documents
     stale = sorted(slug for slug in indexed if slug not in approved)
-    tags = approved_tags(session)
-    retagged = {slug for slug, doc in index.documents.items() if slug in tags and doc.tags != tags[slug]}
-    changed = sorted(slug for slug, version in approved.items() if indexed.get(slug) != version or slug in retagged)
+    changed = sorted(slug for slug, (version, tags) in approved.items()
+                     if slug not in indexed or indexed[slug].version != version or indexed[slug].tags != tags)
     return IndexChanges(added=changed, removed=stale)
 
 
@@ -328,11 +327,12 @@ class IndexHolder:
 
         Requests search the returned index without a lock, so a change is made on a fork that replaces
         the current index when it is complete: a search never sees an index half-way through a change.
-        Checking costs one query and takes no lock, so concurrent requests do not queue behind each other's
-        database round trip; only a request that finds approved articles changed waits for the updated
-        index. When only the history is due, one request learns it and the others search the index they have.
-        An index another thread loaded meanwhile (the warm-up at start) is checked like any other: it holds
-        what that thread's session saw, and articles approved since were missing from the first answers.
+        Checking costs two queries (the reset mark; the approved versions with their tags) and takes no lock,
+        so concurrent requests do not queue behind each other's database round trip; only a request that finds
+        approved articles changed waits for the updated index. When only the history is due, one request learns
+        it and the others search the index they have. An index another thread loaded meanwhile (the warm-up at
+        start) is checked like any other: it holds what that thread's session saw, and articles approved since
+        were missing from the first answers.
         """
         reset_seen = reset_version(session)
         index = self._index

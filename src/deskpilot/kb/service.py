@@ -237,12 +237,13 @@ def approved_documents(session: Session, *, slugs: list[str] | None = None) -> l
             for a, v in session.execute(query.order_by(KbArticle.slug))]
 
 
-def approved_tags(session: Session) -> dict[str, tuple[str, ...]]:
-    """slug → tags of every published article with an approved version: tags belong to the article, not to a
-    version, so an index checks them apart from the versions."""
-    query = (select(KbArticle.slug, KbArticle.tags)
+def approved_versions_and_tags(session: Session) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """slug → (approved version, tags) of every published article with an approved version, in one query:
+    tags belong to the article, not to a version, so an index checks them beside the versions."""
+    query = (select(KbArticle.slug, KbArticle.approved_version, KbArticle.tags)
              .where(KbArticle.status == KbArticleStatus.PUBLISHED, KbArticle.approved_version.is_not(None)))
-    return {slug: tuple(tags or ()) for slug, tags in session.execute(query)}
+    return {slug: (version, tuple(tags or ())) for slug, version, tags in session.execute(query)
+            if version is not None}
 
 
 def approved_versions(session: Session) -> dict[str, int]:
