@@ -1,7 +1,8 @@
 """Weak but present evidence, over demo articles about lost and new phones: the closest articles offered as
 uncertain suggestions (cited, the most likely first), "no" walking the most likely one's steps, "yes" closing the
 conversation, a status question read as one instead of a new search, a question outside the desk's domain still
-getting no article; and which candidates are shown."""
+getting no article; printer articles competing closely offered as a choice rather than walking the first one's
+steps; and which candidates are shown."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import numpy as np
 import pytest
 from sqlalchemy.orm import Session
 
+from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbDocument
 from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.conversations import flow
 from deskpilot.conversations.state import ConversationState
-from deskpilot.conversations.suggestions import closest_articles
+from deskpilot.conversations.suggestions import closest_articles, rivals
 from deskpilot.runtime import AiRuntime
 from tests.conversations.conftest import assistant_over, converse
 from tests.factories import Desk, open_ticket
@@ -23,6 +25,8 @@ S = ConversationState
 PHONE_ARTICLES = ("mfa-lost-device", "laptop-lost-stolen", "mfa-new-phone", "vpn-connect-windows", "printer-add",
                   "password-reset-self-service")
 WEAK_QUESTION = "lost my work phone on the train"
+PRINTER_ARTICLES = ("printer-paper-jam", "printer-queue-stuck", "printer-add", "outlook-not-syncing",
+                    "vpn-connect-windows", "password-reset-self-service")
 
 
 @pytest.fixture
@@ -77,6 +81,23 @@ def test_a_question_outside_the_desks_domain_gets_no_suggested_article(
     assert conversation.ticket_id is None
 
 
+def test_close_competing_articles_are_offered_as_a_choice_not_the_first_ones_steps(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    del sla_24x7
+    printers = assistant_over(session, ai_runtime, PRINTER_ARTICLES)
+    # Evidence enough to walk an article's steps, but the stuck queue and adding a printer score within a hair.
+    conversation = converse(session, desk, printers, "printer is not printing anything")
+    reply = conversation.messages[-1]
+    assert conversation.state is S.AWAITING_CONFIRMATION
+    assert reply.body.startswith("I am not sure any approved article answers this exactly.")
+    assert {"printer-queue-stuck", "printer-add"} <= {c["slug"] for c in reply.citations}
+    flow.post(session, actor=Principal.of(desk.alice), conversation_id=conversation.id, body="no",
+              assistant=printers)
+    assert conversation.state is S.TROUBLESHOOTING
+    assert conversation.troubleshooting["slug"] == conversation.facts["suggested"][0]
+    assert conversation.ticket_id is None
+
+
 def _hit(slug: str, score: float, named: float = 0.0) -> ArticleHit:
     return ArticleHit(KbDocument(slug=slug, version=1, title=slug, text=""), score, (), named=named)
 
@@ -93,6 +114,12 @@ def test_only_articles_scored_near_the_top_one_are_suggested_and_only_above_the_
     assert [d.slug for d in closest_articles(_result(0.47, 11.0, 6.4, 6.1), 0.44)] == ["article-0"]
     assert closest_articles(_result(0.40, 6.9, 6.7, 6.3), 0.44) == []
     assert closest_articles(SearchResult([], 0.0, np.zeros(3, dtype=np.float32)), 0.44) == []
+
+
+def test_rivals_are_the_close_articles_only_when_two_or_more_compete() -> None:
+    assert [d.slug for d in rivals(_result(0.6, 6.9, 6.7, 2.3))] == ["article-0", "article-1"]
+    assert rivals(_result(0.6, 11.0, 6.4, 6.1)) == []
+    assert rivals(SearchResult([], 0.0, np.zeros(3, dtype=np.float32))) == []
 
 
 def test_under_the_floor_the_close_articles_are_suggested_when_the_question_names_one_of_them() -> None:

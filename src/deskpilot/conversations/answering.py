@@ -100,11 +100,13 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
                     confidence=answered.confidence, decision_id=outcome.decision_id)
         conversation.facts = conversation.facts | {"answer_decision_id": outcome.decision_id,
                                                    "answer_slug": outcome.sources[0].slug,
-                                                   "answer_citations": list(answered.citations)}
+                                                   "answer_citations": list(answered.citations),
+                                                   "suggested": []}
         service.transition(session, conversation, E.ANSWERED, actor=actor)
         return
     slug = troubleshoot.best_article_with_steps(outcome.search, assistant.settings.answer_abstain_below)
-    closest = [] if slug else suggestions.closest_articles(outcome.search, index.tuning.suggestion_floor)
+    closest = (suggestions.rivals(outcome.search) if slug
+               else suggestions.closest_articles(outcome.search, index.tuning.suggestion_floor))
     if closest:
         suggestions.suggest(session, conversation, actor, closest, decision_id=outcome.decision_id,
                             confidence=answered.confidence)

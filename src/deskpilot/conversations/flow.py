@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
-from deskpilot.assist.index_store import KbIndex
+from deskpilot.assist.index_store import KbDocument, KbIndex
 from deskpilot.assist.verifier import Rephraser
 from deskpilot.config import Settings
 from deskpilot.conversations import (
@@ -161,9 +161,8 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
         troubleshoot.remember(conversation, text)
         if troubleshoot.start_from_error(session, conversation, actor, assistant, text):
             return
-        slug = conversation.facts.get("answer_slug")
-        document = assistant.index.documents.get(str(slug)) if slug else None
-        if document is None or not numbered_steps(document.text):
+        document = _walkable(assistant, conversation)
+        if document is None:
             troubleshoot.offer_ticket(session, conversation, actor,
                                       opening=phrases.phrase("not_solved_no_steps", spoken),
                                       reason="The suggested answer did not help and its article has no steps to try.",
@@ -175,6 +174,15 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
         # "thanks. also how do I ...?": the question is searched without the thanks in front of it.
         service.transition(session, conversation, E.NEW_QUESTION, actor=actor)
         request_routing.respond(session, conversation, actor, assistant, without_acknowledgement(text))
+
+
+def _walkable(assistant: Assistant, conversation: Conversation) -> KbDocument | None:
+    """The article whose steps to walk when the answer did not solve it: the answer's, or of suggested articles
+    the most likely one that has steps."""
+    documents = assistant.index.documents
+    offered = conversation.facts.get("suggested") or [conversation.facts.get("answer_slug")]
+    return next((documents[str(slug)] for slug in offered
+                 if str(slug) in documents and numbered_steps(documents[str(slug)].text)), None)
 
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,

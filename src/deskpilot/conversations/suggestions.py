@@ -11,8 +11,12 @@ the ranking puts third). Words shared with an article's text alone never qualify
 desk's domain still gets no article. Only the articles scored near the top one are shown (`SCORE_MARGIN` on the
 fused score without the title's part, at most `MAX_SUGGESTED`): a clear winner is shown alone.
 
+Competing articles are offered the same way when the evidence is enough to walk an article's steps but two or more
+articles are this close (`rivals`): which one fits is the requester's to say, not a hair's breadth of score.
+
 The reply is an answer for the state machine (awaiting confirmation, the most likely article as the answer's):
-yes closes the conversation as solved, no walks that article's steps or offers a ticket (`flow._after_answer`),
+yes closes the conversation as solved, no walks the steps of the first suggested article that has steps or offers
+a ticket (`flow._after_answer`),
 and "open a ticket" or "talk to a human" work as after any answer.
 """
 
@@ -22,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
 from deskpilot.assist.index_store import KbDocument
-from deskpilot.assist.retrieval import SearchResult
+from deskpilot.assist.retrieval import ArticleHit, SearchResult
 from deskpilot.conversations import phrases, service, troubleshoot
 from deskpilot.conversations.models import Conversation
 from deskpilot.conversations.state import Author, ConversationEvent, Speaker
@@ -34,17 +38,29 @@ MAX_SUGGESTED = 3
 SCORE_MARGIN = 1.0
 
 
+def _close(result: SearchResult) -> list[ArticleHit]:
+    best = max((hit.text_score for hit in result.hits), default=0.0)
+    return [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.text_score <= SCORE_MARGIN]
+
+
 def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDocument]:
     """The articles worth suggesting for a question no article answers confidently, the most likely first; none
     when the top article is not close enough in meaning to the question."""
     evidence = result.evidence
     if not result.hits or evidence is None:
         return []
-    best = max(hit.text_score for hit in result.hits)
-    close = [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.text_score <= SCORE_MARGIN]
+    close = _close(result)
     if evidence.cosine < suggestion_floor and not any(hit.named_by_question for hit in close):
         return []
     return [hit.document for hit in close]
+
+
+def rivals(result: SearchResult) -> list[KbDocument]:
+    """The close articles when at least two compete for a question no article answers confidently: the requester
+    chooses among them rather than walking the steps of the one ranked first by a hair ("wifi password for
+    guests" between the guest and the roaming Wi-Fi articles). None when one article leads clearly."""
+    close = _close(result)
+    return [hit.document for hit in close] if len(close) >= 2 else []
 
 
 def suggest(session: Session, conversation: Conversation, actor: Principal, documents: list[KbDocument], *,
