@@ -1,8 +1,12 @@
 """Questions in German and Spanish reach the right English article through the chat on both databases among
-neighbouring articles (three Wi-Fi networks, a shared drive and its quota, Okta Verify set-up and a new phone),
-with the multilingual ranking and the IT glossary's English rendering together; a question the KB does not cover
-still gets no article. (Chinese is tested on the search, `tests/assist/test_cross_language.py`: in this test
-runtime, without a trained triage model, the Chinese questions tried were read as asking for ticket status.)"""
+neighbouring articles (three Wi-Fi networks, a shared drive and its quota, printer queue, paper jam and adding a
+printer), with the multilingual ranking and the IT glossary's English rendering together; a question the KB does not
+cover still gets no article. The German question's article wins only with the glossary (without it the paper-jam
+article does) and by a clear margin (3.55 against 2.80). "Wie richte ich Okta Verify als neuer Mitarbeiter ein?",
+asked here before, passed on one machine and came out a tie with the new-phone article (3.881 against 3.877) on the
+next with the same code: a test must not rest on a tie. (Chinese is tested on the search,
+`tests/assist/test_cross_language.py`: in this test runtime, without a trained triage model, the Chinese questions
+tried were read as asking for ticket status.)"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ ARTICLES = ("wifi-guest-access", "wifi-roaming-nw-roam", "wifi-corporate-nw-corp
             "storage-quota-shared-drive", "admin-rights-request", "mfa-enrol-okta-verify", "mfa-new-phone",
             "mfa-lost-device", "printer-paper-jam", "printer-queue-stuck", "printer-add")
 QUESTIONS = {
-    "Wie richte ich Okta Verify als neuer Mitarbeiter ein?": "mfa-enrol-okta-verify",
+    "Mein Druckauftrag hängt in der Warteschlange": "printer-queue-stuck",
     "¿Cómo consigo acceso a la carpeta compartida de mi departamento?": "shared-drive-access",
 }
 
