@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -59,8 +60,9 @@ def test_bad_configuration_names_the_variable(monkeypatch: pytest.MonkeyPatch,
     assert "DESKPILOT_SECRET_KEY" in capsys.readouterr().err
 
 
-def test_demo_loads_a_believable_desk_and_is_idempotent(env: None, session: Session,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_loads_a_believable_desk_is_idempotent_and_serves_it(env: None, session: Session,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     assert main(["demo", "--no-serve"]) == 0
     first = capsys.readouterr().out
     assert "maria.lopez" in first and "Northwind-Demo-2026" in first
@@ -74,3 +76,10 @@ def test_demo_loads_a_believable_desk_and_is_idempotent(env: None, session: Sess
     assert main(["sla", "sweep"]) == 0
     assert "open tickets" in capsys.readouterr().out
     assert main(["audit", "verify"]) == 0
+    # `make demo` runs `deskpilot demo`: once loaded, it reaches the server with serve's arguments (it once failed
+    # there, after loading everything, on an argument only `serve` had).
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
+    assert main(["demo", "--port", "8123"]) == 0
+    assert len(served) == 1 and served[0]["port"] == 8123 and served[0]["host"] == "127.0.0.1"
+

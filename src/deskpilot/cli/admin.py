@@ -168,13 +168,18 @@ def cmd_sla_sweep(_: argparse.Namespace) -> int:
     return 0
 
 
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """What `cmd_serve` reads: `serve` and `demo`, which serves the same way once its data is loaded."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=_positive, default=1,
+                        help="app processes behind the port (PostgreSQL only); or run one per port behind a proxy")
+
+
 def register(sub: Sub) -> None:
     sub.add_parser("init", help="create or migrate the database").set_defaults(func=cmd_init)
     serve = sub.add_parser("serve", help="serve the web app and API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=_positive, default=1,
-                       help="app processes behind the port (PostgreSQL only); or run one per port behind a proxy")
+    add_serve_arguments(serve)
     serve.set_defaults(func=cmd_serve)
 
     users = sub.add_parser("users", help="manage users and API tokens").add_subparsers(dest="users_cmd",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from deskpilot.cli.admin import Sub, cmd_serve
+from deskpilot.cli.admin import Sub, add_serve_arguments, cmd_serve
 from deskpilot.cli.context import database, load_settings
 from deskpilot.cli.kb import cmd_kb_reindex
 from deskpilot.cli.train import cmd_train_triage
@@ -45,7 +45,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def register(sub: Sub) -> None:
     demo = sub.add_parser("demo", help="load the demo data and serve it")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
+    add_serve_arguments(demo)
     demo.add_argument("--no-serve", action="store_true", help="load the demo and exit")
     demo.set_defaults(func=cmd_demo)
