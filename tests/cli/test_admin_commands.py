@@ -82,4 +82,3 @@ def test_demo_loads_a_believable_desk_is_idempotent_and_serves_it(env: None, ses
     monkeypatch.setattr(uvicorn, "run", lambda app, **options: served.append(options))
     assert main(["demo", "--port", "8123"]) == 0
     assert len(served) == 1 and served[0]["port"] == 8123 and served[0]["host"] == "127.0.0.1"
-

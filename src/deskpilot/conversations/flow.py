@@ -179,10 +179,9 @@ def _after_answer(session: Session, conversation: Conversation, actor: Principal
 def _walkable(assistant: Assistant, conversation: Conversation) -> KbDocument | None:
     """The article whose steps to walk when the answer did not solve it: the answer's, or of suggested articles
     the most likely one that has steps."""
-    documents = assistant.index.documents
     offered = conversation.facts.get("suggested") or [conversation.facts.get("answer_slug")]
-    return next((documents[str(slug)] for slug in offered
-                 if str(slug) in documents and numbered_steps(documents[str(slug)].text)), None)
+    found = (assistant.index.documents.get(str(slug)) for slug in offered)
+    return next((document for document in found if document is not None and numbered_steps(document.text)), None)
 
 
 def _troubleshoot(session: Session, conversation: Conversation, actor: Principal, assistant: Assistant,

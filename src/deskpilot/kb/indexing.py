@@ -91,10 +91,9 @@ def article_changes(session: Session, *, index: KbIndex) -> IndexChanges:
     (its chunks' vectors are reused): tags change without a new version, and an index saved before tags were
     kept gets them so."""
     approved = approved_versions_and_tags(session)
-    indexed = index.documents
-    stale = sorted(slug for slug in indexed if slug not in approved)
-    changed = sorted(slug for slug, (version, tags) in approved.items()
-                     if slug not in indexed or indexed[slug].version != version or indexed[slug].tags != tags)
+    stale = sorted(slug for slug in index.documents if slug not in approved)
+    changed = sorted(slug for slug, approved_as in approved.items()
+                     if (doc := index.documents.get(slug)) is None or (doc.version, doc.tags) != approved_as)
     return IndexChanges(added=changed, removed=stale)
 
 

@@ -237,17 +237,19 @@ def approved_documents(session: Session, *, slugs: list[str] | None = None) -> l
             for a, v in session.execute(query.order_by(KbArticle.slug))]
 
 
+# Published articles with an approved version: the only ones answers may cite and the index may hold.
+_APPROVED = (KbArticle.status == KbArticleStatus.PUBLISHED, KbArticle.approved_version.is_not(None))
+
+
 def approved_versions_and_tags(session: Session) -> dict[str, tuple[int, tuple[str, ...]]]:
     """slug → (approved version, tags) of every published article with an approved version, in one query:
     tags belong to the article, not to a version, so an index checks them beside the versions."""
-    query = (select(KbArticle.slug, KbArticle.approved_version, KbArticle.tags)
-             .where(KbArticle.status == KbArticleStatus.PUBLISHED, KbArticle.approved_version.is_not(None)))
+    query = select(KbArticle.slug, KbArticle.approved_version, KbArticle.tags).where(*_APPROVED)
     return {slug: (version, tuple(tags or ())) for slug, version, tags in session.execute(query)
             if version is not None}
 
 
 def approved_versions(session: Session) -> dict[str, int]:
     """slug → approved version number, for checking an index or a citation against the database."""
-    query = (select(KbArticle.slug, KbArticle.approved_version)
-             .where(KbArticle.status == KbArticleStatus.PUBLISHED, KbArticle.approved_version.is_not(None)))
+    query = select(KbArticle.slug, KbArticle.approved_version).where(*_APPROVED)
     return {slug: version for slug, version in session.execute(query) if version is not None}
