@@ -73,7 +73,8 @@ def test_a_lost_group_add_is_listed_then_undone_and_recorded(session: Session, s
     [row] = executor.run_steps(session, run_id=recovered.id)
     assert (row.step_id, row.status) == ("add", StepStatus.ROLLED_BACK)
     events = session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "runbook_run",
-                                                      AuditEvent.subject_id == str(recovered.id))).all()
+                                                      AuditEvent.subject_id == str(recovered.id))
+                             .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["runbook.step.recovered", "runbook.step.rollback", "runbook.run.recovered"]
     assert {e.actor_name for e in events} == {"lena"}
     assert find_unrecorded(session, settings=settings, actor=lena).runs == []
