@@ -70,6 +70,26 @@ def test_an_article_the_question_names_outweighs_an_out_of_scope_reading_unless_
                          ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
 
 
+def _ranked(*hits: tuple[str, float, float], confidence: float = 0.12, cosine: float = 0.42) -> SearchResult:
+    """A search whose hits are (slug, score, named) in rank order."""
+    found = [ArticleHit(KbDocument(slug=slug, version=1, title="", text=""), score, (), named=named)
+             for slug, score, named in hits]
+    return SearchResult(found, confidence, np.zeros(4, dtype=np.float32),
+                        Evidence(cosine=cosine, coverage=0.5, floor=FLOOR))
+
+
+def test_an_article_the_question_names_counts_when_it_is_among_the_close_ones_not_only_first() -> None:
+    """"can i put my personal phone on the wifi": the VPN-on-mobile article ranks first on "phone", the guest Wi-Fi
+    article the question names ("... for personal devices", tagged wifi) is close behind: the article the
+    suggestions would list (`suggestions.close_hits`), so it outweighs an unsure out-of-scope reading."""
+    leaning = _reading(Intent.OUT_OF_SCOPE, confidence=0.63)
+    close = _ranked(("vpn-mobile-devices", 7.1, 0.3), ("wifi-guest-access", 6.4, 1.5))
+    assert scope.weighed(leaning, close, ABSTAIN_BELOW).intent is Intent.KB_QUESTION
+    # Named but far behind the first article: not one the chat would offer, so no evidence of scope.
+    far = _ranked(("vpn-mobile-devices", 9.1, 0.3), ("wifi-guest-access", 6.4, 1.5))
+    assert scope.weighed(leaning, far, ABSTAIN_BELOW).intent is Intent.OUT_OF_SCOPE
+
+
 def test_a_confident_match_on_an_article_the_question_names_is_not_a_match_on_words_alone() -> None:
     unsure = _reading(Intent.OUT_OF_SCOPE, abstained=True)
     assert scope.weighed(unsure, _found(0.72, 0.22, named=2.8), ABSTAIN_BELOW).intent is Intent.KB_QUESTION

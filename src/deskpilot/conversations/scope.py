@@ -8,9 +8,10 @@ shared words, so "book a meeting room in the new building" matched the Teams-roo
 Outlook" is its first step) although that article is about using a room's screen, not booking one.
 
 An article the question names by its rare words in the article's title and tags (`ArticleHit.named_by_question`,
-`assist/naming.py`) is specific evidence too, whatever the cosine: a request for a project's sub-code names the
-article "Request a new project code or sub-code" while the intent model, which has seen requests to book things
-as out of scope, reads it out of scope with confidence. It outweighs the model's reading unless the model is sure
+`assist/naming.py`; the best article or one scored near it, as the suggestions offer them) is specific evidence
+too, whatever the cosine: a request for a project's sub-code names the article "Request a new project code or
+sub-code" while the intent model, which has seen requests to book things as out of scope, reads it out of scope
+with confidence. It outweighs the model's reading unless the model is sure
 (`SURE_OUT_OF_SCOPE`), a guard for what the words cannot tell: a request to book a meeting room shares the
 meeting-room article's title words "meeting" and "room" (common in the KB, so they do not name it on the demo KB)
 and the model reads it out of scope at 0.9 and more.
@@ -40,7 +41,7 @@ from typing import TYPE_CHECKING
 
 from deskpilot.assist.dialogue import RetrievalQuery
 from deskpilot.assist.retrieval import HybridRetriever, SearchResult
-from deskpilot.conversations import answering, phrases
+from deskpilot.conversations import answering, phrases, suggestions
 from deskpilot.conversations.intents import Intent, IntentModel, IntentReading
 from deskpilot.ml.embeddings import Vectors
 
@@ -66,10 +67,11 @@ def covers(result: SearchResult, abstain_below: float) -> bool:
 
 
 def names_article(result: SearchResult) -> bool:
-    """Whether the question names the KB's best article (by its text, `SearchResult.text_top`) by the rare words
-    of its title and tags."""
-    top = result.text_top
-    return top is not None and top.named_by_question
+    """Whether the question names, by the rare words of its title and tags, one of the articles scored near the
+    KB's best (`suggestions.close_hits`): the articles the chat would offer, so the same evidence as the
+    suggestions' ("can i put my personal phone on the wifi" names the guest Wi-Fi article, close behind the
+    VPN-on-mobile article that "phone" ranks first)."""
+    return any(hit.named_by_question for hit in suggestions.close_hits(result))
 
 
 def matches_on_words_only(result: SearchResult, abstain_below: float) -> bool:

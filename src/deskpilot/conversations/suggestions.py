@@ -38,7 +38,9 @@ MAX_SUGGESTED = 3
 SCORE_MARGIN = 1.0
 
 
-def _close(result: SearchResult) -> list[ArticleHit]:
+def close_hits(result: SearchResult) -> list[ArticleHit]:
+    """The articles scored near the top one on the text (`SCORE_MARGIN`, at most `MAX_SUGGESTED`): those the chat
+    would offer for an unclear match."""
     best = max((hit.text_score for hit in result.hits), default=0.0)
     return [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.text_score <= SCORE_MARGIN]
 
@@ -49,7 +51,7 @@ def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDo
     evidence = result.evidence
     if not result.hits or evidence is None:
         return []
-    close = _close(result)
+    close = close_hits(result)
     if evidence.cosine < suggestion_floor and not any(hit.named_by_question for hit in close):
         return []
     return [hit.document for hit in close]
@@ -59,7 +61,7 @@ def rivals(result: SearchResult) -> list[KbDocument]:
     """The close articles when at least two compete for a question no article answers confidently: the requester
     chooses among them rather than walking the steps of the one ranked first by a hair ("wifi password for
     guests" between the guest and the roaming Wi-Fi articles). None when one article leads clearly."""
-    close = _close(result)
+    close = close_hits(result)
     return [hit.document for hit in close] if len(close) >= 2 else []
 
 
