@@ -2,9 +2,12 @@
 uncertain suggestions (cited, the most likely first), "no" walking the most likely one's steps, "yes" closing the
 conversation, a status question read as one instead of a new search, a question outside the desk's domain still
 getting no article; printer articles competing closely offered as a choice rather than walking the first one's
-steps; and which candidates are shown."""
+steps, and a confident answer's tied first articles too; and which candidates are shown."""
 
 from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,9 +18,12 @@ from deskpilot.assist.index_store import KbDocument
 from deskpilot.assist.retrieval import ArticleHit, Evidence, SearchResult
 from deskpilot.conversations import flow
 from deskpilot.conversations.state import ConversationState
-from deskpilot.conversations.suggestions import closest_articles, rivals
-from deskpilot.runtime import AiRuntime
-from tests.conversations.conftest import assistant_over, converse
+from deskpilot.conversations.suggestions import closest_articles, rivals, tied
+from deskpilot.demo import KB_DIR
+from deskpilot.demo.loader import LOADER
+from deskpilot.kb import importer
+from deskpilot.runtime import AiRuntime, chat_assistant
+from tests.conversations.conftest import assistant_over, converse, load_chat_kb
 from tests.factories import Desk, open_ticket
 from tests.web.conftest import sla_24x7  # noqa: F401 - fixture of the tests in this file
 
@@ -127,3 +133,28 @@ def test_under_the_floor_the_close_articles_are_suggested_when_the_question_name
     assert [d.slug for d in closest_articles(named_third, 0.44)] == ["article-0", "article-1", "article-2"]
     # A named article scored far under the top one is not among the close ones: nothing is suggested.
     assert closest_articles(_result(0.41, 9.0, 6.4, named=(0.0, 2.5)), 0.44) == []
+
+
+def test_the_first_articles_tie_only_within_a_hairs_breadth_of_the_ranked_score() -> None:
+    assert [d.slug for d in tied(_result(0.9, 6.142, 6.129, 5.0))] == ["article-0", "article-1"]
+    assert tied(_result(0.9, 6.2, 6.1, 5.0)) == []
+    assert tied(_result(0.9, 6.1)) == []
+
+
+def test_a_confident_answer_whose_first_articles_tie_offers_them_as_a_choice(
+        session: Session, desk: Desk, ai_runtime: AiRuntime, sla_24x7: None) -> None:  # noqa: F811
+    """Two approved articles with the same text tie exactly; on a desk that answers from 0.3 the question is
+    confident (0.35 on this KB), so it would have been answered from whichever came first."""
+    del sla_24x7
+    printer = next(d for d in importer.read_folder(KB_DIR) if Path(d.source).stem == "printer-add")
+    twin = dataclasses.replace(printer, slug="printer-add-twin", owner=None, queue=None)
+    load_chat_kb(session)
+    importer.import_documents(session, actor=LOADER, documents=[twin], approve=True)
+    session.commit()
+    assistant = chat_assistant(ai_runtime, session)
+    twins = dataclasses.replace(assistant, settings=assistant.settings.model_copy(update={"answer_abstain_below": 0.3}))
+    conversation = converse(session, desk, twins, "how do I add a printer?")
+    reply = conversation.messages[-1]
+    assert conversation.state is S.AWAITING_CONFIRMATION
+    assert {c["slug"] for c in reply.citations} == {"printer-add", "printer-add-twin"}
+    assert set(conversation.facts["suggested"]) == {"printer-add", "printer-add-twin"}

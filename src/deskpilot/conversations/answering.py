@@ -1,7 +1,8 @@
 """A question the KB may answer: triage it, offer the self-service reset, match a typed error to its step, search
 an English question with its typos' corrections beside it (`spelling.py`), ask which device when the best articles
-differ by it, answer with sources and ask "did this solve it?", or walk the steps of an article that may fit, or
-offer the closest articles as uncertain suggestions (`suggestions.py`), or offer a ticket when nothing fits."""
+differ by it, answer with sources and ask "did this solve it?" (or offer the first articles as a choice when they
+tie), or walk the steps of an article that may fit, or offer the closest articles as uncertain suggestions
+(`suggestions.py`), or offer a ticket when nothing fits."""
 
 from __future__ import annotations
 
@@ -92,6 +93,11 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     if troubleshoot.clarify(session, conversation, actor, assistant, question, outcome.search):
         return
     answered = outcome.answer
+    tie = suggestions.tied(outcome.search) if not answered.abstained else []
+    if tie:
+        suggestions.suggest(session, conversation, actor, tie, decision_id=outcome.decision_id,
+                            confidence=answered.confidence)
+        return
     if not answered.abstained:
         citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in outcome.sources]
         text = f"{_language_notice(outcome.sources[0], language)}{answered.text}"

@@ -12,7 +12,8 @@ desk's domain still gets no article. Only the articles scored near the top one a
 fused score without the title's part, at most `MAX_SUGGESTED`): a clear winner is shown alone.
 
 Competing articles are offered the same way when the evidence is enough to walk an article's steps but two or more
-articles are this close (`rivals`): which one fits is the requester's to say, not a hair's breadth of score.
+articles are this close (`rivals`): which one fits is the requester's to say, not a hair's breadth of score. So are
+the first articles of a confident answer when they tie (`tied`).
 
 The reply is an answer for the state machine (awaiting confirmation, the most likely article as the answer's):
 yes closes the conversation as solved, no walks the steps of the first suggested article that has steps or offers
@@ -36,6 +37,12 @@ MAX_SUGGESTED = 3
 # On the fused score (a sum of weighted z-scores): the candidates of a weak match are often this close
 # ("lost my work phone": 6.90, 6.68, 6.29); a clear winner leads by more (10.99 against 6.42).
 SCORE_MARGIN = 1.0
+
+
+# On the ranked score: first articles this close are a tie that another machine's float arithmetic can turn either
+# way (the Okta enrolment and new-phone articles for "¿Cómo configuro Okta Verify?": 6.142 against 6.129 on one
+# machine, the other way round on another), two orders of magnitude under `SCORE_MARGIN`.
+TIE_MARGIN = 0.05
 
 
 def close_hits(result: SearchResult) -> list[ArticleHit]:
@@ -63,6 +70,14 @@ def rivals(result: SearchResult) -> list[KbDocument]:
     guests" between the guest and the roaming Wi-Fi articles). None when one article leads clearly."""
     close = close_hits(result)
     return [hit.document for hit in close] if len(close) >= 2 else []
+
+
+def tied(result: SearchResult) -> list[KbDocument]:
+    """The first articles when two or more tie on the ranked score (within `TIE_MARGIN`): even a confident answer
+    would come from one of them by a coin toss, so the requester chooses. None when the first one leads."""
+    best = result.hits[0].score if result.hits else 0.0
+    tie = [hit.document for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= TIE_MARGIN]
+    return tie if len(tie) >= 2 else []
 
 
 def suggest(session: Session, conversation: Conversation, actor: Principal, documents: list[KbDocument], *,
