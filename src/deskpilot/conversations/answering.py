@@ -93,12 +93,12 @@ def answer(session: Session, conversation: Conversation, actor: Principal, assis
     if troubleshoot.clarify(session, conversation, actor, assistant, question, outcome.search):
         return
     answered = outcome.answer
-    tie = suggestions.tied(outcome.search) if not answered.abstained else []
-    if tie:
-        suggestions.suggest(session, conversation, actor, tie, decision_id=outcome.decision_id,
-                            confidence=answered.confidence)
-        return
     if not answered.abstained:
+        tie = suggestions.tied(outcome.search)
+        if tie:
+            suggestions.suggest(session, conversation, actor, tie, decision_id=outcome.decision_id,
+                                confidence=answered.confidence)
+            return
         citations = [troubleshoot.citation(d.slug, d.version, d.title) for d in outcome.sources]
         text = f"{_language_notice(outcome.sources[0], language)}{answered.text}"
         service.say(session, conversation, ASSISTANT, f"{text}\n\n{phrases.phrase('confirm', language)}",

@@ -11,10 +11,10 @@ An article the question names by its rare words in the article's title and tags 
 `assist/naming.py`; the best article or one scored near it, as the suggestions offer them) is specific evidence
 too, whatever the cosine: a request for a project's sub-code names the article "Request a new project code or
 sub-code" while the intent model, which has seen requests to book things as out of scope, reads it out of scope
-with confidence. It outweighs the model's reading unless the model is sure
-(`SURE_OUT_OF_SCOPE`), a guard for what the words cannot tell: a request to book a meeting room shares the
-meeting-room article's title words "meeting" and "room" (common in the KB, so they do not name it on the demo KB)
-and the model reads it out of scope at 0.9 and more.
+with confidence. It outweighs the model's reading unless the model is sure (`SURE_OUT_OF_SCOPE`), a guard for
+what the words cannot tell: a request to book a meeting room shares the meeting-room article's title words
+"meeting" and "room" (common in the KB, so they do not name it on the demo KB) and the model reads it out of scope
+at 0.9 and more.
 
 The weighing, for a message whose most likely intent is out_of_scope:
 - read so with confidence: out of scope unless the KB covers it, or names its article and the model is not sure;

@@ -23,6 +23,8 @@ and "open a ticket" or "talk to a human" work as after any answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from deskpilot.accounts.principal import Principal
@@ -45,11 +47,21 @@ SCORE_MARGIN = 1.0
 TIE_MARGIN = 0.05
 
 
+def _near_best(result: SearchResult, margin: float, score: Callable[[ArticleHit], float]) -> list[ArticleHit]:
+    """Of the first `MAX_SUGGESTED` hits, those whose `score` is within `margin` of the best one's."""
+    best = max((score(hit) for hit in result.hits), default=0.0)
+    return [hit for hit in result.hits[:MAX_SUGGESTED] if best - score(hit) <= margin]
+
+
+def _choice(hits: list[ArticleHit]) -> list[KbDocument]:
+    """The articles of `hits` when there are two or more to choose from; none otherwise."""
+    return [hit.document for hit in hits] if len(hits) >= 2 else []
+
+
 def close_hits(result: SearchResult) -> list[ArticleHit]:
     """The articles scored near the top one on the text (`SCORE_MARGIN`, at most `MAX_SUGGESTED`): those the chat
     would offer for an unclear match."""
-    best = max((hit.text_score for hit in result.hits), default=0.0)
-    return [hit for hit in result.hits[:MAX_SUGGESTED] if best - hit.text_score <= SCORE_MARGIN]
+    return _near_best(result, SCORE_MARGIN, lambda hit: hit.text_score)
 
 
 def closest_articles(result: SearchResult, suggestion_floor: float) -> list[KbDocument]:
@@ -68,16 +80,13 @@ def rivals(result: SearchResult) -> list[KbDocument]:
     """The close articles when at least two compete for a question no article answers confidently: the requester
     chooses among them rather than walking the steps of the one ranked first by a hair ("wifi password for
     guests" between the guest and the roaming Wi-Fi articles). None when one article leads clearly."""
-    close = close_hits(result)
-    return [hit.document for hit in close] if len(close) >= 2 else []
+    return _choice(close_hits(result))
 
 
 def tied(result: SearchResult) -> list[KbDocument]:
     """The first articles when two or more tie on the ranked score (within `TIE_MARGIN`): even a confident answer
     would come from one of them by a coin toss, so the requester chooses. None when the first one leads."""
-    best = result.hits[0].score if result.hits else 0.0
-    tie = [hit.document for hit in result.hits[:MAX_SUGGESTED] if best - hit.score <= TIE_MARGIN]
-    return tie if len(tie) >= 2 else []
+    return _choice(_near_best(result, TIE_MARGIN, lambda hit: hit.score))
 
 
 def suggest(session: Session, conversation: Conversation, actor: Principal, documents: list[KbDocument], *,
